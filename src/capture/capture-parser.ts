@@ -1,0 +1,75 @@
+import {type CaptureSummary, MAX_PACKET_BYTES} from './capture-summary.js'
+import {newPacketRecord, type PacketRecord, type PacketSink} from './packet-record.js'
+import {DAMAGED, RecordFramer} from './record-framer.js'
+
+/** Warnings of one kind are reported once with a count, so a bad file cannot flood the output. */
+const WARNING_LIMIT = 50
+
+/** What pcap and pcapng parsers share: the reused record, the summary, warnings. */
+export abstract class CaptureParser extends RecordFramer {
+  protected readonly record: PacketRecord = newPacketRecord()
+  protected lastSec = -Infinity
+  protected lastNsec = 0
+  private readonly repeated = new Map<string, number>()
+
+  constructor(
+    readonly summary: CaptureSummary,
+    protected readonly sink: PacketSink,
+  ) {
+    super()
+  }
+
+  protected readonly maxUnitBytes: number = MAX_PACKET_BYTES + 64
+
+  /** Record a warning at an offset; warnings with the same `kind` beyond the first are counted. */
+  protected warn(offset: number, message: string, kind = message): void {
+    const seen = this.repeated.get(kind) ?? 0
+    this.repeated.set(kind, seen + 1)
+    if (seen === 0 && this.summary.warnings.length < WARNING_LIMIT) {
+      this.summary.warnings.push(`${this.summary.path}: ${offsetText(offset, this.summary.gzip)}: ${message}`)
+    }
+  }
+
+  /** Stop reading: the rest of the stream is not trusted. */
+  protected fail(offset: number, message: string): number {
+    this.damage = {offset, message}
+    return DAMAGED
+  }
+
+  /** Hand the filled-in record to the sink, keeping the summary's counters. */
+  protected emit(): void {
+    const r = this.record
+    const s = this.summary
+    r.frame = ++s.packets
+    s.bytes += r.origLen
+    s.capturedBytes += r.capLen
+    if (s.packets === 1) {
+      s.firstSec = r.tsSec
+      s.firstNsec = r.tsNsec
+    } else if (r.tsSec < this.lastSec || (r.tsSec === this.lastSec && r.tsNsec < this.lastNsec)) {
+      s.outOfOrder = true
+    }
+    if (r.tsSec > s.lastSec || (r.tsSec === s.lastSec && r.tsNsec > s.lastNsec) || s.packets === 1) {
+      s.lastSec = r.tsSec
+      s.lastNsec = r.tsNsec
+    }
+    this.lastSec = r.tsSec
+    this.lastNsec = r.tsNsec
+    this.sink(r)
+  }
+
+  /** Called at end of input: report (and where possible salvage) a partial last unit. */
+  abstract finish(): void
+
+  /** Append the summaries of repeated warnings ("... and N more like this"). */
+  protected flushRepeatCounts(): void {
+    for (const [kind, count] of this.repeated) {
+      if (count > 1) this.summary.warnings.push(`${this.summary.path}: ${count} times in all: ${kind}`)
+    }
+  }
+}
+
+/** `byte offset N`, saying when N counts bytes of the decompressed stream. */
+export function offsetText(offset: number, gzip: boolean): string {
+  return gzip ? `byte offset ${offset} of the decompressed data` : `byte offset ${offset}`
+}

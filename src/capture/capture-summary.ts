@@ -1,0 +1,61 @@
+import type {CaptureFormat, CaptureInterface} from './packet-record.js'
+
+/** What a reader learned about one capture file besides its packets. */
+export interface CaptureSummary {
+  path: string
+  format: CaptureFormat
+  /** 'le' or 'be' of the file header (pcapng: of the first section). */
+  byteOrder: 'le' | 'be'
+  gzip: boolean
+  interfaces: CaptureInterface[]
+  packets: number
+  /** Sum of original frame lengths. */
+  bytes: number
+  /** Sum of captured lengths. */
+  capturedBytes: number
+  firstSec: number
+  firstNsec: number
+  lastSec: number
+  lastNsec: number
+  /** Largest sub-second precision among the interfaces (6 = µs, 9 = ns). */
+  precision: number
+  /** pcapng Name Resolution Block entries: address text → names. */
+  names: Map<string, string[]>
+  /** pcapng Decryption Secrets Blocks seen: secrets type name and byte length. */
+  secrets: Array<{type: string; length: number}>
+  /** pcapng SHB shb_userappl / shb_os / shb_hardware of the first section (untrusted text). */
+  application?: string
+  os?: string
+  hardware?: string
+  /** Problems found, each `path: byte offset N: message` or `path: message`. */
+  warnings: string[]
+  /** Where reading stopped early because of damage; undefined when the file was read to its end. */
+  stoppedAt?: {offset: number; reason: string}
+  /** Whether time went backwards between packets at least once. */
+  outOfOrder: boolean
+}
+
+export function newCaptureSummary(path: string, format: CaptureFormat, gzip: boolean): CaptureSummary {
+  return {
+    path,
+    format,
+    byteOrder: 'le',
+    gzip,
+    interfaces: [],
+    packets: 0,
+    bytes: 0,
+    capturedBytes: 0,
+    firstSec: 0,
+    firstNsec: 0,
+    lastSec: 0,
+    lastNsec: 0,
+    precision: 6,
+    names: new Map(),
+    secrets: [],
+    warnings: [],
+    outOfOrder: false,
+  }
+}
+
+/** Largest captured length we accept for one packet: Wireshark's WTAP_MAX_PACKET_SIZE_STANDARD. */
+export const MAX_PACKET_BYTES = 262_144

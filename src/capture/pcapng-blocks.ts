@@ -1,0 +1,314 @@
+import {u16, u32, u64} from './bytes.js'
+import {CaptureParser} from './capture-parser.js'
+import {MAX_PACKET_BYTES} from './capture-summary.js'
+import {formatIpv4, formatIpv6} from '../util/ip-text.js'
+import {MICROSECONDS, resolutionFromTsresol, type SecNsec, splitTimestamp, type TimeResolution} from './timestamp.js'
+
+// Block types, draft-ietf-opsawg-pcapng §11.1.
+const SHB = 0x0a0d0d0a
+const IDB = 0x00000001
+const PB = 0x00000002 // obsolete Packet Block, Appendix A
+const SPB = 0x00000003
+const NRB = 0x00000004
+const ISB = 0x00000005
+const EPB = 0x00000006
+const DSB = 0x0000000a
+const CUSTOM = 0x00000bad
+const CUSTOM_NO_COPY = 0x40000bad
+
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d
+const BLOCK_HEADER_BYTES = 12 // type, total length, and (SHB) the byte-order magic
+/** Non-packet blocks (NRB, DSB, custom) may be large, but not unboundedly so. */
+const MAX_BLOCK_BYTES = 16 * 1024 * 1024
+const MAX_NAMES = 100_000
+
+const SECRETS_TYPES: Record<number, string> = {
+  0x544c534b: 'TLS key log',
+  0x57474b4c: 'WireGuard key log',
+  0x5a4e574b: 'ZigBee NWK key',
+  0x5a415053: 'ZigBee APS key',
+  0x6f676f6f: 'OPC UA key log',
+}
+
+interface NgInterface {
+  index: number
+  linkType: number
+  snapLen: number
+  resolution: TimeResolution
+  offsetSec: number
+}
+
+/**
+ * pcapng (draft-ietf-opsawg-pcapng): blocks of type, total length, body, total length again.
+ * Every Section Header Block restarts byte order and the interface list; packets come from
+ * EPB, SPB and the obsolete PB; NRB names, ISB drop counters and DSB secrets are noted;
+ * everything else is skipped by its length.
+ */
+export class PcapngBlockParser extends CaptureParser {
+  private le = true
+  private inSection = false
+  private section = -1
+  private sectionInterfaces: NgInterface[] = []
+  private readonly ts: SecNsec = {sec: 0, nsec: 0}
+  protected override readonly maxUnitBytes = MAX_BLOCK_BYTES
+
+  protected headerNeeded(): number {
+    return BLOCK_HEADER_BYTES
+  }
+
+  protected unitLength(buf: Uint8Array, pos: number): number {
+    const type = u32(buf, pos, this.le)
+    let le = this.le
+    if (type === SHB) {
+      const bom = u32(buf, pos + 8, true)
+      if (bom === BYTE_ORDER_MAGIC) le = true
+      else if (bom === 0x4d3c2b1a) le = false
+      else return this.fail(this.streamOffset, 'section header block has no valid byte-order magic: the file is damaged here; read stopped')
+    } else if (!this.inSection) {
+      return this.fail(this.streamOffset, 'pcapng data does not start with a section header block')
+    }
+    const length = u32(buf, pos + 4, le)
+    if (length < BLOCK_HEADER_BYTES || length % 4 !== 0) {
+      return this.fail(this.streamOffset, `block of type 0x${type.toString(16)} has invalid length ${length}: the file is damaged here; read stopped`)
+    }
+    if (length > MAX_BLOCK_BYTES) {
+      return this.fail(this.streamOffset, `block of type 0x${type.toString(16)} claims ${length} bytes, more than the ${MAX_BLOCK_BYTES}-byte limit: the file is damaged here; read stopped`)
+    }
+    return length
+  }
+
+  protected handleUnit(buf: Uint8Array, pos: number, length: number): void {
+    let type = u32(buf, pos, this.le)
+    if (type === SHB) {
+      this.le = u32(buf, pos + 8, true) === BYTE_ORDER_MAGIC
+      type = SHB
+    }
+    const le = this.le
+    const trailer = u32(buf, pos + length - 4, le)
+    if (trailer !== length) {
+      this.fail(this.streamOffset, `block of type 0x${type.toString(16)} ends with length ${trailer}, not ${length}: the file is damaged here; read stopped`)
+      return
+    }
+    const body = pos + 8
+    const bodyEnd = pos + length - 4
+    switch (type) {
+      case SHB:
+        this.startSection(buf, body, bodyEnd)
+        break
+      case IDB:
+        this.addInterface(buf, body, bodyEnd)
+        break
+      case EPB:
+        this.enhancedPacket(buf, body, bodyEnd)
+        break
+      case SPB:
+        this.simplePacket(buf, body, bodyEnd)
+        break
+      case PB:
+        this.obsoletePacket(buf, body, bodyEnd)
+        break
+      case NRB:
+        this.nameResolution(buf, body, bodyEnd)
+        break
+      case ISB:
+        this.interfaceStatistics(buf, body, bodyEnd)
+        break
+      case DSB:
+        this.decryptionSecrets(buf, body, bodyEnd)
+        break
+      case CUSTOM:
+      case CUSTOM_NO_COPY:
+        break
+      default:
+        // Bit 31 set: reserved for local use (§11.1), skipped silently like custom blocks.
+        if (type >= 0x80000000) break
+        this.warn(this.streamOffset, `skipped block of unknown type 0x${type.toString(16)}`, 'unknown block type')
+    }
+  }
+
+  private startSection(buf: Uint8Array, body: number, end: number): void {
+    if (end - body < 16) {
+      this.fail(this.streamOffset, 'section header block is too short')
+      return
+    }
+    const major = u16(buf, body + 4, this.le)
+    if (major !== 1) {
+      this.fail(this.streamOffset, `pcapng major version ${major} is not supported (expected 1); read stopped`)
+      return
+    }
+    this.inSection = true
+    this.section++
+    this.sectionInterfaces = []
+    if (this.section === 0) {
+      this.summary.byteOrder = this.le ? 'le' : 'be'
+      this.forEachOption(buf, body + 16, end, (code, start, len) => {
+        const text = new TextDecoder('utf-8', {fatal: false}).decode(buf.subarray(start, start + len)).replace(/\0+$/, '')
+        if (code === 2) this.summary.hardware = text
+        else if (code === 3) this.summary.os = text
+        else if (code === 4) this.summary.application = text
+      })
+    }
+  }
+
+  private addInterface(buf: Uint8Array, body: number, end: number): void {
+    if (end - body < 8) {
+      this.warn(this.streamOffset, 'interface description block is too short; skipped')
+      return
+    }
+    const linkType = u16(buf, body, this.le)
+    const snapLen = u32(buf, body + 4, this.le)
+    let resolution = MICROSECONDS
+    let offsetSec = 0
+    let name: string | undefined
+    this.forEachOption(buf, body + 8, end, (code, start, len) => {
+      if (code === 9 && len >= 1) resolution = resolutionFromTsresol(buf[start]!)
+      else if (code === 14 && len >= 8) {
+        // if_tsoffset: signed 64-bit seconds added to every timestamp.
+        const high = u32(buf, this.le ? start + 4 : start, this.le) | 0
+        const low = u32(buf, this.le ? start : start + 4, this.le)
+        offsetSec = high * 4294967296 + low
+      } else if (code === 2) name = new TextDecoder().decode(buf.subarray(start, start + len)).replace(/\0+$/, '')
+    })
+    const index = this.summary.interfaces.length
+    this.summary.interfaces.push({section: this.section, linkType, snapLen, precision: resolution.precision, ...(name === undefined ? {} : {name})})
+    this.summary.precision = Math.max(...this.summary.interfaces.map((i) => i.precision))
+    this.sectionInterfaces.push({index, linkType, snapLen, resolution, offsetSec})
+  }
+
+  private packetInterface(id: number): NgInterface | undefined {
+    const iface = this.sectionInterfaces[id]
+    if (!iface) this.warn(this.streamOffset, `packet names interface ${id}, which the section does not describe; packet skipped`, 'packet on undescribed interface')
+    return iface
+  }
+
+  private emitFrom(buf: Uint8Array, iface: NgInterface, dataStart: number, capLen: number, origLen: number): void {
+    const r = this.record
+    r.interfaceIndex = iface.index
+    r.linkType = iface.linkType
+    r.capLen = capLen
+    r.origLen = origLen
+    r.data = buf.subarray(dataStart, dataStart + capLen)
+    this.emit()
+  }
+
+  private stamp(iface: NgInterface, high: number, low: number): void {
+    splitTimestamp(high, low, iface.resolution, this.ts)
+    this.record.tsSec = this.ts.sec + iface.offsetSec
+    this.record.tsNsec = this.ts.nsec
+  }
+
+  private checkLengths(capLen: number, room: number, what: string): boolean {
+    if (capLen > room) {
+      this.warn(this.streamOffset, `${what} claims ${capLen} captured bytes but the block holds ${room}; packet skipped`, `${what} longer than its block`)
+      return false
+    }
+    if (capLen > MAX_PACKET_BYTES) {
+      this.warn(this.streamOffset, `${what} has ${capLen} captured bytes, more than ${MAX_PACKET_BYTES}; packet skipped`, `${what} too long`)
+      return false
+    }
+    return true
+  }
+
+  private enhancedPacket(buf: Uint8Array, body: number, end: number): void {
+    if (end - body < 20) return this.warn(this.streamOffset, 'enhanced packet block is too short; skipped')
+    const iface = this.packetInterface(u32(buf, body, this.le))
+    if (!iface) return
+    const capLen = u32(buf, body + 12, this.le)
+    if (!this.checkLengths(capLen, end - body - 20, 'enhanced packet block')) return
+    this.stamp(iface, u32(buf, body + 4, this.le), u32(buf, body + 8, this.le))
+    this.emitFrom(buf, iface, body + 20, capLen, u32(buf, body + 16, this.le))
+  }
+
+  private obsoletePacket(buf: Uint8Array, body: number, end: number): void {
+    if (end - body < 20) return this.warn(this.streamOffset, 'packet block is too short; skipped')
+    const iface = this.packetInterface(u16(buf, body, this.le))
+    if (!iface) return
+    const capLen = u32(buf, body + 12, this.le)
+    if (!this.checkLengths(capLen, end - body - 20, 'packet block')) return
+    this.stamp(iface, u32(buf, body + 4, this.le), u32(buf, body + 8, this.le))
+    this.emitFrom(buf, iface, body + 20, capLen, u32(buf, body + 16, this.le))
+  }
+
+  /** SPB (§4.4): no interface id (always 0) and no timestamp: it keeps the previous packet's time. */
+  private simplePacket(buf: Uint8Array, body: number, end: number): void {
+    if (end - body < 4) return this.warn(this.streamOffset, 'simple packet block is too short; skipped')
+    const iface = this.packetInterface(0)
+    if (!iface) return
+    const origLen = u32(buf, body, this.le)
+    let capLen = Math.min(origLen, end - body - 4)
+    if (iface.snapLen > 0) capLen = Math.min(capLen, iface.snapLen)
+    if (this.summary.packets === 0) {
+      this.record.tsSec = 0
+      this.record.tsNsec = 0
+    }
+    this.warn(this.streamOffset, 'simple packet blocks carry no timestamp; they are given the previous packet\'s time', 'simple packet block without timestamp')
+    if (!this.checkLengths(capLen, end - body - 4, 'simple packet block')) return
+    this.emitFrom(buf, iface, body + 4, capLen, origLen)
+  }
+
+  private nameResolution(buf: Uint8Array, body: number, end: number): void {
+    let p = body
+    while (p + 4 <= end) {
+      const type = u16(buf, p, this.le)
+      const len = u16(buf, p + 2, this.le)
+      const value = p + 4
+      if (type === 0 || value + len > end) break
+      const addrLen = type === 1 ? 4 : type === 2 ? 16 : 0
+      if (addrLen > 0 && len > addrLen) {
+        const ip = addrLen === 4 ? formatIpv4(buf, value) : formatIpv6(buf, value)
+        const names = new TextDecoder().decode(buf.subarray(value + addrLen, value + len)).split('\0').filter((n) => n.length > 0)
+        const known = this.summary.names.get(ip)
+        if (known) {
+          for (const n of names) if (!known.includes(n)) known.push(n)
+        } else if (this.summary.names.size < MAX_NAMES) {
+          this.summary.names.set(ip, names)
+        }
+      }
+      p = value + ((len + 3) & ~3)
+    }
+  }
+
+  private interfaceStatistics(buf: Uint8Array, body: number, end: number): void {
+    if (end - body < 12) return
+    const iface = this.sectionInterfaces[u32(buf, body, this.le)]
+    if (!iface) return
+    let dropped: number | undefined
+    // ISB counters are cumulative, so the last block for an interface holds the totals.
+    this.forEachOption(buf, body + 12, end, (code, start, len) => {
+      if ((code === 5 || code === 7) && len >= 8) dropped = (dropped ?? 0) + u64(buf, start, this.le)
+    })
+    const summaryIface = this.summary.interfaces[iface.index]
+    if (dropped !== undefined && summaryIface) summaryIface.dropped = dropped
+  }
+
+  private decryptionSecrets(buf: Uint8Array, body: number, end: number): void {
+    if (end - body < 8) return
+    const type = u32(buf, body, this.le)
+    const length = u32(buf, body + 4, this.le)
+    const name = SECRETS_TYPES[type] ?? `type 0x${type.toString(16).padStart(8, '0')}`
+    this.summary.secrets.push({type: name, length: Math.min(length, end - body - 8)})
+  }
+
+  /** Walk an options list (§3.5): code, length, value padded to 32 bits, ended by opt_endofopt. */
+  private forEachOption(buf: Uint8Array, start: number, end: number, visit: (code: number, valueStart: number, length: number) => void): void {
+    let p = start
+    while (p + 4 <= end) {
+      const code = u16(buf, p, this.le)
+      const len = u16(buf, p + 2, this.le)
+      if (code === 0 || p + 4 + len > end) return
+      visit(code, p + 4, len)
+      p += 4 + ((len + 3) & ~3)
+    }
+  }
+
+  finish(): void {
+    if (!this.inSection && !this.damage) {
+      this.damage = {offset: 0, message: 'file ends before the first section header block is complete'}
+    }
+    const pending = this.pendingBytes
+    if (pending > 0 && !this.damage) {
+      this.damage = {offset: this.streamOffset, message: `file ends inside a block (${pending} bytes of it present): the capture was cut short`}
+    }
+    this.flushRepeatCounts()
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Timestamp arithmetic without BigInt on the hot path. pcapng timestamps are 64-bit counts of
+ * interface-specific units (pcapng spec §4.2, if_tsresol): a decimal 10^-k or binary 2^-k
+ * fraction of a second. A nanosecond count since 1970 exceeds 2^53, so it is split into
+ * seconds and nanoseconds by long division in 16-bit digits, which stays exact for units up
+ * to 10^9 per second.
+ */
+
+/** How an interface counts time. */
+export interface TimeResolution {
+  /** true: units are 2^-exponent s; false: 10^-exponent s. */
+  binary: boolean
+  exponent: number
+  /** Digits of sub-second precision worth printing (capped at 9: we keep nanoseconds). */
+  precision: number
+}
+
+export const MICROSECONDS: TimeResolution = {binary: false, exponent: 6, precision: 6}
+export const NANOSECONDS: TimeResolution = {binary: false, exponent: 9, precision: 9}
+
+/** Decode the if_tsresol option byte: MSB clear = 10^-v, set = 2^-(v & 0x7f). */
+export function resolutionFromTsresol(value: number): TimeResolution {
+  const binary = (value & 0x80) !== 0
+  const exponent = value & 0x7f
+  const digits = binary ? Math.ceil(exponent * Math.log10(2)) : exponent
+  return {binary, exponent, precision: Math.min(9, digits)}
+}
+
+/** Output of splitTimestamp, reused to avoid allocation. */
+export interface SecNsec {
+  sec: number
+  nsec: number
+}
+
+const TWO_32 = 4294967296
+
+/** Split the 64-bit count high:low (unsigned 32-bit halves) into seconds and nanoseconds. */
+export function splitTimestamp(high: number, low: number, res: TimeResolution, out: SecNsec): void {
+  if (res.binary) {
+    splitBinary(high, low, res.exponent, out)
+    return
+  }
+  if (res.exponent > 9) {
+    splitDecimalBig(high, low, res.exponent, out)
+    return
+  }
+  const units = 10 ** res.exponent
+  // Long division of the 64-bit value by `units`, 16 bits at a time: remainder < units ≤ 1e9,
+  // so remainder * 65536 + digit < 2^46 and every step is exact in a double.
+  let rem = 0
+  let quot = 0
+  const digits = [high >>> 16, high & 0xffff, low >>> 16, low & 0xffff]
+  for (let i = 0; i < 4; i++) {
+    const cur = rem * 65536 + digits[i]!
+    const q = Math.floor(cur / units)
+    rem = cur - q * units
+    quot = quot * 65536 + q
+  }
+  out.sec = quot
+  out.nsec = rem * 10 ** (9 - res.exponent)
+}
+
+function splitBinary(high: number, low: number, exponent: number, out: SecNsec): void {
+  if (exponent > 32) {
+    const value = (BigInt(high) << 32n) | BigInt(low)
+    const shift = BigInt(exponent)
+    out.sec = Number(value >> shift)
+    const frac = value & ((1n << shift) - 1n)
+    out.nsec = Number((frac * 1_000_000_000n) >> shift)
+    return
+  }
+  const fracMask = exponent === 32 ? TWO_32 - 1 : 2 ** exponent - 1
+  const lowFrac = exponent === 32 ? low : low & fracMask
+  out.sec = high * 2 ** (32 - exponent) + Math.floor(low / 2 ** exponent)
+  out.nsec = Math.floor((lowFrac * 1e9) / 2 ** exponent)
+}
+
+function splitDecimalBig(high: number, low: number, exponent: number, out: SecNsec): void {
+  const value = (BigInt(high) << 32n) | BigInt(low)
+  const units = 10n ** BigInt(exponent)
+  out.sec = Number(value / units)
+  out.nsec = Number(((value % units) * 1_000_000_000n) / units)
+}
+
+/**
+ * ISO-8601 UTC text with `precision` fractional digits (0..9), e.g.
+ * `2019-09-26T17:54:29.201006Z`. Seconds outside Date's range fall back to the epoch number.
+ */
+export function isoTime(sec: number, nsec: number, precision: number): string {
+  const date = new Date(sec * 1000)
+  if (!Number.isFinite(date.getTime())) return `${sec}.${String(nsec).padStart(9, '0')}`
+  const base = date.toISOString().slice(0, 19)
+  if (precision <= 0) return `${base}Z`
+  const frac = String(nsec).padStart(9, '0').slice(0, Math.min(9, precision))
+  return `${base}.${frac}Z`
+}
+
+/** Seconds as a double: exact enough for durations and RTTs, not for absolute printing. */
+export function toSeconds(sec: number, nsec: number): number {
+  return sec + nsec / 1e9
+}

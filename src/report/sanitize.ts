@@ -1,0 +1,42 @@
+/**
+ * Neutralisation of untrusted text. Everything that comes out of a capture (hostnames, SNI,
+ * certificate fields, HTTP headers, interface names, NRB names) may hold terminal escapes,
+ * markup or spreadsheet formulas. Each output format calls the function for its own context.
+ */
+
+// C0 controls, DEL and C1 controls (ESC, CSI 0x9b, OSC...), plus bidi overrides and
+// zero-width characters that can make a terminal or a page show something other than the bytes.
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
+
+/** Replace control, bidi and zero-width characters by a visible `\xNN` / `\u{NNNN}` escape. */
+export function safeText(value: string): string {
+  return value.replace(UNSAFE_CHARS, (ch) => {
+    const code = ch.codePointAt(0) ?? 0
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`
+  })
+}
+
+/** Text for a terminal: control characters escaped so no escape sequence reaches the TTY. */
+export const safeTerminal = safeText
+
+const HTML_ENTITIES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}
+
+/** Text for HTML element content or a quoted attribute. */
+export function safeHtml(value: string): string {
+  return safeText(value).replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch)
+}
+
+/** Text for a Markdown table cell or paragraph: markup characters backslash-escaped, no line breaks. */
+export function safeMarkdown(value: string): string {
+  return safeHtml(value).replace(/[\\`*_{}[\]()#+\-.!|~]/g, (ch) => `\\${ch}`)
+}
+
+/**
+ * Text for a CSV cell (RFC 4180 quoting). A cell that a spreadsheet would treat as a formula
+ * (leading `=`, `+`, `-`, `@`, tab or CR, per OWASP's CSV injection guidance) gets a leading `'`.
+ */
+export function safeCsv(value: string): string {
+  let text = safeText(value)
+  if (/^[=+\-@\t\r]/.test(value)) text = `'${text}`
+  return /[",\n\r]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text
+}
