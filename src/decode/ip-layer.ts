@@ -1,0 +1,153 @@
+import {u16be, u32be} from '../capture/bytes.js'
+import {ETHERTYPE_IPV4, ETHERTYPE_IPV6} from './link-layer.js'
+import {type NetLayer, PROTO_ICMP, PROTO_ICMPV6, PROTO_SCTP, PROTO_TCP, PROTO_UDP} from './net-layer.js'
+
+/** IPv6 extension headers we step over (RFC 8200 §4; AH RFC 4302 counts in 4-byte units). */
+const HOP_BY_HOP = 0
+const ROUTING = 43
+const FRAGMENT = 44
+const AUTH = 51
+const NO_NEXT = 59
+const DEST_OPTS = 60
+const MOBILITY = 135
+const HIP = 139
+const SHIM6 = 140
+const MAX_EXT_HEADERS = 16
+
+/** Decode the IP header at `offset` (IPv4 or IPv6 per `etherType`) and its transport header
+ * into `out`. Returns false when there is no valid IP header. */
+export function decodeIp(etherType: number, b: Uint8Array, offset: number, end: number, out: NetLayer): boolean {
+  out.hasTransport = false
+  out.isFragment = false
+  out.moreFragments = false
+  out.fragOffset = 0
+  out.fragId = 0
+  out.sport = 0
+  out.dport = 0
+  out.tcpFlags = 0
+  out.icmpType = -1
+  return etherType === ETHERTYPE_IPV4 ? decodeIpv4(b, offset, end, out) : etherType === ETHERTYPE_IPV6 && decodeIpv6(b, offset, end, out)
+}
+
+/** IPv4, RFC 791 §3.1. Ethernet padding beyond Total Length is excluded. */
+function decodeIpv4(b: Uint8Array, o: number, end: number, out: NetLayer): boolean {
+  if (end - o < 20 || b[o]! >> 4 !== 4) return false
+  const headerLength = (b[o]! & 0x0f) * 4
+  if (headerLength < 20 || end - o < headerLength) return false
+  const totalLength = u16be(b, o + 2)
+  // Total Length 0 is what TCP segmentation offload captures show: trust the capture.
+  let ipEnd = totalLength === 0 ? end : Math.min(end, o + totalLength)
+  if (ipEnd < o + headerLength) ipEnd = o + headerLength
+  out.ipVersion = 4
+  out.src[0] = u32be(b, o + 12)
+  out.dst[0] = u32be(b, o + 16)
+  out.src[1] = out.src[2] = out.src[3] = 0
+  out.dst[1] = out.dst[2] = out.dst[3] = 0
+  out.proto = b[o + 9]!
+  out.ipStart = o
+  out.ipEnd = ipEnd
+  const flagsOffset = u16be(b, o + 6)
+  out.moreFragments = (flagsOffset & 0x2000) !== 0
+  out.fragOffset = (flagsOffset & 0x1fff) * 8
+  out.fragId = u16be(b, o + 4)
+  out.isFragment = out.moreFragments || out.fragOffset > 0
+  out.l4Start = o + headerLength
+  if (out.fragOffset === 0) decodeTransport(b, out.l4Start, ipEnd, out)
+  return true
+}
+
+/** IPv6, RFC 8200 §3, with the extension header chain and the Fragment header (§4.5). */
+function decodeIpv6(b: Uint8Array, o: number, end: number, out: NetLayer): boolean {
+  if (end - o < 40 || b[o]! >> 4 !== 6) return false
+  const payloadLength = u16be(b, o + 4)
+  // Payload Length 0 means a jumbogram (RFC 2675) or offload: trust the capture.
+  const ipEnd = payloadLength === 0 ? end : Math.min(end, o + 40 + payloadLength)
+  out.ipVersion = 6
+  for (let i = 0; i < 4; i++) {
+    out.src[i] = u32be(b, o + 8 + 4 * i)
+    out.dst[i] = u32be(b, o + 24 + 4 * i)
+  }
+  out.ipStart = o
+  out.ipEnd = ipEnd
+  let next = b[o + 6]!
+  let p = o + 40
+  for (let n = 0; n < MAX_EXT_HEADERS; n++) {
+    if (next === HOP_BY_HOP || next === ROUTING || next === DEST_OPTS || next === MOBILITY || next === HIP || next === SHIM6) {
+      if (ipEnd - p < 8) break
+      const length = (b[p + 1]! + 1) * 8
+      next = b[p]!
+      p += length
+    } else if (next === AUTH) {
+      if (ipEnd - p < 8) break
+      const length = (b[p + 1]! + 2) * 4
+      next = b[p]!
+      p += length
+    } else if (next === FRAGMENT) {
+      if (ipEnd - p < 8) break
+      const offsetFlags = u16be(b, p + 2)
+      out.fragOffset = offsetFlags & 0xfff8
+      out.moreFragments = (offsetFlags & 1) !== 0
+      out.fragId = u32be(b, p + 4)
+      out.isFragment = out.moreFragments || out.fragOffset > 0
+      next = b[p]!
+      p += 8
+    } else {
+      break
+    }
+  }
+  out.proto = next
+  out.l4Start = Math.min(p, ipEnd)
+  if (next !== NO_NEXT && out.fragOffset === 0 && p <= ipEnd) decodeTransport(b, p, ipEnd, out)
+  return true
+}
+
+/** TCP (RFC 9293 §3.1), UDP (RFC 768), SCTP common header ports, ICMP type. */
+function decodeTransport(b: Uint8Array, o: number, end: number, out: NetLayer): void {
+  out.payloadStart = out.payloadEnd = end
+  switch (out.proto) {
+    case PROTO_TCP: {
+      if (end - o < 20) return
+      const dataOffset = (b[o + 12]! >> 4) * 4
+      if (dataOffset < 20) return
+      out.sport = u16be(b, o)
+      out.dport = u16be(b, o + 2)
+      out.tcpSeq = u32be(b, o + 4)
+      out.tcpFlags = b[o + 13]!
+      out.payloadStart = Math.min(end, o + dataOffset)
+      out.payloadEnd = end
+      out.hasTransport = true
+      return
+    }
+    case PROTO_UDP: {
+      if (end - o < 8) return
+      out.sport = u16be(b, o)
+      out.dport = u16be(b, o + 2)
+      const length = u16be(b, o + 4)
+      out.payloadStart = o + 8
+      // A fragmented datagram's UDP length covers all fragments: keep the captured end.
+      out.payloadEnd = length >= 8 && !out.moreFragments ? Math.min(end, o + length) : end
+      out.hasTransport = true
+      return
+    }
+    case PROTO_SCTP:
+      if (end - o < 12) return
+      out.sport = u16be(b, o)
+      out.dport = u16be(b, o + 2)
+      out.payloadStart = o + 12
+      out.payloadEnd = end
+      out.hasTransport = true
+      return
+    case PROTO_ICMP:
+    case PROTO_ICMPV6:
+      if (end - o < 4) return
+      out.icmpType = b[o]!
+      out.payloadStart = o + 4
+      out.payloadEnd = end
+      out.hasTransport = true
+      return
+    default:
+      out.payloadStart = o
+      out.payloadEnd = end
+      out.hasTransport = true
+  }
+}

@@ -1,0 +1,210 @@
+import {u16be, u16le, u32be, u32le} from '../capture/bytes.js'
+
+/**
+ * Link-layer decoders, keyed by LINKTYPE (tcpdump.org/linktypes.html). Each finds where the
+ * network header starts and which EtherType it carries; VLAN, QinQ, PPPoE and MPLS shims
+ * are peeled off on the way. Every length is checked before it is read.
+ */
+
+export const ETHERTYPE_IPV4 = 0x0800
+export const ETHERTYPE_IPV6 = 0x86dd
+
+export const LINKTYPE_NULL = 0
+export const LINKTYPE_ETHERNET = 1
+export const LINKTYPE_PPP = 9
+export const LINKTYPE_RAW_OLD = 12
+export const LINKTYPE_RAW_OPENBSD = 14
+export const LINKTYPE_PPP_HDLC = 50
+export const LINKTYPE_PPP_ETHER = 51
+export const LINKTYPE_RAW = 101
+export const LINKTYPE_C_HDLC = 104
+export const LINKTYPE_LOOP = 108
+export const LINKTYPE_LINUX_SLL = 113
+export const LINKTYPE_PPI = 192
+export const LINKTYPE_IPV4 = 228
+export const LINKTYPE_IPV6 = 229
+export const LINKTYPE_LINUX_SLL2 = 276
+
+export const LINKTYPE_NAMES: Record<number, string> = {
+  0: 'NULL',
+  1: 'EN10MB',
+  9: 'PPP',
+  12: 'RAW',
+  14: 'RAW',
+  50: 'PPP_HDLC',
+  51: 'PPP_ETHER',
+  101: 'RAW',
+  104: 'C_HDLC',
+  105: 'IEEE802_11',
+  108: 'LOOP',
+  113: 'LINUX_SLL',
+  127: 'IEEE802_11_RADIOTAP',
+  192: 'PPI',
+  228: 'IPV4',
+  229: 'IPV6',
+  276: 'LINUX_SLL2',
+}
+
+export function linkTypeName(linkType: number): string {
+  return LINKTYPE_NAMES[linkType] ?? `LINKTYPE_${linkType}`
+}
+
+/** Where the network layer starts. Reused between packets. */
+export interface LinkResult {
+  offset: number
+  etherType: number
+}
+
+const MAX_SHIMS = 8
+
+/** Decode the link layer; returns false when the frame carries no IPv4/IPv6 we can find. */
+export function decodeLink(linkType: number, b: Uint8Array, end: number, out: LinkResult): boolean {
+  switch (linkType) {
+    case LINKTYPE_ETHERNET:
+      return decodeEthernet(b, 0, end, out)
+    case LINKTYPE_LINUX_SLL:
+      // SLL: packet type, ARPHRD, address length, 8 address bytes, protocol (big-endian).
+      if (end < 16) return false
+      return decodeEtherType(u16be(b, 14), b, 16, end, out)
+    case LINKTYPE_LINUX_SLL2:
+      // SLL2: protocol first, then reserved, ifindex, ARPHRD, packet type, address: 20 bytes.
+      if (end < 20) return false
+      return decodeEtherType(u16be(b, 0), b, 20, end, out)
+    case LINKTYPE_NULL:
+    case LINKTYPE_LOOP:
+      return decodeNull(linkType, b, end, out)
+    case LINKTYPE_RAW:
+    case LINKTYPE_RAW_OLD:
+    case LINKTYPE_RAW_OPENBSD:
+      return ipByVersion(b, 0, end, out)
+    case LINKTYPE_IPV4:
+      return found(out, 0, ETHERTYPE_IPV4)
+    case LINKTYPE_IPV6:
+      return found(out, 0, ETHERTYPE_IPV6)
+    case LINKTYPE_PPP:
+    case LINKTYPE_PPP_HDLC:
+      return decodePpp(b, 0, end, out)
+    case LINKTYPE_PPP_ETHER:
+      // PPPoE without the Ethernet header: 6-byte PPPoE header, then PPP protocol.
+      return end >= 8 && decodePppProtocol(u16be(b, 6), b, 8, end, out)
+    case LINKTYPE_C_HDLC:
+      // Cisco HDLC: address, control, then an EtherType.
+      return end >= 4 && decodeEtherType(u16be(b, 2), b, 4, end, out)
+    case LINKTYPE_PPI: {
+      // PPI header (little-endian): version, flags, header length, DLT of what follows.
+      if (end < 8) return false
+      const headerLength = u16le(b, 2)
+      const inner = u32le(b, 4)
+      if (headerLength < 8 || headerLength > end || inner === LINKTYPE_PPI) return false
+      const ok = decodeLink(inner, b.subarray(headerLength, end), end - headerLength, out)
+      out.offset += headerLength
+      return ok
+    }
+    default:
+      return false
+  }
+}
+
+/** Ethernet II (and 802.3 with LLC/SNAP) starting at `offset`. */
+export function decodeEthernet(b: Uint8Array, offset: number, end: number, out: LinkResult): boolean {
+  if (end - offset < 14) return false
+  const type = u16be(b, offset + 12)
+  if (type <= 1500) {
+    // IEEE 802.3 length field: only LLC/SNAP (AA AA 03, OUI, EtherType) can carry IP.
+    if (end - offset < 22 || b[offset + 14] !== 0xaa || b[offset + 15] !== 0xaa || b[offset + 16] !== 0x03) return false
+    return decodeEtherType(u16be(b, offset + 20), b, offset + 22, end, out)
+  }
+  return decodeEtherType(type, b, offset + 14, end, out)
+}
+
+/** Follow an EtherType through VLAN tags, PPPoE and MPLS to IPv4/IPv6. */
+function decodeEtherType(type: number, b: Uint8Array, offset: number, end: number, out: LinkResult): boolean {
+  for (let shims = 0; shims < MAX_SHIMS; shims++) {
+    switch (type) {
+      case ETHERTYPE_IPV4:
+      case ETHERTYPE_IPV6:
+        return found(out, offset, type)
+      case 0x8100: // 802.1Q
+      case 0x88a8: // 802.1ad (QinQ service tag)
+      case 0x9100:
+      case 0x9200:
+        if (end - offset < 4) return false
+        type = u16be(b, offset + 2)
+        offset += 4
+        break
+      case 0x8864: // PPPoE session stage (RFC 2516 §4): 6-byte header then PPP protocol
+        if (end - offset < 8) return false
+        return decodePppProtocol(u16be(b, offset + 6), b, offset + 8, end, out)
+      case 0x8847: // MPLS unicast / multicast (RFC 3032): labels until bottom-of-stack
+      case 0x8848:
+        return decodeMpls(b, offset, end, out)
+      default:
+        return false
+    }
+  }
+  return false
+}
+
+function decodeMpls(b: Uint8Array, offset: number, end: number, out: LinkResult): boolean {
+  for (let labels = 0; labels < 16; labels++) {
+    if (end - offset < 4) return false
+    const bottom = (b[offset + 2]! & 0x01) !== 0
+    offset += 4
+    if (bottom) break
+  }
+  if (end - offset < 1) return false
+  const nibble = b[offset]! >> 4
+  if (nibble === 4 || nibble === 6) return ipByVersion(b, offset, end, out)
+  // Ethernet pseudowire with the RFC 4385 control word (first nibble 0).
+  if (nibble === 0) return decodeEthernet(b, offset + 4, end, out)
+  return false
+}
+
+function decodePpp(b: Uint8Array, offset: number, end: number, out: LinkResult): boolean {
+  // Cisco HDLC framing on a PPP link (address 0x0F unicast / 0x8F broadcast, control 0):
+  // Wireshark's PPP dissector recognises it the same way.
+  if (end - offset >= 4 && (b[offset] === 0x0f || b[offset] === 0x8f) && b[offset + 1] === 0x00) {
+    return decodeEtherType(u16be(b, offset + 2), b, offset + 4, end, out)
+  }
+  if (end - offset >= 2 && b[offset] === 0xff && b[offset + 1] === 0x03) offset += 2
+  if (end - offset < 1) return false
+  // Protocol-Field-Compression (RFC 1661 §6.5): an odd first byte is a one-byte protocol.
+  if (b[offset]! & 1) return decodePppProtocol(b[offset]!, b, offset + 1, end, out)
+  if (end - offset < 2) return false
+  return decodePppProtocol(u16be(b, offset), b, offset + 2, end, out)
+}
+
+function decodePppProtocol(protocol: number, b: Uint8Array, offset: number, end: number, out: LinkResult): boolean {
+  if (protocol === 0x0021) return found(out, offset, ETHERTYPE_IPV4)
+  if (protocol === 0x0057) return found(out, offset, ETHERTYPE_IPV6)
+  void b
+  void end
+  return false
+}
+
+/** BSD loopback: a 4-byte address family, host byte order (NULL) or network order (LOOP). */
+function decodeNull(linkType: number, b: Uint8Array, end: number, out: LinkResult): boolean {
+  if (end < 4) return false
+  let family = linkType === LINKTYPE_LOOP ? u32be(b, 0) : u32le(b, 0)
+  // NULL is in the capturing host's byte order, which the file does not record.
+  if (family > 0xffff) family = linkType === LINKTYPE_LOOP ? u32le(b, 0) : u32be(b, 0)
+  if (family === 2) return found(out, 4, ETHERTYPE_IPV4)
+  // AF_INET6 is 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS), 10 (Linux).
+  if (family === 24 || family === 28 || family === 30 || family === 10) return found(out, 4, ETHERTYPE_IPV6)
+  return false
+}
+
+/** Raw IP: the version nibble says which. */
+export function ipByVersion(b: Uint8Array, offset: number, end: number, out: LinkResult): boolean {
+  if (end - offset < 1) return false
+  const version = b[offset]! >> 4
+  if (version === 4) return found(out, offset, ETHERTYPE_IPV4)
+  if (version === 6) return found(out, offset, ETHERTYPE_IPV6)
+  return false
+}
+
+function found(out: LinkResult, offset: number, etherType: number): boolean {
+  out.offset = offset
+  out.etherType = etherType
+  return true
+}

@@ -1,0 +1,150 @@
+import {u16be} from '../capture/bytes.js'
+import {decodeEthernet, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ipByVersion, type LinkResult} from './link-layer.js'
+import {
+  type NetLayer,
+  PROTO_GRE,
+  PROTO_IPIP,
+  PROTO_IPV6,
+  PROTO_UDP,
+  TUNNEL_6IN4,
+  TUNNEL_GENEVE,
+  TUNNEL_GRE,
+  TUNNEL_GTPU,
+  TUNNEL_IP6IP,
+  TUNNEL_IPIP,
+  TUNNEL_NONE,
+  TUNNEL_TEREDO,
+  TUNNEL_VXLAN,
+} from './net-layer.js'
+
+const GTPU_PORT = 2152
+const VXLAN_PORT = 4789
+const TEREDO_PORT = 3544
+const GENEVE_PORT = 6081
+
+/**
+ * If `layer`'s payload is a tunnel we decode, find the inner network header and return the
+ * tunnel kind (TUNNEL_*); `out` then says where the inner IP starts. TUNNEL_NONE otherwise.
+ * Dispatch is on IP protocol (IP-in-IP, GRE) and UDP port plus a header check (GTP-U,
+ * VXLAN, Geneve, Teredo), so ordinary traffic on those ports is not misread.
+ */
+export function findTunnel(b: Uint8Array, layer: NetLayer, out: LinkResult): number {
+  if (!layer.hasTransport || layer.isFragment) return TUNNEL_NONE
+  const p = layer.payloadStart
+  const end = layer.payloadEnd
+  switch (layer.proto) {
+    case PROTO_IPIP:
+      return ipByVersion(b, layer.l4Start, layer.ipEnd, out) && out.etherType === ETHERTYPE_IPV4 ? (layer.ipVersion === 4 ? TUNNEL_IPIP : TUNNEL_IP6IP) : TUNNEL_NONE
+    case PROTO_IPV6:
+      return ipByVersion(b, layer.l4Start, layer.ipEnd, out) && out.etherType === ETHERTYPE_IPV6 ? (layer.ipVersion === 4 ? TUNNEL_6IN4 : TUNNEL_IP6IP) : TUNNEL_NONE
+    case PROTO_GRE:
+      return decodeGre(b, layer.l4Start, layer.ipEnd, out) ? TUNNEL_GRE : TUNNEL_NONE
+    case PROTO_UDP:
+      if (layer.sport === GTPU_PORT || layer.dport === GTPU_PORT) return decodeGtpu(b, p, end, out) ? TUNNEL_GTPU : TUNNEL_NONE
+      if (layer.dport === VXLAN_PORT) return decodeVxlan(b, p, end, out) ? TUNNEL_VXLAN : TUNNEL_NONE
+      if (layer.dport === GENEVE_PORT) return decodeGeneve(b, p, end, out) ? TUNNEL_GENEVE : TUNNEL_NONE
+      if (layer.sport === TEREDO_PORT || layer.dport === TEREDO_PORT) return decodeTeredo(b, p, end, out) ? TUNNEL_TEREDO : TUNNEL_NONE
+      return TUNNEL_NONE
+    default:
+      return TUNNEL_NONE
+  }
+}
+
+/** GTP-U (3GPP TS 29.281 §5.1): version 1, PT 1, G-PDU (0xFF); optional fields when any of
+ * E/S/PN is set; extension headers chained by their last byte, length in 4-byte units. */
+function decodeGtpu(b: Uint8Array, o: number, end: number, out: LinkResult): boolean {
+  if (end - o < 8) return false
+  const flags = b[o]!
+  if (flags >> 5 !== 1 || (flags & 0x10) === 0 || b[o + 1] !== 0xff) return false
+  let p = o + 8
+  if (flags & 0x07) {
+    if (end - p < 4) return false
+    let next = b[p + 3]!
+    p += 4
+    if (flags & 0x04) {
+      for (let n = 0; next !== 0 && n < 16; n++) {
+        if (end - p < 4) return false
+        const length = b[p]! * 4
+        if (length === 0 || end - p < length) return false
+        next = b[p + length - 1]!
+        p += length
+      }
+    }
+  }
+  return ipByVersion(b, p, end, out)
+}
+
+/** VXLAN (RFC 7348 §5): 8-byte header with the I flag, then an Ethernet frame. */
+function decodeVxlan(b: Uint8Array, o: number, end: number, out: LinkResult): boolean {
+  if (end - o < 8 || (b[o]! & 0x08) === 0) return false
+  return decodeEthernet(b, o + 8, end, out)
+}
+
+/** Geneve (RFC 8926 §3.4): version 0, options length in 4-byte units, protocol type. */
+function decodeGeneve(b: Uint8Array, o: number, end: number, out: LinkResult): boolean {
+  if (end - o < 8 || b[o]! >> 6 !== 0) return false
+  const p = o + 8 + (b[o]! & 0x3f) * 4
+  return inner(u16be(b, o + 2), b, p, end, out)
+}
+
+/** Teredo (RFC 4380 §5.1.1): IPv6 in UDP, optionally after authentication and origin
+ * indication headers. */
+function decodeTeredo(b: Uint8Array, o: number, end: number, out: LinkResult): boolean {
+  let p = o
+  if (end - p >= 2 && b[p] === 0 && b[p + 1] === 1) {
+    // Authentication header: indicator, ID length, AU length, ID, AU, nonce (8), confirmation (1).
+    if (end - p < 4) return false
+    p += 4 + b[p + 2]! + b[p + 3]! + 9
+  }
+  if (end - p >= 2 && b[p] === 0 && b[p + 1] === 0) p += 8 // origin indication
+  if (end - p < 40 || b[p]! >> 4 !== 6) return false
+  // The IPv6 payload length must fit the datagram, or this is not Teredo.
+  if (40 + u16be(b, p + 4) > end - p) return false
+  out.offset = p
+  out.etherType = ETHERTYPE_IPV6
+  return true
+}
+
+/** GRE (RFC 2784, key and sequence RFC 2890; version 1 = PPTP enhanced GRE, RFC 2637). */
+function decodeGre(b: Uint8Array, o: number, end: number, out: LinkResult): boolean {
+  if (end - o < 4) return false
+  const flags = u16be(b, o)
+  const version = flags & 0x07
+  const protocol = u16be(b, o + 2)
+  let p = o + 4
+  if (version === 0) {
+    if (flags & 0x8000) p += 4 // checksum + reserved
+    if (flags & 0x2000) p += 4 // key
+    if (flags & 0x1000) p += 4 // sequence number
+    if (protocol === 0x88be) {
+      // ERSPAN type II: an 8-byte header (sequence number present), then Ethernet.
+      return decodeEthernet(b, p + 8, end, out)
+    }
+    return inner(protocol, b, p, end, out)
+  }
+  if (version === 1 && protocol === 0x880b) {
+    p += 4 // key (payload length + call id) is always present
+    if (flags & 0x1000) p += 4
+    if (flags & 0x0080) p += 4 // acknowledgement
+    if (end - p < 2) return false
+    if (b[p] === 0xff && b[p + 1] === 0x03) p += 2
+    if (end - p < 1) return false
+    const pppProto = b[p]! & 1 ? b[p++]! : end - p >= 2 ? u16be(b, (p += 2) - 2) : -1
+    if (pppProto === 0x21) return found(out, p, ETHERTYPE_IPV4)
+    if (pppProto === 0x57) return found(out, p, ETHERTYPE_IPV6)
+  }
+  return false
+}
+
+function inner(protocol: number, b: Uint8Array, p: number, end: number, out: LinkResult): boolean {
+  if (p >= end) return false
+  if (protocol === ETHERTYPE_IPV4 || protocol === ETHERTYPE_IPV6) return ipByVersion(b, p, end, out) && out.etherType === protocol
+  if (protocol === 0x6558) return decodeEthernet(b, p, end, out) // transparent Ethernet bridging
+  return false
+}
+
+function found(out: LinkResult, offset: number, etherType: number): boolean {
+  out.offset = offset
+  out.etherType = etherType
+  return true
+}

@@ -1,0 +1,156 @@
+import {linkTypeName} from '../decode/link-layer.js'
+import {TUNNEL_NAMES} from '../decode/net-layer.js'
+import {isoTime} from '../capture/timestamp.js'
+import {ipv4FromUint32, ipv6FromWords} from '../util/ip-text.js'
+import type {FlowCollection} from './collect-flows.js'
+import {ST_ESTABLISHED, ST_FIN_CLIENT, ST_FIN_SERVER, ST_RST, ST_SYN, ST_SYNACK} from './flow-table.js'
+
+/** The `flows --json` contract (documented in docs/flows-json.md); later reports reuse it. */
+export interface FlowRecord {
+  id: number
+  /** Index into `captures` of the file where the flow was first seen. */
+  capture: number
+  proto: string
+  ipVersion: 4 | 6
+  client: {ip: string; port: number}
+  server: {ip: string; port: number}
+  packets: {toServer: number; toClient: number}
+  bytes: {toServer: number; toClient: number}
+  /** 1-based frame number (Wireshark's frame.number) of the flow's first packet in its capture. */
+  firstFrame: number
+  firstTime: string
+  lastTime: string
+  durationSeconds: number
+  tcp?: {
+    state: 'established' | 'closed' | 'reset' | 'syn-sent' | 'syn-received' | 'midstream'
+    /** SYN → SYN/ACK as seen at the capture point: the round trip to the server. */
+    handshakeRttMs: number | null
+    /** SYN/ACK → ACK: the round trip to the client. */
+    clientRttMs: number | null
+  }
+  tunnel?: {type: string; parentId: number}
+  /** Present when the flow carried fragmented IP datagrams: fragment frames and the datagrams
+   * they made whole, per direction. Every fragment frame is counted in `packets`/`bytes`. */
+  fragments?: {frames: {toServer: number; toClient: number}; datagrams: {toServer: number; toClient: number}}
+}
+
+export interface CaptureRecord {
+  path: string
+  format: string
+  gzip: boolean
+  byteOrder: string
+  linkTypes: number[]
+  linkTypeNames: string[]
+  interfaces: number
+  packets: number
+  bytes: number
+  firstTime: string | null
+  lastTime: string | null
+  durationSeconds: number
+  /** Packets the capturing system reported dropped (pcapng statistics), or null if unknown. */
+  droppedByCapture: number | null
+  /** pcapng Name Resolution Block entries (untrusted text from the file). */
+  names: Record<string, string[]>
+  secrets: Array<{type: string; length: number}>
+  warnings: string[]
+  /** Where reading stopped early because of damage, or null when read to the end. */
+  stoppedAt: {offset: number; reason: string} | null
+}
+
+const PROTO_NAMES: Record<number, string> = {1: 'icmp', 2: 'igmp', 4: 'ipip', 6: 'tcp', 17: 'udp', 41: 'ipv6', 47: 'gre', 50: 'esp', 51: 'ah', 58: 'icmpv6', 89: 'ospf', 103: 'pim', 112: 'vrrp', 132: 'sctp'}
+
+export function protoName(proto: number): string {
+  return PROTO_NAMES[proto] ?? `ip-proto-${proto}`
+}
+
+function roundMs(seconds: number): number | null {
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1e6) / 1e3 : null
+}
+
+function tcpState(state: number): NonNullable<FlowRecord['tcp']>['state'] {
+  if (state & ST_RST) return 'reset'
+  if ((state & ST_FIN_CLIENT) && (state & ST_FIN_SERVER)) return 'closed'
+  if (state & ST_ESTABLISHED) return 'established'
+  if (state & ST_SYNACK) return 'syn-received'
+  if (state & ST_SYN) return 'syn-sent'
+  return 'midstream'
+}
+
+/** One record per flow, in creation order (flow id). */
+export function flowRecords(collection: FlowCollection): FlowRecord[] {
+  const t = collection.table
+  const out: FlowRecord[] = []
+  for (let slot = 0; slot < t.count; slot++) {
+    const key = t.keyOf(slot)
+    const ipVersion = (key[0]! >>> 8) as 4 | 6
+    const proto = key[0]! & 0xff
+    const a = ipVersion === 4 ? ipv4FromUint32(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!)
+    const b = ipVersion === 4 ? ipv4FromUint32(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!)
+    const portA = key[9]! >>> 16
+    const portB = key[9]! & 0xffff
+    const clientIsA = t.clientIsA[slot] === 1
+    const precision = collection.captures[t.captureIndex[slot]!]?.precision ?? 6
+    const firstSec = t.firstSec[slot]!
+    const firstNsec = t.firstNsec[slot]!
+    const lastSec = t.lastSec[slot]!
+    const lastNsec = t.lastNsec[slot]!
+    const record: FlowRecord = {
+      id: t.ids[slot]!,
+      capture: t.captureIndex[slot]!,
+      proto: protoName(proto),
+      ipVersion,
+      client: clientIsA ? {ip: a, port: portA} : {ip: b, port: portB},
+      server: clientIsA ? {ip: b, port: portB} : {ip: a, port: portA},
+      packets: {toServer: t.packets[slot * 2]!, toClient: t.packets[slot * 2 + 1]!},
+      bytes: {toServer: t.bytes[slot * 2]!, toClient: t.bytes[slot * 2 + 1]!},
+      firstFrame: t.firstFrame[slot]!,
+      firstTime: isoTime(firstSec, firstNsec, precision),
+      lastTime: isoTime(lastSec, lastNsec, precision),
+      durationSeconds: Math.round(((lastSec - firstSec) + (lastNsec - firstNsec) / 1e9) * 1e9) / 1e9,
+    }
+    if (proto === 6) {
+      record.tcp = {
+        state: tcpState(t.tcpState[slot]!),
+        handshakeRttMs: roundMs(t.synAckTime[slot]! - t.synTime[slot]!),
+        clientRttMs: roundMs(t.ackTime[slot]! - t.synAckTime[slot]!),
+      }
+    }
+    const frag = collection.fragmentsByFlow.get(record.id)
+    if (frag) {
+      record.fragments = {
+        frames: {toServer: frag.frames[0], toClient: frag.frames[1]},
+        datagrams: {toServer: frag.datagrams[0], toClient: frag.datagrams[1]},
+      }
+    }
+    if (t.tunnel[slot]) record.tunnel = {type: TUNNEL_NAMES[t.tunnel[slot]!] ?? 'unknown', parentId: t.parentId[slot]!}
+    out.push(record)
+  }
+  return out
+}
+
+export function captureRecords(collection: FlowCollection): CaptureRecord[] {
+  return collection.captures.map((c) => {
+    const linkTypes = [...new Set(c.interfaces.map((i) => i.linkType))]
+    const drops = c.interfaces.filter((i) => i.dropped !== undefined)
+    const empty = c.packets === 0
+    return {
+      path: c.path,
+      format: c.format,
+      gzip: c.gzip,
+      byteOrder: c.byteOrder,
+      linkTypes,
+      linkTypeNames: linkTypes.map(linkTypeName),
+      interfaces: c.interfaces.length,
+      packets: c.packets,
+      bytes: c.bytes,
+      firstTime: empty ? null : isoTime(c.firstSec, c.firstNsec, c.precision),
+      lastTime: empty ? null : isoTime(c.lastSec, c.lastNsec, c.precision),
+      durationSeconds: empty ? 0 : Math.round(((c.lastSec - c.firstSec) + (c.lastNsec - c.firstNsec) / 1e9) * 1e9) / 1e9,
+      droppedByCapture: drops.length ? drops.reduce((sum, i) => sum + (i.dropped ?? 0), 0) : null,
+      names: Object.fromEntries([...c.names.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),
+      secrets: c.secrets,
+      warnings: c.warnings,
+      stoppedAt: c.stoppedAt ?? null,
+    }
+  })
+}

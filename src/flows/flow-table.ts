@@ -1,0 +1,428 @@
+import {type NetLayer, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN} from '../decode/net-layer.js'
+import {isGroupIpv4, isGroupIpv6, isPrivateIpv4, isPrivateIpv6, isServerPort} from './endpoint-class.js'
+
+/**
+ * Bidirectional flow table keyed by numbers only (Hot path rules: no string keys, no Map).
+ * Keys live in a Uint32Array, KEY_WORDS per flow, with the two endpoints in canonical order
+ * (lower address, then lower port, first) so both directions find the same flow; an
+ * open-addressing index of flow slots sits beside them. Per-flow counters are columns of
+ * typed arrays that grow by doubling. Memory is O(flows) and bounded by `maxFlows`: when the
+ * table is full the longest-idle quarter is evicted and counted.
+ */
+
+const KEY_WORDS = 10 // meta (ip version, proto), address A (4 words), address B (4 words), ports
+const EMPTY = -1
+
+// tcpState bits
+export const ST_SYN = 1 // client SYN seen
+export const ST_SYNACK = 2 // server SYN+ACK seen
+export const ST_ESTABLISHED = 4 // client ACK after SYN+ACK seen
+export const ST_FIN_CLIENT = 8
+export const ST_FIN_SERVER = 16
+export const ST_RST = 32
+const ST_BASESEQ_A = 64 // first sequence number from endpoint A recorded
+const ST_BASESEQ_B = 128
+
+export interface FlowTableOptions {
+  /** Most flows kept at once; beyond it the longest-idle quarter is evicted. */
+  maxFlows?: number
+  initialCapacity?: number
+}
+
+export interface EvictionStats {
+  flows: number
+  packets: number
+  bytes: number
+  /** Frame and capture at which the first eviction happened. */
+  firstFrame?: number
+}
+
+export class FlowTable {
+  /** Number of live flows (slots 0..count-1). */
+  count = 0
+  /** Next flow id to hand out: ids count every flow ever created, in order of creation. */
+  nextId = 1
+  readonly maxFlows: number
+  readonly evicted: EvictionStats = {flows: 0, packets: 0, bytes: 0}
+
+  private capacity: number
+  keys: Uint32Array
+  private hashes: Uint32Array
+  private index: Int32Array
+  private indexMask: number
+  ids: Uint32Array
+  /** 1 when endpoint A (the canonical first) is the client. */
+  clientIsA: Uint8Array
+  /** [toServer, toClient] per flow. */
+  packets: Uint32Array
+  bytes: Float64Array
+  firstSec: Float64Array
+  firstNsec: Uint32Array
+  lastSec: Float64Array
+  lastNsec: Uint32Array
+  firstFrame: Uint32Array
+  captureIndex: Uint16Array
+  tcpState: Uint8Array
+  /** First TCP sequence number seen from A and from B, to spot a reused 4-tuple. */
+  baseSeq: Uint32Array
+  /** TCP handshake times in seconds relative to `timeBase` (NaN when not seen). */
+  synTime: Float64Array
+  synAckTime: Float64Array
+  ackTime: Float64Array
+  tunnel: Uint8Array
+  /** Id of the flow whose packets carried this one (0 = not tunnelled). */
+  parentId: Uint32Array
+
+  /** Seconds subtracted from timestamps before they are stored as doubles. */
+  timeBase = NaN
+  private readonly scratch = new Uint32Array(KEY_WORDS)
+
+  constructor(options: FlowTableOptions = {}) {
+    this.maxFlows = Math.max(16, options.maxFlows ?? 1_000_000)
+    this.capacity = Math.min(this.maxFlows, options.initialCapacity ?? 4096)
+    this.keys = new Uint32Array(this.capacity * KEY_WORDS)
+    this.hashes = new Uint32Array(this.capacity)
+    this.ids = new Uint32Array(this.capacity)
+    this.clientIsA = new Uint8Array(this.capacity)
+    this.packets = new Uint32Array(this.capacity * 2)
+    this.bytes = new Float64Array(this.capacity * 2)
+    this.firstSec = new Float64Array(this.capacity)
+    this.firstNsec = new Uint32Array(this.capacity)
+    this.lastSec = new Float64Array(this.capacity)
+    this.lastNsec = new Uint32Array(this.capacity)
+    this.firstFrame = new Uint32Array(this.capacity)
+    this.captureIndex = new Uint16Array(this.capacity)
+    this.tcpState = new Uint8Array(this.capacity)
+    this.baseSeq = new Uint32Array(this.capacity * 2)
+    this.synTime = new Float64Array(this.capacity)
+    this.synAckTime = new Float64Array(this.capacity)
+    this.ackTime = new Float64Array(this.capacity)
+    this.tunnel = new Uint8Array(this.capacity)
+    this.parentId = new Uint32Array(this.capacity)
+    const indexSize = nextPowerOfTwo(this.capacity * 2)
+    this.index = new Int32Array(indexSize).fill(EMPTY)
+    this.indexMask = indexSize - 1
+  }
+
+  /** Whether the sender of the current packet is endpoint A; set by `lookup`. */
+  senderIsA = false
+
+  /**
+   * Find or create the flow of a decoded layer with transport ports; returns its slot.
+   * `senderIsA` tells the direction of this packet afterwards.
+   */
+  lookup(layer: NetLayer, frame: number, sec: number, nsec: number, captureIndex: number, parentId: number): number {
+    // Make room first, so creating a flow below never moves the index under our feet.
+    if (this.count === this.capacity) {
+      if (this.capacity < this.maxFlows) this.grow()
+      else this.evict(frame)
+    }
+    const key = this.scratch
+    const s = layer.src
+    const d = layer.dst
+    let aIsSrc: boolean
+    if (layer.ipVersion === 4) {
+      aIsSrc = s[0]! < d[0]! || (s[0] === d[0] && layer.sport <= layer.dport)
+    } else {
+      aIsSrc = compareWords(s, d) < 0 || (compareWords(s, d) === 0 && layer.sport <= layer.dport)
+    }
+    const a = aIsSrc ? s : d
+    const b = aIsSrc ? d : s
+    key[0] = (layer.ipVersion << 8) | layer.proto
+    key[1] = a[0]!
+    key[2] = a[1]!
+    key[3] = a[2]!
+    key[4] = a[3]!
+    key[5] = b[0]!
+    key[6] = b[1]!
+    key[7] = b[2]!
+    key[8] = b[3]!
+    key[9] = aIsSrc ? ((layer.sport << 16) | layer.dport) >>> 0 : ((layer.dport << 16) | layer.sport) >>> 0
+    this.senderIsA = aIsSrc
+    const hash = hashKey(key)
+    const keys = this.keys
+    let pos = hash & this.indexMask
+    for (;;) {
+      const slot = this.index[pos]!
+      if (slot === EMPTY) break
+      if (this.hashes[slot] === hash) {
+        const k = slot * KEY_WORDS
+        if (keys[k] === key[0] && keys[k + 1] === key[1] && keys[k + 5] === key[5] && keys[k + 9] === key[9] &&
+          keys[k + 2] === key[2] && keys[k + 3] === key[3] && keys[k + 4] === key[4] &&
+          keys[k + 6] === key[6] && keys[k + 7] === key[7] && keys[k + 8] === key[8]) {
+          if (layer.proto === PROTO_TCP && this.isNewConnection(slot, layer, aIsSrc)) {
+            // A fresh SYN with another initial sequence number on a known 4-tuple starts a new
+            // connection (as tshark starts a new tcp.stream); the index now points to it.
+            const fresh = this.create(hash, layer, aIsSrc, frame, sec, nsec, captureIndex, parentId)
+            this.index[pos] = fresh
+            return fresh
+          }
+          return slot
+        }
+      }
+      pos = (pos + 1) & this.indexMask
+    }
+    const slot = this.create(hash, layer, aIsSrc, frame, sec, nsec, captureIndex, parentId)
+    this.index[pos] = slot
+    return slot
+  }
+
+  /** Count one packet of `length` bytes on `slot` in the direction given by `senderIsA`. */
+  count1(slot: number, senderIsA: boolean, length: number, sec: number, nsec: number): void {
+    const toServer = senderIsA === (this.clientIsA[slot] === 1)
+    const dir = slot * 2 + (toServer ? 0 : 1)
+    this.packets[dir]!++
+    this.bytes[dir] += length
+    if (sec > this.lastSec[slot]! || (sec === this.lastSec[slot] && nsec > this.lastNsec[slot]!)) {
+      this.lastSec[slot] = sec
+      this.lastNsec[slot] = nsec
+    } else if (sec < this.firstSec[slot]! || (sec === this.firstSec[slot] && nsec < this.firstNsec[slot]!)) {
+      this.firstSec[slot] = sec
+      this.firstNsec[slot] = nsec
+    }
+  }
+
+  /** Follow the TCP handshake and teardown (RFC 9293 §3.5) of `slot` for one segment. */
+  trackTcp(slot: number, senderIsA: boolean, flags: number, seq: number, sec: number, nsec: number): void {
+    let state = this.tcpState[slot]!
+    const baseBit = senderIsA ? ST_BASESEQ_A : ST_BASESEQ_B
+    if ((state & baseBit) === 0) {
+      state |= baseBit
+      this.baseSeq[slot * 2 + (senderIsA ? 0 : 1)] = seq
+    }
+    const fromClient = senderIsA === (this.clientIsA[slot] === 1)
+    const t = sec - this.timeBase + nsec / 1e9
+    const synAck = TCP_SYN | TCP_ACK
+    if ((flags & synAck) === TCP_SYN && fromClient) {
+      if ((state & ST_SYN) === 0) this.synTime[slot] = t
+      state |= ST_SYN
+    } else if ((flags & synAck) === synAck && !fromClient) {
+      if ((state & ST_SYNACK) === 0) this.synAckTime[slot] = t
+      state |= ST_SYNACK
+    } else if ((flags & TCP_ACK) !== 0 && fromClient && (state & (ST_SYNACK | ST_ESTABLISHED)) === ST_SYNACK) {
+      this.ackTime[slot] = t
+      state |= ST_ESTABLISHED
+    }
+    if (flags & TCP_FIN) state |= fromClient ? ST_FIN_CLIENT : ST_FIN_SERVER
+    if (flags & TCP_RST) state |= ST_RST
+    this.tcpState[slot] = state
+  }
+
+  private isNewConnection(slot: number, layer: NetLayer, senderIsA: boolean): boolean {
+    if ((layer.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return false
+    const baseBit = senderIsA ? ST_BASESEQ_A : ST_BASESEQ_B
+    return (this.tcpState[slot]! & baseBit) !== 0 && this.baseSeq[slot * 2 + (senderIsA ? 0 : 1)] !== layer.tcpSeq
+  }
+
+  private create(hash: number, layer: NetLayer, aIsSrc: boolean, frame: number, sec: number, nsec: number, captureIndex: number, parentId: number): number {
+    const slot = this.count++
+    this.keys.set(this.scratch, slot * KEY_WORDS)
+    this.hashes[slot] = hash
+    this.ids[slot] = this.nextId++
+    const srcIsClient = senderIsClient(layer)
+    this.clientIsA[slot] = srcIsClient === aIsSrc ? 1 : 0
+    this.packets[slot * 2] = this.packets[slot * 2 + 1] = 0
+    this.bytes[slot * 2] = this.bytes[slot * 2 + 1] = 0
+    this.firstSec[slot] = this.lastSec[slot] = sec
+    this.firstNsec[slot] = this.lastNsec[slot] = nsec
+    this.firstFrame[slot] = frame
+    this.captureIndex[slot] = captureIndex
+    this.tcpState[slot] = 0
+    this.synTime[slot] = this.synAckTime[slot] = this.ackTime[slot] = NaN
+    this.tunnel[slot] = layer.tunnel
+    this.parentId[slot] = parentId
+    if (Number.isNaN(this.timeBase)) this.timeBase = sec
+    return slot
+  }
+
+  private grow(): void {
+    const capacity = Math.min(this.maxFlows, this.capacity * 2)
+    const grow32 = (a: Uint32Array, per = 1) => {
+      const n = new Uint32Array(capacity * per)
+      n.set(a)
+      return n
+    }
+    const grow64 = (a: Float64Array, per = 1) => {
+      const n = new Float64Array(capacity * per)
+      n.set(a)
+      return n
+    }
+    const grow8 = (a: Uint8Array) => {
+      const n = new Uint8Array(capacity)
+      n.set(a)
+      return n
+    }
+    this.keys = grow32(this.keys, KEY_WORDS)
+    this.hashes = grow32(this.hashes)
+    this.ids = grow32(this.ids)
+    this.clientIsA = grow8(this.clientIsA)
+    this.packets = grow32(this.packets, 2)
+    this.bytes = grow64(this.bytes, 2)
+    this.firstSec = grow64(this.firstSec)
+    this.firstNsec = grow32(this.firstNsec)
+    this.lastSec = grow64(this.lastSec)
+    this.lastNsec = grow32(this.lastNsec)
+    this.firstFrame = grow32(this.firstFrame)
+    const capture = new Uint16Array(capacity)
+    capture.set(this.captureIndex)
+    this.captureIndex = capture
+    this.tcpState = grow8(this.tcpState)
+    this.baseSeq = grow32(this.baseSeq, 2)
+    this.synTime = grow64(this.synTime)
+    this.synAckTime = grow64(this.synAckTime)
+    this.ackTime = grow64(this.ackTime)
+    this.tunnel = grow8(this.tunnel)
+    this.parentId = grow32(this.parentId)
+    this.capacity = capacity
+    this.rebuildIndex()
+  }
+
+  private rebuildIndex(): void {
+    const size = nextPowerOfTwo(this.capacity * 2)
+    if (this.index.length !== size) this.index = new Int32Array(size)
+    this.index.fill(EMPTY)
+    this.indexMask = size - 1
+    // Later slots win: a 4-tuple reused by a new TCP connection must find the newest flow.
+    for (let slot = this.count - 1; slot >= 0; slot--) {
+      let pos = this.hashes[slot]! & this.indexMask
+      let duplicate = false
+      for (;;) {
+        const other = this.index[pos]!
+        if (other === EMPTY) break
+        if (this.hashes[other] === this.hashes[slot] && sameKey(this.keys, other, slot)) {
+          duplicate = true
+          break
+        }
+        pos = (pos + 1) & this.indexMask
+      }
+      if (!duplicate) this.index[pos] = slot
+    }
+  }
+
+  /** Evict the longest-idle quarter of the flows, keeping their totals in `evicted`. */
+  private evict(frame: number): void {
+    const order = Array.from({length: this.count}, (_, i) => i)
+    order.sort((x, y) => this.lastSec[x]! - this.lastSec[y]! || this.lastNsec[x]! - this.lastNsec[y]! || x - y)
+    const drop = new Uint8Array(this.count)
+    const dropCount = Math.max(1, this.count >> 2)
+    for (let i = 0; i < dropCount; i++) drop[order[i]!] = 1
+    this.evicted.firstFrame ??= frame
+    let out = 0
+    for (let slot = 0; slot < this.count; slot++) {
+      if (drop[slot]) {
+        this.evicted.flows++
+        this.evicted.packets += this.packets[slot * 2]! + this.packets[slot * 2 + 1]!
+        this.evicted.bytes += this.bytes[slot * 2]! + this.bytes[slot * 2 + 1]!
+        continue
+      }
+      if (out !== slot) this.moveSlot(slot, out)
+      out++
+    }
+    this.count = out
+    this.rebuildIndex()
+    this.onEvict?.()
+  }
+
+  /** Called after eviction renumbered the slots (slot-keyed side tables must be rebuilt). */
+  onEvict: (() => void) | undefined
+
+  private moveSlot(from: number, to: number): void {
+    this.keys.copyWithin(to * KEY_WORDS, from * KEY_WORDS, (from + 1) * KEY_WORDS)
+    this.hashes[to] = this.hashes[from]!
+    this.ids[to] = this.ids[from]!
+    this.clientIsA[to] = this.clientIsA[from]!
+    this.packets[to * 2] = this.packets[from * 2]!
+    this.packets[to * 2 + 1] = this.packets[from * 2 + 1]!
+    this.bytes[to * 2] = this.bytes[from * 2]!
+    this.bytes[to * 2 + 1] = this.bytes[from * 2 + 1]!
+    this.firstSec[to] = this.firstSec[from]!
+    this.firstNsec[to] = this.firstNsec[from]!
+    this.lastSec[to] = this.lastSec[from]!
+    this.lastNsec[to] = this.lastNsec[from]!
+    this.firstFrame[to] = this.firstFrame[from]!
+    this.captureIndex[to] = this.captureIndex[from]!
+    this.tcpState[to] = this.tcpState[from]!
+    this.baseSeq[to * 2] = this.baseSeq[from * 2]!
+    this.baseSeq[to * 2 + 1] = this.baseSeq[from * 2 + 1]!
+    this.synTime[to] = this.synTime[from]!
+    this.synAckTime[to] = this.synAckTime[from]!
+    this.ackTime[to] = this.ackTime[from]!
+    this.tunnel[to] = this.tunnel[from]!
+    this.parentId[to] = this.parentId[from]!
+  }
+
+  /** Key words of a slot: [meta, A0..A3, B0..B3, portA << 16 | portB]. */
+  keyOf(slot: number): Uint32Array {
+    return this.keys.subarray(slot * KEY_WORDS, (slot + 1) * KEY_WORDS)
+  }
+}
+
+/** Which side of the first packet of a flow is the client. TCP: the SYN sender; ICMP: the
+ * echo requester; otherwise well-known server ports, then private-vs-public, then the sender. */
+function senderIsClient(layer: NetLayer): boolean {
+  if (layer.proto === PROTO_TCP) {
+    const synAck = layer.tcpFlags & (TCP_SYN | TCP_ACK)
+    if (synAck === TCP_SYN) return true
+    if (synAck === (TCP_SYN | TCP_ACK)) return false
+  } else if (layer.proto === PROTO_ICMP || layer.proto === PROTO_ICMPV6) {
+    // Echo reply (0, 129) travels from the server of the exchange.
+    return !(layer.icmpType === 0 || layer.icmpType === 129)
+  }
+  const srcServer = isServerPort(layer.sport)
+  const dstServer = isServerPort(layer.dport)
+  if (dstServer && !srcServer) return true
+  if (srcServer && !dstServer) return false
+  if (srcServer && dstServer && layer.sport !== layer.dport) return layer.sport > layer.dport
+  const s = layer.src
+  const d = layer.dst
+  if (layer.ipVersion === 4) {
+    if (isGroupIpv4(d[0]!)) return true
+    const srcPrivate = isPrivateIpv4(s[0]!)
+    const dstPrivate = isPrivateIpv4(d[0]!)
+    if (srcPrivate !== dstPrivate) return srcPrivate
+  } else {
+    if (isGroupIpv6(d[0]!)) return true
+    const srcPrivate = isPrivateIpv6(s[0]!, s[1]!, s[2]!, s[3]!)
+    const dstPrivate = isPrivateIpv6(d[0]!, d[1]!, d[2]!, d[3]!)
+    if (srcPrivate !== dstPrivate) return srcPrivate
+  }
+  return true
+}
+
+function compareWords(x: Uint32Array, y: Uint32Array): number {
+  for (let i = 0; i < 4; i++) {
+    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1
+  }
+  return 0
+}
+
+function sameKey(keys: Uint32Array, x: number, y: number): boolean {
+  const a = x * KEY_WORDS
+  const b = y * KEY_WORDS
+  for (let i = 0; i < KEY_WORDS; i++) if (keys[a + i] !== keys[b + i]) return false
+  return true
+}
+
+/** Multiply-rotate mixing of the key words (murmur3 style); only needs to spread well. */
+function hashKey(k: Uint32Array): number {
+  let h = 0x9747b28c
+  for (let i = 0; i < KEY_WORDS; i++) {
+    let w = Math.imul(k[i]!, 0xcc9e2d51)
+    w = (w << 15) | (w >>> 17)
+    h ^= Math.imul(w, 0x1b873593)
+    h = (h << 13) | (h >>> 19)
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0
+  }
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 16
+  while (p < n) p *= 2
+  return p
+}

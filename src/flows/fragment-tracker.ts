@@ -1,0 +1,174 @@
+import type {NetLayer} from '../decode/net-layer.js'
+
+/**
+ * Attributes IP fragments to their flow. Only the first fragment carries the ports (RFC 791
+ * §2.3, RFC 8200 §4.5), so it tells which flow the datagram belongs to; later fragments are
+ * found by (addresses, protocol, identification). Fragments that arrive before their first
+ * fragment wait, counted, until it comes. Whole datagrams are also reassembled up to a cap so
+ * that payload consumers (DNS, QUIC) see them entire.
+ */
+
+const MAX_DATAGRAMS = 4096
+const MAX_DATAGRAM_BYTES = 65_535
+/** A datagram whose fragments stop arriving for this long (capture time) is given up. */
+const TIMEOUT_SECONDS = 60
+
+interface PendingFragment {
+  length: number
+  sec: number
+  nsec: number
+}
+
+interface Datagram {
+  /** Flow slot once the first fragment is seen, else -1. */
+  slot: number
+  senderIsA: boolean
+  pending: PendingFragment[]
+  lastSec: number
+  /** Byte ranges of the IP payload received so far, as [start, end) pairs. */
+  ranges: number[]
+  /** Reassembly (only when payload is wanted): pieces of the IP payload by offset. */
+  pieces: Array<{offset: number; data: Uint8Array}> | undefined
+  totalLength: number
+  bytesHeld: number
+  complete: boolean
+}
+
+export interface FragmentStats {
+  /** Fragments never matched to a first fragment (it was lost or not captured). */
+  unattributed: number
+  /** Datagrams given up because the table was full or they timed out. */
+  abandoned: number
+}
+
+export type CountFn = (slot: number, senderIsA: boolean, length: number, sec: number, nsec: number) => void
+export type DatagramFn = (slot: number, senderIsA: boolean, ipPayload: Uint8Array) => void
+/** A fragment frame was attributed to a flow; `completes` when it was the one that made the
+ * datagram whole (the frame tshark credits the reassembled datagram to). */
+export type FragmentFn = (slot: number, senderIsA: boolean, completes: boolean) => void
+
+export class FragmentTracker {
+  private readonly datagrams = new Map<string, Datagram>()
+  readonly stats: FragmentStats = {unattributed: 0, abandoned: 0}
+
+  constructor(
+    private readonly count: CountFn,
+    /** Receives each reassembled datagram's IP payload (transport header included). */
+    private readonly onDatagram: DatagramFn | undefined,
+  ) {}
+
+  private onFragment: FragmentFn | undefined
+
+  setFragmentListener(listener: FragmentFn): void {
+    this.onFragment = listener
+  }
+
+  /** Key of the datagram a fragment belongs to. Fragments are rare, so a string is fine here. */
+  private keyOf(layer: NetLayer): string {
+    const s = layer.src
+    const d = layer.dst
+    return `${layer.ipVersion}:${s[0]},${s[1]},${s[2]},${s[3]}>${d[0]},${d[1]},${d[2]},${d[3]}:${layer.proto}:${layer.fragId}`
+  }
+
+  /**
+   * Handle one fragment. For the first fragment (`slot` >= 0) the caller has already counted it
+   * on its flow; for later ones (`slot` = -1) this counts it once its flow is known.
+   */
+  fragment(layer: NetLayer, frame: Uint8Array, slot: number, senderIsA: boolean, length: number, sec: number, nsec: number): void {
+    const key = this.keyOf(layer)
+    let dg = this.datagrams.get(key)
+    if (!dg) {
+      this.expire(sec)
+      if (this.datagrams.size >= MAX_DATAGRAMS) this.abandonOldest()
+      dg = {slot: -1, senderIsA: false, pending: [], lastSec: sec, ranges: [], pieces: this.onDatagram ? [] : undefined, totalLength: -1, bytesHeld: 0, complete: false}
+      this.datagrams.set(key, dg)
+    }
+    dg.lastSec = sec
+    const payloadLength = layer.ipEnd - layer.l4Start
+    const completes = this.cover(dg, layer.fragOffset, payloadLength, !layer.moreFragments)
+    if (slot >= 0 && dg.slot < 0) {
+      dg.slot = slot
+      dg.senderIsA = senderIsA
+      for (const p of dg.pending) {
+        this.count(slot, senderIsA, p.length, p.sec, p.nsec)
+        this.onFragment?.(slot, senderIsA, false)
+      }
+      dg.pending = []
+      this.onFragment?.(slot, senderIsA, completes)
+    } else if (slot < 0) {
+      if (dg.slot >= 0) {
+        this.count(dg.slot, dg.senderIsA, length, sec, nsec)
+        this.onFragment?.(dg.slot, dg.senderIsA, completes)
+      } else if (dg.pending.length < 64) dg.pending.push({length, sec, nsec})
+      else this.stats.unattributed++
+    } else {
+      this.onFragment?.(slot, senderIsA, completes)
+    }
+    if (dg.pieces) this.collect(key, dg, layer, frame)
+  }
+
+  /** Add a fragment's byte range; true when this fragment makes the datagram whole. */
+  private cover(dg: Datagram, offset: number, length: number, last: boolean): boolean {
+    if (dg.complete || dg.ranges.length >= 128) return false
+    if (last) dg.totalLength = offset + length
+    dg.ranges.push(offset, offset + length)
+    if (dg.totalLength < 0) return false
+    const order: Array<[number, number]> = []
+    for (let i = 0; i < dg.ranges.length; i += 2) order.push([dg.ranges[i]!, dg.ranges[i + 1]!])
+    order.sort((x, y) => x[0] - y[0])
+    let covered = 0
+    for (const [start, end] of order) {
+      if (start > covered) return false
+      covered = Math.max(covered, end)
+    }
+    dg.complete = covered >= dg.totalLength
+    return dg.complete
+  }
+
+  private collect(key: string, dg: Datagram, layer: NetLayer, frame: Uint8Array): void {
+    const data = frame.subarray(layer.l4Start, layer.ipEnd)
+    if (dg.bytesHeld + data.length > MAX_DATAGRAM_BYTES) {
+      dg.pieces = undefined
+      return
+    }
+    // Copy: the frame buffer is reused for the next packet.
+    dg.pieces!.push({offset: layer.fragOffset, data: Uint8Array.from(data)})
+    dg.bytesHeld += data.length
+    if (!dg.complete || dg.slot < 0) return
+    const pieces = dg.pieces!
+    const whole = new Uint8Array(dg.totalLength)
+    for (const p of pieces) whole.set(p.data.subarray(0, Math.max(0, Math.min(p.data.length, dg.totalLength - p.offset))), p.offset)
+    dg.pieces = undefined
+    this.onDatagram?.(dg.slot, dg.senderIsA, whole)
+    void key
+  }
+
+  private expire(now: number): void {
+    for (const [key, dg] of this.datagrams) {
+      if (now - dg.lastSec <= TIMEOUT_SECONDS) break
+      this.drop(key, dg)
+    }
+  }
+
+  private abandonOldest(): void {
+    const first = this.datagrams.entries().next()
+    if (!first.done) this.drop(first.value[0], first.value[1])
+  }
+
+  private drop(key: string, dg: Datagram): void {
+    if (dg.slot < 0) this.stats.unattributed += dg.pending.length
+    this.stats.abandoned++
+    this.datagrams.delete(key)
+  }
+
+  /** Flow slots were renumbered (eviction): datagrams in flight can no longer be attributed. */
+  reset(): void {
+    for (const [key, dg] of this.datagrams) this.drop(key, dg)
+  }
+
+  /** End of input: fragments still waiting for their first fragment are unattributed. */
+  finish(): void {
+    for (const dg of this.datagrams.values()) if (dg.slot < 0) this.stats.unattributed += dg.pending.length
+    this.datagrams.clear()
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * One opened MMDB file: validated on open, metadata summarised, schema detected, lookups routed
+ * by IP version. All reads go through the `maxmind` package's Reader.
+ */
+import {readFileSync, statSync} from 'node:fs'
+import {basename} from 'node:path'
+import {Reader} from 'maxmind'
+import {InputError} from '../errors.js'
+import type {PartialGeo} from './fields.js'
+import {formatCidr, formatIp, type ParsedIp} from './ip.js'
+import {METADATA_MARKER} from './mmdb/writer.js'
+import {detectSchema, normaliseRecord, type CountryMeaning, type Schema} from './schema.js'
+import {firstDataPath, hasIpv4Subtree} from './tree-probe.js'
+
+/** Where a database came from, in lookup order. */
+export type DatabaseOrigin = 'geoip-db' | 'geoip-dir' | 'env-dir' | 'system-dir' | 'embedded'
+
+export interface Provenance {
+  package: string
+  version: string
+  license: string
+  /** e.g. the upstream's notice that some data is wrong. */
+  note?: string
+  /** How callaudit derived the file, when it did (the compiled ASN database). */
+  compiledFrom?: string
+}
+
+export interface DatabaseInfo {
+  id: string
+  path: string
+  origin: DatabaseOrigin
+  databaseType: string
+  schema: string
+  countryMeaning: CountryMeaning
+  buildEpoch: string
+  ipVersion: 4 | 6
+  /** IP versions the tree answers: an IPv6 tree may or may not hold an IPv4 subtree. */
+  ipVersions: Array<4 | 6>
+  recordSize: number
+  nodeCount: number
+  fileSize: number
+  description: string | undefined
+  provenance?: Provenance
+}
+
+export interface DatabaseHit {
+  fields: PartialGeo
+  network: string
+}
+
+export interface OpenOptions {
+  id: string
+  origin: DatabaseOrigin
+  provenance?: Provenance
+  /** Force the meaning of a flat `country_code` (the embedded iptoasn-country is registration). */
+  countryMeaning?: CountryMeaning
+}
+
+export class GeoDatabase {
+  readonly info: DatabaseInfo
+  readonly buildEpoch: Date
+  private readonly reader: Reader<Record<string, unknown>>
+  private readonly schema: Schema
+
+  private constructor(reader: Reader<Record<string, unknown>>, info: DatabaseInfo, schema: Schema) {
+    this.reader = reader
+    this.info = info
+    this.schema = schema
+    this.buildEpoch = new Date(info.buildEpoch)
+  }
+
+  /** Open and validate; every failure is an InputError naming the file. */
+  static open(path: string, options: OpenOptions): GeoDatabase {
+    let bytes: Buffer
+    try {
+      if (!statSync(path).isFile()) throw new InputError('not a regular file', path)
+      bytes = readFileSync(path)
+    } catch (error) {
+      if (error instanceof InputError) throw error
+      const code = (error as NodeJS.ErrnoException).code
+      throw new InputError(code === 'ENOENT' ? 'database file not found' : `cannot read database (${code ?? String(error)})`, path)
+    }
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) throw new InputError('gzip-compressed file, not an MMDB database (decompress it first, e.g. gunzip / tar xzf)', path)
+    // Spec: the metadata marker is the last occurrence of \xAB\xCD\xEFMaxMind.com, within the last 128 KiB.
+    const markerAt = bytes.lastIndexOf(METADATA_MARKER)
+    if (markerAt < 0 || bytes.length - markerAt > 128 * 1024) throw new InputError('not a MaxMind DB (MMDB) file: no metadata marker', path)
+    let reader: Reader<Record<string, unknown>>
+    try {
+      reader = new Reader(bytes)
+    } catch (error) {
+      throw new InputError(`corrupt MMDB metadata (${(error as Error).message})`, path)
+    }
+    const m = reader.metadata
+    const problem = validateLayout(m, markerAt, bytes)
+    if (problem) throw new InputError(`corrupt MMDB file: ${problem}`, path)
+    const probe = firstDataPath(bytes, m.nodeCount, m.recordSize, m.ipVersion === 6 ? 128 : 32)
+    if (probe === 'corrupt') throw new InputError('corrupt MMDB search tree (record points past the data section)', path)
+    let sample: unknown
+    try {
+      sample = probe === undefined ? undefined : reader.get(formatIp(probe))
+    } catch (error) {
+      throw new InputError(`corrupt MMDB data section (${(error as Error).message})`, path)
+    }
+    const detected = detectSchema(String(m.databaseType ?? ''), sample, basename(path))
+    if (!detected) {
+      throw new InputError(`database type "${String(m.databaseType)}" holds no location or ASN data callaudit can use`, path)
+    }
+    const schema = options.countryMeaning ? {...detected, countryMeaning: options.countryMeaning} : detected
+    const v4 = m.ipVersion === 4 || hasIpv4Subtree(bytes, m.nodeCount, m.recordSize)
+    const description = m.description as unknown as Record<string, string> | undefined
+    const info: DatabaseInfo = {
+      id: options.id,
+      path,
+      origin: options.origin,
+      databaseType: String(m.databaseType),
+      schema: schema.name,
+      countryMeaning: schema.countryMeaning,
+      buildEpoch: m.buildEpoch.toISOString(),
+      ipVersion: m.ipVersion as 4 | 6,
+      ipVersions: m.ipVersion === 4 ? [4] : v4 ? [4, 6] : [6],
+      recordSize: m.recordSize,
+      nodeCount: m.nodeCount,
+      fileSize: bytes.length,
+      description: description?.['en'] ?? Object.values(description ?? {})[0],
+      ...(options.provenance ? {provenance: options.provenance} : {}),
+    }
+    return new GeoDatabase(reader, info, schema)
+  }
+
+  /** Normalised fields for an address, or undefined when the database has no record for it. */
+  lookup(ip: ParsedIp): DatabaseHit | undefined {
+    // An IPv4-only tree must not see IPv6 addresses: mmdb-lib would walk the first 32 bits of
+    // the IPv6 address through the IPv4 tree and answer for an unrelated IPv4 network.
+    if (ip.version === 6 && this.info.ipVersion === 4) return undefined
+    if (ip.version === 4 && !this.info.ipVersions.includes(4)) return undefined
+    let raw: unknown
+    let prefixLength: number
+    try {
+      ;[raw, prefixLength] = this.reader.getWithPrefixLength(formatIp(ip.bytes))
+    } catch (error) {
+      throw new InputError(`corrupt MMDB data section (${(error as Error).message})`, this.info.path)
+    }
+    if (raw === null || raw === undefined) return undefined
+    const fields = normaliseRecord(raw, this.schema)
+    if (Object.keys(fields).length === 0) return undefined
+    return {fields, network: formatCidr({bytes: networkOf(ip.bytes, prefixLength), prefixLength})}
+  }
+}
+
+function networkOf(bytes: Uint8Array, prefixLength: number): Uint8Array {
+  const out = Uint8Array.from(bytes)
+  for (let bit = prefixLength; bit < out.length * 8; bit++) out[bit >> 3] = (out[bit >> 3] ?? 0) & ~(0x80 >> (bit & 7))
+  return out
+}
+
+function validateLayout(m: Reader<Record<string, unknown>>['metadata'], markerAt: number, bytes: Buffer): string | undefined {
+  if (m.binaryFormatMajorVersion !== 2) return `unsupported binary format major version ${String(m.binaryFormatMajorVersion)}`
+  if (m.ipVersion !== 4 && m.ipVersion !== 6) return `ip_version ${String(m.ipVersion)} is not 4 or 6`
+  if (!Number.isInteger(m.nodeCount) || m.nodeCount <= 0) return 'node_count missing or zero'
+  if (typeof m.databaseType !== 'string') return 'database_type missing'
+  if (Number.isNaN(m.buildEpoch.getTime())) return 'build_epoch missing'
+  if (m.searchTreeSize + 16 > markerAt) return `search tree (${m.searchTreeSize} bytes) larger than the file allows`
+  // Spec: 16 zero bytes separate the search tree from the data section.
+  for (let i = 0; i < 16; i++) if (bytes[m.searchTreeSize + i] !== 0) return 'data section separator is not 16 zero bytes'
+  return undefined
+}

@@ -1,0 +1,164 @@
+/**
+ * IP address parsing and formatting for geolocation: strict parsing (no zone ids, no shorthand
+ * IPv4 such as `10.1`), bytes for tree walks, bigint for range arithmetic.
+ */
+import {isIPv4, isIPv6} from 'node:net'
+
+export interface ParsedIp {
+  version: 4 | 6
+  /** Network-order bytes: 4 for IPv4, 16 for IPv6. */
+  bytes: Uint8Array
+}
+
+/** Parse an IPv4 or IPv6 literal; undefined when it is not one. Zone ids (`%eth0`) are rejected. */
+export function parseIp(text: string): ParsedIp | undefined {
+  if (isIPv4(text)) {
+    const bytes = new Uint8Array(4)
+    const parts = text.split('.')
+    for (let i = 0; i < 4; i++) bytes[i] = Number(parts[i])
+    return {version: 4, bytes}
+  }
+  if (!isIPv6(text) || text.includes('%')) return undefined
+  return {version: 6, bytes: parseIpv6Bytes(text)}
+}
+
+function parseIpv6Bytes(text: string): Uint8Array {
+  let source = text
+  // A trailing dotted quad (::ffff:1.2.3.4) becomes two hex groups.
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(source)
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number]
+    source = source.slice(0, dotted.index) + ((a << 8) | b).toString(16) + ':' + ((c << 8) | d).toString(16)
+  }
+  const [head, tail] = source.includes('::') ? source.split('::') as [string, string] : [source, undefined]
+  const headGroups = head === '' ? [] : head.split(':')
+  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':')
+  const groups = [...headGroups, ...new Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups]
+  const bytes = new Uint8Array(16)
+  for (let i = 0; i < 8; i++) {
+    const value = Number.parseInt(groups[i] ?? '0', 16)
+    bytes[i * 2] = value >> 8
+    bytes[i * 2 + 1] = value & 0xff
+  }
+  return bytes
+}
+
+/** Canonical text: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run compressed). */
+export function formatIp(bytes: Uint8Array): string {
+  if (bytes.length === 4) return Array.from(bytes).join('.')
+  // RFC 5952 section 5: IPv4-mapped addresses keep the dotted quad (::ffff:192.0.2.1).
+  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+    return `::ffff:${Array.from(bytes.subarray(12)).join('.')}`
+  }
+  const groups: number[] = []
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0))
+  let bestStart = -1
+  let bestLength = 1 // RFC 5952 4.2.2: a single zero group is not compressed
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++
+      continue
+    }
+    let j = i
+    while (j < 8 && groups[j] === 0) j++
+    if (j - i > bestLength) {
+      bestStart = i
+      bestLength = j - i
+    }
+    i = j
+  }
+  const hex = groups.map((g) => g.toString(16))
+  if (bestStart < 0) return hex.join(':')
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`
+}
+
+/** Canonical form of an address string, or undefined when invalid. */
+export function canonicalIp(text: string): string | undefined {
+  const parsed = parseIp(text.trim())
+  return parsed && formatIp(parsed.bytes)
+}
+
+export function bytesToBigInt(bytes: Uint8Array): bigint {
+  let value = 0n
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte)
+  return value
+}
+
+export function bigIntToBytes(value: bigint, length: 4 | 16): Uint8Array {
+  const bytes = new Uint8Array(length)
+  let rest = value
+  for (let i = length - 1; i >= 0; i--) {
+    bytes[i] = Number(rest & 0xffn)
+    rest >>= 8n
+  }
+  return bytes
+}
+
+export interface Cidr {
+  bytes: Uint8Array
+  prefixLength: number
+}
+
+/** Parse `a.b.c.d/n` or `x::/n`. Errors (as text) for host bits set or out-of-range prefixes. */
+export function parseCidr(text: string): Cidr | string {
+  const slash = text.indexOf('/')
+  const address = parseIp(slash < 0 ? text : text.slice(0, slash))
+  if (!address) return `invalid network address "${text}"`
+  const bits = address.bytes.length * 8
+  const lengthText = slash < 0 ? String(bits) : text.slice(slash + 1)
+  if (!/^\d{1,3}$/.test(lengthText) || Number(lengthText) > bits) return `invalid prefix length in "${text}"`
+  const prefixLength = Number(lengthText)
+  const value = bytesToBigInt(address.bytes)
+  const hostMask = (1n << BigInt(bits - prefixLength)) - 1n
+  if ((value & hostMask) !== 0n) {
+    const network = bigIntToBytes(value & ~hostMask, address.bytes.length as 4 | 16)
+    return `host bits set in "${text}" (network is ${formatIp(network)}/${prefixLength})`
+  }
+  return {bytes: address.bytes, prefixLength}
+}
+
+export function formatCidr(cidr: Cidr): string {
+  return `${formatIp(cidr.bytes)}/${cidr.prefixLength}`
+}
+
+/**
+ * Split an inclusive range into the minimal list of CIDR blocks (the usual greedy walk: the
+ * largest aligned block starting at `start` that does not pass `end`).
+ */
+export function rangeToCidrs(start: bigint, end: bigint, bits: 32 | 128): Array<{start: bigint; prefixLength: number}> {
+  const out: Array<{start: bigint; prefixLength: number}> = []
+  let cursor = start
+  while (cursor <= end) {
+    let size = cursor === 0n ? bits : trailingZeros(cursor, bits)
+    while (size > 0 && cursor + (1n << BigInt(size)) - 1n > end) size--
+    out.push({start: cursor, prefixLength: bits - size})
+    cursor += 1n << BigInt(size)
+  }
+  return out
+}
+
+function trailingZeros(value: bigint, bits: number): number {
+  let count = 0
+  let rest = value
+  while (count < bits && (rest & 1n) === 0n) {
+    rest >>= 1n
+    count++
+  }
+  return count
+}
+
+/**
+ * Fast IPv4 variant on plain numbers (the embedded ASN build splits ~400k ranges).
+ * `start`/`end` are unsigned 32-bit values.
+ */
+export function rangeToCidrsV4(start: number, end: number): Array<{start: number; prefixLength: number}> {
+  const out: Array<{start: number; prefixLength: number}> = []
+  let cursor = start
+  while (cursor <= end) {
+    let size = 0
+    while (size < 32 && cursor % 2 ** (size + 1) === 0 && cursor + 2 ** (size + 1) - 1 <= end) size++
+    out.push({start: cursor, prefixLength: 32 - size})
+    cursor += 2 ** size
+  }
+  return out
+}

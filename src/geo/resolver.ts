@@ -1,0 +1,75 @@
+/**
+ * Layered lookups: each database in order contributes the fields not yet answered, so the most
+ * specific source answers first (the user's own ranges, then City, then ASN...) and every field
+ * names its source. Each unique address is resolved once per resolver (= once per run).
+ */
+import {InputError} from '../errors.js'
+import type {GeoDatabase} from './database.js'
+import {GEO_FIELDS, type GeoFields} from './fields.js'
+import {formatIp, parseIp, type ParsedIp} from './ip.js'
+import {specialRange, transitionOf, type SpecialRange, type TransitionKind} from './reserved.js'
+
+export interface GeoAnswer {
+  ip: string
+  version: 4 | 6
+  /** Set for private, loopback, documentation... addresses: never foreign. */
+  special?: SpecialRange
+  /** Set for IPv4-mapped, NAT64, 6to4 and Teredo addresses: the IPv4 inside is looked up. */
+  transition?: {kind: TransitionKind; ipv4: string}
+  /** The address actually looked up. */
+  lookupIp: string
+  /** False when no database has any record for the address: reported as unknown, never guessed. */
+  known: boolean
+  fields: GeoFields
+}
+
+export class GeoResolver {
+  private readonly cache = new Map<string, GeoAnswer>()
+  /** Number of addresses actually resolved against the databases (cache misses). */
+  resolvedCount = 0
+
+  constructor(readonly databases: readonly GeoDatabase[]) {}
+
+  /** @throws InputError for a string that is not an IP address. */
+  lookup(text: string): GeoAnswer {
+    const parsed = parseIp(text.trim())
+    if (!parsed) throw new InputError(`invalid IP address "${text}"`)
+    const ip = formatIp(parsed.bytes)
+    let answer = this.cache.get(ip)
+    if (!answer) {
+      answer = this.resolve(ip, parsed)
+      this.cache.set(ip, answer)
+    }
+    return answer
+  }
+
+  private resolve(ip: string, parsed: ParsedIp): GeoAnswer {
+    this.resolvedCount++
+    const transition = transitionOf(parsed)
+    const target = transition ? transition.ipv4 : parsed
+    const special = specialRange(target)
+    const found: GeoFields = {}
+    for (const db of this.databases) {
+      // The embedded default is not consulted for special addresses (it has nothing true to
+      // say about 10.0.0.1); the user's own databases are, so they can label their LAN.
+      if (special && db.info.origin === 'embedded') continue
+      const hit = db.lookup(target)
+      if (!hit) continue
+      for (const field of GEO_FIELDS) {
+        const value = hit.fields[field]
+        if (value !== undefined && found[field] === undefined) found[field] = {value, source: db.info.id, network: hit.network}
+      }
+    }
+    const fields: GeoFields = {}
+    for (const field of GEO_FIELDS) if (found[field]) fields[field] = found[field]
+    return {
+      ip,
+      version: parsed.version,
+      ...(special ? {special} : {}),
+      ...(transition ? {transition: {kind: transition.kind, ipv4: formatIp(transition.ipv4.bytes)}} : {}),
+      lookupIp: formatIp(target.bytes),
+      known: Object.keys(fields).length > 0,
+      fields,
+    }
+  }
+}
