@@ -91,6 +91,8 @@ function decodeIpv6(b: Uint8Array, o: number, end: number, out: NetLayer): boole
       out.isFragment = out.moreFragments || out.fragOffset > 0
       next = b[p]!
       p += 8
+      // In a later fragment what follows is data, not headers.
+      if (out.fragOffset > 0) break
     } else {
       break
     }

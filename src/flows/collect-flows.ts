@@ -59,7 +59,11 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
   const stats: CollectStats = {nonIpPackets: 0, unsupportedLinkTypes: new Map(), undecodedTransport: 0, fragments: {unattributed: 0, abandoned: 0}}
   let captureIndex = 0
   let current: PacketRecord | undefined
-  const count = (slot: number, senderIsA: boolean, length: number, sec: number, nsec: number) => table.count1(slot, senderIsA, length, sec, nsec)
+  const count = (slot: number, senderIsA: boolean, length: number, sec: number, nsec: number, frame: number) => {
+    table.count1(slot, senderIsA, length, sec, nsec)
+    // A fragment that arrived before the first fragment is the flow's first frame.
+    if (frame < table.firstFrame[slot]! && table.captureIndex[slot] === captureIndex) table.firstFrame[slot] = frame
+  }
   const fragments = new FragmentTracker(count, heads && ((slot, senderIsA, ipPayload) => {
     // A reassembled UDP datagram: hand its payload (after the 8-byte UDP header) to the heads.
     if (!current || ipPayload.length < 8 || table.keyOf(slot)[0]! % 256 !== PROTO_UDP) return
@@ -95,7 +99,7 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
     for (let i = 0; i < n; i++) {
       const layer = layers[i]!
       if (!layer.hasTransport) {
-        if (layer.isFragment && layer.fragOffset > 0) fragments.fragment(layer, rec.data, -1, false, rec.origLen, rec.tsSec, rec.tsNsec)
+        if (layer.isFragment && layer.fragOffset > 0) fragments.fragment(layer, rec.data, rec.frame, -1, false, rec.origLen, rec.tsSec, rec.tsNsec)
         else stats.undecodedTransport++
         return
       }
@@ -103,7 +107,7 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
       const senderIsA = table.senderIsA
       table.count1(slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
       if (layer.proto === PROTO_TCP) table.trackTcp(slot, senderIsA, layer.tcpFlags, layer.tcpSeq, rec.tsSec, rec.tsNsec)
-      if (layer.isFragment) fragments.fragment(layer, rec.data, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
+      if (layer.isFragment) fragments.fragment(layer, rec.data, rec.frame, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
       else if (heads && i === n - 1) {
         const toServer = senderIsA === (table.clientIsA[slot] === 1)
         heads.add(table.ids[slot]!, toServer, rec.frame, captureIndex, rec.tsSec, rec.tsNsec, rec.data.subarray(layer.payloadStart, layer.payloadEnd))

@@ -14,6 +14,7 @@ const MAX_DATAGRAM_BYTES = 65_535
 const TIMEOUT_SECONDS = 60
 
 interface PendingFragment {
+  frame: number
   length: number
   sec: number
   nsec: number
@@ -41,7 +42,7 @@ export interface FragmentStats {
   abandoned: number
 }
 
-export type CountFn = (slot: number, senderIsA: boolean, length: number, sec: number, nsec: number) => void
+export type CountFn = (slot: number, senderIsA: boolean, length: number, sec: number, nsec: number, frame: number) => void
 export type DatagramFn = (slot: number, senderIsA: boolean, ipPayload: Uint8Array) => void
 /** A fragment frame was attributed to a flow; `completes` when it was the one that made the
  * datagram whole (the frame tshark credits the reassembled datagram to). */
@@ -63,18 +64,21 @@ export class FragmentTracker {
     this.onFragment = listener
   }
 
-  /** Key of the datagram a fragment belongs to. Fragments are rare, so a string is fine here. */
+  /** Key of the datagram a fragment belongs to: source, destination, identification, and for
+   * IPv4 the protocol (RFC 791 §3.2; RFC 8200 §4.5 leaves the protocol out, since later IPv6
+   * fragments do not show it). Fragments are rare, so a string is fine here. */
   private keyOf(layer: NetLayer): string {
     const s = layer.src
     const d = layer.dst
-    return `${layer.ipVersion}:${s[0]},${s[1]},${s[2]},${s[3]}>${d[0]},${d[1]},${d[2]},${d[3]}:${layer.proto}:${layer.fragId}`
+    const proto = layer.ipVersion === 4 ? layer.proto : -1
+    return `${layer.ipVersion}:${s[0]},${s[1]},${s[2]},${s[3]}>${d[0]},${d[1]},${d[2]},${d[3]}:${proto}:${layer.fragId}`
   }
 
   /**
    * Handle one fragment. For the first fragment (`slot` >= 0) the caller has already counted it
    * on its flow; for later ones (`slot` = -1) this counts it once its flow is known.
    */
-  fragment(layer: NetLayer, frame: Uint8Array, slot: number, senderIsA: boolean, length: number, sec: number, nsec: number): void {
+  fragment(layer: NetLayer, frame: Uint8Array, frameNumber: number, slot: number, senderIsA: boolean, length: number, sec: number, nsec: number): void {
     const key = this.keyOf(layer)
     let dg = this.datagrams.get(key)
     if (!dg) {
@@ -90,16 +94,16 @@ export class FragmentTracker {
       dg.slot = slot
       dg.senderIsA = senderIsA
       for (const p of dg.pending) {
-        this.count(slot, senderIsA, p.length, p.sec, p.nsec)
+        this.count(slot, senderIsA, p.length, p.sec, p.nsec, p.frame)
         this.onFragment?.(slot, senderIsA, false)
       }
       dg.pending = []
       this.onFragment?.(slot, senderIsA, completes)
     } else if (slot < 0) {
       if (dg.slot >= 0) {
-        this.count(dg.slot, dg.senderIsA, length, sec, nsec)
+        this.count(dg.slot, dg.senderIsA, length, sec, nsec, frameNumber)
         this.onFragment?.(dg.slot, dg.senderIsA, completes)
-      } else if (dg.pending.length < 64) dg.pending.push({length, sec, nsec})
+      } else if (dg.pending.length < 64) dg.pending.push({frame: frameNumber, length, sec, nsec})
       else this.stats.unattributed++
     } else {
       this.onFragment?.(slot, senderIsA, completes)

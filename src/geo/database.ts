@@ -88,7 +88,7 @@ export class GeoDatabase {
     try {
       reader = new Reader(bytes)
     } catch (error) {
-      throw new InputError(`corrupt MMDB metadata (${(error as Error).message})`, path)
+      throw new InputError(`corrupt or truncated MMDB file (${(error as Error).message})`, path)
     }
     const m = reader.metadata
     const problem = validateLayout(m, markerAt, bytes)

@@ -1,0 +1,46 @@
+import {Args, Command} from '@oclif/core'
+import {ageWarnings, analysisNow} from '../src/geo/age.js'
+import {applyColor, colorFlag, discoveryOptions, exitOnInputError, geoipFlags, warnLine} from '../src/geo/flags.js'
+import {openDatabases} from '../src/geo/open-databases.js'
+import {renderAnswers} from '../src/geo/render.js'
+import {GeoResolver} from '../src/geo/resolver.js'
+import {addressLines, readAddressList} from '../src/geo/address-input.js'
+
+export default class Geo extends Command {
+  static override summary = 'Geolocate IP addresses with the databases in effect.'
+  static override description =
+    'Prints every normalised field (country, registered country, city, coordinates, ASN, organisation...) and the database that gave it. ' +
+    'Addresses come from the arguments, or one per line on stdin. Reserved addresses (RFC 1918, CGNAT, documentation...) are marked as such; ' +
+    '6to4, Teredo, NAT64 and IPv4-mapped addresses are looked up by the IPv4 address they carry.'
+  static override examples = [
+    '<%= config.bin %> geo 193.122.35.237',
+    '<%= config.bin %> geo 8.8.8.8 2001:4860:4860::8888 --json',
+    'cut -d, -f1 endpoints.csv | <%= config.bin %> geo --geoip-db site.mmdb',
+  ]
+  static override enableJsonFlag = true
+  static override strict = false
+  static override args = {
+    ip: Args.string({description: 'IPv4 or IPv6 address (repeatable); read from stdin when none is given'}),
+  }
+  static override flags = {...geoipFlags, ...colorFlag}
+
+  async run(): Promise<object> {
+    const {argv, flags} = await this.parse(Geo)
+    applyColor(flags, process.env)
+    try {
+      const fromArgs = addressLines(argv as string[])
+      const inputs = fromArgs.length > 0 ? fromArgs : await readAddressList(process.stdin)
+      const now = analysisNow(process.env)
+      const {databases, notes} = openDatabases(discoveryOptions(flags, process.env))
+      const resolver = new GeoResolver(databases)
+      const answers = inputs.map((ip) => resolver.lookup(ip))
+      const warnings = ageWarnings(databases.map((d) => ({id: d.info.id, buildEpoch: d.buildEpoch})), now)
+      for (const note of notes) warnLine(note)
+      for (const w of warnings) warnLine(w.message)
+      this.log(renderAnswers(answers).trimEnd())
+      return {schemaVersion: 1, addresses: answers, databases: databases.map((d) => d.info), notes, warnings}
+    } catch (error) {
+      exitOnInputError(this, error)
+    }
+  }
+}

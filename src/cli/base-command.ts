@@ -1,0 +1,65 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+import chalk from 'chalk'
+import {InputError} from '../errors.js'
+import {jsonText} from '../report/json-text.js'
+
+/**
+ * What every callaudit command shares: `--json` (oclif's own flag), `--no-color` and
+ * NO_COLOR, deterministic JSON output, and input errors turned into one line and exit code 2.
+ * Commands stay thin: parse flags, call the library in src/, pick a renderer.
+ */
+export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    color: Flags.boolean({
+      description: 'Colour the table output (default: when stdout is a terminal and NO_COLOR is unset). Use --no-color to turn it off.',
+      allowNo: true,
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  /** Exit code to use after normal output (2 when some input could not be read). */
+  protected exitCode = 0
+
+  public override async init(): Promise<void> {
+    await super.init()
+    // Decided before the command's own parse so that every renderer sees the final chalk level.
+    const flag = this.argv.includes('--no-color') ? false : this.argv.includes('--color') ? true : undefined
+    const noColorEnv = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ''
+    const wanted = flag ?? (!noColorEnv && process.stdout.isTTY === true)
+    if (!wanted) chalk.level = 0
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      // `callaudit ... | head` closes the pipe early: that is not an error worth a stack trace.
+      if (error.code === 'EPIPE') process.exit(this.exitCode)
+      throw error
+    })
+  }
+
+  /** Deterministic JSON (see src/report/json-text.ts) instead of oclif's colourised dump. */
+  public override logJson(json: unknown): void {
+    process.stdout.write(jsonText(json))
+  }
+
+  protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
+    if (error instanceof InputError) {
+      // One line naming the file and the problem, never wrapped or decorated, and exit code 2.
+      if (this.jsonEnabled()) process.stdout.write(jsonText({error: {message: error.oneLine(), exitCode: 2}}))
+      process.stderr.write(`callaudit: ${error.oneLine()}\n`)
+      process.exitCode = 2
+      return undefined
+    }
+    return super.catch(error)
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    const result = await super.finally(error)
+    if (!error && this.exitCode !== 0) process.exitCode = this.exitCode
+    return result
+  }
+
+  /** Print an input problem as one line on stderr without stopping. */
+  protected complain(message: string): void {
+    process.stderr.write(`callaudit: ${message}\n`)
+  }
+}

@@ -1,0 +1,78 @@
+import chalk from 'chalk'
+import {getBorderCharacters, table} from 'table'
+import type {FlowRecord} from '../flows/flow-records.js'
+import type {FlowsReport} from '../flows/flows-report.js'
+import {safeTerminal} from './sanitize.js'
+
+/** Human numbers: 1234567 → "1.2 MB" style for bytes, thousands separators for counts. */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`
+  const units = ['kB', 'MB', 'GB', 'TB']
+  let value = n
+  let unit = -1
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000
+    unit++
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+function endpoint(ip: string, port: number, proto: string): string {
+  const host = ip.includes(':') ? `[${ip}]` : ip
+  return proto === 'tcp' || proto === 'udp' || proto === 'sctp' ? `${host}:${port}` : host
+}
+
+const STATE_SHORT: Record<string, string> = {established: 'est', closed: 'fin', reset: 'rst', 'syn-sent': 'syn', 'syn-received': 'syn-ack', midstream: 'mid'}
+
+/** Short notes: TCP state and handshake RTT, the tunnel a flow came through, fragments. */
+function note(flow: FlowRecord): string {
+  const parts: string[] = []
+  if (flow.tcp) {
+    parts.push(STATE_SHORT[flow.tcp.state] ?? flow.tcp.state)
+    if (flow.tcp.handshakeRttMs !== null) parts.push(`${flow.tcp.handshakeRttMs.toFixed(1)}ms`)
+  }
+  if (flow.tunnel) parts.push(`${flow.tunnel.type}#${flow.tunnel.parentId}`)
+  if (flow.fragments) parts.push('frag')
+  return parts.join(' ')
+}
+
+function widest(rows: string[][], column: number): number {
+  return Math.max(6, ...rows.map((r) => r[column]!.length))
+}
+
+/** The terminal table of `callaudit flows`: one line per flow, fits 100 columns. */
+export function renderFlowsTable(report: FlowsReport): string {
+  const s = report.summary
+  const lines: string[] = []
+  const head = ['#', 'proto', 'client', 'server', 'pkts →/←', 'bytes →/←', 'frame', 'secs', 'note'].map((h) => chalk.bold(h))
+  const rows = report.flows.map((f) => [
+    String(f.id),
+    f.proto,
+    endpoint(f.client.ip, f.client.port, f.proto),
+    endpoint(f.server.ip, f.server.port, f.proto),
+    `${formatCount(f.packets.toServer)}/${formatCount(f.packets.toClient)}`,
+    `${formatBytes(f.bytes.toServer)}/${formatBytes(f.bytes.toClient)}`,
+    String(f.firstFrame),
+    f.durationSeconds.toFixed(1),
+    safeTerminal(note(f)),
+  ])
+  if (rows.length > 0) {
+    lines.push(table([head, ...rows], {
+      border: getBorderCharacters('void'),
+      columnDefault: {paddingLeft: 0, paddingRight: 1},
+      columns: {2: {width: Math.min(24, widest(rows, 2)), wrapWord: false}, 3: {width: Math.min(24, widest(rows, 3)), wrapWord: false}},
+      drawHorizontalLine: (index) => index === 1,
+    }).trimEnd())
+  } else {
+    lines.push('No flows.')
+  }
+  const shown = s.flowsListed < s.flows ? ` (${formatCount(s.flowsListed)} shown)` : ''
+  const files = report.captures.length === 1 ? '1 capture' : `${report.captures.length} captures`
+  lines.push('')
+  lines.push(`${files} · ${formatCount(s.packets)} packets · ${formatBytes(s.bytes)} · ${s.durationSeconds.toFixed(3)} s · ${s.linkTypes.join(', ') || 'no link type'} · ${formatCount(s.flows)} flows${shown}${s.warnings.length ? ` · ${chalk.yellow(`${s.warnings.length} warning${s.warnings.length > 1 ? 's' : ''}`)}` : ''}`)
+  return `${lines.join('\n')}\n`
+}
