@@ -21,7 +21,8 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
   ]
 
   static override args = {
-    captures: Args.string({description: 'capture files (pcap, pcapng, .gz), or - for standard input', required: true}),
+    // ignoreStdin: a capture piped in is binary data to read with `-`, never an argument.
+    captures: Args.string({description: 'capture files (pcap, pcapng, .gz), or - for standard input', required: true, ignoreStdin: true}),
   }
 
   static override strict = false

@@ -2,6 +2,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import chalk from 'chalk'
 import {InputError} from '../errors.js'
 import {jsonText} from '../report/json-text.js'
+import {safeTerminal} from '../report/sanitize.js'
 
 /**
  * What every callaudit command shares: `--json` (oclif's own flag), `--no-color` and
@@ -45,7 +46,7 @@ export abstract class BaseCommand extends Command {
     if (error instanceof InputError) {
       // One line naming the file and the problem, never wrapped or decorated, and exit code 2.
       if (this.jsonEnabled()) process.stdout.write(jsonText({error: {message: error.oneLine(), exitCode: 2}}))
-      process.stderr.write(`callaudit: ${error.oneLine()}\n`)
+      process.stderr.write(`callaudit: ${safeTerminal(error.oneLine())}\n`)
       process.exitCode = 2
       return undefined
     }
@@ -60,6 +61,6 @@ export abstract class BaseCommand extends Command {
 
   /** Print an input problem as one line on stderr without stopping. */
   protected complain(message: string): void {
-    process.stderr.write(`callaudit: ${message}\n`)
+    process.stderr.write(`callaudit: ${safeTerminal(message)}\n`)
   }
 }

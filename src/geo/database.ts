@@ -86,7 +86,7 @@ export class GeoDatabase {
     if (markerAt < 0 || bytes.length - markerAt > 128 * 1024) throw new InputError('not a MaxMind DB (MMDB) file: no metadata marker', path)
     let reader: Reader<Record<string, unknown>>
     try {
-      reader = new Reader(bytes)
+      reader = new Reader(bytes, {cache: new DecodeCache(20_000)})
     } catch (error) {
       throw new InputError(`corrupt or truncated MMDB file (${(error as Error).message})`, path)
     }
@@ -144,6 +144,29 @@ export class GeoDatabase {
     const fields = normaliseRecord(raw, this.schema)
     if (Object.keys(fields).length === 0) return undefined
     return {fields, network: formatCidr({bytes: networkOf(ip.bytes, prefixLength), prefixLength})}
+  }
+}
+
+/**
+ * Cache of decoded data-section values by offset, for the Reader's decoder (as maxmind.open
+ * does with an LRU). Many networks share one record (same city, same AS), so decoding each
+ * once matters on large captures. Bounded: the oldest half is dropped when full.
+ */
+class DecodeCache {
+  private readonly entries = new Map<number, unknown>()
+  constructor(private readonly max: number) {}
+  get(key: number): unknown {
+    return this.entries.get(key)
+  }
+  set(key: number, value: unknown): void {
+    if (this.entries.size >= this.max) {
+      let drop = this.max / 2
+      for (const k of this.entries.keys()) {
+        if (drop-- <= 0) break
+        this.entries.delete(k)
+      }
+    }
+    this.entries.set(key, value)
   }
 }
 

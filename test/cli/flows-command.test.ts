@@ -1,0 +1,115 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {loadManifest} from '../helpers/manifest.js'
+import {FIXTURES} from '../helpers/paths.js'
+import {runCli} from '../helpers/run-cli.js'
+
+const DEMO = 'fixtures/demo-call.pcapng'
+const demoTruth = loadManifest().find((e) => e.file === 'demo-call.pcapng')!
+const ESC = '\u001b['
+
+describe('callaudit flows (the real CLI)', () => {
+  it('lists the demo call as JSON that matches the generator, byte-identical on every run', async () => {
+    const first = await runCli(['flows', DEMO, '--json'])
+    const second = await runCli(['flows', DEMO, '--json'])
+    expect(first.code).toBe(0)
+    expect(first.stdout).toBe(second.stdout)
+    const report = JSON.parse(first.stdout)
+    expect(report.captures[0].packets).toBe(demoTruth.packets)
+    expect(report.captures[0].bytes).toBe(demoTruth.bytes)
+    expect(report.flows).toHaveLength(demoTruth.flows.length)
+    // The documented contract's fields.
+    const flow = report.flows[0]
+    for (const key of ['id', 'proto', 'client', 'server', 'packets', 'bytes', 'firstFrame', 'firstTime', 'lastTime']) expect(flow).toHaveProperty(key)
+    expect(flow.firstTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
+    // JSON lists flows in id order by default.
+    expect(report.flows.map((f: {id: number}) => f.id)).toEqual([...report.flows.map((f: {id: number}) => f.id)].sort((a, b) => a - b))
+  })
+
+  it('prints a table sorted by bytes with a summary line, without colour when piped', async () => {
+    const {code, stdout} = await runCli(['flows', DEMO, '--limit', '3'])
+    expect(code).toBe(0)
+    expect(stdout).not.toContain(ESC)
+    expect(stdout).toMatch(/1 capture · 778 packets · .* · 14 flows \(3 shown\)/)
+    const rows = stdout.split('\n').filter((l) => /^\d+ +(udp|tcp)/.test(l))
+    expect(rows).toHaveLength(3)
+    // The biggest flow of the demo call is its UDP 8801 media.
+    expect(rows[0]).toContain(':8801')
+    expect(Math.max(...stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(100)
+  })
+
+  it('colours with --color and not with NO_COLOR or --no-color', async () => {
+    expect((await runCli(['flows', DEMO, '--limit', '1', '--color'])).stdout).toContain(ESC)
+    expect((await runCli(['flows', DEMO, '--limit', '1', '--no-color'])).stdout).not.toContain(ESC)
+    expect((await runCli(['flows', DEMO, '--limit', '1'], {env: {NO_COLOR: '1'}})).stdout).not.toContain(ESC)
+  })
+
+  it('writes CSV and filters by protocol', async () => {
+    const {code, stdout} = await runCli(['flows', DEMO, '--csv', '--proto', 'tcp'])
+    expect(code).toBe(0)
+    const lines = stdout.trim().split('\r\n')
+    expect(lines[0]).toMatch(/^id,capture,proto,ip_version,client_ip,client_port,server_ip,server_port/)
+    const tcp = demoTruth.flows.filter((f) => f.proto === 6)
+    expect(lines.slice(1)).toHaveLength(tcp.length)
+    expect(lines.slice(1).every((l) => l.split(',')[2] === 'tcp')).toBe(true)
+  })
+
+  it('reads standard input with -, gzip included', async () => {
+    const {gzipSync} = await import('node:zlib')
+    const bytes = readFileSync(join(FIXTURES, 'demo-call.pcapng'))
+    for (const stdin of [bytes, gzipSync(bytes)]) {
+      const {code, stdout} = await runCli(['flows', '-', '--json'], {stdin})
+      expect(code).toBe(0)
+      expect(JSON.parse(stdout).summary.packets).toBe(demoTruth.packets)
+    }
+  })
+
+  it('merges several files into one flow table', async () => {
+    const {code, stdout} = await runCli(['flows', 'fixtures/pcap-le-us.pcap', 'fixtures/pcap-be-us.pcap', '--json'])
+    expect(code).toBe(0)
+    const report = JSON.parse(stdout)
+    expect(report.captures).toHaveLength(2)
+    expect(report.summary.packets).toBe(report.captures[0].packets + report.captures[1].packets)
+  })
+
+  it.each([
+    ['fixtures/no-such-file.pcap', 'no such file'],
+    ['fixtures', 'is a directory'],
+    ['fixtures/bad-not-capture.txt', 'not a pcap, pcapng or gzip file'],
+    ['fixtures/bad-empty.pcap', 'empty file'],
+    ['fixtures/bad-truncated-header.pcap', 'pcap file header'],
+  ])('rejects %s with one line naming it and exit code 2', async (path, message) => {
+    const {code, stdout, stderr} = await runCli(['flows', path])
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+    const lines = stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain(path)
+    expect(lines[0]).toContain(message)
+  })
+
+  it('reads a damaged capture up to the damage, says where, and exits 0', async () => {
+    const {code, stdout, stderr} = await runCli(['flows', 'fixtures/bad-huge-record.pcap'])
+    expect(code).toBe(0)
+    expect(stdout).toContain('2 packets')
+    expect(stderr).toContain('fixtures/bad-huge-record.pcap: byte offset 208')
+  })
+
+  it('reports what it could read and exits 2 when one of several inputs is unreadable', async () => {
+    const {code, stdout, stderr} = await runCli(['flows', DEMO, 'fixtures/no-such-file.pcap', '--json'])
+    expect(code).toBe(2)
+    const report = JSON.parse(stdout)
+    expect(report.captures).toHaveLength(1)
+    expect(report.summary.errors).toEqual(['fixtures/no-such-file.pcap: no such file'])
+    expect(stderr).toContain('fixtures/no-such-file.pcap: no such file')
+  })
+
+  it('documents itself with examples', async () => {
+    const {code, stdout} = await runCli(['flows', '--help'])
+    expect(code).toBe(0)
+    expect(stdout).toContain('EXAMPLES')
+    expect(stdout).toContain('--json')
+    expect(stdout).toContain('tcpdump -i any -w - |')
+  })
+})

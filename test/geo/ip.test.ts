@@ -1,0 +1,37 @@
+import {describe, expect, it} from 'vitest'
+import {canonicalIp, formatCidr, parseCidr, parseIp, rangeToCidrs, rangeToCidrsV4} from '../../src/geo/ip.js'
+
+describe('ip parsing', () => {
+  it('canonicalises IPv4 and IPv6 (RFC 5952)', () => {
+    expect(canonicalIp('192.0.2.1')).toBe('192.0.2.1')
+    expect(canonicalIp('2001:DB8:0:0:0:0:0:1')).toBe('2001:db8::1')
+    expect(canonicalIp('2001:db8:0:1:0:0:0:1')).toBe('2001:db8:0:1::1')
+    expect(canonicalIp('2001:db8:0:1:1:1:1:1')).toBe('2001:db8:0:1:1:1:1:1')
+    expect(canonicalIp('::')).toBe('::')
+    expect(canonicalIp('::ffff:c000:0201')).toBe('::ffff:192.0.2.1')
+    expect(canonicalIp('64:ff9b::192.0.2.1')).toBe('64:ff9b::c000:201')
+  })
+
+  it('rejects what is not an address', () => {
+    for (const bad of ['1.2.3', '256.1.1.1', '01.2.3.4x', 'fe80::1%eth0', 'example.com', '', '1.2.3.4/24', ':::1']) {
+      expect(parseIp(bad), bad).toBeUndefined()
+    }
+  })
+
+  it('parses CIDRs and refuses host bits', () => {
+    expect(formatCidr(parseCidr('10.0.0.0/8') as never)).toBe('10.0.0.0/8')
+    expect(parseCidr('10.0.0.1/8')).toBe('host bits set in "10.0.0.1/8" (network is 10.0.0.0/8)')
+    expect(parseCidr('10.0.0.0/33')).toMatch(/invalid prefix length/)
+    expect(formatCidr(parseCidr('2001:db8::/32') as never)).toBe('2001:db8::/32')
+  })
+
+  it('splits ranges into minimal CIDR lists', () => {
+    const v4 = rangeToCidrsV4(0xc0000200, 0xc000020a) // 192.0.2.0 - 192.0.2.10
+    expect(v4.map((c) => c.prefixLength)).toEqual([29, 31, 32])
+    expect(rangeToCidrsV4(0, 0xffffffff)).toEqual([{start: 0, prefixLength: 0}])
+    const big = rangeToCidrs(0xc0000200n, 0xc000020an, 32)
+    expect(big.map((c) => [Number(c.start), c.prefixLength])).toEqual(v4.map((c) => [c.start, c.prefixLength]))
+    expect(rangeToCidrs(0n, (1n << 128n) - 1n, 128)).toEqual([{start: 0n, prefixLength: 0}])
+    expect(rangeToCidrs(1n, 2n, 128).map((c) => c.prefixLength)).toEqual([128, 128])
+  })
+})

@@ -1,0 +1,10 @@
+import {execFileSync} from 'node:child_process'
+import {dirname, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+/** CLI tests run the compiled commands through bin/run.js: compile the current sources first,
+ * so a test never passes against a stale dist/. */
+export default function setup(): void {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+  execFileSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {cwd: root, stdio: 'inherit'})
+}
