@@ -1,0 +1,44 @@
+import {describe, expect, it} from 'vitest'
+import {isoTime, resolutionFromTsresol, type SecNsec, splitTimestamp} from '../../src/capture/timestamp.js'
+
+/** The reference: BigInt arithmetic on the 64-bit count. */
+function reference(value: bigint, tsresol: number): SecNsec {
+  const binary = (tsresol & 0x80) !== 0
+  const exp = BigInt(tsresol & 0x7f)
+  const units = binary ? 1n << exp : 10n ** exp
+  return {sec: Number(value / units), nsec: Number(((value % units) * 1_000_000_000n) / units)}
+}
+
+describe('pcapng timestamps (if_tsresol)', () => {
+  const values = [0n, 1n, 999_999_999n, 1_700_000_000_123_456_789n, 1_569_520_469_201_006n, (1n << 63n) + 12345n, (1n << 64n) - 1n]
+  for (const tsresol of [6, 9, 3, 0, 0x80 | 20, 0x80 | 30, 0x80 | 32, 0x80 | 40, 12]) {
+    it(`splits exactly at tsresol 0x${tsresol.toString(16)}`, () => {
+      const out = {sec: 0, nsec: 0}
+      for (const value of values) {
+        splitTimestamp(Number(value >> 32n), Number(value & 0xffffffffn), resolutionFromTsresol(tsresol), out)
+        const want = reference(value, tsresol)
+        // Seconds beyond 2^53 cannot be exact in a double; every realistic capture is far below.
+        if (want.sec < 2 ** 53) expect(out, `${value}`).toEqual(want)
+      }
+    })
+  }
+
+  it('knows how many digits each resolution deserves', () => {
+    expect(resolutionFromTsresol(6).precision).toBe(6)
+    expect(resolutionFromTsresol(9).precision).toBe(9)
+    expect(resolutionFromTsresol(0x80 | 20).precision).toBe(7)
+    expect(resolutionFromTsresol(12).precision).toBe(9)
+  })
+})
+
+describe('isoTime', () => {
+  it('prints the capture precision, UTC', () => {
+    expect(isoTime(1569520469, 201006000, 6)).toBe('2019-09-26T17:54:29.201006Z')
+    expect(isoTime(1569520469, 201006123, 9)).toBe('2019-09-26T17:54:29.201006123Z')
+    expect(isoTime(0, 0, 0)).toBe('1970-01-01T00:00:00Z')
+  })
+
+  it('does not throw on seconds outside the Date range', () => {
+    expect(isoTime(2 ** 52, 5, 9)).toBe(`${2 ** 52}.000000005`)
+  })
+})

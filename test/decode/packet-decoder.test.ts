@@ -1,0 +1,145 @@
+import {describe, expect, it} from 'vitest'
+import {newPacketRecord} from '../../src/capture/packet-record.js'
+import {PacketDecoder, MAX_LAYERS} from '../../src/decode/packet-decoder.js'
+import {TUNNEL_NAMES} from '../../src/decode/net-layer.js'
+import {ipv4FromUint32, ipv6FromWords} from '../../src/util/ip-text.js'
+import {
+  AF, ETHERTYPE, IPPROTO, LINKTYPE, PPP, ethernet, ethernetQinQ, fragmentIpv6, gre, gtpu, gtpuPduSessionContainer, ipv4, ipv6, mpls,
+  nullLink, pppoeSession, sll, sll2, tcp, udp, vlan8021q, vxlan,
+} from '../support/packet-builder.js'
+
+/** Decode raw bytes on a link type and describe every layer the decoder found. */
+function decode(linkType: number, frame: Buffer) {
+  const decoder = new PacketDecoder()
+  const record = newPacketRecord()
+  record.linkType = linkType
+  record.data = frame
+  const n = decoder.decode(record)
+  return decoder.layers.slice(0, n).map((l) => ({
+    src: l.ipVersion === 4 ? ipv4FromUint32(l.src[0]!) : ipv6FromWords(l.src[0]!, l.src[1]!, l.src[2]!, l.src[3]!),
+    dst: l.ipVersion === 4 ? ipv4FromUint32(l.dst[0]!) : ipv6FromWords(l.dst[0]!, l.dst[1]!, l.dst[2]!, l.dst[3]!),
+    proto: l.proto,
+    sport: l.sport,
+    dport: l.dport,
+    tunnel: TUNNEL_NAMES[l.tunnel],
+    payload: frame.subarray(l.payloadStart, l.payloadEnd).toString('latin1'),
+  }))
+}
+
+const UDP_PAYLOAD = Buffer.from('hello')
+const v4udp = () => ipv4({src: '10.0.0.1', dst: '192.0.2.7', proto: IPPROTO.UDP}, udp({sport: 40000, dport: 53}, UDP_PAYLOAD))
+const v6tcp = () => ipv6({src: '2001:db8::1', dst: '2001:db8::2', next: IPPROTO.TCP}, tcp({sport: 50000, dport: 443, seq: 1, flags: 'S'}))
+const expectedV4 = {src: '10.0.0.1', dst: '192.0.2.7', proto: 17, sport: 40000, dport: 53, tunnel: '', payload: 'hello'}
+
+describe('link layers', () => {
+  it.each([
+    ['Ethernet', LINKTYPE.ETHERNET, () => ethernet({type: ETHERTYPE.IPV4, pad: true}, v4udp())],
+    ['802.1Q', LINKTYPE.ETHERNET, () => ethernet({type: ETHERTYPE.VLAN}, vlan8021q({vid: 10, type: ETHERTYPE.IPV4}, v4udp()))],
+    ['QinQ', LINKTYPE.ETHERNET, () => ethernetQinQ({outerVid: 100, innerVid: 10, type: ETHERTYPE.IPV4}, v4udp())],
+    ['PPPoE', LINKTYPE.ETHERNET, () => ethernet({type: 0x8864}, pppoeSession({sessionId: 7, pppProtocol: PPP.IPV4}, v4udp()))],
+    ['MPLS, two labels', LINKTYPE.ETHERNET, () => ethernet({type: 0x8847}, mpls([{label: 16}, {label: 17}], v4udp()))],
+    ['Linux SLL', LINKTYPE.LINUX_SLL, () => sll({protocol: ETHERTYPE.IPV4}, v4udp())],
+    ['Linux SLL2', LINKTYPE.LINUX_SLL2, () => sll2({protocol: ETHERTYPE.IPV4}, v4udp())],
+    ['BSD NULL, little-endian', LINKTYPE.NULL, () => nullLink(AF.INET, v4udp(), 'le')],
+    ['BSD NULL, big-endian', LINKTYPE.NULL, () => nullLink(AF.INET, v4udp(), 'be')],
+    ['BSD LOOP', LINKTYPE.LOOP, () => nullLink(AF.INET, v4udp(), 'be')],
+    ['RAW', LINKTYPE.RAW, () => v4udp()],
+    ['IPV4', LINKTYPE.IPV4, () => v4udp()],
+    ['PPP with address/control', 9, () => Buffer.concat([Buffer.from([0xff, 0x03, 0x00, 0x21]), v4udp()])],
+    ['PPP with Cisco HDLC framing', 9, () => Buffer.concat([Buffer.from([0x0f, 0x00, 0x08, 0x00]), v4udp()])],
+    ['Cisco HDLC', 104, () => Buffer.concat([Buffer.from([0x0f, 0x00, 0x08, 0x00]), v4udp()])],
+    ['802.3 with LLC/SNAP', LINKTYPE.ETHERNET, () => {
+      const snap = Buffer.concat([Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00]), v4udp()])
+      return ethernet({type: snap.length}, snap)
+    }],
+  ])('%s reaches the same IPv4/UDP packet', (_name, linkType, build) => {
+    expect(decode(linkType, build())).toEqual([expectedV4])
+  })
+
+  it('IPv6 over NULL with each BSD AF_INET6 value', () => {
+    for (const af of [24, 28, 30]) {
+      const layers = decode(LINKTYPE.NULL, nullLink(af, v6tcp(), 'le'))
+      expect(layers.map((l) => [l.src, l.dst, l.sport, l.dport])).toEqual([['2001:db8::1', '2001:db8::2', 50000, 443]])
+    }
+  })
+
+  it('finds nothing in ARP or an unknown link type, without throwing', () => {
+    expect(decode(LINKTYPE.ETHERNET, ethernet({type: 0x0806}, Buffer.alloc(28)))).toEqual([])
+    expect(decode(147, v4udp())).toEqual([])
+    expect(decode(LINKTYPE.ETHERNET, Buffer.alloc(5))).toEqual([])
+  })
+})
+
+describe('network and transport', () => {
+  it('skips IPv4 options and ignores Ethernet padding past Total Length', () => {
+    const packet = ipv4({src: '10.0.0.1', dst: '192.0.2.7', proto: IPPROTO.UDP, options: Buffer.from([0x94, 0x04, 0, 0])}, udp({sport: 40000, dport: 53}, UDP_PAYLOAD))
+    const frame = Buffer.concat([packet, Buffer.alloc(20, 0xee)])
+    expect(decode(LINKTYPE.RAW, frame)).toEqual([expectedV4])
+  })
+
+  it('walks IPv6 extension headers to the transport header', () => {
+    const packet = ipv6({src: '2001:db8::1', dst: '2001:db8::2', next: IPPROTO.UDP, extHeaders: [{type: 0}, {type: 43}, {type: 60}]}, udp({sport: 1234, dport: 5678}, UDP_PAYLOAD))
+    expect(decode(LINKTYPE.RAW, packet)).toEqual([{src: '2001:db8::1', dst: '2001:db8::2', proto: 17, sport: 1234, dport: 5678, tunnel: '', payload: 'hello'}])
+  })
+
+  it('does not read the data of a later IPv6 fragment as headers or ports', () => {
+    const whole = ipv6({src: '2001:db8::1', dst: '2001:db8::2', next: IPPROTO.UDP, extHeaders: [{type: 60}]}, udp({sport: 1234, dport: 5678}, Buffer.alloc(400, 0x3c)))
+    const [first, second] = fragmentIpv6(whole, 200, 77)
+    expect(decode(LINKTYPE.RAW, first!)[0]).toMatchObject({sport: 1234, dport: 5678, proto: 17})
+    const later = decode(LINKTYPE.RAW, second!)[0]!
+    expect([later.sport, later.dport]).toEqual([0, 0])
+  })
+
+  it('rejects a truncated IPv4 header and a bad version', () => {
+    expect(decode(LINKTYPE.RAW, v4udp().subarray(0, 19))).toEqual([])
+    const bad = Buffer.from(v4udp())
+    bad[0] = 0x55
+    expect(decode(LINKTYPE.RAW, bad)).toEqual([])
+  })
+})
+
+describe('tunnels', () => {
+  const inner = () => ipv4({src: '10.45.0.7', dst: '142.250.74.110', proto: IPPROTO.UDP}, udp({sport: 40123, dport: 443}, UDP_PAYLOAD))
+  const outerUdp = (dport: number, payload: Buffer) => ipv4({src: '10.100.0.1', dst: '10.100.0.2', proto: IPPROTO.UDP}, udp({sport: dport, dport}, payload))
+  const innerLayer = {src: '10.45.0.7', dst: '142.250.74.110', proto: 17, sport: 40123, dport: 443, payload: 'hello'}
+
+  it('GTP-U with an extension header', () => {
+    const layers = decode(LINKTYPE.RAW, outerUdp(2152, gtpu({teid: 1, seq: 5, extHeaders: [gtpuPduSessionContainer({pduType: 0, qfi: 9})]}, inner())))
+    expect(layers).toHaveLength(2)
+    expect(layers[1]).toEqual({...innerLayer, tunnel: 'gtp-u'})
+  })
+
+  it('VXLAN carrying Ethernet', () => {
+    const layers = decode(LINKTYPE.RAW, outerUdp(4789, vxlan({vni: 42}, ethernet({type: ETHERTYPE.IPV4}, inner()))))
+    expect(layers[1]).toEqual({...innerLayer, tunnel: 'vxlan'})
+  })
+
+  it('GRE with a key, and transparent Ethernet bridging', () => {
+    const withKey = ipv4({src: '10.1.1.1', dst: '10.1.1.2', proto: IPPROTO.GRE}, gre({protocol: ETHERTYPE.IPV4, key: 99}, inner()))
+    expect(decode(LINKTYPE.RAW, withKey)[1]).toEqual({...innerLayer, tunnel: 'gre'})
+    const teb = ipv4({src: '10.1.1.1', dst: '10.1.1.2', proto: IPPROTO.GRE}, gre({protocol: 0x6558, checksum: true, seq: 3}, ethernet({type: ETHERTYPE.IPV4}, inner())))
+    expect(decode(LINKTYPE.RAW, teb)[1]).toEqual({...innerLayer, tunnel: 'gre'})
+  })
+
+  it('IPv4-in-IPv4 and 6in4', () => {
+    expect(decode(LINKTYPE.RAW, ipv4({src: '10.1.1.1', dst: '10.1.1.2', proto: 4}, inner()))[1]).toEqual({...innerLayer, tunnel: 'ipip'})
+    const six = decode(LINKTYPE.RAW, ipv4({src: '10.1.1.1', dst: '10.1.1.2', proto: 41}, v6tcp()))
+    expect(six[1]).toMatchObject({src: '2001:db8::1', sport: 50000, dport: 443, tunnel: '6in4'})
+  })
+
+  it('Teredo', () => {
+    const layers = decode(LINKTYPE.RAW, outerUdp(3544, v6tcp()))
+    expect(layers[1]).toMatchObject({src: '2001:db8::1', dport: 443, tunnel: 'teredo'})
+  })
+
+  it('leaves ordinary traffic on a tunnel port alone', () => {
+    expect(decode(LINKTYPE.RAW, outerUdp(2152, Buffer.from('not a GTP header at all')))).toHaveLength(1)
+    expect(decode(LINKTYPE.RAW, outerUdp(4789, Buffer.alloc(30)))).toHaveLength(1)
+  })
+
+  it(`stops after ${MAX_LAYERS} layers of tunnels inside tunnels`, () => {
+    let packet = inner()
+    for (let i = 0; i < 10; i++) packet = ipv4({src: '10.1.1.1', dst: '10.1.1.2', proto: IPPROTO.GRE}, gre({protocol: ETHERTYPE.IPV4}, packet))
+    expect(decode(LINKTYPE.RAW, packet)).toHaveLength(MAX_LAYERS)
+  })
+})
