@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {collectFlows} from '../src/flows/collect-flows.js'
+import {ALL_ANALYZERS} from '../src/protocols/index.js'
 import {buildFlowsReport, type FlowsReport} from '../src/flows/flows-report.js'
 import {renderFlowsCsv} from '../src/report/flows-csv.js'
 import {renderFlowsTable} from '../src/report/flows-table.js'
@@ -17,6 +18,7 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
     {description: 'The 20 largest flows of the demo call', command: '<%= config.bin %> <%= command.id %> fixtures/demo-call.pcapng'},
     {description: 'Every UDP flow, as CSV', command: '<%= config.bin %> <%= command.id %> call.pcapng --proto udp --limit 0 --csv > flows.csv'},
     {description: 'Live from tcpdump', command: 'tcpdump -i any -w - | <%= config.bin %> <%= command.id %> -'},
+    {description: 'What each flow reveals: names, SNI, certificates, STUN addresses, RTP streams', command: '<%= config.bin %> <%= command.id %> call.pcapng --detail'},
     {description: 'Machine-readable, for scripts', command: '<%= config.bin %> <%= command.id %> part1.pcap part2.pcap.gz --json'},
   ]
 
@@ -32,6 +34,7 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
     limit: Flags.integer({description: 'Show at most this many flows (0 = all). Default: 20 in the table, all with --json/--csv.', min: 0}),
     proto: Flags.string({description: 'Only these protocols, comma-separated (tcp, udp, icmp, icmpv6, sctp, gre, esp, ...).'}),
     sort: Flags.string({description: 'Order of the listing (default: bytes in the table, flow id with --json and --csv).', options: ['bytes', 'packets', 'time', 'id']}),
+    detail: Flags.boolean({description: 'Also read the protocols in each flow (DNS, TLS/QUIC SNI, certificates, STUN, RTP, HTTP...) and show what an eavesdropper could read, with frame numbers.'}),
     'max-flows': Flags.integer({description: 'Most flows held in memory; beyond it the longest-idle quarter is evicted and counted.', default: 1_000_000, min: 16}),
   }
 
@@ -39,7 +42,7 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
     const {argv, flags} = await this.parse(Flows)
     const paths = argv as string[]
     const json = this.jsonEnabled()
-    const collection = await collectFlows(paths, {maxFlows: flags['max-flows']})
+    const collection = await collectFlows(paths, {maxFlows: flags['max-flows'], analyzers: flags.detail ? ALL_ANALYZERS : undefined})
     if (collection.captures.length === 0) {
       // Nothing could be read at all: the first problem is the error, the others go to stderr.
       for (const failure of collection.failures.slice(1)) this.complain(failure.oneLine())
@@ -56,7 +59,7 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
     if (flags.csv) {
       await writeStdout(renderFlowsCsv(report))
     } else {
-      await writeStdout(renderFlowsTable(report))
+      await writeStdout(renderFlowsTable(report, {detail: flags.detail}))
     }
     for (const warning of report.summary.warnings) this.complain(`warning: ${warning}`)
   }

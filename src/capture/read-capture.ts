@@ -8,6 +8,8 @@ import {PcapRecordParser} from './pcap-records.js'
 import {PcapngBlockParser} from './pcapng-blocks.js'
 
 export interface ReadOptions {
+  /** Called once the format is known, before the first packet, with the summary being filled. */
+  onStart?: (summary: CaptureSummary) => void
   /** Called after each chunk with bytes of the raw file consumed so far (for progress bars). */
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void
 }
@@ -68,6 +70,7 @@ async function readFrom(
   if (sniff.kind !== 'capture') throw new InputError(sniff.kind === 'unknown' ? sniff.reason : 'not a capture', path, gzip ? undefined : 0)
 
   const summary = newCaptureSummary(path, sniff.format, gzip)
+  options.onStart?.(summary)
   const parser: CaptureParser = sniff.format === 'pcapng' ? new PcapngBlockParser(summary, sink) : new PcapRecordParser(summary, sink)
   parser.feed(head)
   while (!parser.stopped) {

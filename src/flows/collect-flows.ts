@@ -4,9 +4,14 @@ import type {PacketRecord} from '../capture/packet-record.js'
 import {readCapture} from '../capture/read-capture.js'
 import {PROTO_TCP, PROTO_UDP} from '../decode/net-layer.js'
 import {PacketDecoder} from '../decode/packet-decoder.js'
-import {FlowTable} from './flow-table.js'
+import {FlowTable, ST_SYN, ST_SYNACK} from './flow-table.js'
 import {type FragmentStats, FragmentTracker} from './fragment-tracker.js'
 import {DEFAULT_HEAD_OPTIONS, type PayloadHeadOptions, PayloadHeads} from './payload-heads.js'
+import {isoTime} from '../capture/timestamp.js'
+import {TUNNEL_NAMES} from '../decode/net-layer.js'
+import type {Evidence, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../protocols/analyzer.js'
+import {ProtocolDispatcher} from '../protocols/registry.js'
+import {ipv4FromUint32, ipv6FromWords} from '../util/ip-text.js'
 
 export interface CollectOptions {
   /** Most flows held at once (default 1 000 000); beyond it the longest idle are evicted. */
@@ -14,6 +19,8 @@ export interface CollectOptions {
   /** Keep the first payload bytes of each flow for protocol parsers (off for `flows`). */
   payload?: PayloadHeadOptions | boolean
   onProgress?: (path: string, bytesRead: number, totalBytes: number | undefined) => void
+  /** Protocol analyzers to run over TCP/UDP payloads during the read (none: flows only). */
+  analyzers?: ProtocolAnalyzer[]
 }
 
 export interface CollectStats {
@@ -43,6 +50,8 @@ export interface FlowCollection {
   table: FlowTable
   stats: CollectStats
   heads: PayloadHeads | undefined
+  /** Flow id → facts per protocol (`{dns: ..., tls: ...}`) when analyzers ran. */
+  facts: Map<number, Record<string, unknown>>
 }
 
 const KNOWN_LINK_TYPES = new Set([0, 1, 9, 12, 14, 50, 51, 101, 104, 108, 113, 192, 228, 229, 276])
@@ -59,17 +68,70 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
   const stats: CollectStats = {nonIpPackets: 0, unsupportedLinkTypes: new Map(), undecodedTransport: 0, fragments: {unattributed: 0, abandoned: 0}}
   let captureIndex = 0
   let current: PacketRecord | undefined
+  const summaries: CaptureSummary[] = []
+  const evidenceOf = (p: PayloadPacket): Evidence => ({
+    frame: p.frame,
+    capture: p.capture,
+    time: isoTime(p.sec, p.nsec, summaries[p.capture]?.precision ?? 6),
+  })
+  const dispatcher = options.analyzers?.length ? new ProtocolDispatcher(options.analyzers, evidenceOf) : undefined
+  const payload: PayloadPacket = {frame: 0, capture: 0, sec: 0, nsec: 0, toServer: true, data: new Uint8Array(0), seq: 0, tcpFlags: 0, streamStart: -1}
+  const describe = (slot: number): FlowInfo => {
+    const key = table.keyOf(slot)
+    const v4 = key[0]! >>> 8 === 4
+    const a = v4 ? ipv4FromUint32(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!)
+    const b = v4 ? ipv4FromUint32(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!)
+    const endA = {ip: a, port: key[9]! >>> 16}
+    const endB = {ip: b, port: key[9]! & 0xffff}
+    const aIsClient = table.clientIsA[slot] === 1
+    const tunnel = table.tunnel[slot]!
+    return {
+      id: table.ids[slot]!,
+      transport: (key[0]! & 0xff) === PROTO_TCP ? 'tcp' : 'udp',
+      client: aIsClient ? endA : endB,
+      server: aIsClient ? endB : endA,
+      ...(tunnel ? {tunnel: TUNNEL_NAMES[tunnel]} : {}),
+    }
+  }
+  /** Offer a TCP/UDP payload of flow `slot` to the analyzers. */
+  const inspect = (slot: number, toServer: boolean, data: Uint8Array, seq: number, tcpFlags: number, rec: PacketRecord): void => {
+    if (!dispatcher || table.inspect[slot] === 2 || data.length === 0) return
+    payload.frame = rec.frame
+    payload.capture = captureIndex
+    payload.sec = rec.tsSec
+    payload.nsec = rec.tsNsec
+    payload.toServer = toServer
+    payload.data = data
+    payload.seq = seq
+    payload.tcpFlags = tcpFlags
+    payload.streamStart = -1
+    if ((table.keyOf(slot)[0]! & 0xff) === PROTO_TCP) {
+      // The SYN (client) or SYN/ACK (server) of this direction fixes where its stream starts.
+      const synBit = toServer ? ST_SYN : ST_SYNACK
+      if (table.tcpState[slot]! & synBit) {
+        const senderIsA = toServer === (table.clientIsA[slot] === 1)
+        payload.streamStart = (table.baseSeq[slot * 2 + (senderIsA ? 0 : 1)]! + 1) >>> 0
+      }
+    }
+    const id = table.ids[slot]!
+    dispatcher.offer(id, () => describe(slot), payload)
+    table.inspect[slot] = dispatcher.isDone(id) ? 2 : 1
+  }
   const count = (slot: number, senderIsA: boolean, length: number, sec: number, nsec: number, frame: number) => {
     table.count1(slot, senderIsA, length, sec, nsec)
     // A fragment that arrived before the first fragment is the flow's first frame.
     if (frame < table.firstFrame[slot]! && table.captureIndex[slot] === captureIndex) table.firstFrame[slot] = frame
   }
-  const fragments = new FragmentTracker(count, heads && ((slot, senderIsA, ipPayload) => {
-    // A reassembled UDP datagram: hand its payload (after the 8-byte UDP header) to the heads.
-    if (!current || ipPayload.length < 8 || table.keyOf(slot)[0]! % 256 !== PROTO_UDP) return
+  const wantDatagrams = heads !== undefined || dispatcher !== undefined
+  const fragments = new FragmentTracker(count, wantDatagrams ? (slot, senderIsA, ipPayload) => {
+    // A reassembled UDP datagram: hand its payload (after the 8-byte UDP header) on whole.
+    if (!current || ipPayload.length < 8 || (table.keyOf(slot)[0]! & 0xff) !== PROTO_UDP) return
     const toServer = senderIsA === (table.clientIsA[slot] === 1)
-    heads.add(table.ids[slot]!, toServer, current.frame, captureIndex, current.tsSec, current.tsNsec, ipPayload.subarray(8))
-  }))
+    const udpLength = (ipPayload[4]! << 8) | ipPayload[5]!
+    const data = ipPayload.subarray(8, udpLength >= 8 ? Math.min(ipPayload.length, udpLength) : ipPayload.length)
+    heads?.add(table.ids[slot]!, toServer, current.frame, captureIndex, current.tsSec, current.tsNsec, data)
+    inspect(slot, toServer, data, 0, 0, current)
+  } : undefined)
   const fragmentsByFlow = new Map<number, FragmentCounts>()
   fragments.setFragmentListener((slot, senderIsA, completes) => {
     const id = table.ids[slot]!
@@ -84,6 +146,7 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
   })
   table.onEvict = () => {
     fragments.reset()
+    dispatcher?.forget(table.lastEvictedIds)
     if (heads) heads.retain(new Set(table.ids.subarray(0, table.count)))
   }
 
@@ -108,9 +171,11 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
       table.count1(slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
       if (layer.proto === PROTO_TCP) table.trackTcp(slot, senderIsA, layer.tcpFlags, layer.tcpSeq, rec.tsSec, rec.tsNsec)
       if (layer.isFragment) fragments.fragment(layer, rec.data, rec.frame, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
-      else if (heads && i === n - 1) {
+      else if (i === n - 1 && (heads || (dispatcher && table.inspect[slot] !== 2)) && layer.payloadEnd > layer.payloadStart && (layer.proto === PROTO_TCP || layer.proto === PROTO_UDP)) {
         const toServer = senderIsA === (table.clientIsA[slot] === 1)
-        heads.add(table.ids[slot]!, toServer, rec.frame, captureIndex, rec.tsSec, rec.tsNsec, rec.data.subarray(layer.payloadStart, layer.payloadEnd))
+        const data = rec.data.subarray(layer.payloadStart, layer.payloadEnd)
+        heads?.add(table.ids[slot]!, toServer, rec.frame, captureIndex, rec.tsSec, rec.tsNsec, data)
+        inspect(slot, toServer, data, layer.proto === PROTO_TCP ? layer.tcpSeq : 0, layer.proto === PROTO_TCP ? layer.tcpFlags : 0, rec)
       }
       parentId = table.ids[slot]!
     }
@@ -120,7 +185,12 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
   const failures: InputError[] = []
   for (const path of paths) {
     try {
-      const summary = await readCapture(path, onPacket, {onProgress: options.onProgress && ((read, total) => options.onProgress!(path, read, total))})
+      const summary = await readCapture(path, onPacket, {
+        onProgress: options.onProgress && ((read, total) => options.onProgress!(path, read, total)),
+        onStart: (s) => {
+          summaries[captureIndex] = s
+        },
+      })
       captures.push(summary)
       captureIndex++
     } catch (error) {
@@ -130,5 +200,5 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
   }
   fragments.finish()
   stats.fragments = fragments.stats
-  return {captures, failures, table, stats, heads, fragmentsByFlow}
+  return {captures, failures, table, stats, heads, fragmentsByFlow, facts: dispatcher?.finish() ?? new Map()}
 }

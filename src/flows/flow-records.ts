@@ -32,6 +32,8 @@ export interface FlowRecord {
   /** Present when the flow carried fragmented IP datagrams: fragment frames and the datagrams
    * they made whole, per direction. Every fragment frame is counted in `packets`/`bytes`. */
   fragments?: {frames: {toServer: number; toClient: number}; datagrams: {toServer: number; toClient: number}}
+  /** What the protocol analyzers read in the flow (with --detail / analyze), by protocol name. */
+  protocols?: Record<string, unknown>
 }
 
 export interface CaptureRecord {
@@ -123,6 +125,8 @@ export function flowRecords(collection: FlowCollection): FlowRecord[] {
       }
     }
     if (t.tunnel[slot]) record.tunnel = {type: TUNNEL_NAMES[t.tunnel[slot]!] ?? 'unknown', parentId: t.parentId[slot]!}
+    const facts = collection.facts.get(record.id)
+    if (facts) record.protocols = facts
     out.push(record)
   }
   return out

@@ -72,6 +72,8 @@ export class FlowTable {
   tunnel: Uint8Array
   /** Id of the flow whose packets carried this one (0 = not tunnelled). */
   parentId: Uint32Array
+  /** Protocol inspection state for the collector: 0 not started, 1 active, 2 done. */
+  inspect: Uint8Array
 
   /** Seconds subtracted from timestamps before they are stored as doubles. */
   timeBase = NaN
@@ -99,6 +101,7 @@ export class FlowTable {
     this.ackTime = new Float64Array(this.capacity)
     this.tunnel = new Uint8Array(this.capacity)
     this.parentId = new Uint32Array(this.capacity)
+    this.inspect = new Uint8Array(this.capacity)
     const indexSize = nextPowerOfTwo(this.capacity * 2)
     this.index = new Int32Array(indexSize).fill(EMPTY)
     this.indexMask = indexSize - 1
@@ -231,6 +234,7 @@ export class FlowTable {
     this.synTime[slot] = this.synAckTime[slot] = this.ackTime[slot] = NaN
     this.tunnel[slot] = layer.tunnel
     this.parentId[slot] = parentId
+    this.inspect[slot] = 0
     if (Number.isNaN(this.timeBase)) this.timeBase = sec
     return slot
   }
@@ -273,6 +277,7 @@ export class FlowTable {
     this.ackTime = grow64(this.ackTime)
     this.tunnel = grow8(this.tunnel)
     this.parentId = grow32(this.parentId)
+    this.inspect = grow8(this.inspect)
     this.capacity = capacity
     this.rebuildIndex()
   }
@@ -299,8 +304,12 @@ export class FlowTable {
     }
   }
 
+  /** Ids of the flows removed by the last eviction. */
+  lastEvictedIds: number[] = []
+
   /** Evict the longest-idle quarter of the flows, keeping their totals in `evicted`. */
   private evict(frame: number): void {
+    this.lastEvictedIds = []
     const order = Array.from({length: this.count}, (_, i) => i)
     order.sort((x, y) => this.lastSec[x]! - this.lastSec[y]! || this.lastNsec[x]! - this.lastNsec[y]! || x - y)
     const drop = new Uint8Array(this.count)
@@ -310,6 +319,7 @@ export class FlowTable {
     let out = 0
     for (let slot = 0; slot < this.count; slot++) {
       if (drop[slot]) {
+        this.lastEvictedIds.push(this.ids[slot]!)
         this.evicted.flows++
         this.evicted.packets += this.packets[slot * 2]! + this.packets[slot * 2 + 1]!
         this.evicted.bytes += this.bytes[slot * 2]! + this.bytes[slot * 2 + 1]!
@@ -349,6 +359,7 @@ export class FlowTable {
     this.ackTime[to] = this.ackTime[from]!
     this.tunnel[to] = this.tunnel[from]!
     this.parentId[to] = this.parentId[from]!
+    this.inspect[to] = this.inspect[from]!
   }
 
   /** Key words of a slot: [meta, A0..A3, B0..B3, portA << 16 | portB]. */

@@ -2,6 +2,7 @@ import chalk from 'chalk'
 import {getBorderCharacters, table} from 'table'
 import type {FlowRecord} from '../flows/flow-records.js'
 import type {FlowsReport} from '../flows/flows-report.js'
+import {analyzerByName} from '../protocols/index.js'
 import {safeTerminal} from './sanitize.js'
 
 /** Human numbers: 1234567 → "1.2 MB" style for bytes, thousands separators for counts. */
@@ -44,8 +45,21 @@ function widest(rows: string[][], column: number): number {
   return Math.max(6, ...rows.map((r) => r[column]!.length))
 }
 
-/** The terminal table of `callaudit flows`: one line per flow, fits 100 columns. */
-export function renderFlowsTable(report: FlowsReport): string {
+/** Human lines for a flow's protocol facts, from each analyzer's own `describe`. */
+export function detailLines(flow: FlowRecord): string[] {
+  const lines: string[] = []
+  for (const [name, facts] of Object.entries(flow.protocols ?? {})) {
+    const analyzer = analyzerByName(name)
+    const described = analyzer ? analyzer.describe(facts) : []
+    for (const line of described) lines.push(`${name}: ${line}`)
+  }
+  return lines
+}
+
+/** The terminal table of `callaudit flows`: one line per flow, fits 100 columns. With
+ * `detail`, each flow is followed by indented lines saying what its protocols revealed. */
+export function renderFlowsTable(report: FlowsReport, options: {detail?: boolean} = {}): string {
+  if (options.detail) return renderDetail(report)
   const s = report.summary
   const lines: string[] = []
   const head = ['#', 'proto', 'client', 'server', 'pkts →/←', 'bytes →/←', 'frame', 'secs', 'note'].map((h) => chalk.bold(h))
@@ -75,4 +89,20 @@ export function renderFlowsTable(report: FlowsReport): string {
   lines.push('')
   lines.push(`${files} · ${formatCount(s.packets)} packets · ${formatBytes(s.bytes)} · ${s.durationSeconds.toFixed(3)} s · ${s.linkTypes.join(', ') || 'no link type'} · ${formatCount(s.flows)} flows${shown}${s.warnings.length ? ` · ${chalk.yellow(`${s.warnings.length} warning${s.warnings.length > 1 ? 's' : ''}`)}` : ''}`)
   return `${lines.join('\n')}\n`
+}
+
+/** `--detail`: a header line per flow, then what it revealed, wrapped to 100 columns. */
+function renderDetail(report: FlowsReport): string {
+  const out: string[] = []
+  for (const f of report.flows) {
+    const head = `#${f.id} ${f.proto} ${endpoint(f.client.ip, f.client.port, f.proto)} → ${endpoint(f.server.ip, f.server.port, f.proto)}  ` +
+      `${formatCount(f.packets.toServer + f.packets.toClient)} pkts ${formatBytes(f.bytes.toServer + f.bytes.toClient)}  frame ${f.firstFrame}` +
+      (note(f) ? `  ${note(f)}` : '')
+    out.push(chalk.bold(safeTerminal(head)))
+    for (const line of detailLines(f)) out.push(`    ${safeTerminal(line).slice(0, 96)}`)
+  }
+  const s = report.summary
+  out.push('')
+  out.push(`${formatCount(s.packets)} packets · ${formatBytes(s.bytes)} · ${formatCount(s.flows)} flows${s.flowsListed < s.flows ? ` (${formatCount(s.flowsListed)} shown)` : ''}`)
+  return `${out.join('\n')}\n`
 }

@@ -1,0 +1,81 @@
+/**
+ * The contract between the flow table and the protocol analyzers (src/protocols/<name>/).
+ *
+ * Analyzers are streaming: during the single read of the capture, every TCP/UDP packet that
+ * carries payload is offered to the analyzers active on its flow, in capture order. An analyzer
+ * looks only at the packets that can carry what it wants (handshakes, the first RTP packets)
+ * and then steps aside by returning false from `feed`; when no analyzer is left on a flow the
+ * flow costs nothing more. Several analyzers may share one flow (WebRTC multiplexes STUN, DTLS
+ * and RTP on one 5-tuple, RFC 7983): each ignores the packets that are not its own.
+ *
+ * Analyzers never throw on bad bytes (every length is checked before it is read), keep bounded
+ * state per flow, and copy from `packet.data` only what they keep (it is a view into a reused
+ * buffer, valid during the call only).
+ */
+
+export interface Endpoint {
+  ip: string
+  port: number
+}
+
+/** The flow an analyzer works on. */
+export interface FlowInfo {
+  id: number
+  transport: 'tcp' | 'udp'
+  client: Endpoint
+  server: Endpoint
+  /** The tunnel the flow travels in, if any (e.g. 'gtp-u'). */
+  tunnel?: string
+}
+
+/** One packet's payload, in capture order. The object is reused between calls. */
+export interface PayloadPacket {
+  /** 1-based frame number in its capture (Wireshark's frame.number). */
+  frame: number
+  /** Index of the capture file (several files can be read in one run). */
+  capture: number
+  sec: number
+  nsec: number
+  toServer: boolean
+  /** TCP payload (segment data) or the whole UDP datagram payload (reassembled if fragmented). */
+  data: Uint8Array
+  /** TCP sequence number of data[0]; 0 for UDP. */
+  seq: number
+  /** TCP flags of the segment (SYN 0x02, FIN 0x01, RST 0x04); 0 for UDP. */
+  tcpFlags: number
+  /** TCP: sequence number of the first byte of this direction's stream (ISN + 1) when the
+   * handshake was captured, else -1. Pass it to TcpByteStream.push. -1 for UDP. */
+  streamStart: number
+}
+
+/** Where a fact was seen: the frame a reader can open in Wireshark, and when. */
+export interface Evidence {
+  frame: number
+  capture: number
+  /** ISO-8601 UTC with the capture's precision. */
+  time: string
+}
+
+/** Turns a packet's time into Evidence; given to analyzers so they need not know precision. */
+export type EvidenceOf = (packet: PayloadPacket) => Evidence
+
+export interface ProtocolAnalyzer<State = unknown, Facts = unknown> {
+  /** Short lowercase name, also the key of its facts in the flow record: 'dns', 'tls', ... */
+  readonly name: string
+  /**
+   * Whether to start on this flow, judged from its first payload packet (either direction):
+   * ports and cheap byte heuristics. Must not throw. Called once per flow.
+   */
+  probe(flow: FlowInfo, packet: PayloadPacket): boolean
+  /** Fresh per-flow state. */
+  start(flow: FlowInfo, evidenceOf: EvidenceOf): State
+  /** Offer a packet of the flow (including the one that was probed). Return false to step aside. */
+  feed(state: State, packet: PayloadPacket): boolean
+  /** The facts learned, JSON-serialisable with a fixed key order, or undefined if nothing. */
+  finish(state: State): Facts | undefined
+  /**
+   * Short human lines for `flows --detail`, e.g. `SNI ministry.zoom.us (frame 14)`. Raw text
+   * from the capture: the renderer neutralises it, so do not escape here.
+   */
+  describe(facts: Facts): string[]
+}

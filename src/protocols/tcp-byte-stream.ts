@@ -1,0 +1,88 @@
+/**
+ * In-order reassembly of one direction of a TCP connection, for analyzers that need a byte
+ * stream (TLS records, HTTP headers). Bounded: it keeps at most `maxBytes` of stream and a few
+ * out-of-order segments. Sequence numbers wrap modulo 2^32 (RFC 9293 §3.4).
+ */
+export class TcpByteStream {
+  private buffer: Uint8Array
+  private length = 0
+  private base = -1
+  private readonly pending: Array<{offset: number; data: Uint8Array}> = []
+  /** Bytes beyond the cap were dropped. */
+  truncated = false
+
+  constructor(
+    private readonly maxBytes = 64 * 1024,
+    private readonly maxPending = 32,
+  ) {
+    this.buffer = new Uint8Array(Math.min(4096, maxBytes))
+  }
+
+  /**
+   * Add a segment. `streamStart` is the sequence number of the first byte of the stream when
+   * the handshake was seen (ISN + 1), or -1 when it was not: the first segment then starts it.
+   */
+  push(seq: number, data: Uint8Array, streamStart = -1): void {
+    if (data.length === 0) return
+    if (this.base < 0) this.base = streamStart >= 0 ? streamStart >>> 0 : seq >>> 0
+    let offset = (seq - this.base) >>> 0
+    let bytes = data
+    if (offset >= 0x80000000) {
+      // Starts before the stream start: keep only the part after it.
+      const before = 0x100000000 - offset
+      if (before >= bytes.length) return
+      bytes = bytes.subarray(before)
+      offset = 0
+    }
+    if (offset > this.length) {
+      if (this.pending.length < this.maxPending && offset < this.maxBytes) this.pending.push({offset, data: bytes.slice(0, this.maxBytes - offset)})
+      return
+    }
+    this.append(offset, bytes)
+    // Out-of-order segments that now touch the end.
+    for (let progress = true; progress; ) {
+      progress = false
+      for (let i = 0; i < this.pending.length; i++) {
+        const p = this.pending[i]!
+        if (p.offset <= this.length) {
+          this.pending.splice(i, 1)
+          this.append(p.offset, p.data)
+          progress = true
+          break
+        }
+      }
+    }
+  }
+
+  private append(offset: number, data: Uint8Array): void {
+    const skip = this.length - offset
+    if (skip >= data.length) return
+    let fresh = data.subarray(skip)
+    const room = this.maxBytes - this.length
+    if (fresh.length > room) {
+      fresh = fresh.subarray(0, room)
+      this.truncated = true
+    }
+    if (this.length + fresh.length > this.buffer.length) {
+      const grown = new Uint8Array(Math.min(this.maxBytes, Math.max(this.buffer.length * 2, this.length + fresh.length)))
+      grown.set(this.buffer.subarray(0, this.length))
+      this.buffer = grown
+    }
+    this.buffer.set(fresh, this.length)
+    this.length += fresh.length
+  }
+
+  /** The contiguous bytes from the start of the stream (a view; copy to keep). */
+  get bytes(): Uint8Array {
+    return this.buffer.subarray(0, this.length)
+  }
+
+  /** True when segments are waiting behind a hole (a lost or not captured segment). */
+  get hasGap(): boolean {
+    return this.pending.length > 0
+  }
+
+  get full(): boolean {
+    return this.length >= this.maxBytes
+  }
+}
