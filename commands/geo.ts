@@ -1,12 +1,13 @@
-import {Args, Command} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {ageWarnings, analysisNow} from '../src/geo/age.js'
-import {applyColor, colorFlag, discoveryOptions, exitOnInputError, geoipFlags, warnLine} from '../src/geo/flags.js'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {discoveryOptions, geoipFlags} from '../src/geo/flags.js'
 import {openDatabases} from '../src/geo/open-databases.js'
 import {renderAnswers} from '../src/geo/render.js'
 import {GeoResolver} from '../src/geo/resolver.js'
 import {addressLines, readAddressList} from '../src/geo/address-input.js'
 
-export default class Geo extends Command {
+export default class Geo extends BaseCommand {
   static override summary = 'Geolocate IP addresses with the databases in effect.'
   static override description =
     'Prints every normalised field (country, registered country, city, coordinates, ASN, organisation...) and the database that gave it. ' +
@@ -17,30 +18,24 @@ export default class Geo extends Command {
     '<%= config.bin %> geo 8.8.8.8 2001:4860:4860::8888 --json',
     'cut -d, -f1 endpoints.csv | <%= config.bin %> geo --geoip-db site.mmdb',
   ]
-  static override enableJsonFlag = true
   static override strict = false
   static override args = {
-    ip: Args.string({description: 'IPv4 or IPv6 address (repeatable); read from stdin when none is given'}),
+    ip: Args.string({description: 'IPv4 or IPv6 address (repeatable); read from stdin when none is given', ignoreStdin: true}),
   }
-  static override flags = {...geoipFlags, ...colorFlag}
+  static override flags = {...geoipFlags}
 
   async run(): Promise<object> {
     const {argv, flags} = await this.parse(Geo)
-    applyColor(flags, process.env)
-    try {
-      const fromArgs = addressLines(argv as string[])
-      const inputs = fromArgs.length > 0 ? fromArgs : await readAddressList(process.stdin)
-      const now = analysisNow(process.env)
-      const {databases, notes} = openDatabases(discoveryOptions(flags, process.env))
-      const resolver = new GeoResolver(databases)
-      const answers = inputs.map((ip) => resolver.lookup(ip))
-      const warnings = ageWarnings(databases.map((d) => ({id: d.info.id, buildEpoch: d.buildEpoch})), now)
-      for (const note of notes) warnLine(note)
-      for (const w of warnings) warnLine(w.message)
-      this.log(renderAnswers(answers).trimEnd())
-      return {schemaVersion: 1, addresses: answers, databases: databases.map((d) => d.info), notes, warnings}
-    } catch (error) {
-      exitOnInputError(this, error)
-    }
+    const fromArgs = addressLines(argv as string[])
+    const inputs = fromArgs.length > 0 ? fromArgs : await readAddressList(process.stdin)
+    const now = analysisNow(process.env)
+    const {databases, notes} = openDatabases(discoveryOptions(flags, process.env))
+    const resolver = new GeoResolver(databases)
+    const answers = inputs.map((ip) => resolver.lookup(ip))
+    const warnings = ageWarnings(databases.map((d) => ({id: d.info.id, buildEpoch: d.buildEpoch})), now)
+    for (const note of notes) this.complain(`warning: ${note}`)
+    for (const w of warnings) this.complain(`warning: ${w.message}`)
+    this.log(renderAnswers(answers).trimEnd())
+    return {schemaVersion: 1, addresses: answers, databases: databases.map((d) => d.info), notes, warnings}
   }
 }

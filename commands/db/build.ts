@@ -1,8 +1,8 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {buildSiteDatabase} from '../../src/geo/build-site.js'
-import {exitOnInputError} from '../../src/geo/flags.js'
+import {BaseCommand} from '../../src/cli/base-command.js'
 
-export default class DbBuild extends Command {
+export default class DbBuild extends BaseCommand {
   static override summary = "Compile your organisation's own ranges (CSV) into an MMDB to layer above the rest."
   static override description =
     'CSV with a header row. Columns: network (CIDR) or start,end (inclusive range); country (ISO 3166-1 alpha-2); ' +
@@ -13,7 +13,6 @@ export default class DbBuild extends Command {
     '<%= config.bin %> db build --csv ranges.csv -o site.mmdb',
     '<%= config.bin %> geo --geoip-db site.mmdb 10.20.1.5',
   ]
-  static override enableJsonFlag = true
   static override flags = {
     csv: Flags.string({required: true, description: 'CSV file of ranges (see description for columns)'}),
     output: Flags.string({char: 'o', required: true, description: 'MMDB file to write'}),
@@ -22,15 +21,11 @@ export default class DbBuild extends Command {
 
   async run(): Promise<object> {
     const {flags} = await this.parse(DbBuild)
-    try {
-      const result = buildSiteDatabase(flags.csv, flags.output, flags.type, process.env)
-      this.log(
-        `${flags.output}: ${result.networks} networks from ${result.rows} rows, IPv${result.ipVersion} tree, ` +
-          `${result.nodeCount} nodes, ${result.recordSize}-bit records, ${result.bytes} bytes, built ${result.buildEpoch}`,
-      )
-      return result
-    } catch (error) {
-      exitOnInputError(this, error)
-    }
+    const result = buildSiteDatabase(flags.csv, flags.output, flags.type, process.env)
+    this.log(
+      `${flags.output}: ${result.networks} networks from ${result.rows} rows, IPv${result.ipVersion} tree, ` +
+        `${result.nodeCount} nodes, ${result.recordSize}-bit records, ${result.bytes} bytes, built ${result.buildEpoch}`,
+    )
+    return result
   }
 }

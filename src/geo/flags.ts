@@ -3,9 +3,7 @@
  * and the glue from parsed flags to the library's options. Kept out of commands/ so the
  * definitions exist once.
  */
-import {type Command, Flags} from '@oclif/core'
-import {InputError} from '../errors.js'
-import chalk from 'chalk'
+import {Flags} from '@oclif/core'
 import type {DiscoveryOptions} from './discovery.js'
 
 export const geoipFlags = {
@@ -33,14 +31,6 @@ export const geoipFlags = {
   }),
 }
 
-export const colorFlag = {
-  color: Flags.boolean({
-    default: true,
-    allowNo: true,
-    description: 'Colour terminal output (--no-color or NO_COLOR=1 to turn off).',
-  }),
-}
-
 export interface GeoipFlagValues {
   'geoip-db'?: string[]
   'geoip-dir'?: string[]
@@ -56,35 +46,4 @@ export function discoveryOptions(flags: GeoipFlagValues, env: Record<string, str
     systemDirs: flags['system-geoip'] ? undefined : false,
     useEmbedded: flags['default-geoip'],
   }
-}
-
-/** Turn colour off for --no-color or a non-empty NO_COLOR (https://no-color.org). */
-export function applyColor(flags: {color: boolean}, env: Record<string, string | undefined>): void {
-  if (!flags.color || (env['NO_COLOR'] ?? '') !== '') chalk.level = 0
-}
-
-/**
- * Bad input ends the command with ONE line on stderr and exit code 2. oclif's `this.error`
- * wraps long messages at the terminal width (80 columns when not a TTY), which would split a
- * path across lines; so print the line ourselves and exit through oclif. With `--json`:
- * `{"error": {"message": ..., "exitCode": 2}}` on stdout.
- */
-export function exitOnInputError(command: Command, error: unknown): never {
-  if (!(error instanceof InputError)) throw error
-  const message = error.oneLine()
-  if (command.jsonEnabled()) {
-    // oclif 4.8 in --json mode prints `{"error": <err>}` and exits with err.exitCode (else 1),
-    // ignoring `this.error(..., {exit: 2})`; so hand it an error that serialises usefully.
-    throw Object.defineProperties(new Error(message), {
-      message: {value: message, enumerable: true},
-      exitCode: {value: 2, enumerable: true},
-    })
-  }
-  process.stderr.write(`Error: ${message}\n`)
-  return command.exit(2)
-}
-
-/** A warning as one line on stderr (oclif's `warn` wraps at 80 columns off a TTY). */
-export function warnLine(message: string): void {
-  process.stderr.write(`Warning: ${message}\n`)
 }

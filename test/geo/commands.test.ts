@@ -36,7 +36,7 @@ describe('commands through oclif (node bin/run.js)', () => {
   it('geo: invalid address → one-line error, exit 2', () => {
     const r = runCli(['geo', '8.8.8.8', 'not-an-ip', ...FIXTURE_DBS])
     expect(r.status).toBe(2)
-    expect(r.stderr).toBe('Error: invalid IP address "not-an-ip"\n')
+    expect(r.stderr).toBe('callaudit: invalid IP address "not-an-ip"\n')
   })
 
   it('geo: unreadable database → exit 2 naming the file', () => {
@@ -44,7 +44,7 @@ describe('commands through oclif (node bin/run.js)', () => {
     writeFileSync(bad, 'garbage')
     const r = runCli(['geo', '8.8.8.8', '--geoip-db', bad])
     expect(r.status).toBe(2)
-    expect(r.stderr).toBe(`Error: ${bad}: not a MaxMind DB (MMDB) file: no metadata marker\n`)
+    expect(r.stderr).toBe(`callaudit: ${bad}: not a MaxMind DB (MMDB) file: no metadata marker\n`)
     const json = runCli(['geo', '8.8.8.8', '--json', '--geoip-db', bad])
     expect(json.status).toBe(2)
     expect(JSON.parse(json.stdout).error.message).toBe(`${bad}: not a MaxMind DB (MMDB) file: no metadata marker`)
@@ -91,6 +91,6 @@ describe('commands through oclif (node bin/run.js)', () => {
     writeFileSync(csv, 'network,country\n10.20.0.0/16,DEU\n')
     const bad = runCli(['db', 'build', '--csv', csv, '-o', out])
     expect(bad.status).toBe(2)
-    expect(bad.stderr).toBe(`Error: ${csv}: line 2: country "DEU" is not an ISO 3166-1 alpha-2 code such as DE\n`)
+    expect(bad.stderr).toBe(`callaudit: ${csv}: line 2: country "DEU" is not an ISO 3166-1 alpha-2 code such as DE\n`)
   })
 })
