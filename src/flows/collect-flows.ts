@@ -6,7 +6,6 @@ import {PROTO_TCP, PROTO_UDP} from '../decode/net-layer.js'
 import {PacketDecoder} from '../decode/packet-decoder.js'
 import {FlowTable, ST_SYN, ST_SYNACK} from './flow-table.js'
 import {type FragmentStats, FragmentTracker} from './fragment-tracker.js'
-import {DEFAULT_HEAD_OPTIONS, type PayloadHeadOptions, PayloadHeads} from './payload-heads.js'
 import {isoTime} from '../capture/timestamp.js'
 import {TUNNEL_NAMES} from '../decode/net-layer.js'
 import type {Evidence, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../protocols/analyzer.js'
@@ -16,8 +15,6 @@ import {ipv4FromUint32, ipv6FromWords} from '../util/ip-text.js'
 export interface CollectOptions {
   /** Most flows held at once (default 1 000 000); beyond it the longest idle are evicted. */
   maxFlows?: number
-  /** Keep the first payload bytes of each flow for protocol parsers (off for `flows`). */
-  payload?: PayloadHeadOptions | boolean
   onProgress?: (path: string, bytesRead: number, totalBytes: number | undefined) => void
   /** Protocol analyzers to run over TCP/UDP payloads during the read (none: flows only). */
   analyzers?: ProtocolAnalyzer[]
@@ -49,7 +46,6 @@ export interface FlowCollection {
   failures: InputError[]
   table: FlowTable
   stats: CollectStats
-  heads: PayloadHeads | undefined
   /** Flow id → facts per protocol (`{dns: ..., tls: ...}`) when analyzers ran. */
   facts: Map<number, Record<string, unknown>>
 }
@@ -64,7 +60,6 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
   const table = new FlowTable({maxFlows: options.maxFlows})
   const decoder = new PacketDecoder()
   const layers = decoder.layers
-  const heads = options.payload ? new PayloadHeads(options.payload === true ? DEFAULT_HEAD_OPTIONS : options.payload) : undefined
   const stats: CollectStats = {nonIpPackets: 0, unsupportedLinkTypes: new Map(), undecodedTransport: 0, fragments: {unattributed: 0, abandoned: 0}}
   let captureIndex = 0
   let current: PacketRecord | undefined
@@ -122,14 +117,12 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
     // A fragment that arrived before the first fragment is the flow's first frame.
     if (frame < table.firstFrame[slot]! && table.captureIndex[slot] === captureIndex) table.firstFrame[slot] = frame
   }
-  const wantDatagrams = heads !== undefined || dispatcher !== undefined
-  const fragments = new FragmentTracker(count, wantDatagrams ? (slot, senderIsA, ipPayload) => {
+  const fragments = new FragmentTracker(count, dispatcher ? (slot, senderIsA, ipPayload) => {
     // A reassembled UDP datagram: hand its payload (after the 8-byte UDP header) on whole.
     if (!current || ipPayload.length < 8 || (table.keyOf(slot)[0]! & 0xff) !== PROTO_UDP) return
     const toServer = senderIsA === (table.clientIsA[slot] === 1)
     const udpLength = (ipPayload[4]! << 8) | ipPayload[5]!
     const data = ipPayload.subarray(8, udpLength >= 8 ? Math.min(ipPayload.length, udpLength) : ipPayload.length)
-    heads?.add(table.ids[slot]!, toServer, current.frame, captureIndex, current.tsSec, current.tsNsec, data)
     inspect(slot, toServer, data, 0, 0, current)
   } : undefined)
   const fragmentsByFlow = new Map<number, FragmentCounts>()
@@ -147,7 +140,6 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
   table.onEvict = () => {
     fragments.reset()
     dispatcher?.forget(table.lastEvictedIds)
-    if (heads) heads.retain(new Set(table.ids.subarray(0, table.count)))
   }
 
   const onPacket = (rec: PacketRecord): void => {
@@ -171,10 +163,9 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
       table.count1(slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
       if (layer.proto === PROTO_TCP) table.trackTcp(slot, senderIsA, layer.tcpFlags, layer.tcpSeq, rec.tsSec, rec.tsNsec)
       if (layer.isFragment) fragments.fragment(layer, rec.data, rec.frame, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
-      else if (i === n - 1 && (heads || (dispatcher && table.inspect[slot] !== 2)) && layer.payloadEnd > layer.payloadStart && (layer.proto === PROTO_TCP || layer.proto === PROTO_UDP)) {
+      else if (i === n - 1 && dispatcher && table.inspect[slot] !== 2 && layer.payloadEnd > layer.payloadStart && (layer.proto === PROTO_TCP || layer.proto === PROTO_UDP)) {
         const toServer = senderIsA === (table.clientIsA[slot] === 1)
         const data = rec.data.subarray(layer.payloadStart, layer.payloadEnd)
-        heads?.add(table.ids[slot]!, toServer, rec.frame, captureIndex, rec.tsSec, rec.tsNsec, data)
         inspect(slot, toServer, data, layer.proto === PROTO_TCP ? layer.tcpSeq : 0, layer.proto === PROTO_TCP ? layer.tcpFlags : 0, rec)
       }
       parentId = table.ids[slot]!
@@ -200,5 +191,5 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
   }
   fragments.finish()
   stats.fragments = fragments.stats
-  return {captures, failures, table, stats, heads, fragmentsByFlow, facts: dispatcher?.finish() ?? new Map()}
+  return {captures, failures, table, stats, fragmentsByFlow, facts: dispatcher?.finish() ?? new Map()}
 }

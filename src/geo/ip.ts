@@ -2,6 +2,7 @@
  * IP address parsing and formatting for geolocation: strict parsing (no zone ids, no shorthand
  * IPv4 such as `10.1`), bytes for tree walks, bigint for range arithmetic.
  */
+import {formatIpv4, formatIpv6} from '../util/ip-text.js'
 import {isIPv4, isIPv6} from 'node:net'
 
 export interface ParsedIp {
@@ -43,33 +44,9 @@ function parseIpv6Bytes(text: string): Uint8Array {
   return bytes
 }
 
-/** Canonical text: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run compressed). */
+/** Canonical text: dotted quad, or RFC 5952 IPv6 (the one implementation in src/util/ip-text). */
 export function formatIp(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join('.')
-  // RFC 5952 section 5: IPv4-mapped addresses keep the dotted quad (::ffff:192.0.2.1).
-  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
-    return `::ffff:${Array.from(bytes.subarray(12)).join('.')}`
-  }
-  const groups: number[] = []
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0))
-  let bestStart = -1
-  let bestLength = 1 // RFC 5952 4.2.2: a single zero group is not compressed
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++
-      continue
-    }
-    let j = i
-    while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLength) {
-      bestStart = i
-      bestLength = j - i
-    }
-    i = j
-  }
-  const hex = groups.map((g) => g.toString(16))
-  if (bestStart < 0) return hex.join(':')
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`
+  return bytes.length === 4 ? formatIpv4(bytes, 0) : formatIpv6(bytes, 0)
 }
 
 /** Canonical form of an address string, or undefined when invalid. */
