@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {collectFlows} from '../src/flows/collect-flows.js'
 import {ALL_ANALYZERS} from '../src/protocols/index.js'
-import {buildFlowsReport, type FlowsReport} from '../src/flows/flows-report.js'
+import {buildFlowsReport, type FlowsReport, flowsReportJson} from '../src/flows/flows-report.js'
 import {renderFlowsCsv} from '../src/report/flows-csv.js'
 import {renderFlowsTable} from '../src/report/flows-table.js'
 import {writeStdout} from '../src/report/json-text.js'
@@ -50,12 +50,17 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
     }
     for (const failure of collection.failures) this.complain(failure.oneLine())
     if (collection.failures.length > 0) this.exitCode = 2
-    const report = buildFlowsReport(collection, {
+    const selection = {
       protos: flags.proto?.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean),
       sort: (flags.sort ?? (json || flags.csv ? 'id' : 'bytes')) as 'bytes' | 'packets' | 'time' | 'id',
       limit: flags.limit ?? (json || flags.csv ? 0 : 20),
-    })
-    if (json) return report
+    }
+    if (json) {
+      // Streamed: a capture with a hundred thousand flows never sits in memory as one string.
+      for (const piece of flowsReportJson(collection, selection)) await writeStdout(piece)
+      return
+    }
+    const report = buildFlowsReport(collection, selection)
     if (flags.csv) {
       await writeStdout(renderFlowsCsv(report))
     } else {

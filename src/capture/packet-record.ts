@@ -1,27 +1,42 @@
-/** One packet as handed out by a capture reader. The object is reused for every packet and
- * `data` is a view into the reader's buffer: both are valid only during the callback. */
-export interface PacketRecord {
+/** One packet as handed out by a capture reader. The object is reused for every packet and its
+ * bytes live in the reader's buffer: both are valid only during the callback. The hot path reads
+ * `buffer` from `offset` to `offset + capLen` directly; `data` makes a view for everyone else. */
+export class PacketRecord {
   /** 1-based frame number within its capture file, as Wireshark numbers frames. */
-  frame: number
+  frame = 0
   /** Index into the capture's `interfaces` list. */
-  interfaceIndex: number
+  interfaceIndex = 0
   /** LINKTYPE_* value of the packet's interface. */
-  linkType: number
+  linkType = 0
   /** Seconds since the Unix epoch (integer, may exceed 2^32 for pcapng). */
-  tsSec: number
+  tsSec = 0
   /** Nanoseconds within the second, 0..999 999 999. */
-  tsNsec: number
+  tsNsec = 0
   /** Bytes present in the capture. */
-  capLen: number
+  capLen = 0
   /** Length of the packet on the wire (what tshark calls frame.len). */
-  origLen: number
-  data: Uint8Array
+  origLen = 0
+  /** The reader's buffer holding the packet, and where in it the packet starts. */
+  buffer: Uint8Array = new Uint8Array(0)
+  offset = 0
+
+  /** The packet's captured bytes as a view (allocates: not for the per-packet hot path). */
+  get data(): Uint8Array {
+    return this.buffer.subarray(this.offset, this.offset + this.capLen)
+  }
+
+  /** Point the record at standalone bytes (tests, tools). */
+  set data(bytes: Uint8Array) {
+    this.buffer = bytes
+    this.offset = 0
+    this.capLen = bytes.length
+  }
 }
 
 export type PacketSink = (record: PacketRecord) => void
 
 export function newPacketRecord(): PacketRecord {
-  return {frame: 0, interfaceIndex: 0, linkType: 0, tsSec: 0, tsNsec: 0, capLen: 0, origLen: 0, data: new Uint8Array(0)}
+  return new PacketRecord()
 }
 
 /** An interface as described by a pcap file header or a pcapng Interface Description Block. */

@@ -63,7 +63,8 @@ export class PcapRecordParser extends CaptureParser {
     r.tsNsec = this.nano ? frac : frac * 1000
     r.capLen = inclLen
     r.origLen = origLen
-    r.data = buf.subarray(pos + RECORD_HEADER_BYTES, pos + length)
+    r.buffer = buf
+    r.offset = pos + RECORD_HEADER_BYTES
     const recordOffset = this.streamOffset
     this.emit()
     if (claimed > MAX_PACKET_BYTES) {

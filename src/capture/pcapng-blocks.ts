@@ -187,7 +187,8 @@ export class PcapngBlockParser extends CaptureParser {
     r.linkType = iface.linkType
     r.capLen = capLen
     r.origLen = origLen
-    r.data = buf.subarray(dataStart, dataStart + capLen)
+    r.buffer = buf
+    r.offset = dataStart
     this.emit()
   }
 

@@ -72,11 +72,11 @@ async function readFrom(
   const summary = newCaptureSummary(path, sniff.format, gzip)
   options.onStart?.(summary)
   const parser: CaptureParser = sniff.format === 'pcapng' ? new PcapngBlockParser(summary, sink) : new PcapRecordParser(summary, sink)
-  parser.feed(head)
+  parser.feed(plain(head))
   while (!parser.stopped) {
     const next = await chunks.next()
     if (next.done) break
-    parser.feed(next.value)
+    parser.feed(plain(next.value))
     options.onProgress?.(rawRead(), size)
   }
   if (parser.stopped) await chunks.return?.()
@@ -109,4 +109,9 @@ async function readHead(chunks: AsyncIterator<Uint8Array>): Promise<Uint8Array> 
     length += next.value.length
   }
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+}
+
+/** A plain Uint8Array over the same memory: its subarrays are cheaper than a Buffer's. */
+function plain(chunk: Uint8Array): Uint8Array {
+  return chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)
 }

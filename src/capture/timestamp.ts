@@ -84,15 +84,42 @@ function splitDecimalBig(high: number, low: number, exponent: number, out: SecNs
 
 /**
  * ISO-8601 UTC text with `precision` fractional digits (0..9), e.g.
- * `2019-09-26T17:54:29.201006Z`. Seconds outside Date's range fall back to the epoch number.
+ * `2019-09-26T17:54:29.201006Z`. Pure arithmetic (no Date object: this runs for every flow of
+ * large outputs). Years outside 0000-9999 fall back to the epoch number.
  */
 export function isoTime(sec: number, nsec: number, precision: number): string {
-  const date = new Date(sec * 1000)
-  if (!Number.isFinite(date.getTime())) return `${sec}.${String(nsec).padStart(9, '0')}`
-  const base = date.toISOString().slice(0, 19)
+  const days = Math.floor(sec / 86400)
+  const civil = civilFromDays(days)
+  if (!Number.isFinite(sec) || civil.year < 0 || civil.year > 9999) return `${sec}.${String(nsec).padStart(9, '0')}`
+  const rem = sec - days * 86400
+  const hh = Math.floor(rem / 3600)
+  const mm = Math.floor((rem % 3600) / 60)
+  const ss = rem % 60
+  const base = `${pad4(civil.year)}-${pad2(civil.month)}-${pad2(civil.day)}T${pad2(hh)}:${pad2(mm)}:${pad2(ss)}`
   if (precision <= 0) return `${base}Z`
   const frac = String(nsec).padStart(9, '0').slice(0, Math.min(9, precision))
   return `${base}.${frac}Z`
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n)
+}
+
+function pad4(n: number): string {
+  return String(n).padStart(4, '0')
+}
+
+/** Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days). */
+function civilFromDays(z: number): {year: number; month: number; day: number} {
+  z += 719468
+  const era = Math.floor(z / 146097)
+  const doe = z - era * 146097
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const month = mp < 10 ? mp + 3 : mp - 9
+  return {year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day}
 }
 
 /** Seconds as a double: exact enough for durations and RTTs, not for absolute printing. */

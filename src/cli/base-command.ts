@@ -39,6 +39,8 @@ export abstract class BaseCommand extends Command {
 
   /** Deterministic JSON (see src/report/json-text.ts) instead of oclif's colourised dump. */
   public override logJson(json: unknown): void {
+    // Commands that stream their JSON themselves return nothing.
+    if (json === undefined) return
     process.stdout.write(jsonText(json))
   }
 

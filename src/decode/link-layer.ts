@@ -57,48 +57,48 @@ export interface LinkResult {
 
 const MAX_SHIMS = 8
 
-/** Decode the link layer; returns false when the frame carries no IPv4/IPv6 we can find. */
-export function decodeLink(linkType: number, b: Uint8Array, end: number, out: LinkResult): boolean {
+/** Decode the link layer of the frame in `b[start, end)`; returns false when it carries no
+ * IPv4/IPv6 we can find. Offsets in `out` are absolute positions in `b`. */
+export function decodeLink(linkType: number, b: Uint8Array, start: number, end: number, out: LinkResult): boolean {
+  const o = start
   switch (linkType) {
     case LINKTYPE_ETHERNET:
-      return decodeEthernet(b, 0, end, out)
+      return decodeEthernet(b, o, end, out)
     case LINKTYPE_LINUX_SLL:
       // SLL: packet type, ARPHRD, address length, 8 address bytes, protocol (big-endian).
-      if (end < 16) return false
-      return decodeEtherType(u16be(b, 14), b, 16, end, out)
+      if (end - o < 16) return false
+      return decodeEtherType(u16be(b, o + 14), b, o + 16, end, out)
     case LINKTYPE_LINUX_SLL2:
       // SLL2: protocol first, then reserved, ifindex, ARPHRD, packet type, address: 20 bytes.
-      if (end < 20) return false
-      return decodeEtherType(u16be(b, 0), b, 20, end, out)
+      if (end - o < 20) return false
+      return decodeEtherType(u16be(b, o), b, o + 20, end, out)
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP:
-      return decodeNull(linkType, b, end, out)
+      return decodeNull(linkType, b, o, end, out)
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_OLD:
     case LINKTYPE_RAW_OPENBSD:
-      return ipByVersion(b, 0, end, out)
+      return ipByVersion(b, o, end, out)
     case LINKTYPE_IPV4:
-      return found(out, 0, ETHERTYPE_IPV4)
+      return found(out, o, ETHERTYPE_IPV4)
     case LINKTYPE_IPV6:
-      return found(out, 0, ETHERTYPE_IPV6)
+      return found(out, o, ETHERTYPE_IPV6)
     case LINKTYPE_PPP:
     case LINKTYPE_PPP_HDLC:
-      return decodePpp(b, 0, end, out)
+      return decodePpp(b, o, end, out)
     case LINKTYPE_PPP_ETHER:
       // PPPoE without the Ethernet header: 6-byte PPPoE header, then PPP protocol.
-      return end >= 8 && decodePppProtocol(u16be(b, 6), b, 8, end, out)
+      return end - o >= 8 && decodePppProtocol(u16be(b, o + 6), o + 8, out)
     case LINKTYPE_C_HDLC:
       // Cisco HDLC: address, control, then an EtherType.
-      return end >= 4 && decodeEtherType(u16be(b, 2), b, 4, end, out)
+      return end - o >= 4 && decodeEtherType(u16be(b, o + 2), b, o + 4, end, out)
     case LINKTYPE_PPI: {
       // PPI header (little-endian): version, flags, header length, DLT of what follows.
-      if (end < 8) return false
-      const headerLength = u16le(b, 2)
-      const inner = u32le(b, 4)
-      if (headerLength < 8 || headerLength > end || inner === LINKTYPE_PPI) return false
-      const ok = decodeLink(inner, b.subarray(headerLength, end), end - headerLength, out)
-      out.offset += headerLength
-      return ok
+      if (end - o < 8) return false
+      const headerLength = u16le(b, o + 2)
+      const inner = u32le(b, o + 4)
+      if (headerLength < 8 || headerLength > end - o || inner === LINKTYPE_PPI) return false
+      return decodeLink(inner, b, o + headerLength, end, out)
     }
     default:
       return false
@@ -134,7 +134,7 @@ function decodeEtherType(type: number, b: Uint8Array, offset: number, end: numbe
         break
       case 0x8864: // PPPoE session stage (RFC 2516 §4): 6-byte header then PPP protocol
         if (end - offset < 8) return false
-        return decodePppProtocol(u16be(b, offset + 6), b, offset + 8, end, out)
+        return decodePppProtocol(u16be(b, offset + 6), offset + 8, out)
       case 0x8847: // MPLS unicast / multicast (RFC 3032): labels until bottom-of-stack
       case 0x8848:
         return decodeMpls(b, offset, end, out)
@@ -169,28 +169,26 @@ function decodePpp(b: Uint8Array, offset: number, end: number, out: LinkResult):
   if (end - offset >= 2 && b[offset] === 0xff && b[offset + 1] === 0x03) offset += 2
   if (end - offset < 1) return false
   // Protocol-Field-Compression (RFC 1661 §6.5): an odd first byte is a one-byte protocol.
-  if (b[offset]! & 1) return decodePppProtocol(b[offset]!, b, offset + 1, end, out)
+  if (b[offset]! & 1) return decodePppProtocol(b[offset]!, offset + 1, out)
   if (end - offset < 2) return false
-  return decodePppProtocol(u16be(b, offset), b, offset + 2, end, out)
+  return decodePppProtocol(u16be(b, offset), offset + 2, out)
 }
 
-function decodePppProtocol(protocol: number, b: Uint8Array, offset: number, end: number, out: LinkResult): boolean {
+function decodePppProtocol(protocol: number, offset: number, out: LinkResult): boolean {
   if (protocol === 0x0021) return found(out, offset, ETHERTYPE_IPV4)
   if (protocol === 0x0057) return found(out, offset, ETHERTYPE_IPV6)
-  void b
-  void end
   return false
 }
 
 /** BSD loopback: a 4-byte address family, host byte order (NULL) or network order (LOOP). */
-function decodeNull(linkType: number, b: Uint8Array, end: number, out: LinkResult): boolean {
-  if (end < 4) return false
-  let family = linkType === LINKTYPE_LOOP ? u32be(b, 0) : u32le(b, 0)
+function decodeNull(linkType: number, b: Uint8Array, o: number, end: number, out: LinkResult): boolean {
+  if (end - o < 4) return false
+  let family = linkType === LINKTYPE_LOOP ? u32be(b, o) : u32le(b, o)
   // NULL is in the capturing host's byte order, which the file does not record.
-  if (family > 0xffff) family = linkType === LINKTYPE_LOOP ? u32le(b, 0) : u32be(b, 0)
-  if (family === 2) return found(out, 4, ETHERTYPE_IPV4)
+  if (family > 0xffff) family = linkType === LINKTYPE_LOOP ? u32le(b, o) : u32be(b, o)
+  if (family === 2) return found(out, o + 4, ETHERTYPE_IPV4)
   // AF_INET6 is 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS), 10 (Linux).
-  if (family === 24 || family === 28 || family === 30 || family === 10) return found(out, 4, ETHERTYPE_IPV6)
+  if (family === 24 || family === 28 || family === 30 || family === 10) return found(out, o + 4, ETHERTYPE_IPV6)
   return false
 }
 

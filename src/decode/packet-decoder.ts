@@ -16,10 +16,10 @@ export class PacketDecoder {
   private readonly link: LinkResult = {offset: 0, etherType: 0}
 
   decode(record: PacketRecord): number {
-    const b = record.data
-    let end = b.length
+    const b = record.buffer
+    let end = record.offset + record.capLen
     const link = this.link
-    if (!decodeLink(record.linkType, b, end, link)) return 0
+    if (!decodeLink(record.linkType, b, record.offset, end, link)) return 0
     let count = 0
     let tunnel = 0
     for (;;) {

@@ -154,7 +154,7 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
     for (let i = 0; i < n; i++) {
       const layer = layers[i]!
       if (!layer.hasTransport) {
-        if (layer.isFragment && layer.fragOffset > 0) fragments.fragment(layer, rec.data, rec.frame, -1, false, rec.origLen, rec.tsSec, rec.tsNsec)
+        if (layer.isFragment && layer.fragOffset > 0) fragments.fragment(layer, rec.buffer, rec.frame, -1, false, rec.origLen, rec.tsSec, rec.tsNsec)
         else stats.undecodedTransport++
         return
       }
@@ -162,10 +162,10 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
       const senderIsA = table.senderIsA
       table.count1(slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
       if (layer.proto === PROTO_TCP) table.trackTcp(slot, senderIsA, layer.tcpFlags, layer.tcpSeq, rec.tsSec, rec.tsNsec)
-      if (layer.isFragment) fragments.fragment(layer, rec.data, rec.frame, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
+      if (layer.isFragment) fragments.fragment(layer, rec.buffer, rec.frame, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
       else if (i === n - 1 && dispatcher && table.inspect[slot] !== 2 && layer.payloadEnd > layer.payloadStart && (layer.proto === PROTO_TCP || layer.proto === PROTO_UDP)) {
         const toServer = senderIsA === (table.clientIsA[slot] === 1)
-        const data = rec.data.subarray(layer.payloadStart, layer.payloadEnd)
+        const data = rec.buffer.subarray(layer.payloadStart, layer.payloadEnd)
         inspect(slot, toServer, data, layer.proto === PROTO_TCP ? layer.tcpSeq : 0, layer.proto === PROTO_TCP ? layer.tcpFlags : 0, rec)
       }
       parentId = table.ids[slot]!

@@ -80,56 +80,59 @@ function tcpState(state: number): NonNullable<FlowRecord['tcp']>['state'] {
 
 /** One record per flow, in creation order (flow id). */
 export function flowRecords(collection: FlowCollection): FlowRecord[] {
-  const t = collection.table
   const out: FlowRecord[] = []
-  for (let slot = 0; slot < t.count; slot++) {
-    const key = t.keyOf(slot)
-    const ipVersion = (key[0]! >>> 8) as 4 | 6
-    const proto = key[0]! & 0xff
-    const a = ipVersion === 4 ? ipv4FromUint32(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!)
-    const b = ipVersion === 4 ? ipv4FromUint32(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!)
-    const portA = key[9]! >>> 16
-    const portB = key[9]! & 0xffff
-    const clientIsA = t.clientIsA[slot] === 1
-    const precision = collection.captures[t.captureIndex[slot]!]?.precision ?? 6
-    const firstSec = t.firstSec[slot]!
-    const firstNsec = t.firstNsec[slot]!
-    const lastSec = t.lastSec[slot]!
-    const lastNsec = t.lastNsec[slot]!
-    const record: FlowRecord = {
-      id: t.ids[slot]!,
-      capture: t.captureIndex[slot]!,
-      proto: protoName(proto),
-      ipVersion,
-      client: clientIsA ? {ip: a, port: portA} : {ip: b, port: portB},
-      server: clientIsA ? {ip: b, port: portB} : {ip: a, port: portA},
-      packets: {toServer: t.packets[slot * 2]!, toClient: t.packets[slot * 2 + 1]!},
-      bytes: {toServer: t.bytes[slot * 2]!, toClient: t.bytes[slot * 2 + 1]!},
-      firstFrame: t.firstFrame[slot]!,
-      firstTime: isoTime(firstSec, firstNsec, precision),
-      lastTime: isoTime(lastSec, lastNsec, precision),
-      durationSeconds: Math.round(((lastSec - firstSec) + (lastNsec - firstNsec) / 1e9) * 1e9) / 1e9,
-    }
-    if (proto === 6) {
-      record.tcp = {
-        state: tcpState(t.tcpState[slot]!),
-        handshakeRttMs: roundMs(t.synAckTime[slot]! - t.synTime[slot]!),
-        clientRttMs: roundMs(t.ackTime[slot]! - t.synAckTime[slot]!),
-      }
-    }
-    const frag = collection.fragmentsByFlow.get(record.id)
-    if (frag) {
-      record.fragments = {
-        frames: {toServer: frag.frames[0], toClient: frag.frames[1]},
-        datagrams: {toServer: frag.datagrams[0], toClient: frag.datagrams[1]},
-      }
-    }
-    if (t.tunnel[slot]) record.tunnel = {type: TUNNEL_NAMES[t.tunnel[slot]!] ?? 'unknown', parentId: t.parentId[slot]!}
-    const facts = collection.facts.get(record.id)
-    if (facts) record.protocols = facts
-    out.push(record)
-  }
+  for (let slot = 0; slot < collection.table.count; slot++) out.push(flowRecordAt(collection, slot))
   return out
+}
+
+/** The record of the flow in table slot `slot`. */
+export function flowRecordAt(collection: FlowCollection, slot: number): FlowRecord {
+  const t = collection.table
+  const key = t.keyOf(slot)
+  const ipVersion = (key[0]! >>> 8) as 4 | 6
+  const proto = key[0]! & 0xff
+  const a = ipVersion === 4 ? ipv4FromUint32(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!)
+  const b = ipVersion === 4 ? ipv4FromUint32(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!)
+  const portA = key[9]! >>> 16
+  const portB = key[9]! & 0xffff
+  const clientIsA = t.clientIsA[slot] === 1
+  const precision = collection.captures[t.captureIndex[slot]!]?.precision ?? 6
+  const firstSec = t.firstSec[slot]!
+  const firstNsec = t.firstNsec[slot]!
+  const lastSec = t.lastSec[slot]!
+  const lastNsec = t.lastNsec[slot]!
+  const record: FlowRecord = {
+    id: t.ids[slot]!,
+    capture: t.captureIndex[slot]!,
+    proto: protoName(proto),
+    ipVersion,
+    client: clientIsA ? {ip: a, port: portA} : {ip: b, port: portB},
+    server: clientIsA ? {ip: b, port: portB} : {ip: a, port: portA},
+    packets: {toServer: t.packets[slot * 2]!, toClient: t.packets[slot * 2 + 1]!},
+    bytes: {toServer: t.bytes[slot * 2]!, toClient: t.bytes[slot * 2 + 1]!},
+    firstFrame: t.firstFrame[slot]!,
+    firstTime: isoTime(firstSec, firstNsec, precision),
+    lastTime: isoTime(lastSec, lastNsec, precision),
+    durationSeconds: Math.round((lastSec - firstSec + (lastNsec - firstNsec) / 1e9) * 1e9) / 1e9,
+  }
+  if (proto === 6) {
+    record.tcp = {
+      state: tcpState(t.tcpState[slot]!),
+      handshakeRttMs: roundMs(t.synAckTime[slot]! - t.synTime[slot]!),
+      clientRttMs: roundMs(t.ackTime[slot]! - t.synAckTime[slot]!),
+    }
+  }
+  const frag = collection.fragmentsByFlow.get(record.id)
+  if (frag) {
+    record.fragments = {
+      frames: {toServer: frag.frames[0], toClient: frag.frames[1]},
+      datagrams: {toServer: frag.datagrams[0], toClient: frag.datagrams[1]},
+    }
+  }
+  if (t.tunnel[slot]) record.tunnel = {type: TUNNEL_NAMES[t.tunnel[slot]!] ?? 'unknown', parentId: t.parentId[slot]!}
+  const facts = collection.facts.get(record.id)
+  if (facts) record.protocols = facts
+  return record
 }
 
 export function captureRecords(collection: FlowCollection): CaptureRecord[] {

@@ -124,36 +124,52 @@ export class FlowTable {
     const s = layer.src
     const d = layer.dst
     let aIsSrc: boolean
+    let hash: number
     if (layer.ipVersion === 4) {
-      aIsSrc = s[0]! < d[0]! || (s[0] === d[0] && layer.sport <= layer.dport)
+      // IPv4 fast path: only words 0, 1, 5 and 9 of the key can differ between IPv4 flows
+      // (the meta word tells IPv4 from IPv6), so only they are hashed and compared.
+      const s0 = s[0]!
+      const d0 = d[0]!
+      aIsSrc = s0 < d0 || (s0 === d0 && layer.sport <= layer.dport)
+      key[0] = (4 << 8) | layer.proto
+      key[1] = aIsSrc ? s0 : d0
+      key[5] = aIsSrc ? d0 : s0
+      key[2] = key[3] = key[4] = key[6] = key[7] = key[8] = 0
+      key[9] = aIsSrc ? ((layer.sport << 16) | layer.dport) >>> 0 : ((layer.dport << 16) | layer.sport) >>> 0
+      hash = hash4(key[0], key[1], key[5], key[9])
     } else {
       aIsSrc = compareWords(s, d) < 0 || (compareWords(s, d) === 0 && layer.sport <= layer.dport)
+      const a = aIsSrc ? s : d
+      const b = aIsSrc ? d : s
+      key[0] = (layer.ipVersion << 8) | layer.proto
+      key[1] = a[0]!
+      key[2] = a[1]!
+      key[3] = a[2]!
+      key[4] = a[3]!
+      key[5] = b[0]!
+      key[6] = b[1]!
+      key[7] = b[2]!
+      key[8] = b[3]!
+      key[9] = aIsSrc ? ((layer.sport << 16) | layer.dport) >>> 0 : ((layer.dport << 16) | layer.sport) >>> 0
+      hash = hashKey(key)
     }
-    const a = aIsSrc ? s : d
-    const b = aIsSrc ? d : s
-    key[0] = (layer.ipVersion << 8) | layer.proto
-    key[1] = a[0]!
-    key[2] = a[1]!
-    key[3] = a[2]!
-    key[4] = a[3]!
-    key[5] = b[0]!
-    key[6] = b[1]!
-    key[7] = b[2]!
-    key[8] = b[3]!
-    key[9] = aIsSrc ? ((layer.sport << 16) | layer.dport) >>> 0 : ((layer.dport << 16) | layer.sport) >>> 0
     this.senderIsA = aIsSrc
-    const hash = hashKey(key)
     const keys = this.keys
+    const k0 = key[0]!
+    const k1 = key[1]!
+    const k5 = key[5]!
+    const k9 = key[9]!
+    const v4 = layer.ipVersion === 4
     let pos = hash & this.indexMask
     for (;;) {
       const slot = this.index[pos]!
       if (slot === EMPTY) break
       if (this.hashes[slot] === hash) {
         const k = slot * KEY_WORDS
-        if (keys[k] === key[0] && keys[k + 1] === key[1] && keys[k + 5] === key[5] && keys[k + 9] === key[9] &&
-          keys[k + 2] === key[2] && keys[k + 3] === key[3] && keys[k + 4] === key[4] &&
-          keys[k + 6] === key[6] && keys[k + 7] === key[7] && keys[k + 8] === key[8]) {
-          if (layer.proto === PROTO_TCP && this.isNewConnection(slot, layer, aIsSrc)) {
+        if (keys[k] === k0 && keys[k + 1] === k1 && keys[k + 5] === k5 && keys[k + 9] === k9 &&
+          (v4 || (keys[k + 2] === key[2] && keys[k + 3] === key[3] && keys[k + 4] === key[4] &&
+            keys[k + 6] === key[6] && keys[k + 7] === key[7] && keys[k + 8] === key[8]))) {
+          if (layer.proto === PROTO_TCP && (layer.tcpFlags & TCP_SYN) !== 0 && this.isNewConnection(slot, layer, aIsSrc)) {
             // A fresh SYN with another initial sequence number on a known 4-tuple starts a new
             // connection (as tshark starts a new tcp.stream); the index now points to it.
             const fresh = this.create(hash, layer, aIsSrc, frame, sec, nsec, captureIndex, parentId)
@@ -412,6 +428,21 @@ function sameKey(keys: Uint32Array, x: number, y: number): boolean {
   const b = y * KEY_WORDS
   for (let i = 0; i < KEY_WORDS; i++) if (keys[a + i] !== keys[b + i]) return false
   return true
+}
+
+/** The same mixing over the four words that vary between IPv4 flows. */
+function hash4(w0: number, w1: number, w5: number, w9: number): number {
+  let h = Math.imul(w1 ^ 0x9747b28c, 0xcc9e2d51)
+  h = (h << 15) | (h >>> 17)
+  h = Math.imul(h ^ w5, 0x1b873593)
+  h = (h << 13) | (h >>> 19)
+  h = Math.imul(h ^ w9, 0xcc9e2d51) ^ w0
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
 }
 
 /** Multiply-rotate mixing of the key words (murmur3 style); only needs to spread well. */

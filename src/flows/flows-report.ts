@@ -1,6 +1,7 @@
 import {linkTypeName} from '../decode/link-layer.js'
 import type {FlowCollection} from './collect-flows.js'
-import {type CaptureRecord, captureRecords, type FlowRecord, flowRecords} from './flow-records.js'
+import {type CaptureRecord, captureRecords, type FlowRecord, flowRecordAt, protoName} from './flow-records.js'
+import {jsonText} from '../report/json-text.js'
 
 /** The `callaudit flows --json` document. */
 export interface FlowsReport {
@@ -43,22 +44,71 @@ export function totalPackets(flow: FlowRecord): number {
   return flow.packets.toServer + flow.packets.toClient
 }
 
-/** Build the report: flows filtered, sorted (ties broken by id, so output is deterministic), cut. */
-export function buildFlowsReport(collection: FlowCollection, selection: FlowsSelection = {}): FlowsReport {
-  const captures = captureRecords(collection)
-  const all = flowRecords(collection)
-  let flows = selection.protos?.length ? all.filter((f) => selection.protos!.includes(f.proto)) : all
+/**
+ * Table slots of the flows to list: filtered by protocol, ordered (ties broken by flow id, so
+ * output is deterministic) and cut, working on the table's columns so that records are built
+ * only for the flows that are listed.
+ */
+export function selectFlowSlots(collection: FlowCollection, selection: FlowsSelection = {}): number[] {
+  const t = collection.table
+  const protos = selection.protos?.length ? new Set(selection.protos) : undefined
+  let slots: number[] = []
+  for (let slot = 0; slot < t.count; slot++) {
+    if (!protos || protos.has(protoName(t.keyOf(slot)[0]! & 0xff))) slots.push(slot)
+  }
   const sort = selection.sort ?? 'id'
   if (sort !== 'id') {
-    flows = [...flows].sort((x, y) => {
-      const d = sort === 'bytes' ? totalBytes(y) - totalBytes(x) : sort === 'packets' ? totalPackets(y) - totalPackets(x) : 0
+    const weight = (slot: number) =>
+      sort === 'bytes' ? t.bytes[slot * 2]! + t.bytes[slot * 2 + 1]! : sort === 'packets' ? t.packets[slot * 2]! + t.packets[slot * 2 + 1]! : 0
+    slots.sort((x, y) => {
+      const d = weight(y) - weight(x)
       if (d !== 0) return d
-      if (sort === 'time' && x.firstTime !== y.firstTime) return x.firstTime < y.firstTime ? -1 : 1
-      return x.id - y.id
+      if (sort === 'time') {
+        const dt = t.captureIndex[x]! - t.captureIndex[y]! || t.firstSec[x]! - t.firstSec[y]! || t.firstNsec[x]! - t.firstNsec[y]!
+        if (dt !== 0) return dt
+      }
+      return t.ids[x]! - t.ids[y]!
     })
   }
-  if (selection.limit && selection.limit > 0) flows = flows.slice(0, selection.limit)
+  if (selection.limit && selection.limit > 0) slots = slots.slice(0, selection.limit)
+  return slots
+}
 
+/** Build the report: flows filtered, sorted and cut (see selectFlowSlots). */
+export function buildFlowsReport(collection: FlowCollection, selection: FlowsSelection = {}): FlowsReport {
+  const slots = selectFlowSlots(collection, selection)
+  return {...reportHead(collection, slots.length), flows: slots.map((slot) => flowRecordAt(collection, slot))}
+}
+
+/**
+ * The same text as `jsonText(buildFlowsReport(...))`, produced piece by piece so that a capture
+ * with a hundred thousand flows never holds all records or one giant string in memory.
+ */
+export function* flowsReportJson(collection: FlowCollection, selection: FlowsSelection = {}): Generator<string> {
+  const slots = selectFlowSlots(collection, selection)
+  const head = jsonText({...reportHead(collection, slots.length), flows: slots.length ? [0] : []})
+  // Split the head where the flows array's single placeholder element stands.
+  if (slots.length === 0) {
+    yield head
+    return
+  }
+  const marker = '"flows": [\n    0\n  ]\n}\n'
+  const cut = head.lastIndexOf(marker)
+  yield `${head.slice(0, cut)}"flows": [\n`
+  let piece: string[] = []
+  for (let i = 0; i < slots.length; i++) {
+    piece.push(`    ${JSON.stringify(flowRecordAt(collection, slots[i]!))}${i < slots.length - 1 ? ',' : ''}\n`)
+    if (piece.length === 2000) {
+      yield piece.join('')
+      piece = []
+    }
+  }
+  piece.push('  ]\n}\n')
+  yield piece.join('')
+}
+
+function reportHead(collection: FlowCollection, listed: number): Omit<FlowsReport, 'flows'> {
+  const captures = captureRecords(collection)
   const {stats, table} = collection
   const warnings = captures.flatMap((c) => c.warnings)
   if (table.evicted.flows > 0) {
@@ -78,8 +128,8 @@ export function buildFlowsReport(collection: FlowCollection, selection: FlowsSel
       bytes: captures.reduce((n, c) => n + c.bytes, 0),
       durationSeconds: first.length ? Math.round((end - start) * 1e6) / 1e6 : 0,
       linkTypes: [...new Set(captures.flatMap((c) => c.linkTypeNames))],
-      flows: all.length,
-      flowsListed: flows.length,
+      flows: table.count,
+      flowsListed: listed,
       nonIpPackets: stats.nonIpPackets,
       unsupportedLinkTypes: unsupported,
       undecodedTransport: stats.undecodedTransport,
@@ -88,6 +138,5 @@ export function buildFlowsReport(collection: FlowCollection, selection: FlowsSel
       warnings,
       errors: collection.failures.map((f) => f.oneLine()),
     },
-    flows,
   }
 }

@@ -81,3 +81,16 @@ describe('every generated fixture reads as its manifest says', () => {
     })
   }
 })
+
+describe('streamed flows JSON', () => {
+  it('is the same text as the whole report serialised at once, for every selection', async () => {
+    const {jsonText} = await import('../../src/report/json-text.js')
+    const {flowsReportJson} = await import('../../src/flows/flows-report.js')
+    for (const file of ['demo-call.pcapng', 'tunnels.pcap', 'bad-empty.pcap', 'bad-unknown-linktype.pcap']) {
+      const collection = await collectFlows([join(FIXTURES, file)])
+      for (const selection of [{}, {protos: ['udp']}, {limit: 2, sort: 'bytes' as const}, {protos: ['sctp']}]) {
+        expect([...flowsReportJson(collection, selection)].join(''), `${file} ${JSON.stringify(selection)}`).toBe(jsonText(buildFlowsReport(collection, selection)))
+      }
+    }
+  })
+})
