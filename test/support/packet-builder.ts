@@ -11,7 +11,7 @@
  *
  * Not the hot path: clarity over speed. No dependencies beyond node:crypto.
  */
-import {createHash} from 'node:crypto'
+import {createHash, createHmac} from 'node:crypto'
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -1242,4 +1242,168 @@ export function httpResponse(h: {status: number; reason: string; headers?: Recor
   for (const [k, v] of Object.entries(h.headers ?? {})) lines.push(`${k}: ${v}`)
   lines.push(`Content-Length: ${body.length}`)
   return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), body])
+}
+
+// ---------------------------------------------------------------------------------------------
+// TURN (RFC 8656) and more STUN attributes (RFC 8489, RFC 8445)
+// ---------------------------------------------------------------------------------------------
+
+/** RFC 8489 §5 message types (method + class) used by TURN (RFC 8656 §17) and ICE. */
+export const STUN_TYPE = {
+  BINDING_REQUEST: 0x0001,
+  BINDING_SUCCESS: 0x0101,
+  ALLOCATE_REQUEST: 0x0003,
+  ALLOCATE_SUCCESS: 0x0103,
+  ALLOCATE_ERROR: 0x0113,
+  REFRESH_REQUEST: 0x0004,
+  REFRESH_SUCCESS: 0x0104,
+  SEND_INDICATION: 0x0016,
+  DATA_INDICATION: 0x0017,
+  CREATE_PERMISSION_REQUEST: 0x0008,
+  CREATE_PERMISSION_SUCCESS: 0x0108,
+  CHANNEL_BIND_REQUEST: 0x0009,
+  CHANNEL_BIND_SUCCESS: 0x0109,
+} as const
+
+/** Attribute numbers (RFC 8489 §18.3, RFC 8656 §18, RFC 8445 §16.1). */
+export const STUN_ATTR = {
+  USERNAME: 0x0006,
+  MESSAGE_INTEGRITY: 0x0008,
+  ERROR_CODE: 0x0009,
+  CHANNEL_NUMBER: 0x000c,
+  LIFETIME: 0x000d,
+  XOR_PEER_ADDRESS: 0x0012,
+  DATA: 0x0013,
+  REALM: 0x0014,
+  NONCE: 0x0015,
+  XOR_RELAYED_ADDRESS: 0x0016,
+  REQUESTED_TRANSPORT: 0x0019,
+  DONT_FRAGMENT: 0x001a,
+  XOR_MAPPED_ADDRESS: 0x0020,
+  PRIORITY: 0x0024,
+  USE_CANDIDATE: 0x0025,
+  SOFTWARE: 0x8022,
+  FINGERPRINT: 0x8028,
+  ICE_CONTROLLED: 0x8029,
+  ICE_CONTROLLING: 0x802a,
+} as const
+
+/** An XOR-encoded address attribute of any type (RFC 8489 §14.2 layout): XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS... */
+export function stunXorAddress(type: number, ip: string, port: number, txid: Buffer): StunAttr {
+  return {type, value: stunXorMappedAddress(ip, port, txid).value}
+}
+
+/** RFC 8656 §14.3 XOR-PEER-ADDRESS (0x0012). */
+export function turnXorPeerAddress(ip: string, port: number, txid: Buffer): StunAttr {
+  return stunXorAddress(STUN_ATTR.XOR_PEER_ADDRESS, ip, port, txid)
+}
+
+/** RFC 8656 §14.5 XOR-RELAYED-ADDRESS (0x0016). */
+export function turnXorRelayedAddress(ip: string, port: number, txid: Buffer): StunAttr {
+  return stunXorAddress(STUN_ATTR.XOR_RELAYED_ADDRESS, ip, port, txid)
+}
+
+/** A UTF-8 text attribute (USERNAME, REALM, NONCE, SOFTWARE). */
+export function stunText(type: number, text: string): StunAttr {
+  return {type, value: Buffer.from(text, 'utf8')}
+}
+
+/** A 32-bit unsigned attribute (LIFETIME, PRIORITY). */
+export function stunU32(type: number, n: number): StunAttr {
+  return {type, value: u32(n)}
+}
+
+/** RFC 8489 §14.8 ERROR-CODE: 21 reserved bits, class (hundreds), number, reason phrase. */
+export function stunErrorCode(code: number, reason: string): StunAttr {
+  return {type: STUN_ATTR.ERROR_CODE, value: Buffer.concat([Buffer.from([0, 0, Math.floor(code / 100) & 7, code % 100]), Buffer.from(reason, 'utf8')])}
+}
+
+/** RFC 8656 §14.7 REQUESTED-TRANSPORT: protocol number (17 = UDP), 3 bytes RFFU. */
+export function turnRequestedTransport(protocol = 17): StunAttr {
+  return {type: STUN_ATTR.REQUESTED_TRANSPORT, value: Buffer.from([protocol, 0, 0, 0])}
+}
+
+/** RFC 8656 §14.1 CHANNEL-NUMBER: 16-bit channel (0x4000-0x4FFF), 16 bits RFFU. */
+export function turnChannelNumber(channel: number): StunAttr {
+  return {type: STUN_ATTR.CHANNEL_NUMBER, value: Buffer.concat([u16(channel), u16(0)])}
+}
+
+/** RFC 8656 §14.4 DATA. */
+export function turnData(data: Buffer): StunAttr {
+  return {type: STUN_ATTR.DATA, value: data}
+}
+
+/** RFC 8445 §16.1 ICE-CONTROLLING / ICE-CONTROLLED: 64-bit tie-breaker. */
+export function iceRole(controlling: boolean, tieBreaker: Buffer): StunAttr {
+  if (tieBreaker.length !== 8) throw new Error('ICE tie-breaker must be 8 bytes')
+  return {type: controlling ? STUN_ATTR.ICE_CONTROLLING : STUN_ATTR.ICE_CONTROLLED, value: tieBreaker}
+}
+
+/** RFC 8489 §9.2.2 long-term credential key (MD5 algorithm): MD5(username ":" realm ":" password). */
+export function stunLongTermKey(username: string, realm: string, password: string): Buffer {
+  return createHash('md5').update(`${username}:${realm}:${password}`, 'utf8').digest()
+}
+
+/**
+ * An RFC 8489 §5 message with MESSAGE-INTEGRITY (§14.5: HMAC-SHA1 over the message up to the
+ * attribute, with the header length counting up to and including it) and, optionally, FINGERPRINT
+ * (§14.7) last. `key`: the short-term password bytes (ICE) or `stunLongTermKey(...)` (TURN).
+ */
+export function stunMessageWithIntegrity(h: {type: number; txid: Buffer; attrs?: StunAttr[]; key: Buffer; fingerprint?: boolean}): Buffer {
+  const unsigned = stunMessage({type: h.type, txid: h.txid, attrs: h.attrs})
+  const head = Buffer.from(unsigned.subarray(0, 20))
+  head.writeUInt16BE(unsigned.length - 20 + 24, 2)
+  const mac = createHmac('sha1', h.key).update(Buffer.concat([head, unsigned.subarray(20)])).digest()
+  const mi = Buffer.concat([u16(STUN_ATTR.MESSAGE_INTEGRITY), u16(20), mac])
+  const msg = Buffer.concat([head, unsigned.subarray(20), mi])
+  if (!h.fingerprint) return msg
+  msg.writeUInt16BE(msg.length - 20 + 8, 2)
+  const fp = Buffer.alloc(8)
+  fp.writeUInt16BE(STUN_ATTR.FINGERPRINT, 0)
+  fp.writeUInt16BE(4, 2)
+  fp.writeUInt32BE((crc32(msg) ^ 0x5354554e) >>> 0, 4)
+  return Buffer.concat([msg, fp])
+}
+
+/**
+ * RFC 8656 §12.4 ChannelData message: channel number (0x4000-0x4FFF), length of the application
+ * data, the data. Over UDP padding is optional (§12.5); over TCP it must pad to 4 bytes (`pad`).
+ */
+export function turnChannelData(channel: number, data: Buffer, pad = false): Buffer {
+  if (channel < 0x4000 || channel > 0x4fff) throw new Error(`ChannelData channel out of range: ${channel}`)
+  const p = pad ? (4 - (data.length % 4)) % 4 : 0
+  return Buffer.concat([u16(channel), u16(data.length), data, Buffer.alloc(p)])
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS ServerHello (RFC 8446 §4.1.3)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A ServerHello handshake in a TLS record (legacy version 0x0303). '1.3' adds supported_versions
+ * (0x0304) and an x25519 key_share, echoes `sessionId` (the ClientHello's legacy_session_id) and
+ * picks TLS_AES_128_GCM_SHA256 unless `cipher` says otherwise; '1.2' picks
+ * TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 with extended_master_secret and renegotiation_info (ALPN
+ * when given; in 1.3 ALPN travels encrypted). Random and key share derive from `seed`.
+ */
+export function tlsServerHello(h: {seed: string; version?: '1.2' | '1.3'; sessionId?: Buffer; cipher?: number; alpn?: string}): Buffer {
+  const v13 = (h.version ?? '1.3') === '1.3'
+  const exts: Buffer[] = []
+  if (v13) {
+    exts.push(ext(43, u16(0x0304))) // supported_versions: TLS 1.3
+    exts.push(ext(51, Buffer.concat([u16(0x001d), vec16(detBytes(`sks:${h.seed}`, 32))]))) // key_share
+  } else {
+    exts.push(ext(23, Buffer.alloc(0)))
+    exts.push(ext(0xff01, Buffer.from([0])))
+    if (h.alpn) exts.push(ext(16, vec16(vec8(Buffer.from(h.alpn, 'ascii')))))
+  }
+  const body = Buffer.concat([
+    u16(0x0303),
+    detBytes(`srandom:${h.seed}`, 32),
+    vec8(h.sessionId ?? Buffer.alloc(0)),
+    u16(h.cipher ?? (v13 ? 0x1301 : 0xc02f)),
+    Buffer.from([0]),
+    vec16(Buffer.concat(exts)),
+  ])
+  return tlsRecord(22, Buffer.concat([Buffer.from([2]), u24(body.length), body]))
 }
