@@ -1,0 +1,128 @@
+/**
+ * The role each flow played in the call, with the reason, so findings can judge control
+ * connections as seriously as media (the 2020 Zoom finding was about meeting keys served from
+ * abroad, over control connections). One role per flow, first rule that applies:
+ *
+ *   lan → dns → relay → media → telemetry → control → web → other
+ */
+import {type FlowEvidence, carriesMedia, isSustainedUdp} from './evidence.js'
+import {type AppIdentification, attributionByFlow} from './identify-apps.js'
+import {isGroupAddress, normalizeName} from './match.js'
+import {type Signatures, defaultSignatures} from './signatures.js'
+
+export type Role = 'media' | 'relay' | 'control' | 'telemetry' | 'web' | 'dns' | 'lan' | 'other'
+
+export interface RoleDescription {
+  role: Role
+  title: string
+  description: string
+}
+
+/** The roles, in precedence order, with what each means (for docs and report legends). */
+export const ROLE_DESCRIPTIONS: readonly RoleDescription[] = [
+  {role: 'lan', title: 'LAN discovery', description: 'mDNS, LLMNR, NetBIOS name service, SSDP, DHCP and other multicast or broadcast traffic that stays on the local network but broadcasts names to everyone on it.'},
+  {role: 'dns', title: 'DNS', description: 'Name lookups. Where the resolver is, and the names asked in clear, matter on their own.'},
+  {role: 'relay', title: 'TURN relay', description: 'A TURN server relaying the call: allocations, permissions, ChannelData or Send/Data indications, or media to a known relay host. The relay sees every media packet and both parties\' addresses.'},
+  {role: 'media', title: 'Media', description: 'Audio, video or screen sharing: RTP/SRTP, Zoom\'s media encapsulation, DTLS-SRTP after STUN, sustained UDP both ways to a conferencing server, or STUN-established peer streams.'},
+  {role: 'telemetry', title: 'Telemetry and logging', description: 'Diagnostics, analytics and crash reporting (log.zoom.us, *.events.data.microsoft.com, Google Analytics, Sentry...): metadata about the call leaves the device.'},
+  {role: 'control', title: 'Signalling and control', description: 'TLS, QUIC or HTTP to an identified app\'s servers (meeting control, key distribution, presence, chat), and STUN exchanges that set up the call. Keys served from abroad travel here, not in the media.'},
+  {role: 'web', title: 'Web and content', description: 'Other HTTPS, QUIC or HTTP: web pages, CDNs, sign-in, updates.'},
+  {role: 'other', title: 'Other', description: 'Anything else (unrecognised UDP/TCP, ICMP, tunnels).'},
+]
+
+export interface FlowRole {
+  flowId: number
+  role: Role
+  /** One line a report can print. Names in it come from the capture (untrusted text). */
+  reason: string
+  /** The app the flow is attributed to, or null. */
+  app: string | null
+}
+
+const WEB_PORTS = new Set([80, 443, 8080, 8443])
+
+/** Names that identify the server (not names merely asked in DNS). */
+function serverNames(f: FlowEvidence): string[] {
+  const out: string[] = []
+  for (const n of f.names) {
+    if (n.source === 'dns-query') continue
+    const name = normalizeName(n.name)
+    if (name && !out.includes(name)) out.push(name)
+  }
+  return out
+}
+
+function mediaReason(f: FlowEvidence): string {
+  const z = f.zoomMedia
+  if (z && z.audio + z.video + z.screenShare > 0) {
+    const kinds = [z.audio > 0 ? 'audio' : '', z.video > 0 ? 'video' : '', z.screenShare > 0 ? 'screen share' : ''].filter(Boolean).join(', ')
+    return `Zoom media (${kinds})`
+  }
+  if (f.rtpStreams > 0) return `RTP/SRTP, ${f.rtpStreams} stream${f.rtpStreams === 1 ? '' : 's'}`
+  return 'DTLS-SRTP after STUN (WebRTC media)'
+}
+
+function appLabel(app: string | null, sig: Signatures): string {
+  return app ? sig.app(app)?.displayName ?? app : 'unidentified'
+}
+
+/** The role of one flow. `app` is its attribution (null when none). */
+export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures = defaultSignatures()): {role: Role; reason: string} {
+  if (f.isLanDiscovery) return {role: 'lan', reason: 'LAN discovery protocol (mDNS/LLMNR/NetBIOS/SSDP/DHCP)'}
+  if (isGroupAddress(f.server.ip)) return {role: 'lan', reason: `multicast/broadcast destination ${f.server.ip}`}
+  if (f.isDns) return {role: 'dns', reason: `DNS to ${f.server.ip}:${f.server.port}`}
+
+  const names = serverNames(f)
+  const hints = names.map((n) => ({name: n, hint: sig.roleHintOf(n)})).filter((h) => h.hint !== undefined)
+  const streamish = carriesMedia(f) || f.stunPresent || isSustainedUdp(f)
+  const conferencing = app !== null && sig.app(app)?.conferencing === true
+
+  if (f.relay) {
+    const generic = (f.stunSoftware ?? []).find((s) => sig.isGenericStunSoftware(s.software))
+    const via = generic ? ` (server SOFTWARE "${generic.software.slice(0, 64)}")` : ''
+    return {role: 'relay', reason: `TURN allocation/relayed data${via}${carriesMedia(f) ? ', carrying media' : ''}`}
+  }
+  const relayHint = hints.find((h) => h.hint!.role === 'relay')
+  if (relayHint && streamish) return {role: 'relay', reason: `media/STUN to relay host ${relayHint.name} (${relayHint.hint!.pattern})`}
+
+  if (carriesMedia(f)) return {role: 'media', reason: mediaReason(f)}
+  if (f.stunPresent && isSustainedUdp(f)) return {role: 'media', reason: `sustained UDP both ways after STUN (${f.packets.toServer}/${f.packets.toClient} packets)`}
+  if (conferencing && isSustainedUdp(f)) {
+    return {role: 'media', reason: `sustained UDP both ways to ${appLabel(app, sig)} server (${f.packets.toServer}/${f.packets.toClient} packets)`}
+  }
+
+  const telemetry = hints.find((h) => h.hint!.role === 'telemetry')
+  if (telemetry) return {role: 'telemetry', reason: `telemetry/logging host ${telemetry.name} (${telemetry.hint!.pattern})`}
+
+  if (f.stunPresent) return {role: 'control', reason: 'STUN only: NAT discovery / ICE connectivity checks (exposes the caller\'s addresses)'}
+  const web = f.tls || f.quic || f.http === true || WEB_PORTS.has(f.server.port)
+  if (conferencing) {
+    const label = appLabel(app, sig)
+    const name = names[0] ? ` ${names[0]}` : ` ${f.server.ip}`
+    if (f.tls || f.quic || f.http === true) {
+      const proto = f.quic ? 'QUIC' : f.tls ? 'TLS' : 'HTTP'
+      return {role: 'control', reason: `${proto} to ${label} server${name}`}
+    }
+    if (f.proto === 'tcp') return {role: 'control', reason: `TCP to ${label} server${name}:${f.server.port}`}
+    if (f.proto === 'udp') return {role: 'media', reason: `UDP to ${label} server${name}:${f.server.port} (${f.packets.toServer}/${f.packets.toClient} packets, too few to call sustained)`}
+  }
+  const hinted = hints.find((h) => h.hint!.role === 'control' || h.hint!.role === 'web')
+  if (hinted) return {role: hinted.hint!.role as Role, reason: `${hinted.name} (${hinted.hint!.pattern})`}
+  if (web) {
+    const proto = f.quic ? 'QUIC' : f.tls ? 'TLS' : f.http ? 'HTTP' : `${f.proto.toUpperCase()} port ${f.server.port}`
+    return {role: 'web', reason: `${proto}${names[0] ? ` to ${names[0]}` : ''} (web/content)`}
+  }
+  return {role: 'other', reason: `${f.proto}${f.server.port ? ` port ${f.server.port}` : ''}: no recognised protocol or app`}
+}
+
+/** One role per flow (in flow-id order). */
+export function assignRoles(flows: readonly FlowEvidence[], identification: AppIdentification, signatures: Signatures = defaultSignatures()): FlowRole[] {
+  const attribution = attributionByFlow(identification)
+  return [...flows]
+    .sort((a, b) => a.flowId - b.flowId)
+    .map((f) => {
+      const app = attribution.get(f.flowId)?.app ?? null
+      const {role, reason} = roleOfFlow(f, app, signatures)
+      return {flowId: f.flowId, role, reason, app}
+    })
+}

@@ -1,0 +1,124 @@
+/**
+ * The input of the apps stage: one FlowEvidence per flow, a small explicit summary of what the
+ * flow table and the protocol analyzers learned. The apps stage does not read analyzer facts
+ * itself (their shapes belong to src/protocols); whoever runs the pipeline fills these fields
+ * from them, so this type is the stable contract. Every text field comes from a capture and is
+ * untrusted: it is only compared, case-insensitively, never evaluated.
+ */
+import type {FlowRecord} from '../flows/flow-records.js'
+import type {NameSource} from './signatures.js'
+
+export type {NameSource} from './signatures.js'
+
+export interface EvidenceName {
+  /** As seen (any case, maybe with a trailing dot); normalised by the matcher. */
+  name: string
+  /**
+   * - `sni`: TLS ClientHello server_name of this flow;
+   * - `quic-sni`: server_name in this flow's (decrypted) QUIC Initial;
+   * - `dtls-sni`: server_name in this flow's DTLS ClientHello;
+   * - `http-host`: Host header of a cleartext HTTP request on this flow;
+   * - `cert`: subject CN or DNS SAN of the certificate the server of this flow presented
+   *   (TLS 1.2 or DTLS; may be a non-DNS name such as `hangouts`);
+   * - `dns`: a DNS answer seen in the capture resolved this name to this flow's server address;
+   * - `dns-query`: this flow is a DNS/mDNS/LLMNR flow that asked for the name (no connection
+   *   to it needs to exist);
+   * - `nrb`: a pcapng Name Resolution Block gives this name for the server address.
+   */
+  source: NameSource
+  /** 1-based frame number (Wireshark's frame.number) where the name was seen. */
+  frame: number
+}
+
+export interface FlowEvidence {
+  /** The flow's id in the flows JSON. */
+  flowId: number
+  /** 'tcp', 'udp', 'icmp', ... as in FlowRecord.proto. */
+  proto: string
+  client: {ip: string; port: number}
+  server: {ip: string; port: number}
+  packets: {toServer: number; toClient: number}
+  bytes: {toServer: number; toClient: number}
+  durationSeconds: number
+  /** Frame of the flow's first packet: cited for port and range evidence. */
+  firstFrame: number
+  /** Names that identify this flow's server (or, for DNS flows, the names asked). */
+  names: EvidenceName[]
+  /** Any STUN/TURN message (RFC 3489/5389/8489, TURN ChannelData) on the flow. */
+  stunPresent: boolean
+  /** SOFTWARE attribute values, with the frame of the message that carried each. */
+  stunSoftware?: Array<{software: string; frame: number}>
+  /** STUN attribute types seen (e.g. 0x8008 MS-VERSION), for vendor extensions. */
+  stunAttributes?: number[]
+  /** TURN in use: Allocate/Refresh/CreatePermission/ChannelBind, Send/Data indications,
+   * ChannelData, or an XOR-RELAYED-ADDRESS. */
+  relay?: boolean
+  /** DTLS records (handshake or application data) on the flow. */
+  dtls: boolean
+  /** TLS handshake on the flow. */
+  tls: boolean
+  /** QUIC long-header packets on the flow. */
+  quic: boolean
+  /** Cleartext HTTP request or response on the flow. */
+  http?: boolean
+  /** RTP streams (distinct SSRCs) seen, encrypted (SRTP) or not; RTCP alone does not count. */
+  rtpStreams: number
+  /** Zoom's own media encapsulation (UDP 8801 SFU): packets per media type; absent if none. */
+  zoomMedia?: {audio: number; video: number; screenShare: number; rtcp: number}
+  /** DNS on this flow (port 53 or a parsed DNS message; DoT/DoH excluded). */
+  isDns: boolean
+  /** Local discovery: mDNS, LLMNR, NBNS/NetBIOS datagram, SSDP, DHCP/DHCPv6, WS-Discovery. */
+  isLanDiscovery: boolean
+}
+
+/** The flow-table part of the evidence, every protocol fact false/empty: fill those from the
+ * analyzers' facts. */
+export function baseEvidence(record: FlowRecord): FlowEvidence {
+  return {
+    flowId: record.id,
+    proto: record.proto,
+    client: {ip: record.client.ip, port: record.client.port},
+    server: {ip: record.server.ip, port: record.server.port},
+    packets: {toServer: record.packets.toServer, toClient: record.packets.toClient},
+    bytes: {toServer: record.bytes.toServer, toClient: record.bytes.toClient},
+    durationSeconds: record.durationSeconds,
+    firstFrame: record.firstFrame,
+    names: [],
+    stunPresent: false,
+    dtls: false,
+    tls: false,
+    quic: false,
+    rtpStreams: 0,
+    isDns: false,
+    isLanDiscovery: false,
+  }
+}
+
+/** Media protocols on the flow: RTP, Zoom media, or DTLS together with STUN (DTLS-SRTP). */
+export function carriesMedia(f: FlowEvidence): boolean {
+  const zoom = f.zoomMedia
+  const zoomPackets = zoom ? zoom.audio + zoom.video + zoom.screenShare : 0
+  return f.rtpStreams > 0 || zoomPackets > 0 || (f.dtls && f.stunPresent && f.proto === 'udp')
+}
+
+/** Protocol-level signs of a call on the flow: media, STUN/TURN, or DTLS over UDP. */
+export function carriesCallProtocols(f: FlowEvidence): boolean {
+  return carriesMedia(f) || f.stunPresent || f.relay === true || (f.dtls && f.proto === 'udp') || (f.zoomMedia !== undefined && f.zoomMedia.rtcp > 0)
+}
+
+/** Thresholds for "sustained UDP": enough packets both ways over enough time to be a stream. */
+export const SUSTAINED_UDP = {minEachWay: 10, minTotal: 50, minSeconds: 1} as const
+
+/** Many UDP packets both ways over a while, and not DNS/QUIC/LAN discovery. */
+export function isSustainedUdp(f: FlowEvidence): boolean {
+  return (
+    f.proto === 'udp' &&
+    !f.quic &&
+    !f.isDns &&
+    !f.isLanDiscovery &&
+    f.packets.toServer >= SUSTAINED_UDP.minEachWay &&
+    f.packets.toClient >= SUSTAINED_UDP.minEachWay &&
+    f.packets.toServer + f.packets.toClient >= SUSTAINED_UDP.minTotal &&
+    f.durationSeconds >= SUSTAINED_UDP.minSeconds
+  )
+}

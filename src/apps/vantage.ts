@@ -1,0 +1,175 @@
+/**
+ * The vantage point: where the capturing client sits. Its private addresses come from the flows
+ * (the most frequent client-side private addresses), its public address from STUN mapped
+ * addresses the client received, and its location either from `--vantage CC` /
+ * `--vantage lat,lon` or, later in the pipeline, from geolocating the public address.
+ */
+import {InputError} from '../errors.js'
+import {isPrivateAddress, isPublicAddress} from './match.js'
+
+export type VantageLocation =
+  | {kind: 'country'; country: string; name: string}
+  | {kind: 'coordinates'; lat: number; lon: number}
+
+/** Region codes ICU knows that are not places a capture can be made from. */
+const NOT_COUNTRIES = new Set(['EU', 'EZ', 'UN', 'QO', 'ZZ', 'XA', 'XB'])
+
+let regionNames: Intl.DisplayNames | undefined | null
+
+function countryName(code: string): string | undefined {
+  if (regionNames === undefined) {
+    try {
+      regionNames = new Intl.DisplayNames(['en'], {type: 'region', fallback: 'code'})
+    } catch {
+      regionNames = null
+    }
+  }
+  if (NOT_COUNTRIES.has(code)) return undefined
+  if (regionNames === null) return code // no ICU region data: accept the well-formed code
+  const name = regionNames.of(code)
+  return name && name !== code ? name : undefined
+}
+
+const COORDINATES = /^([+-]?\d{1,3}(?:\.\d+)?)\s*,\s*([+-]?\d{1,3}(?:\.\d+)?)$/
+
+/**
+ * Parse `--vantage`: an ISO 3166-1 alpha-2 country code (any case: `id`, `ID`) or decimal
+ * `lat,lon` (`-6.2,106.8`). Throws InputError with the accepted forms otherwise.
+ */
+export function parseVantageFlag(text: string): VantageLocation {
+  const value = typeof text === 'string' ? text.trim() : ''
+  const shown = JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value)
+  const usage = 'expected an ISO 3166-1 alpha-2 country code such as ID, or decimal "lat,lon" such as -6.2,106.8'
+  if (/^[A-Za-z]{2}$/.test(value)) {
+    const country = value.toUpperCase()
+    if (country === 'UK') throw new InputError(`--vantage ${shown}: the ISO code of the United Kingdom is GB`)
+    const name = countryName(country)
+    if (!name) throw new InputError(`--vantage ${shown}: not an assigned country code; ${usage}`)
+    return {kind: 'country', country, name}
+  }
+  const m = COORDINATES.exec(value)
+  if (m) {
+    const lat = Number(m[1])
+    const lon = Number(m[2])
+    if (!(lat >= -90 && lat <= 90)) throw new InputError(`--vantage ${shown}: latitude ${m[1]} is outside -90..90`)
+    if (!(lon >= -180 && lon <= 180)) throw new InputError(`--vantage ${shown}: longitude ${m[2]} is outside -180..180`)
+    return {kind: 'coordinates', lat, lon}
+  }
+  throw new InputError(`--vantage ${shown}: ${usage}`)
+}
+
+/** A STUN mapped address: the XOR-MAPPED-ADDRESS of a Binding or Allocate success response
+ * (classic RFC 3489 STUN: MAPPED-ADDRESS of a Binding response). Pass only these reflexive
+ * addresses, never XOR-RELAYED-ADDRESS, and not MAPPED-ADDRESS of MS-TURN Allocate responses,
+ * which holds the relayed address. */
+export interface StunMapped {
+  ip: string
+  port: number
+  frame: number
+  /** Destination address of the response: lets responses the client *sent* to peers (which
+   * carry the peer's address) be told apart from those it received. */
+  receivedBy?: string
+}
+
+/** The minimum of a flow the vantage needs (FlowEvidence and FlowRecord both fit). */
+export interface VantageFlow {
+  client: {ip: string; port: number}
+  server: {ip: string; port: number}
+  packets: {toServer: number; toClient: number}
+  bytes: {toServer: number; toClient: number}
+}
+
+export interface PrivateAddress {
+  ip: string
+  flows: number
+  packets: number
+  bytes: number
+}
+
+export interface PublicAddress {
+  ip: string
+  /** Mapped ports seen (sorted). */
+  ports: number[]
+  /** Frames of the responses that carried it (first 20, ascending). */
+  frames: number[]
+  /** Responses that carried it. */
+  count: number
+}
+
+export interface Vantage {
+  /** Client-side private addresses, most flows first (at most MAX_PRIVATE). */
+  privateAddresses: PrivateAddress[]
+  primaryPrivate: string | null
+  /** Public addresses from STUN, most responses first. */
+  publicAddresses: PublicAddress[]
+  primaryPublic: string | null
+  /** From --vantage, else null (then geolocate primaryPublic, if any). */
+  location: VantageLocation | null
+  locationSource: 'flag' | 'public-address' | 'none'
+  notes: string[]
+}
+
+export const MAX_PRIVATE = 10
+
+/**
+ * Find the vantage from the flows and STUN mapped addresses. `flag` is the `--vantage` value
+ * (parsed here when a string).
+ */
+export function detectVantage(flows: readonly VantageFlow[], stunMapped: readonly StunMapped[] = [], flag?: string | VantageLocation): Vantage {
+  const notes: string[] = []
+  const byIp = new Map<string, PrivateAddress>()
+  const clientFlows = new Map<string, number>()
+  for (const f of flows) {
+    clientFlows.set(f.client.ip, (clientFlows.get(f.client.ip) ?? 0) + 1)
+    if (!isPrivateAddress(f.client.ip)) continue
+    let slot = byIp.get(f.client.ip)
+    if (!slot) byIp.set(f.client.ip, (slot = {ip: f.client.ip, flows: 0, packets: 0, bytes: 0}))
+    slot.flows++
+    slot.packets += f.packets.toServer + f.packets.toClient
+    slot.bytes += f.bytes.toServer + f.bytes.toClient
+  }
+  const ranked = [...byIp.values()].sort((a, b) => b.flows - a.flows || b.packets - a.packets || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
+  if (ranked.length > MAX_PRIVATE) notes.push(`${ranked.length - MAX_PRIVATE} more client-side private addresses not listed (merged captures or several clients)`)
+  const privateAddresses = ranked.slice(0, MAX_PRIVATE)
+
+  // Addresses that are ours: the private client addresses, or (no NAT) the busiest client address.
+  const local = new Set(ranked.map((p) => p.ip))
+  if (local.size === 0) {
+    const top = [...clientFlows.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]
+    if (top) local.add(top[0])
+  }
+  const publics = new Map<string, {ip: string; ports: Set<number>; frames: Set<number>; count: number}>()
+  let foreign = 0
+  for (const m of stunMapped) {
+    if (!isPublicAddress(m.ip)) continue
+    if (m.receivedBy !== undefined && !local.has(m.receivedBy)) {
+      foreign++
+      continue
+    }
+    let slot = publics.get(m.ip)
+    if (!slot) publics.set(m.ip, (slot = {ip: m.ip, ports: new Set(), frames: new Set(), count: 0}))
+    slot.ports.add(m.port)
+    slot.frames.add(m.frame)
+    slot.count++
+  }
+  if (foreign > 0) notes.push(`${foreign} STUN mapped address${foreign === 1 ? '' : 'es'} ignored: in responses sent to peers, not received by the client`)
+  const publicAddresses = [...publics.values()]
+    .map((p) => ({ip: p.ip, ports: [...p.ports].sort((a, b) => a - b), frames: [...p.frames].sort((a, b) => a - b).slice(0, 20), count: p.count}))
+    .sort((a, b) => b.count - a.count || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
+  if (publicAddresses.length > 1) notes.push(`${publicAddresses.length} public addresses in STUN responses (several networks, NAT pools, or IPv4 and IPv6)`)
+
+  let location: VantageLocation | null = null
+  if (flag !== undefined) location = typeof flag === 'string' ? parseVantageFlag(flag) : flag
+  const primaryPublic = publicAddresses[0]?.ip ?? null
+  const locationSource: Vantage['locationSource'] = location ? 'flag' : primaryPublic ? 'public-address' : 'none'
+  if (locationSource === 'none') notes.push('no public address seen (no STUN mapped address): give --vantage CC or --vantage lat,lon to place the client')
+  return {
+    privateAddresses,
+    primaryPrivate: privateAddresses[0]?.ip ?? null,
+    publicAddresses,
+    primaryPublic,
+    location,
+    locationSource,
+    notes,
+  }
+}

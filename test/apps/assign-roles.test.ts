@@ -1,0 +1,96 @@
+import {describe, expect, it} from 'vitest'
+import {type FlowEvidence, type Role, ROLE_DESCRIPTIONS, assignRoles, identifyApps, roleOfFlow} from '../../src/apps/index.js'
+import {SUSTAINED, flow, tlsFlow} from './flow-builder.js'
+
+function roles(flows: FlowEvidence[]): Array<[number, Role, string, string | null]> {
+  return assignRoles(flows, identifyApps(flows)).map((r) => [r.flowId, r.role, r.reason, r.app])
+}
+
+const one = (f: FlowEvidence, app: string | null = null) => roleOfFlow(f, app)
+
+describe('roles', () => {
+  it('lists every role once, in precedence order, with a description', () => {
+    expect(ROLE_DESCRIPTIONS.map((r) => r.role)).toEqual(['lan', 'dns', 'relay', 'media', 'telemetry', 'control', 'web', 'other'])
+    for (const r of ROLE_DESCRIPTIONS) expect(r.description.length).toBeGreaterThan(30)
+  })
+
+  it('lan: discovery protocols and multicast/broadcast destinations, before anything else', () => {
+    expect(one(flow(1, {isLanDiscovery: true, isDns: true, server: {ip: '224.0.0.251', port: 5353}})).role).toBe('lan')
+    expect(one(flow(1, {server: {ip: '255.255.255.255', port: 17500}}))).toEqual({role: 'lan', reason: 'multicast/broadcast destination 255.255.255.255'})
+    expect(one(flow(1, {server: {ip: 'ff02::fb', port: 5353}})).role).toBe('lan')
+  })
+
+  it('dns: DNS flows, even when the names asked belong to an app', () => {
+    const f = flow(1, {isDns: true, server: {ip: '192.168.1.1', port: 53}, names: [{name: 'zoom.us', source: 'dns-query', frame: 1}]})
+    expect(roles([f])).toEqual([[1, 'dns', 'DNS to 192.168.1.1:53', 'zoom']])
+  })
+
+  it('relay: TURN allocations and relayed data, before media', () => {
+    expect(one(flow(1, {stunPresent: true, relay: true}))).toEqual({role: 'relay', reason: 'TURN allocation/relayed data'})
+    expect(one(flow(1, {stunPresent: true, relay: true, rtpStreams: 1})).reason).toBe('TURN allocation/relayed data, carrying media')
+    expect(one(flow(1, {stunPresent: true, relay: true, stunSoftware: [{software: "Coturn-4.5.0.5 'dan Eider'", frame: 3}]})).reason).toBe(
+      'TURN allocation/relayed data (server SOFTWARE "Coturn-4.5.0.5 \'dan Eider\'")',
+    )
+  })
+
+  it('relay: media to a known relay host, but not a web page whose name starts with "turn"', () => {
+    const media = flow(1, {rtpStreams: 1, names: [{name: 'turn.l.google.com', source: 'dns', frame: 2}]})
+    expect(one(media)).toEqual({role: 'relay', reason: 'media/STUN to relay host turn.l.google.com (turn*.**)'})
+    expect(one(tlsFlow(2, 'turnitin.com')).role).toBe('web')
+    expect(one(tlsFlow(3, 'euaz.tr.teams.microsoft.com', '52.114.250.123'), 'teams').role).toBe('control')
+  })
+
+  it('media: RTP, Zoom media, DTLS after STUN, STUN-established or app-bound sustained UDP', () => {
+    expect(one(flow(1, {rtpStreams: 2}))).toEqual({role: 'media', reason: 'RTP/SRTP, 2 streams'})
+    expect(one(flow(1, {zoomMedia: {audio: 10, video: 0, screenShare: 4, rtcp: 2}}))).toEqual({role: 'media', reason: 'Zoom media (audio, screen share)'})
+    expect(one(flow(1, {stunPresent: true, dtls: true}))).toEqual({role: 'media', reason: 'DTLS-SRTP after STUN (WebRTC media)'})
+    expect(one(flow(1, {stunPresent: true, ...SUSTAINED})).reason).toBe('sustained UDP both ways after STUN (300/300 packets)')
+    expect(one(flow(1, {server: {port: 8801}, ...SUSTAINED}), 'zoom').reason).toBe('sustained UDP both ways to Zoom server (300/300 packets)')
+    expect(one(flow(1, {server: {ip: '109.94.160.99', port: 8801}, names: [{name: 'zoomfrn99mmr.zoom.us', source: 'dns', frame: 1}]}), 'zoom')).toEqual({
+      role: 'media',
+      reason: 'UDP to Zoom server zoomfrn99mmr.zoom.us:8801 (2/2 packets, too few to call sustained)',
+    })
+  })
+
+  it('media needs an app or STUN for plain sustained UDP: an unknown stream stays other', () => {
+    expect(one(flow(1, {server: {port: 27015}, ...SUSTAINED}))).toEqual({role: 'other', reason: 'udp port 27015: no recognised protocol or app'})
+  })
+
+  it('telemetry: logging and analytics hosts, before control even for the app own hosts', () => {
+    const flows = [tlsFlow(1, 'log.zoom.us', '52.202.62.238'), tlsFlow(2, 'zoom.us'), tlsFlow(3, 'mobile.pipe.aria.microsoft.com', '52.114.77.33'), tlsFlow(4, 'www.google-analytics.com')]
+    expect(roles(flows)).toEqual([
+      [1, 'telemetry', 'telemetry/logging host log.zoom.us (log.zoom.us)', 'zoom'],
+      [2, 'control', 'TLS to Zoom server zoom.us', 'zoom'],
+      [3, 'telemetry', 'telemetry/logging host mobile.pipe.aria.microsoft.com (*.aria.microsoft.com)', 'teams'],
+      [4, 'telemetry', 'telemetry/logging host www.google-analytics.com (*.google-analytics.com)', null],
+    ])
+  })
+
+  it('control: TLS/QUIC/HTTP/TCP to an identified app, and STUN-only exchanges', () => {
+    expect(one(tlsFlow(1, 'zoomfr84zc.zoom.us'), 'zoom')).toEqual({role: 'control', reason: 'TLS to Zoom server zoomfr84zc.zoom.us'})
+    expect(one(flow(1, {quic: true, server: {ip: '142.250.82.1', port: 443}}), 'google-meet')).toEqual({role: 'control', reason: 'QUIC to Google Meet server 142.250.82.1'})
+    expect(one(flow(1, {proto: 'tcp', http: true, server: {port: 80}, names: [{name: 'zoom.us', source: 'http-host', frame: 4}]}), 'zoom').reason).toBe('HTTP to Zoom server zoom.us')
+    expect(one(flow(1, {proto: 'tcp', server: {ip: '91.108.8.1', port: 533}}), 'telegram').reason).toBe('TCP to Telegram server 91.108.8.1:533')
+    expect(one(flow(1, {stunPresent: true})).role).toBe('control')
+  })
+
+  it('web: other HTTPS, QUIC and HTTP', () => {
+    expect(one(tlsFlow(1, 'www.example.org'))).toEqual({role: 'web', reason: 'TLS to www.example.org (web/content)'})
+    expect(one(flow(1, {quic: true, server: {port: 443}}))).toEqual({role: 'web', reason: 'QUIC (web/content)'})
+    expect(one(flow(1, {proto: 'tcp', server: {port: 443}}))).toEqual({role: 'web', reason: 'TCP port 443 (web/content)'})
+  })
+
+  it('other: everything else', () => {
+    expect(one(flow(1, {proto: 'icmp', server: {port: 0}}))).toEqual({role: 'other', reason: 'icmp: no recognised protocol or app'})
+    expect(one(flow(1, {proto: 'tcp', server: {port: 993}})).role).toBe('other')
+  })
+
+  it('gives one role per flow, in flow-id order', () => {
+    const flows = [tlsFlow(3, 'zoom.us'), flow(1, {isDns: true}), flow(2, {rtpStreams: 1})]
+    expect(roles(flows).map(([id, role]) => [id, role])).toEqual([
+      [1, 'dns'],
+      [2, 'media'],
+      [3, 'control'],
+    ])
+  })
+})
