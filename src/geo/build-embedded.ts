@@ -3,28 +3,36 @@
  * part of the embedded default). Deterministic (build epoch from the package version, or
  * SOURCE_DATE_EPOCH), and skipped when the output is newer than its inputs.
  */
-import {mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {ASN_PACKAGE, embeddedAsnPath, packageDir, packageVersion} from './embedded.js'
 import {compileAsnCsv, epochFromPackageVersion} from './asn-csv.js'
 import {InputError} from '../errors.js'
 
-function mtime(path: string): number | undefined {
-  try {
-    return statSync(path).mtimeMs
-  } catch {
-    return undefined
-  }
+/**
+ * What the output depends on, by content: the ASN package's CSVs (through its package.json
+ * version) and this compiler's own modules. tsc rewrites the compiled modules on every build,
+ * so modification times would always look newer; their content does not change.
+ */
+function inputStamp(packageJson: string): string {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const hash = createHash('sha256').update(readFileSync(packageJson))
+  const modules = [join(here, 'build-embedded.js'), join(here, 'asn-csv.js'), ...readdirSync(join(here, 'mmdb')).filter((f) => f.endsWith('.js')).sort().map((f) => join(here, 'mmdb', f))]
+  for (const file of modules) hash.update(file.slice(here.length)).update(readFileSync(file))
+  return hash.digest('hex')
 }
 
 function main(): void {
   const started = performance.now()
   const dir = packageDir(ASN_PACKAGE)
-  const inputs = [join(dir, 'asn-ipv4.csv'), join(dir, 'asn-ipv6.csv'), join(dir, 'package.json'), new URL(import.meta.url).pathname]
+  const inputs = [join(dir, 'asn-ipv4.csv'), join(dir, 'asn-ipv6.csv')]
   const output = embeddedAsnPath()
-  const outputTime = mtime(output)
+  const stampFile = `${output}.stamp`
+  const stamp = inputStamp(join(dir, 'package.json'))
   const force = process.argv.includes('--force')
-  if (!force && outputTime !== undefined && inputs.every((p) => (mtime(p) ?? Infinity) < outputTime)) {
+  if (!force && existsSync(output) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
     console.log(`build:geo: ${output} is up to date`)
     return
   }
@@ -41,6 +49,7 @@ function main(): void {
   const temporary = `${output}.${process.pid}.tmp`
   writeFileSync(temporary, result.buffer)
   renameSync(temporary, output) // atomic: a concurrent reader never sees half a file
+  writeFileSync(stampFile, stamp)
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   console.log(`build:geo: ${output}: ${result.ranges} ranges, ${result.networks} networks, ${(result.buffer.length / 1048576).toFixed(1)} MiB in ${seconds}s`)
 }
