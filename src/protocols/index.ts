@@ -5,9 +5,27 @@ import type {ProtocolAnalyzer} from './analyzer.js'
  * own module under src/protocols/<name>/ and is added here (one import, one list entry).
  */
 // analyzer imports (keep one per line, alphabetical)
+import {dnsAnalyzer} from './dns/dns-analyzer.js'
+import {dtlsAnalyzer} from './dtls/dtls-analyzer.js'
+import {httpAnalyzer} from './http/http-analyzer.js'
+import {lanAnalyzer} from './lan/lan-analyzer.js'
+import {quicAnalyzer} from './quic/quic-analyzer.js'
+import {rtpAnalyzer} from './rtp/analyzer.js'
+import {stunAnalyzer} from './stun/analyzer.js'
+import {tlsAnalyzer} from './tls/tls-analyzer.js'
+import {zoomAnalyzer} from './zoom/analyzer.js'
 
 export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   // analyzer list (keep one per line)
+  dnsAnalyzer,
+  httpAnalyzer,
+  tlsAnalyzer,
+  quicAnalyzer,
+  dtlsAnalyzer,
+  lanAnalyzer,
+  stunAnalyzer,
+  rtpAnalyzer,
+  zoomAnalyzer,
 ]
 
 export function analyzerByName(name: string): ProtocolAnalyzer<any, any> | undefined {

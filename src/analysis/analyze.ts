@@ -1,0 +1,250 @@
+import {assignRoles, detectVantage, identifyApps} from '../apps/index.js'
+import {remoteEndpoint} from '../apps/identify-apps.js'
+import {ageWarnings, daysBetween} from '../geo/age.js'
+import type {GeoDatabase} from '../geo/database.js'
+import type {DiscoveryOptions} from '../geo/discovery.js'
+import {openDatabases} from '../geo/open-databases.js'
+import {GeoResolver} from '../geo/resolver.js'
+import {collectFlows} from '../flows/collect-flows.js'
+import {captureRecords, flowRecords} from '../flows/flow-records.js'
+import {buildFlowsReport} from '../flows/flows-report.js'
+import {runChecks} from '../findings/run-checks.js'
+import {RULES} from '../findings/rules.js'
+import {checkRuleIds, loadPolicy, type PolicyFlagValues} from '../policy/load-policy.js'
+import {inferHome} from '../policy/infer-home.js'
+import {failsPolicy, type Policy, SEVERITIES, type Severity, severityRank} from '../policy/policy.js'
+import {passiveDns} from '../protocols/dns/passive-dns.js'
+import {ALL_ANALYZERS} from '../protocols/index.js'
+import type {CountryShare, Report, ReportDatabase, ReportFlow, ReportVantage} from '../report/report-model.js'
+import {buildEndpoints, reportGeo} from './endpoints.js'
+import {flowEvidence, stunMappedAddresses} from './flow-evidence.js'
+
+export interface AnalyzeOptions {
+  paths: string[]
+  geo: DiscoveryOptions
+  policy: PolicyFlagValues
+  /** Where callaudit.yml is looked for. */
+  cwd?: string
+  /** `--vantage CC` or `lat,lon`. */
+  vantage?: string
+  /**
+   * Analysis time, only when fixed (CALLAUDIT_NOW): the report then says how old each database
+   * was at analysis time. Without it the report holds no wall-clock time at all (the same
+   * inputs give the same bytes); database ages are then measured against the capture.
+   */
+  now?: Date
+  maxFlows?: number
+  toolVersion: string
+  onProgress?: (path: string, bytesRead: number, totalBytes: number | undefined) => void
+}
+
+export interface AnalysisResult {
+  report: Report
+  /** Inputs that could not be read at all (exit code 2). */
+  failures: string[]
+}
+
+/**
+ * The whole analysis: read the captures once (flows and protocol facts), identify apps and
+ * roles, find the vantage, geolocate every remote address once, judge it against the policy,
+ * run the checks, and assemble the Report.
+ */
+export async function analyzeCaptures(options: AnalyzeOptions): Promise<AnalysisResult> {
+  // Policy and databases first: a bad policy file or database is reported before the long read.
+  const loadedPolicy = loadPolicy(options.policy, {cwd: options.cwd})
+  checkRuleIds(loadedPolicy, RULES.map((r) => r.id))
+  const {databases, notes: databaseNotes} = openDatabases(options.geo)
+  const resolver = new GeoResolver(databases)
+
+  const collection = await collectFlows(options.paths, {analyzers: ALL_ANALYZERS, maxFlows: options.maxFlows, onProgress: options.onProgress})
+  const failures = collection.failures.map((f) => f.oneLine())
+  const records = flowRecords(collection)
+
+  // Names for every address: passive DNS from the capture's own answers, and pcapng NRB entries.
+  const dnsNames = passiveDns(collection.facts)
+  const nrbNames = new Map<string, string[]>()
+  for (const capture of collection.captures) for (const [ip, names] of capture.names) nrbNames.set(ip, [...(nrbNames.get(ip) ?? []), ...names])
+  const evidence = records.map((r) => flowEvidence(r, {dns: dnsNames, nrb: nrbNames}))
+  const identification = identifyApps(evidence)
+  const roles = new Map(assignRoles(evidence, identification).map((r) => [r.flowId, r]))
+  const flows: ReportFlow[] = records.map((r, i) => {
+    const role = roles.get(r.id)
+    return {...r, role: role?.role ?? 'other', roleReason: role?.reason ?? '', app: role?.app ?? null, remote: remoteEndpoint(evidence[i]!)}
+  })
+
+  const vantageFound = detectVantage(records, stunMappedAddresses(records), options.vantage)
+  const vantage = vantageReport(vantageFound, resolver)
+  const home = inferHome(loadedPolicy, vantage.country ? {country: vantage.country, source: vantage.source, method: vantage.source.startsWith('--vantage') ? 'given' : 'geolocated'} : undefined)
+  const policy: Policy | undefined = home.state === 'unjudged' ? undefined : home.policy
+
+  // Names per address for the endpoint table: passive DNS, NRB, and names seen on its flows.
+  const namesByIp = new Map<string, Set<string>>()
+  const addName = (ip: string, name: string) => {
+    const set = namesByIp.get(ip) ?? new Set<string>()
+    set.add(name.toLowerCase().replace(/\.$/, ''))
+    namesByIp.set(ip, set)
+  }
+  for (const [ip, names] of [...dnsNames, ...nrbNames]) for (const n of names) addName(ip, n)
+  evidence.forEach((e, i) => {
+    for (const n of e.names) if (n.source !== 'dns-query') addName(flows[i]!.remote.ip, n.name)
+  })
+  const localIps = new Set(vantageFound.privateAddresses.map((p) => p.ip))
+  const remoteFlows = flows.filter((f) => !localIps.has(f.remote.ip))
+  const endpoints = buildEndpoints(remoteFlows, resolver, policy, namesByIp)
+
+  const ctx = {
+    flows,
+    flowById: new Map(flows.map((f) => [f.id, f])),
+    endpoints,
+    endpointByIp: new Map(endpoints.map((e) => [e.ip, e])),
+    vantage,
+    policy,
+    identification,
+  }
+  const findings = runChecks(ctx, policy)
+
+  const flowsView = buildFlowsReport(collection, {})
+  const captureStart = collection.captures.find((c) => c.packets > 0)
+  const captureTime = captureStart ? new Date(captureStart.firstSec * 1000) : undefined
+  const warnings = [
+    ...flowsView.summary.warnings,
+    ...databaseNotes,
+    ...groupedAgeWarnings(databases, options.now, captureTime),
+    ...vantageFound.notes,
+  ]
+  const counted = findings.filter((f) => !f.suppressed)
+  const worst = counted.reduce<Severity | null>((w, f) => (w === null || severityRank(f.severity) > severityRank(w) ? f.severity : w), null)
+  const failing = counted.some((f) => failsPolicy(loadedPolicy, f.severity))
+  const byCount = Object.fromEntries(SEVERITIES.map((s) => [s, counted.filter((f) => f.severity === s).length])) as Record<Severity, number>
+
+  const report: Report = {
+    schemaVersion: 1,
+    tool: {name: 'callaudit', version: options.toolVersion},
+    analysisTime: options.now?.toISOString() ?? null,
+    captures: captureRecords(collection),
+    databases: databases.map((d) => databaseReport(d, captureTime)),
+    policy: {
+      home: policy?.home ?? [],
+      allow: loadedPolicy.allow,
+      deny: loadedPolicy.deny,
+      failOn: loadedPolicy.failOn,
+      homeState: home.state,
+      notes: [...(home.state === 'set' ? (home.note ? [home.note] : []) : [home.message]), ...loadedPolicy.notes],
+      file: loadedPolicy.source.file ?? null,
+      suppressions: loadedPolicy.suppressions.map((s) => ({match: suppressionText(s.match), reason: s.reason})),
+      severityOverrides: loadedPolicy.severityOverrides,
+    },
+    vantage,
+    apps: identification.apps.map((a) => ({app: a.app, displayName: a.displayName, confidence: a.confidence, evidence: a.evidence, flowIds: a.flowIds})),
+    tenants: identification.tenants,
+    endpoints,
+    flows,
+    findings,
+    summary: {
+      verdict: failing ? 'fail' : 'pass',
+      exitCode: failing ? 1 : 0,
+      worstSeverity: worst,
+      findings: byCount,
+      suppressed: findings.length - counted.length,
+      countries: countryShares(endpoints),
+      packets: flowsView.summary.packets,
+      bytes: flowsView.summary.bytes,
+      flows: flows.length,
+      warnings: [...new Set(warnings)],
+    },
+  }
+  return {report, failures}
+}
+
+function suppressionText(match: Record<string, unknown>): string {
+  return Object.entries(match).map(([k, v]) => `${k} ${String(v)}`).join(', ')
+}
+
+function vantageReport(v: ReturnType<typeof detectVantage>, resolver: GeoResolver): ReportVantage {
+  const geo = v.primaryPublic ? reportGeo(resolver.lookup(v.primaryPublic)) : null
+  let country: string | null = null
+  let location: {lat: number; lon: number} | null = null
+  let source = 'none: no public address seen and no --vantage given'
+  if (v.location?.kind === 'country') {
+    country = v.location.country
+    source = `--vantage ${v.location.country}`
+  } else if (v.location?.kind === 'coordinates') {
+    location = {lat: v.location.lat, lon: v.location.lon}
+    country = geo?.country ?? null
+    source = `--vantage ${v.location.lat},${v.location.lon}`
+  } else if (v.primaryPublic && geo) {
+    country = geo.country ?? null
+    if (geo.latitude !== undefined && geo.longitude !== undefined) location = {lat: geo.latitude, lon: geo.longitude}
+    source = `the vantage's public address ${v.primaryPublic}`
+  }
+  return {
+    privateAddresses: v.privateAddresses.map((p) => p.ip),
+    publicAddresses: v.publicAddresses.map((p) => ({ip: p.ip, frames: p.frames})),
+    country,
+    location,
+    source,
+    geo,
+    notes: v.notes,
+  }
+}
+
+function databaseReport(d: GeoDatabase, captureTime: Date | undefined): ReportDatabase {
+  const p = d.info.provenance
+  // Embedded databases are named by package and file, not by this machine's install path.
+  const source = p ? `${p.package}@${p.version}/${d.info.path.split('/').pop()}` : d.info.path
+  return {
+    id: d.info.id,
+    source,
+    databaseType: d.info.databaseType,
+    schema: d.info.schema,
+    buildDate: d.info.buildEpoch.slice(0, 10),
+    ageDaysAtCapture: captureTime ? daysBetween(d.buildEpoch, captureTime) : null,
+    ...(p ? {provenance: {package: p.package, version: p.version, licence: p.license, ...(p.note ? {note: p.note} : {})}} : {}),
+  }
+}
+
+/** Bytes per country of the remote public endpoints, largest first. */
+function countryShares(endpoints: Report['endpoints']): CountryShare[] {
+  const by = new Map<string, CountryShare>()
+  let total = 0
+  for (const e of endpoints) {
+    if (e.judgement.verdict === 'local') continue
+    const country = e.geo?.country ?? 'unknown'
+    const c = by.get(country) ?? {country, bytes: 0, share: 0, roles: [], endpoints: 0, verdict: e.judgement.verdict}
+    c.bytes += e.bytes
+    c.endpoints++
+    for (const r of e.roles) if (!c.roles.includes(r)) c.roles.push(r)
+    // The country's verdict is the worst any of its endpoints got.
+    if (verdictRank(e.judgement.verdict) > verdictRank(c.verdict)) c.verdict = e.judgement.verdict
+    by.set(country, c)
+    total += e.bytes
+  }
+  const out = [...by.values()]
+  for (const c of out) c.share = total ? Math.round((c.bytes / total) * 10000) / 10000 : 0
+  return out.sort((a, b) => b.bytes - a.bytes || a.country.localeCompare(b.country))
+}
+
+const VERDICT_ORDER = ['local', 'home', 'allowed', 'unjudged', 'unknown', 'outside', 'denied']
+function verdictRank(v: string): number {
+  return VERDICT_ORDER.indexOf(v)
+}
+
+/** Database age warnings, one line per kind and build date (the embedded parts share one). */
+export function groupedAgeWarnings(databases: readonly GeoDatabase[], now: Date | undefined, captureTime: Date | undefined): string[] {
+  const groups = new Map<string, {ids: string[]; days: number; kind: string; built: string}>()
+  // Without a fixed analysis time only the capture-relative check runs (no wall clock in reports).
+  const reference = now ?? captureTime ?? new Date(0)
+  for (const w of ageWarnings(databases.map((d) => ({id: d.info.id, buildEpoch: d.buildEpoch})), reference, captureTime)) {
+    if (!now && w.kind === 'older-than-analysis') continue
+    const built = databases.find((d) => d.info.id === w.database)!.buildEpoch.toISOString().slice(0, 10)
+    const key = `${w.kind} ${built}`
+    const g = groups.get(key) ?? {ids: [], days: w.days, kind: w.kind, built}
+    g.ids.push(w.database)
+    groups.set(key, g)
+  }
+  return [...groups.values()].map((g) =>
+    g.kind === 'older-than-analysis'
+      ? `${g.ids.join(', ')}: built ${g.built}, ${g.days} days before this analysis (more than 90): locations may have moved since`
+      : `${g.ids.join(', ')}: built ${g.built}, ${g.days} days before the capture (more than 90): locations may have moved since`,
+  )
+}

@@ -1,0 +1,27 @@
+import type {DnsFacts} from '../protocols/dns/dns-analyzer.js'
+import type {DtlsFacts} from '../protocols/dtls/dtls-analyzer.js'
+import type {HttpFacts} from '../protocols/http/http-analyzer.js'
+import type {LanFacts} from '../protocols/lan/lan-analyzer.js'
+import type {QuicFacts} from '../protocols/quic/quic-analyzer.js'
+import type {RtpFacts} from '../protocols/rtp/analyzer.js'
+import type {StunFacts} from '../protocols/stun/analyzer.js'
+import type {TlsFacts} from '../protocols/tls/tls-analyzer.js'
+import type {ZoomFacts} from '../protocols/zoom/analyzer.js'
+import type {FlowRecord} from '../flows/flow-records.js'
+
+/** The protocol facts of one flow, typed (the flow record carries them as plain JSON). */
+export interface FlowFacts {
+  dns?: DnsFacts
+  dtls?: DtlsFacts
+  http?: HttpFacts
+  lan?: LanFacts
+  quic?: QuicFacts
+  rtp?: RtpFacts
+  stun?: StunFacts
+  tls?: TlsFacts
+  zoom?: ZoomFacts
+}
+
+export function factsOf(flow: FlowRecord): FlowFacts {
+  return (flow.protocols ?? {}) as FlowFacts
+}

@@ -1,0 +1,119 @@
+import {judgeCountry, type Severity, severityRank} from '../../policy/policy.js'
+import type {Finding, ReportEndpoint, ReportFlow} from '../../report/report-model.js'
+import {type CheckContext, finding, flowEvidence} from '../context.js'
+
+const ROLE_SEVERITY: Record<string, Severity> = {media: 'high', relay: 'high', control: 'high', telemetry: 'medium', web: 'medium', other: 'low', lan: 'low'}
+const ROLE_ORDER = ['media', 'relay', 'control', 'telemetry', 'web', 'other', 'lan']
+const MAX_EVIDENCE_FLOWS = 10
+
+function place(e: ReportEndpoint): string {
+  const g = e.geo
+  if (!g?.country) return 'an unknown country'
+  const city = g.city ? `${g.city}, ` : ''
+  const src = g.sources['country'] ? ` per ${g.sources['country']}` : ''
+  return `${city}${g.country}${src}`
+}
+
+function operator(e: ReportEndpoint): string {
+  const g = e.geo
+  if (!g) return ''
+  const parts: string[] = []
+  if (g.asn !== undefined) parts.push(`AS${g.asn}${g.asOrg ? ` ${g.asOrg}` : ''}`)
+  if (g.registeredCountry) parts.push(`registered in ${g.registeredCountry}`)
+  return parts.length ? ` (${parts.join(', ')})` : ''
+}
+
+function describeFlow(f: ReportFlow): string {
+  const bytes = f.bytes.toServer + f.bytes.toClient
+  return `flow #${f.id} ${f.proto} ${f.client.ip}:${f.client.port} → ${f.server.ip}:${f.server.port}: ${f.role}${f.app ? ` (${f.app})` : ''}, ${bytes} bytes`
+}
+
+function flowsOf(ctx: CheckContext, e: ReportEndpoint): ReportFlow[] {
+  return e.flowIds.map((id) => ctx.flowById.get(id)!).filter(Boolean)
+}
+
+/** CA-GEO-001: traffic of each role judged against the policy, per endpoint. */
+export function outsidePolicy(ctx: CheckContext): Finding[] {
+  const policy = ctx.policy
+  if (!policy) return []
+  const out: Finding[] = []
+  for (const e of ctx.endpoints) {
+    if (e.judgement.verdict === 'local' || !e.geo?.country) continue
+    const flows = flowsOf(ctx, e).filter((f) => f.role !== 'dns')
+    if (!flows.length) continue
+    let worst: {severity: Severity; role: string; reason: string; denied: boolean} | undefined
+    const offending: ReportFlow[] = []
+    for (const f of flows) {
+      const j = judgeCountry(policy, e.geo.country, f.role, f.app ?? undefined)
+      if (j.verdict !== 'outside' && j.verdict !== 'denied') continue
+      offending.push(f)
+      const severity: Severity = j.verdict === 'denied' ? 'critical' : j.roleSeverity ?? ROLE_SEVERITY[f.role] ?? 'low'
+      if (!worst || severityRank(severity) > severityRank(worst.severity)) worst = {severity, role: f.role, reason: j.reason, denied: j.verdict === 'denied'}
+    }
+    if (!worst) continue
+    const roles = [...new Set(offending.map((f) => f.role))].sort((a, b) => ROLE_ORDER.indexOf(a) - ROLE_ORDER.indexOf(b))
+    const bytes = offending.reduce((n, f) => n + f.bytes.toServer + f.bytes.toClient, 0)
+    const names = e.names.length ? ` [${e.names.slice(0, 3).join(', ')}${e.names.length > 3 ? ', ...' : ''}]` : ''
+    const detail = `${e.ip}${names} is located in ${place(e)}${operator(e)}: ${worst.reason}. It carried ${roles.join(', ')} traffic${e.apps.length ? ` of ${e.apps.join(', ')}` : ''}: ${offending.length} flow${offending.length > 1 ? 's' : ''}, ${bytes} bytes.`
+    out.push(finding('CA-GEO-001', worst.severity, detail, offending.slice(0, MAX_EVIDENCE_FLOWS).map((f) => flowEvidence(f, describeFlow(f))), offending.map((f) => f.id), e.ip))
+  }
+  return out
+}
+
+/** CA-GEO-002: located in policy, but registered in a country the policy does not allow. */
+export function registeredAbroad(ctx: CheckContext): Finding[] {
+  const policy = ctx.policy
+  if (!policy) return []
+  const out: Finding[] = []
+  for (const e of ctx.endpoints) {
+    const g = e.geo
+    if (e.judgement.verdict === 'local' || !g?.country || !g.registeredCountry || g.registeredCountry === g.country) continue
+    if (e.judgement.verdict !== 'home' && e.judgement.verdict !== 'allowed') continue
+    const flows = flowsOf(ctx, e).filter((f) => f.role !== 'lan')
+    const j = judgeCountry(policy, g.registeredCountry, e.roles[0], e.apps[0])
+    if (j.verdict !== 'outside' && j.verdict !== 'denied' || !flows.length) continue
+    const detail = `${e.ip} is located in ${place(e)}, within policy, but its block is registered in ${g.registeredCountry}${g.sources['registeredCountry'] ? ` per ${g.sources['registeredCountry']}` : ''}${g.asOrg ? ` to ${g.asOrg}` : ''} (${j.reason}): that jurisdiction may reach the operator.`
+    out.push(finding('CA-GEO-002', undefined, detail, flows.slice(0, MAX_EVIDENCE_FLOWS).map((f) => flowEvidence(f, describeFlow(f))), flows.map((f) => f.id), e.ip))
+  }
+  return out
+}
+
+/** CA-GEO-003: call traffic (media, relay, control) spread over several countries. */
+export function splitJurisdictions(ctx: CheckContext): Finding[] {
+  const byCountry = new Map<string, ReportFlow[]>()
+  for (const e of ctx.endpoints) {
+    if (e.judgement.verdict === 'local' || !e.geo?.country) continue
+    for (const f of flowsOf(ctx, e)) {
+      if (f.role !== 'media' && f.role !== 'relay' && f.role !== 'control') continue
+      const list = byCountry.get(e.geo.country) ?? []
+      list.push(f)
+      byCountry.set(e.geo.country, list)
+    }
+  }
+  if (byCountry.size < 2) return []
+  const countries = [...byCountry.keys()].sort()
+  const parts = countries.map((c) => {
+    const flows = byCountry.get(c)!
+    const roles = [...new Set(flows.map((f) => f.role))].sort((a, b) => ROLE_ORDER.indexOf(a) - ROLE_ORDER.indexOf(b))
+    return `${c} (${roles.join(', ')}; ${flows.length} flow${flows.length > 1 ? 's' : ''})`
+  })
+  const all = countries.flatMap((c) => byCountry.get(c)!)
+  return [finding('CA-GEO-003', undefined, `The call's media, relay and control traffic went to ${countries.length} countries: ${parts.join(', ')}.`, all.slice(0, MAX_EVIDENCE_FLOWS).map((f) => flowEvidence(f, describeFlow(f))), all.map((f) => f.id))]
+}
+
+/** CA-GEO-004: DNS resolvers outside policy. */
+export function resolverAbroad(ctx: CheckContext): Finding[] {
+  const policy = ctx.policy
+  if (!policy) return []
+  const out: Finding[] = []
+  for (const e of ctx.endpoints) {
+    if (e.judgement.verdict === 'local' || !e.geo?.country) continue
+    const flows = flowsOf(ctx, e).filter((f) => f.role === 'dns')
+    if (!flows.length) continue
+    const j = judgeCountry(policy, e.geo.country, 'dns')
+    if (j.verdict !== 'outside' && j.verdict !== 'denied') continue
+    const detail = `DNS resolver ${e.ip} is located in ${place(e)}${operator(e)}: ${j.reason}. ${flows.length} DNS flow${flows.length > 1 ? 's' : ''} went to it; every name asked there is seen abroad.`
+    out.push(finding('CA-GEO-004', j.verdict === 'denied' ? 'critical' : undefined, detail, flows.slice(0, MAX_EVIDENCE_FLOWS).map((f) => flowEvidence(f, describeFlow(f))), flows.map((f) => f.id), e.ip))
+  }
+  return out
+}

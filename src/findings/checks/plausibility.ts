@@ -1,0 +1,74 @@
+import type {Finding, ReportEndpoint, ReportFlow} from '../../report/report-model.js'
+import {factsOf} from '../../analysis/flow-facts.js'
+import {type CheckContext, finding, flowEvidence} from '../context.js'
+
+/** Light in fibre: about 200 000 km/s, so 100 km of distance per millisecond of round trip. */
+export const KM_PER_RTT_MS = 100
+/** Slack on top of the databases' accuracy radii before a location is called impossible. */
+const SLACK_KM = 300
+
+/** Great-circle distance (haversine, mean Earth radius 6371 km). */
+export function distanceKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const rad = Math.PI / 180
+  const dLat = (lat2 - lat1) * rad
+  const dLon = (lon2 - lon1) * rad
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2
+  return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(a)))
+}
+
+interface RttEvidence {
+  ms: number
+  flow: ReportFlow
+  how: string
+  frame: number
+}
+
+/** The shortest measured round trip to an endpoint: TCP handshakes it answered, STUN transactions. */
+function fastestRtt(ctx: CheckContext, e: ReportEndpoint): RttEvidence | undefined {
+  let best: RttEvidence | undefined
+  for (const id of e.flowIds) {
+    const flow = ctx.flowById.get(id)
+    if (!flow) continue
+    // SYN → SYN/ACK is the round trip to the server only when the server is the remote end.
+    if (flow.tcp?.handshakeRttMs != null && flow.server.ip === e.ip && (!best || flow.tcp.handshakeRttMs < best.ms)) {
+      best = {ms: flow.tcp.handshakeRttMs, flow, how: 'TCP handshake (SYN → SYN/ACK)', frame: flow.firstFrame}
+    }
+    const stun = factsOf(flow).stun
+    for (const sample of stun?.transactions.samples ?? []) {
+      // Only requests the capturing side sent and the remote end answered, first transmission.
+      if (sample.transmissions !== 1 || flow.server.ip !== e.ip) continue
+      if (!best || sample.ms < best.ms) best = {ms: sample.ms, flow, how: `STUN ${sample.message} transaction`, frame: sample.request.frame}
+    }
+  }
+  return best
+}
+
+/**
+ * CA-GEO-005: the round trip from the vantage is shorter than light in fibre needs to reach the
+ * database's location. Careful by construction: both ends need city-level coordinates (a
+ * country-level point says nothing about distance), the accuracy radii and a slack are granted,
+ * and only the fastest measured round trip counts.
+ */
+export function implausibleLocation(ctx: CheckContext): Finding[] {
+  const v = ctx.vantage
+  if (!v.location) return []
+  const vantageRadius = v.source.startsWith('--vantage') ? 0 : v.geo?.accuracyRadiusKm
+  if (!v.source.startsWith('--vantage') && !v.geo?.city) return []
+  const out: Finding[] = []
+  for (const e of ctx.endpoints) {
+    const g = e.geo
+    if (e.judgement.verdict === 'local' || !g || g.latitude === undefined || g.longitude === undefined || !g.city) continue
+    const rtt = fastestRtt(ctx, e)
+    if (!rtt || rtt.ms <= 0) continue
+    const distance = distanceKm(v.location.lat, v.location.lon, g.latitude, g.longitude)
+    const reach = rtt.ms * KM_PER_RTT_MS
+    const allowance = (vantageRadius ?? 0) + (g.accuracyRadiusKm ?? 0) + SLACK_KM
+    if (distance <= reach + allowance) continue
+    const detail =
+      `${e.ip} answered a ${rtt.how} in ${rtt.ms} ms, which light in fibre (about ${KM_PER_RTT_MS} km per ms of round trip) can cover for at most ${Math.round(reach)} km; ` +
+      `the database places it in ${g.city}, ${g.country ?? '?'} (${g.sources['latitude'] ?? 'database'}), ${Math.round(distance)} km from the vantage. ` +
+      `The server is closer than the database says (anycast or a mislabelled range): do not quote its country without checking.`
+    out.push(finding('CA-GEO-005', undefined, detail, [flowEvidence(rtt.flow, `${rtt.how} of ${rtt.ms} ms, frame ${rtt.frame}`)], [rtt.flow.id], e.ip))
+  }
+  return out
+}

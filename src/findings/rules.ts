@@ -1,0 +1,170 @@
+/**
+ * The rule catalogue: stable ids, titles, default severities, rationale and remediation, as
+ * data. docs/rules.md is generated from it (`npm run docs:rules`) and a test keeps the two equal.
+ * The checks themselves live in src/findings/checks/*, one per rule id.
+ */
+
+import type {Severity} from '../policy/policy.js'
+
+export type {Severity} from '../policy/policy.js'
+
+export type RuleCategory = 'jurisdiction' | 'metadata' | 'crypto' | 'plausibility'
+
+export interface RuleDefinition {
+  id: string
+  title: string
+  category: RuleCategory
+  /** Default severity; some rules raise it by role or for denied countries (see `severityNote`). */
+  severity: Severity
+  severityNote?: string
+  rationale: string
+  remediation: string
+}
+
+export const RULES: readonly RuleDefinition[] = [
+  {
+    id: 'CA-GEO-001',
+    title: 'Call traffic to a country outside policy',
+    category: 'jurisdiction',
+    severity: 'high',
+    severityNote: 'critical for a denied country; high for media, relay and control; medium for telemetry and web; low for other roles',
+    rationale:
+      'Where a server is located decides whose law can compel its operator and who can intercept the traffic on its way. Control connections (meeting control, key distribution) matter as much as media: in 2020 meeting keys for calls elsewhere were served from abroad.',
+    remediation: 'Pin the app to in-country data centres (tenant data-residency settings), block the out-of-policy ranges at the firewall, or choose a service that can be hosted in the permitted jurisdictions.',
+  },
+  {
+    id: 'CA-GEO-002',
+    title: 'Server located in policy but registered to, or operated from, another country',
+    category: 'jurisdiction',
+    severity: 'medium',
+    rationale:
+      'A block registered abroad, or an operator (AS holder) from another jurisdiction, can be compelled by that jurisdiction even when the machine stands at home (e.g. a US cloud region in Frankfurt).',
+    remediation: 'Check the operator\'s contractual and legal exposure; prefer providers registered in the permitted jurisdictions for sensitive calls.',
+  },
+  {
+    id: 'CA-GEO-003',
+    title: 'Call traffic split across several jurisdictions',
+    category: 'jurisdiction',
+    severity: 'low',
+    rationale: 'Each additional jurisdiction that carries call traffic is one more legal regime and network path able to observe it.',
+    remediation: 'Review the app\'s region settings; a call between parties in one country should not need servers in several.',
+  },
+  {
+    id: 'CA-GEO-004',
+    title: 'DNS resolver outside policy',
+    category: 'jurisdiction',
+    severity: 'medium',
+    rationale: 'Every name the device looks up — including meeting and tenant names — goes to the resolver, and a resolver abroad also steers the app to servers near it.',
+    remediation: 'Use the organisation\'s own resolver (or an in-country one) and block outbound DNS to others.',
+  },
+  {
+    id: 'CA-GEO-005',
+    title: 'Geolocation not plausible: the round trip is faster than light in fibre allows',
+    category: 'plausibility',
+    severity: 'info',
+    rationale:
+      'Light in fibre covers about 100 km per millisecond of round-trip time. A server that answers faster than its database location allows is closer than the database says (anycast, a mislabelled range): the country column for it should not be trusted.',
+    remediation: 'Confirm the server\'s location by traceroute or the operator\'s documentation before quoting its country.',
+  },
+  {
+    id: 'CA-META-001',
+    title: 'Cleartext DNS names the meeting service',
+    category: 'metadata',
+    severity: 'low',
+    rationale: 'Unencrypted DNS shows every on-path observer which conferencing service the device is about to use, and when.',
+    remediation: 'Use encrypted DNS (DoH/DoT) to a trusted resolver.',
+  },
+  {
+    id: 'CA-META-002',
+    title: 'Names reveal the organisation (tenant or vanity names)',
+    category: 'metadata',
+    severity: 'medium',
+    rationale: 'Vanity and tenant names such as <org>.zoom.us or <org>.webex.com, sent in clear in DNS or the TLS/QUIC SNI, tell an observer which organisation is meeting.',
+    remediation: 'Avoid organisation-specific meeting domains for sensitive calls, or make sure the path to the service is not observable (VPN to a trusted egress).',
+  },
+  {
+    id: 'CA-META-003',
+    title: 'TLS or QUIC without Encrypted Client Hello to call servers',
+    category: 'metadata',
+    severity: 'info',
+    rationale: 'Without ECH the server name travels in clear in every handshake.',
+    remediation: 'Prefer clients and services that support ECH; meanwhile assume server names are visible.',
+  },
+  {
+    id: 'CA-META-004',
+    title: 'STUN exposes private addresses to external servers',
+    category: 'metadata',
+    severity: 'medium',
+    rationale: 'ICE candidates and STUN attributes that carry the caller\'s LAN addresses tell servers and peers outside the network how it is laid out.',
+    remediation: 'Enable mDNS candidates / disable host candidates for external calls, or force relay-only policies.',
+  },
+  {
+    id: 'CA-META-005',
+    title: 'The caller\'s public address is visible to call servers and peers',
+    category: 'metadata',
+    severity: 'info',
+    rationale: 'STUN mapped addresses reveal the public address of the network the call was made from, and so its operator and rough location.',
+    remediation: 'Use relay-only (TURN) connectivity or a VPN egress when the calling site must not be revealed.',
+  },
+  {
+    id: 'CA-META-006',
+    title: 'Unencrypted RTP media',
+    category: 'metadata',
+    severity: 'high',
+    rationale: 'Plain RTP carries the voice and video themselves in clear: anyone on the path can listen.',
+    remediation: 'Require SRTP (DTLS-SRTP or SDES-SRTP) for all media.',
+  },
+  {
+    id: 'CA-META-007',
+    title: 'RTCP SDES items reveal personal data',
+    category: 'metadata',
+    severity: 'medium',
+    severityNote: 'high when NAME, EMAIL or PHONE items are present',
+    rationale: 'RTCP source descriptions (CNAME, NAME, EMAIL, PHONE, LOC, TOOL, NOTE) travel unencrypted unless SRTCP is used, and may name the participant.',
+    remediation: 'Use SRTCP and clients that send random CNAMEs and no personal SDES items.',
+  },
+  {
+    id: 'CA-META-008',
+    title: 'Cleartext HTTP carries meeting identifiers, passcodes, cookies or credentials',
+    category: 'metadata',
+    severity: 'high',
+    rationale: 'Meeting links with passcodes, session cookies or Authorization headers sent over plain HTTP let an observer join the meeting or take over a session.',
+    remediation: 'Use HTTPS only (HSTS); never embed passcodes in links sent in clear.',
+  },
+  {
+    id: 'CA-CRYPTO-001',
+    title: 'Obsolete TLS version on a call server',
+    category: 'crypto',
+    severity: 'medium',
+    rationale: 'TLS 1.0 and 1.1 (and SSL) are deprecated (RFC 8996) and lack modern protections.',
+    remediation: 'Require TLS 1.2 or later on clients and servers.',
+  },
+  {
+    id: 'CA-CRYPTO-002',
+    title: 'Weak cipher suite negotiated',
+    category: 'crypto',
+    severity: 'medium',
+    rationale: 'NULL, export, RC4, DES/3DES and anonymous suites give no or weak confidentiality or authentication.',
+    remediation: 'Disable weak suites on both ends.',
+  },
+  {
+    id: 'CA-CRYPTO-003',
+    title: 'Self-signed or expired certificate on a call server',
+    category: 'crypto',
+    severity: 'medium',
+    rationale: 'A certificate that is self-signed or expired at the time of the call cannot authenticate the server: a man in the middle would look the same. (Self-signed DTLS certificates in WebRTC are normal and are authenticated through the signalling channel instead; they are not reported.)',
+    remediation: 'Find out why the client accepted it; make sure certificate validation is enforced.',
+  },
+  {
+    id: 'CA-CRYPTO-004',
+    title: 'Encrypted media repeats 16-byte blocks far beyond chance (ECB mode?)',
+    category: 'crypto',
+    severity: 'high',
+    rationale: 'Good encryption output does not repeat. Repeated identical 16-byte ciphertext blocks within media payloads are the mark of AES in ECB mode, the weakness found in Zoom\'s media encryption in 2020: patterns of the plaintext survive encryption.',
+    remediation: 'Report it to the vendor; do not rely on the media encryption of this app version.',
+  },
+]
+
+export function ruleById(id: string): RuleDefinition | undefined {
+  return RULES.find((r) => r.id === id)
+}

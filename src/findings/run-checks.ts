@@ -1,0 +1,66 @@
+import {effectiveSeverity, type Policy, severityRank, suppressionFor} from '../policy/policy.js'
+import type {Finding} from '../report/report-model.js'
+import {badCertificates, weakTls} from './checks/crypto.js'
+import {outsidePolicy, registeredAbroad, resolverAbroad, splitJurisdictions} from './checks/jurisdiction.js'
+import {
+  cleartextDnsNamesService, cleartextHttpSecrets, noEncryptedClientHello, organisationNames, plainRtp, publicAddressVisible, sdesItems,
+  stunPrivateAddresses,
+} from './checks/metadata.js'
+import {implausibleLocation} from './checks/plausibility.js'
+import type {Check, CheckContext} from './context.js'
+
+/** Every check, in catalogue order. */
+export const CHECKS: readonly Check[] = [
+  outsidePolicy,
+  registeredAbroad,
+  splitJurisdictions,
+  resolverAbroad,
+  implausibleLocation,
+  cleartextDnsNamesService,
+  organisationNames,
+  noEncryptedClientHello,
+  stunPrivateAddresses,
+  publicAddressVisible,
+  plainRtp,
+  sdesItems,
+  cleartextHttpSecrets,
+  weakTls,
+  badCertificates,
+]
+
+/**
+ * Run the checks, apply the policy's severity overrides and suppressions (a suppressed finding
+ * stays in the report with its reason, but does not count), and sort: most severe first, then
+ * rule id, then endpoint, so the order is stable.
+ */
+export function runChecks(ctx: CheckContext, policy: Policy | undefined): Finding[] {
+  const findings = CHECKS.flatMap((check) => check(ctx))
+  for (const f of findings) {
+    if (!policy) continue
+    f.severity = effectiveSeverity(policy, f.ruleId, f.severity)
+    const suppression = suppressionOf(ctx, policy, f)
+    if (suppression) f.suppressed = suppression
+  }
+  return findings.sort(
+    (a, b) =>
+      Number(a.suppressed !== undefined) - Number(b.suppressed !== undefined) ||
+      severityRank(b.severity) - severityRank(a.severity) ||
+      a.ruleId.localeCompare(b.ruleId) ||
+      (a.endpoint ?? '').localeCompare(b.endpoint ?? '') ||
+      (a.flowIds[0] ?? 0) - (b.flowIds[0] ?? 0),
+  )
+}
+
+/** A finding is suppressed when its endpoint (or every remote endpoint of its flows) matches. */
+function suppressionOf(ctx: CheckContext, policy: Policy, f: Finding): Finding['suppressed'] {
+  const ips = f.endpoint ? [f.endpoint] : [...new Set(f.flowIds.map((id) => ctx.flowById.get(id)?.remote.ip).filter((ip): ip is string => ip !== undefined))]
+  if (!ips.length || !policy.suppressions.length) return undefined
+  let first: Finding['suppressed']
+  for (const ip of ips) {
+    const e = ctx.endpointByIp.get(ip)
+    const hit = suppressionFor(policy, {ip, hosts: e?.names ?? [], ...(e?.geo?.asn !== undefined ? {asn: e.geo.asn} : {})}, f.ruleId)
+    if (!hit) return undefined
+    first ??= {reason: hit.reason, rule: hit.rule}
+  }
+  return first
+}

@@ -1,0 +1,80 @@
+/**
+ * SVCB and HTTPS resource records (RFC 9460 §2.2): SvcPriority (2 octets), TargetName (an
+ * uncompressed name, §2.2), then SvcParams as key (2) / length (2) / value, in increasing key
+ * order. Keys (§14.3.2): 0 mandatory, 1 alpn, 2 no-default-alpn, 3 port, 4 ipv4hint, 5 ech
+ * (an ECHConfigList: the server offers Encrypted Client Hello, RFC 9460 §9 / draft-ietf-tls-esni),
+ * 6 ipv6hint, 7 dohpath.
+ */
+import {formatIpv4, formatIpv6} from '../../util/ip-text.js'
+import {readName, safeBytesText} from './dns-name.js'
+
+export interface SvcbInfo {
+  priority: number
+  /** "." means the owner name itself (§2.5). */
+  target: string
+  alpn: string[]
+  port: number | null
+  ipv4hint: string[]
+  ipv6hint: string[]
+  /** An `ech` SvcParam (key 5) is present: the server offers Encrypted Client Hello. */
+  ech: boolean
+  /** Every SvcParam key present, in wire order. */
+  keys: number[]
+}
+
+const MAX_PARAMS = 32
+const MAX_HINTS = 16
+const MAX_ALPN = 16
+
+/** Parse the RDATA at `msg[start, end)`; null when not even the priority and target fit. */
+export function parseSvcb(msg: Uint8Array, start: number, end: number): SvcbInfo | null {
+  if (end > msg.length || start + 3 > end) return null
+  const priority = (msg[start]! << 8) | msg[start + 1]!
+  // The target must lie inside the RDATA: read it from a view cut at `end`.
+  const name = readName(msg.subarray(0, end), start + 2)
+  if (name.error) return null
+  const info: SvcbInfo = {priority, target: name.text, alpn: [], port: null, ipv4hint: [], ipv6hint: [], ech: false, keys: []}
+  let pos = name.end
+  while (pos + 4 <= end && info.keys.length < MAX_PARAMS) {
+    const key = (msg[pos]! << 8) | msg[pos + 1]!
+    const length = (msg[pos + 2]! << 8) | msg[pos + 3]!
+    const value = pos + 4
+    if (value + length > end) break
+    info.keys.push(key)
+    switch (key) {
+      case 1: // alpn: a list of length-prefixed protocol ids
+        for (let p = value; p < value + length && info.alpn.length < MAX_ALPN; ) {
+          const n = msg[p]!
+          if (p + 1 + n > value + length) break
+          info.alpn.push(safeBytesText(msg, p + 1, p + 1 + n, 255))
+          p += 1 + n
+        }
+        break
+      case 3:
+        if (length === 2) info.port = (msg[value]! << 8) | msg[value + 1]!
+        break
+      case 4:
+        for (let p = value; p + 4 <= value + length && info.ipv4hint.length < MAX_HINTS; p += 4) info.ipv4hint.push(formatIpv4(msg, p))
+        break
+      case 5:
+        info.ech = length > 0
+        break
+      case 6:
+        for (let p = value; p + 16 <= value + length && info.ipv6hint.length < MAX_HINTS; p += 16) info.ipv6hint.push(formatIpv6(msg, p))
+        break
+    }
+    pos = value + length
+  }
+  return info
+}
+
+/** Presentation-like summary: `1 . alpn=h3,h2 port=443 ipv4hint=… ech`. */
+export function svcbText(info: SvcbInfo): string {
+  const parts = [String(info.priority), info.target]
+  if (info.alpn.length) parts.push(`alpn=${info.alpn.join(',')}`)
+  if (info.port !== null) parts.push(`port=${info.port}`)
+  if (info.ipv4hint.length) parts.push(`ipv4hint=${info.ipv4hint.join(',')}`)
+  if (info.ipv6hint.length) parts.push(`ipv6hint=${info.ipv6hint.join(',')}`)
+  if (info.ech) parts.push('ech')
+  return parts.join(' ')
+}

@@ -1,0 +1,259 @@
+/**
+ * DTLS over UDP (RFC 6347, RFC 9147), as WebRTC uses it to key SRTP (RFC 5764): ClientHello
+ * (SNI, use_srtp profiles, fingerprints), ServerHello (version, suite, selected SRTP profile),
+ * and the certificates of both sides (WebRTC endpoints send self-signed ones named "WebRTC",
+ * Google's "hangouts"...). Handshake messages split into fragments, across records and datagrams,
+ * are reassembled by message_seq; retransmitted messages are read once.
+ *
+ * WebRTC multiplexes STUN, DTLS and SRTP on one 5-tuple (RFC 7983 §7: first byte 0-3 STUN,
+ * 20-63 DTLS, 64-79 TURN channel, 128-191 RTP/RTCP), and the first packet of such a flow is
+ * usually a STUN binding request: a flow is taken when its first payload is a DTLS record or a
+ * STUN message, and then each datagram whose first byte is not DTLS's is skipped at once. The
+ * analyzer steps aside once both sides send encrypted records (epoch > 0), or when no DTLS shows
+ * up within MAX_PACKETS_BEFORE_DTLS packets.
+ */
+import type {EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
+import {parseCertificateMessage} from '../tls/certificate.js'
+import {parseClientHello} from '../tls/client-hello.js'
+import {
+  type AlertFacts,
+  alertFacts,
+  describeAlert,
+  type CertificateMessageFacts,
+  certificateMessageFacts,
+  type ClientHelloFacts,
+  clientHelloFacts,
+  describeCertificateMessage,
+  describeClientHello,
+  describeServerHello,
+  type ServerHelloFacts,
+  serverHelloFacts,
+} from '../tls/hello-facts.js'
+import {RangeBuffer} from '../tls/range-buffer.js'
+import {parseServerHello} from '../tls/server-hello.js'
+import {CONTENT, HS, versionName} from '../tls/tls-registry.js'
+import {capwapDtlsOffset, forEachHandshakeFragment, forEachRecord, looksLikeDtlsRecord, looksLikeStun} from './dtls-record.js'
+
+/** Payload packets to wait for a first DTLS record (STUN checks come first) before stepping aside. */
+const MAX_PACKETS_BEFORE_DTLS = 40
+/** Payload packets looked at per flow in all. */
+const MAX_PACKETS = 200
+/** Largest handshake message reassembled (longer ones are read up to this). */
+const MAX_MESSAGE = 64 * 1024
+/** Messages being reassembled at once per direction. */
+const MAX_PENDING = 8
+/** message_seq values remembered per direction (to skip retransmissions). */
+const MAX_DONE = 64
+const MAX_CERTIFICATE_MESSAGES = 4
+
+export interface DtlsFacts {
+  /** Version of the first DTLS record seen. */
+  recordVersion: string
+  clientHello?: ClientHelloFacts
+  /** ClientHellos after the first (the one answering a HelloVerifyRequest cookie, or retries). */
+  clientHelloCount?: number
+  serverHello?: ServerHelloFacts
+  /** Certificates; `sentBy` is the flow endpoint that sent them ('client' = the flow's client). */
+  certificates?: CertificateMessageFacts[]
+  alerts?: AlertFacts[]
+  /** The DTLS client (ClientHello sender) is the flow's server endpoint. */
+  rolesReversed?: true
+  /** Records with epoch > 0 (or DTLS 1.3 ciphertext) were seen: the session is keyed. */
+  encrypted: boolean
+}
+
+interface PendingMessage {
+  type: number
+  length: number
+  buffer: RangeBuffer
+}
+
+interface Direction {
+  pending: Map<number, PendingMessage>
+  done: Set<number>
+  encrypted: boolean
+  alertSeen: boolean
+}
+
+interface DtlsState {
+  evidenceOf: EvidenceOf
+  capwap: boolean
+  packets: number
+  client: Direction
+  server: Direction
+  sawDtls: boolean
+  /** Where the last DTLS packet was, to date a message left incomplete. */
+  lastPacket: {frame: number; capture: number; sec: number; nsec: number; toServer: boolean}
+  facts: DtlsFacts
+}
+
+function newDirection(): Direction {
+  return {pending: new Map(), done: new Set(), encrypted: false, alertSeen: false}
+}
+
+function packetTimeMs(p: {sec: number; nsec: number}): number {
+  return p.sec * 1000 + Math.floor(p.nsec / 1e6)
+}
+
+export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
+  name: 'dtls',
+
+  probe(flow: FlowInfo, packet: PayloadPacket): boolean {
+    if (flow.transport !== 'udp') return false
+    const d = packet.data
+    if (looksLikeDtlsRecord(d) || looksLikeStun(d)) return true
+    // CAPWAP control: cleartext discovery (preamble 0x00) comes before the DTLS session (0x01).
+    return isCapwapPort(flow) && d.length >= 4 && (d[0] === 0x00 || d[0] === 0x01)
+  },
+
+  start(flow: FlowInfo, evidenceOf: EvidenceOf): DtlsState {
+    return {
+      evidenceOf,
+      capwap: isCapwapPort(flow),
+      packets: 0,
+      client: newDirection(),
+      server: newDirection(),
+      sawDtls: false,
+      lastPacket: {frame: 0, capture: 0, sec: 0, nsec: 0, toServer: true},
+      facts: {recordVersion: '', encrypted: false},
+    }
+  },
+
+  feed(state: DtlsState, packet: PayloadPacket): boolean {
+    state.packets++
+    const d = packet.data
+    const at = state.capwap ? capwapDtlsOffset(d) : 0
+    const first = d[at]
+    // RFC 7983: DTLS records start with 20-63; anything else (STUN, RTP...) is not ours.
+    if (first === undefined || first < 20 || first > 63) return state.packets < (state.sawDtls ? MAX_PACKETS : MAX_PACKETS_BEFORE_DTLS)
+    const dir = packet.toServer ? state.client : state.server
+    const result = forEachRecord(d, at, (record) => {
+      if (!state.sawDtls) {
+        state.sawDtls = true
+        state.facts.recordVersion = versionName(record.version)
+      }
+      if (record.epoch !== 0) {
+        dir.encrypted = true
+        return
+      }
+      if (record.type === CONTENT.HANDSHAKE) {
+        forEachHandshakeFragment(record.fragment, (fragment) => {
+          if (dir.done.has(fragment.messageSeq)) return
+          let message = dir.pending.get(fragment.messageSeq)
+          if (!message) {
+            if (dir.pending.size >= MAX_PENDING) return
+            message = {type: fragment.msgType, length: fragment.length, buffer: new RangeBuffer(Math.min(fragment.length, MAX_MESSAGE))}
+            dir.pending.set(fragment.messageSeq, message)
+          }
+          if (message.type !== fragment.msgType || message.length !== fragment.length) return
+          message.buffer.add(fragment.fragmentOffset, fragment.body)
+          if (message.buffer.has(Math.min(message.length, MAX_MESSAGE))) {
+            dir.pending.delete(fragment.messageSeq)
+            if (dir.done.size < MAX_DONE) dir.done.add(fragment.messageSeq)
+            handleMessage(state, packet, message.type, message.buffer.view(0, message.length), message.length <= MAX_MESSAGE)
+          }
+        })
+      } else if (record.type === CONTENT.ALERT && record.fragment.length >= 2 && !dir.alertSeen) {
+        dir.alertSeen = true
+        const alerts = (state.facts.alerts ??= [])
+        if (alerts.length < 2) alerts.push(alertFacts(record.fragment[0]!, record.fragment[1]!, packet.toServer ? 'client' : 'server', state.evidenceOf(packet)))
+      }
+    })
+    if (result.encrypted) {
+      if (!state.sawDtls) {
+        state.sawDtls = true
+        state.facts.recordVersion = versionName(0xfefc)
+      }
+      dir.encrypted = true
+    }
+    if (state.sawDtls) {
+      const last = state.lastPacket
+      last.frame = packet.frame
+      last.capture = packet.capture
+      last.sec = packet.sec
+      last.nsec = packet.nsec
+      last.toServer = packet.toServer
+    }
+    if (state.client.encrypted && state.server.encrypted) return false
+    return state.packets < (state.sawDtls ? MAX_PACKETS : MAX_PACKETS_BEFORE_DTLS)
+  },
+
+  finish(state: DtlsState): DtlsFacts | undefined {
+    if (!state.sawDtls) return undefined
+    // A Certificate message cut short (a fragment never captured): read the certificates whose
+    // bytes arrived contiguously from its start.
+    for (const [dir, toServer] of [[state.client, true], [state.server, false]] as const) {
+      for (const message of dir.pending.values()) {
+        if (message.type !== HS.CERTIFICATE || message.buffer.contiguous < 3) continue
+        const at = {...state.lastPacket, toServer, data: new Uint8Array(0), seq: 0, tcpFlags: 0, streamStart: -1}
+        handleMessage(state, at, message.type, message.buffer.view(0, message.buffer.contiguous), false)
+      }
+      dir.pending.clear()
+    }
+    const f = state.facts
+    state.facts.encrypted = state.client.encrypted || state.server.encrypted
+    const out: DtlsFacts = {recordVersion: f.recordVersion, encrypted: false}
+    if (f.clientHello) out.clientHello = f.clientHello
+    if (f.clientHelloCount) out.clientHelloCount = f.clientHelloCount
+    if (f.serverHello) out.serverHello = f.serverHello
+    if (f.certificates) out.certificates = f.certificates
+    if (f.alerts) out.alerts = f.alerts
+    if (f.rolesReversed) out.rolesReversed = true
+    out.encrypted = state.facts.encrypted
+    return out
+  },
+
+  describe(facts: DtlsFacts): string[] {
+    const lines: string[] = []
+    if (facts.clientHello) lines.push(describeClientHello(facts.clientHello, 'DTLS ClientHello'))
+    if (facts.serverHello) lines.push(`DTLS ${describeServerHello(facts.serverHello)}`)
+    for (const message of facts.certificates ?? []) lines.push(`DTLS ${describeCertificateMessage(message)}`)
+    for (const alert of facts.alerts ?? []) lines.push(describeAlert(alert, 'DTLS alert'))
+    if (lines.length === 0) lines.push(`DTLS ${facts.recordVersion}${facts.encrypted ? ' encrypted records (handshake not captured)' : ''}`)
+    return lines
+  },
+}
+
+function isCapwapPort(flow: FlowInfo): boolean {
+  const s = flow.server.port
+  const c = flow.client.port
+  return s === 5246 || s === 5247 || c === 5246 || c === 5247
+}
+
+function handleMessage(state: DtlsState, packet: PayloadPacket, type: number, body: Uint8Array, complete: boolean): void {
+  const facts = state.facts
+  switch (type) {
+    case HS.CLIENT_HELLO: {
+      if (facts.clientHello) {
+        facts.clientHelloCount = (facts.clientHelloCount ?? 1) + 1
+        return
+      }
+      const hello = parseClientHello(body, true)
+      if (!hello) return
+      if (!complete) hello.truncated = true
+      facts.clientHello = clientHelloFacts(hello, 'dtls', state.evidenceOf(packet))
+      if (!packet.toServer) facts.rolesReversed = true
+      return
+    }
+    case HS.SERVER_HELLO: {
+      if (facts.serverHello) return
+      const hello = parseServerHello(body)
+      if (!hello) return
+      if (!complete) hello.truncated = true
+      facts.serverHello = serverHelloFacts(hello, state.evidenceOf(packet))
+      if (packet.toServer && !facts.clientHello) facts.rolesReversed = true
+      return
+    }
+    case HS.CERTIFICATE: {
+      const list = (facts.certificates ??= [])
+      if (list.length >= MAX_CERTIFICATE_MESSAGES) return
+      const chain = parseCertificateMessage(body, packetTimeMs(packet))
+      if (!chain) return
+      if (!complete) chain.truncated = true
+      list.push(certificateMessageFacts(chain, packet.toServer ? 'client' : 'server', state.evidenceOf(packet)))
+      return
+    }
+    default:
+      return
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * HTTP/1.x message heads (RFC 9112 §2-§5): the start line and the header fields up to the empty
+ * line. Shared by the TCP HTTP analyzer and SSDP (HTTP over UDP, in the LAN analyzer).
+ *
+ *   request-line = method SP request-target SP HTTP-version CRLF      (§3)
+ *   status-line  = HTTP-version SP status-code SP [ reason-phrase ] CRLF   (§4)
+ *   field-line   = field-name ":" OWS field-value OWS CRLF            (§5)
+ *
+ * Tolerant where deployed software is sloppy (bare LF line ends, §2.2; a request-target holding
+ * spaces, taken as everything between the first and the last space; obsolete line folding,
+ * §5.2, joined with a space), strict where it tells HTTP from other bytes (the method is an
+ * upper-case token, the version is `HTTP/<digit>.<digit>`). Never throws.
+ */
+import {decodeUtf8Lenient} from '../dns/dns-name.js'
+
+/** Longest head searched for its end. */
+export const MAX_HEAD_BYTES = 16 * 1024
+/** Header fields kept per head. */
+export const MAX_FIELDS = 64
+/** Longest header value kept (characters). */
+export const MAX_VALUE_CHARS = 1024
+/** Longest request-target kept (characters); longer ones are cut and flagged. */
+export const MAX_TARGET_CHARS = 4096
+const MAX_METHOD = 24
+
+export interface HttpRequestLine {
+  kind: 'request'
+  method: string
+  target: string
+  targetTruncated: boolean
+  version: string
+}
+
+export interface HttpStatusLine {
+  kind: 'response'
+  version: string
+  status: number
+  reason: string
+}
+
+export type HttpHead = (HttpRequestLine | HttpStatusLine) & {
+  /** Field names lower-cased, values trimmed and capped, in order of appearance. */
+  fields: Array<[string, string]>
+  /** Fields beyond MAX_FIELDS. */
+  droppedFields: number
+  /** Bytes of the head including the empty line. */
+  length: number
+}
+
+export type HeadResult = {status: 'ok'; head: HttpHead} | {status: 'incomplete'} | {status: 'invalid'; reason: string}
+
+function isUpper(b: number): boolean {
+  return b >= 0x41 && b <= 0x5a
+}
+
+function isDigit(b: number): boolean {
+  return b >= 0x30 && b <= 0x39
+}
+
+/** `HTTP/d.d` at `at`. */
+function isVersionAt(bytes: Uint8Array, at: number, end: number): boolean {
+  return (
+    at + 8 <= end &&
+    bytes[at] === 0x48 && bytes[at + 1] === 0x54 && bytes[at + 2] === 0x54 && bytes[at + 3] === 0x50 && bytes[at + 4] === 0x2f &&
+    isDigit(bytes[at + 5]!) && bytes[at + 6] === 0x2e && isDigit(bytes[at + 7]!)
+  )
+}
+
+/**
+ * Whether `bytes` begin like an HTTP/1.x request line (`TOKEN SP`) or status line (`HTTP/d.d`).
+ * O(1): looks at no more than the first 25 bytes. Used to pick up a flow on any port.
+ */
+export function looksLikeHttpStart(bytes: Uint8Array): boolean {
+  if (bytes.length < 4) return false
+  if (isVersionAt(bytes, 0, bytes.length)) return true
+  const limit = Math.min(bytes.length, MAX_METHOD + 1)
+  for (let i = 0; i < limit; i++) {
+    const b = bytes[i]!
+    if (b === 0x20) return i >= 3
+    if (!isUpper(b) && !(i > 0 && (b === 0x2d || b === 0x5f))) return false
+  }
+  return false
+}
+
+/** End of the line starting at `from`: [index of CR or LF, index after the line break]. */
+function lineEnd(bytes: Uint8Array, from: number, end: number): [number, number] | null {
+  const lf = bytes.indexOf(0x0a, from)
+  if (lf < 0 || lf >= end) return null
+  return [lf > from && bytes[lf - 1] === 0x0d ? lf - 1 : lf, lf + 1]
+}
+
+function text(bytes: Uint8Array, start: number, end: number, maxChars: number): string {
+  // Decoding never expands: reading 4 bytes per kept character is enough.
+  const cut = Math.min(end, start + maxChars * 4)
+  const s = decodeUtf8Lenient(bytes.subarray(start, cut))
+  return s.length > maxChars ? s.slice(0, maxChars) : s
+}
+
+/**
+ * Parse the head at `bytes[start..]`; 'incomplete' until the empty line has arrived. With
+ * `wanted` (lower-case field names), only those fields' values are decoded: every other field is
+ * listed with an empty value, so its presence is known but its value (a Cookie...) never read.
+ */
+export function parseHttpHead(bytes: Uint8Array, start = 0, wanted?: ReadonlySet<string>): HeadResult {
+  const end = bytes.length
+  const first = lineEnd(bytes, start, Math.min(end, start + MAX_HEAD_BYTES))
+  if (!first) {
+    if (end - start >= MAX_HEAD_BYTES) return {status: 'invalid', reason: 'start line too long'}
+    // Reject early what can never be an HTTP start line.
+    if (end - start >= 4 && !looksLikeHttpStart(bytes.subarray(start, Math.min(end, start + MAX_METHOD + 2)))) return {status: 'invalid', reason: 'not an HTTP start line'}
+    return {status: 'incomplete'}
+  }
+  const [lineStop, afterLine] = first
+  let startLine: HttpRequestLine | HttpStatusLine
+  if (isVersionAt(bytes, start, lineStop)) {
+    // status-line
+    const sp = start + 8
+    if (bytes[sp] !== 0x20 || sp + 4 > lineStop || !isDigit(bytes[sp + 1]!) || !isDigit(bytes[sp + 2]!) || !isDigit(bytes[sp + 3]!)) {
+      return {status: 'invalid', reason: 'bad status line'}
+    }
+    const status = (bytes[sp + 1]! - 0x30) * 100 + (bytes[sp + 2]! - 0x30) * 10 + (bytes[sp + 3]! - 0x30)
+    const reasonStart = Math.min(lineStop, sp + 5)
+    startLine = {kind: 'response', version: text(bytes, start, start + 8, 8), status, reason: text(bytes, reasonStart, lineStop, 255)}
+  } else {
+    let sp1 = -1
+    for (let i = start; i < Math.min(lineStop, start + MAX_METHOD + 1); i++) {
+      const b = bytes[i]!
+      if (b === 0x20) {
+        sp1 = i
+        break
+      }
+      if (!isUpper(b) && !(i > start && (b === 0x2d || b === 0x5f))) break
+    }
+    if (sp1 < start + 3) return {status: 'invalid', reason: 'not an HTTP start line'}
+    const sp2 = bytes.lastIndexOf(0x20, lineStop - 1)
+    if (sp2 <= sp1 || !isVersionAt(bytes, sp2 + 1, lineStop) || sp2 + 9 !== lineStop) return {status: 'invalid', reason: 'bad request line'}
+    // Extra spaces around the target (seen in manipulated requests) are not part of it.
+    let targetStart = sp1 + 1
+    let targetEnd = sp2
+    while (targetStart < targetEnd && bytes[targetStart] === 0x20) targetStart++
+    while (targetEnd > targetStart && bytes[targetEnd - 1] === 0x20) targetEnd--
+    const targetChars = text(bytes, targetStart, targetEnd, MAX_TARGET_CHARS + 1)
+    startLine = {
+      kind: 'request',
+      method: text(bytes, start, sp1, MAX_METHOD),
+      target: targetChars.slice(0, MAX_TARGET_CHARS),
+      targetTruncated: targetChars.length > MAX_TARGET_CHARS,
+      version: text(bytes, sp2 + 1, lineStop, 8),
+    }
+  }
+  const fields: Array<[string, string]> = []
+  let droppedFields = 0
+  let pos = afterLine
+  for (;;) {
+    if (pos - start >= MAX_HEAD_BYTES) return {status: 'invalid', reason: 'head too long'}
+    const line = lineEnd(bytes, pos, Math.min(end, start + MAX_HEAD_BYTES))
+    if (!line) return end - start >= MAX_HEAD_BYTES ? {status: 'invalid', reason: 'head too long'} : {status: 'incomplete'}
+    const [stop, next] = line
+    if (stop === pos) {
+      // The empty line ends the head.
+      return {status: 'ok', head: {...startLine, fields, droppedFields, length: next - start}}
+    }
+    const b0 = bytes[pos]!
+    if ((b0 === 0x20 || b0 === 0x09) && fields.length > 0) {
+      // obs-fold: continuation of the previous value.
+      const last = fields[fields.length - 1]!
+      if (!wanted || wanted.has(last[0])) last[1] = `${last[1]} ${text(bytes, pos, stop, MAX_VALUE_CHARS).trim()}`.slice(0, MAX_VALUE_CHARS)
+    } else {
+      const colon = bytes.indexOf(0x3a, pos)
+      if (colon > pos && colon < stop) {
+        if (fields.length < MAX_FIELDS) {
+          const name = text(bytes, pos, colon, 64).trim().toLowerCase()
+          fields.push([name, !wanted || wanted.has(name) ? text(bytes, colon + 1, stop, MAX_VALUE_CHARS).trim() : ''])
+        } else {
+          droppedFields++
+        }
+      }
+    }
+    pos = next
+  }
+}
+
+/** First value of a field (names are compared lower-case). */
+export function fieldValue(head: HttpHead, name: string): string | null {
+  for (const [n, v] of head.fields) if (n === name) return v
+  return null
+}
+
+export function hasField(head: HttpHead, name: string): boolean {
+  return head.fields.some(([n]) => n === name)
+}

@@ -1,0 +1,111 @@
+/**
+ * Does an RTP stream's payload look encrypted (SRTP, RFC 3711) or plain? SRTP encrypts only the
+ * payload with a stream cipher (AES-CM/GCM), so the header stays readable and the payload bytes
+ * are indistinguishable from uniform random. Plain media is not: G.711 is companded PCM with a
+ * skewed byte distribution and distinctive silence bytes (PCMU 0xFF/0x7F, PCMA 0xD5/0x55), and
+ * compressed codecs, though high in entropy, start every payload with a structured byte (Opus TOC,
+ * RFC 6716 §3.1: the same config in most packets of a stream; VP8 payload descriptor; H.264 NAL
+ * header) whereas SRTP makes that first byte vary like the rest.
+ *
+ * The verdict therefore needs two measurements over the first packets of a stream:
+ *   - byte entropy of the payloads, compared with what a uniform source gives for the same sample
+ *     size (the plug-in estimate is biased low by about 255 / (2 n ln 2) bits, Miller-Madow);
+ *   - the share of packets whose first payload byte is the stream's most common one.
+ * "encrypted": entropy within 0.1 bit of uniform AND first byte varying (share < 30 %).
+ * "plain": entropy at least 0.3 bit below uniform (at the sample sizes used, several standard
+ * deviations: a stream cipher cannot produce it), or G.711 with silence bytes, or entropy 0.12 bit
+ * below uniform with a stable first byte (share ≥ 50 %).
+ * Anything else is "unknown": e.g. a stable first byte on random-looking data is what an app's
+ * own encryption behind a clear codec header would show, and we cannot tell.
+ */
+
+export type ContentVerdict = 'encrypted' | 'plain' | 'unknown'
+
+export interface ContentAssessment {
+  verdict: ContentVerdict
+  reason: string
+  /** Shannon entropy of the sampled payload bytes, bits per byte. */
+  entropy: number
+  /** What a uniform random source gives for this many bytes (bias-corrected reference). */
+  uniformEntropy: number
+  /** Share of sampled packets starting with the most common first payload byte. */
+  firstByteShare: number
+  sampledPackets: number
+  sampledBytes: number
+}
+
+/** Enough bytes for the entropy estimate to mean something. */
+const MIN_BYTES = 512
+const MIN_PACKETS = 8
+
+export class PayloadSampler {
+  private readonly histogram = new Uint32Array(256)
+  private readonly firstBytes = new Uint16Array(256)
+  private silence = 0
+  bytes = 0
+  packets = 0
+
+  /** Add one payload (b[start, end)) of a packet with payload type `pt`. */
+  add(b: Uint8Array, start: number, end: number, pt: number): void {
+    if (end <= start || end > b.length) return
+    this.packets++
+    this.firstBytes[b[start]!]!++
+    const h = this.histogram
+    for (let i = start; i < end; i++) h[b[i]!]!++
+    this.bytes += end - start
+    if (pt === 0 || pt === 8) {
+      // RFC 3551 §4.5.14: G.711 silence is PCMU 0xFF/0x7F (μ-law zero), PCMA 0xD5/0x55 (A-law).
+      const [s1, s2] = pt === 0 ? [0xff, 0x7f] : [0xd5, 0x55]
+      for (let i = start; i < end; i++) if (b[i] === s1 || b[i] === s2) this.silence++
+    }
+  }
+
+  assess(pt: number): ContentAssessment {
+    const entropy = shannon(this.histogram, this.bytes)
+    const uniformEntropy = this.bytes > 0 ? Math.max(0, 8 - 255 / (2 * this.bytes * Math.LN2)) : 0
+    let top = 0
+    for (const c of this.firstBytes) if (c > top) top = c
+    const firstByteShare = this.packets > 0 ? top / this.packets : 0
+    const base = {
+      entropy: round2(entropy),
+      uniformEntropy: round2(uniformEntropy),
+      firstByteShare: round2(firstByteShare),
+      sampledPackets: this.packets,
+      sampledBytes: this.bytes,
+    }
+    const stats = `byte entropy ${base.entropy} bits/byte over ${this.bytes} bytes (uniform random: ${base.uniformEntropy}), first payload byte repeated in ${Math.round(firstByteShare * 100)} % of ${this.packets} packets`
+    if (this.bytes < MIN_BYTES || this.packets < MIN_PACKETS) {
+      return {verdict: 'unknown', reason: `too little payload to judge (${this.packets} packets, ${this.bytes} bytes)`, ...base}
+    }
+    const silenceShare = this.silence / this.bytes
+    if ((pt === 0 || pt === 8) && silenceShare >= 0.2) {
+      return {verdict: 'plain', reason: `${pt === 0 ? 'PCMU' : 'PCMA'} silence bytes make up ${Math.round(silenceShare * 100)} % of the payload (plain G.711); ${stats}`, ...base}
+    }
+    const gap = uniformEntropy - entropy
+    if (gap <= 0.1 && firstByteShare < 0.3) {
+      return {verdict: 'encrypted', reason: `payload indistinguishable from random: ${stats}`, ...base}
+    }
+    if (gap >= 0.3) {
+      return {verdict: 'plain', reason: `payload bytes far from uniform, which a cipher's output would be: ${stats}`, ...base}
+    }
+    if (gap >= 0.12 && firstByteShare >= 0.5) {
+      return {verdict: 'plain', reason: `structured payload (a stable first byte such as an Opus TOC or a video payload descriptor, and bytes below random entropy): ${stats}`, ...base}
+    }
+    return {verdict: 'unknown', reason: `neither clearly random nor clearly structured: ${stats}`, ...base}
+  }
+}
+
+function shannon(histogram: Uint32Array, total: number): number {
+  if (total === 0) return 0
+  let h = 0
+  for (const c of histogram) {
+    if (c === 0) continue
+    const p = c / total
+    h -= p * Math.log2(p)
+  }
+  return h
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100
+}

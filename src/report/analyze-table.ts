@@ -1,0 +1,131 @@
+import chalk from 'chalk'
+import {getBorderCharacters, table} from 'table'
+import type {Severity} from '../policy/policy.js'
+import {formatBytes, formatCount} from './flows-table.js'
+import type {Finding, Report} from './report-model.js'
+import {safeTerminal} from './sanitize.js'
+
+const WIDTH = 100
+const SEVERITY_COLOUR: Record<Severity, (s: string) => string> = {
+  critical: (s) => chalk.bgRed.white.bold(s),
+  high: (s) => chalk.red.bold(s),
+  medium: (s) => chalk.yellow(s),
+  low: (s) => chalk.cyan(s),
+  info: (s) => chalk.gray(s),
+}
+
+/** Wrap text at word boundaries to `width`, every line after the first indented. */
+export function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/)) {
+    if (!word) continue
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = indent + word
+    } else {
+      line = line ? `${line} ${word}` : word
+    }
+    while (line.length > width) {
+      lines.push(line.slice(0, width))
+      line = indent + line.slice(width)
+    }
+  }
+  if (line) lines.push(line)
+  return lines
+}
+
+function t(text: string | undefined | null): string {
+  return safeTerminal(text ?? '')
+}
+
+function renderFinding(f: Finding, index: number): string[] {
+  const tag = SEVERITY_COLOUR[f.severity](` ${f.severity.toUpperCase()} `)
+  const lines = [`${tag} ${chalk.bold(f.ruleId)} ${t(f.title)}${f.suppressed ? chalk.gray(' (suppressed)') : ''}`]
+  for (const l of wrap(t(f.detail), WIDTH - 6, '')) lines.push(`      ${l}`)
+  if (f.suppressed) lines.push(chalk.gray(`      suppressed by ${t(f.suppressed.rule)}: ${t(f.suppressed.reason)}`))
+  for (const e of f.evidence.slice(0, 3)) {
+    const where = e.frame !== undefined ? `frame ${e.frame}${e.capture ? ` of capture ${e.capture + 1}` : ''}: ` : ''
+    for (const l of wrap(`· ${where}${t(e.description)}`, WIDTH - 6, '  ')) lines.push(chalk.gray(`      ${l}`))
+  }
+  if (f.evidence.length > 3) lines.push(chalk.gray(`      · ${f.evidence.length - 3} more in the JSON report`))
+  void index
+  return lines
+}
+
+/** The terminal report of `callaudit analyze`: verdict, findings by severity, countries,
+ * endpoints, apps, provenance. Fits 100 columns; colour only when chalk is enabled. */
+export function renderAnalyzeTable(report: Report, options: {endpoints?: number} = {}): string {
+  const s = report.summary
+  const out: string[] = []
+  const counts = (['critical', 'high', 'medium', 'low', 'info'] as Severity[]).filter((k) => s.findings[k] > 0).map((k) => `${s.findings[k]} ${k}`).join(', ') || 'no findings'
+  const banner = s.verdict === 'fail' ? chalk.bgRed.white.bold(' FAIL ') : chalk.bgGreen.black.bold(' PASS ')
+  out.push(`${banner} ${counts}${s.suppressed ? `, ${s.suppressed} suppressed` : ''} · fail-on ${report.policy.failOn} → exit ${s.exitCode}`)
+  out.push('')
+
+  const head = (label: string, text: string) => {
+    wrap(text, WIDTH - 10, '').forEach((l, i) => out.push(`${i === 0 ? chalk.bold(label.padEnd(10)) : ' '.repeat(10)}${l}`))
+  }
+  for (const c of report.captures) {
+    head('Capture', `${t(c.path)} (${c.format}${c.gzip ? ', gzip' : ''}, ${formatCount(c.packets)} packets, ${formatBytes(c.bytes)}, from ${c.firstTime ?? '-'}, ${c.durationSeconds.toFixed(0)} s)`)
+  }
+  const v = report.vantage
+  const vantagePlace = v.geo ? [v.geo.city, v.geo.country].filter(Boolean).join(', ') + (v.geo.asOrg ? ` (AS${v.geo.asn} ${v.geo.asOrg})` : '') : ''
+  head('Vantage', `${t(v.privateAddresses.join(', ') || 'unknown')}${v.publicAddresses.length ? ` behind ${t(v.publicAddresses.map((p) => p.ip).join(', '))}` : ''}${vantagePlace ? ` — ${t(vantagePlace)}` : ''}`)
+  const home = report.policy.homeState === 'unjudged' ? 'none (countries are reported, not judged)' : report.policy.home.join(', ')
+  head('Home', `${t(home)}${report.policy.homeState === 'inferred' ? ' (inferred from the vantage)' : ''}${report.policy.deny.length ? ` · denied ${report.policy.deny.join(', ')}` : ''}`)
+  const apps = report.apps.map((a) => `${a.displayName} (${a.confidence})`).join(', ') || 'none identified'
+  head('Apps', `${t(apps)}${report.tenants.length ? ` · organisations named: ${t(report.tenants.map((x) => x.org).join(', '))}` : ''}`)
+  for (const note of report.policy.notes) for (const l of wrap(t(note), WIDTH - 10, '')) out.push(chalk.gray(`          ${l}`))
+  out.push('')
+
+  out.push(chalk.bold(`FINDINGS (${report.findings.length})`))
+  if (report.findings.length === 0) out.push('  none')
+  report.findings.forEach((f, i) => out.push(...renderFinding(f, i)))
+  out.push('')
+
+  if (s.countries.length) {
+    out.push(chalk.bold('COUNTRIES'))
+    const rows = s.countries.map((c) => [c.country, `${(c.share * 100).toFixed(1)}%`, formatBytes(c.bytes), String(c.endpoints), c.roles.join(', '), c.verdict])
+    out.push(indentTable([['country', 'share', 'bytes', 'hosts', 'roles', 'verdict'].map((h) => chalk.gray(h)), ...rows]))
+    out.push('')
+  }
+
+  const limit = options.endpoints ?? 15
+  const endpoints = report.endpoints.filter((e) => e.judgement.verdict !== 'local').slice(0, limit)
+  if (endpoints.length) {
+    out.push(chalk.bold(`ENDPOINTS (${endpoints.length} of ${report.endpoints.filter((e) => e.judgement.verdict !== 'local').length}, by bytes)`))
+    const rows = endpoints.map((e) => [
+      e.ip,
+      clip(t(e.names[0] ?? ''), 20) + (e.names.length > 1 ? ` +${e.names.length - 1}` : ''),
+      e.roles.join(','),
+      t([e.geo?.country, e.geo?.registeredCountry && e.geo.registeredCountry !== e.geo.country ? `reg ${e.geo.registeredCountry}` : ''].filter(Boolean).join(' ')),
+      clip(t(e.geo?.asOrg ?? ''), 14),
+      formatBytes(e.bytes),
+      e.judgement.verdict,
+    ])
+    out.push(indentTable([['address', 'name', 'roles', 'where', 'operator', 'bytes', 'verdict'].map((h) => chalk.gray(h)), ...rows]))
+    out.push('')
+  }
+
+  for (const l of wrap(`Databases: ${report.databases.map((d) => `${d.id} (${d.buildDate})`).join(', ') || 'none'}`, WIDTH, '  ')) out.push(chalk.gray(l))
+  for (const w of s.warnings) for (const [i, l] of wrap(t(w), WIDTH - 9, '  ').entries()) out.push(chalk.yellow(`${i === 0 ? 'warning: ' : '         '}${l}`))
+  return `${out.join('\n')}\n`
+}
+
+function clip(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text
+}
+
+function indentTable(rows: string[][]): string {
+  return table(rows, {
+    border: getBorderCharacters('void'),
+    columnDefault: {paddingLeft: 1, paddingRight: 1},
+    columns: {0: {paddingLeft: 2}},
+    drawHorizontalLine: () => false,
+  })
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line, i, all) => line !== '' || i < all.length - 1)
+    .join('\n')
+}

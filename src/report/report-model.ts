@@ -1,0 +1,155 @@
+import type {AppEvidence, FlowRole, TenantFinding} from '../apps/index.js'
+import type {CaptureRecord, FlowRecord} from '../flows/flow-records.js'
+import type {Severity} from '../policy/policy.js'
+
+/**
+ * The Report: one model, every renderer reads it (docs/report-json.md). Same inputs give the
+ * same report, byte for byte: lists are sorted, no wall-clock time except the analysis time,
+ * which comes from CALLAUDIT_NOW when set.
+ */
+export interface Report {
+  schemaVersion: 1
+  tool: {name: 'callaudit'; version: string}
+  /** The fixed analysis time (CALLAUDIT_NOW), or null: reports carry no wall-clock time. */
+  analysisTime: string | null
+  captures: CaptureRecord[]
+  databases: ReportDatabase[]
+  policy: ReportPolicy
+  vantage: ReportVantage
+  apps: ReportApp[]
+  tenants: TenantFinding[]
+  endpoints: ReportEndpoint[]
+  flows: ReportFlow[]
+  findings: Finding[]
+  summary: ReportSummary
+}
+
+export interface ReportDatabase {
+  id: string
+  /** Where it came from: the embedded package file, or the path the user gave. */
+  source: string
+  databaseType: string
+  schema: string
+  buildDate: string
+  /** Days between the database's build and the first packet of the capture. */
+  ageDaysAtCapture: number | null
+  provenance?: {package?: string; version?: string; licence?: string; note?: string}
+}
+
+export interface ReportPolicy {
+  home: string[]
+  allow: string[]
+  deny: string[]
+  failOn: string
+  /** How home was decided: 'set' (flag or file), 'inferred' (from the vantage) or 'unjudged'. */
+  homeState: 'set' | 'inferred' | 'unjudged'
+  /** Sentences the reader must see (inferred home, replaced lists, aliases). */
+  notes: string[]
+  /** The policy file read, if any. */
+  file: string | null
+  suppressions: Array<{match: string; reason: string}>
+  severityOverrides: Record<string, string>
+}
+
+export interface ReportVantage {
+  privateAddresses: string[]
+  publicAddresses: Array<{ip: string; frames: number[]}>
+  country: string | null
+  location: {lat: number; lon: number} | null
+  /** How the location was found: `--vantage`, the geolocated public address, or none. */
+  source: string
+  geo: ReportGeo | null
+  notes: string[]
+}
+
+export interface ReportGeo {
+  country?: string
+  registeredCountry?: string
+  city?: string
+  latitude?: number
+  longitude?: number
+  accuracyRadiusKm?: number
+  asn?: number
+  asOrg?: string
+  /** Field → database id that gave it. */
+  sources: Record<string, string>
+  /** Reserved/special range (RFC 1918, CGNAT, ...): never foreign. */
+  special?: string
+}
+
+export interface ReportApp {
+  app: string
+  displayName: string
+  confidence: string
+  evidence: AppEvidence[]
+  flowIds: number[]
+}
+
+export type JudgementVerdict = 'home' | 'allowed' | 'outside' | 'denied' | 'unknown' | 'unjudged' | 'local'
+
+export interface ReportEndpoint {
+  ip: string
+  names: string[]
+  roles: string[]
+  apps: string[]
+  flowIds: number[]
+  packets: number
+  bytes: number
+  firstFrame: number
+  geo: ReportGeo | null
+  judgement: {verdict: JudgementVerdict; reason: string}
+}
+
+export interface ReportFlow extends FlowRecord {
+  role: FlowRole['role']
+  roleReason: string
+  app: string | null
+  /** The far end (not the capturing host). */
+  remote: {ip: string; port: number}
+}
+
+export interface FindingEvidence {
+  /** What this piece of evidence shows, one sentence (untrusted names quoted inside). */
+  description: string
+  frame?: number
+  capture?: number
+  time?: string
+  flowId?: number
+}
+
+export interface Finding {
+  ruleId: string
+  severity: Severity
+  title: string
+  detail: string
+  evidence: FindingEvidence[]
+  flowIds: number[]
+  endpoint?: string
+  recommendation: string
+  /** Set when a policy suppression matched: the finding is kept for the record, not counted. */
+  suppressed?: {reason: string; rule: string}
+}
+
+export interface CountryShare {
+  country: string
+  bytes: number
+  /** Of all bytes to remote public endpoints. */
+  share: number
+  roles: string[]
+  endpoints: number
+  verdict: JudgementVerdict
+}
+
+export interface ReportSummary {
+  verdict: 'pass' | 'fail'
+  /** 0 pass, 1 findings at or above --fail-on. (2 is bad input; no report is made then.) */
+  exitCode: 0 | 1
+  worstSeverity: Severity | null
+  findings: Record<Severity, number>
+  suppressed: number
+  countries: CountryShare[]
+  packets: number
+  bytes: number
+  flows: number
+  warnings: string[]
+}

@@ -1,0 +1,134 @@
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {analyzeCaptures, type AnalyzeOptions} from '../../src/analysis/analyze.js'
+import type {Report} from '../../src/report/report-model.js'
+import {FIXTURES} from '../helpers/paths.js'
+import {runCli} from '../helpers/run-cli.js'
+
+const DEMO = join(FIXTURES, 'demo-jakarta-call.pcapng')
+const EMBEDDED_ONLY = {dbPaths: [], dirs: [], env: {}, systemDirs: false as const, useEmbedded: true}
+
+function analyze(extra: Partial<AnalyzeOptions> = {}): Promise<Report> {
+  const empty = mkdtempSync(join(tmpdir(), 'callaudit-cwd-'))
+  return analyzeCaptures({paths: [DEMO], geo: EMBEDDED_ONLY, policy: {}, cwd: empty, toolVersion: 'test', ...extra}).then((r) => r.report)
+}
+
+const rules = (report: Report) => report.findings.filter((f) => !f.suppressed).map((f) => `${f.ruleId}:${f.severity}${f.endpoint ? `:${f.endpoint}` : ''}`)
+
+describe('analyze on the Jakarta demo call (Zoom, media relayed abroad)', () => {
+  let report: Report
+  beforeAll(async () => {
+    report = await analyze()
+  })
+
+  it('identifies Zoom, the vantage and infers home from it', () => {
+    expect(report.apps.map((a) => [a.app, a.confidence])).toEqual([['zoom', 'high']])
+    expect(report.vantage.privateAddresses).toEqual(['192.168.0.105'])
+    expect(report.vantage.publicAddresses.map((p) => p.ip)).toEqual(['36.84.217.46'])
+    expect(report.vantage.country).toBe('ID')
+    expect(report.policy.homeState).toBe('inferred')
+    expect(report.policy.home).toEqual(['ID'])
+    expect(report.policy.notes.join(' ')).toContain('home inferred from')
+  })
+
+  it('gives each flow its role', () => {
+    const role = (port: number, ip: string) => report.flows.find((f) => f.server.port === port && f.server.ip === ip)?.role
+    expect(role(8801, '149.137.41.57')).toBe('media')
+    expect(role(3478, '206.247.118.34')).toBe('relay')
+    expect(role(443, '144.195.37.118')).toBe('control')
+    expect(role(443, '52.202.62.196')).toBe('telemetry')
+    expect(role(53, '8.8.8.8')).toBe('dns')
+  })
+
+  it('finds what the call leaked and where it went, with evidence', () => {
+    const found = rules(report)
+    for (const expected of [
+      'CA-GEO-001:high:149.137.41.57', // media to Singapore
+      'CA-GEO-001:high:206.247.118.34', // TURN relay in the US
+      'CA-GEO-001:high:144.195.37.118', // meeting control in the US
+      'CA-GEO-001:medium:52.202.62.196', // telemetry
+      'CA-GEO-003:low',
+      'CA-GEO-004:medium:8.8.8.8',
+      'CA-META-001:low',
+      'CA-META-002:medium',
+      'CA-META-003:info',
+      'CA-META-004:medium',
+      'CA-META-005:info',
+      'CA-META-007:high:149.137.41.57',
+      'CA-META-008:high:170.114.10.73',
+    ]) expect(found).toContain(expected)
+    // Physically plausible RTTs, TLS 1.3 with valid suites, encrypted-looking media: no alarms.
+    expect(found.filter((r) => /CA-GEO-005|CA-CRYPTO|CA-META-006/.test(r))).toEqual([])
+    const sdes = report.findings.find((f) => f.ruleId === 'CA-META-007')!
+    expect(sdes.detail).toContain('Budi Santoso')
+    expect(sdes.evidence[0]!.frame).toBeGreaterThan(0)
+    const http = report.findings.find((f) => f.ruleId === 'CA-META-008')!
+    expect(JSON.stringify(http)).not.toContain('Xy7abc') // the passcode itself never appears
+    expect(report.summary.verdict).toBe('fail')
+    expect(report.summary.exitCode).toBe(1)
+  })
+
+  it('judges nothing abroad when the policy allows those countries', async () => {
+    const lenient = await analyze({policy: {home: 'ID', allow: 'SG,US'}})
+    expect(rules(lenient).filter((r) => /CA-GEO-00[14]/.test(r))).toEqual([])
+    expect(lenient.policy.homeState).toBe('set')
+  })
+
+  it('rates a denied country critical', async () => {
+    const strict = await analyze({policy: {home: 'ID', deny: 'SG'}})
+    expect(rules(strict)).toContain('CA-GEO-001:critical:149.137.41.57')
+  })
+
+  it('applies suppressions from a policy file, keeping the finding with its reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'callaudit-policy-'))
+    writeFileSync(join(dir, 'callaudit.yml'), 'home: ID\nsuppressions:\n  - match: {address: 8.8.8.8}\n    reason: public resolver approved by ticket 42\n')
+    const suppressed = await analyze({cwd: dir})
+    const dns = suppressed.findings.find((f) => f.ruleId === 'CA-GEO-004')!
+    expect(dns.suppressed?.reason).toBe('public resolver approved by ticket 42')
+    expect(suppressed.summary.suppressed).toBeGreaterThanOrEqual(1)
+  })
+
+  it('reports countries without judging when no home can be found', async () => {
+    const {report: generic} = await analyzeCaptures({paths: [join(FIXTURES, 'demo-call.pcapng')], geo: EMBEDDED_ONLY, policy: {}, cwd: mkdtempSync(join(tmpdir(), 'x-')), toolVersion: 'test'})
+    // demo-call's public address is a documentation address: no country.
+    expect(generic.policy.homeState).toBe('unjudged')
+    expect(generic.policy.notes.join(' ')).toContain('--home')
+    expect(generic.findings.some((f) => f.ruleId === 'CA-GEO-001')).toBe(false)
+    expect(generic.summary.countries.length).toBeGreaterThan(0)
+  })
+})
+
+describe('callaudit analyze (the real CLI)', () => {
+  it('exits 1 on findings at or above --fail-on, 0 with --fail-on none, and is deterministic', async () => {
+    const a = await runCli(['analyze', 'fixtures/demo-jakarta-call.pcapng', '--json', '--no-system-geoip'])
+    const b = await runCli(['analyze', 'fixtures/demo-jakarta-call.pcapng', '--json', '--no-system-geoip'])
+    expect(a.code).toBe(1)
+    expect(a.stdout).toBe(b.stdout)
+    const report = JSON.parse(a.stdout) as Report
+    expect(report.schemaVersion).toBe(1)
+    expect(report.analysisTime).toBeNull()
+    const pass = await runCli(['analyze', 'fixtures/demo-jakarta-call.pcapng', '--fail-on', 'none', '--no-system-geoip'])
+    expect(pass.code).toBe(0)
+    expect(pass.stdout).toContain('PASS')
+  })
+
+  it('prints the verdict banner and fits 100 columns', async () => {
+    const {code, stdout} = await runCli(['analyze', 'fixtures/demo-jakarta-call.pcapng', '--no-system-geoip'])
+    expect(code).toBe(1)
+    expect(stdout.split('\n')[0]).toMatch(/^ FAIL .*high.*exit 1$/)
+    expect(Math.max(...stdout.split('\n').map((l) => [...l].length))).toBeLessThanOrEqual(100)
+    expect(stdout).toContain('CA-GEO-001')
+  })
+
+  it('rejects a bad policy with one line naming file and line, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'callaudit-bad-'))
+    const file = join(dir, 'p.yml')
+    writeFileSync(file, 'home: ID\ndeny: [XX]\n')
+    const {code, stderr} = await runCli(['analyze', 'fixtures/demo-jakarta-call.pcapng', '--policy', file])
+    expect(code).toBe(2)
+    expect(stderr.trim().split('\n')).toHaveLength(1)
+    expect(stderr).toMatch(/p\.yml: line 2: .*XX/)
+  })
+})

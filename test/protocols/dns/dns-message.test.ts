@@ -1,0 +1,186 @@
+import {describe, expect, it} from 'vitest'
+import {isStrictDnsMessage, MAX_QUESTIONS, MAX_RECORDS, parseDnsMessage} from '../../../src/protocols/dns/dns-message.js'
+import {parseSvcb} from '../../../src/protocols/dns/svcb.js'
+import {dnsMessage, dnsQuery, dnsResponse} from '../../support/packet-builder.js'
+import {pseudoRandom} from './capture-support.js'
+
+function u16(n: number): number[] {
+  return [n >> 8, n & 0xff]
+}
+
+function wireName(name: string): number[] {
+  const out: number[] = []
+  for (const l of name.split('.').filter(Boolean)) out.push(l.length, ...Buffer.from(l))
+  return [...out, 0]
+}
+
+/** A response to `name` HTTPS with one HTTPS record whose RDATA is `rdata`. */
+function httpsResponse(name: string, rdata: number[], type = 65): Uint8Array {
+  const header = [0x12, 0x34, 0x81, 0x80, ...u16(1), ...u16(1), ...u16(0), ...u16(0)]
+  const question = [...wireName(name), ...u16(type), ...u16(1)]
+  const answer = [0xc0, 12, ...u16(type), ...u16(1), 0, 0, 0x0e, 0x10, ...u16(rdata.length), ...rdata]
+  return Uint8Array.from([...header, ...question, ...answer])
+}
+
+/** SvcParam key, value. */
+function param(key: number, value: number[]): number[] {
+  return [...u16(key), ...u16(value.length), ...value]
+}
+
+describe('parseDnsMessage', () => {
+  it('reads a standard query', () => {
+    const m = parseDnsMessage(dnsQuery({id: 0xbeef, name: 'ministry.zoom.us', type: 'A'}))!
+    expect(m).toMatchObject({id: 0xbeef, response: false, opcode: 0, rcode: 0, flags: ['RD'], malformed: null, trailing: 0})
+    expect(m.questions).toEqual([{name: 'ministry.zoom.us', type: 1, class: 1}])
+    expect(m.records).toEqual([])
+  })
+
+  it('reads a response with a CNAME chain, addresses and compression', () => {
+    const bytes = dnsResponse({
+      id: 7,
+      name: 'www.zoom.us',
+      answers: [
+        {name: 'www.zoom.us', type: 'CNAME', ttl: 60, value: 'zoom.us.cdn.example'},
+        {name: 'zoom.us.cdn.example', type: 'A', ttl: 60, value: '170.114.52.2'},
+        {name: 'zoom.us.cdn.example', type: 'AAAA', ttl: 60, value: '2001:db8::1'},
+      ],
+    })
+    const m = parseDnsMessage(bytes)!
+    expect(m.response).toBe(true)
+    expect(m.flags).toEqual(['RD', 'RA'])
+    expect(m.records.map((r) => [r.section, r.name, r.type, r.data])).toEqual([
+      ['answer', 'www.zoom.us', 5, 'zoom.us.cdn.example'],
+      ['answer', 'zoom.us.cdn.example', 1, '170.114.52.2'],
+      ['answer', 'zoom.us.cdn.example', 28, '2001:db8::1'],
+    ])
+    expect(m.malformed).toBeNull()
+  })
+
+  it('renders MX, SRV, TXT, PTR and NS data, and strips the mDNS cache-flush bit', () => {
+    const bytes = dnsMessage({
+      id: 0,
+      flags: 0x8400,
+      answers: [
+        {name: 'host.local', type: 'A', ttl: 120, value: '192.168.1.5', class: 0x8001},
+        {name: 'svc._tcp.local', type: 'SRV', ttl: 120, value: '0 0 8009 host.local'},
+        {name: 'svc._tcp.local', type: 'TXT', ttl: 120, value: 'md=Chromecast "x"'},
+        {name: '5.1.168.192.in-addr.arpa', type: 'PTR', ttl: 120, value: 'host.local'},
+        {name: 'local', type: 'NS', ttl: 120, value: 'ns.local'},
+      ],
+    })
+    const m = parseDnsMessage(bytes)!
+    expect(m.records.map((r) => [r.type, r.class, r.data])).toEqual([
+      [1, 1, '192.168.1.5'],
+      [33, 1, '0 0 8009 host.local'],
+      [16, 1, '"md=Chromecast \\"x\\""'],
+      [12, 1, 'host.local'],
+      [2, 1, 'ns.local'],
+    ])
+  })
+
+  it('reads HTTPS records: alpn, port, hints and whether ECH is offered', () => {
+    const rdata = [
+      ...u16(1),
+      0, // target "." (the owner)
+      ...param(1, [2, 0x68, 0x33, 2, 0x68, 0x32]),
+      ...param(3, u16(8443)),
+      ...param(4, [104, 16, 1, 1, 104, 16, 2, 2]),
+      ...param(5, [0xfe, 0x0d, 0, 4, 1, 2, 3, 4]),
+      ...param(6, [0x26, 0x06, 0x47, 0, ...new Array(11).fill(0), 1]),
+    ]
+    const m = parseDnsMessage(httpsResponse('crypto.cloudflare.com', rdata))!
+    const r = m.records[0]!
+    expect(r.type).toBe(65)
+    expect(r.svcb).toEqual({priority: 1, target: '.', alpn: ['h3', 'h2'], port: 8443, ipv4hint: ['104.16.1.1', '104.16.2.2'], ipv6hint: ['2606:4700::1'], ech: true, keys: [1, 3, 4, 5, 6]})
+    expect(r.data).toBe('1 . alpn=h3,h2 port=8443 ipv4hint=104.16.1.1,104.16.2.2 ipv6hint=2606:4700::1 ech')
+  })
+
+  it('reads an SVCB alias form and a record without ECH', () => {
+    const rdata = [...u16(0), ...wireName('svc.example.net')]
+    const m = parseDnsMessage(httpsResponse('_dns.resolver.arpa', rdata, 64))!
+    expect(m.records[0]!.svcb).toMatchObject({priority: 0, target: 'svc.example.net', ech: false, keys: []})
+  })
+
+  it('stops SvcParams at a truncated parameter and rejects RDATA too short for a target', () => {
+    const cut = Uint8Array.from([...u16(1), 0, ...u16(1), ...u16(10), 2, 0x68])
+    expect(parseSvcb(cut, 0, cut.length)).toMatchObject({alpn: [], keys: []})
+    expect(parseSvcb(Uint8Array.from([0, 1]), 0, 2)).toBeNull()
+    // The target name may not run past the RDATA
+    const over = Uint8Array.from([...u16(1), 5, 0x61, 0x62])
+    expect(parseSvcb(over, 0, over.length)).toBeNull()
+  })
+
+  it('extracts the EDNS Client Subnet from an OPT record and does not list OPT as data', () => {
+    const base = Buffer.from(dnsQuery({id: 1, name: 'zoom.us'}))
+    base.writeUInt16BE(1, 10) // ARCOUNT
+    const ecs = [...u16(8), ...u16(7), ...u16(1), 24, 0, 203, 0, 113]
+    const opt = [0, ...u16(41), ...u16(4096), 0, 0, 0, 0, ...u16(ecs.length), ...ecs]
+    const m = parseDnsMessage(Uint8Array.from([...base, ...opt]))!
+    expect(m.clientSubnet).toBe('203.0.113.0/24')
+    expect(m.records).toEqual([])
+    expect(m.malformed).toBeNull()
+  })
+
+  it('keeps what it read before a truncation and says where it stopped', () => {
+    const full = dnsResponse({id: 2, name: 'a.example', answers: [{name: 'a.example', type: 'A', ttl: 1, value: '192.0.2.1'}, {name: 'a.example', type: 'A', ttl: 1, value: '192.0.2.2'}]})
+    const cut = parseDnsMessage(full.subarray(0, full.length - 2))!
+    expect(cut.questions).toHaveLength(1)
+    expect(cut.records.map((r) => r.data)).toEqual(['192.0.2.1'])
+    expect(cut.malformed).toBe('answer record 2: data truncated')
+  })
+
+  it('drops a question whose name or type cannot be read whole', () => {
+    const q = dnsQuery({id: 3, name: 'sip.example'})
+    expect(parseDnsMessage(q.subarray(0, q.length - 3))).toMatchObject({questions: [], malformed: 'question 1: truncated'})
+    expect(parseDnsMessage(q.subarray(0, 16))).toMatchObject({questions: [], malformed: 'question 1: truncated'})
+  })
+
+  it('returns null below a header and never throws on any prefix or mutation of a message', () => {
+    expect(parseDnsMessage(new Uint8Array(11))).toBeNull()
+    const full = dnsResponse({
+      id: 9,
+      name: 'teams.microsoft.com',
+      answers: [
+        {name: 'teams.microsoft.com', type: 'CNAME', ttl: 60, value: 'teams.office.com'},
+        {name: 'teams.office.com', type: 'A', ttl: 60, value: '52.113.194.132'},
+      ],
+    })
+    for (let n = 0; n <= full.length; n++) parseDnsMessage(full.subarray(0, n))
+    const next = pseudoRandom(42)
+    for (let round = 0; round < 2000; round++) {
+      const m = Uint8Array.from(full)
+      for (let k = 0; k < 3; k++) m[next() % m.length] = next() & 0xff
+      const parsed = parseDnsMessage(m)!
+      expect(parsed.records.length).toBeLessThanOrEqual(MAX_RECORDS)
+    }
+  })
+
+  it('caps questions and records kept per message, counting the rest', () => {
+    const questions = Array.from({length: MAX_QUESTIONS + 3}, (_, i) => ({name: `q${i}.local`, type: 'PTR' as const}))
+    const m = parseDnsMessage(dnsMessage({id: 0, flags: 0, questions}))!
+    expect(m.questions).toHaveLength(MAX_QUESTIONS)
+    const answers = Array.from({length: MAX_RECORDS + 5}, (_, i) => ({name: 'x.example', type: 'A' as const, ttl: 1, value: `10.0.${i >> 8}.${i & 255}`}))
+    const r = parseDnsMessage(dnsMessage({id: 0, flags: 0x8180, answers}))!
+    expect(r.records).toHaveLength(MAX_RECORDS)
+    expect(r.dropped).toBe(5)
+    expect(m.dropped).toBe(3)
+  })
+})
+
+describe('isStrictDnsMessage', () => {
+  it('accepts well-formed queries and responses', () => {
+    expect(isStrictDnsMessage(dnsQuery({id: 1, name: '2.dnscrypt-cert.example', type: 'TXT'}))).toBe(true)
+    expect(isStrictDnsMessage(dnsResponse({id: 1, name: 'a.example', answers: [{name: 'a.example', type: 'A', ttl: 1, value: '192.0.2.1'}]}))).toBe(true)
+  })
+
+  it('rejects trailing bytes, truncation, several questions, odd classes and other payloads', () => {
+    const q = dnsQuery({id: 1, name: 'a.example'})
+    expect(isStrictDnsMessage(Buffer.concat([q, Buffer.from([0])]))).toBe(false)
+    expect(isStrictDnsMessage(q.subarray(0, q.length - 1))).toBe(false)
+    expect(isStrictDnsMessage(dnsMessage({id: 1, flags: 0x100, questions: [{name: 'a.b', type: 'A'}, {name: 'c.d', type: 'A'}]}))).toBe(false)
+    expect(isStrictDnsMessage(dnsMessage({id: 1, flags: 0x100, questions: [{name: 'a.b', type: 'A', class: 7}]}))).toBe(false)
+    // A QUIC long header and an RTP packet
+    expect(isStrictDnsMessage(Uint8Array.from([0xc3, 0, 0, 0, 1, 8, ...new Array(40).fill(0x55)]))).toBe(false)
+    expect(isStrictDnsMessage(Uint8Array.from([0x80, 0x60, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, ...new Array(40).fill(0)]))).toBe(false)
+  })
+})

@@ -1,0 +1,171 @@
+import {describe, expect, it} from 'vitest'
+import type {PayloadPacket, ProtocolAnalyzer} from '../../../src/protocols/analyzer.js'
+import {type DtlsFacts, dtlsAnalyzer} from '../../../src/protocols/dtls/dtls-analyzer.js'
+import {capwapDtlsOffset, forEachHandshakeFragment, forEachRecord, looksLikeDtlsRecord, looksLikeStun} from '../../../src/protocols/dtls/dtls-record.js'
+import {rtp, stunBindingRequest, stunBindingSuccess} from '../../support/packet-builder.js'
+import {analyze, type Endpoints, factsOf, reverse, udpFrame} from '../tls/capture-kit.js'
+import {CA_DER, LEAF_DER, WEBRTC_DER} from '../tls/test-certificates.js'
+import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, serverHelloBody} from '../tls/tls-builders.js'
+
+const webrtc: Endpoints = {src: '192.168.12.156', sport: 38152, dst: '142.250.82.76', dport: 19305}
+const txid = Buffer.alloc(12, 7)
+
+const CH = 1
+const SH = 2
+const CERT = 11
+const SHD = 14
+const CKE = 16
+
+/** One datagram of records, each a list of handshake fragments (or raw content). */
+function datagram(...recs: Buffer[]): Buffer {
+  return Buffer.concat(recs)
+}
+
+function hs(fragments: Buffer[], seq = 0): Buffer {
+  return dtlsRecord(22, Buffer.concat(fragments), {seq})
+}
+
+const clientHello = clientHelloBody({dtls: true, cipherSuites: [0xc02b, 0xc02f], extensions: [ext.useSrtp([0x0001, 0x0007, 0x0008]), ext.supportedGroups([0x001d])]})
+const serverHello = serverHelloBody({legacyVersion: 0xfefd, cipherSuite: 0xc02b, extensions: [ext.useSrtp([0x0007])]})
+
+function counting(): {analyzer: ProtocolAnalyzer<any, DtlsFacts>; feeds: number[]} {
+  const feeds: number[] = []
+  return {feeds, analyzer: {...dtlsAnalyzer, feed: (s: any, p: PayloadPacket) => (feeds.push(p.frame), dtlsAnalyzer.feed(s, p))}}
+}
+
+describe('DTLS records', () => {
+  it('recognises DTLS records, STUN and the CAPWAP preamble (RFC 7983 demultiplexing)', () => {
+    const rec = dtlsRecord(22, Buffer.alloc(20))
+    expect(looksLikeDtlsRecord(rec)).toBe(true)
+    expect(looksLikeDtlsRecord(dtlsRecord(23, Buffer.alloc(20), {version: 0x0100}))).toBe(true)
+    expect(looksLikeDtlsRecord(dtlsRecord(22, Buffer.alloc(20), {version: 0x0303}))).toBe(false)
+    expect(looksLikeDtlsRecord(rec.subarray(0, 12))).toBe(false)
+    expect(looksLikeStun(stunBindingRequest({txid}))).toBe(true)
+    expect(looksLikeStun(rtp({pt: 111, seq: 1, timestamp: 1, ssrc: 1}, Buffer.alloc(20)))).toBe(false)
+    expect(capwapDtlsOffset(Buffer.concat([Buffer.from([1, 0, 0, 0]), rec]))).toBe(4)
+    expect(capwapDtlsOffset(Buffer.concat([Buffer.from([0, 0, 0, 0]), rec]))).toBe(0)
+  })
+
+  it('walks the records of a datagram and the fragments of a record, cutting overlong lengths', () => {
+    const fragments = dtlsFragments(CERT, 3, Buffer.alloc(50, 9), 20)
+    const d = Buffer.concat([dtlsRecord(22, Buffer.concat(fragments)), dtlsRecord(20, Buffer.from([1])), dtlsRecord(22, Buffer.alloc(40), {epoch: 1})])
+    const seen: Array<[number, number, number]> = []
+    const result = forEachRecord(d, 0, (r) => seen.push([r.type, r.epoch, r.fragment.length]))
+    expect(seen).toEqual([
+      [22, 0, 3 * 12 + 50],
+      [20, 0, 1],
+      [22, 1, 40],
+    ])
+    expect(result.encrypted).toBe(false)
+    const pieces: Array<[number, number, number, number]> = []
+    forEachHandshakeFragment(Buffer.concat(fragments), (f) => pieces.push([f.messageSeq, f.length, f.fragmentOffset, f.body.length]))
+    expect(pieces).toEqual([
+      [3, 50, 0, 20],
+      [3, 50, 20, 20],
+      [3, 50, 40, 10],
+    ])
+    // A record whose length runs past the datagram is cut, never read beyond.
+    const cut = forEachRecord(d.subarray(0, 30), 0, (r) => expect(r.fragment.length).toBe(17))
+    expect(cut.encrypted).toBe(false)
+    // A DTLS 1.3 unified header ends the walk as encrypted.
+    expect(forEachRecord(Buffer.from([0x2c, 0, 1, 0, 5, 1, 2, 3, 4, 5, 6, 7, 8, 9]), 0, () => undefined).encrypted).toBe(true)
+    for (let n = 0; n <= d.length; n++) expect(() => forEachRecord(d.subarray(0, n), 0, (r) => forEachHandshakeFragment(r.fragment, () => undefined))).not.toThrow()
+  })
+})
+
+describe('DTLS analyzer', () => {
+  it('reads a WebRTC handshake after STUN: SRTP profiles, fragmented certificates of both sides, then steps aside', async () => {
+    const serverCert = certificateBody([LEAF_DER, CA_DER])
+    const [cert1, cert2] = dtlsFragments(CERT, 1, serverCert, Math.ceil(serverCert.length / 2))
+    const back = reverse(webrtc)
+    const frames = [
+      udpFrame(webrtc, stunBindingRequest({txid})),
+      udpFrame(back, stunBindingSuccess({txid, mapped: {ip: '203.0.113.7', port: 61045}})),
+      udpFrame(webrtc, hs(dtlsFragments(CH, 0, clientHello))),
+      // Server flight: ServerHello and the second half of its Certificate first...
+      udpFrame(back, datagram(hs(dtlsFragments(SH, 0, serverHello), 1), hs([cert2!], 2))),
+      // ...then the first half and ServerHelloDone; then the first datagram again (a retransmission).
+      udpFrame(back, datagram(hs([cert1!], 3), hs(dtlsFragments(SHD, 2, Buffer.alloc(0)), 4))),
+      udpFrame(back, datagram(hs(dtlsFragments(SH, 0, serverHello), 1), hs([cert2!], 2))),
+      udpFrame(webrtc, datagram(hs(dtlsFragments(CERT, 1, certificateBody([WEBRTC_DER])), 1), hs(dtlsFragments(CKE, 2, Buffer.alloc(65, 4)), 2), dtlsRecord(20, Buffer.from([1]), {seq: 3}), dtlsRecord(22, Buffer.alloc(40), {epoch: 1}))),
+      udpFrame(back, datagram(dtlsRecord(20, Buffer.from([1]), {seq: 5}), dtlsRecord(22, Buffer.alloc(40), {epoch: 1}))),
+      udpFrame(webrtc, rtp({pt: 111, seq: 1, timestamp: 1, ssrc: 0x1234}, Buffer.alloc(100, 0xab))),
+    ]
+    const {analyzer, feeds} = counting()
+    const [facts] = factsOf<DtlsFacts>(await analyze(frames, [analyzer], Date.UTC(2023, 0, 20) / 1000), 'dtls')
+    expect(facts).toBeDefined()
+    expect(facts!.recordVersion).toBe('DTLS1.2')
+    expect(facts!.clientHello).toMatchObject({
+      evidence: {frame: 3},
+      srtpProfiles: ['SRTP_AES128_CM_HMAC_SHA1_80', 'SRTP_AEAD_AES_128_GCM', 'SRTP_AEAD_AES_256_GCM'],
+      nullSrtpProfiles: [],
+    })
+    expect(facts!.clientHello!.ja4).toMatch(/^dd2i0202/)
+    expect(facts!.serverHello).toMatchObject({version: 'DTLS1.2', srtpProfile: 'SRTP_AEAD_AES_128_GCM', nullSrtpProfile: false, evidence: {frame: 4}})
+    expect(facts!.certificates!.map((m) => [m.sentBy, m.evidence.frame, m.chain.map((c) => c.subjectCN)])).toEqual([
+      ['server', 5, ['*.meet.example', 'Callaudit Test Root CA']],
+      ['client', 7, ['WebRTC']],
+    ])
+    expect(facts!.certificates![1]!.chain[0]).toMatchObject({selfSigned: true, expired: false})
+    expect(facts!.encrypted).toBe(true)
+    expect(facts!.clientHelloCount).toBeUndefined()
+    expect(facts!.rolesReversed).toBeUndefined()
+    // Both sides sent epoch-1 records by frame 8: the RTP of frame 9 is not looked at.
+    expect(feeds).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    const lines = dtlsAnalyzer.describe(facts!)
+    expect(lines[0]).toMatch(/^DTLS ClientHello no SNI DTLS1\.2 no ECH SRTP SRTP_AES128_CM_HMAC_SHA1_80,SRTP_AEAD_AES_128_GCM,SRTP_AEAD_AES_256_GCM JA4 dd2i0202\d\d_\w{12}_\w{12} \(frame 3\)$/)
+    expect(lines[1]).toBe('DTLS ServerHello DTLS1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 SRTP SRTP_AEAD_AES_128_GCM (frame 4)')
+    expect(lines[3]).toMatch(/^DTLS client certificate CN=WebRTC self-signed valid to 2023-02-01 SHA-256 .* \(frame 7\)$/)
+  })
+
+  it('says when the DTLS client is the flow server, and counts the ClientHello after a cookie exchange', async () => {
+    // Two public peers on unregistered ports: the first sender becomes the flow's client.
+    const p2p: Endpoints = {src: '198.51.100.7', sport: 40000, dst: '203.0.113.9', dport: 50000}
+    const back = reverse(p2p)
+    const frames = [
+      udpFrame(back, stunBindingRequest({txid})),
+      udpFrame(p2p, hs(dtlsFragments(CH, 0, clientHello))),
+      udpFrame(back, hs(dtlsFragments(3, 0, Buffer.concat([Buffer.from([0xfe, 0xff, 8]), Buffer.alloc(8, 1)])))),
+      udpFrame(p2p, hs(dtlsFragments(CH, 1, clientHelloBody({dtls: true, cookie: Buffer.alloc(8, 1)})), 1)),
+    ]
+    const [facts] = factsOf<DtlsFacts>(await analyze(frames, [dtlsAnalyzer]), 'dtls')
+    expect(facts!.rolesReversed).toBe(true)
+    expect(facts!.clientHelloCount).toBe(2)
+    expect(facts!.encrypted).toBe(false)
+  })
+
+  it('reads DTLS behind a CAPWAP preamble, and the whole certificates of a message never completed', async () => {
+    const capwap: Endpoints = {src: '192.168.10.10', sport: 12380, dst: '192.168.10.9', dport: 5246}
+    const body = certificateBody([LEAF_DER, CA_DER])
+    const fragments = dtlsFragments(CERT, 1, body, LEAF_DER.length + 20)
+    const frames = [
+      udpFrame(capwap, Buffer.from([0x00, 0x10, 0x01, 0x00, 0, 0, 0, 0])), // cleartext CAPWAP discovery
+      udpFrame(reverse(capwap), Buffer.concat([Buffer.from([1, 0, 0, 0]), hs([fragments[0]!])])),
+    ]
+    const [facts] = factsOf<DtlsFacts>(await analyze(frames, [dtlsAnalyzer], Date.UTC(2023, 3, 1) / 1000), 'dtls')
+    expect(facts!.certificates).toHaveLength(1)
+    expect(facts!.certificates![0]).toMatchObject({sentBy: 'server', truncated: true, evidence: {frame: 2}})
+    expect(facts!.certificates![0]!.chain.map((c) => c.subjectCN)).toEqual(['*.meet.example'])
+  })
+
+  it('reports a mid-session flow by its record version, and steps aside from STUN-only flows', async () => {
+    const app = [0, 1, 2].map((i) => udpFrame(webrtc, dtlsRecord(23, Buffer.alloc(60, i), {epoch: 1, seq: i})))
+    const [facts] = factsOf<DtlsFacts>(await analyze(app, [dtlsAnalyzer]), 'dtls')
+    expect(facts).toEqual({recordVersion: 'DTLS1.2', encrypted: true})
+    expect(dtlsAnalyzer.describe(facts!)).toEqual(['DTLS DTLS1.2 encrypted records (handshake not captured)'])
+
+    const stunOnly = Array.from({length: 60}, (_, i) => udpFrame(i % 2 ? reverse(webrtc) : webrtc, stunBindingRequest({txid: Buffer.alloc(12, i)})))
+    const {analyzer, feeds} = counting()
+    expect(factsOf(await analyze(stunOnly, [analyzer]), 'dtls')).toEqual([])
+    expect(feeds).toHaveLength(40)
+  })
+
+  it('takes UDP flows that start with DTLS or STUN only', () => {
+    const flow = {id: 1, transport: 'udp' as const, client: {ip: '10.0.0.1', port: 5000}, server: {ip: '10.0.0.2', port: 3478}}
+    const packet = (data: Buffer) => ({data}) as unknown as PayloadPacket
+    expect(dtlsAnalyzer.probe(flow, packet(hs(dtlsFragments(CH, 0, clientHello))))).toBe(true)
+    expect(dtlsAnalyzer.probe(flow, packet(stunBindingRequest({txid})))).toBe(true)
+    expect(dtlsAnalyzer.probe(flow, packet(rtp({pt: 0, seq: 1, timestamp: 0, ssrc: 1}, Buffer.alloc(160))))).toBe(false)
+    expect(dtlsAnalyzer.probe({...flow, transport: 'tcp'}, packet(stunBindingRequest({txid})))).toBe(false)
+  })
+})
