@@ -38,6 +38,7 @@ function decodeIpv4(b: Uint8Array, o: number, end: number, out: NetLayer): boole
   // Total Length 0 is what TCP segmentation offload captures show: trust the capture.
   let ipEnd = totalLength === 0 ? end : Math.min(end, o + totalLength)
   if (ipEnd < o + headerLength) ipEnd = o + headerLength
+  out.truncated = totalLength > end - o
   out.ipVersion = 4
   out.src[0] = u32be(b, o + 12)
   out.dst[0] = u32be(b, o + 16)
@@ -62,6 +63,7 @@ function decodeIpv6(b: Uint8Array, o: number, end: number, out: NetLayer): boole
   const payloadLength = u16be(b, o + 4)
   // Payload Length 0 means a jumbogram (RFC 2675) or offload: trust the capture.
   const ipEnd = payloadLength === 0 ? end : Math.min(end, o + 40 + payloadLength)
+  out.truncated = 40 + payloadLength > end - o
   out.ipVersion = 6
   for (let i = 0; i < 4; i++) {
     out.src[i] = u32be(b, o + 8 + 4 * i)

@@ -23,6 +23,8 @@ export class NetLayer {
   moreFragments = false
   /** True for any fragment (first or later) of a fragmented datagram. */
   isFragment = false
+  /** The capture holds less of the IP packet than its header declares (snaplen cut). */
+  truncated = false
   /** True when the transport header was decoded (ports are valid). */
   hasTransport = false
   /** Byte range of the IP packet and of the transport payload within the frame. */

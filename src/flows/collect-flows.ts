@@ -88,9 +88,10 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
       ...(tunnel ? {tunnel: TUNNEL_NAMES[tunnel]} : {}),
     }
   }
-  /** Offer a TCP/UDP payload of flow `slot` to the analyzers. */
+  /** Offer a TCP/UDP payload of flow `slot` to the analyzers. No allocation per packet. */
   const inspect = (slot: number, toServer: boolean, data: Uint8Array, seq: number, tcpFlags: number, rec: PacketRecord): void => {
-    if (!dispatcher || table.inspect[slot] === 2 || data.length === 0) return
+    const state = table.inspect[slot]!
+    if (!dispatcher || state === 2 || data.length === 0) return
     payload.frame = rec.frame
     payload.capture = captureIndex
     payload.sec = rec.tsSec
@@ -100,7 +101,7 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
     payload.seq = seq
     payload.tcpFlags = tcpFlags
     payload.streamStart = -1
-    if ((table.keyOf(slot)[0]! & 0xff) === PROTO_TCP) {
+    if (table.protoOf(slot) === PROTO_TCP) {
       // The SYN (client) or SYN/ACK (server) of this direction fixes where its stream starts.
       const synBit = toServer ? ST_SYN : ST_SYNACK
       if (table.tcpState[slot]! & synBit) {
@@ -108,9 +109,13 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
         payload.streamStart = (table.baseSeq[slot * 2 + (senderIsA ? 0 : 1)]! + 1) >>> 0
       }
     }
-    const id = table.ids[slot]!
-    dispatcher.offer(id, () => describe(slot), payload)
-    table.inspect[slot] = dispatcher.isDone(id) ? 2 : 1
+    if (state === 0) {
+      const index = dispatcher.start(describe(slot), payload)
+      table.inspect[slot] = index < 0 ? 2 : 1
+      table.inspectIndex[slot] = index
+    } else if (!dispatcher.feed(table.inspectIndex[slot]!, payload)) {
+      table.inspect[slot] = 2
+    }
   }
   const count = (slot: number, senderIsA: boolean, length: number, sec: number, nsec: number, frame: number) => {
     table.count1(slot, senderIsA, length, sec, nsec)
@@ -119,7 +124,7 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
   }
   const fragments = new FragmentTracker(count, dispatcher ? (slot, senderIsA, ipPayload) => {
     // A reassembled UDP datagram: hand its payload (after the 8-byte UDP header) on whole.
-    if (!current || ipPayload.length < 8 || (table.keyOf(slot)[0]! & 0xff) !== PROTO_UDP) return
+    if (!current || ipPayload.length < 8 || table.protoOf(slot) !== PROTO_UDP) return
     const toServer = senderIsA === (table.clientIsA[slot] === 1)
     const udpLength = (ipPayload[4]! << 8) | ipPayload[5]!
     const data = ipPayload.subarray(8, udpLength >= 8 ? Math.min(ipPayload.length, udpLength) : ipPayload.length)
@@ -162,8 +167,14 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
       const senderIsA = table.senderIsA
       table.count1(slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
       if (layer.proto === PROTO_TCP) table.trackTcp(slot, senderIsA, layer.tcpFlags, layer.tcpSeq, rec.tsSec, rec.tsNsec)
-      if (layer.isFragment) fragments.fragment(layer, rec.buffer, rec.frame, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
-      else if (i === n - 1 && dispatcher && table.inspect[slot] !== 2 && layer.payloadEnd > layer.payloadStart && (layer.proto === PROTO_TCP || layer.proto === PROTO_UDP)) {
+      if (layer.isFragment) {
+        fragments.fragment(layer, rec.buffer, rec.frame, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
+        // A first fragment cut by the snaplen can never be reassembled: offer what it holds now,
+        // as Wireshark dissects it (a DNS answer's first part is still evidence).
+        if (layer.truncated && layer.fragOffset === 0 && dispatcher && layer.proto === PROTO_UDP && layer.payloadEnd > layer.payloadStart) {
+          inspect(slot, senderIsA === (table.clientIsA[slot] === 1), rec.buffer.subarray(layer.payloadStart, layer.payloadEnd), 0, 0, rec)
+        }
+      } else if (i === n - 1 && dispatcher && table.inspect[slot] !== 2 && layer.payloadEnd > layer.payloadStart && (layer.proto === PROTO_TCP || layer.proto === PROTO_UDP)) {
         const toServer = senderIsA === (table.clientIsA[slot] === 1)
         const data = rec.buffer.subarray(layer.payloadStart, layer.payloadEnd)
         inspect(slot, toServer, data, layer.proto === PROTO_TCP ? layer.tcpSeq : 0, layer.proto === PROTO_TCP ? layer.tcpFlags : 0, rec)

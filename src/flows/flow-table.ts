@@ -74,6 +74,8 @@ export class FlowTable {
   parentId: Uint32Array
   /** Protocol inspection state for the collector: 0 not started, 1 active, 2 done. */
   inspect: Uint8Array
+  /** The dispatcher's inspection index while `inspect` is 1. */
+  inspectIndex: Int32Array
 
   /** Seconds subtracted from timestamps before they are stored as doubles. */
   timeBase = NaN
@@ -102,6 +104,7 @@ export class FlowTable {
     this.tunnel = new Uint8Array(this.capacity)
     this.parentId = new Uint32Array(this.capacity)
     this.inspect = new Uint8Array(this.capacity)
+    this.inspectIndex = new Int32Array(this.capacity)
     const indexSize = nextPowerOfTwo(this.capacity * 2)
     this.index = new Int32Array(indexSize).fill(EMPTY)
     this.indexMask = indexSize - 1
@@ -294,6 +297,9 @@ export class FlowTable {
     this.tunnel = grow8(this.tunnel)
     this.parentId = grow32(this.parentId)
     this.inspect = grow8(this.inspect)
+    const inspectIndex = new Int32Array(capacity)
+    inspectIndex.set(this.inspectIndex)
+    this.inspectIndex = inspectIndex
     this.capacity = capacity
     this.rebuildIndex()
   }
@@ -376,6 +382,12 @@ export class FlowTable {
     this.tunnel[to] = this.tunnel[from]!
     this.parentId[to] = this.parentId[from]!
     this.inspect[to] = this.inspect[from]!
+    this.inspectIndex[to] = this.inspectIndex[from]!
+  }
+
+  /** IP protocol number of a slot's flow. */
+  protoOf(slot: number): number {
+    return this.keys[slot * KEY_WORDS]! & 0xff
   }
 
   /** Key words of a slot: [meta, A0..A3, B0..B3, portA << 16 | portB]. */

@@ -59,6 +59,9 @@ export interface Evidence {
 /** Turns a packet's time into Evidence; given to analyzers so they need not know precision. */
 export type EvidenceOf = (packet: PayloadPacket) => Evidence
 
+/** Payload packets per flow an analyzer sees unless it asks for more. */
+export const DEFAULT_PACKET_BUDGET = 256
+
 export interface ProtocolAnalyzer<State = unknown, Facts = unknown> {
   /** Short lowercase name, also the key of its facts in the flow record: 'dns', 'tls', ... */
   readonly name: string
@@ -67,6 +70,12 @@ export interface ProtocolAnalyzer<State = unknown, Facts = unknown> {
    * ports and cheap byte heuristics. Must not throw. Called once per flow.
    */
   probe(flow: FlowInfo, packet: PayloadPacket): boolean
+  /**
+   * Payload packets of a flow this analyzer is shown at most (default DEFAULT_PACKET_BUDGET).
+   * Analyzers that count every packet of a stream (RTP, Zoom media) raise it; the rest have
+   * what they want (handshakes, the first requests) long before.
+   */
+  readonly packetBudget?: number
   /** Fresh per-flow state. */
   start(flow: FlowInfo, evidenceOf: EvidenceOf): State
   /** Offer a packet of the flow (including the one that was probed). Return false to step aside. */

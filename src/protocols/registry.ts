@@ -1,73 +1,75 @@
-import type {EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from './analyzer.js'
+import {DEFAULT_PACKET_BUDGET, type EvidenceOf, type FlowInfo, type PayloadPacket, type ProtocolAnalyzer} from './analyzer.js'
 
 interface Active {
   analyzer: ProtocolAnalyzer
   state: unknown
   /** Still wants packets. */
   live: boolean
+  /** Packets it may still be shown. */
+  budget: number
 }
 
 interface FlowInspection {
-  info: FlowInfo
+  flowId: number
   active: Active[]
   /** Number of analyzers still live. */
   live: number
+  packets: number
+  /** The flow was evicted from the flow table: its facts are not reported. */
+  forgotten: boolean
 }
 
 /** Most packets offered per flow in all: a cap so that no analyzer bug can make one flow cost
- * the whole capture. RTP counting steps aside on its own before this in practice. */
+ * the whole capture. */
 const MAX_PACKETS_PER_FLOW = 1_000_000
 
 /**
- * Runs the analyzers over flows during the read. One instance per run; flows are identified by
- * their flow id. Flows are probed on their first payload packet; a flow with no live analyzer
- * is marked done and never looked at again.
+ * Runs the analyzers over flows during the read. A flow is probed on its first payload packet;
+ * the caller keeps the returned inspection index beside the flow (a typed-array column of the
+ * flow table), so that each later packet costs one array access, not a map lookup. A flow with
+ * no live analyzer is done and the caller stops offering it packets.
  */
 export class ProtocolDispatcher {
-  private readonly flows = new Map<number, FlowInspection>()
-  private readonly done = new Set<number>()
-  private readonly counts = new Map<number, number>()
+  private readonly inspections: FlowInspection[] = []
 
   constructor(
     private readonly analyzers: ProtocolAnalyzer[],
     private readonly evidenceOf: EvidenceOf,
   ) {}
 
-  /** True when the flow needs no more packets (lets the caller skip building a packet). */
-  isDone(flowId: number): boolean {
-    return this.done.has(flowId)
+  /**
+   * Probe a flow with its first payload packet and feed that packet. Returns the inspection
+   * index to pass to `feed` for later packets, or -1 when no analyzer wants the flow (or all
+   * stepped aside already).
+   */
+  start(info: FlowInfo, packet: PayloadPacket): number {
+    const active: Active[] = []
+    for (const analyzer of this.analyzers) {
+      let wanted = false
+      try {
+        wanted = analyzer.probe(info, packet)
+      } catch {
+        wanted = false
+      }
+      if (wanted) active.push({analyzer, state: analyzer.start(info, this.evidenceOf), live: true, budget: analyzer.packetBudget ?? DEFAULT_PACKET_BUDGET})
+    }
+    if (active.length === 0) return -1
+    const index = this.inspections.length
+    this.inspections.push({flowId: info.id, active, live: active.length, packets: 0, forgotten: false})
+    return this.feed(index, packet) ? index : -1
   }
 
-  /** Offer one payload packet of a flow. `describe` builds the FlowInfo on first sight. */
-  offer(flowId: number, describe: () => FlowInfo, packet: PayloadPacket): void {
-    if (packet.data.length === 0 || this.done.has(flowId)) return
-    let inspection = this.flows.get(flowId)
-    if (!inspection) {
-      const info = describe()
-      const active: Active[] = []
-      for (const analyzer of this.analyzers) {
-        let wanted = false
-        try {
-          wanted = analyzer.probe(info, packet)
-        } catch {
-          wanted = false
-        }
-        if (wanted) active.push({analyzer, state: analyzer.start(info, this.evidenceOf), live: true})
-      }
-      inspection = {info, active, live: active.length}
-      this.flows.set(flowId, inspection)
-      if (active.length === 0) {
-        this.done.add(flowId)
-        return
-      }
-    }
-    const count = (this.counts.get(flowId) ?? 0) + 1
-    this.counts.set(flowId, count)
-    for (const a of inspection.active) {
+  /** Offer a later payload packet; false when no analyzer wants more of this flow. */
+  feed(index: number, packet: PayloadPacket): boolean {
+    const inspection = this.inspections[index]!
+    inspection.packets++
+    const active = inspection.active
+    for (let i = 0; i < active.length; i++) {
+      const a = active[i]!
       if (!a.live) continue
       let more = false
       try {
-        more = a.analyzer.feed(a.state, packet)
+        more = a.analyzer.feed(a.state, packet) && --a.budget > 0
       } catch {
         // A bug in one analyzer must not stop the read: it simply stops looking at this flow.
         more = false
@@ -77,13 +79,14 @@ export class ProtocolDispatcher {
         inspection.live--
       }
     }
-    if (inspection.live === 0 || count >= MAX_PACKETS_PER_FLOW) this.done.add(flowId)
+    return inspection.live > 0 && inspection.packets < MAX_PACKETS_PER_FLOW
   }
 
   /** Facts per flow id: `{dns: {...}, tls: {...}}`, only flows where something was learned. */
   finish(): Map<number, Record<string, unknown>> {
     const out = new Map<number, Record<string, unknown>>()
-    for (const [flowId, inspection] of this.flows) {
+    for (const inspection of this.inspections) {
+      if (inspection.forgotten) continue
       const facts: Record<string, unknown> = {}
       for (const a of inspection.active) {
         let result: unknown
@@ -94,17 +97,19 @@ export class ProtocolDispatcher {
         }
         if (result !== undefined) facts[a.analyzer.name] = result
       }
-      if (Object.keys(facts).length > 0) out.set(flowId, facts)
+      if (Object.keys(facts).length > 0) out.set(inspection.flowId, facts)
     }
     return out
   }
 
-  /** Forget flows that were evicted from the flow table. */
+  /** Flows evicted from the flow table: drop their state (their facts are not reported). */
   forget(flowIds: Iterable<number>): void {
-    for (const id of flowIds) {
-      this.flows.delete(id)
-      this.done.delete(id)
-      this.counts.delete(id)
+    const ids = new Set(flowIds)
+    for (const inspection of this.inspections) {
+      if (!ids.has(inspection.flowId)) continue
+      inspection.forgotten = true
+      inspection.active = []
+      inspection.live = 0
     }
   }
 }

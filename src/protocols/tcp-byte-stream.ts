@@ -3,6 +3,8 @@
  * stream (TLS records, HTTP headers). Bounded: it keeps at most `maxBytes` of stream and a few
  * out-of-order segments. Sequence numbers wrap modulo 2^32 (RFC 9293 §3.4).
  */
+const EMPTY = new Uint8Array(0)
+
 export class TcpByteStream {
   private buffer: Uint8Array
   private length = 0
@@ -15,7 +17,9 @@ export class TcpByteStream {
     private readonly maxBytes = 64 * 1024,
     private readonly maxPending = 32,
   ) {
-    this.buffer = new Uint8Array(Math.min(4096, maxBytes))
+    // Sized on first use: most streams hold one short handshake, and a 4 KiB buffer per
+    // direction of every flow showed up as garbage-collector time on busy captures.
+    this.buffer = EMPTY
   }
 
   /**
@@ -64,7 +68,7 @@ export class TcpByteStream {
       this.truncated = true
     }
     if (this.length + fresh.length > this.buffer.length) {
-      const grown = new Uint8Array(Math.min(this.maxBytes, Math.max(this.buffer.length * 2, this.length + fresh.length)))
+      const grown = new Uint8Array(Math.min(this.maxBytes, Math.max(this.buffer.length * 2, this.length + fresh.length, 256)))
       grown.set(this.buffer.subarray(0, this.length))
       this.buffer = grown
     }

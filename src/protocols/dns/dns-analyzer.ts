@@ -123,6 +123,8 @@ function isNetbios(port: number): boolean {
 
 export const dnsAnalyzer: ProtocolAnalyzer<DnsState, DnsFacts> = {
   name: 'dns',
+  // DNS tunnels are evidence: up to MAX_MESSAGES messages are kept.
+  packetBudget: 2048,
 
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
     const a = flow.client.port

@@ -12,7 +12,7 @@
  * analyzer steps aside once both sides send encrypted records (epoch > 0), or when no DTLS shows
  * up within MAX_PACKETS_BEFORE_DTLS packets.
  */
-import type {EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
+import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {parseCertificateMessage} from '../tls/certificate.js'
 import {parseClientHello} from '../tls/client-hello.js'
 import {
@@ -26,6 +26,7 @@ import {
   describeCertificateMessage,
   describeClientHello,
   describeServerHello,
+  frameRef,
   type ServerHelloFacts,
   serverHelloFacts,
 } from '../tls/hello-facts.js'
@@ -39,9 +40,9 @@ const MAX_PACKETS_BEFORE_DTLS = 40
 /** Payload packets looked at per flow in all. */
 const MAX_PACKETS = 200
 /** Largest handshake message reassembled (longer ones are read up to this). */
-const MAX_MESSAGE = 64 * 1024
+const MAX_MESSAGE = 32 * 1024
 /** Messages being reassembled at once per direction. */
-const MAX_PENDING = 8
+const MAX_PENDING = 4
 /** message_seq values remembered per direction (to skip retransmissions). */
 const MAX_DONE = 64
 const MAX_CERTIFICATE_MESSAGES = 4
@@ -49,6 +50,8 @@ const MAX_CERTIFICATE_MESSAGES = 4
 export interface DtlsFacts {
   /** Version of the first DTLS record seen. */
   recordVersion: string
+  /** The first DTLS record of the flow. */
+  firstRecord: Evidence
   clientHello?: ClientHelloFacts
   /** ClientHellos after the first (the one answering a HelloVerifyRequest cookie, or retries). */
   clientHelloCount?: number
@@ -100,7 +103,7 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
 
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
     if (flow.transport !== 'udp') return false
-    const d = packet.data
+  const d = packet.data
     if (looksLikeDtlsRecord(d) || looksLikeStun(d)) return true
     // CAPWAP control: cleartext discovery (preamble 0x00) comes before the DTLS session (0x01).
     return isCapwapPort(flow) && d.length >= 4 && (d[0] === 0x00 || d[0] === 0x01)
@@ -115,84 +118,23 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
       server: newDirection(),
       sawDtls: false,
       lastPacket: {frame: 0, capture: 0, sec: 0, nsec: 0, toServer: true},
-      facts: {recordVersion: '', encrypted: false},
+      facts: {recordVersion: '', firstRecord: {frame: 0, capture: 0, time: ''}, encrypted: false},
     }
   },
 
   feed(state: DtlsState, packet: PayloadPacket): boolean {
-    state.packets++
-    const d = packet.data
-    const at = state.capwap ? capwapDtlsOffset(d) : 0
-    const first = d[at]
-    // RFC 7983: DTLS records start with 20-63; anything else (STUN, RTP...) is not ours.
-    if (first === undefined || first < 20 || first > 63) return state.packets < (state.sawDtls ? MAX_PACKETS : MAX_PACKETS_BEFORE_DTLS)
-    const dir = packet.toServer ? state.client : state.server
-    const result = forEachRecord(d, at, (record) => {
-      if (!state.sawDtls) {
-        state.sawDtls = true
-        state.facts.recordVersion = versionName(record.version)
-      }
-      if (record.epoch !== 0) {
-        dir.encrypted = true
-        return
-      }
-      if (record.type === CONTENT.HANDSHAKE) {
-        forEachHandshakeFragment(record.fragment, (fragment) => {
-          if (dir.done.has(fragment.messageSeq)) return
-          let message = dir.pending.get(fragment.messageSeq)
-          if (!message) {
-            if (dir.pending.size >= MAX_PENDING) return
-            message = {type: fragment.msgType, length: fragment.length, buffer: new RangeBuffer(Math.min(fragment.length, MAX_MESSAGE))}
-            dir.pending.set(fragment.messageSeq, message)
-          }
-          if (message.type !== fragment.msgType || message.length !== fragment.length) return
-          message.buffer.add(fragment.fragmentOffset, fragment.body)
-          if (message.buffer.has(Math.min(message.length, MAX_MESSAGE))) {
-            dir.pending.delete(fragment.messageSeq)
-            if (dir.done.size < MAX_DONE) dir.done.add(fragment.messageSeq)
-            handleMessage(state, packet, message.type, message.buffer.view(0, message.length), message.length <= MAX_MESSAGE)
-          }
-        })
-      } else if (record.type === CONTENT.ALERT && record.fragment.length >= 2 && !dir.alertSeen) {
-        dir.alertSeen = true
-        const alerts = (state.facts.alerts ??= [])
-        if (alerts.length < 2) alerts.push(alertFacts(record.fragment[0]!, record.fragment[1]!, packet.toServer ? 'client' : 'server', state.evidenceOf(packet)))
-      }
-    })
-    if (result.encrypted) {
-      if (!state.sawDtls) {
-        state.sawDtls = true
-        state.facts.recordVersion = versionName(0xfefc)
-      }
-      dir.encrypted = true
-    }
-    if (state.sawDtls) {
-      const last = state.lastPacket
-      last.frame = packet.frame
-      last.capture = packet.capture
-      last.sec = packet.sec
-      last.nsec = packet.nsec
-      last.toServer = packet.toServer
-    }
-    if (state.client.encrypted && state.server.encrypted) return false
-    return state.packets < (state.sawDtls ? MAX_PACKETS : MAX_PACKETS_BEFORE_DTLS)
+    const more = feedDatagram(state, packet)
+    // Stepping aside: read what is left in the reassembly buffers, then drop them.
+    if (!more) wrapUp(state)
+    return more
   },
 
   finish(state: DtlsState): DtlsFacts | undefined {
+    wrapUp(state)
     if (!state.sawDtls) return undefined
-    // A Certificate message cut short (a fragment never captured): read the certificates whose
-    // bytes arrived contiguously from its start.
-    for (const [dir, toServer] of [[state.client, true], [state.server, false]] as const) {
-      for (const message of dir.pending.values()) {
-        if (message.type !== HS.CERTIFICATE || message.buffer.contiguous < 3) continue
-        const at = {...state.lastPacket, toServer, data: new Uint8Array(0), seq: 0, tcpFlags: 0, streamStart: -1}
-        handleMessage(state, at, message.type, message.buffer.view(0, message.buffer.contiguous), false)
-      }
-      dir.pending.clear()
-    }
     const f = state.facts
     state.facts.encrypted = state.client.encrypted || state.server.encrypted
-    const out: DtlsFacts = {recordVersion: f.recordVersion, encrypted: false}
+    const out: DtlsFacts = {recordVersion: f.recordVersion, firstRecord: f.firstRecord, encrypted: false}
     if (f.clientHello) out.clientHello = f.clientHello
     if (f.clientHelloCount) out.clientHelloCount = f.clientHelloCount
     if (f.serverHello) out.serverHello = f.serverHello
@@ -209,9 +151,90 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
     if (facts.serverHello) lines.push(`DTLS ${describeServerHello(facts.serverHello)}`)
     for (const message of facts.certificates ?? []) lines.push(`DTLS ${describeCertificateMessage(message)}`)
     for (const alert of facts.alerts ?? []) lines.push(describeAlert(alert, 'DTLS alert'))
-    if (lines.length === 0) lines.push(`DTLS ${facts.recordVersion}${facts.encrypted ? ' encrypted records (handshake not captured)' : ''}`)
+    if (lines.length === 0) lines.push(`DTLS ${facts.recordVersion}${facts.encrypted ? ' encrypted records (handshake not captured)' : ''} ${frameRef(facts.firstRecord)}`)
     return lines
   },
+}
+
+function feedDatagram(state: DtlsState, packet: PayloadPacket): boolean {
+  state.packets++
+  const d = packet.data
+  const at = state.capwap ? capwapDtlsOffset(d) : 0
+  const first = d[at]
+  // RFC 7983: DTLS records start with 20-63; anything else (STUN, RTP...) is not ours.
+  if (first === undefined || first < 20 || first > 63) return state.packets < (state.sawDtls ? MAX_PACKETS : MAX_PACKETS_BEFORE_DTLS)
+  const dir = packet.toServer ? state.client : state.server
+  const result = forEachRecord(d, at, (record) => {
+    if (!state.sawDtls) {
+      state.sawDtls = true
+      state.facts.recordVersion = versionName(record.version)
+      state.facts.firstRecord = state.evidenceOf(packet)
+    }
+    if (record.epoch !== 0) {
+      dir.encrypted = true
+      return
+    }
+    if (record.type === CONTENT.HANDSHAKE) {
+      forEachHandshakeFragment(record.fragment, (fragment) => {
+        if (dir.done.has(fragment.messageSeq)) return
+        let message = dir.pending.get(fragment.messageSeq)
+        if (!message) {
+          if (dir.pending.size >= MAX_PENDING) return
+          message = {type: fragment.msgType, length: fragment.length, buffer: new RangeBuffer(Math.min(fragment.length, MAX_MESSAGE))}
+          dir.pending.set(fragment.messageSeq, message)
+        }
+        if (message.type !== fragment.msgType || message.length !== fragment.length) return
+        message.buffer.add(fragment.fragmentOffset, fragment.body)
+        if (message.buffer.has(Math.min(message.length, MAX_MESSAGE))) {
+          dir.pending.delete(fragment.messageSeq)
+          if (dir.done.size < MAX_DONE) dir.done.add(fragment.messageSeq)
+          handleMessage(state, packet, message.type, message.buffer.view(0, message.length), message.length <= MAX_MESSAGE)
+        }
+      })
+    } else if (record.type === CONTENT.ALERT && record.fragment.length >= 2 && !dir.alertSeen) {
+      dir.alertSeen = true
+      const alerts = (state.facts.alerts ??= [])
+      if (alerts.length < 2) alerts.push(alertFacts(record.fragment[0]!, record.fragment[1]!, packet.toServer ? 'client' : 'server', state.evidenceOf(packet)))
+    }
+  })
+  if (result.encrypted) {
+    if (!state.sawDtls) {
+      state.sawDtls = true
+      state.facts.recordVersion = versionName(0xfefc)
+      state.facts.firstRecord = state.evidenceOf(packet)
+    }
+    dir.encrypted = true
+  }
+  if (state.sawDtls) {
+    const last = state.lastPacket
+    last.frame = packet.frame
+    last.capture = packet.capture
+    last.sec = packet.sec
+    last.nsec = packet.nsec
+    last.toServer = packet.toServer
+  }
+  if (state.client.encrypted && state.server.encrypted) return false
+  return state.packets < (state.sawDtls ? MAX_PACKETS : MAX_PACKETS_BEFORE_DTLS)
+}
+
+/**
+ * Done with the flow: a Certificate message cut short (a fragment never captured) is read for the
+ * certificates whose bytes arrived contiguously from its start; then the buffers are dropped.
+ * Idempotent.
+ */
+function wrapUp(state: DtlsState): void {
+  for (const [dir, toServer] of [
+    [state.client, true],
+    [state.server, false],
+  ] as const) {
+    for (const message of dir.pending.values()) {
+      if (message.type !== HS.CERTIFICATE || message.buffer.contiguous < 3) continue
+      const at = {...state.lastPacket, toServer, data: new Uint8Array(0), seq: 0, tcpFlags: 0, streamStart: -1}
+      handleMessage(state, at, message.type, message.buffer.view(0, message.buffer.contiguous), false)
+    }
+    dir.pending.clear()
+    dir.done.clear()
+  }
 }
 
 function isCapwapPort(flow: FlowInfo): boolean {

@@ -52,6 +52,8 @@ export interface QuicFacts {
   /** The same as a number in hex (`0x00000001`). */
   versionNumber: string
   family: 'ietf' | 'gquic'
+  /** The first packet of a known QUIC version in the flow. */
+  firstPacket: Evidence
   /** Other versions seen on the flow (after a version negotiation, say). */
   otherVersions?: string[]
   clientHello?: ClientHelloFacts
@@ -91,6 +93,7 @@ interface QuicState {
   serverDone: boolean
   /** Where the last client Initial was, to date a ClientHello left incomplete. */
   lastClient: PayloadPacket | undefined
+  firstPacket: Evidence | undefined
   clientHello?: ClientHelloFacts
   serverHello?: ServerHelloFacts
   chlo?: GquicChloFacts
@@ -137,67 +140,28 @@ export const quicAnalyzer: ProtocolAnalyzer<QuicState, QuicFacts> = {
       clientDone: false,
       serverDone: false,
       lastClient: undefined,
+      firstPacket: undefined,
     }
   },
 
   feed(state: QuicState, packet: PayloadPacket): boolean {
-    state.packets++
-    const d = packet.data
-    const toServer = packet.toServer
-    if (toServer ? state.clientDone : state.serverDone) return more(state)
-    if (d.length === 0) return more(state)
-    if ((d[0]! & 0x80) === 0) {
-      // Short header, or a gQUIC public header (version present only on the client's first packets).
-      const version = gquicPublicVersion(d)
-      if (version !== 0 && toServer) {
-        const info = versionInfo(state, version)
-        if (info?.protection === 'clear') readClearChlo(state, packet, d, 13)
-      }
-      return more(state)
-    }
-    let at = 0
-    while (at + 7 <= d.length && (d[at]! & 0x80) !== 0) {
-      const version = u32(d, at + 1)
-      if (version === 0) break // version negotiation
-      const info = versionInfo(state, version)
-      if (!info) break
-      if (info.protection === 'clear') {
-        // Q046: IETF-like header, gQUIC frames in clear.
-        if (toServer) readClearChlo(state, packet, d, at + 7)
-        break
-      }
-      const pkt = parseLongHeader(d, at, info.initialType)
-      if (!pkt) break
-      if (pkt.typeBits === info.initialType) {
-        if (toServer) clientInitial(state, packet, info, pkt)
-        else serverInitial(state, packet, pkt)
-      }
-      if (toServer ? state.clientDone : state.serverDone) break
-      at = pkt.end
-    }
-    return more(state)
+    const more = feedDatagram(state, packet)
+    if (state.firstPacket === undefined && state.versions.length > 0) state.firstPacket = state.evidenceOf(packet)
+    // Stepping aside: read a ClientHello left incomplete, then drop the buffers and keys.
+    if (!more) wrapUp(state)
+    return more
   },
 
   finish(state: QuicState): QuicFacts | undefined {
-    // A ClientHello whose end never arrived: read the part that did (its SNI is near the start).
-    if (!state.clientHello && state.clientCrypto && state.lastClient && state.clientCryptoKeys?.info.tls) {
-      const crypto = state.clientCrypto
-      const available = crypto.contiguous
-      if (available > 4 && crypto.view(0, 1)[0] === HS.CLIENT_HELLO) {
-        const hello = parseClientHello(crypto.view(4, available), false)
-        if (hello) {
-          hello.truncated = true
-          state.clientHello = clientHelloFacts(hello, 'quic', state.evidenceOf(state.lastClient))
-        }
-      }
-    }
+    wrapUp(state)
     const first = state.versions[0]
-    if (first === undefined) return undefined
+    if (first === undefined || state.firstPacket === undefined) return undefined
     const info = quicVersionInfo(first)!
-    const facts: QuicFacts = {
+    const facts = {
       version: info.name,
       versionNumber: '0x' + first.toString(16).padStart(8, '0'),
       family: info.family,
+      firstPacket: state.firstPacket,
     } as QuicFacts
     if (state.versions.length > 1) facts.otherVersions = state.versions.slice(1).map((v) => quicVersionInfo(v)!.name)
     if (state.clientHello) facts.clientHello = state.clientHello
@@ -205,10 +169,6 @@ export const quicAnalyzer: ProtocolAnalyzer<QuicState, QuicFacts> = {
     if (state.chlo) facts.chlo = state.chlo
     facts.initialPackets = {client: state.clientInitials, server: state.serverInitials}
     if (state.undecryptable > 0) facts.undecryptable = state.undecryptable
-    state.clientCrypto = undefined
-    state.serverCrypto = undefined
-    state.keySets = []
-    state.lastClient = undefined
     return facts
   },
 
@@ -223,9 +183,71 @@ export const quicAnalyzer: ProtocolAnalyzer<QuicState, QuicFacts> = {
       lines.push(parts.join(' '))
     }
     if (facts.serverHello) lines.push(`${label} ${describeServerHello(facts.serverHello)}`)
-    if (lines.length === 0) lines.push(`${label} (no client hello read${facts.undecryptable ? `, ${facts.undecryptable} Initials did not decrypt` : ''})`)
+    if (lines.length === 0) lines.push(`${label} (no client hello read${facts.undecryptable ? `, ${facts.undecryptable} Initials did not decrypt` : ''}) ${frameRef(facts.firstPacket)}`)
     return lines
   },
+}
+
+function feedDatagram(state: QuicState, packet: PayloadPacket): boolean {
+  state.packets++
+  const d = packet.data
+  const toServer = packet.toServer
+  if (toServer ? state.clientDone : state.serverDone) return more(state)
+  if (d.length === 0) return more(state)
+  if ((d[0]! & 0x80) === 0) {
+    // Short header, or a gQUIC public header (version present only on the client's first packets).
+    const version = gquicPublicVersion(d)
+    if (version !== 0 && toServer) {
+      const info = versionInfo(state, version)
+      if (info?.protection === 'clear') readClearChlo(state, packet, d, 13)
+    }
+    return more(state)
+  }
+  let at = 0
+  while (at + 7 <= d.length && (d[at]! & 0x80) !== 0) {
+    const version = u32(d, at + 1)
+    if (version === 0) break // version negotiation
+    const info = versionInfo(state, version)
+    if (!info) break
+    if (info.protection === 'clear') {
+      // Q046: IETF-like header, gQUIC frames in clear.
+      if (toServer) readClearChlo(state, packet, d, at + 7)
+      break
+    }
+    const pkt = parseLongHeader(d, at, info.initialType)
+    if (!pkt) break
+    if (pkt.typeBits === info.initialType) {
+      if (toServer) clientInitial(state, packet, info, pkt)
+      else serverInitial(state, packet, pkt)
+    }
+    if (toServer ? state.clientDone : state.serverDone) break
+    at = pkt.end
+  }
+  return more(state)
+}
+
+/**
+ * Done with the flow: a ClientHello whose end never arrived is read from the part that did (its
+ * SNI is near the start), then the crypto buffers and keys are dropped. Idempotent.
+ */
+function wrapUp(state: QuicState): void {
+  if (!state.clientHello && state.clientCrypto && state.lastClient && state.clientCryptoKeys?.info.tls) {
+    const crypto = state.clientCrypto
+    const available = crypto.contiguous
+    if (available > 4 && crypto.view(0, 1)[0] === HS.CLIENT_HELLO) {
+      const hello = parseClientHello(crypto.view(4, available), false)
+      if (hello) {
+        hello.truncated = true
+        state.clientHello = clientHelloFacts(hello, 'quic', state.evidenceOf(state.lastClient))
+      }
+    }
+  }
+  state.clientCrypto = undefined
+  state.serverCrypto = undefined
+  state.keySets = []
+  state.activeKeys = undefined
+  state.clientCryptoKeys = undefined
+  state.lastClient = undefined
 }
 
 function more(state: QuicState): boolean {

@@ -204,6 +204,8 @@ const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')
 
 export const rtpAnalyzer: ProtocolAnalyzer<RtpState, RtpFacts> = {
   name: 'rtp',
+  // every packet of a stream is counted.
+  packetBudget: Number.POSITIVE_INFINITY,
 
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
     if (NOT_RTP_PORTS.has(flow.server.port) || NOT_RTP_PORTS.has(flow.client.port)) return false

@@ -245,6 +245,8 @@ function looksLikeChannelData(data: Uint8Array, exact: boolean): boolean {
 
 export const stunAnalyzer: ProtocolAnalyzer<StunState, StunFacts> = {
   name: 'stun',
+  // ChannelData is counted for the whole flow; the analyzer has its own patience.
+  packetBudget: Number.POSITIVE_INFINITY,
 
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
     const data = packet.data

@@ -102,24 +102,45 @@ interface ParsedCertificate {
 }
 
 /**
- * Certificates parsed recently, by SHA-256 of their DER. The same server and CA certificates come
- * back flow after flow, and node parses one in ~0.3 ms (more than all the rest of a handshake).
- * The parsed facts are a pure function of the DER, so the cache never changes an output; it is
- * bounded (least recently used dropped first; large enough for the few hundred distinct
- * certificates of a busy capture). Cached lists are shared between flows: read-only.
+ * Certificates parsed recently. The same server and CA certificates come back flow after flow,
+ * and node parses one in ~0.3 ms (more than all the rest of a handshake). Entries are found by
+ * length and a 32-bit FNV-1a hash of the DER, then confirmed by comparing the bytes, so a hit is
+ * exact. The parsed facts are a pure function of the DER, so the cache never changes an output;
+ * it is bounded (least recently used dropped first; large enough for the few hundred distinct
+ * certificates of a busy capture; certificates above MAX_CACHED_DER are not kept). Cached lists
+ * are shared between flows: read-only.
  */
-const CACHE = new Map<string, ParsedCertificate>()
+const CACHE = new Map<string, {der: Uint8Array; parsed: ParsedCertificate}>()
 const MAX_CACHED = 1024
+const MAX_CACHED_DER = 8192
+
+function fnv1a(bytes: Uint8Array): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193)
+  return h >>> 0
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0
+}
 
 /** Facts of one DER certificate; expiry judged at `atMs` (the capture time of the message). */
 export function certificateFacts(der: Uint8Array, index: number, atMs: number): CertificateFacts {
-  const digest = createHash('sha256').update(der).digest()
-  const key = digest.toString('hex')
-  let parsed = CACHE.get(key)
-  if (parsed) CACHE.delete(key)
-  else parsed = parseCertificate(der, colonHex(digest))
-  CACHE.set(key, parsed)
-  if (CACHE.size > MAX_CACHED) CACHE.delete(CACHE.keys().next().value!)
+  const key = `${der.length}:${fnv1a(der)}`
+  const cached = CACHE.get(key)
+  let parsed: ParsedCertificate
+  if (cached && sameBytes(cached.der, der)) {
+    parsed = cached.parsed
+    CACHE.delete(key)
+    CACHE.set(key, cached)
+  } else {
+    parsed = parseCertificate(der, colonHex(createHash('sha256').update(der).digest()))
+    if (der.length <= MAX_CACHED_DER) {
+      CACHE.delete(key)
+      CACHE.set(key, {der: der.slice(), parsed})
+      if (CACHE.size > MAX_CACHED) CACHE.delete(CACHE.keys().next().value!)
+    }
+  }
   const facts: CertificateFacts = {index, sizeBytes: parsed.sizeBytes, fingerprint256: parsed.fingerprint256, parsed: parsed.parsed}
   if (!parsed.parsed) return facts
   // Fixed key order, optional names only when present.

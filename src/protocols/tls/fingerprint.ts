@@ -32,36 +32,43 @@ function noGrease(values: readonly number[]): number[] {
  * flow, and a string lookup is cheaper than a hash. Bounded (emptied when full); pure, so the
  * memo never changes a result.
  */
-const MEMO = new Map<string, string>()
-const MAX_MEMO = 4096
+const MD5_MEMO = new Map<string, string>()
+const SHA_MEMO = new Map<string, string>()
+const MAX_MEMO = 2048
 
-function memoHash(kind: 'md5' | 'sha256-12', text: string): string {
-  const key = kind + text
-  let value = MEMO.get(key)
+function md5(text: string): string {
+  let value = MD5_MEMO.get(text)
   if (value === undefined) {
-    value = kind === 'md5' ? createHash('md5').update(text).digest('hex') : createHash('sha256').update(text).digest('hex').slice(0, 12)
-    if (MEMO.size >= MAX_MEMO) MEMO.clear()
-    MEMO.set(key, value)
+    value = createHash('md5').update(text).digest('hex')
+    if (MD5_MEMO.size >= MAX_MEMO) MD5_MEMO.clear()
+    MD5_MEMO.set(text, value)
   }
   return value
 }
 
-function md5(text: string): string {
-  return memoHash('md5', text)
+function sha256Prefix12(text: string): string {
+  let value = SHA_MEMO.get(text)
+  if (value === undefined) {
+    value = createHash('sha256').update(text).digest('hex').slice(0, 12)
+    if (SHA_MEMO.size >= MAX_MEMO) SHA_MEMO.clear()
+    SHA_MEMO.set(text, value)
+  }
+  return value
 }
 
-function sha256Prefix12(text: string): string {
-  return memoHash('sha256-12', text)
+/** Decimal values joined by `-`, GREASE left out. */
+function dashList(values: readonly number[], skipGrease: boolean): string {
+  let out = ''
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
+    if (skipGrease && isGrease(v)) continue
+    out += out.length === 0 ? String(v) : '-' + v
+  }
+  return out
 }
 
 export function ja3String(hello: ParsedClientHello): string {
-  return [
-    hello.legacyVersion,
-    noGrease(hello.cipherSuites).join('-'),
-    noGrease(hello.extensions).join('-'),
-    noGrease(hello.supportedGroups).join('-'),
-    hello.ecPointFormats.join('-'),
-  ].join(',')
+  return `${hello.legacyVersion},${dashList(hello.cipherSuites, true)},${dashList(hello.extensions, true)},${dashList(hello.supportedGroups, true)},${dashList(hello.ecPointFormats, false)}`
 }
 
 export function ja3(hello: ParsedClientHello): {text: string; hash: string} {
@@ -134,8 +141,8 @@ export function ja4(hello: ParsedClientHello, transport: HelloTransport): Ja4Par
   const sni = extensions.includes(EXT.SERVER_NAME) ? 'd' : 'i'
   const a = `${prefix}${ja4Version(hello)}${sni}${twoDigits(ciphers.length)}${twoDigits(extensions.length)}${ja4Alpn(hello.firstAlpnBytes)}`
   // Four-digit lowercase hex sorts like the numbers: sort numerically, then format.
-  const cipherList = hexList(Uint16Array.from(ciphers).sort())
-  const extList = hexList(Uint16Array.from(extensions.filter((e) => e !== EXT.SERVER_NAME && e !== EXT.ALPN)).sort())
+  const cipherList = hexList(new Uint16Array(ciphers).sort())
+  const extList = hexList(new Uint16Array(extensions.filter((e) => e !== EXT.SERVER_NAME && e !== EXT.ALPN)).sort())
   const extAndSig = sigAlgs.length > 0 ? `${extList}_${hexList(sigAlgs)}` : extList
   const b = ciphers.length === 0 ? '000000000000' : sha256Prefix12(cipherList)
   const c = extensions.length === 0 ? '000000000000' : sha256Prefix12(extAndSig)

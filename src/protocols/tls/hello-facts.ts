@@ -122,47 +122,62 @@ function names(values: readonly number[], name: (v: number) => string): string[]
   return out
 }
 
+function withoutGrease(values: readonly number[], max: number): number[] {
+  const out: number[] = []
+  for (const v of values) if (!isGrease(v) && out.length < max) out.push(v)
+  return out
+}
+
 export function clientHelloFacts(hello: ParsedClientHello, transport: HelloTransport, evidence: Evidence): ClientHelloFacts {
-  const versions = hello.supportedVersions.filter((v) => !isGrease(v))
+  const versions = withoutGrease(hello.supportedVersions, MAX_FACT_LIST)
   const max = highestVersion(versions) ?? hello.legacyVersion
-  const ciphers = hello.cipherSuites.filter((v) => !isGrease(v))
-  const grease =
-    hello.cipherSuites.some(isGrease) || hello.extensions.some(isGrease) || hello.supportedGroups.some(isGrease) || hello.supportedVersions.some(isGrease)
+  let cipherCount = 0
+  const ciphers: number[] = []
   const weak: string[] = []
-  for (const c of ciphers) if (weakCipherClasses(c).length > 0 && weak.length < MAX_FACT_LIST) weak.push(cipherSuiteName(c))
+  let grease = false
+  for (const c of hello.cipherSuites) {
+    if (isGrease(c)) {
+      grease = true
+      continue
+    }
+    cipherCount++
+    if (ciphers.length < MAX_FACT_LIST) ciphers.push(c)
+    if (weak.length < MAX_FACT_LIST && weakCipherClasses(c).length > 0) weak.push(cipherSuiteName(c))
+  }
+  grease ||= hello.extensions.some(isGrease) || hello.supportedGroups.some(isGrease) || hello.supportedVersions.some(isGrease)
   const j3 = ja3(hello)
   const j4 = ja4(hello, transport)
-  const facts: ClientHelloFacts = {
-    evidence,
-    ...(hello.sni !== undefined ? {sni: hello.sni} : {}),
-    alpn: hello.alpn,
-    legacyVersion: versionName(hello.legacyVersion),
-    supportedVersions: versions.map(versionName),
-    maxVersion: versionName(max),
-    obsoleteMaxVersion: isObsoleteVersion(max),
-    cipherSuites: ciphers.slice(0, MAX_FACT_LIST),
-    cipherSuiteCount: ciphers.length,
-    weakCipherSuites: weak,
-    compressionMethods: hello.compressionMethods,
-    extensions: hello.extensions.filter((v) => !isGrease(v)).slice(0, MAX_FACT_LIST),
-    grease,
-    supportedGroups: names(hello.supportedGroups, groupName).slice(0, MAX_FACT_LIST),
-    keyShareGroups: names(hello.keyShareGroups, groupName),
-    postQuantumKeyShare: hello.keyShareGroups.some(isPostQuantumGroup),
-    signatureAlgorithms: hello.signatureAlgorithms.filter((v) => !isGrease(v)).slice(0, MAX_FACT_LIST),
-    pskModes: hello.pskModes,
-    ech: hello.ech,
-    esni: hello.esni,
-    quicTransportParameters: hello.quicTransportParameters,
-    ...(hello.srtpProfiles
-      ? {srtpProfiles: hello.srtpProfiles.map(srtpProfileName), nullSrtpProfiles: hello.srtpProfiles.filter(isNullSrtpProfile).map(srtpProfileName)}
-      : {}),
-    ja3: j3.text,
-    ja3Hash: j3.hash,
-    ja4: j4.ja4,
-    ja4Raw: j4.raw,
-    ...(hello.truncated ? {truncated: true as const} : {}),
+  // Built in the documented key order; optional keys only when they apply.
+  const facts = {evidence} as ClientHelloFacts
+  if (hello.sni !== undefined) facts.sni = hello.sni
+  facts.alpn = hello.alpn
+  facts.legacyVersion = versionName(hello.legacyVersion)
+  facts.supportedVersions = versions.map(versionName)
+  facts.maxVersion = versionName(max)
+  facts.obsoleteMaxVersion = isObsoleteVersion(max)
+  facts.cipherSuites = ciphers
+  facts.cipherSuiteCount = cipherCount
+  facts.weakCipherSuites = weak
+  facts.compressionMethods = hello.compressionMethods
+  facts.extensions = withoutGrease(hello.extensions, MAX_FACT_LIST)
+  facts.grease = grease
+  facts.supportedGroups = names(hello.supportedGroups, groupName).slice(0, MAX_FACT_LIST)
+  facts.keyShareGroups = names(hello.keyShareGroups, groupName)
+  facts.postQuantumKeyShare = hello.keyShareGroups.some(isPostQuantumGroup)
+  facts.signatureAlgorithms = withoutGrease(hello.signatureAlgorithms, MAX_FACT_LIST)
+  facts.pskModes = hello.pskModes
+  facts.ech = hello.ech
+  facts.esni = hello.esni
+  facts.quicTransportParameters = hello.quicTransportParameters
+  if (hello.srtpProfiles) {
+    facts.srtpProfiles = hello.srtpProfiles.map(srtpProfileName)
+    facts.nullSrtpProfiles = hello.srtpProfiles.filter(isNullSrtpProfile).map(srtpProfileName)
   }
+  facts.ja3 = j3.text
+  facts.ja3Hash = j3.hash
+  facts.ja4 = j4.ja4
+  facts.ja4Raw = j4.raw
+  if (hello.truncated) facts.truncated = true
   return facts
 }
 

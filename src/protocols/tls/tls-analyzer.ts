@@ -123,7 +123,6 @@ function startsWithBytes(d: Uint8Array, prefix: readonly number[]): boolean {
   return true
 }
 
-
 /** TLS 1.3 or one of its drafts: the handshake after the ServerHello is encrypted. */
 function isTls13(version: number): boolean {
   return versionRank(version) > 0x0303
@@ -147,50 +146,17 @@ export const tlsAnalyzer: ProtocolAnalyzer<TlsState, TlsFacts> = {
   },
 
   feed(state: TlsState, packet: PayloadPacket): boolean {
-    state.packets++
-    let session = state.session
-    // A direction starts at its first segment that begins with a TLS record (after a PROXY
-    // protocol header, if the client side has one).
-    const first = packet.data[0]
-    const skip = packet.toServer && (first === 0x50 || first === 0x0d) ? proxyHeaderLength(packet.data) : 0
-    if (!session) {
-      if (!looksLikeTlsRecord(packet.data, skip)) {
-        state.sawCleartext = true
-        return state.packets < state.waitLimit
-      }
-      session = state.session = {evidenceOf: state.evidenceOf, client: newDirection(), server: newDirection(), facts: {}}
-      if (state.sawCleartext) session.facts.lateStart = true
-    }
-    const dir = packet.toServer ? session.client : session.server
-    if (dir.done) return state.packets < MAX_PACKETS
-    if (!dir.records) {
-      if (!looksLikeTlsRecord(packet.data, skip)) return state.packets < MAX_PACKETS
-      dir.records = new TlsRecordStream()
-      const start = (packet.seq + skip) >>> 0
-      dir.records.push(start, packet.data.subarray(skip), start)
-    } else dir.records.push(packet.seq, packet.data, -1)
-    dir.lastFrame = packet.frame
-    dir.lastCapture = packet.capture
-    dir.lastSec = packet.sec
-    dir.lastNsec = packet.nsec
-    const records = dir.records
-    for (let message = records.next(); message; message = records.next()) {
-      handleMessage(session, packet, packet.toServer, message)
-      if (dir.done) break
-    }
-    if (records.alert && !dir.alertRecorded) {
-      dir.alertRecorded = true
-      recordAlert(session, packet, records.alert.level, records.alert.description)
-    }
-    if (!dir.done && records.exhausted) endDirection(session, dir, packet.toServer, records.stopped ?? 'cap')
-    return !(session.client.done && session.server.done) && state.packets < MAX_PACKETS
+    const more = feedPacket(state, packet)
+    // Stepping aside: read what is left cut in the buffers, then drop them (the state lives on
+    // until the end of the capture; only the facts need to).
+    if (!more && state.session) wrapUp(state.session)
+    return more
   },
 
   finish(state: TlsState): TlsFacts | undefined {
     const session = state.session
     if (!session) return undefined
-    endDirection(session, session.client, true, 'cap')
-    endDirection(session, session.server, false, 'cap')
+    wrapUp(session)
     const f = session.facts
     if (!f.clientHello && !f.serverHello && !f.certificates && !f.helloRetryRequest) return undefined
     // Fixed key order.
@@ -216,6 +182,52 @@ export const tlsAnalyzer: ProtocolAnalyzer<TlsState, TlsFacts> = {
     for (const alert of facts.alerts ?? []) lines.push(describeAlert(alert))
     return lines
   },
+}
+
+function feedPacket(state: TlsState, packet: PayloadPacket): boolean {
+  state.packets++
+  let session = state.session
+  // A direction starts at its first segment that begins with a TLS record (after a PROXY
+  // protocol header, if the client side has one).
+  const first = packet.data[0]
+  const skip = packet.toServer && (first === 0x50 || first === 0x0d) ? proxyHeaderLength(packet.data) : 0
+  if (!session) {
+    if (!looksLikeTlsRecord(packet.data, skip)) {
+      state.sawCleartext = true
+      return state.packets < state.waitLimit
+    }
+    session = state.session = {evidenceOf: state.evidenceOf, client: newDirection(), server: newDirection(), facts: {}}
+    if (state.sawCleartext) session.facts.lateStart = true
+  }
+  const dir = packet.toServer ? session.client : session.server
+  if (dir.done) return state.packets < MAX_PACKETS
+  if (!dir.records) {
+    if (!looksLikeTlsRecord(packet.data, skip)) return state.packets < MAX_PACKETS
+    dir.records = new TlsRecordStream()
+    const start = (packet.seq + skip) >>> 0
+    dir.records.push(start, packet.data.subarray(skip), start)
+  } else dir.records.push(packet.seq, packet.data, -1)
+  dir.lastFrame = packet.frame
+  dir.lastCapture = packet.capture
+  dir.lastSec = packet.sec
+  dir.lastNsec = packet.nsec
+  const records = dir.records
+  for (let message = records.next(); message; message = records.next()) {
+    handleMessage(session, packet, packet.toServer, message)
+    if (dir.done) break
+  }
+  if (records.alert && !dir.alertRecorded) {
+    dir.alertRecorded = true
+    recordAlert(session, packet, records.alert.level, records.alert.description)
+  }
+  if (!dir.done && records.exhausted) endDirection(session, dir, packet.toServer, records.stopped ?? 'cap')
+  return !(session.client.done && session.server.done) && state.packets < MAX_PACKETS
+}
+
+/** Finish both directions: a message left cut is read, the buffers dropped. Idempotent. */
+function wrapUp(session: TlsSession): void {
+  endDirection(session, session.client, true, 'cap')
+  endDirection(session, session.server, false, 'cap')
 }
 
 /**

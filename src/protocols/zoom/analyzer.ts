@@ -163,6 +163,8 @@ function sfuShaped(b: Uint8Array): boolean {
 
 export const zoomAnalyzer: ProtocolAnalyzer<ZoomState, ZoomFacts> = {
   name: 'zoom',
+  // media packets are counted per type for the whole flow.
+  packetBudget: Number.POSITIVE_INFINITY,
 
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
     if (flow.transport !== 'udp') return false

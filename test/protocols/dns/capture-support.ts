@@ -109,6 +109,7 @@ export function counting<S, F>(analyzer: ProtocolAnalyzer<S, F>, errors: string[
   }
   return {
     name: analyzer.name,
+    ...(analyzer.packetBudget === undefined ? {} : {packetBudget: analyzer.packetBudget}),
     probe: wrap('probe', analyzer.probe.bind(analyzer)),
     start: wrap('start', analyzer.start.bind(analyzer)),
     feed: wrap('feed', analyzer.feed.bind(analyzer)),

@@ -151,8 +151,8 @@ describe('DTLS analyzer', () => {
   it('reports a mid-session flow by its record version, and steps aside from STUN-only flows', async () => {
     const app = [0, 1, 2].map((i) => udpFrame(webrtc, dtlsRecord(23, Buffer.alloc(60, i), {epoch: 1, seq: i})))
     const [facts] = factsOf<DtlsFacts>(await analyze(app, [dtlsAnalyzer]), 'dtls')
-    expect(facts).toEqual({recordVersion: 'DTLS1.2', encrypted: true})
-    expect(dtlsAnalyzer.describe(facts!)).toEqual(['DTLS DTLS1.2 encrypted records (handshake not captured)'])
+    expect(facts).toEqual({recordVersion: 'DTLS1.2', firstRecord: {frame: 1, capture: 0, time: '2024-05-01T10:00:00.000000Z'}, encrypted: true})
+    expect(dtlsAnalyzer.describe(facts!)).toEqual(['DTLS DTLS1.2 encrypted records (handshake not captured) (frame 1)'])
 
     const stunOnly = Array.from({length: 60}, (_, i) => udpFrame(i % 2 ? reverse(webrtc) : webrtc, stunBindingRequest({txid: Buffer.alloc(12, i)})))
     const {analyzer, feeds} = counting()

@@ -116,7 +116,8 @@ describe('QUIC analyzer', () => {
     const [facts] = factsOf<QuicFacts>(await analyze(frames, [analyzer]), 'quic')
     expect(facts).toMatchObject({version: 'v1', initialPackets: {client: 16, server: 0}, undecryptable: 16})
     expect(facts!.clientHello).toBeUndefined()
-    expect(quicAnalyzer.describe(facts!)).toEqual(['QUIC v1 (no client hello read, 16 Initials did not decrypt)'])
+    expect(facts!.firstPacket.frame).toBe(1)
+    expect(quicAnalyzer.describe(facts!)).toEqual(['QUIC v1 (no client hello read, 16 Initials did not decrypt) (frame 1)'])
     expect(feeds.length).toBe(64)
   })
 
