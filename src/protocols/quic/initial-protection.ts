@@ -12,18 +12,25 @@
  * first byte (long header), the next bytes the packet number. The payload is AES-128-GCM (§5.3)
  * with nonce = iv XOR packet number and the unprotected header as associated data.
  */
-import {type Cipher, createCipheriv, createDecipheriv, createHmac} from 'node:crypto'
+import {type Cipher, createCipheriv, createDecipheriv, createHmac, hkdfSync} from 'node:crypto'
 
-/** HKDF-Expand-Label (RFC 8446 §7.1) with an empty context, for outputs of at most 32 bytes. */
-export function hkdfExpandLabel(secret: Uint8Array, label: string, length: number): Buffer {
+/** The HkdfLabel structure of RFC 8446 §7.1 (length, "tls13 " + label, empty context). */
+function labelInfo(label: string, length: number): Buffer {
   const fullLabel = Buffer.from('tls13 ' + label, 'ascii')
   const info = Buffer.alloc(2 + 1 + fullLabel.length + 1)
   info.writeUInt16BE(length, 0)
   info[2] = fullLabel.length
   fullLabel.copy(info, 3)
   info[3 + fullLabel.length] = 0 // empty context
+  return info
+}
+
+const ONE = Buffer.from([1])
+
+/** HKDF-Expand-Label (RFC 8446 §7.1) with an empty context, for outputs of at most 32 bytes. */
+export function hkdfExpandLabel(secret: Uint8Array, label: string, length: number): Buffer {
   // HKDF-Expand (RFC 5869 §2.3), one block: T(1) = HMAC(PRK, info | 0x01).
-  const t1 = createHmac('sha256', secret).update(info).update(Buffer.from([1])).digest()
+  const t1 = createHmac('sha256', secret).update(labelInfo(label, length)).update(ONE).digest()
   return t1.subarray(0, length)
 }
 
@@ -41,8 +48,8 @@ export interface InitialKeys {
 }
 
 export function deriveInitialKeys(salt: Uint8Array, dcid: Uint8Array, side: 'client' | 'server', labelPrefix = 'quic '): InitialKeys {
-  const initialSecret = hkdfExtract(salt, dcid)
-  const secret = hkdfExpandLabel(initialSecret, side === 'client' ? 'client in' : 'server in', 32)
+  // HKDF-Extract then HKDF-Expand-Label in one native call (RFC 5869 HKDF is exactly that).
+  const secret = Buffer.from(hkdfSync('sha256', dcid, salt, labelInfo(side === 'client' ? 'client in' : 'server in', 32), 32))
   const key = hkdfExpandLabel(secret, labelPrefix + 'key', 16)
   const iv = hkdfExpandLabel(secret, labelPrefix + 'iv', 12)
   const hp = hkdfExpandLabel(secret, labelPrefix + 'hp', 16)

@@ -73,9 +73,15 @@ export function cryptoFrames(payload: Uint8Array, cryptoType = 0x06, max = 64): 
   const r = new ByteReader(payload)
   const out: CryptoFrame[] = []
   while (r.remaining > 0 && out.length < max) {
+    // PADDING (0x00) fills most of a client Initial: skip the run at once.
+    if (payload[r.pos] === 0x00) {
+      let end = r.pos
+      while (end < r.end && payload[end] === 0x00) end++
+      r.pos = end
+      continue
+    }
     const type = r.varint()
     if (r.failed) break
-    if (type === 0x00) continue // PADDING
     if (type === 0x01) continue // PING
     if (type === 0x02 || type === 0x03) {
       // ACK: Largest Acknowledged, ACK Delay, ACK Range Count, First ACK Range, ranges, [ECN].
