@@ -1,6 +1,6 @@
 import {effectiveSeverity, type Policy, severityRank, suppressionFor} from '../policy/policy.js'
 import type {Finding} from '../report/report-model.js'
-import {badCertificates, weakTls} from './checks/crypto.js'
+import {badCertificates, repeatedCipherBlocks, weakTls} from './checks/crypto.js'
 import {outsidePolicy, registeredAbroad, resolverAbroad, splitJurisdictions} from './checks/jurisdiction.js'
 import {
   cleartextDnsNamesService, cleartextHttpSecrets, noEncryptedClientHello, organisationNames, plainRtp, publicAddressVisible, sdesItems,
@@ -26,6 +26,7 @@ export const CHECKS: readonly Check[] = [
   cleartextHttpSecrets,
   weakTls,
   badCertificates,
+  repeatedCipherBlocks,
 ]
 
 /**

@@ -135,3 +135,33 @@ describe('CA-META-006: unencrypted RTP', () => {
     expect(ids(await run(stream(random), {home: 'SG'}))).not.toContain('CA-META-006')
   })
 })
+
+describe('CA-CRYPTO-004: repeated cipher blocks (ECB)', () => {
+  // A random 16-byte "ciphertext" per distinct plaintext block, the same every time it recurs,
+  // as AES-ECB gives; the plaintext is mostly a repeated silence frame.
+  const codebook = new Map<number, Buffer>()
+  const ecbBlock = (plain: number) => {
+    if (!codebook.has(plain)) {
+      let x = (plain + 7) * 2246822519
+      codebook.set(plain, Buffer.from(Array.from({length: 16}, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24))))
+    }
+    return codebook.get(plain)!
+  }
+  const ecbPayload = (i: number) => Buffer.concat(Array.from({length: 10}, (_, k) => ecbBlock(i % 4 === 0 ? i * 10 + k : k)))
+  const ctrPayload = (i: number) => {
+    let x = (i + 3) * 2654435761
+    return Buffer.from(Array.from({length: 160}, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24)))
+  }
+  function media(payload: (i: number) => Buffer): Frame[] {
+    return Array.from({length: 60}, (_, i) => frame(20 * i, CLIENT, '149.137.41.57', udp({sport: 40000, dport: 40002}, rtp({pt: 111, seq: 100 + i, timestamp: 960 * i, ssrc: 0x0badcafe}, payload(i))), IPPROTO.UDP))
+  }
+  it('fires when encrypted-looking media repeats whole blocks', async () => {
+    const r = await run(media(ecbPayload), {home: 'SG'})
+    const f = r.findings.find((x) => x.ruleId === 'CA-CRYPTO-004')
+    expect(f?.evidence[0]?.description).toMatch(/repeat an earlier block/)
+    expect(ids(r)).not.toContain("CA-META-006")
+  })
+  it('stays quiet for media encrypted in a proper mode', async () => {
+    expect(ids(await run(media(ctrPayload), {home: 'SG'}))).not.toContain('CA-CRYPTO-004')
+  })
+})

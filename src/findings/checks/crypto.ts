@@ -47,3 +47,22 @@ export function badCertificates(ctx: CheckContext): Finding[] {
   if (!evidence.length) return []
   return [finding('CA-CRYPTO-003', undefined, `${evidence.length} call server certificate${evidence.length > 1 ? 's were' : ' was'} self-signed or expired at the time of the call.`, evidence.slice(0, 20), flowIds)]
 }
+
+/** CA-CRYPTO-004: media that looks encrypted yet repeats 16-byte blocks (AES-ECB, Zoom 2020). */
+export function repeatedCipherBlocks(ctx: CheckContext): Finding[] {
+  const out: Finding[] = []
+  for (const flow of ctx.flows) {
+    const streams = factsOf(flow).rtp?.streams ?? []
+    const suspects = streams.filter((s) => s.content.ecbSuspect)
+    if (!suspects.length) continue
+    const evidence = suspects.slice(0, 10).map((s) => ({
+      description: `SSRC ${s.ssrc}: ${s.content.reason}`,
+      frame: s.first.frame,
+      capture: s.first.capture,
+      time: s.first.time,
+      flowId: flow.id,
+    }))
+    out.push(finding('CA-CRYPTO-004', undefined, `Media between ${flow.client.ip} and ${flow.server.ip} repeats whole 16-byte blocks inside payloads that otherwise look encrypted. Output of AES in a proper mode never repeats; in ECB mode identical plaintext (silence, a still picture) gives identical ciphertext, which leaks the content's patterns.`, evidence, [flow.id], flow.remote.ip))
+  }
+  return out
+}

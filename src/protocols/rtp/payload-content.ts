@@ -32,6 +32,14 @@ export interface ContentAssessment {
   firstByteShare: number
   sampledPackets: number
   sampledBytes: number
+  /** Whole 16-byte blocks sampled (aligned to the payload start) and how many of them repeat a
+   * block seen earlier in the stream: ciphertext from a good cipher mode never repeats, AES in
+   * ECB mode repeats whenever the plaintext does (silence, static video). */
+  blocks: number
+  repeatedBlocks: number
+  /** The distinct blocks look random while whole blocks repeat far beyond chance: encrypted,
+   * but deterministically, block by block (AES-ECB). */
+  ecbSuspect: boolean
 }
 
 /** Enough bytes for the entropy estimate to mean something. */
@@ -42,6 +50,13 @@ export class PayloadSampler {
   private readonly histogram = new Uint32Array(256)
   private readonly firstBytes = new Uint16Array(256)
   private silence = 0
+  /** Hashes of the 16-byte blocks seen (bounded: SAMPLE_PACKETS payloads at most). */
+  private readonly blockHashes = new Set<number>()
+  /** Byte histogram of the distinct blocks only (repeats left out). */
+  private readonly distinctHistogram = new Uint32Array(256)
+  private distinctBytes = 0
+  private blocks = 0
+  private repeatedBlocks = 0
   bytes = 0
   packets = 0
 
@@ -53,6 +68,16 @@ export class PayloadSampler {
     const h = this.histogram
     for (let i = start; i < end; i++) h[b[i]!]!++
     this.bytes += end - start
+    for (let p = start; p + 16 <= end && this.blockHashes.size < MAX_BLOCKS; p += 16) {
+      const key = blockHash(b, p)
+      this.blocks++
+      if (this.blockHashes.has(key)) this.repeatedBlocks++
+      else {
+        this.blockHashes.add(key)
+        for (let i = p; i < p + 16; i++) this.distinctHistogram[b[i]!]!++
+        this.distinctBytes += 16
+      }
+    }
     if (pt === 0 || pt === 8) {
       // RFC 3551 §4.5.14: G.711 silence is PCMU 0xFF/0x7F (μ-law zero), PCMA 0xD5/0x55 (A-law).
       const [s1, s2] = pt === 0 ? [0xff, 0x7f] : [0xd5, 0x55]
@@ -72,10 +97,31 @@ export class PayloadSampler {
       firstByteShare: round2(firstByteShare),
       sampledPackets: this.packets,
       sampledBytes: this.bytes,
+      blocks: this.blocks,
+      repeatedBlocks: this.repeatedBlocks,
+      ecbSuspect: false,
     }
     const stats = `byte entropy ${base.entropy} bits/byte over ${this.bytes} bytes (uniform random: ${base.uniformEntropy}), first payload byte repeated in ${Math.round(firstByteShare * 100)} % of ${this.packets} packets`
     if (this.bytes < MIN_BYTES || this.packets < MIN_PACKETS) {
       return {verdict: 'unknown', reason: `too little payload to judge (${this.packets} packets, ${this.bytes} bytes)`, ...base}
+    }
+    // Whole blocks repeating while the distinct blocks are random: deterministic block
+    // encryption. The byte entropy of such a payload is low only because of the repeats, so
+    // judge it before the entropy tests below would call it plain.
+    const distinctEntropy = shannon(this.distinctHistogram, this.distinctBytes)
+    const distinctUniform = this.distinctBytes > 0 ? Math.max(0, 8 - 255 / (2 * this.distinctBytes * Math.LN2)) : 0
+    if (
+      this.repeatedBlocks >= ECB_MIN_REPEATS &&
+      this.repeatedBlocks / this.blocks >= ECB_MIN_SHARE &&
+      this.distinctBytes >= 256 &&
+      distinctUniform - distinctEntropy <= 0.15
+    ) {
+      return {
+        verdict: 'encrypted',
+        reason: `${this.repeatedBlocks} of ${this.blocks} 16-byte blocks repeat an earlier block while the ${this.blockHashes.size} distinct blocks look random (entropy ${round2(distinctEntropy)} bits/byte, random: ${round2(distinctUniform)}): encrypted block by block, as AES-ECB does`,
+        ...base,
+        ecbSuspect: true,
+      }
     }
     const silenceShare = this.silence / this.bytes
     if ((pt === 0 || pt === 8) && silenceShare >= 0.2) {
@@ -93,6 +139,27 @@ export class PayloadSampler {
     }
     return {verdict: 'unknown', reason: `neither clearly random nor clearly structured: ${stats}`, ...base}
   }
+}
+
+/** Repeats needed, and share of sampled blocks, before repetition counts as far beyond chance:
+ * for a cipher in a proper mode (CTR, GCM, as SRTP uses) the expected number of repeated
+ * 128-bit blocks among a few thousand is zero; the floors keep one-off oddities quiet. */
+const ECB_MIN_REPEATS = 8
+const ECB_MIN_SHARE = 0.02
+
+/** Blocks remembered per stream. */
+const MAX_BLOCKS = 8192
+
+/** A 52-bit hash of the 16 bytes at b[p]: two FNV-1a lanes, exact enough that a false repeat
+ * among a few thousand blocks is out of the question (collision odds ~1e-9). */
+function blockHash(b: Uint8Array, p: number): number {
+  let h1 = 0x811c9dc5
+  let h2 = 0x01000193
+  for (let i = 0; i < 16; i++) {
+    h1 = Math.imul(h1 ^ b[p + i]!, 0x01000193)
+    h2 = Math.imul(h2 ^ b[p + 15 - i]!, 0x811c9dc5)
+  }
+  return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff)
 }
 
 function shannon(histogram: Uint32Array, total: number): number {
