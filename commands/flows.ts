@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {collectFlows} from '../src/flows/collect-flows.js'
-import {ALL_ANALYZERS} from '../src/protocols/index.js'
 import {buildFlowsReport, type FlowsReport, flowsReportJson} from '../src/flows/flows-report.js'
 import {renderFlowsCsv} from '../src/report/flows-csv.js'
 import {renderFlowsTable} from '../src/report/flows-table.js'
@@ -42,7 +41,10 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
     const {argv, flags} = await this.parse(Flows)
     const paths = argv as string[]
     const json = this.jsonEnabled()
-    const collection = await collectFlows(paths, {maxFlows: flags['max-flows'], analyzers: flags.detail ? ALL_ANALYZERS : undefined})
+    // The protocol analyzers are loaded only when asked for: plain listings start faster.
+    const protocols = flags.detail ? await import('../src/protocols/index.js') : undefined
+    const analyzers = protocols?.ALL_ANALYZERS
+    const collection = await collectFlows(paths, {maxFlows: flags['max-flows'], analyzers})
     if (collection.captures.length === 0) {
       // Nothing could be read at all: the first problem is the error, the others go to stderr.
       for (const failure of collection.failures.slice(1)) this.complain(failure.oneLine())
@@ -64,7 +66,7 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
     if (flags.csv) {
       await writeStdout(renderFlowsCsv(report))
     } else {
-      await writeStdout(renderFlowsTable(report, {detail: flags.detail}))
+      await writeStdout(renderFlowsTable(report, protocols ? {detail: protocols.analyzerByName} : {}))
     }
     for (const warning of report.summary.warnings) this.complain(`warning: ${warning}`)
   }

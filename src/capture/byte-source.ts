@@ -4,8 +4,9 @@ import {Readable} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import {InputError} from '../errors.js'
 
-/** Size of the reused read buffer: large reads keep syscalls and per-chunk work negligible. */
-export const READ_CHUNK_BYTES = 4 * 1024 * 1024
+/** Size of the reused read buffer: large enough that syscalls cost nothing, small enough that a
+ * chunk is still in the CPU cache when it is parsed (1 MiB measured faster than 4 MiB). */
+export const READ_CHUNK_BYTES = 1024 * 1024
 
 export interface ByteSource {
   /** Chunks of the raw file; a chunk is valid until the next one is requested. */

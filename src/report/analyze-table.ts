@@ -4,6 +4,7 @@ import type {Severity} from '../policy/policy.js'
 import {formatBytes, formatCount} from './flows-table.js'
 import type {Finding, Report} from './report-model.js'
 import {safeTerminal} from './sanitize.js'
+import {wrap} from './text-wrap.js'
 
 const WIDTH = 100
 const SEVERITY_COLOUR: Record<Severity, (s: string) => string> = {
@@ -12,27 +13,6 @@ const SEVERITY_COLOUR: Record<Severity, (s: string) => string> = {
   medium: (s) => chalk.yellow(s),
   low: (s) => chalk.cyan(s),
   info: (s) => chalk.gray(s),
-}
-
-/** Wrap text at word boundaries to `width`, every line after the first indented. */
-export function wrap(text: string, width: number, indent: string): string[] {
-  const lines: string[] = []
-  let line = ''
-  for (const word of text.split(/\s+/)) {
-    if (!word) continue
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line)
-      line = indent + word
-    } else {
-      line = line ? `${line} ${word}` : word
-    }
-    while (line.length > width) {
-      lines.push(line.slice(0, width))
-      line = indent + line.slice(width)
-    }
-  }
-  if (line) lines.push(line)
-  return lines
 }
 
 function t(text: string | undefined | null): string {

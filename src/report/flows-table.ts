@@ -2,8 +2,9 @@ import chalk from 'chalk'
 import {getBorderCharacters, table} from 'table'
 import type {FlowRecord} from '../flows/flow-records.js'
 import type {FlowsReport} from '../flows/flows-report.js'
-import {analyzerByName} from '../protocols/index.js'
+import type {ProtocolAnalyzer} from '../protocols/analyzer.js'
 import {safeTerminal} from './sanitize.js'
+import {wrap} from './text-wrap.js'
 
 /** Human numbers: 1234567 → "1.2 MB" style for bytes, thousands separators for counts. */
 export function formatBytes(n: number): string {
@@ -45,8 +46,11 @@ function widest(rows: string[][], column: number): number {
   return Math.max(6, ...rows.map((r) => r[column]!.length))
 }
 
+/** Finds the analyzer that made a flow's facts (src/protocols/index.ts analyzerByName). */
+export type AnalyzerLookup = (name: string) => ProtocolAnalyzer<any, any> | undefined
+
 /** Human lines for a flow's protocol facts, from each analyzer's own `describe`. */
-export function detailLines(flow: FlowRecord): string[] {
+export function detailLines(flow: FlowRecord, analyzerByName: AnalyzerLookup): string[] {
   const lines: string[] = []
   for (const [name, facts] of Object.entries(flow.protocols ?? {})) {
     const analyzer = analyzerByName(name)
@@ -58,8 +62,8 @@ export function detailLines(flow: FlowRecord): string[] {
 
 /** The terminal table of `callaudit flows`: one line per flow, fits 100 columns. With
  * `detail`, each flow is followed by indented lines saying what its protocols revealed. */
-export function renderFlowsTable(report: FlowsReport, options: {detail?: boolean} = {}): string {
-  if (options.detail) return renderDetail(report)
+export function renderFlowsTable(report: FlowsReport, options: {detail?: AnalyzerLookup} = {}): string {
+  if (options.detail) return renderDetail(report, options.detail)
   const s = report.summary
   const lines: string[] = []
   const head = ['#', 'proto', 'client', 'server', 'pkts →/←', 'bytes →/←', 'frame', 'secs', 'note'].map((h) => chalk.bold(h))
@@ -92,14 +96,14 @@ export function renderFlowsTable(report: FlowsReport, options: {detail?: boolean
 }
 
 /** `--detail`: a header line per flow, then what it revealed, wrapped to 100 columns. */
-function renderDetail(report: FlowsReport): string {
+function renderDetail(report: FlowsReport, analyzerByName: AnalyzerLookup): string {
   const out: string[] = []
   for (const f of report.flows) {
     const head = `#${f.id} ${f.proto} ${endpoint(f.client.ip, f.client.port, f.proto)} → ${endpoint(f.server.ip, f.server.port, f.proto)}  ` +
       `${formatCount(f.packets.toServer + f.packets.toClient)} pkts ${formatBytes(f.bytes.toServer + f.bytes.toClient)}  frame ${f.firstFrame}` +
       (note(f) ? `  ${note(f)}` : '')
     out.push(chalk.bold(safeTerminal(head)))
-    for (const line of detailLines(f)) out.push(`    ${safeTerminal(line).slice(0, 96)}`)
+    for (const line of detailLines(f, analyzerByName)) for (const piece of wrap(safeTerminal(line), 96, '  ')) out.push(`    ${piece}`)
   }
   const s = report.summary
   out.push('')
