@@ -5,7 +5,9 @@ import {describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import type {Report} from '../../src/report/report-model.js'
 import {PcapWriter} from '../support/capture-writer.js'
-import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtp, tcp, tlsClientHello, tlsServerHello, udp} from '../support/packet-builder.js'
+import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtcpSdes, rtp, stunBindingRequest, stunBindingSuccess, tcp, tlsClientHello, tlsServerHello, udp} from '../support/packet-builder.js'
+import {CA_DER, LEAF_DER} from '../protocols/tls/test-certificates.js'
+import {certificateBody, handshake} from '../protocols/tls/tls-builders.js'
 
 /**
  * One generated capture per rule that must trigger it, and a near twin that must not: the
@@ -38,11 +40,11 @@ function tlsSession(server: string, rttMs: number, hello: {sni: string; serverHe
   ]
 }
 
-function write(frames: Frame[]): string {
+function write(frames: Frame[], base = BASE): string {
   const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
   for (const f of [...frames].sort((a, b) => a.ms - b.ms)) {
     const us = Math.round(f.ms * 1000)
-    w.add({sec: BASE + Math.floor(us / 1e6), nsec: (us % 1e6) * 1000}, f.bytes)
+    w.add({sec: base + Math.floor(us / 1e6), nsec: (us % 1e6) * 1000}, f.bytes)
   }
   const dir = mkdtempSync(join(tmpdir(), 'callaudit-rule-'))
   const path = join(dir, 'capture.pcap')
@@ -50,9 +52,9 @@ function write(frames: Frame[]): string {
   return path
 }
 
-async function run(frames: Frame[], policy: Record<string, string> = {}, vantage?: string): Promise<Report> {
+async function run(frames: Frame[], policy: Record<string, string> = {}, vantage?: string, base = BASE): Promise<Report> {
   const {report} = await analyzeCaptures({
-    paths: [write(frames)],
+    paths: [write(frames, base)],
     geo: {dbPaths: [], dirs: [], env: {}, systemDirs: false, useEmbedded: true},
     policy,
     vantage,
@@ -163,5 +165,60 @@ describe('CA-CRYPTO-004: repeated cipher blocks (ECB)', () => {
   })
   it('stays quiet for media encrypted in a proper mode', async () => {
     expect(ids(await run(media(ctrPayload), {home: 'SG'}))).not.toContain('CA-CRYPTO-004')
+  })
+})
+
+describe('CA-CRYPTO-003: certificates expired at the time of the call', () => {
+  // LEAF_DER is valid 2023-03-01 .. 2023-06-01 (test/protocols/tls/test-certificates.ts).
+  const certificateRecord = () => {
+    const body = handshake(11, certificateBody([LEAF_DER, CA_DER]))
+    const head = Buffer.from([22, 3, 3, 0, 0])
+    head.writeUInt16BE(body.length, 3)
+    return Buffer.concat([head, body])
+  }
+  const session = () => tlsSession(ASHBURN, 240, {sni: 'zoomus.zoom.us', serverHello: Buffer.concat([serverHello(0xc02f), certificateRecord()])})
+  it('fires for a call captured after the certificate expired', async () => {
+    const r = await run(session(), {home: 'US'}, undefined, 1_700_000_000) // November 2023
+    expect(r.findings.find((f) => f.ruleId === 'CA-CRYPTO-003')?.evidence[0]?.description).toMatch(/expired/)
+  })
+  it('stays quiet for a call captured while it was valid', async () => {
+    expect(ids(await run(session(), {home: 'US'}, undefined, 1_681_516_800))).not.toContain('CA-CRYPTO-003') // April 2023
+  })
+})
+
+describe('metadata rules stay quiet when there is nothing to leak', () => {
+  it('CA-META-008: cleartext HTTP without meeting links, secrets, cookies or credentials', async () => {
+    const request = Buffer.from('GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: test\r\n\r\n')
+    const c = {sport: 50600, dport: 80}
+    const frames = [
+      frame(0, CLIENT, ASHBURN, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
+      frame(200, ASHBURN, CLIENT, tcp({sport: 80, dport: 50600, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
+      frame(201, CLIENT, ASHBURN, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, request), IPPROTO.TCP),
+    ]
+    const r = await run(frames, {home: 'US'})
+    expect(r.flows.some((f) => f.protocols?.['http'])).toBe(true)
+    expect(ids(r)).not.toContain('CA-META-008')
+  })
+
+  it('CA-META-007: RTCP with only a random CNAME', async () => {
+    const frames: Frame[] = []
+    for (let i = 0; i < 6; i++) {
+      frames.push(frame(1000 * i, CLIENT, '149.137.41.57', udp({sport: 40001, dport: 40003}, rtcpSdes([{ssrc: 0x0a0b0c0d, items: [{type: 'CNAME', text: 'k3J9xQ2mZp'}]}])), IPPROTO.UDP))
+    }
+    const r = await run(frames, {home: 'SG'})
+    // The SDES item was read (so the rule looked at it) and judged harmless.
+    expect(JSON.stringify(r.flows.map((f) => f.protocols?.['rtp'] ?? null))).toContain('k3J9xQ2mZp')
+    expect(ids(r)).not.toContain('CA-META-007')
+  })
+
+  it('CA-META-004: STUN that reveals only the public address', async () => {
+    const txid = Buffer.alloc(12, 7)
+    const frames = [
+      frame(0, CLIENT, '149.137.41.57', udp({sport: 41000, dport: 3478}, stunBindingRequest({txid})), IPPROTO.UDP),
+      frame(20, '149.137.41.57', CLIENT, udp({sport: 3478, dport: 41000}, stunBindingSuccess({txid, mapped: {ip: '36.84.217.46', port: 41000}})), IPPROTO.UDP),
+    ]
+    const r = await run(frames, {home: 'SG'})
+    expect(ids(r)).toContain('CA-META-005') // the public address is what STUN is for
+    expect(ids(r)).not.toContain('CA-META-004')
   })
 })
