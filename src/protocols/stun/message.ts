@@ -12,6 +12,7 @@
  */
 import {ATTRIBUTES, type AddressRole, type AttributeInfo, messageTypeName, msTurnAttribute, type Vendor, ZOOM_ATTRIBUTES} from './attributes.js'
 import {type AddressScope, addressScope} from './address-scope.js'
+import {formatIpv4, formatIpv6} from '../../util/ip-text.js'
 
 export const MAGIC_COOKIE = 0x2112a442
 export const STUN_HEADER_LENGTH = 20
@@ -225,34 +226,9 @@ function decodeAddress(b: Uint8Array, messageOffset: number, at: number, length:
     const key = [0x21, 0x12, 0xa4, 0x42]
     for (let i = 0; i < size; i++) bytes[i] ^= i < 4 ? key[i]! : b[messageOffset + 4 + i]!
   }
-  const ip = size === 4 ? `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` : formatIpv6Bytes(bytes)
+  const ip = size === 4 ? formatIpv4(bytes, 0) : formatIpv6(bytes, 0)
   const scope = addressScope(bytes, 0, size)
   return {family: size === 4 ? 'IPv4' : 'IPv6', ip, port, ...(scope ? {scope} : {})}
-}
-
-/** RFC 5952 text form (lowercase, longest zero run as ::, IPv4-mapped dotted). */
-function formatIpv6Bytes(bytes: Uint8Array): string {
-  const groups: number[] = []
-  for (let i = 0; i < 8; i++) groups.push((bytes[2 * i]! << 8) | bytes[2 * i + 1]!)
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`
-  let bestStart = -1
-  let bestLength = 0
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++
-      continue
-    }
-    let j = i
-    while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLength && j - i >= 2) {
-      bestStart = i
-      bestLength = j - i
-    }
-    i = j
-  }
-  const h = groups.map((g) => g.toString(16))
-  if (bestStart < 0) return h.join(':')
-  return `${h.slice(0, bestStart).join(':')}::${h.slice(bestStart + bestLength).join(':')}`
 }
 
 /** [MS-TURN] multiplexed TURN (channel 0xFF10): an 8-byte session id, then the payload. */
