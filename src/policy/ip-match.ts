@@ -4,7 +4,7 @@
  * address ::ffff:192.0.2.1 matches 192.0.2.0/24, and the prefix ::ffff:192.0.2.0/120 is
  * 192.0.2.0/24. Other IPv6 prefixes, even ::/0, never match an IPv4 address.
  */
-import {isIPv4, isIPv6} from 'node:net'
+import {bigIntToBytes, bytesToBigInt, formatIp as formatIpBytes, parseIp} from '../geo/ip.js'
 
 export interface IpValue {
   version: 4 | 6
@@ -19,24 +19,10 @@ export interface CidrValue {
 }
 
 /** Parse an address literal without mapping (zone ids and shorthand IPv4 such as 10.1 are rejected). */
+/** The address as a number; parsing is geo's (src/geo/ip.ts), shared by every module. */
 function parseRaw(text: string): IpValue | undefined {
-  if (isIPv4(text)) {
-    const value = text.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n)
-    return {version: 4, value}
-  }
-  if (!isIPv6(text) || text.includes('%')) return undefined
-  let source = text
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(source)
-  if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number]
-    source = `${source.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
-  }
-  const [head, tail] = source.includes('::') ? (source.split('::') as [string, string]) : [source, undefined]
-  const headGroups = head === '' ? [] : head.split(':')
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':')
-  const groups = [...headGroups, ...new Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups]
-  const value = groups.reduce((acc, group) => (acc << 16n) | BigInt(Number.parseInt(group, 16)), 0n)
-  return {version: 6, value}
+  const parsed = parseIp(text)
+  return parsed ? {version: parsed.version, value: bytesToBigInt(parsed.bytes)} : undefined
 }
 
 function isMapped(ip: IpValue): boolean {
@@ -86,32 +72,9 @@ export function cidrContains(cidr: CidrValue, ip: IpValue): boolean {
   return ip.value >> shift === cidr.base >> shift
 }
 
-/** Dotted quad, or RFC 5952 IPv6 (lower case, longest run of two or more zero groups as ::). */
+/** Dotted quad, or RFC 5952 IPv6 (the shared formatter in src/util/ip-text). */
 export function formatIp(ip: IpValue): string {
-  if (ip.version === 4) {
-    return [24n, 16n, 8n, 0n].map((s) => String((ip.value >> s) & 255n)).join('.')
-  }
-  if (ip.value >> 32n === 0xffffn) return `::ffff:${formatIp({version: 4, value: ip.value & 0xffffffffn})}`
-  const groups: number[] = []
-  for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(16 * i)) & 0xffffn))
-  let bestStart = -1
-  let bestLength = 1
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++
-      continue
-    }
-    let j = i
-    while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLength) {
-      bestStart = i
-      bestLength = j - i
-    }
-    i = j
-  }
-  const hex = groups.map((g) => g.toString(16))
-  if (bestStart < 0) return hex.join(':')
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`
+  return formatIpBytes(bigIntToBytes(ip.value, ip.version === 4 ? 4 : 16))
 }
 
 /** Canonical text of a CIDR (`192.0.2.0/24`, `2001:db8::/32`; mapped prefixes shown as IPv4). */
