@@ -86,8 +86,13 @@ describe('streamed flows JSON', () => {
   it('is the same text as the whole report serialised at once, for every selection', async () => {
     const {jsonText} = await import('../../src/report/json-text.js')
     const {flowsReportJson} = await import('../../src/flows/flows-report.js')
-    for (const file of ['demo-call.pcapng', 'tunnels.pcap', 'bad-empty.pcap', 'bad-unknown-linktype.pcap']) {
-      const collection = await collectFlows([join(FIXTURES, file)])
+    const {ALL_ANALYZERS} = await import('../../src/protocols/index.js')
+    const cases: Array<[string, boolean]> = [
+      ['demo-call.pcapng', false], ['demo-jakarta-call.pcapng', true], ['tunnels.pcap', false], ['ipv4-options-frags.pcap', false],
+      ['tcp-handshake-reuse.pcap', false], ['bad-empty.pcap', false], ['bad-unknown-linktype.pcap', false],
+    ]
+    for (const [file, withFacts] of cases) {
+      const collection = await collectFlows([join(FIXTURES, file)], withFacts ? {analyzers: ALL_ANALYZERS} : {})
       for (const selection of [{}, {protos: ['udp']}, {limit: 2, sort: 'bytes' as const}, {protos: ['sctp']}]) {
         expect([...flowsReportJson(collection, selection)].join(''), `${file} ${JSON.stringify(selection)}`).toBe(jsonText(buildFlowsReport(collection, selection)))
       }
