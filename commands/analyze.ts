@@ -3,7 +3,6 @@ import {analyzeCaptures, groupedAgeWarnings} from '../src/analysis/analyze.js'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {analysisNow} from '../src/geo/age.js'
 import {discoveryOptions, geoipFlags} from '../src/geo/flags.js'
-import {openDatabases} from '../src/geo/open-databases.js'
 import {policyFlags, policyFlagValues} from '../src/policy/flags.js'
 import {renderAnalyzeTable} from '../src/report/analyze-table.js'
 import {writeStdout} from '../src/report/json-text.js'
@@ -43,7 +42,7 @@ With no --home and no policy file, home is the vantage's country (geolocated fro
     const {argv, flags} = await this.parse(Analyze)
     const fixedNow = process.env.CALLAUDIT_NOW ? analysisNow(process.env) : undefined
     const geo = discoveryOptions(flags, process.env)
-    const {report, failures} = await analyzeCaptures({
+    const {report, failures, databases} = await analyzeCaptures({
       paths: argv as string[],
       geo,
       policy: policyFlagValues(flags),
@@ -61,7 +60,6 @@ With no --home and no policy file, home is the vantage's country (geolocated fro
     this.exitCode = failures.length ? 2 : report.summary.exitCode
     if (!fixedNow) {
       // Database age against today's date: said on stderr, never put in the (reproducible) report.
-      const {databases} = openDatabases(geo)
       for (const warning of groupedAgeWarnings(databases, analysisNow(process.env), undefined)) this.complain(`warning: ${warning}`)
     }
     if (this.jsonEnabled()) return report

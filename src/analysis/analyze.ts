@@ -42,6 +42,8 @@ export interface AnalysisResult {
   report: Report
   /** Inputs that could not be read at all (exit code 2). */
   failures: string[]
+  /** The databases used, for checks the caller makes against today's date. */
+  databases: GeoDatabase[]
 }
 
 /**
@@ -153,7 +155,7 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<Analysis
       warnings: [...new Set(warnings)],
     },
   }
-  return {report, failures}
+  return {report, failures, databases}
 }
 
 function suppressionText(match: Record<string, unknown>): string {

@@ -442,6 +442,16 @@ function sameKey(keys: Uint32Array, x: number, y: number): boolean {
   return true
 }
 
+/** murmur3's final avalanche, shared by both key hashes. */
+function finalMix(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
 /** The same mixing over the four words that vary between IPv4 flows. */
 function hash4(w0: number, w1: number, w5: number, w9: number): number {
   let h = Math.imul(w1 ^ 0x9747b28c, 0xcc9e2d51)
@@ -449,12 +459,7 @@ function hash4(w0: number, w1: number, w5: number, w9: number): number {
   h = Math.imul(h ^ w5, 0x1b873593)
   h = (h << 13) | (h >>> 19)
   h = Math.imul(h ^ w9, 0xcc9e2d51) ^ w0
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
+  return finalMix(h)
 }
 
 /** Multiply-rotate mixing of the key words (murmur3 style); only needs to spread well. */
@@ -467,12 +472,7 @@ function hashKey(k: Uint32Array): number {
     h = (h << 13) | (h >>> 19)
     h = (Math.imul(h, 5) + 0xe6546b64) | 0
   }
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
+  return finalMix(h)
 }
 
 function nextPowerOfTwo(n: number): number {

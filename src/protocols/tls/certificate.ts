@@ -81,22 +81,7 @@ export function parseCertificateMessage(body: Uint8Array, atMs: number): Certifi
 }
 
 /** What a certificate says whatever the capture time: everything but index and expiry. */
-interface ParsedCertificate {
-  sizeBytes: number
-  fingerprint256: string
-  parsed: boolean
-  subject?: string[]
-  subjectCN?: string
-  issuer?: string[]
-  issuerCN?: string
-  sanDns?: string[]
-  sanIp?: string[]
-  serial?: string
-  validFrom?: string
-  validTo?: string
-  publicKey?: string
-  isCA?: boolean
-  selfSigned?: boolean
+type ParsedCertificate = Omit<CertificateFacts, 'index' | 'expired' | 'notYetValid'> & {
   validFromMs?: number
   validToMs?: number
 }
