@@ -5,7 +5,7 @@ import type {GeoDatabase} from '../geo/database.js'
 import type {DiscoveryOptions} from '../geo/discovery.js'
 import {openDatabases} from '../geo/open-databases.js'
 import {GeoResolver} from '../geo/resolver.js'
-import {collectFlows} from '../flows/collect-flows.js'
+import {collectFlows, type FlowCollection} from '../flows/collect-flows.js'
 import {captureRecords, flowRecords} from '../flows/flow-records.js'
 import {buildFlowsReport} from '../flows/flows-report.js'
 import {runChecks} from '../findings/run-checks.js'
@@ -53,13 +53,34 @@ export interface AnalysisResult {
  */
 export async function analyzeCaptures(options: AnalyzeOptions): Promise<AnalysisResult> {
   // Policy and databases first: a bad policy file or database is reported before the long read.
+  const context = prepareAnalysis(options)
+  const collection = await collectFlows(options.paths, {analyzers: ALL_ANALYZERS, maxFlows: options.maxFlows, onProgress: options.onProgress})
+  return {report: reportFromCollection(collection, context, options), failures: collection.failures.map((f) => f.oneLine()), databases: context.databases}
+}
+
+/** What an analysis needs before it reads a packet: the policy and the opened GeoIP databases. */
+export interface AnalysisContext {
+  loadedPolicy: ReturnType<typeof loadPolicy>
+  databases: GeoDatabase[]
+  databaseNotes: string[]
+  resolver: GeoResolver
+}
+
+/** Load and check the policy and open the databases; throws InputError on a bad one. */
+export function prepareAnalysis(options: Pick<AnalyzeOptions, 'policy' | 'cwd' | 'geo'>): AnalysisContext {
   const loadedPolicy = loadPolicy(options.policy, {cwd: options.cwd})
   checkRuleIds(loadedPolicy, RULES.map((r) => r.id))
   const {databases, notes: databaseNotes} = openDatabases(options.geo)
-  const resolver = new GeoResolver(databases)
+  return {loadedPolicy, databases, databaseNotes, resolver: new GeoResolver(databases)}
+}
 
-  const collection = await collectFlows(options.paths, {analyzers: ALL_ANALYZERS, maxFlows: options.maxFlows, onProgress: options.onProgress})
-  const failures = collection.failures.map((f) => f.oneLine())
+/**
+ * The Report for what a collection holds so far: apps, roles, vantage, geolocation, judgement
+ * and findings. Pure over its inputs, so it can run on a finished read (analyze) or on the
+ * state of a read still in progress (replay --follow).
+ */
+export function reportFromCollection(collection: FlowCollection, context: AnalysisContext, options: Pick<AnalyzeOptions, 'vantage' | 'now' | 'toolVersion'>): Report {
+  const {loadedPolicy, databases, databaseNotes, resolver} = context
   const records = flowRecords(collection)
 
   // Names for every address: passive DNS from the capture's own answers, and pcapng NRB entries.
@@ -155,7 +176,7 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<Analysis
       warnings: [...new Set(warnings)],
     },
   }
-  return {report, failures, databases}
+  return report
 }
 
 function suppressionText(match: Record<string, unknown>): string {
