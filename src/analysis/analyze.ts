@@ -6,8 +6,8 @@ import type {DiscoveryOptions} from '../geo/discovery.js'
 import {openDatabases} from '../geo/open-databases.js'
 import {GeoResolver} from '../geo/resolver.js'
 import {collectFlows, type FlowCollection} from '../flows/collect-flows.js'
-import {captureRecords, flowRecords} from '../flows/flow-records.js'
-import {buildFlowsReport} from '../flows/flows-report.js'
+import {flowRecords} from '../flows/flow-records.js'
+import {flowsReportHead} from '../flows/flows-report.js'
 import {runChecks} from '../findings/run-checks.js'
 import {RULES} from '../findings/rules.js'
 import {checkRuleIds, loadPolicy, type PolicyFlagValues} from '../policy/load-policy.js'
@@ -126,7 +126,7 @@ export function reportFromCollection(collection: FlowCollection, context: Analys
   }
   const findings = runChecks(ctx, policy)
 
-  const flowsView = buildFlowsReport(collection, {})
+  const flowsView = flowsReportHead(collection, records.length)
   const captureStart = collection.captures.find((c) => c.packets > 0)
   const captureTime = captureStart ? new Date(captureStart.firstSec * 1000) : undefined
   const warnings = [
@@ -144,7 +144,7 @@ export function reportFromCollection(collection: FlowCollection, context: Analys
     schemaVersion: 1,
     tool: {name: 'callaudit', version: options.toolVersion},
     analysisTime: options.now?.toISOString() ?? null,
-    captures: captureRecords(collection),
+    captures: flowsView.captures,
     databases: databases.map((d) => databaseReport(d, captureTime)),
     policy: {
       home: policy?.home ?? [],

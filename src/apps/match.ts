@@ -5,6 +5,7 @@
  * signature file (trusted data, validated by signatures.ts).
  */
 import {parseCidr, parseIp} from '../geo/ip.js'
+import {boundedMemo} from '../util/bounded-memo.js'
 
 /** Characters a host name (or a certificate name such as `*.zoom.us`) may contain. */
 const HOST_CHARS = /^[a-z0-9._*-]+$/
@@ -123,7 +124,9 @@ export function parsePortRange(text: string): {low: number; high: number} | stri
 }
 
 /** Private, shared (CGNAT), loopback, link-local or unique-local: an address behind the vantage. */
-export function isPrivateAddress(ip: string): boolean {
+export const isPrivateAddress: (ip: string) => boolean = boundedMemo(privateAddress)
+
+function privateAddress(ip: string): boolean {
   const a = addressValue(ip)
   if (!a) return false
   if (a.version === 4) {

@@ -388,6 +388,7 @@ export class Signatures {
   private readonly hints: CompiledHint[] = []
   private readonly tenants: CompiledTenant[] = []
   private readonly addressCache = new Map<string, SignatureMatch[]>()
+  private readonly nameCache = new Map<string, readonly SignatureMatch[]>()
 
   constructor(doc: SignatureFile, file = '(inline)') {
     this.doc = doc
@@ -458,7 +459,18 @@ export class Signatures {
    * entry (kind, cap, verification) and for the name's source: certificate names, pcapng Name
    * Resolution Block names and names only asked in DNS (no connection seen) count at most medium.
    */
-  matchName(raw: string, source: NameSource): SignatureMatch[] {
+  matchName(raw: string, source: NameSource): readonly SignatureMatch[] {
+    // Names repeat across flows: the scan over every pattern runs once per distinct name.
+    const key = `${source}\u0000${raw}`
+    const cached = this.nameCache.get(key)
+    if (cached) return cached
+    const out = this.scanNames(raw, source)
+    if (this.nameCache.size >= 65_536) this.nameCache.clear()
+    this.nameCache.set(key, out)
+    return out
+  }
+
+  private scanNames(raw: string, source: NameSource): SignatureMatch[] {
     const name = normalizeName(raw)
     if (!name) return []
     const out: SignatureMatch[] = []

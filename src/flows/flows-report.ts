@@ -77,7 +77,7 @@ export function selectFlowSlots(collection: FlowCollection, selection: FlowsSele
 /** Build the report: flows filtered, sorted and cut (see selectFlowSlots). */
 export function buildFlowsReport(collection: FlowCollection, selection: FlowsSelection = {}): FlowsReport {
   const slots = selectFlowSlots(collection, selection)
-  return {...reportHead(collection, slots.length), flows: slots.map((slot) => flowRecordAt(collection, slot))}
+  return {...flowsReportHead(collection, slots.length), flows: slots.map((slot) => flowRecordAt(collection, slot))}
 }
 
 /**
@@ -86,7 +86,7 @@ export function buildFlowsReport(collection: FlowCollection, selection: FlowsSel
  */
 export function* flowsReportJson(collection: FlowCollection, selection: FlowsSelection = {}): Generator<string> {
   const slots = selectFlowSlots(collection, selection)
-  const head = jsonText({...reportHead(collection, slots.length), flows: slots.length ? [0] : []})
+  const head = jsonText({...flowsReportHead(collection, slots.length), flows: slots.length ? [0] : []})
   // Split the head where the flows array's single placeholder element stands.
   if (slots.length === 0) {
     yield head
@@ -107,7 +107,8 @@ export function* flowsReportJson(collection: FlowCollection, selection: FlowsSel
   yield piece.join('')
 }
 
-function reportHead(collection: FlowCollection, listed: number): Omit<FlowsReport, 'flows'> {
+/** Everything of the flows report but the flow list: captures and the summary with its warnings. */
+export function flowsReportHead(collection: FlowCollection, listed: number): Omit<FlowsReport, 'flows'> {
   const captures = captureRecords(collection)
   const {stats, table} = collection
   const warnings = captures.flatMap((c) => c.warnings)

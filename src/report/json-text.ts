@@ -4,15 +4,57 @@
  * element below that, so large outputs stay greppable and diffable line by line.
  */
 export function jsonText(value: unknown, expandDepth = 2): string {
-  const parts: string[] = []
-  write(value, 0, expandDepth, parts)
-  parts.push('\n')
-  return parts.join('')
+  return [...jsonPieces(value, expandDepth)].join('')
 }
 
-function write(value: unknown, depth: number, expandDepth: number, out: string[]): void {
+/**
+ * Characters JSON.stringify leaves raw that a terminal or viewer could act on: DEL and the C1
+ * controls (U+009B is an 8-bit CSI), zero-width and bidi overrides (they reorder what a reader
+ * sees), line/paragraph separators. Written as \u escapes, the JSON means the same.
+ */
+const RAW_UNSAFE = /[\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g
+
+/** JSON.stringify with nothing raw that a terminal could interpret (see RAW_UNSAFE). */
+export function safeJsonStringify(value: unknown): string | undefined {
+  const text = JSON.stringify(value) as string | undefined
+  return text === undefined ? undefined : text.replace(RAW_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/** Pieces of at least this many characters are handed out by jsonPieces (the last may be shorter). */
+const PIECE_CHARS = 1 << 20
+
+/**
+ * The same text as jsonText, in pieces of about a mebibyte, so a report with a hundred
+ * thousand flows is written out without ever being one string of hundreds of megabytes.
+ */
+export function* jsonPieces(value: unknown, expandDepth = 2): Generator<string> {
+  let parts: string[] = []
+  let size = 0
+  const out = {
+    push(text: string): void {
+      parts.push(text)
+      size += text.length
+    },
+  }
+  for (const _ of writePieces(value, 0, expandDepth, out)) {
+    if (size >= PIECE_CHARS) {
+      yield parts.join('')
+      parts = []
+      size = 0
+    }
+  }
+  out.push('\n')
+  yield parts.join('')
+}
+
+interface Sink {
+  push(text: string): void
+}
+
+/** Writes `value` into `out`, yielding after each array element so the caller can flush. */
+function* writePieces(value: unknown, depth: number, expandDepth: number, out: Sink): Generator<void> {
   if (depth >= expandDepth || value === null || typeof value !== 'object') {
-    out.push(JSON.stringify(value) ?? 'null')
+    out.push(safeJsonStringify(value) ?? 'null')
     return
   }
   const pad = '  '.repeat(depth + 1)
@@ -25,8 +67,9 @@ function write(value: unknown, depth: number, expandDepth: number, out: string[]
     out.push('[\n')
     for (let i = 0; i < value.length; i++) {
       out.push(pad)
-      write(value[i], depth + 1, expandDepth, out)
+      yield* writePieces(value[i], depth + 1, expandDepth, out)
       out.push(i < value.length - 1 ? ',\n' : '\n')
+      yield
     }
     out.push(`${close}]`)
     return
@@ -37,11 +80,12 @@ function write(value: unknown, depth: number, expandDepth: number, out: string[]
     return
   }
   out.push('{\n')
-  entries.forEach(([key, v], i) => {
-    out.push(`${pad}${JSON.stringify(key)}: `)
-    write(v, depth + 1, expandDepth, out)
+  for (let i = 0; i < entries.length; i++) {
+    const [key, v] = entries[i]!
+    out.push(`${pad}${safeJsonStringify(key)}: `)
+    yield* writePieces(v, depth + 1, expandDepth, out)
     out.push(i < entries.length - 1 ? ',\n' : '\n')
-  })
+  }
   out.push(`${close}}`)
 }
 
@@ -52,4 +96,9 @@ export async function writeStdout(text: string): Promise<void> {
     const ok = process.stdout.write(text.slice(i, i + piece))
     if (!ok) await new Promise((resolve) => process.stdout.once('drain', resolve))
   }
+}
+
+/** Write pieces of text to stdout in order, respecting back-pressure. */
+export async function writePiecesToStdout(pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) await writeStdout(piece)
 }

@@ -26,9 +26,29 @@ export function safeHtml(value: string): string {
   return safeText(value).replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch)
 }
 
-/** Text for a Markdown table cell or paragraph: markup characters backslash-escaped, no line breaks. */
-export function safeMarkdown(value: string): string {
-  return safeHtml(value).replace(/[\\`*_{}[\]()#+\-.!|~]/g, (ch) => `\\${ch}`)
+// Characters with an inline meaning in GFM wherever they stand: escapes, code, emphasis, links
+// and images, table cells, strikethrough, GitHub math (`$`), issue references (`#`), mentions
+// and email autolinks (`@`), URL autolinks and emoji shortcodes (`:`).
+const INLINE_MARKUP = /[\\`*_[\]|~$#@:]/g
+const MARKDOWN_ENTITIES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;'}
+
+/**
+ * Untrusted text for a Markdown paragraph, list item or table cell: control, bidi and
+ * zero-width characters made visible (`\x1b`), inline markup backslash-escaped (CommonMark
+ * §2.4 allows a backslash before any ASCII punctuation), `&`, `<` and `>` as entities so no raw
+ * HTML can start, `www.` broken so it cannot autolink, and what would open a block at the start
+ * of a line (list marker, ordered-list number, setext underline, indentation) neutralised. The
+ * result is one line whatever the input.
+ */
+export function safeMarkdown(value: string | null | undefined): string {
+  if (value === null || value === undefined) return ''
+  return safeText(value)
+    .replace(INLINE_MARKUP, (ch) => `\\${ch}`)
+    .replace(/(w)\./gi, '$1\\.')
+    .replace(/^([-+=])/, '\\$1')
+    .replace(/^(\d{1,9})([.)])(?= |$)/, '$1\\$2')
+    .replace(/[&<>]/g, (ch) => MARKDOWN_ENTITIES[ch] ?? ch)
+    .replace(/^ +/, (spaces) => '&#32;'.repeat(spaces.length))
 }
 
 /**

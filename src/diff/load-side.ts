@@ -1,0 +1,55 @@
+/**
+ * One side of a diff: a JSON report (`callaudit analyze --json`), read as it stands, or a
+ * capture, analysed now with the flags given. Which one is decided by content, never by name:
+ * a file whose first non-blank byte is `{` is a report (no capture format starts so: pcap and
+ * pcapng magic numbers, gzip's 1f 8b); anything else is handed to the capture reader, which
+ * names the file in one line when it cannot read it.
+ */
+import {closeSync, openSync, readFileSync, readSync} from 'node:fs'
+import {analyzeCaptures, type AnalyzeOptions} from '../analysis/analyze.js'
+import {InputError} from '../errors.js'
+import type {DiffInput} from './compute-diff.js'
+import {parseReport} from './report-shape.js'
+
+const PEEK_BYTES = 4096
+
+/** Whether the file starts, after blanks, with `{`. Unreadable files say no: the capture
+ * reader reports them in its usual one-line form. */
+export function looksLikeJson(path: string): boolean {
+  if (path === '-') return false
+  let fd: number | undefined
+  try {
+    fd = openSync(path, 'r')
+    const head = Buffer.alloc(PEEK_BYTES)
+    const n = readSync(fd, head, 0, PEEK_BYTES, 0)
+    for (let i = 0; i < n; i++) {
+      const byte = head[i]!
+      if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue
+      return byte === 0x7b
+    }
+    return false
+  } catch {
+    return false
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+export type CaptureOptions = Omit<AnalyzeOptions, 'paths'>
+
+/** Load one side; throws InputError (one line naming the file) when it cannot be used. */
+export async function loadSide(input: string, options: CaptureOptions): Promise<DiffInput> {
+  if (looksLikeJson(input)) {
+    let text: string
+    try {
+      text = readFileSync(input, 'utf8')
+    } catch (error) {
+      throw new InputError(`cannot read the report: ${(error as Error).message}`, input)
+    }
+    return {input, kind: 'report', report: parseReport(text, input)}
+  }
+  const {report, failures} = await analyzeCaptures({...options, paths: [input]})
+  // One input: it was read (perhaps up to some damage, which the report's warnings say) or not.
+  if (report.captures.length === 0) throw new InputError(failures[0] ?? `${input}: no capture could be read`)
+  return {input, kind: 'capture', report}
+}

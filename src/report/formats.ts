@@ -1,0 +1,195 @@
+import {accessSync, closeSync, constants, openSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
+import {basename, dirname, join} from 'node:path'
+import chalk from 'chalk'
+import {InputError} from '../errors.js'
+import {renderAnalyzeTable} from './analyze-table.js'
+import {renderHtml} from './html/render-html.js'
+import {renderMarkdown} from './markdown.js'
+import {renderNdjson} from './ndjson.js'
+import {renderEndpointsCsv, renderFlowsCsv} from './report-csv.js'
+import {reportJsonPieces} from './report-json.js'
+import type {Report} from './report-model.js'
+import {renderSarif} from './sarif.js'
+
+/**
+ * The report formats of `analyze --format`: name → renderer, the file extensions that select it
+ * for `--output`, and whether it is read by programs (no progress bar while it goes to stdout).
+ * Every renderer is pure: the same report and options give the same string.
+ */
+
+export const FORMAT_NAMES = ['table', 'json', 'markdown', 'html', 'sarif', 'csv', 'ndjson'] as const
+export type FormatName = (typeof FORMAT_NAMES)[number]
+
+export const CSV_TABLES = ['flows', 'endpoints'] as const
+export type CsvTable = (typeof CSV_TABLES)[number]
+
+export interface RenderOptions {
+  /** Colour (the table only); never for a file. */
+  color: boolean
+  /** Endpoints listed in the table. */
+  endpoints?: number
+  /** Which table the CSV holds (default flows). */
+  csvTable?: CsvTable
+  /** The process exit code, for formats that record it (SARIF): 2 when an input was unreadable. */
+  exitCode?: number
+  /** JSON: keep every flow's protocol facts (see report-json.ts). */
+  detail?: boolean
+}
+
+export interface ReportFormat {
+  name: FormatName
+  description: string
+  /** Lower-case file name endings that select this format for --output, longest first. */
+  extensions: readonly string[]
+  /** Read by programs rather than people. */
+  machine: boolean
+  /** The text, whole or (large JSON) in pieces to write in order. */
+  render(report: Report, options: RenderOptions): string | Iterable<string>
+}
+
+export const FORMATS: Readonly<Record<FormatName, ReportFormat>> = {
+  table: {
+    name: 'table',
+    description: 'the terminal report (colour only on a terminal)',
+    extensions: ['.txt'],
+    machine: false,
+    render: (report, options) => withColour(options.color, () => renderAnalyzeTable(report, {endpoints: options.endpoints})),
+  },
+  json: {
+    name: 'json',
+    description: 'the Report model (docs/report-json.md, schema/report.schema.json), as --json; flow protocol facts with --detail',
+    extensions: ['.json'],
+    machine: true,
+    render: (report, options) => reportJsonPieces(report, {detail: options.detail}),
+  },
+  markdown: {
+    name: 'markdown',
+    description: 'a Markdown appendix for a briefing',
+    extensions: ['.md', '.markdown'],
+    machine: false,
+    render: (report) => renderMarkdown(report),
+  },
+  html: {
+    name: 'html',
+    description: 'one self-contained HTML page (no network access)',
+    extensions: ['.html', '.htm'],
+    machine: false,
+    render: (report) => renderHtml(report),
+  },
+  sarif: {
+    name: 'sarif',
+    description: 'SARIF 2.1.0 for code-scanning dashboards',
+    extensions: ['.sarif', '.sarif.json'],
+    machine: true,
+    render: (report, options) => renderSarif(report, options.exitCode === undefined ? {} : {exitCode: options.exitCode}),
+  },
+  csv: {
+    name: 'csv',
+    description: 'one table as CSV: flows (default) or endpoints (--csv-table)',
+    extensions: ['.csv'],
+    machine: false,
+    render: (report, options) => ((options.csvTable ?? 'flows') === 'endpoints' ? renderEndpointsCsv(report) : renderFlowsCsv(report)),
+  },
+  ndjson: {
+    name: 'ndjson',
+    description: 'one JSON object per line (newline-delimited JSON), for log pipelines',
+    extensions: ['.ndjson', '.jsonl'],
+    machine: true,
+    render: (report) => renderNdjson(report),
+  },
+}
+
+/** The format a file name asks for, by its ending (case-insensitive; `.sarif.json` is SARIF). */
+export function formatForPath(path: string): FormatName | undefined {
+  const name = basename(path).toLowerCase()
+  let best: {format: FormatName; length: number} | undefined
+  for (const format of FORMAT_NAMES) {
+    for (const ext of FORMATS[format].extensions) {
+      if (name.endsWith(ext) && name.length > ext.length && (!best || ext.length > best.length)) best = {format, length: ext.length}
+    }
+  }
+  return best?.format
+}
+
+/** Every extension --output recognises, for messages and help. */
+export function knownExtensions(): string[] {
+  return FORMAT_NAMES.flatMap((f) => FORMATS[f].extensions)
+}
+
+/**
+ * The format to write, from --format, --json and the --output file name. Throws InputError
+ * (exit 2) when they disagree or the file name says nothing.
+ */
+export function chooseFormat(options: {format?: string; json: boolean; output?: string}): FormatName {
+  const given = options.format as FormatName | undefined
+  if (options.json && given && given !== 'json') throw new InputError(`--json and --format ${given} ask for different formats; give one of them`)
+  if (options.json) return 'json'
+  if (given) return given
+  if (options.output && options.output !== '-') {
+    const inferred = formatForPath(options.output)
+    if (!inferred) throw new InputError(`cannot tell the format from the file name (known endings: ${knownExtensions().join(' ')}); add --format`, options.output)
+    return inferred
+  }
+  return 'table'
+}
+
+/** Render with chalk's colour level forced off when colour is not wanted (renderers read chalk's global level). */
+function withColour<T>(color: boolean, render: () => T): T {
+  if (color) return render()
+  const level = chalk.level
+  chalk.level = 0
+  try {
+    return render()
+  } finally {
+    chalk.level = level
+  }
+}
+
+/**
+ * Check, before the (possibly long) analysis, that --output can be written: its directory
+ * exists and is writable, and it is not itself a directory. Throws InputError (exit 2).
+ */
+export function checkOutputPath(path: string): void {
+  let isDirectory = false
+  try {
+    isDirectory = statSync(path).isDirectory()
+  } catch {
+    // Does not exist yet: the usual case.
+  }
+  if (isDirectory) throw new InputError('is a directory; --output needs a file name', path)
+  const dir = dirname(path)
+  try {
+    if (!statSync(dir).isDirectory()) throw new InputError(`cannot write here: ${dir} is not a directory`, path)
+    accessSync(dir, constants.W_OK)
+  } catch (error) {
+    if (error instanceof InputError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    throw new InputError(code === 'ENOENT' ? `cannot write here: no directory ${dir}` : `cannot write here: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error))}`, path)
+  }
+}
+
+/** A renderer's output as pieces to write in order (a string is one piece). */
+export function renderedPieces(rendered: string | Iterable<string>): Iterable<string> {
+  return typeof rendered === 'string' ? [rendered] : rendered
+}
+
+/**
+ * Write the whole text to a temporary file beside `path`, then rename it into place: a reader
+ * never sees half a report, and a failed run leaves no file (or the previous one) behind.
+ */
+export function writeFileAtomic(path: string, text: string | Iterable<string>): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
+  try {
+    const fd = openSync(temp, 'w', 0o644)
+    try {
+      for (const piece of renderedPieces(text)) writeSync(fd, piece)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temp, path)
+  } catch (error) {
+    rmSync(temp, {force: true})
+    const code = (error as NodeJS.ErrnoException).code
+    throw new InputError(`cannot write the report: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the device' : code === 'EISDIR' ? 'is a directory' : (code ?? String(error))}`, path)
+  }
+}

@@ -1,0 +1,141 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import chalk from 'chalk'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {analyzeCaptures} from '../../src/analysis/analyze.js'
+import {renderAnalyzeTable} from '../../src/report/analyze-table.js'
+import {jsonText} from '../../src/report/json-text.js'
+import {renderMarkdown} from '../../src/report/markdown.js'
+import {renderNdjson} from '../../src/report/ndjson.js'
+import {renderEndpointsCsv, renderFlowsCsv} from '../../src/report/report-csv.js'
+import type {Report} from '../../src/report/report-model.js'
+import {assertNeutralised, HOSTILE, type HostileCall, markdownTables, NRB_NAMES, parseCsv, writeHostileCall} from '../support/hostile-call.js'
+
+/**
+ * A call whose names, SNI, HTTP headers, SDES items and STUN SOFTWARE carry terminal escapes,
+ * HTML, Markdown and spreadsheet formulas (test/support/hostile-call.ts), through the real
+ * analysis and every renderer. A renderer added later (HTML, SARIF) gets one more `it` calling
+ * `assertNeutralised` with its format.
+ */
+
+let dir: string
+let call: HostileCall
+let report: Report
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'callaudit-hostile-'))
+  call = writeHostileCall(dir)
+  const result = await analyzeCaptures({
+    paths: [call.path],
+    geo: {dbPaths: [], dirs: [], env: {}, systemDirs: false, useEmbedded: true},
+    policy: {},
+    cwd: dir,
+    toolVersion: 'test',
+  })
+  report = result.report
+})
+
+afterAll(() => {
+  rmSync(dir, {recursive: true, force: true})
+})
+
+describe('the hostile capture', () => {
+  it('delivers every payload raw into the Report (otherwise the checks below prove nothing)', () => {
+    // Raw: the report keeps what the capture said; neutralising is each renderer's job.
+    const strings: string[] = []
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') strings.push(v)
+      else if (Array.isArray(v)) v.forEach(walk)
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk)
+    }
+    walk(report)
+    const all = strings.join('\n')
+    for (const payload of call.hostile) expect(all, JSON.stringify(payload)).toContain(payload)
+  })
+
+  it('puts them where the renderers read them: endpoint names, finding details and evidence', () => {
+    const names = report.endpoints.flatMap((e) => e.names).join('\n')
+    expect(names).toContain(HOSTILE.ansiCsi.toLowerCase())
+    expect(names).toContain(HOSTILE.c1.toLowerCase())
+    expect(names).toContain(HOSTILE.script)
+    expect(names).toContain(HOSTILE.mdTable)
+    // Each formula is the first name of its own endpoint, so it starts a CSV cell.
+    for (const n of NRB_NAMES.slice(0, 6)) expect(report.endpoints.find((e) => e.ip === n.ip)?.names[0]).toBe(n.name.toLowerCase())
+    const findingText = report.findings.flatMap((f) => [f.detail, ...f.evidence.map((e) => e.description)]).join('\n')
+    expect(findingText).toContain(HOSTILE.c1)
+    expect(findingText).toContain(HOSTILE.img)
+    expect(report.findings.map((f) => f.ruleId)).toEqual(expect.arrayContaining(['CA-META-003', 'CA-META-007', 'CA-META-008']))
+  })
+})
+
+describe('assertNeutralised', () => {
+  // The checker itself must catch what it is for, or every test below passes vacuously.
+  it('rejects raw escapes, HTML in Markdown, broken rows and formula cells', () => {
+    expect(() => assertNeutralised('terminal', `name ${HOSTILE.ansiCsi}`, call.hostile)).toThrow(/raw control/)
+    expect(() => assertNeutralised('json', JSON.stringify({n: HOSTILE.c1}), call.hostile)).toThrow(/raw control/)
+    expect(() => assertNeutralised('markdown', `| a |\n| --- |\n| ${HOSTILE.script} |\n`, call.hostile)).toThrow(/HTML/)
+    expect(() => assertNeutralised('markdown', `| a | b |\n| --- | --- |\n| x | ${HOSTILE.mdTable} |\n`, call.hostile)).toThrow()
+    expect(() => assertNeutralised('markdown', `text ${HOSTILE.mdLink}\n`, call.hostile)).toThrow(/link/)
+    expect(() => assertNeutralised('csv', `a,b\r\nx,${HOSTILE.formulaPlus}\r\n`, call.hostile)).toThrow(/formula/)
+    expect(() => assertNeutralised('csv', `a,b\r\nx,"${HOSTILE.formulaEquals.replace(/"/g, '""')}"\r\n`, call.hostile)).toThrow(/formula/)
+    expect(() => assertNeutralised('csv', 'a,b\r\nx,-6.2\r\n', call.hostile)).not.toThrow()
+  })
+})
+
+describe('every renderer neutralises the hostile call', () => {
+  it('terminal table (analyze)', () => {
+    // Colour off, so any ESC in the output could only have come from the capture.
+    const level = chalk.level
+    chalk.level = 0
+    try {
+      const text = renderAnalyzeTable(report, {endpoints: 100})
+      expect(text).toContain('52.202.62.196')
+      assertNeutralised('terminal', text, call.hostile)
+    } finally {
+      chalk.level = level
+    }
+  })
+
+  // JSON.stringify alone keeps C1 controls (U+009B is an 8-bit CSI), DEL and bidi overrides
+  // raw: jsonText \u-escapes them, so `analyze --json` piped to a terminal cannot act on them.
+  it('JSON (analyze --json)', () => {
+    const text = jsonText(report)
+    assertNeutralised('json', text, call.hostile)
+    // Still the same values once parsed: the escaping changes the text, never the meaning.
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(report)))
+  })
+
+  it('Markdown', () => {
+    const text = renderMarkdown(report)
+    assertNeutralised('markdown', text, call.hostile)
+    expect(text).not.toMatch(/<script/i)
+    // The endpoint rows are all there, one row each, and none was split by a hostile pipe.
+    const endpoints = markdownTables(text).find((t) => t[0]![0] === 'address')!
+    expect(endpoints.length - 2).toBe(report.endpoints.length)
+  })
+
+  it('CSV: flows and endpoints', () => {
+    const flows = renderFlowsCsv(report)
+    const endpoints = renderEndpointsCsv(report)
+    assertNeutralised('csv', flows, call.hostile)
+    assertNeutralised('csv', endpoints, call.hostile)
+    // The formula names are still there, defused by the apostrophe, not dropped.
+    const names = parseCsv(endpoints).map((r) => r[1])
+    expect(names).toContain(`'${HOSTILE.formulaEquals.toLowerCase()}`)
+    expect(names).toContain(`'${HOSTILE.formulaPlus.toLowerCase()}`)
+    expect(names).toContain(`'${HOSTILE.formulaMinus.toLowerCase()}`)
+    expect(names).toContain(`'${HOSTILE.formulaAt.toLowerCase()}`)
+    expect(names).toContain("'\\x09=1+1")
+    expect(names).toContain("'\\x0d=1+1")
+  })
+
+  it('NDJSON (ECS)', () => {
+    const text = renderNdjson(report)
+    assertNeutralised('ndjson', text, call.hostile)
+    // JSON escapes carry the exact names through for correlation in the SIEM.
+    const hosts = text.trimEnd().split('\n').flatMap((l) => (JSON.parse(l) as {related?: {hosts?: string[]}}).related?.hosts ?? [])
+    expect(hosts.join('\n')).toContain(HOSTILE.ansiCsi)
+    expect(hosts.join('\n')).toContain(HOSTILE.c1)
+  })
+})

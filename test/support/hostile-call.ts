@@ -1,0 +1,310 @@
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {PcapngWriter} from './capture-writer.js'
+import {
+  dnsResponse,
+  dnsQuery,
+  ETHERTYPE,
+  ethernet,
+  httpGet,
+  IPPROTO,
+  ipv4,
+  LINKTYPE,
+  rtcpSdes,
+  stunBindingRequest,
+  stunBindingSuccess,
+  tcp,
+  tlsClientHello,
+  udp,
+} from './packet-builder.js'
+
+/**
+ * A generated call whose untrusted strings are hostile: terminal escapes (CSI, OSC 8
+ * hyperlinks, C1 controls, BEL), HTML, Markdown table breakers and spreadsheet formulas, placed
+ * where the decoders keep them as they are. Every output format must neutralise them.
+ *
+ * Where each payload travels (chosen after reading the decoders):
+ *  - DNS names: src/protocols/dns escapes control bytes (`\027`, as Wireshark does), so DNS
+ *    carries the markup payloads only (HTML, Markdown, a formula label);
+ *  - TLS SNI, HTTP Host / path / User-Agent, RTCP SDES and STUN SOFTWARE are decoded as UTF-8
+ *    and kept raw: they carry the escape sequences and C1 controls;
+ *  - pcapng Name Resolution Block names reach the endpoint table without any decoding, one
+ *    formula payload per endpoint so each is the first text of its cell.
+ */
+
+/** Payloads by what they attack. Each string is planted as is (UTF-8 on the wire). */
+export const HOSTILE = {
+  /** CSI colour, screen clear. */
+  ansiCsi: '\x1b[31mRED\x1b[2J\x1b[0m',
+  /** OSC 8 hyperlink ended by BEL. */
+  oscLink: '\x1b]8;;http://x\x07click\x1b]8;;\x07',
+  /** C1 controls: 8-bit CSI (U+009B), OSC (U+009D), ST (U+009C). */
+  c1: '\u009b31mC1\u009d0;title\u009c',
+  script: '<script>alert(1)</script>',
+  img: '<img src=x onerror=alert(1)>',
+  mdTable: 'a|b|c',
+  mdLink: '[x](javascript:alert(1))',
+  mdHeading: '# heading',
+  mdCode: '``code``',
+  /** CSV formulas (OWASP CSV injection): each must be the start of a cell. */
+  formulaEquals: "=cmd|' /C calc'!A0",
+  formulaPlus: '+1+cmd|x!A0',
+  formulaMinus: '-1+cmd|x!A0',
+  formulaAt: '@SUM(1+1)*cmd|x!A0',
+  formulaTab: '\t=1+1',
+  formulaCr: '\r=1+1',
+} as const
+
+export const CLIENT = '192.168.0.105'
+export const PUBLIC = '36.84.217.46'
+const RESOLVER = '8.8.8.8'
+/** Zoom's published ranges (src/apps/signatures.json): the flows count as call traffic. */
+export const TLS_SERVER = '170.114.10.73'
+export const HTTP_SERVER = '170.114.10.80'
+export const MEDIA_SERVER = '149.137.41.57'
+export const STUN_SERVER = '206.247.118.34'
+
+/** The DNS name asked and answered: markup only (control bytes would be escaped by the decoder). */
+export const DNS_NAME = `${HOSTILE.script}.${HOSTILE.mdLink}.${HOSTILE.mdTable}.${HOSTILE.mdCode}.zoom.us`
+/** A DNS name with raw control bytes, for the decoder's own escaping (never raw in the report). */
+const DNS_NAME_CONTROLS = `x${HOSTILE.ansiCsi}.zoom.us`
+export const SNI = `${HOSTILE.ansiCsi}${HOSTILE.oscLink}${HOSTILE.c1}.zoom.us`
+export const HTTP_HOST = `${HOSTILE.formulaEquals}${HOSTILE.c1}.zoom.us`
+export const HTTP_PATH = `/j/123456789?pwd=secret&q=${HOSTILE.script}${HOSTILE.ansiCsi}`
+export const USER_AGENT = `${HOSTILE.img}${HOSTILE.oscLink}`
+export const SDES_CNAME = `user@${HOSTILE.img}`
+export const SDES_NAME = `${HOSTILE.ansiCsi}${HOSTILE.mdHeading} | ${HOSTILE.c1}`
+export const SDES_EMAIL = `${HOSTILE.formulaEquals}@${HOSTILE.script}`
+export const STUN_SOFTWARE = `${HOSTILE.oscLink}Zoom ${HOSTILE.script}${HOSTILE.c1}`
+
+/** One NRB name per endpoint, so each formula starts the names cell of its own row. */
+export const NRB_NAMES: ReadonlyArray<{ip: string; name: string}> = [
+  {ip: '52.202.62.196', name: HOSTILE.formulaEquals},
+  {ip: '8.8.4.4', name: HOSTILE.formulaPlus},
+  {ip: '1.1.1.1', name: HOSTILE.formulaMinus},
+  {ip: '9.9.9.9', name: HOSTILE.formulaAt},
+  {ip: '149.112.112.112', name: HOSTILE.formulaTab},
+  {ip: '208.67.222.222', name: HOSTILE.formulaCr},
+  {ip: '4.2.2.2', name: `${HOSTILE.mdHeading}|${HOSTILE.mdCode}|${HOSTILE.img}${HOSTILE.ansiCsi}${HOSTILE.c1}`},
+]
+
+export interface HostileCall {
+  /** The pcapng written. */
+  path: string
+  /**
+   * Every hostile payload planted. None may appear verbatim in any output that is to be
+   * read by a terminal, a browser, a Markdown viewer or a spreadsheet, each in its own sense:
+   * `assertNeutralised` (test/report/hostile-text.test.ts) knows which format must stop which.
+   */
+  hostile: string[]
+}
+
+// 2026-11-18, after the embedded databases were built (their age at the capture stays positive).
+const BASE_SEC = 1_795_000_000
+
+/** Text as the bytes an HTTP or TLS field carries on the wire (UTF-8), for builders that take
+ * a latin1/ASCII string. */
+function wire(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1')
+}
+
+/** Write the hostile call as `dir/hostile-call.pcapng`. */
+export function writeHostileCall(dir: string): HostileCall {
+  const frames: Array<{ms: number; bytes: Buffer}> = []
+  const add = (ms: number, src: string, dst: string, l4: Buffer, proto: number) => {
+    frames.push({ms, bytes: ethernet({type: ETHERTYPE.IPV4}, ipv4({src, dst, proto}, l4))})
+  }
+  const udpTo = (ms: number, src: string, dst: string, sport: number, dport: number, payload: Buffer) =>
+    add(ms, src, dst, udp({sport, dport}, payload), IPPROTO.UDP)
+
+  // DNS: markup in the name, answered with the TLS server's address (passive DNS names it).
+  udpTo(0, CLIENT, RESOLVER, 53001, 53, dnsQuery({id: 0x1001, name: DNS_NAME}))
+  udpTo(12, RESOLVER, CLIENT, 53, 53001, dnsResponse({id: 0x1001, name: DNS_NAME, answers: [{name: DNS_NAME, type: 'A', ttl: 60, value: TLS_SERVER}]}))
+  udpTo(14, CLIENT, RESOLVER, 53002, 53, dnsQuery({id: 0x1002, name: DNS_NAME_CONTROLS}))
+
+  // TLS: escape sequences and C1 controls in the SNI.
+  const c = {sport: 50500, dport: 443}
+  const s = {sport: 443, dport: 50500}
+  const hello = tlsClientHello({sni: wire(SNI), version: '1.2', seed: 'hostile'})
+  add(20, CLIENT, TLS_SERVER, tcp({...c, seq: 1000, flags: 'S'}), IPPROTO.TCP)
+  add(60, TLS_SERVER, CLIENT, tcp({...s, seq: 9000, ack: 1001, flags: 'SA'}), IPPROTO.TCP)
+  add(61, CLIENT, TLS_SERVER, tcp({...c, seq: 1001, ack: 9001, flags: 'A'}), IPPROTO.TCP)
+  add(62, CLIENT, TLS_SERVER, tcp({...c, seq: 1001, ack: 9001, flags: 'PA'}, hello), IPPROTO.TCP)
+
+  // Cleartext HTTP: hostile Host, path and User-Agent; a meeting link and a cookie make
+  // CA-META-008 quote the host and path in its evidence.
+  const h = {sport: 50600, dport: 80}
+  const request = httpGet({host: wire(HTTP_HOST), path: wire(HTTP_PATH), headers: {'User-Agent': wire(USER_AGENT), Cookie: 'session=abc'}})
+  add(100, CLIENT, HTTP_SERVER, tcp({...h, seq: 1, flags: 'S'}), IPPROTO.TCP)
+  add(140, HTTP_SERVER, CLIENT, tcp({sport: 80, dport: 50600, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP)
+  add(141, CLIENT, HTTP_SERVER, tcp({...h, seq: 2, ack: 8, flags: 'PA'}, request), IPPROTO.TCP)
+
+  // STUN: hostile SOFTWARE both ways; the mapped address gives the vantage its public address.
+  const txid = Buffer.alloc(12, 0x42)
+  udpTo(200, CLIENT, STUN_SERVER, 41000, 3478, stunBindingRequest({txid, software: STUN_SOFTWARE}))
+  udpTo(230, STUN_SERVER, CLIENT, 3478, 41000, stunBindingSuccess({txid, mapped: {ip: PUBLIC, port: 41000}, software: STUN_SOFTWARE}))
+
+  // RTCP SDES in clear with personal items (CA-META-007 quotes them).
+  for (let i = 0; i < 6; i++) {
+    const sdes = rtcpSdes([{ssrc: 0x0a0b0c0d, items: [{type: 'CNAME', text: SDES_CNAME}, {type: 'NAME', text: SDES_NAME}, {type: 'EMAIL', text: SDES_EMAIL}]}])
+    udpTo(300 + 1000 * i, CLIENT, MEDIA_SERVER, 40001, 8801, sdes)
+  }
+
+  // One small flow to each NRB-named address, so each becomes an endpoint.
+  NRB_NAMES.forEach((n, i) => udpTo(7000 + 10 * i, CLIENT, n.ip, 42000 + i, 5000 + i, Buffer.from('ping')))
+
+  const w = new PcapngWriter()
+  w.sectionStart({byteOrder: 'le'})
+  w.iface({linkType: LINKTYPE.ETHERNET})
+  w.nrb(NRB_NAMES.map((n) => ({ip: n.ip, names: [n.name]})))
+  for (const f of frames.sort((a, b) => a.ms - b.ms)) {
+    const us = Math.round(f.ms * 1000)
+    w.packet({sec: BASE_SEC + Math.floor(us / 1e6), nsec: (us % 1e6) * 1000}, f.bytes)
+  }
+  const path = join(dir, 'hostile-call.pcapng')
+  writeFileSync(path, w.toBuffer())
+  return {path, hostile: Object.values(HOSTILE)}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks of rendered output, shared by the renderer tests (test/report/*).
+// ---------------------------------------------------------------------------------------------
+
+/** RFC 4180 parser (quoted fields, doubled quotes, CRLF records); throws on malformed input. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let field = ''
+  let i = 0
+  let quoted = false
+  let fieldStarted = false
+  while (i < text.length) {
+    const ch = text[i]!
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"'
+          i += 2
+          continue
+        }
+        quoted = false
+        i++
+        if (i < text.length && text[i] !== ',' && text[i] !== '\r') throw new Error(`CSV: text after a closing quote at ${i}`)
+        continue
+      }
+      field += ch
+      i++
+      continue
+    }
+    if (ch === '"') {
+      if (fieldStarted) throw new Error(`CSV: quote inside an unquoted field at ${i}`)
+      quoted = true
+      fieldStarted = true
+      i++
+    } else if (ch === ',') {
+      row.push(field)
+      field = ''
+      fieldStarted = false
+      i++
+    } else if (ch === '\r') {
+      if (text[i + 1] !== '\n') throw new Error(`CSV: CR without LF at ${i}`)
+      row.push(field)
+      rows.push(row)
+      row = []
+      field = ''
+      fieldStarted = false
+      i += 2
+    } else if (ch === '\n') {
+      throw new Error(`CSV: bare LF at ${i} (records end with CRLF)`)
+    } else {
+      field += ch
+      fieldStarted = true
+      i++
+    }
+  }
+  if (quoted) throw new Error('CSV: unterminated quoted field')
+  if (fieldStarted || row.length) throw new Error('CSV: last record without CRLF')
+  return rows
+}
+
+/** The cells of a Markdown table line, split on the pipes GFM treats as cell separators (a
+ * pipe preceded by a backslash is content, GFM spec §4.10). */
+export function markdownCells(line: string): string[] {
+  const inner = line.trim().replace(/^\|/, '').replace(/(?<!\\)\|$/, '')
+  return inner.split(/(?<!\\)\|/).map((c) => c.trim())
+}
+
+/** Every GFM table in the text: consecutive lines starting with `|`, header row first. */
+export function markdownTables(text: string): string[][][] {
+  const tables: string[][][] = []
+  let current: string[][] | null = null
+  for (const line of text.split('\n')) {
+    if (line.startsWith('|')) {
+      current ??= []
+      current.push(markdownCells(line))
+    } else if (current) {
+      tables.push(current)
+      current = null
+    }
+  }
+  if (current) tables.push(current)
+  return tables
+}
+
+export type OutputFormat = 'terminal' | 'json' | 'ndjson' | 'markdown' | 'csv' | 'html' | 'sarif'
+
+// C0 controls other than LF, DEL, C1 controls, bidi overrides and zero-width characters: what
+// a terminal, a viewer or a spreadsheet could act on. CR is allowed only before LF (CSV).
+const RAW_CONTROL = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]|\r(?!\n)/
+const FORMULA_START = /^[=+\-@\t\r]/
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/**
+ * Throw unless `text`, rendered in `format` from a report of the hostile call, neutralised every
+ * payload in `hostile` in that format's own sense:
+ *  - every format: no raw control, C1, bidi or zero-width character anywhere (so no payload with
+ *    an escape sequence can survive), and JSON formats still parse;
+ *  - markdown: no raw `<` at all (no HTML), no link or image syntax, no payload verbatim unless
+ *    backslash-escaped, and every table row has its header's number of cells;
+ *  - html: no markup payload verbatim (the page's own tags are its business);
+ *  - csv: RFC 4180 well-formed, every record as wide as the header, no text cell starting with
+ *    `=`, `+`, `-`, `@`, tab or CR.
+ */
+export function assertNeutralised(format: OutputFormat, text: string, hostile: readonly string[]): void {
+  const fail = (why: string): never => {
+    throw new Error(`${format}: ${why}`)
+  }
+  const control = RAW_CONTROL.exec(text)
+  if (control) fail(`raw control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${control.index}: ${JSON.stringify(text.slice(Math.max(0, control.index - 40), control.index + 40))}`)
+  for (const payload of hostile) {
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(payload) && text.includes(payload)) fail(`payload ${JSON.stringify(payload)} verbatim`)
+  }
+  if (format === 'json' || format === 'sarif') JSON.parse(text)
+  if (format === 'ndjson') for (const line of text.trimEnd().split('\n')) JSON.parse(line)
+  if (format === 'markdown') {
+    if (text.includes('<')) fail('raw "<" (HTML) in Markdown')
+    if (/(?<!\\)\]\(/.test(text) || /(?<!\\)!\[/.test(text)) fail('link or image syntax in Markdown')
+    for (const payload of hostile) {
+      if (new RegExp(`(?<!\\\\)${escapeRegExp(payload)}`).test(text)) fail(`payload ${JSON.stringify(payload)} unescaped`)
+    }
+    for (const table of markdownTables(text)) {
+      const width = table[0]!.length
+      for (const row of table) if (row.length !== width) fail(`table row of ${row.length} cells under a header of ${width}: ${row.join(' | ')}`)
+    }
+  }
+  if (format === 'html') {
+    for (const payload of hostile) if (/[<>]/.test(payload) && text.includes(payload)) fail(`payload ${JSON.stringify(payload)} verbatim`)
+  }
+  if (format === 'csv') {
+    const rows = parseCsv(text)
+    const width = rows[0]?.length ?? 0
+    for (const row of rows) {
+      if (row.length !== width) fail(`record of ${row.length} fields under a header of ${width}`)
+      for (const cell of row) if (FORMULA_START.test(cell) && !PLAIN_NUMBER.test(cell)) fail(`cell starts a formula: ${JSON.stringify(cell)}`)
+    }
+  }
+}
