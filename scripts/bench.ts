@@ -224,10 +224,12 @@ function gitDescribe(repoRoot: string): string {
 }
 
 interface ToolSpec {
-  id: 'cat' | 'callaudit' | 'ndpiReader' | 'tshark'
+  id: 'cat' | 'callaudit' | 'detail' | 'analyze' | 'ndpiReader' | 'tshark'
   label: string
   runs: number
   argv: (file: string) => string[]
+  /** Exit codes that mean success (analyze exits 1 when it has findings). */
+  okExitCodes?: number[]
 }
 
 interface ToolResult {
@@ -244,7 +246,7 @@ interface ToolResult {
   failed: boolean
 }
 
-function summarize(spec: {id: string; label: string}, capture: Capture, packets: number, samples: Sample[]): ToolResult {
+function summarize(spec: {id: string; label: string; okExitCodes?: number[]}, capture: Capture, packets: number, samples: Sample[]): ToolResult {
   const seconds = median(samples.map((s) => s.seconds))
   const cpu = samples.every((s) => s.cpuSeconds !== undefined) ? median(samples.map((s) => s.cpuSeconds!)) : undefined
   return {
@@ -258,7 +260,7 @@ function summarize(spec: {id: string; label: string}, capture: Capture, packets:
     medianCpuSeconds: cpu,
     mibPerSecond: capture.synth.bytes / MIB / seconds,
     packetsPerSecond: packets / seconds,
-    failed: samples.some((s) => s.exitCode !== 0),
+    failed: samples.some((s) => !(spec.okExitCodes ?? [0]).includes(s.exitCode)),
   }
 }
 
@@ -272,7 +274,7 @@ async function measureRounds(runner: Runner, specs: ToolSpec[], capture: Capture
       const sample = await runner.run(spec.argv(capture.path))
       samples.get(spec.id)!.push(sample)
       const cpu = sample.cpuSeconds === undefined ? '' : `, ${fmt(sample.cpuSeconds)} s CPU`
-      const failure = sample.exitCode === 0 ? '' : `  (exit ${sample.exitCode}: ${sample.stderrTail.split('\n').pop()})`
+      const failure = (spec.okExitCodes ?? [0]).includes(sample.exitCode) ? '' : `  (exit ${sample.exitCode}: ${sample.stderrTail.split('\n').pop()})`
       log(`  ${capture.label} round ${round + 1}/${spec.runs} ${spec.label}: ${fmt(sample.seconds)} s, ${fmt(sample.rssMb, 1)} MiB${cpu}${failure}`)
     }
   }
@@ -358,6 +360,9 @@ async function main(): Promise<void> {
     const specs: ToolSpec[] = [
       {id: 'cat', label: 'cat FILE', runs: options.runs, argv: (f) => [cat, f]},
       {id: 'callaudit', label: 'callaudit flows --json', runs: options.runs, argv: callauditArgv},
+      // Issue 4: the protocol analyzers on top of flows; issue 5: the whole audit.
+      {id: 'detail', label: 'callaudit flows --detail --json', runs: options.runs, argv: (f) => [process.execPath, runJs, 'flows', f, '--detail', '--json']},
+      {id: 'analyze', label: 'callaudit analyze --json', runs: options.runs, argv: (f) => [process.execPath, runJs, 'analyze', f, '--json'], okExitCodes: [0, 1]},
     ]
     if (options.skipNdpi) notes.push('ndpiReader skipped (--skip-ndpi).')
     else if (!ndpi) notes.push('ndpiReader is absent (Debian: apt-get install libndpi-bin): not measured.')
@@ -421,6 +426,10 @@ async function main(): Promise<void> {
     ]
     const mainLabel = `${fmt(main.synth.bytes / MIB, 0)} MiB`
     const rows = [row(catR, mainLabel), row(ca, mainLabel)]
+    const detailR = byId.get('detail')
+    const analyzeR = byId.get('analyze')
+    if (detailR) rows.push(row(detailR, mainLabel))
+    if (analyzeR) rows.push(row(analyzeR, mainLabel))
     if (ndpiR) rows.push(row(ndpiR, mainLabel))
     if (tsharkR) rows.push(row(tsharkR, mainLabel))
     rows.push(row(tinyR, `${fmt(tiny.synth.bytes / MIB, 1)} MiB`))
@@ -472,6 +481,18 @@ async function main(): Promise<void> {
         'flat (≤+10%)',
         doubleSummary?.flows === flows ? growth <= Math.max(10, 0.1 * ca.medianRssMb) : undefined,
       )
+    }
+    if (detailR) {
+      target('flows --detail time / flows time (issue 4)', `${fmt(detailR.medianSeconds / ca.medianSeconds, 2)}× (${fmt(detailR.medianSeconds, 2)} s)`, '≤ 1.4×', detailR.medianSeconds / ca.medianSeconds <= 1.4)
+    }
+    if (analyzeR) {
+      const over = (a: ToolResult | undefined): number | undefined => (a ? a.medianSeconds / analyzeR.medianSeconds : undefined)
+      target('analyze packets/s (issue 5)', `${fmt(analyzeR.packetsPerSecond / 1e6, 3)} M/s (${fmt(analyzeR.medianSeconds, 2)} s)`, '≥ 1 M/s', analyzeR.packetsPerSecond >= 1e6)
+      const t = over(tsharkR)
+      target('tshark time / analyze time', t === undefined ? 'not measured' : `${fmt(t, 1)}×`, '≥ 13×', t === undefined ? undefined : t >= 13)
+      const n = over(ndpiR)
+      target('ndpiReader time / analyze time', n === undefined ? 'not measured' : `${fmt(n, 1)}×`, '≥ 3×', n === undefined ? undefined : n >= 3)
+      target('analyze peak RSS', `${fmt(analyzeR.medianRssMb, 1)} MiB`, '≤ 200 MB', analyzeR.medianRssMb <= 200 * 1e6 / MIB)
     }
     p()
     p(`  callaudit / cat time: ${fmt(ca.medianSeconds / catR.medianSeconds, 1)}× (cat ${fmt(catR.medianSeconds, 3)} s = page-cache read floor)`)

@@ -15,11 +15,23 @@ export interface ByteSource {
   size?: number
 }
 
+/**
+ * Reading a capture that is still being written (`tcpdump -U -w call.pcap`): at the end of the
+ * file the reader waits and looks again instead of ending, until `stopped()` says so; it then
+ * reads what the file holds by then and ends there, as at a normal end of file.
+ */
+export interface FollowOptions {
+  /** Asked at each end of file (and while standard input is quiet): true ends the read. */
+  stopped: () => boolean
+  /** Wait before looking at the end of the file again, in ms (default 200). */
+  pollMs?: number
+}
+
 /** Open a path, or `-` for standard input, as a stream of raw (possibly gzip) bytes. */
-export async function openByteSource(path: string): Promise<ByteSource> {
+export async function openByteSource(path: string, follow?: FollowOptions): Promise<ByteSource> {
   if (path === '-') {
     if (process.stdin.isTTY) throw new InputError('no capture on standard input (pipe one in, e.g. tcpdump -w - | callaudit flows -)', '-')
-    return {chunks: process.stdin as AsyncIterable<Uint8Array>}
+    return {chunks: follow ? followStdin(follow) : (process.stdin as AsyncIterable<Uint8Array>)}
   }
   let info
   try {
@@ -34,7 +46,7 @@ export async function openByteSource(path: string): Promise<ByteSource> {
   } catch (error) {
     throw new InputError(describeFsError(error), path)
   }
-  return {chunks: fileChunks(fd, path), size: info.isFile() ? info.size : undefined}
+  return {chunks: fileChunks(fd, path, follow), size: info.isFile() && !follow ? info.size : undefined}
 }
 
 /**
@@ -43,7 +55,7 @@ export async function openByteSource(path: string): Promise<ByteSource> {
  * idle time on the hot path; nothing else runs concurrently in a read anyway. (FIFOs and other
  * non-regular files work too: readSync blocks until data or end of file.)
  */
-async function* fileChunks(fd: number, path: string): AsyncGenerator<Uint8Array> {
+async function* fileChunks(fd: number, path: string, follow?: FollowOptions): AsyncGenerator<Uint8Array> {
   const buffer = new Uint8Array(READ_CHUNK_BYTES)
   try {
     for (;;) {
@@ -52,17 +64,52 @@ async function* fileChunks(fd: number, path: string): AsyncGenerator<Uint8Array>
         bytesRead = readSync(fd, buffer, 0, buffer.length, null)
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
-          await new Promise((resolve) => setTimeout(resolve, 5))
+          await sleep(5)
           continue
         }
         throw new InputError(describeFsError(error), path)
       }
-      if (bytesRead === 0) return
+      if (bytesRead === 0) {
+        // Following: the writer may not have written more yet. A record cut at this end stays
+        // with the parser (it carries partial records across chunks) until the rest arrives.
+        if (!follow || follow.stopped()) return
+        await sleep(follow.pollMs ?? 200)
+        continue
+      }
+      // Following, let timers and signals (Ctrl-C) in between chunks while catching up.
+      if (follow) await new Promise((resolve) => setImmediate(resolve))
       yield buffer.subarray(0, bytesRead)
     }
   } finally {
     closeSync(fd)
   }
+}
+
+/** Standard input while following: chunks as they come, ending at its end or, while it is
+ * quiet, when `stopped()` says so (the writer may never close the pipe). */
+async function* followStdin(follow: FollowOptions): AsyncGenerator<Uint8Array> {
+  const input = (process.stdin as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+  const quiet = Symbol('quiet')
+  for (;;) {
+    const next = input.next()
+    // Settled after a stop too (stdin destroyed): never an unhandled rejection.
+    next.catch(() => undefined)
+    let result: IteratorResult<Uint8Array> | typeof quiet
+    for (;;) {
+      result = await Promise.race([next, sleep(follow.pollMs ?? 200).then((): typeof quiet => quiet)])
+      if (result !== quiet) break
+      if (follow.stopped()) {
+        process.stdin.destroy()
+        return
+      }
+    }
+    if (result.done) return
+    yield result.value
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /** Decompress a gzip stream (RFC 1952; several members allowed). A truncated or corrupt

@@ -1,5 +1,5 @@
 import {InputError} from '../errors.js'
-import {gunzipChunks, openByteSource} from './byte-source.js'
+import {type FollowOptions, gunzipChunks, openByteSource} from './byte-source.js'
 import {type CaptureParser, offsetText} from './capture-parser.js'
 import {type CaptureSummary, newCaptureSummary} from './capture-summary.js'
 import {sniffFormat} from './format.js'
@@ -12,6 +12,8 @@ export interface ReadOptions {
   onStart?: (summary: CaptureSummary) => void
   /** Called after each chunk with bytes of the raw file consumed so far (for progress bars). */
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void
+  /** Keep reading a file that is still being written, until `follow.stopped()` (see FollowOptions). */
+  follow?: FollowOptions
 }
 
 const SNIFF_BYTES = 4
@@ -23,7 +25,7 @@ const SNIFF_BYTES = 4
  * damage.
  */
 export async function readCapture(path: string, sink: PacketSink, options: ReadOptions = {}): Promise<CaptureSummary> {
-  const source = await openByteSource(path)
+  const source = await openByteSource(path, options.follow)
   let rawRead = 0
   const raw = source.chunks[Symbol.asyncIterator]()
   const countingRaw: AsyncIterator<Uint8Array> = {
@@ -73,6 +75,7 @@ async function readFrom(
   options.onStart?.(summary)
   const parser: CaptureParser = sniff.format === 'pcapng' ? new PcapngBlockParser(summary, sink) : new PcapRecordParser(summary, sink)
   parser.feed(plain(head))
+  options.onProgress?.(rawRead(), size)
   while (!parser.stopped) {
     const next = await chunks.next()
     if (next.done) break

@@ -1,6 +1,7 @@
 import {InputError} from '../errors.js'
 import type {CaptureSummary} from '../capture/capture-summary.js'
 import type {PacketRecord} from '../capture/packet-record.js'
+import type {FollowOptions} from '../capture/byte-source.js'
 import {readCapture} from '../capture/read-capture.js'
 import {PROTO_TCP, PROTO_UDP} from '../decode/net-layer.js'
 import {PacketDecoder} from '../decode/packet-decoder.js'
@@ -57,6 +58,31 @@ const KNOWN_LINK_TYPES = new Set([0, 1, 9, 12, 14, 50, 51, 101, 104, 108, 113, 1
  * merged), decoding every packet and every tunnel layer in it.
  */
 export async function collectFlows(paths: string[], options: CollectOptions = {}): Promise<FlowCollection> {
+  const session = openCollectSession(options)
+  for (const path of paths) await session.readPath(path)
+  return session.finish()
+}
+
+/**
+ * One read of a call's captures, fed a path at a time: what `collectFlows` does, opened up so
+ * that a caller can look at the collection while a read is still going on (replay --follow).
+ */
+export interface CollectSession {
+  /** Read one capture into the session (a file that cannot be read becomes a failure). With
+   * `follow`, a file still being written is read as it grows until `follow.stopped()`. */
+  readPath(path: string, options?: {follow?: FollowOptions}): Promise<void>
+  /**
+   * The collection as it stands, for a report of what was read so far: the live flow table, the
+   * capture being read with its counters so far, and the protocol facts as the analyzers would
+   * give them now (their states copied with `copyState` and the copies finished, see
+   * ProtocolDispatcher.snapshot). Valid until the read goes on; the session is not disturbed.
+   */
+  snapshot(copyState: (state: unknown) => unknown): FlowCollection
+  /** End the session: pending fragments and the analyzers are finished. Call once, after the reads. */
+  finish(): FlowCollection
+}
+
+export function openCollectSession(options: CollectOptions = {}): CollectSession {
   const table = new FlowTable({maxFlows: options.maxFlows})
   const decoder = new PacketDecoder()
   const layers = decoder.layers
@@ -185,22 +211,42 @@ export async function collectFlows(paths: string[], options: CollectOptions = {}
 
   const captures: CaptureSummary[] = []
   const failures: InputError[] = []
-  for (const path of paths) {
-    try {
-      const summary = await readCapture(path, onPacket, {
-        onProgress: options.onProgress && ((read, total) => options.onProgress!(path, read, total)),
-        onStart: (s) => {
-          summaries[captureIndex] = s
-        },
-      })
-      captures.push(summary)
-      captureIndex++
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error
-      failures.push(error)
-    }
+  /** The summary of the capture being read, until its read ends. */
+  let reading: CaptureSummary | undefined
+  return {
+    async readPath(path: string, readOptions: {follow?: FollowOptions} = {}): Promise<void> {
+      try {
+        const summary = await readCapture(path, onPacket, {
+          onProgress: options.onProgress && ((read, total) => options.onProgress!(path, read, total)),
+          onStart: (s) => {
+            summaries[captureIndex] = s
+            reading = s
+          },
+          ...(readOptions.follow ? {follow: readOptions.follow} : {}),
+        })
+        captures.push(summary)
+        captureIndex++
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error
+        failures.push(error)
+      } finally {
+        reading = undefined
+      }
+    },
+    snapshot(copyState: (state: unknown) => unknown): FlowCollection {
+      return {
+        captures: reading ? [...captures, {...reading, warnings: [...reading.warnings]}] : [...captures],
+        failures: [...failures],
+        table,
+        stats: {...stats, unsupportedLinkTypes: new Map(stats.unsupportedLinkTypes), fragments: {...fragments.stats}},
+        fragmentsByFlow,
+        facts: dispatcher?.snapshot(copyState) ?? new Map(),
+      }
+    },
+    finish(): FlowCollection {
+      fragments.finish()
+      stats.fragments = fragments.stats
+      return {captures, failures, table, stats, fragmentsByFlow, facts: dispatcher?.finish() ?? new Map()}
+    },
   }
-  fragments.finish()
-  stats.fragments = fragments.stats
-  return {captures, failures, table, stats, fragmentsByFlow, facts: dispatcher?.finish() ?? new Map()}
 }

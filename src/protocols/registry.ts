@@ -84,6 +84,20 @@ export class ProtocolDispatcher {
 
   /** Facts per flow id: `{dns: {...}, tls: {...}}`, only flows where something was learned. */
   finish(): Map<number, Record<string, unknown>> {
+    return this.factsBy((a) => a.analyzer.finish(a.state))
+  }
+
+  /**
+   * The facts `finish` would give if the read ended now, leaving the analyzers undisturbed so the
+   * read can go on (replay --follow). `finish` may consume a state (TLS, QUIC and DTLS wrap up
+   * partial messages and drop their buffers, RTP ends its payload sampling), so each state is
+   * copied with `copy` and the copy is finished.
+   */
+  snapshot(copy: (state: unknown) => unknown): Map<number, Record<string, unknown>> {
+    return this.factsBy((a) => a.analyzer.finish(copy(a.state)))
+  }
+
+  private factsBy(finishOne: (a: Active) => unknown): Map<number, Record<string, unknown>> {
     const out = new Map<number, Record<string, unknown>>()
     for (const inspection of this.inspections) {
       if (inspection.forgotten) continue
@@ -91,7 +105,7 @@ export class ProtocolDispatcher {
       for (const a of inspection.active) {
         let result: unknown
         try {
-          result = a.analyzer.finish(a.state)
+          result = finishOne(a)
         } catch {
           result = undefined
         }

@@ -1,0 +1,270 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import type {Report} from '../../src/report/report-model.js'
+import {eventsFromReport, STOP_AFTER_IDLE_SECONDS} from '../../src/replay/events-from-report.js'
+import {EventJournal} from '../../src/replay/event-journal.js'
+import {FilterError, parseEventFilter, passesFilter} from '../../src/replay/event-filter.js'
+import {Pacer} from '../../src/replay/pacer.js'
+import {jsonLine, renderEventJson, renderEventLines} from '../../src/replay/render-events.js'
+import type {ReplayEvent} from '../../src/replay/replay-event.js'
+import {ETHERTYPE, IPPROTO, ethernet, ipv4, rtp, udp} from '../support/packet-builder.js'
+import {type CallFrame, CLIENT, CLIENT_SSRC, HOSTILE_NAME, PUBLIC, SERVER_SSRC, SNI, STUN_SERVER, TURN_SERVER, WEB, type WrittenCall, writeCallPcap} from './call-capture.js'
+import {analyzeFile, tempDirs, writeTemp} from './helpers.js'
+
+const dirs = tempDirs()
+afterAll(() => dirs.cleanup())
+
+const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`
+
+describe('eventsFromReport on a generated call', () => {
+  let call: WrittenCall
+  let report: Report
+  let events: ReplayEvent[]
+  const frame = (label: string) => call.frames.get(label)!
+  /** The one event of `kind` whose detail matches `detail`. */
+  const one = (kind: string, detail: Record<string, unknown> = {}) => {
+    const found = events.filter((e) => e.kind === kind && Object.entries(detail).every(([k, v]) => JSON.stringify(e.detail[k]) === JSON.stringify(v)))
+    expect(found, `${kind} ${JSON.stringify(detail)}`).toHaveLength(1)
+    return found[0]!
+  }
+  /** The event happened at the written frame: its number, its time, its offset from the start. */
+  const expectAt = (event: ReplayEvent, label: string) => {
+    expect({frame: event.frame, time: event.time, relative: event.relative}).toEqual({frame: frame(label).frame, time: frame(label).time, relative: `+${frame(label).relative}`})
+  }
+
+  beforeAll(async () => {
+    call = writeCallPcap()
+    const dir = dirs.make()
+    report = await analyzeFile(writeTemp(dir, 'call.pcap', call.bytes), dir)
+    events = eventsFromReport(report)
+  })
+
+  it('is in capture order, every id once', () => {
+    const keys = events.map((e) => [e.time, e.frame ?? Infinity] as const)
+    for (let i = 1; i < keys.length; i++) expect(keys[i]![0] > keys[i - 1]![0] || (keys[i]![0] === keys[i - 1]![0] && keys[i]![1] >= keys[i - 1]![1])).toBe(true)
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length)
+    expect(events[0]).toMatchObject({kind: 'flow', frame: 1, relative: '+0.000000', relativeSeconds: 0})
+  })
+
+  it('a new flow per flow of the report, at its first frame, with role, geolocation and verdict', () => {
+    expect(events.filter((e) => e.kind === 'flow')).toHaveLength(report.flows.length)
+    const media = one('flow', {remote: {ip: STUN_SERVER, port: 8801}})
+    expectAt(media, 'client-rtp-0')
+    // The embedded database places 149.137.41.57 in Singapore, registered to Zoom in the US.
+    expect(media.detail).toMatchObject({role: 'media', app: 'zoom', geo: {country: 'SG', registeredCountry: 'US', asn: 30103}, verdict: 'outside'})
+    expect(media.text).toContain('SG (registered US)')
+    expect(media.text).toContain('AS30103')
+  })
+
+  it('the DNS answer, the SNI and the certificate at the frames that carried them', () => {
+    const dns = one('dns')
+    expectAt(dns, 'dns-answer')
+    expect(dns.detail).toMatchObject({name: 'zoom.us', type: 'A', rcode: 'NOERROR', answers: [{name: 'zoom.us', type: 'A', ttl: 60, data: WEB}]})
+    const sni = one('sni')
+    expectAt(sni, 'client-hello')
+    expect(sni.detail).toMatchObject({protocol: 'tls', sni: SNI, server: `${WEB}:443`})
+    const cert = one('certificate')
+    expectAt(cert, 'server-hello')
+    // test-certificates.ts: the leaf is CN=*.meet.example issued by the test root, valid to 2023-06-01.
+    expect(cert.detail).toMatchObject({sentBy: 'server', subjectCN: '*.meet.example', issuerCN: 'Callaudit Test Root CA', chainLength: 2, expired: true})
+  })
+
+  it('STUN mapped addresses and the TURN allocation', () => {
+    expectAt(one('stun-mapped', {ip: PUBLIC, port: 40396}), 'stun-response')
+    expectAt(one('stun-mapped', {ip: PUBLIC, port: 40411}), 'turn-allocated')
+    const allocation = one('turn-allocation')
+    expectAt(allocation, 'turn-allocated')
+    expect(allocation.detail).toMatchObject({relayed: {ip: TURN_SERVER, port: 52718}, server: `${TURN_SERVER}:3478`, realm: 'zoom.us', lifetimeSeconds: 600})
+  })
+
+  it('each media stream starts at its first packet and stops at its last', () => {
+    expectAt(one('media-start', {ssrc: hex(CLIENT_SSRC)}), 'client-rtp-0')
+    expectAt(one('media-stop', {ssrc: hex(CLIENT_SSRC)}), 'client-rtp-29')
+    expectAt(one('media-start', {ssrc: hex(SERVER_SSRC)}), 'server-rtp-0')
+    const stop = one('media-stop', {ssrc: hex(SERVER_SSRC)})
+    expectAt(stop, 'server-rtp-30')
+    expect(stop.detail).toMatchObject({packets: 31, lost: 0, content: 'encrypted'})
+  })
+
+  it('RTCP SDES items, raw in the detail', () => {
+    const name = one('sdes', {item: 'NAME'})
+    expectAt(name, 'sdes')
+    expect(name.detail).toMatchObject({value: HOSTILE_NAME, ssrc: hex(CLIENT_SSRC), sentBy: 'client'})
+  })
+
+  it('each finding when its evidence was complete', () => {
+    // The SDES NAME is the evidence of CA-META-007: it happened at the SDES frame.
+    const sdes = one('finding', {ruleId: 'CA-META-007'})
+    expectAt(sdes, 'sdes')
+    expect(sdes.severity).toBe('high')
+    // CA-META-005 names the STUN response's frame without a time: dated from that frame.
+    expectAt(one('finding', {ruleId: 'CA-META-005'}), 'stun-response')
+    // The expired certificate is known when the server's flight arrives.
+    expectAt(one('finding', {ruleId: 'CA-CRYPTO-003'}), 'server-hello')
+    expect(events.filter((e) => e.kind === 'finding')).toHaveLength(report.findings.length)
+    expect(new Set(events.filter((e) => e.kind === 'finding').map((e) => e.detail['ruleId']))).toEqual(new Set(report.findings.map((f) => f.ruleId)))
+  })
+
+  it('the same report gives the same events, byte for byte', () => {
+    expect(eventsFromReport(report).map(renderEventJson).join('')).toBe(events.map(renderEventJson).join(''))
+  })
+
+  it('while a read goes on, a stream counts as stopped only after a pause of 5 s of capture time', () => {
+    const live = eventsFromReport(report, {final: false})
+    const stops = live.filter((e) => e.kind === 'media-stop').map((e) => e.detail['ssrc'])
+    // The capture ends at 10.0 s: the client's stream ended at 2.58 s, the server's at 8.01 s.
+    expect(Number(frame('late-dns-query').relative) - Number(frame('client-rtp-29').relative)).toBeGreaterThanOrEqual(STOP_AFTER_IDLE_SECONDS)
+    expect(Number(frame('late-dns-query').relative) - Number(frame('server-rtp-30').relative)).toBeLessThan(STOP_AFTER_IDLE_SECONDS)
+    expect(stops).toEqual([hex(CLIENT_SSRC)])
+    expect(live.filter((e) => e.kind !== 'media-stop')).toEqual(events.filter((e) => e.kind !== 'media-stop'))
+  })
+})
+
+describe('rendering', () => {
+  const event: ReplayEvent = {
+    kind: 'sdes',
+    id: 'sdes:1:x',
+    time: '2025-11-20T00:53:22.305000Z',
+    relativeSeconds: 2.305,
+    relative: '+2.305000',
+    capture: 0,
+    frame: 30,
+    flowId: 1,
+    severity: null,
+    text: `RTCP SDES NAME ${HOSTILE_NAME}\u202e`,
+    detail: {value: HOSTILE_NAME},
+  }
+
+  it('lets no control character reach a terminal', () => {
+    const line = renderEventLines(event)
+    expect(line).not.toMatch(/[\u001b\u009b\u202e]/)
+    expect(line).toContain('\\x1b[2J')
+    expect(line).toContain('#30')
+    expect(line).toContain('+2.305000')
+    expect(line).toContain('2025-11-20T00:53:22.305000Z')
+  })
+
+  it('writes NDJSON with every control, bidi and line-separator character escaped, and parses back', () => {
+    const line = renderEventJson(event)
+    expect(line.endsWith('\n')).toBe(true)
+    expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202e]/)
+    expect(line).toContain('\\u001b[2J\\u009b31m')
+    expect(JSON.parse(line)).toEqual(event)
+    expect(jsonLine({a: 'x\u2028y'})).toBe('{"a":"x\\u2028y"}\n')
+  })
+
+  it('names frames of later captures with the capture number', () => {
+    expect(renderEventLines({...event, capture: 1})).toContain('c2#30')
+    expect(renderEventLines({...event, frame: null})).toMatch(/Z {2}- /)
+  })
+})
+
+describe('--filter', () => {
+  const make = (kind: ReplayEvent['kind'], severity: ReplayEvent['severity'] = null) => ({kind, severity}) as ReplayEvent
+
+  it('kinds choose events, severities choose findings', () => {
+    const f = parseEventFilter(['dns,high', 'media'])
+    expect(passesFilter(f, make('dns'))).toBe(true)
+    expect(passesFilter(f, make('media-start'))).toBe(true)
+    expect(passesFilter(f, make('media-stop'))).toBe(true)
+    expect(passesFilter(f, make('sni'))).toBe(false)
+    expect(passesFilter(f, make('finding', 'high'))).toBe(true)
+    expect(passesFilter(f, make('finding', 'medium'))).toBe(false)
+  })
+
+  it('`finding` is every finding, narrowed by a severity; nothing given is everything', () => {
+    expect(passesFilter(parseEventFilter(['finding']), make('finding', 'info'))).toBe(true)
+    expect(passesFilter(parseEventFilter(['finding', 'critical']), make('finding', 'info'))).toBe(false)
+    expect(passesFilter(parseEventFilter([]), make('certificate'))).toBe(true)
+  })
+
+  it('refuses what is neither a kind nor a severity', () => {
+    expect(() => parseEventFilter(['dns,bogus'])).toThrow(FilterError)
+    expect(() => parseEventFilter(['dns,bogus'])).toThrow(/"bogus"/)
+  })
+})
+
+describe('--speed', () => {
+  it('waits (capture time since the first event) / speed', async () => {
+    let now = 1000
+    const sleeps: number[] = []
+    const clock = {now: () => now, sleep: async (ms: number) => {
+      sleeps.push(ms)
+      now += ms
+    }}
+    const pacer = new Pacer(4, clock)
+    await pacer.wait(10) // the first event goes at once
+    await pacer.wait(10)
+    await pacer.wait(12) // 2 s of capture time at 4×: 500 ms
+    now += 100 // printing took 100 ms
+    await pacer.wait(14) // due at 1000 ms after the first: 400 ms to go
+    expect(sleeps).toEqual([500, 400])
+  })
+
+  it('speed 0 never waits', async () => {
+    const clock = {now: () => 0, sleep: async () => {
+      throw new Error('must not sleep')
+    }}
+    const pacer = new Pacer(0, clock)
+    await pacer.wait(0)
+    await pacer.wait(1000)
+  })
+})
+
+describe('EventJournal (replay --follow)', () => {
+  const finding = (severity: 'low' | 'high', detail = 'first'): ReplayEvent => ({kind: 'finding', id: 'finding:CA-GEO-001:1.2.3.4', time: 't', relativeSeconds: 0, relative: '+0', capture: 0, frame: 1, flowId: 1, severity, text: 'x', detail: {detail}})
+
+  it('prints an event once, a finding again only when its severity rises', () => {
+    const journal = new EventJournal()
+    expect(journal.admit([finding('low')])).toHaveLength(1)
+    expect(journal.admit([finding('low', 'more evidence')])).toEqual([])
+    const again = journal.admit([finding('high')])
+    expect(again).toHaveLength(1)
+    expect(again[0]!.detail['escalatedFrom']).toBe('low')
+    expect(journal.admit([finding('low')])).toEqual([])
+  })
+})
+
+describe('Zoom media types', () => {
+  // Zoom's SFU and media encapsulations as test/protocols/zoom/analyzer.test.ts builds them
+  // (IMC 2022 paper, nDPI notes): SFU type 5 wraps a media header whose first byte is the media
+  // type (15 audio, 16 video, 13 screen share) with the RTP header at a type-specific offset.
+  const media = (type: number, seq: number, body: Buffer) => {
+    const head = Buffer.alloc(type === 15 ? 19 : type === 16 ? 20 : 27)
+    head[0] = type
+    head.writeUInt16BE(seq & 0xffff, 9)
+    head.writeUInt32BE(seq * 100, 11)
+    return Buffer.concat([head, body])
+  }
+  const sfu = (seq: number, toZoom: boolean, inner: Buffer) => {
+    const head = Buffer.alloc(8)
+    head[0] = 5
+    head.writeUInt16BE(seq & 0xffff, 1)
+    head.writeUInt32BE(0x00272ec9, 3)
+    head[7] = toZoom ? 0 : 4
+    return Buffer.concat([head, inner])
+  }
+
+  it('screen sharing starts when its first packet comes; the flow\'s last packet ends the Zoom media', async () => {
+    const zoom = '109.94.160.99'
+    const frames: CallFrame[] = []
+    const packet = (ms: number, label: string, toZoom: boolean, payload: Buffer) =>
+      frames.push({label, ms, bytes: ethernet({type: ETHERTYPE.IPV4}, ipv4({src: toZoom ? CLIENT : zoom, dst: toZoom ? zoom : CLIENT, proto: IPPROTO.UDP}, udp({sport: toZoom ? 58327 : 8801, dport: toZoom ? 8801 : 58327}, payload)))})
+    packet(0, 'setup', true, Buffer.concat([Buffer.from([0x01, 0x00, 0x02]), Buffer.alloc(104, 7)]))
+    packet(30, 'setup-reply', false, Buffer.concat([Buffer.from([0x02, 0x00, 0x02]), Buffer.alloc(32, 9)]))
+    let n = 0
+    for (let i = 0; i < 20; i++) packet(100 + 20 * i, `audio-${i}`, true, sfu(n++, true, media(15, i, rtp({pt: 112, seq: i, timestamp: 320 * i, ssrc: 0x01000401}, Buffer.alloc(60, i)))))
+    for (let i = 0; i < 5; i++) packet(1000 + 100 * i, `share-${i}`, false, sfu(n++, false, media(13, i, rtp({pt: 99, seq: 70 + i, timestamp: 3000 * i, ssrc: 0x01000803}, Buffer.alloc(700, i)))))
+    const call = writeCallPcap(frames.sort((a, b) => a.ms - b.ms))
+    const dir = dirs.make()
+    const events = eventsFromReport(await analyzeFile(writeTemp(dir, 'zoom.pcap', call.bytes), dir))
+    const starts = events.filter((e) => e.kind === 'media-start')
+    expect(starts.map((e) => [e.detail['zoomMediaType'], e.frame, e.time])).toEqual([
+      ['audio', call.frames.get('audio-0')!.frame, call.frames.get('audio-0')!.time],
+      ['screen-share', call.frames.get('share-0')!.frame, call.frames.get('share-0')!.time],
+    ])
+    const stop = events.filter((e) => e.kind === 'media-stop')
+    expect(stop).toHaveLength(1)
+    // The Zoom facts list media by inner type: screen share (13) before audio (15).
+    expect(stop[0]).toMatchObject({frame: null, time: call.frames.get('share-4')!.time, detail: {zoomMediaTypes: ['screen-share', 'audio']}})
+  })
+})
