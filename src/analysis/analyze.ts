@@ -5,6 +5,7 @@ import type {GeoDatabase} from '../geo/database.js'
 import type {DiscoveryOptions} from '../geo/discovery.js'
 import {openDatabases} from '../geo/open-databases.js'
 import {GeoResolver} from '../geo/resolver.js'
+import {fileSha256} from '../capture/file-digest.js'
 import {collectFlows, type FlowCollection} from '../flows/collect-flows.js'
 import {flowRecords} from '../flows/flow-records.js'
 import {flowsReportHead} from '../flows/flows-report.js'
@@ -54,8 +55,17 @@ export interface AnalysisResult {
 export async function analyzeCaptures(options: AnalyzeOptions): Promise<AnalysisResult> {
   // Policy and databases first: a bad policy file or database is reported before the long read.
   const context = prepareAnalysis(options)
+  // The files' digests are computed on another thread while this one reads them.
+  const digests = captureDigests(options.paths)
   const collection = await collectFlows(options.paths, {analyzers: ALL_ANALYZERS, maxFlows: options.maxFlows, onProgress: options.onProgress})
-  return {report: reportFromCollection(collection, context, options), failures: collection.failures.map((f) => f.oneLine()), databases: context.databases}
+  return {report: reportFromCollection(collection, context, {...options, digests: await digests}), failures: collection.failures.map((f) => f.oneLine()), databases: context.databases}
+}
+
+/** SHA-256 per capture path (null for standard input), computed off the main thread. */
+export async function captureDigests(paths: readonly string[]): Promise<Map<string, string | null>> {
+  const unique = [...new Set(paths)]
+  const hashes = await Promise.all(unique.map((p) => (p === '-' ? Promise.resolve(null) : fileSha256(p))))
+  return new Map(unique.map((p, i) => [p, hashes[i]!]))
 }
 
 /** What an analysis needs before it reads a packet: the policy and the opened GeoIP databases. */
@@ -79,7 +89,11 @@ export function prepareAnalysis(options: Pick<AnalyzeOptions, 'policy' | 'cwd' |
  * and findings. Pure over its inputs, so it can run on a finished read (analyze) or on the
  * state of a read still in progress (replay --follow).
  */
-export function reportFromCollection(collection: FlowCollection, context: AnalysisContext, options: Pick<AnalyzeOptions, 'vantage' | 'now' | 'toolVersion'>): Report {
+export function reportFromCollection(
+  collection: FlowCollection,
+  context: AnalysisContext,
+  options: Pick<AnalyzeOptions, 'vantage' | 'now' | 'toolVersion'> & {digests?: ReadonlyMap<string, string | null>},
+): Report {
   const {loadedPolicy, databases, databaseNotes, resolver} = context
   const records = flowRecords(collection)
 
@@ -144,7 +158,7 @@ export function reportFromCollection(collection: FlowCollection, context: Analys
     schemaVersion: 1,
     tool: {name: 'callaudit', version: options.toolVersion},
     analysisTime: options.now?.toISOString() ?? null,
-    captures: flowsView.captures,
+    captures: flowsView.captures.map((c) => ({...c, sha256: options.digests?.get(c.path) ?? null})),
     databases: databases.map((d) => databaseReport(d, captureTime)),
     policy: {
       home: policy?.home ?? [],

@@ -139,7 +139,9 @@ function privateAddress(ip: string): boolean {
 }
 
 /** Multicast or broadcast (IPv4 224/4, 255.255.255.255; IPv6 ff00::/8). */
-export function isGroupAddress(ip: string): boolean {
+export const isGroupAddress: (ip: string) => boolean = boundedMemo(groupAddress)
+
+function groupAddress(ip: string): boolean {
   const a = addressValue(ip)
   if (!a) return false
   if (a.version === 4) return (a.v4 >>> 28) === 0xe || a.v4 === 0xffffffff

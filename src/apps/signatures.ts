@@ -389,6 +389,7 @@ export class Signatures {
   private readonly tenants: CompiledTenant[] = []
   private readonly addressCache = new Map<string, SignatureMatch[]>()
   private readonly nameCache = new Map<string, readonly SignatureMatch[]>()
+  private readonly hintCache = new Map<string, RoleHintMatch | undefined>()
 
   constructor(doc: SignatureFile, file = '(inline)') {
     this.doc = doc
@@ -567,6 +568,15 @@ export class Signatures {
 
   /** The first role hint whose pattern matches the name: an app's own hints before the global ones. */
   roleHintOf(raw: string): RoleHintMatch | undefined {
+    // Per distinct name: role assignment asks for the same server names flow after flow.
+    if (this.hintCache.has(raw)) return this.hintCache.get(raw)
+    const hit = this.scanHints(raw)
+    if (this.hintCache.size >= 65_536) this.hintCache.clear()
+    this.hintCache.set(raw, hit)
+    return hit
+  }
+
+  private scanHints(raw: string): RoleHintMatch | undefined {
     const name = normalizeName(raw)
     if (!name) return undefined
     for (const h of this.hints) if (h.regex.test(name)) return {role: h.hint.role, app: h.app, pattern: h.pattern, hint: h.hint}

@@ -1,4 +1,4 @@
-import {type AnalysisResult, type AnalyzeOptions, analyzeCaptures, prepareAnalysis, reportFromCollection} from '../analysis/analyze.js'
+import {type AnalysisResult, type AnalyzeOptions, analyzeCaptures, captureDigests, prepareAnalysis, reportFromCollection} from '../analysis/analyze.js'
 import {openCollectSession} from '../flows/collect-flows.js'
 import {ALL_ANALYZERS} from '../protocols/index.js'
 import {renderAnalyzeTable} from '../report/analyze-table.js'
@@ -143,7 +143,8 @@ export async function followCapture(path: string, analyze: Omit<AnalyzeOptions, 
   if (failure !== undefined) throw failure
 
   const collection = session.finish()
-  const report = reportFromCollection(collection, context, analyze)
+  // The file as it stands now that reading stopped: the same digest analyze gives the finished file.
+  const report = reportFromCollection(collection, context, {...analyze, digests: await captureDigests([path])})
   const result = {report, failures: collection.failures.map((f) => f.oneLine()), databases: context.databases}
   if (report.captures.length === 0) return result
   await print(eventsFromReport(report, {final: true}))

@@ -160,10 +160,10 @@ function methodSection(report: Report): string[] {
   return out
 }
 
-/** The capture's SHA-256 when the Report carries one (a later model field); never computed here. */
+/** The capture's SHA-256 as inline code; standard input has none. */
 function captureHash(capture: Report['captures'][number]): string {
-  const hash = (capture as {sha256?: unknown}).sha256
-  return typeof hash === 'string' && /^[0-9a-f]{64}$/i.test(hash) ? `\`${hash.toLowerCase()}\`` : 'not recorded'
+  const hash = capture.sha256
+  return typeof hash === 'string' && /^[0-9a-f]{64}$/i.test(hash) ? `\`${hash.toLowerCase()}\`` : 'not recorded (standard input)'
 }
 
 function evidenceRows(f: Finding): string[][] {

@@ -12,7 +12,7 @@ export interface Report {
   tool: {name: 'callaudit'; version: string}
   /** The fixed analysis time (CALLAUDIT_NOW), or null: reports carry no wall-clock time. */
   analysisTime: string | null
-  captures: CaptureRecord[]
+  captures: ReportCapture[]
   databases: ReportDatabase[]
   policy: ReportPolicy
   vantage: ReportVantage
@@ -22,6 +22,13 @@ export interface Report {
   flows: ReportFlow[]
   findings: Finding[]
   summary: ReportSummary
+}
+
+/** A capture as `flows --json` describes it, plus its digest for provenance. */
+export interface ReportCapture extends CaptureRecord {
+  /** SHA-256 of the file as stored (hex), as `sha256sum` prints it; null for standard input or
+   * when the file could not be read a second time. */
+  sha256: string | null
 }
 
 export interface ReportDatabase {

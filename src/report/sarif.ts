@@ -117,6 +117,7 @@ function captureArtifact(c: Report['captures'][number]): Artifact {
   return {
     location: {uri: pathUri(c.path)},
     roles: ['analysisTarget'],
+    ...(c.sha256 ? {hashes: {'sha-256': c.sha256}} : {}),
     ...(c.gzip ? {encoding: 'gzip'} : {}),
     ...(MIME[c.format] && !c.gzip ? {mimeType: MIME[c.format]} : {}),
     properties: {format: c.format, gzip: c.gzip, packets: c.packets, firstTime: c.firstTime, lastTime: c.lastTime},

@@ -1,4 +1,5 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -31,6 +32,15 @@ describe('analyze on the Jakarta demo call (Zoom, media relayed abroad)', () => 
     expect(report.policy.homeState).toBe('inferred')
     expect(report.policy.home).toEqual(['ID'])
     expect(report.policy.notes.join(' ')).toContain('home inferred from')
+  })
+
+  it("records the capture file's SHA-256 (as sha256sum gives it), and none for standard input", async () => {
+    const path = report.captures[0]!.path
+    expect(report.captures[0]!.sha256).toBe(createHash('sha256').update(readFileSync(path)).digest('hex'))
+    const piped = await runCli(['analyze', '-', '--json'], {stdin: readFileSync(path)})
+    const fromStdin = JSON.parse(piped.stdout) as Report
+    expect(fromStdin.captures[0]!.sha256).toBeNull()
+    expect(fromStdin.captures[0]!.packets).toBe(report.captures[0]!.packets)
   })
 
   it('gives each flow its role', () => {

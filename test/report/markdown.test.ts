@@ -1,4 +1,5 @@
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -177,7 +178,7 @@ describe('renderMarkdown: content matches the report', () => {
     expect(method).toContain('Analysed with callaudit test')
     const capture = tableAfter(method, '#')[0]!
     const c = inferred.captures[0]!
-    expect(capture).toEqual(['1', markdownText(c.path), 'pcapng', '931', String(c.bytes), '2026-11-20T03:15:00.000000Z', '2026-11-20T03:17:29.376000Z', String(c.durationSeconds), 'not recorded'])
+    expect(capture).toEqual(['1', markdownText(c.path), 'pcapng', '931', String(c.bytes), '2026-11-20T03:15:00.000000Z', '2026-11-20T03:17:29.376000Z', String(c.durationSeconds), `\`${createHash('sha256').update(readFileSync(c.path)).digest('hex')}\``])
     const databases = tableAfter(method, 'id')
     expect(databases.map((r) => r[0])).toEqual(inferred.databases.map((d) => markdownText(d.id)))
     for (const [i, d] of inferred.databases.entries()) {
@@ -187,12 +188,16 @@ describe('renderMarkdown: content matches the report', () => {
     expect(section(method, '### Policy')).toContain('- Home: ID, inferred from the vantage')
   })
 
-  it('shows the capture SHA-256 when the report carries one, and never invents one', () => {
+  it('shows the capture SHA-256 the report carries, and never invents one (standard input has none)', () => {
     const withHash = structuredClone(inferred)
     const hash = 'ab'.repeat(32)
-    ;(withHash.captures[0] as unknown as {sha256: string}).sha256 = hash
+    withHash.captures[0]!.sha256 = hash
     expect(tableAfter(renderMarkdown(withHash), '#')[0]![8]).toBe(`\`${hash}\``)
-    expect(md).not.toMatch(/[0-9a-f]{64}/)
+    const piped = structuredClone(inferred)
+    piped.captures[0]!.sha256 = null
+    const text = renderMarkdown(piped)
+    expect(tableAfter(text, '#')[0]![8]).toBe('not recorded (standard input)')
+    expect(text).not.toMatch(/[0-9a-f]{64}/)
   })
 
   it('shows a policy from a file: home set, denied country, suppression with its reason, override', () => {

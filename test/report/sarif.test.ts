@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -129,6 +130,8 @@ describe('SARIF of the Jakarta demo call', () => {
     const artifacts = log.runs[0]!.artifacts!
     expect(artifacts.map((a) => a.location?.uri)).toEqual([pathUri(report.captures[0]!.path)])
     expect(artifacts[0]!.roles).toEqual(['analysisTarget'])
+    // The digest of the file as stored, checked against a hash of the bytes made here.
+    expect(artifacts[0]!.hashes).toEqual({'sha-256': createHash('sha256').update(readFileSync(report.captures[0]!.path)).digest('hex')})
     for (const r of log.runs[0]!.results!) {
       expect(r.locations).toHaveLength(1)
       expect(r.locations![0]!.physicalLocation?.artifactLocation).toEqual({uri: artifacts[0]!.location!.uri, index: 0})

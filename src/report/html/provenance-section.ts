@@ -21,6 +21,7 @@ export function renderCaptures(report: Report): string {
       ['interfaces', esc(c.interfaces)],
       ['packets', esc(c.packets)],
       ['bytes', esc(`${c.bytes} (${formatBytes(c.bytes)})`)],
+      ['SHA-256', c.sha256 ? `<code>${esc(c.sha256)}</code>` : esc('not recorded (standard input)')],
       ['first packet', esc(c.firstTime ?? '-')],
       ['last packet', esc(c.lastTime ?? '-')],
       ['duration', esc(`${c.durationSeconds.toFixed(3)} s`)],
