@@ -14,15 +14,9 @@ import type {CountryChange, Diff, DiffSide, EndpointChange, FindingChange} from 
 import {CALL_SUBJECT} from './finding-identity.js'
 import {codeList} from './side-warnings.js'
 import {changeSummary, findingCountsText, MARK, shareText} from './diff-text.js'
+import {SEVERITY_COLOUR} from '../report/severity-colour.js'
 
 const WIDTH = 100
-const SEVERITY_COLOUR: Record<Severity, (s: string) => string> = {
-  critical: (s) => chalk.bgRed.white.bold(s),
-  high: (s) => chalk.red.bold(s),
-  medium: (s) => chalk.yellow(s),
-  low: (s) => chalk.cyan(s),
-  info: (s) => chalk.gray(s),
-}
 
 function t(text: string | null | undefined): string {
   return safeTerminal(text ?? '')

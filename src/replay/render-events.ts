@@ -1,19 +1,12 @@
 import chalk from 'chalk'
-import type {Severity} from '../policy/policy.js'
 import {safeJsonStringify} from '../report/json-text.js'
 import type {Report, ReportFlow} from '../report/report-model.js'
 import {safeTerminal} from '../report/sanitize.js'
 import {wrap} from '../report/text-wrap.js'
 import type {ReplayEvent} from './replay-event.js'
+import {SEVERITY_COLOUR} from '../report/severity-colour.js'
 
 const WIDTH = 100
-const SEVERITY_COLOUR: Record<Severity, (s: string) => string> = {
-  critical: (s) => chalk.bgRed.white.bold(s),
-  high: (s) => chalk.red.bold(s),
-  medium: (s) => chalk.yellow(s),
-  low: (s) => chalk.cyan(s),
-  info: (s) => chalk.gray(s),
-}
 
 /** `#76`, or `c2#76` for a frame of the second capture; `-` when no single frame applies. */
 export function frameLabel(event: Pick<ReplayEvent, 'capture' | 'frame'>): string {

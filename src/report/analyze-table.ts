@@ -5,15 +5,9 @@ import {formatBytes, formatCount} from './flows-table.js'
 import type {Finding, Report} from './report-model.js'
 import {safeTerminal} from './sanitize.js'
 import {wrap} from './text-wrap.js'
+import {SEVERITY_COLOUR} from './severity-colour.js'
 
 const WIDTH = 100
-const SEVERITY_COLOUR: Record<Severity, (s: string) => string> = {
-  critical: (s) => chalk.bgRed.white.bold(s),
-  high: (s) => chalk.red.bold(s),
-  medium: (s) => chalk.yellow(s),
-  low: (s) => chalk.cyan(s),
-  info: (s) => chalk.gray(s),
-}
 
 function t(text: string | undefined | null): string {
   return safeTerminal(text ?? '')
