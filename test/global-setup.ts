@@ -9,4 +9,6 @@ export default function setup(): void {
   if (process.env.CALLAUDIT_SKIP_BUILD === '1') return
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
   execFileSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {cwd: root, stdio: 'inherit'})
+  // oclif reads the commands' flags from the manifest: rebuilt with dist/ so it never lags.
+  execFileSync(process.execPath, [resolve(root, 'scripts/write-manifest.mjs')], {cwd: root, stdio: 'inherit'})
 }
