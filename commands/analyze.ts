@@ -64,7 +64,7 @@ With no --home and no policy file, home is the vantage's country (geolocated fro
     const output = flags.output === '-' ? undefined : flags.output
     const format = chooseFormat({format: flags.format, json, output})
     if (flags['csv-table'] && format !== 'csv') throw new InputError(`--csv-table applies to the csv format, not ${format}`)
-    if (output) checkOutputPath(output)
+    if (output) checkOutputPath(output, paths)
 
     const fixedNow = process.env.CALLAUDIT_NOW ? analysisNow(process.env) : undefined
     const geo = discoveryOptions(flags, process.env)

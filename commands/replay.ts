@@ -1,4 +1,4 @@
-import {Args, Errors, Flags, type Interfaces} from '@oclif/core'
+import {Args, Errors, Flags} from '@oclif/core'
 import {groupedAgeWarnings} from '../src/analysis/analyze.js'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {InputError} from '../src/errors.js'
@@ -8,7 +8,6 @@ import {policyFlags, policyFlagValues} from '../src/policy/flags.js'
 import {FilterError, parseEventFilter} from '../src/replay/event-filter.js'
 import {jsonLine} from '../src/replay/render-events.js'
 import {followCapture, replayCaptures, type ReplayOutput} from '../src/replay/replay.js'
-import {safeTerminal} from '../src/report/sanitize.js'
 
 /** A non-negative decimal number of seconds or a speed factor. */
 const decimal = Flags.custom<number>({
@@ -121,13 +120,8 @@ Exit codes: 0 analysed and within policy; 1 findings at or above --fail-on; 2 us
   }
 
   /** With --json the output is NDJSON: an input error is one more line, not a pretty document. */
-  protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
-    if (error instanceof InputError && this.jsonEnabled()) {
-      process.stdout.write(jsonLine({kind: 'error', error: {message: error.oneLine(), exitCode: 2}}))
-      process.stderr.write(`callaudit: ${safeTerminal(error.oneLine())}\n`)
-      process.exitCode = 2
-      return undefined
-    }
-    return super.catch(error)
+  /** Replay's output is NDJSON: an error is one line of it. */
+  protected override writeJsonError(message: string, exitCode: number): void {
+    process.stdout.write(jsonLine({kind: 'error', error: {message, exitCode}}))
   }
 }

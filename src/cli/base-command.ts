@@ -45,14 +45,25 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
-    if (error instanceof InputError) {
-      // One line naming the file and the problem, never wrapped or decorated, and exit code 2.
-      if (this.jsonEnabled()) process.stdout.write(jsonText({error: {message: error.oneLine(), exitCode: 2}}))
-      process.stderr.write(`callaudit: ${safeTerminal(error.oneLine())}\n`)
-      process.exitCode = 2
+    // oclif's usage errors (a bad flag value, a missing argument) carry their exit code (2);
+    // with --json oclif alone would print `{"error":{"oclif":{"exit":2}}}` and exit 1, which
+    // means "findings". Both kinds become one message, the JSON error shape and exit code 2.
+    const usageExit = error instanceof InputError ? undefined : (error as {oclif?: {exit?: number}}).oclif?.exit
+    if (error instanceof InputError || (this.jsonEnabled() && usageExit !== undefined && usageExit !== 0)) {
+      const message = error instanceof InputError ? error.oneLine() : error.message.replace(/\s+/g, ' ').trim()
+      const exitCode = error instanceof InputError ? 2 : usageExit!
+      if (this.jsonEnabled()) this.writeJsonError(message, exitCode)
+      // One line naming the file and the problem, never wrapped or decorated.
+      process.stderr.write(`callaudit: ${safeTerminal(message)}\n`)
+      process.exitCode = exitCode
       return undefined
     }
     return super.catch(error)
+  }
+
+  /** An error as the command's JSON output (replay, whose output is NDJSON, writes one line). */
+  protected writeJsonError(message: string, exitCode: number): void {
+    process.stdout.write(jsonText({error: {message, exitCode}}))
   }
 
   protected override async finally(error: Error | undefined): Promise<unknown> {

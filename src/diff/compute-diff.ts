@@ -4,7 +4,7 @@
  */
 import {type FailOn, SEVERITIES, type Severity} from '../policy/policy.js'
 import type {CountryShare, Report} from '../report/report-model.js'
-import {compareText, sortedUnique} from './compare-text.js'
+import {compareText, sortedUnique} from '../report/compare-text.js'
 import type {AppChange, ChangeCounts, CountryChange, CountryState, Diff, DiffSide} from './diff-model.js'
 import {diffEndpoints} from './endpoint-diff.js'
 import {diffFindings} from './finding-diff.js'

@@ -4,20 +4,13 @@
  * name can neither break a table row nor inject links, HTML or headings.
  */
 import {formatBytes} from '../report/flows-table.js'
+import {markdownTable} from '../report/markdown.js'
 import {safeMarkdown} from '../report/sanitize.js'
 import type {Diff, DiffSide, FindingChange} from './diff-model.js'
-import {changeSummary, findingCountsText, shareText} from './diff-text.js'
-import {codeList} from './side-warnings.js'
+import {changeSummary, sideCountsText, shareText} from './diff-text.js'
+import {codeList, homeText} from './side-warnings.js'
 
 const m = (text: string | null | undefined): string => safeMarkdown(text ?? '')
-
-function row(cells: string[]): string {
-  return `| ${cells.join(' | ')} |`
-}
-
-function tableOf(header: string[], rows: string[][]): string[] {
-  return [row(header), row(header.map(() => '---')), ...rows.map(row)]
-}
 
 export function renderDiffMarkdown(diff: Diff): string {
   const s = diff.summary
@@ -26,7 +19,7 @@ export function renderDiffMarkdown(diff: Diff): string {
   const verdict = s.exitCode === 1 ? `**${s.newFailing} new finding${s.newFailing > 1 ? 's' : ''} at or above ${m(diff.failOn)}** (exit code 1)` : s.empty ? '**No change** (exit code 0)' : `**No new finding at or above ${m(diff.failOn)}** (exit code 0)`
   out.push(`${verdict}: ${m(changeSummary(diff))}.`, '')
 
-  out.push(...tableOf(['', 'before', 'after'], sideRows(diff.before, diff.after)), '')
+  out.push(...markdownTable(['', 'before', 'after'], sideRows(diff.before, diff.after)), '')
   for (const w of diff.warnings) out.push(`> **Warning:** ${m(w)}`, '')
 
   out.push(...findingSection('Findings', diff.findings))
@@ -45,7 +38,7 @@ export function renderDiffMarkdown(diff: Diff): string {
       m(c.before?.verdict ?? '-'),
       m(c.after?.verdict ?? '-'),
     ])
-    out.push(...tableOf(['change', 'country', 'share before', 'share after', 'bytes before', 'bytes after', 'verdict before', 'verdict after'], rows), '')
+    out.push(...markdownTable(['change', 'country', 'share before', 'share after', 'bytes before', 'bytes after', 'verdict before', 'verdict after'], rows), '')
   }
 
   out.push('### Endpoints', '')
@@ -65,27 +58,26 @@ export function renderDiffMarkdown(diff: Diff): string {
         m(c.changes?.join('; ') ?? state.verdict),
       ]
     })
-    out.push(...tableOf(['change', 'address', 'was', 'names', 'where', 'roles', 'bytes', 'verdict'], rows), '')
+    out.push(...markdownTable(['change', 'address', 'was', 'names', 'where', 'roles', 'bytes', 'verdict'], rows), '')
   }
 
   out.push('### Apps', '')
   if (diff.apps.length === 0) out.push(`No change (${s.apps.unchanged} unchanged).`, '')
-  else out.push(...tableOf(['change', 'app', 'confidence before', 'confidence after'], diff.apps.map((a) => [a.status, `${m(a.displayName)} (${m(a.app)})`, m(a.before?.confidence ?? '-'), m(a.after?.confidence ?? '-')])), '')
+  else out.push(...markdownTable(['change', 'app', 'confidence before', 'confidence after'], diff.apps.map((a) => [a.status, `${m(a.displayName)} (${m(a.app)})`, m(a.before?.confidence ?? '-'), m(a.after?.confidence ?? '-')])), '')
   while (out[out.length - 1] === '') out.pop()
   return `${out.join('\n')}\n`
 }
 
 function sideRows(before: DiffSide, after: DiffSide): string[][] {
   const both = (f: (side: DiffSide) => string) => [m(f(before)), m(f(after))]
-  const home = (side: DiffSide) => (side.policy.homeState === 'unjudged' ? 'none (not judged)' : `${codeList(side.policy.home)}${side.policy.homeState === 'inferred' ? ' (inferred)' : ''}`)
   return [
     ['input', ...both((side) => `${side.input} (${side.kind})`)],
     ['captures', ...both((side) => side.captures.join(', '))],
-    ['home', ...both(home)],
+    ['home', ...both((side) => homeText(side.policy))],
     ['allow', ...both((side) => codeList(side.policy.allow))],
     ['deny', ...both((side) => codeList(side.policy.deny))],
     ['vantage', ...both((side) => [side.vantage.country ?? 'unknown', side.vantage.publicAddresses.join(', ')].filter(Boolean).join(', '))],
-    ['findings', ...both(findingCountsText)],
+    ['findings', ...both(sideCountsText)],
     ['verdict', ...both((side) => side.verdict)],
     ['databases', ...both((side) => side.databases.join(', ') || 'none')],
   ]
@@ -101,5 +93,5 @@ function findingSection(title: string, changes: FindingChange[]): string[] {
     const notes = [c.failing ? '**fails**' : '', c.note ? m(c.note) : '', state.suppressed ? `suppressed: ${m(state.suppressed.reason)}` : ''].filter(Boolean).join('; ')
     return [c.status, severity, m(c.ruleId), m(c.subject), m(c.title), m(state.detail), frames.join(', '), notes]
   })
-  return [...out, ...tableOf(['change', 'severity', 'rule', 'subject', 'title', 'detail', 'frames', 'notes'], rows), '']
+  return [...out, ...markdownTable(['change', 'severity', 'rule', 'subject', 'title', 'detail', 'frames', 'notes'], rows), '']
 }

@@ -1,5 +1,5 @@
 import type {Severity} from '../policy/policy.js'
-import type {JudgementVerdict} from '../report/report-model.js'
+import type {JudgementVerdict, ReportPolicy} from '../report/report-model.js'
 
 /**
  * The Diff: what changed between two analyses of a call (docs/diff.md). Every renderer (table,
@@ -34,7 +34,7 @@ export interface DiffSide {
   kind: 'report' | 'capture'
   captures: string[]
   toolVersion: string
-  policy: {home: string[]; homeState: string; allow: string[]; deny: string[]}
+  policy: {home: string[]; homeState: ReportPolicy['homeState']; allow: string[]; deny: string[]}
   /** `id (build date)` of each database, in the order used. */
   databases: string[]
   vantage: {country: string | null; publicAddresses: string[]}

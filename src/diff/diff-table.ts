@@ -5,25 +5,21 @@
  * string that came from a capture or a report goes through safeTerminal.
  */
 import chalk from 'chalk'
-import {getBorderCharacters, table} from 'table'
 import type {Severity} from '../policy/policy.js'
 import {formatBytes} from '../report/flows-table.js'
+import {clip, plainTable} from '../report/plain-table.js'
 import {safeTerminal} from '../report/sanitize.js'
 import {wrap} from '../report/text-wrap.js'
 import type {CountryChange, Diff, DiffSide, EndpointChange, FindingChange} from './diff-model.js'
 import {CALL_SUBJECT} from './finding-identity.js'
-import {codeList} from './side-warnings.js'
-import {changeSummary, findingCountsText, MARK, shareText} from './diff-text.js'
+import {codeList, homeText} from './side-warnings.js'
+import {changeSummary, sideCountsText, MARK, shareText} from './diff-text.js'
 import {SEVERITY_COLOUR} from '../report/severity-colour.js'
 
 const WIDTH = 100
 
 function t(text: string | null | undefined): string {
   return safeTerminal(text ?? '')
-}
-
-function clip(text: string, width: number): string {
-  return text.length > width ? `${text.slice(0, width - 1)}…` : text
 }
 
 export interface DiffTableOptions {
@@ -79,10 +75,9 @@ function countsText(c: {new: number; gone: number; changed: number; unchanged: n
 }
 
 function sideLines(label: string, side: DiffSide): string[] {
-  const home = side.policy.homeState === 'unjudged' ? 'none' : `${codeList(side.policy.home)}${side.policy.homeState === 'inferred' ? ' (inferred)' : ''}`
   const deny = side.policy.deny.length ? ` · deny ${codeList(side.policy.deny)}` : ''
   const captures = side.kind === 'report' && side.captures.length ? ` of ${side.captures.join(', ')}` : ''
-  const text = `${side.input} (${side.kind}${captures}) · home ${home}${deny} · ${findingCountsText(side)} · ${side.verdict}`
+  const text = `${side.input} (${side.kind}${captures}) · home ${homeText(side.policy)}${deny} · ${sideCountsText(side)} · ${side.verdict}`
   return wrap(t(text), WIDTH - 10, '').map((l, i) => `${i === 0 ? chalk.bold(label.padEnd(10)) : ' '.repeat(10)}${l}`)
 }
 
@@ -142,18 +137,8 @@ function endpointTable(changes: EndpointChange[]): string {
   return grid([['', 'address', 'name', 'country', 'roles', 'bytes', 'verdict'], ...rows], [1, 16, 22, 8, 14, 7, 18])
 }
 
-/** A borderless table with fixed column widths (cells wrap), header in grey, lines trimmed. */
+/** A table with fixed column widths (cells wrap), header in grey. */
 function grid(rows: string[][], widths: number[]): string {
   const [header, ...body] = rows
-  const columns = Object.fromEntries(widths.map((width, i) => [i, {width, wrapWord: true, ...(i === 0 ? {paddingLeft: 2} : {})}]))
-  return table([header!.map((h) => chalk.gray(h)), ...body], {
-    border: getBorderCharacters('void'),
-    columnDefault: {paddingLeft: 1, paddingRight: 1},
-    columns,
-    drawHorizontalLine: () => false,
-  })
-    .split('\n')
-    .map((line) => line.trimEnd())
-    .filter((line, i, all) => line !== '' || i < all.length - 1)
-    .join('\n')
+  return plainTable([header!.map((h) => chalk.gray(h)), ...body], widths)
 }

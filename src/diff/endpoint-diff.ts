@@ -6,7 +6,7 @@
  * cautiously: same operator (ASN), country, role and app, and only to an address that is gone.
  */
 import type {Report, ReportEndpoint} from '../report/report-model.js'
-import {compareText, sameSet, sortedUnique} from './compare-text.js'
+import {compareText, sameSet, sortedUnique} from '../report/compare-text.js'
 import type {ChangeCounts, EndpointChange, EndpointState} from './diff-model.js'
 
 export interface EndpointDiff {
@@ -59,6 +59,15 @@ export function diffEndpoints(before: Report, after: Report): EndpointDiff {
   const beforeByIp = new Map(beforeList.map((e) => [e.ip, e]))
   const afterByIp = new Map(afterList.map((e) => [e.ip, e]))
   const beforeNames = new Map(beforeList.map((e) => [e.ip, lowerNames(e)]))
+  // Indexes, so that matching a new address looks only at the addresses that could match it
+  // (a capture of a browsing session has thousands of CDN addresses on each side).
+  const byName = new Map<string, ReportEndpoint[]>()
+  const unnamedGoneByOperator = new Map<string, ReportEndpoint[]>()
+  for (const old of beforeList) {
+    const names = beforeNames.get(old.ip)!
+    for (const n of names) appendTo(byName, n, old)
+    if (!names.length && !afterByIp.has(old.ip) && old.geo?.asn !== undefined) appendTo(unnamedGoneByOperator, operatorKey(old.geo.country ?? null, old.geo.asn), old)
+  }
   const changes: EndpointChange[] = []
   const canonical = new Map<string, string>()
   let unchanged = 0
@@ -81,18 +90,19 @@ export function diffEndpoints(before: Report, after: Report): EndpointDiff {
     const country = e.geo?.country ?? null
     let best: Candidate | undefined
     let match: 'name' | 'operator' = 'name'
-    for (const old of beforeList) {
+    // Every earlier address with a name in common, with the names it shares (in `names` order).
+    const sharing = new Map<ReportEndpoint, string[]>()
+    for (const n of names) for (const old of byName.get(n) ?? []) appendTo(sharing, old, n)
+    for (const [old, shared] of sharing) {
       if ((old.geo?.country ?? null) !== country) continue
-      const shared = names.filter((n) => beforeNames.get(old.ip)!.includes(n))
-      if (!shared.length) continue
       const candidate = {endpoint: old, gone: !afterByIp.has(old.ip), shared}
+      // rank() ends with the address, so the choice does not depend on the order looked at.
       if (!best || better(rank(candidate, claimed), rank(best, claimed))) best = candidate
     }
     if (!best && names.length === 0) {
       // Unnamed servers: only an unnamed, gone address of the same operator, country, role and app.
-      for (const old of beforeList) {
-        if (afterByIp.has(old.ip) || claimed.has(old.ip) || beforeNames.get(old.ip)!.length) continue
-        if ((old.geo?.country ?? null) !== country || old.geo?.asn === undefined || old.geo.asn !== e.geo?.asn) continue
+      for (const old of e.geo?.asn === undefined ? [] : (unnamedGoneByOperator.get(operatorKey(country, e.geo.asn)) ?? [])) {
+        if (claimed.has(old.ip)) continue
         if (!old.roles.some((r) => e.roles.includes(r)) || !sameSet(old.apps, e.apps)) continue
         const candidate = {endpoint: old, gone: true, shared: []}
         if (!best || compareText(old.ip, best.endpoint.ip) < 0) best = candidate
@@ -128,6 +138,16 @@ export function diffEndpoints(before: Report, after: Report): EndpointDiff {
   changes.sort(compareEndpointChanges)
   const count = (s: EndpointChange['status']) => changes.filter((c) => c.status === s).length
   return {changes, canonical, counts: {new: count('new'), gone: count('gone'), changed: count('changed'), moved: count('moved'), unchanged}}
+}
+
+function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key)
+  if (list) list.push(value)
+  else map.set(key, [value])
+}
+
+function operatorKey(country: string | null, asn: number): string {
+  return `${country ?? ''}|${asn}`
 }
 
 /** Lower is better: an unclaimed gone address, then a claimed gone one, then one still in use;

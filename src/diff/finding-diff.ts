@@ -6,7 +6,7 @@
  */
 import {failsPolicy, type FailOn, severityRank} from '../policy/policy.js'
 import type {Finding, Report} from '../report/report-model.js'
-import {compareText, sortedUnique} from './compare-text.js'
+import {compareText, sortedUnique} from '../report/compare-text.js'
 import type {ChangeCounts, FindingChange, FindingState} from './diff-model.js'
 import {findingIdentity} from './finding-identity.js'
 
@@ -33,16 +33,19 @@ function stateOf(f: Finding): FindingState {
 /** One group per identity; the most severe finding of a group gives its detail and evidence. */
 function groupFindings(findings: readonly Finding[], report: Report, canonicalIp: (ip: string) => string): Map<string, Group> {
   const groups = new Map<string, Group>()
+  // Addresses gathered per group, sorted once at the end: a name behind thousands of CDN
+  // addresses makes one group of thousands.
+  const addresses = new Map<string, Set<string>>()
   const ordered = [...findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity))
   for (const f of ordered) {
     const id = findingIdentity(f, report, canonicalIp)
-    const group = groups.get(id.key)
-    if (!group) {
+    if (!groups.has(id.key)) {
       groups.set(id.key, {key: id.key, ruleId: f.ruleId, title: f.title, subject: id.subject, state: stateOf(f)})
-      continue
+      addresses.set(id.key, new Set())
     }
-    if (f.endpoint !== undefined) group.state.endpoints = sortedUnique([...group.state.endpoints, f.endpoint])
+    if (f.endpoint !== undefined) addresses.get(id.key)!.add(f.endpoint)
   }
+  for (const [key, ips] of addresses) groups.get(key)!.state.endpoints = sortedUnique(ips)
   return groups
 }
 

@@ -24,9 +24,23 @@ export const CALL_SUBJECT = 'the call'
 const PER_APP = new Set(['CA-META-001'])
 const PER_ORGANISATION = new Set(['CA-META-002'])
 
+/** Each report's first endpoint name by address, built once (a report may have thousands of both). */
+const firstNames = new WeakMap<Report, Map<string, string | undefined>>()
+
+function firstNameOf(report: Report, ip: string): string | undefined {
+  let names = firstNames.get(report)
+  if (!names) {
+    names = new Map()
+    // The first endpoint with an address wins, as a search from the start would find it.
+    for (const e of report.endpoints) if (!names.has(e.ip)) names.set(e.ip, e.names[0])
+    firstNames.set(report, names)
+  }
+  return names.get(ip)
+}
+
 export function findingIdentity(f: Finding, report: Report, canonicalIp: (ip: string) => string): FindingIdentity {
   if (f.endpoint !== undefined) {
-    const name = report.endpoints.find((e) => e.ip === f.endpoint)?.names[0]
+    const name = firstNameOf(report, f.endpoint)
     return {key: `${f.ruleId} @ ${canonicalIp(f.endpoint)}`, subject: name ? `${f.endpoint} (${name})` : f.endpoint}
   }
   if (PER_APP.has(f.ruleId)) {

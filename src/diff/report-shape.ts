@@ -17,6 +17,10 @@ const stringList: Check = (v) => Array.isArray(v) && v.every(isString)
 const numberList: Check = (v) => Array.isArray(v) && v.every(isNumber)
 const optional = (check: Check): Check => (v) => v === undefined || check(v)
 const nullable = (check: Check): Check => (v) => v === null || check(v)
+const oneOf = (...values: string[]): Check => (v) => typeof v === 'string' && values.includes(v)
+/** An object of strings: rule id → severity. (A value of another type would reach a template
+ * string: a deeply nested array there overflows the stack when it is joined.) */
+const stringRecord: Check = (v) => isObject(v) && Object.values(v).every(isString)
 
 /** Field name → check, for one object. */
 type Shape = Record<string, Check>
@@ -27,7 +31,7 @@ const SHAPES = {
   report: {captures: Array.isArray, databases: Array.isArray, policy: isObject, vantage: isObject, apps: Array.isArray, tenants: Array.isArray, endpoints: Array.isArray, findings: Array.isArray, summary: isObject},
   capture: {path: isString},
   database: {id: isString, buildDate: isString},
-  policy: {home: stringList, allow: stringList, deny: stringList, failOn: isString, homeState: isString, suppressions: Array.isArray, severityOverrides: isObject},
+  policy: {home: stringList, allow: stringList, deny: stringList, failOn: isString, homeState: oneOf('set', 'inferred', 'unjudged'), suppressions: Array.isArray, severityOverrides: stringRecord},
   suppression: {match: isString, reason: isString},
   vantage: {country: nullable(isString), publicAddresses: Array.isArray},
   publicAddress: {ip: isString},

@@ -6,7 +6,7 @@
  */
 import type {Policy} from '../policy/policy.js'
 import type {Report} from '../report/report-model.js'
-import {compareText, sameSet, sortedUnique} from './compare-text.js'
+import {compareText, sameSet, sortedUnique} from '../report/compare-text.js'
 
 /** Country lists for a sentence: `none`, or up to 8 codes and how many more. */
 export function codeList(codes: readonly string[]): string {
@@ -15,7 +15,8 @@ export function codeList(codes: readonly string[]): string {
   return sorted.length > 8 ? `${sorted.slice(0, 8).join(', ')} +${sorted.length - 8} more` : sorted.join(', ')
 }
 
-function homeText(policy: Report['policy']): string {
+/** `DE, FR`, `ID (inferred)` or `none (not judged)`: the home a side was judged with. */
+export function homeText(policy: Pick<Report['policy'], 'home' | 'homeState'>): string {
   if (policy.homeState === 'unjudged') return 'none (not judged)'
   return `${codeList(policy.home)}${policy.homeState === 'inferred' ? ' (inferred)' : ''}`
 }

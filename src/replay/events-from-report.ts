@@ -1,3 +1,4 @@
+import {compareText} from '../report/compare-text.js'
 import type {Finding, Report} from '../report/report-model.js'
 import {compareInstants, type Instant, offsetBetween, parseInstant} from './event-time.js'
 import {flowEvents} from './flow-events.js'
@@ -53,7 +54,7 @@ function placeInTime(report: Report, drafts: DraftEvent[]): ReplayEvent[] {
       a.event.capture - b.event.capture ||
       (a.event.frame ?? Infinity) - (b.event.frame ?? Infinity) ||
       KIND_ORDER.get(a.event.kind)! - KIND_ORDER.get(b.event.kind)! ||
-      (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0),
+      compareText(a.event.id, b.event.id),
   )
   // Reorder keys so every event serialises with the same key order.
   return placed.map(({event: e}) => ({

@@ -10,6 +10,12 @@ export const SYSTEM_CLOCK: Clock = {
 }
 
 /**
+ * The longest wait one timer holds (2^31 − 1 ms, about 24.8 days): Node fires a longer one after
+ * 1 ms, with a warning, so a very slow --speed would print everything at once.
+ */
+export const MAX_SLEEP_MS = 2 ** 31 - 1
+
+/**
  * `--speed N`: events are let through at N times capture time. The first event goes at once;
  * each later one when the wall clock has advanced (its capture time − the first's) / N. Speed 0
  * lets everything through at once.
@@ -29,7 +35,7 @@ export class Pacer {
       return
     }
     const due = this.origin.wall + ((relativeSeconds - this.origin.capture) * 1000) / this.speed
-    const delay = due - this.clock.now()
-    if (delay > 0) await this.clock.sleep(delay)
+    // In steps no timer overflows; the clock is read again after each (a timer may fire early).
+    for (let delay = due - this.clock.now(); delay > 0; delay = due - this.clock.now()) await this.clock.sleep(Math.min(delay, MAX_SLEEP_MS))
   }
 }

@@ -1,10 +1,11 @@
 import chalk from 'chalk'
-import {safeJsonStringify} from '../report/json-text.js'
-import type {Report, ReportFlow} from '../report/report-model.js'
+import {jsonLine as ndjsonLine} from '../report/ndjson.js'
+import type {Report} from '../report/report-model.js'
 import {safeTerminal} from '../report/sanitize.js'
 import {wrap} from '../report/text-wrap.js'
 import type {ReplayEvent} from './replay-event.js'
 import {SEVERITY_COLOUR} from '../report/severity-colour.js'
+import {reportForJson} from '../report/report-json.js'
 
 const WIDTH = 100
 
@@ -36,7 +37,7 @@ export function renderEventLines(event: ReplayEvent): string {
  * overrides and zero-width characters, so `replay --json | cat` is as safe as the table.
  */
 export function jsonLine(value: unknown): string {
-  return `${safeJsonStringify(value) ?? 'null'}\n`
+  return `${ndjsonLine(value)}\n`
 }
 
 /** One NDJSON line per event (docs/replay.md). */
@@ -49,11 +50,5 @@ export function renderEventJson(event: ReplayEvent): string {
  * flows' protocol facts unless `detail` (analyze --detail; src/report/report-json.ts).
  */
 export function renderReportJson(report: Report, options: {detail?: boolean} = {}): string {
-  return jsonLine({kind: 'report', report: options.detail ? report : {...report, flows: report.flows.map(withoutFacts)}})
-}
-
-function withoutFacts(flow: ReportFlow): ReportFlow {
-  if (flow.protocols === undefined) return flow
-  const {protocols: _facts, ...rest} = flow
-  return rest
+  return jsonLine({kind: 'report', report: reportForJson(report, options)})
 }

@@ -1,6 +1,7 @@
 import {type AnalysisResult, type AnalyzeOptions, analyzeCaptures, captureDigests, prepareAnalysis, reportFromCollection} from '../analysis/analyze.js'
 import {openCollectSession} from '../flows/collect-flows.js'
 import {ALL_ANALYZERS} from '../protocols/index.js'
+import {InputError} from '../errors.js'
 import {renderAnalyzeTable} from '../report/analyze-table.js'
 import type {Report} from '../report/report-model.js'
 import {snapshotCopier} from './copy-state.js'
@@ -8,6 +9,7 @@ import {EventJournal} from './event-journal.js'
 import {type EventFilter, passesFilter} from './event-filter.js'
 import {eventsFromReport} from './events-from-report.js'
 import {type Clock, Pacer, SYSTEM_CLOCK} from './pacer.js'
+import {watchFollowedFile} from './followed-file.js'
 import {renderEventJson, renderEventLines, renderReportJson} from './render-events.js'
 import type {ReplayEvent} from './replay-event.js'
 
@@ -76,7 +78,8 @@ export interface FollowOptions extends ReplayPrintOptions {
  * snapshot of the session) and the events not printed before are printed. When the read ends
  * (stopped, or silent for `untilSilentSeconds`), the session is finished like analyze's read,
  * the last events and the summary are printed, and analyze's result is returned: the report is
- * the one `analyze` gives for the file as it was read.
+ * the one `analyze` gives for the file as it was read. A file truncated or replaced while it is
+ * read ends the read too (followed-file.ts), with a failure naming it (exit code 2).
  */
 export async function followCapture(path: string, analyze: Omit<AnalyzeOptions, 'paths' | 'onProgress'>, options: FollowOptions, output: ReplayOutput): Promise<AnalysisResult> {
   const context = prepareAnalysis(analyze)
@@ -129,11 +132,14 @@ export async function followCapture(path: string, analyze: Omit<AnalyzeOptions, 
   }
   const timer = setInterval(tick, Math.min(100, reportEveryMs))
   const silent = options.untilSilentSeconds
+  const file = watchFollowedFile(path)
+  let changed: string | undefined
   try {
     await session.readPath(path, {
       follow: {
         pollMs: options.pollMs ?? 200,
-        stopped: () => options.stop.requested || (silent !== undefined && clock.now() - lastDataAt >= silent * 1000),
+        // Asked at each end of the file, so the file is looked at again only while the read waits.
+        stopped: () => options.stop.requested || (silent !== undefined && clock.now() - lastDataAt >= silent * 1000) || (changed ??= file.problem(bytesRead)) !== undefined,
       },
     })
   } finally {
@@ -143,9 +149,13 @@ export async function followCapture(path: string, analyze: Omit<AnalyzeOptions, 
   if (failure !== undefined) throw failure
 
   const collection = session.finish()
-  // The file as it stands now that reading stopped: the same digest analyze gives the finished file.
-  const report = reportFromCollection(collection, context, {...analyze, digests: await captureDigests([path])})
-  const result = {report, failures: collection.failures.map((f) => f.oneLine()), databases: context.databases}
+  // The file as it stands now that reading stopped: the same digest analyze gives the finished
+  // file. None for a file truncated or replaced: its bytes now are not the ones that were read.
+  const digests = changed === undefined ? await captureDigests([path]) : new Map([[path, null]])
+  const report = reportFromCollection(collection, context, {...analyze, digests})
+  const failures = collection.failures.map((f) => f.oneLine())
+  if (changed !== undefined) failures.push(new InputError(changed, path).oneLine())
+  const result = {report, failures, databases: context.databases}
   if (report.captures.length === 0) return result
   await print(eventsFromReport(report, {final: true}))
   await writeSummary(report, options, output)

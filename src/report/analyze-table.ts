@@ -1,11 +1,11 @@
 import chalk from 'chalk'
-import {getBorderCharacters, table} from 'table'
-import type {Severity} from '../policy/policy.js'
 import {formatBytes, formatCount} from './flows-table.js'
+import {clip, plainTable} from './plain-table.js'
 import type {Finding, Report} from './report-model.js'
 import {safeTerminal} from './sanitize.js'
 import {wrap} from './text-wrap.js'
 import {SEVERITY_COLOUR} from './severity-colour.js'
+import {findingCountsText, sharePercent} from './severity-text.js'
 
 const WIDTH = 100
 
@@ -13,7 +13,7 @@ function t(text: string | undefined | null): string {
   return safeTerminal(text ?? '')
 }
 
-function renderFinding(f: Finding, index: number): string[] {
+function renderFinding(f: Finding): string[] {
   const tag = SEVERITY_COLOUR[f.severity](` ${f.severity.toUpperCase()} `)
   const lines = [`${tag} ${chalk.bold(f.ruleId)} ${t(f.title)}${f.suppressed ? chalk.gray(' (suppressed)') : ''}`]
   for (const l of wrap(t(f.detail), WIDTH - 6, '')) lines.push(`      ${l}`)
@@ -23,7 +23,6 @@ function renderFinding(f: Finding, index: number): string[] {
     for (const l of wrap(`· ${where}${t(e.description)}`, WIDTH - 6, '  ')) lines.push(chalk.gray(`      ${l}`))
   }
   if (f.evidence.length > 3) lines.push(chalk.gray(`      · ${f.evidence.length - 3} more in the JSON report`))
-  void index
   return lines
 }
 
@@ -32,9 +31,8 @@ function renderFinding(f: Finding, index: number): string[] {
 export function renderAnalyzeTable(report: Report, options: {endpoints?: number} = {}): string {
   const s = report.summary
   const out: string[] = []
-  const counts = (['critical', 'high', 'medium', 'low', 'info'] as Severity[]).filter((k) => s.findings[k] > 0).map((k) => `${s.findings[k]} ${k}`).join(', ') || 'no findings'
   const banner = s.verdict === 'fail' ? chalk.bgRed.white.bold(' FAIL ') : chalk.bgGreen.black.bold(' PASS ')
-  out.push(`${banner} ${counts}${s.suppressed ? `, ${s.suppressed} suppressed` : ''} · fail-on ${report.policy.failOn} → exit ${s.exitCode}`)
+  out.push(`${banner} ${findingCountsText(s.findings, s.suppressed)} · fail-on ${report.policy.failOn} → exit ${s.exitCode}`)
   out.push('')
 
   const head = (label: string, text: string) => {
@@ -55,13 +53,15 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
 
   out.push(chalk.bold(`FINDINGS (${report.findings.length})`))
   if (report.findings.length === 0) out.push('  none')
-  report.findings.forEach((f, i) => out.push(...renderFinding(f, i)))
+  for (const f of report.findings) out.push(...renderFinding(f))
   out.push('')
 
   if (s.countries.length) {
     out.push(chalk.bold('COUNTRIES'))
-    const rows = s.countries.map((c) => [c.country, `${(c.share * 100).toFixed(1)}%`, formatBytes(c.bytes), String(c.endpoints), c.roles.join(', '), c.verdict])
-    out.push(indentTable([['country', 'share', 'bytes', 'hosts', 'roles', 'verdict'].map((h) => chalk.gray(h)), ...rows]))
+    // Country codes come from the GeoIP database (a user's own file may hold anything); the
+    // table module also throws on a control character, so every text cell is made safe.
+    const rows = s.countries.map((c) => [t(c.country), sharePercent(c.share), formatBytes(c.bytes), String(c.endpoints), t(c.roles.join(', ')), t(c.verdict)])
+    out.push(plainTable([['country', 'share', 'bytes', 'hosts', 'roles', 'verdict'].map((h) => chalk.gray(h)), ...rows]))
     out.push('')
   }
 
@@ -70,36 +70,19 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
   if (endpoints.length) {
     out.push(chalk.bold(`ENDPOINTS (${endpoints.length} of ${report.endpoints.filter((e) => e.judgement.verdict !== 'local').length}, by bytes)`))
     const rows = endpoints.map((e) => [
-      e.ip,
+      t(e.ip),
       clip(t(e.names[0] ?? ''), 20) + (e.names.length > 1 ? ` +${e.names.length - 1}` : ''),
-      e.roles.join(','),
+      t(e.roles.join(',')),
       t([e.geo?.country, e.geo?.registeredCountry && e.geo.registeredCountry !== e.geo.country ? `reg ${e.geo.registeredCountry}` : ''].filter(Boolean).join(' ')),
       clip(t(e.geo?.asOrg ?? ''), 14),
       formatBytes(e.bytes),
-      e.judgement.verdict,
+      t(e.judgement.verdict),
     ])
-    out.push(indentTable([['address', 'name', 'roles', 'where', 'operator', 'bytes', 'verdict'].map((h) => chalk.gray(h)), ...rows]))
+    out.push(plainTable([['address', 'name', 'roles', 'where', 'operator', 'bytes', 'verdict'].map((h) => chalk.gray(h)), ...rows]))
     out.push('')
   }
 
   for (const l of wrap(`Databases: ${report.databases.map((d) => `${d.id} (${d.buildDate})`).join(', ') || 'none'}`, WIDTH, '  ')) out.push(chalk.gray(l))
   for (const w of s.warnings) for (const [i, l] of wrap(t(w), WIDTH - 9, '  ').entries()) out.push(chalk.yellow(`${i === 0 ? 'warning: ' : '         '}${l}`))
   return `${out.join('\n')}\n`
-}
-
-function clip(text: string, width: number): string {
-  return text.length > width ? `${text.slice(0, width - 1)}…` : text
-}
-
-function indentTable(rows: string[][]): string {
-  return table(rows, {
-    border: getBorderCharacters('void'),
-    columnDefault: {paddingLeft: 1, paddingRight: 1},
-    columns: {0: {paddingLeft: 2}},
-    drawHorizontalLine: () => false,
-  })
-    .split('\n')
-    .map((line) => line.trimEnd())
-    .filter((line, i, all) => line !== '' || i < all.length - 1)
-    .join('\n')
 }

@@ -1,4 +1,4 @@
-import {accessSync, closeSync, constants, openSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
+import {accessSync, closeSync, constants, openSync, renameSync, rmSync, type Stats, statSync, writeSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import chalk from 'chalk'
 import {InputError} from '../errors.js'
@@ -147,16 +147,18 @@ function withColour<T>(color: boolean, render: () => T): T {
 
 /**
  * Check, before the (possibly long) analysis, that --output can be written: its directory
- * exists and is writable, and it is not itself a directory. Throws InputError (exit 2).
+ * exists and is writable, it is not itself a directory, and it is none of the `inputs` (the
+ * report would replace the capture it was made from). Throws InputError (exit 2).
  */
-export function checkOutputPath(path: string): void {
-  let isDirectory = false
+export function checkOutputPath(path: string, inputs: readonly string[] = []): void {
+  let target: Stats | undefined
   try {
-    isDirectory = statSync(path).isDirectory()
+    target = statSync(path)
   } catch {
     // Does not exist yet: the usual case.
   }
-  if (isDirectory) throw new InputError('is a directory; --output needs a file name', path)
+  if (target?.isDirectory()) throw new InputError('is a directory; --output needs a file name', path)
+  if (target && inputs.some((input) => sameFile(input, target))) throw new InputError('is one of the captures read: the report would replace it; choose another --output', path)
   const dir = dirname(path)
   try {
     if (!statSync(dir).isDirectory()) throw new InputError(`cannot write here: ${dir} is not a directory`, path)
@@ -165,6 +167,17 @@ export function checkOutputPath(path: string): void {
     if (error instanceof InputError) throw error
     const code = (error as NodeJS.ErrnoException).code
     throw new InputError(code === 'ENOENT' ? `cannot write here: no directory ${dir}` : `cannot write here: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error))}`, path)
+  }
+}
+
+/** Whether `path` names the file `target` describes (same device and inode: links count too). */
+function sameFile(path: string, target: Stats): boolean {
+  if (path === '-') return false
+  try {
+    const s = statSync(path)
+    return s.dev === target.dev && s.ino === target.ino
+  } catch {
+    return false
   }
 }
 

@@ -1,7 +1,9 @@
 import type {Severity} from '../policy/policy.js'
 import {formatBytes} from './flows-table.js'
 import type {Finding, Report, ReportDatabase, ReportEndpoint, ReportGeo} from './report-model.js'
+import {compareText} from './compare-text.js'
 import {safeMarkdown} from './sanitize.js'
+import {findingCountsText, SEVERITIES_DESC, sharePercent} from './severity-text.js'
 
 /** Untrusted text for Markdown (sanitize.ts safeMarkdown; the name tests and callers use). */
 export const markdownText = safeMarkdown
@@ -27,11 +29,10 @@ function address(ip: string): string {
 }
 
 const t = markdownText
-const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info']
 const SEVERITY_HEADING: Record<Severity, string> = {critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low', info: 'Info'}
 
 /** A GFM table; every row gets exactly the header's number of cells (cells already escaped). */
-function table(header: string[], rows: string[][]): string[] {
+export function markdownTable(header: string[], rows: string[][]): string[] {
   const line = (cells: string[]) => `| ${cells.map((c) => c || ' ').join(' | ')} |`
   const out = [line(header), `|${header.map(() => ' --- ').join('|')}|`]
   for (const row of rows) {
@@ -48,12 +49,6 @@ function plural(n: number, word: string): string {
 /** Flow ids as plain numbers: `#12` would link to an issue when pasted into GitHub. */
 function flowList(ids: readonly number[]): string {
   return ids.join(', ')
-}
-
-function countsText(report: Report): string {
-  const s = report.summary
-  const parts = SEVERITY_ORDER.filter((k) => s.findings[k] > 0).map((k) => `${s.findings[k]} ${k}`)
-  return parts.length ? parts.join(', ') : 'no findings'
 }
 
 function place(geo: ReportGeo | null): string {
@@ -80,11 +75,11 @@ function summarySection(report: Report): string[] {
   return [
     '## Summary',
     '',
-    `**Verdict: ${t(s.verdict.toUpperCase())}** (exit code ${s.exitCode}). Findings counted: ${countsText(report)}${s.suppressed ? `; ${s.suppressed} suppressed by the policy` : ''}. ${report.policy.failOn === 'none' ? 'Findings never fail the report (fail on: none).' : `The report fails on findings of severity ${t(report.policy.failOn)} or above.`}`,
+    `**Verdict: ${t(s.verdict.toUpperCase())}** (exit code ${s.exitCode}). Findings counted: ${findingCountsText(s.findings)}${s.suppressed ? `; ${s.suppressed} suppressed by the policy` : ''}. ${report.policy.failOn === 'none' ? 'Findings never fail the report (fail on: none).' : `The report fails on findings of severity ${t(report.policy.failOn)} or above.`}`,
     '',
-    ...table(
+    ...markdownTable(
       ['severity', 'findings'],
-      SEVERITY_ORDER.map((k) => [k, String(s.findings[k])]).concat([['suppressed', String(s.suppressed)]]),
+      SEVERITIES_DESC.map((k) => [k, String(s.findings[k])]).concat([['suppressed', String(s.suppressed)]]),
     ),
     '',
     `- Traffic: ${s.packets} packets, ${s.bytes} bytes (${formatBytes(s.bytes)}), ${plural(s.flows, 'flow')}, ${plural(remote.length, 'remote endpoint')} in ${plural(s.countries.length, 'country')}.`,
@@ -108,7 +103,7 @@ function methodSection(report: Report): string[] {
 
   out.push('### Captures', '')
   out.push(
-    ...table(
+    ...markdownTable(
       ['#', 'file', 'format', 'packets', 'bytes', 'first packet (UTC)', 'last packet (UTC)', 'duration (s)', 'SHA-256'],
       report.captures.map((c, i) => [
         String(i + 1),
@@ -134,7 +129,7 @@ function methodSection(report: Report): string[] {
   if (report.databases.length === 0) out.push('None: no address was geolocated.', '')
   else {
     out.push(
-      ...table(
+      ...markdownTable(
         ['id', 'type', 'build date', 'age at capture (days)', 'source', 'licence'],
         report.databases.map((d) => [t(d.id), t(d.databaseType), t(d.buildDate), d.ageDaysAtCapture === null ? 'unknown' : String(d.ageDaysAtCapture), t(d.source), t(d.provenance?.licence ?? '')]),
       ),
@@ -151,11 +146,11 @@ function methodSection(report: Report): string[] {
   out.push(`- Denied: ${p.deny.length ? p.deny.map((x) => t(x)).join(', ') : 'none'}.`)
   out.push(`- Fail on: ${t(p.failOn)}.`)
   out.push(`- Policy file: ${p.file ? t(p.file) : 'none'}.`)
-  const overrides = Object.entries(p.severityOverrides).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const overrides = Object.entries(p.severityOverrides).sort(([a], [b]) => compareText(a, b))
   out.push(`- Severity overrides: ${overrides.length ? overrides.map(([rule, sev]) => `${t(rule)} → ${t(sev)}`).join(', ') : 'none'}.`)
   for (const note of p.notes) out.push(`- ${t(note)}`)
   out.push('')
-  if (p.suppressions.length) out.push(...table(['suppression', 'reason'], p.suppressions.map((s) => [t(s.match), t(s.reason)])), '')
+  if (p.suppressions.length) out.push(...markdownTable(['suppression', 'reason'], p.suppressions.map((s) => [t(s.match), t(s.reason)])), '')
   else out.push('Suppressions: none.', '')
   return out
 }
@@ -180,7 +175,7 @@ function findingsSection(report: Report): string[] {
   const out = ['## Findings', '']
   if (report.findings.length === 0) return [...out, 'None.', '']
   out.push('Frame numbers are Wireshark\'s `frame.number` in the capture numbered as under Method; times are UTC, from the capture.', '')
-  for (const severity of SEVERITY_ORDER) {
+  for (const severity of SEVERITIES_DESC) {
     const group = report.findings.filter((f) => f.severity === severity)
     if (!group.length) continue
     out.push(`### ${SEVERITY_HEADING[severity]} (${group.length})`, '')
@@ -191,7 +186,7 @@ function findingsSection(report: Report): string[] {
       if (f.endpoint) out.push(`- Endpoint: ${address(f.endpoint)}`)
       if (f.flowIds.length) out.push(`- Flows: ${flowList(f.flowIds)}`)
       out.push(`- Recommendation: ${t(f.recommendation)}`, '')
-      if (f.evidence.length) out.push(...table(['frame', 'capture', 'time (UTC)', 'flow', 'evidence'], evidenceRows(f)), '')
+      if (f.evidence.length) out.push(...markdownTable(['frame', 'capture', 'time (UTC)', 'flow', 'evidence'], evidenceRows(f)), '')
     }
   }
   return out
@@ -203,9 +198,9 @@ function countriesSection(report: Report): string[] {
   if (!countries.length) return [...out, 'No remote public endpoint was seen.', '']
   out.push('Share of the bytes exchanged with remote public endpoints, by the country the databases place them in.', '')
   out.push(
-    ...table(
+    ...markdownTable(
       ['country', 'share of bytes', 'bytes', 'endpoints', 'roles', 'verdict'],
-      countries.map((c) => [t(c.country), `${(c.share * 100).toFixed(1)}%`, String(c.bytes), String(c.endpoints), t(c.roles.join(', ')), t(c.verdict)]),
+      countries.map((c) => [t(c.country), sharePercent(c.share), String(c.bytes), String(c.endpoints), t(c.roles.join(', ')), t(c.verdict)]),
     ),
     '',
   )
@@ -229,7 +224,7 @@ function endpointsSection(report: Report): string[] {
     String(e.bytes),
     `${t(e.judgement.verdict)}${e.judgement.reason ? `: ${t(e.judgement.reason)}` : ''}`,
   ]
-  out.push(...table(['address', 'names', 'location', 'registered', 'operator', 'roles', 'apps', 'flows', 'packets', 'bytes', 'verdict'], report.endpoints.map(row)), '')
+  out.push(...markdownTable(['address', 'names', 'location', 'registered', 'operator', 'roles', 'apps', 'flows', 'packets', 'bytes', 'verdict'], report.endpoints.map(row)), '')
   return out
 }
 
@@ -240,7 +235,7 @@ function appsSection(report: Report): string[] {
     out.push(`### ${t(a.displayName)} (${t(a.confidence)} confidence)`, '')
     out.push(`Flows: ${flowList(a.flowIds) || 'none'}.`, '')
     out.push(
-      ...table(
+      ...markdownTable(
         ['evidence', 'seen', 'matched', 'confidence', 'frames', 'flows', 'source'],
         a.evidence.map((e) => [
           t(`${e.kind}${e.via?.length ? ` (${e.via.join(', ')})` : ''}`),
@@ -257,7 +252,7 @@ function appsSection(report: Report): string[] {
   }
   if (report.tenants.length) {
     out.push('### Organisations named in clear', '')
-    out.push(...table(['app', 'organisation', 'names', 'frames', 'flows'], report.tenants.map((x) => [t(x.app), t(x.org), x.names.map((n) => t(n)).join(', '), x.frames.join(', '), flowList(x.flowIds)])), '')
+    out.push(...markdownTable(['app', 'organisation', 'names', 'frames', 'flows'], report.tenants.map((x) => [t(x.app), t(x.org), x.names.map((n) => t(n)).join(', '), x.frames.join(', '), flowList(x.flowIds)])), '')
   }
   return out
 }

@@ -2,7 +2,9 @@ import {flowEvidence} from '../analysis/flow-evidence.js'
 import {ruleById} from '../findings/rules.js'
 import type {Severity} from '../policy/policy.js'
 import type {Finding, Report, ReportEndpoint, ReportFlow, ReportGeo} from './report-model.js'
+import {sortedUnique} from './compare-text.js'
 import {safeJsonStringify} from './json-text.js'
+import {findingCountsText} from './severity-text.js'
 
 /**
  * The report as newline-delimited JSON in Elastic Common Schema (ECS 8.11) field names, for a
@@ -37,7 +39,6 @@ const PROTOCOL_ORDER: ReadonlyArray<[fact: string, name: string]> = [
   ['lan', 'lan'],
 ]
 
-// Characters a terminal or viewer could act on that JSON.stringify leaves raw.
 /** One JSON line, with nothing raw that a terminal could interpret. */
 export function jsonLine(value: unknown): string {
   return safeJsonStringify(value) ?? 'null'
@@ -58,10 +59,6 @@ function compact(value: Json | undefined): Json | undefined {
     return Object.keys(out).length ? out : undefined
   }
   return value
-}
-
-function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort()
 }
 
 /** destination.geo / destination.as (or source.*) of an endpoint. */
@@ -218,11 +215,10 @@ function findingEvent(report: Report, f: Finding, flowById: Map<number, ReportFl
 
 function summaryEvent(report: Report): Json {
   const s = report.summary
-  const counts = (['critical', 'high', 'medium', 'low', 'info'] as const).filter((k) => s.findings[k] > 0).map((k) => `${s.findings[k]} ${k}`).join(', ') || 'no findings'
   return compact({
     '@timestamp': report.captures.find((c) => c.firstTime)?.firstTime ?? report.analysisTime ?? undefined,
     ecs: {version: ECS_VERSION},
-    message: `callaudit verdict ${s.verdict.toUpperCase()}: ${counts}${s.suppressed ? `, ${s.suppressed} suppressed` : ''} (fail on ${report.policy.failOn}, exit code ${s.exitCode})`,
+    message: `callaudit verdict ${s.verdict.toUpperCase()}: ${findingCountsText(s.findings, s.suppressed)} (fail on ${report.policy.failOn}, exit code ${s.exitCode})`,
     event: {
       kind: 'event',
       category: ['network'],

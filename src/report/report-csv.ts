@@ -1,6 +1,7 @@
 import {flowEvidence} from '../analysis/flow-evidence.js'
 import type {Report, ReportEndpoint, ReportFlow} from './report-model.js'
 import {safeCsv} from './sanitize.js'
+import {sortedUnique} from './compare-text.js'
 
 /**
  * The analysis as two CSV tables (RFC 4180: a header row, CRLF line ends, quoted cells where
@@ -38,10 +39,9 @@ const FLOW_COLUMNS = [
 /** Names the flow itself showed: TLS/QUIC/DTLS server names, certificate names, HTTP Host, DNS queries. */
 function namesSeen(flow: ReportFlow): {sni: string[]; names: string[]} {
   const evidence = flowEvidence(flow, {dns: new Map(), nrb: new Map()})
-  const sorted = (values: Iterable<string>) => [...new Set(values)].sort()
   return {
-    sni: sorted(evidence.names.filter((n) => n.source === 'sni' || n.source === 'quic-sni' || n.source === 'dtls-sni').map((n) => n.name)),
-    names: sorted(evidence.names.map((n) => n.name)),
+    sni: sortedUnique(evidence.names.filter((n) => n.source === 'sni' || n.source === 'quic-sni' || n.source === 'dtls-sni').map((n) => n.name)),
+    names: sortedUnique(evidence.names.map((n) => n.name)),
   }
 }
 

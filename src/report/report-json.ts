@@ -13,7 +13,12 @@ export interface ReportJsonOptions {
 
 /** The report as the deterministic JSON text of jsonText, in pieces (see jsonPieces). */
 export function reportJsonPieces(report: Report, options: ReportJsonOptions = {}): Generator<string> {
-  return jsonPieces(options.detail ? report : {...report, flows: report.flows.map(withoutFacts)})
+  return jsonPieces(reportForJson(report, options))
+}
+
+/** The report as its JSON shows it: flows without their protocol facts unless `detail`. */
+export function reportForJson(report: Report, options: ReportJsonOptions = {}): Report {
+  return options.detail ? report : {...report, flows: report.flows.map(withoutFacts)}
 }
 
 /** The report JSON as one string (small reports, tests). */

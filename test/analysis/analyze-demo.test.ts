@@ -1,18 +1,18 @@
 import {createHash} from 'node:crypto'
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures, type AnalyzeOptions} from '../../src/analysis/analyze.js'
 import type {Report} from '../../src/report/report-model.js'
 import {FIXTURES} from '../helpers/paths.js'
 import {runCli} from '../helpers/run-cli.js'
+import {tempDir} from '../helpers/temp-dir.js'
 
 const DEMO = join(FIXTURES, 'demo-jakarta-call.pcapng')
 const EMBEDDED_ONLY = {dbPaths: [], dirs: [], env: {}, systemDirs: false as const, useEmbedded: true}
 
 function analyze(extra: Partial<AnalyzeOptions> = {}): Promise<Report> {
-  const empty = mkdtempSync(join(tmpdir(), 'callaudit-cwd-'))
+  const empty = tempDir('callaudit-cwd-')
   return analyzeCaptures({paths: [DEMO], geo: EMBEDDED_ONLY, policy: {}, cwd: empty, toolVersion: 'test', ...extra}).then((r) => r.report)
 }
 
@@ -92,7 +92,7 @@ describe('analyze on the Jakarta demo call (Zoom, media relayed abroad)', () => 
   })
 
   it('applies suppressions from a policy file, keeping the finding with its reason', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'callaudit-policy-'))
+    const dir = tempDir('callaudit-policy-')
     writeFileSync(join(dir, 'callaudit.yml'), 'home: ID\nsuppressions:\n  - match: {address: 8.8.8.8}\n    reason: public resolver approved by ticket 42\n')
     const suppressed = await analyze({cwd: dir})
     const dns = suppressed.findings.find((f) => f.ruleId === 'CA-GEO-004')!
@@ -101,7 +101,7 @@ describe('analyze on the Jakarta demo call (Zoom, media relayed abroad)', () => 
   })
 
   it('reports countries without judging when no home can be found', async () => {
-    const {report: generic} = await analyzeCaptures({paths: [join(FIXTURES, 'demo-call.pcapng')], geo: EMBEDDED_ONLY, policy: {}, cwd: mkdtempSync(join(tmpdir(), 'x-')), toolVersion: 'test'})
+    const {report: generic} = await analyzeCaptures({paths: [join(FIXTURES, 'demo-call.pcapng')], geo: EMBEDDED_ONLY, policy: {}, cwd: tempDir('x-'), toolVersion: 'test'})
     // demo-call's public address is a documentation address: no country.
     expect(generic.policy.homeState).toBe('unjudged')
     expect(generic.policy.notes.join(' ')).toContain('--home')
@@ -133,7 +133,7 @@ describe('callaudit analyze (the real CLI)', () => {
   })
 
   it('rejects a bad policy with one line naming file and line, exit 2', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'callaudit-bad-'))
+    const dir = tempDir('callaudit-bad-')
     const file = join(dir, 'p.yml')
     writeFileSync(file, 'home: ID\ndeny: [XX]\n')
     const {code, stderr} = await runCli(['analyze', 'fixtures/demo-jakarta-call.pcapng', '--policy', file])

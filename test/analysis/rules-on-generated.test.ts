@@ -1,5 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
@@ -8,6 +7,7 @@ import {PcapWriter} from '../support/capture-writer.js'
 import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtcpSdes, rtp, stunBindingRequest, stunBindingSuccess, tcp, tlsClientHello, tlsServerHello, udp} from '../support/packet-builder.js'
 import {CA_DER, LEAF_DER} from '../protocols/tls/test-certificates.js'
 import {certificateBody, handshake} from '../protocols/tls/tls-builders.js'
+import {tempDir} from '../helpers/temp-dir.js'
 
 /**
  * One generated capture per rule that must trigger it, and a near twin that must not: the
@@ -46,7 +46,7 @@ function write(frames: Frame[], base = BASE): string {
     const us = Math.round(f.ms * 1000)
     w.add({sec: base + Math.floor(us / 1e6), nsec: (us % 1e6) * 1000}, f.bytes)
   }
-  const dir = mkdtempSync(join(tmpdir(), 'callaudit-rule-'))
+  const dir = tempDir('callaudit-rule-')
   const path = join(dir, 'capture.pcap')
   writeFileSync(path, w.toBuffer())
   return path
@@ -58,7 +58,7 @@ async function run(frames: Frame[], policy: Record<string, string> = {}, vantage
     geo: {dbPaths: [], dirs: [], env: {}, systemDirs: false, useEmbedded: true},
     policy,
     vantage,
-    cwd: mkdtempSync(join(tmpdir(), 'callaudit-cwd-')),
+    cwd: tempDir('callaudit-cwd-'),
     toolVersion: 'test',
   })
   return report

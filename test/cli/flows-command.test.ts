@@ -113,3 +113,28 @@ describe('callaudit flows (the real CLI)', () => {
     expect(stdout).toContain('tcpdump -i any -w - |')
   })
 })
+
+describe('usage errors under --json', () => {
+  // oclif alone prints {"error":{"oclif":{"exit":2}}} and exits 1 ("findings"): a CI job would
+  // read a bad flag as a failed audit. It must be exit 2 with the message, in the JSON shape.
+  it.each([
+    [['analyze', DEMO, '--json', '--fail-on', 'bogus'], 'fail-on'],
+    [['analyze', DEMO, '--json', '--endpoints', '-1'], 'endpoints'],
+    [['flows', DEMO, '--json', '--limit', 'x'], 'limit'],
+  ])('%j: exit 2 and the message', async (args, word) => {
+    const {code, stdout, stderr} = await runCli(args)
+    expect(code).toBe(2)
+    const error = (JSON.parse(stdout) as {error: {message: string; exitCode: number}}).error
+    expect(error.exitCode).toBe(2)
+    expect(error.message).toContain(word)
+    expect(stderr.trim().split('\n')).toHaveLength(1)
+  })
+
+  it('replay writes the error as one NDJSON line', async () => {
+    const {code, stdout} = await runCli(['replay', DEMO, '--json', '--speed', '-1'])
+    expect(code).toBe(2)
+    const lines = stdout.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(JSON.parse(lines[0]!)).toMatchObject({kind: 'error', error: {exitCode: 2}})
+  })
+})

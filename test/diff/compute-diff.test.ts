@@ -137,3 +137,85 @@ describe('reading a report side', () => {
     expect(() => parseReport(asDiff, 'd.json')).toThrow(/diff, not a report/)
   })
 })
+
+/** The one line the command prints for what parseReport throws. */
+function refusal(text: string, file: string): string {
+  try {
+    parseReport(text, file)
+  } catch (error) {
+    if (error instanceof InputError) return error.oneLine()
+    throw error
+  }
+  throw new Error('accepted')
+}
+
+describe('a report side that is hostile or odd', () => {
+  it('a severity override that is not a string (here an array nested 200 000 deep) is one InputError, not a stack overflow', async () => {
+    const s = await side([{kind: 'media', ip: '144.195.37.118'}], ID)
+    const deep = `${'['.repeat(200_000)}"high"${']'.repeat(200_000)}`
+    const text = jsonText({...s.report, policy: {...s.report.policy, severityOverrides: {'CA-GEO-001': '@DEEP@'}}}).replace('"@DEEP@"', deep)
+    expect(refusal(text, 'deep.json')).toBe('deep.json: not a usable callaudit analyze report: policy.severityOverrides is missing or of the wrong type')
+  })
+
+  it('a home state the model does not have is refused, naming the field', async () => {
+    const s = await side([{kind: 'media', ip: '144.195.37.118'}], ID)
+    const text = jsonText({...s.report, policy: {...s.report.policy, homeState: 'maybe'}})
+    expect(refusal(text, 'odd.json')).toBe('odd.json: not a usable callaudit analyze report: policy.homeState is missing or of the wrong type')
+  })
+})
+
+describe('scale', () => {
+  it('matches 20 000 moved endpoints a side in seconds, not minutes (indexes, not a scan per address)', async () => {
+    // A real report's remote endpoint, repeated: before i and after i share one name only, at
+    // different addresses in one country, so every after address has moved from its before one.
+    const s = await side(named('zoomlax37mmr.zoom.us', '144.195.37.118'), ID)
+    const template = s.report.endpoints.find((e) => e.ip === '144.195.37.118')!
+    const N = 20_000
+    const ip = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
+    const sideOf = (offset: number, alias: string): DiffInput => ({
+      input: alias,
+      kind: 'report',
+      report: {
+        ...s.report,
+        endpoints: Array.from({length: N}, (_, i) => ({...template, ip: ip(i + offset), names: [`media${i}.example.net`, `${alias}${i}.example.org`], bytes: 1000 + i})),
+        findings: Array.from({length: N}, (_, i) => ({...s.report.findings[0]!, ruleId: 'CA-GEO-001', endpoint: ip(i + offset)})),
+      },
+    })
+    const started = performance.now()
+    const d = diff(sideOf(0, 'b'), sideOf(N, 'a'))
+    expect(performance.now() - started).toBeLessThan(4000)
+    expect(d.summary.endpoints).toMatchObject({new: 0, gone: 0, moved: N})
+    expect(d.endpoints.every((e) => e.from === ip(Number(e.sharedNames![0]!.slice(5, -12))))).toBe(true)
+    // Their findings kept their identity through the move.
+    expect(d.findings).toEqual([])
+  }, 60_000)
+
+  it('gathers 20 000 new addresses behind one known name into one finding in seconds', async () => {
+    // A CDN name that had one address before and resolves to 20 000 now: all moved from it, and
+    // their 20 000 findings are one identity (the rule at the address they moved from).
+    const s = await side(named('zoomlax37mmr.zoom.us', '144.195.37.118'), ID)
+    const template = s.report.endpoints.find((e) => e.ip === '144.195.37.118')!
+    const N = 20_000
+    const ip = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
+    const finding = {...s.report.findings[0]!, ruleId: 'CA-GEO-001'}
+    const before: DiffInput = {input: 'b', kind: 'report', report: {...s.report, endpoints: [template], findings: []}}
+    const after: DiffInput = {
+      input: 'a',
+      kind: 'report',
+      report: {
+        ...s.report,
+        endpoints: Array.from({length: N}, (_, i) => ({...template, ip: ip(i)})),
+        findings: Array.from({length: N}, (_, i) => ({...finding, endpoint: ip(i)})),
+      },
+    }
+    const started = performance.now()
+    const d = diff(before, after)
+    expect(performance.now() - started).toBeLessThan(4000)
+    expect(d.summary.endpoints).toMatchObject({new: 0, gone: 0, moved: N})
+    expect(d.findings).toHaveLength(1)
+    expect(d.findings[0]).toMatchObject({status: 'new', key: 'CA-GEO-001 @ 144.195.37.118'})
+    const addresses = d.findings[0]!.after!.endpoints
+    expect(addresses).toHaveLength(N)
+    expect(addresses).toEqual(Array.from({length: N}, (_, i) => ip(i)).sort())
+  }, 120_000)
+})

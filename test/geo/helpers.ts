@@ -1,7 +1,7 @@
 /** Shared helpers for the geo tests: paths, building dist/ when stale, running the real CLI. */
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readdirSync, statSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, readdirSync, statSync} from 'node:fs'
+import {tempDir as removedAfterwards} from '../helpers/temp-dir.js'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -10,7 +10,7 @@ export const FIXTURES = join(ROOT, 'fixtures', 'geo')
 export const fixture = (name: string) => join(FIXTURES, name)
 
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'callaudit-geo-'))
+  return removedAfterwards('callaudit-geo-')
 }
 
 function newestMtime(dir: string): number {

@@ -200,6 +200,21 @@ describe('--speed', () => {
     expect(sleeps).toEqual([500, 400])
   })
 
+  it('a speed so slow that a wait outlasts one timer (24.8 days) waits in steps, never in one overflowing timer', async () => {
+    let now = 0
+    const sleeps: number[] = []
+    const clock = {now: () => now, sleep: async (ms: number) => {
+      sleeps.push(ms)
+      now += ms
+    }}
+    // 1 s of capture time at 1e-9× is 1e9 s: 1e12 ms of waiting.
+    const pacer = new Pacer(1e-9, clock)
+    await pacer.wait(0)
+    await pacer.wait(1)
+    expect(Math.max(...sleeps)).toBe(2 ** 31 - 1) // what setTimeout holds
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeCloseTo(1e12, 0)
+  })
+
   it('speed 0 never waits', async () => {
     const clock = {now: () => 0, sleep: async () => {
       throw new Error('must not sleep')

@@ -1,4 +1,4 @@
-import {appendFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {parseEventFilter} from '../../src/replay/event-filter.js'
@@ -6,7 +6,7 @@ import {eventsFromReport} from '../../src/replay/events-from-report.js'
 import {followCapture} from '../../src/replay/replay.js'
 import type {ReplayEvent} from '../../src/replay/replay-event.js'
 import {type WrittenCall, writeCallPcap, writeCallPcapng} from './call-capture.js'
-import {analyzeFile, analyzeOptions, collectingOutput, tempDirs, waitFor} from './helpers.js'
+import {analyzeFile, analyzeOptions, collectingOutput, tempDirs, waitFor, writeTemp} from './helpers.js'
 
 const dirs = tempDirs()
 afterAll(() => dirs.cleanup())
@@ -135,5 +135,40 @@ describe('replay --follow endings', () => {
     const result = await followCapture(path, analyzeOptions(dir), {json: false, filter: parseEventFilter([]), summary: true, stop: {requested: false}, untilSilentSeconds: 0.2, ...FAST}, collectingOutput())
     expect(result.report.captures).toEqual([])
     expect(result.failures).toEqual([`${path}: empty file: not a capture`])
+  })
+
+  // Without a check the reader waits for ever at an offset the file no longer reaches (or on a
+  // file no longer named): no --until here, so only the check can end these reads.
+  const followUntilItEnds = async (path: string, dir: string, change: () => void) => {
+    const output = collectingOutput()
+    let ended = false
+    const following = followCapture(path, analyzeOptions(dir), {json: true, filter: parseEventFilter([]), summary: true, stop: {requested: false}, ...FAST}, output)
+    void following.finally(() => (ended = true))
+    await waitFor(() => output.text().includes('"kind":"sdes"'), 20_000, 'the SDES events')
+    change()
+    await waitFor(() => ended, 10_000, 'the read to end')
+    return {result: await following, lines: ndjson(output.text())}
+  }
+
+  it('a file truncated while it is read (a writer restarted on the same name): the read ends, named, with what was read', async () => {
+    const call = writeCallPcapng()
+    const dir = dirs.make()
+    const path = writeTemp(dir, 'restarted.pcapng', call.bytes)
+    const {result, lines} = await followUntilItEnds(path, dir, () => writeFileSync(path, call.bytes.subarray(0, 100)))
+    expect(result.failures).toEqual([`${path}: truncated while being followed (now 100 bytes, ${call.bytes.length} had been read): the read ends there`])
+    // Everything read before is reported, but no digest: the file's bytes now are not those read.
+    expect(result.report.summary.packets).toBe(call.frames.size)
+    expect(result.report.captures[0]!.sha256).toBeNull()
+    expect(lines.at(-1)!.kind).toBe('report')
+  })
+
+  it('a file replaced by another of the same name while it is read: the read ends, named', async () => {
+    const call = writeCallPcap()
+    const dir = dirs.make()
+    const path = writeTemp(dir, 'rotated.pcap', call.bytes)
+    const other = writeTemp(dir, 'other.pcap', call.bytes)
+    const {result} = await followUntilItEnds(path, dir, () => renameSync(other, path))
+    expect(result.failures).toEqual([`${path}: replaced by another file while being followed: the read ends after ${call.bytes.length} bytes of the first`])
+    expect(result.report.summary.packets).toBe(call.frames.size)
   })
 })

@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -205,6 +205,18 @@ describe('exit codes and errors', () => {
     const dir = join(work, 'a-dir.json')
     mkdirSync(dir)
     oneLineError(await runCli(['analyze', DEMO, '-o', dir]), 'is a directory')
+  })
+
+  it('an --output that is one of the captures read: one line, exit 2, the capture untouched', async () => {
+    const capture = join(work, 'own-output.pcapng')
+    copyFileSync(DEMO, capture)
+    const before = readFileSync(capture)
+    oneLineError(await runCli(['analyze', capture, '--format', 'json', '-o', capture]), capture, 'is one of the captures read')
+    // Also under another name for the same file (a hard link).
+    const link = join(work, 'own-output-link.json')
+    linkSync(capture, link)
+    oneLineError(await runCli(['analyze', capture, '-o', link]), link, 'is one of the captures read')
+    expect(readFileSync(capture).equals(before)).toBe(true)
   })
 
   it('an --output whose name says no format, without --format: one line, exit 2', async () => {

@@ -7,7 +7,7 @@ import {flowRef, type Anchors} from './findings-section.js'
 import {esc, formatShare} from './html-text.js'
 import {SEVERITIES_DESC} from './severity.js'
 import {renderTable, num, text, type Cell} from './table-html.js'
-import {isoSeconds} from './timeline-svg.js'
+import {flowBytes, isoSeconds} from './timeline-svg.js'
 
 /** Flows listed in the flows table: the largest, as on the timeline. */
 export const MAX_TABLE_FLOWS = 500
@@ -92,10 +92,6 @@ export function renderCountriesTable(report: Report): string {
       {label: 'verdict', cell: (c) => verdictCell(c.verdict)},
     ],
   })
-}
-
-function flowBytes(f: ReportFlow): number {
-  return f.bytes.toServer + f.bytes.toClient
 }
 
 /** The flows the table lists (largest MAX_TABLE_FLOWS, shown by id). */

@@ -7,7 +7,8 @@ import {renderFindings, type Anchors} from './findings-section.js'
 import {esc, formatShare} from './html-text.js'
 import {locatedEndpoints, renderMapLegend, renderWorldMap, vantageLonLat} from './map-svg.js'
 import {renderCaptures, renderDatabases, renderGeoLimitations, renderPolicy, renderVantage} from './provenance-section.js'
-import {SEVERITIES_DESC, worstSeverityByEndpoint} from './severity.js'
+import {findingCountsText} from '../severity-text.js'
+import {worstSeverityByEndpoint} from './severity.js'
 import {SORT_SCRIPT} from './sort-script.js'
 import {STYLES} from './styles.js'
 import {callStart, MAX_TIMELINE_FLOWS, renderTimeline} from './timeline-svg.js'
@@ -26,8 +27,7 @@ const SECTIONS: Array<[string, string]> = [
 
 function renderBanner(report: Report): string {
   const s = report.summary
-  const counts = SEVERITIES_DESC.filter((k) => (s.findings[k] ?? 0) > 0).map((k) => `${s.findings[k]} ${k}`)
-  const text = `${counts.join(', ') || 'no findings'}${s.suppressed ? `, ${s.suppressed} suppressed` : ''} · fail on ${report.policy.failOn} → exit code ${s.exitCode}`
+  const text = `${findingCountsText(s.findings, s.suppressed)} · fail on ${report.policy.failOn} → exit code ${s.exitCode}`
   const pass = s.verdict === 'pass'
   return `<section class="banner ${pass ? 'verdict-pass' : 'verdict-fail'}" id="verdict"><span class="verdict">${pass ? 'PASS' : 'FAIL'}</span>${esc(text)}</section>`
 }

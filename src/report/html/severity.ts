@@ -1,8 +1,7 @@
 import {SEVERITIES, type Severity} from '../../policy/policy.js'
 import type {Finding, Report} from '../report-model.js'
 
-/** Most severe first, as the findings are listed. */
-export const SEVERITIES_DESC: readonly Severity[] = [...SEVERITIES].reverse()
+export {SEVERITIES_DESC} from '../severity-text.js'
 
 const RANK: ReadonlyMap<string, number> = new Map(SEVERITIES.map((s, i) => [s, i]))
 

@@ -1,6 +1,7 @@
 /**
  * Orderings that do not depend on the locale (localeCompare may differ between ICU builds):
- * the diff's output must be byte-identical everywhere.
+ * every output must be byte-identical everywhere. UTF-16 code-unit order, as Array.sort's
+ * default.
  */
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
