@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {analyzeCaptures, groupedAgeWarnings} from '../src/analysis/analyze.js'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {InputError} from '../src/errors.js'
@@ -8,6 +8,7 @@ import {policyFlags, policyFlagValues} from '../src/policy/flags.js'
 import {checkOutputPath, chooseFormat, CSV_TABLES, type CsvTable, FORMAT_NAMES, FORMATS, renderedPieces, writeFileAtomic} from '../src/report/formats.js'
 import {writePiecesToStdout} from '../src/report/json-text.js'
 import {ProgressBar, wantsProgress} from '../src/report/progress.js'
+import {capturesArg} from '../src/cli/capture-args.js'
 
 export default class Analyze extends BaseCommand {
   static override summary = 'Audit a test call: where its traffic went, what leaked in clear, and whether it passes policy.'
@@ -30,7 +31,7 @@ With no --home and no policy file, home is the vantage's country (geolocated fro
   ]
 
   static override args = {
-    captures: Args.string({description: 'capture files of the call (pcap, pcapng, .gz), or - for standard input', required: true, ignoreStdin: true}),
+    captures: capturesArg,
   }
 
   static override strict = false

@@ -1,10 +1,11 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {collectFlows} from '../src/flows/collect-flows.js'
 import {buildFlowsReport, type FlowsReport, flowsReportJson} from '../src/flows/flows-report.js'
 import {renderFlowsCsv} from '../src/report/flows-csv.js'
 import {renderFlowsTable} from '../src/report/flows-table.js'
 import {writeStdout} from '../src/report/json-text.js'
+import {capturesArg} from '../src/cli/capture-args.js'
 
 export default class Flows extends BaseCommand {
   static override summary = 'List the flows (bidirectional 5-tuples) of one or more captures.'
@@ -23,7 +24,7 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
 
   static override args = {
     // ignoreStdin: a capture piped in is binary data to read with `-`, never an argument.
-    captures: Args.string({description: 'capture files (pcap, pcapng, .gz), or - for standard input', required: true, ignoreStdin: true}),
+    captures: capturesArg,
   }
 
   static override strict = false

@@ -1,4 +1,4 @@
-import {Args, Errors, Flags} from '@oclif/core'
+import {Errors, Flags} from '@oclif/core'
 import {groupedAgeWarnings} from '../src/analysis/analyze.js'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {InputError} from '../src/errors.js'
@@ -8,6 +8,7 @@ import {policyFlags, policyFlagValues} from '../src/policy/flags.js'
 import {FilterError, parseEventFilter} from '../src/replay/event-filter.js'
 import {jsonLine} from '../src/replay/render-events.js'
 import {followCapture, replayCaptures, type ReplayOutput} from '../src/replay/replay.js'
+import {capturesArg} from '../src/cli/capture-args.js'
 
 /** A non-negative decimal number of seconds or a speed factor. */
 const decimal = Flags.custom<number>({
@@ -43,7 +44,7 @@ Exit codes: 0 analysed and within policy; 1 findings at or above --fail-on; 2 us
   ]
 
   static override args = {
-    captures: Args.string({description: 'capture files of the call (pcap, pcapng, .gz), or - for standard input', required: true, ignoreStdin: true}),
+    captures: capturesArg,
   }
 
   static override strict = false
