@@ -3,7 +3,7 @@ import {formatBytes} from './flows-table.js'
 import type {Finding, Report, ReportDatabase, ReportEndpoint, ReportGeo} from './report-model.js'
 import {compareText} from './compare-text.js'
 import {safeMarkdown} from './sanitize.js'
-import {findingCountsText, SEVERITIES_DESC, sharePercent} from './severity-text.js'
+import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, SEVERITIES_DESC, sharePercent} from './severity-text.js'
 
 /** Untrusted text for Markdown (sanitize.ts safeMarkdown; the name tests and callers use). */
 export const markdownText = safeMarkdown
@@ -29,6 +29,8 @@ function address(ip: string): string {
 }
 
 const t = markdownText
+/** Endpoint rows written out (as the HTML report lists): a table of tens of thousands helps no reader. */
+const MAX_ENDPOINTS_LISTED = 1000
 const SEVERITY_HEADING: Record<Severity, string> = {critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low', info: 'Info'}
 
 /** A GFM table; every row gets exactly the header's number of cells (cells already escaped). */
@@ -175,11 +177,19 @@ function findingsSection(report: Report): string[] {
   const out = ['## Findings', '']
   if (report.findings.length === 0) return [...out, 'None.', '']
   out.push('Frame numbers are Wireshark\'s `frame.number` in the capture numbered as under Method; times are UTC, from the capture.', '')
+  let shown = 0
+  const left: string[] = []
   for (const severity of SEVERITIES_DESC) {
     const group = report.findings.filter((f) => f.severity === severity)
     if (!group.length) continue
     out.push(`### ${SEVERITY_HEADING[severity]} (${group.length})`, '')
-    for (const f of group) {
+    const room = Math.max(0, MAX_FINDINGS_SHOWN - shown)
+    shown += Math.min(room, group.length)
+    if (group.length > room) {
+      const rest = group.slice(room)
+      left.push(`${rest.length} more ${severity} finding${rest.length === 1 ? '' : 's'} (${t(countsByRule(rest))})`)
+    }
+    for (const f of group.slice(0, room)) {
       out.push(`#### ${t(f.ruleId)}: ${t(f.title)}${f.suppressed ? ' (suppressed)' : ''}`, '')
       out.push(t(f.detail), '')
       if (f.suppressed) out.push(`- Suppressed by ${t(f.suppressed.rule)}: ${t(f.suppressed.reason)}`)
@@ -189,6 +199,7 @@ function findingsSection(report: Report): string[] {
       if (f.evidence.length) out.push(...markdownTable(['frame', 'capture', 'time (UTC)', 'flow', 'evidence'], evidenceRows(f)), '')
     }
   }
+  if (left.length) out.push(`Not written out here: ${left.join('; ')}. This appendix shows the first ${MAX_FINDINGS_SHOWN} findings, most severe first; the JSON report (\`--json\`) has them all.`, '')
   return out
 }
 
@@ -224,7 +235,9 @@ function endpointsSection(report: Report): string[] {
     String(e.bytes),
     `${t(e.judgement.verdict)}${e.judgement.reason ? `: ${t(e.judgement.reason)}` : ''}`,
   ]
-  out.push(...markdownTable(['address', 'names', 'location', 'registered', 'operator', 'roles', 'apps', 'flows', 'packets', 'bytes', 'verdict'], report.endpoints.map(row)), '')
+  const listed = report.endpoints.slice(0, MAX_ENDPOINTS_LISTED)
+  out.push(...markdownTable(['address', 'names', 'location', 'registered', 'operator', 'roles', 'apps', 'flows', 'packets', 'bytes', 'verdict'], listed.map(row)), '')
+  if (listed.length < report.endpoints.length) out.push(`${listed.length} of ${report.endpoints.length} endpoints listed, largest first; the JSON report (\`--json\`) and \`--format csv --csv-table endpoints\` have them all.`, '')
   return out
 }
 

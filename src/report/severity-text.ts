@@ -1,4 +1,5 @@
 import {SEVERITIES, type Severity} from '../policy/policy.js'
+import {compareText} from './compare-text.js'
 
 /** Most severe first: the order findings are listed and counted in by every renderer. */
 export const SEVERITIES_DESC: readonly Severity[] = [...SEVERITIES].reverse()
@@ -15,4 +16,18 @@ export function findingCountsText(findings: Readonly<Partial<Record<Severity, nu
 /** A share in [0, 1] as a percentage with one decimal, `12.5%` (the HTML page spaces its own). */
 export function sharePercent(share: number): string {
   return `${(share * 100).toFixed(1)}%`
+}
+
+/**
+ * Findings a document for people (HTML, Markdown) shows in full, most severe first. A capture
+ * with thousands of endpoints abroad gives thousands of findings of one rule, which no reader
+ * pages through; beyond this the document counts them per rule and points to the JSON report.
+ */
+export const MAX_FINDINGS_SHOWN = 1000
+
+/** `CA-GEO-001 ×20, CA-GEO-004 ×3`: findings counted per rule, rules in order. */
+export function countsByRule(findings: ReadonlyArray<{ruleId: string}>): string {
+  const byRule = new Map<string, number>()
+  for (const f of findings) byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1)
+  return [...byRule].sort(([a], [b]) => compareText(a, b)).map(([rule, n]) => `${rule} ×${n}`).join(', ')
 }

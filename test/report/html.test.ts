@@ -336,6 +336,20 @@ describe('a call with more flows and endpoints than the report lists', () => {
     expect(section(html, 'endpoints')).toContain('1000 of 1200 endpoints')
     expect(withClass(tags, 'circle', 'endpoint').filter((t) => t.attrs.has('data-ip'))).toHaveLength(1200)
   })
+
+  it('draws the first 1000 findings, most severe first, and counts the rest per rule', async () => {
+    const base = await analyze([DEMO])
+    const high = base.findings.find((f) => f.severity === 'high')!
+    const low = base.findings.find((f) => f.severity === 'low')!
+    const findings = [...Array.from({length: 990}, () => high), ...Array.from({length: 30}, () => low)]
+    const html = renderHtml({...base, findings})
+    const articles = withClass(scanTags(html), 'article', 'finding')
+    expect(articles).toHaveLength(1000)
+    expect(articles.filter((a) => a.attrs.get('data-severity') === 'low')).toHaveLength(10)
+    const findingsSection = section(html, 'findings')
+    expect(findingsSection).toContain('Low (30)')
+    expect(findingsSection).toContain(`20 more findings of this severity (${low.ruleId} ×20) are not drawn here`)
+  })
 })
 
 describe('a report with nothing to draw', () => {

@@ -233,6 +233,27 @@ describe('renderMarkdown: content matches the report', () => {
   })
 })
 
+describe('renderMarkdown: a capture with thousands of findings', () => {
+  it('writes out the first 1000, most severe first, and counts the rest per rule', () => {
+    const high = inferred.findings.find((f) => f.severity === 'high')!
+    const low = inferred.findings.find((f) => f.severity === 'low')!
+    const md = renderMarkdown({...inferred, findings: [...Array.from({length: 990}, () => high), ...Array.from({length: 30}, () => low)]})
+    const findings = section(md, '## Findings')
+    expect(findings.split('\n').filter((l) => l.startsWith('#### '))).toHaveLength(1000)
+    expect(findings).toContain('### Low (30)')
+    expect(findings).toContain(`Not written out here: 20 more low findings (${markdownText(`${low.ruleId} ×20`)}).`)
+  })
+
+  it('lists the 1000 largest endpoints and says how many there are', () => {
+    const one = inferred.endpoints[0]!
+    const endpoints = Array.from({length: 1200}, (_, i) => ({...one, ip: `198.51.${i >> 8}.${i & 255}`, bytes: 1200 - i}))
+    const md = renderMarkdown({...inferred, endpoints})
+    const rows = tableAfter(md, 'address')
+    expect(rows.map((r) => r[0])).toEqual(endpoints.slice(0, 1000).map((e) => `\`${e.ip}\``))
+    expect(section(md, '## Endpoints')).toContain('1000 of 1200 endpoints listed, largest first')
+  })
+})
+
 describe('markdownText', () => {
   it.each([
     ['a|b', 'a\\|b'],

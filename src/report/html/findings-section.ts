@@ -2,6 +2,7 @@ import type {Finding, FindingEvidence, Report} from '../report-model.js'
 import {severityClass} from './css-classes.js'
 import {esc} from './html-text.js'
 import {SEVERITIES_DESC} from './severity.js'
+import {countsByRule, MAX_FINDINGS_SHOWN} from '../severity-text.js'
 
 /** Evidence items listed per finding; the rest are counted (the JSON report has them all). */
 const MAX_EVIDENCE = 50
@@ -65,10 +66,19 @@ export function renderFindings(report: Report, anchors: Anchors): string {
   const groups: Array<[string, typeof numbered]> = SEVERITIES_DESC.map((s) => [s, numbered.filter((n) => n.f.severity === s)])
   // A severity this renderer does not know is still shown, last.
   groups.push(['other', numbered.filter((n) => !known.has(n.f.severity))])
+  let shown = 0
   for (const [severity, items] of groups) {
     if (items.length === 0) continue
     out.push(`<h3 class="${severityClass(severity)}">${esc(severity[0]!.toUpperCase() + severity.slice(1))} (${items.length})</h3>`)
-    for (const {f, index} of items) out.push(renderFinding(f, index, multipleCaptures, anchors))
+    const room = Math.max(0, MAX_FINDINGS_SHOWN - shown)
+    for (const {f, index} of items.slice(0, room)) out.push(renderFinding(f, index, multipleCaptures, anchors))
+    shown += Math.min(room, items.length)
+    if (items.length > room) out.push(notShown(items.slice(room).map((n) => n.f)))
   }
   return out.join('\n')
+}
+
+/** What the page leaves out of a severity group: how many findings of each rule. */
+function notShown(findings: Finding[]): string {
+  return `<p class="note not-shown">${findings.length} more finding${findings.length === 1 ? '' : 's'} of this severity (${esc(countsByRule(findings))}) are not drawn here: this page shows the first ${MAX_FINDINGS_SHOWN} findings, most severe first; the JSON report (--json) has them all.</p>`
 }
