@@ -104,9 +104,16 @@ export function reportFromCollection(
   const evidence = records.map((r) => flowEvidence(r, {dns: dnsNames, nrb: nrbNames}))
   const identification = identifyApps(evidence)
   const roles = new Map(assignRoles(evidence, identification).map((r) => [r.flowId, r]))
+  // The records were made for this report: they become its flows in place (keys appended in
+  // the order the JSON shows them), rather than copied, which on 100 k flows is 100 k objects.
   const flows: ReportFlow[] = records.map((r, i) => {
     const role = roles.get(r.id)
-    return {...r, role: role?.role ?? 'other', roleReason: role?.reason ?? '', app: role?.app ?? null, remote: remoteEndpoint(evidence[i]!)}
+    const flow = r as ReportFlow
+    flow.role = role?.role ?? 'other'
+    flow.roleReason = role?.reason ?? ''
+    flow.app = role?.app ?? null
+    flow.remote = remoteEndpoint(evidence[i]!)
+    return flow
   })
 
   const vantageFound = detectVantage(records, stunMappedAddresses(records), options.vantage)
