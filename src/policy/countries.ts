@@ -8,6 +8,7 @@
  * English short names, a few shortened such as "Russia", "Vatican City") plus XK, the
  * user-assigned code for Kosovo that the EU and MaxMind databases use. No runtime data files.
  */
+import {editDistance} from '../util/edit-distance.js'
 
 /** `CODE ALPHA3 Name`, one country a line, sorted by code. */
 const TABLE = `
@@ -459,18 +460,6 @@ export function suggestCountryTokens(raw: string): string[] {
 
 function foldName(text: string): string {
   return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z]/g, '')
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]!
 }
 
 /** A country list as written and as expanded. */

@@ -31,6 +31,7 @@ import {
   type SuppressionMatch,
 } from './policy.js'
 import {PolicyInputError} from './policy-error.js'
+import {editDistance} from '../util/edit-distance.js'
 
 /** The parsed values of the policy flags (see flags.ts). */
 export interface PolicyFlagValues {
@@ -626,7 +627,7 @@ function closest(text: string, candidates: readonly string[]): string | undefine
   let best: string | undefined
   let bestDistance = Infinity
   for (const candidate of candidates) {
-    const d = distance(lower, candidate.toLowerCase())
+    const d = editDistance(lower, candidate.toLowerCase())
     if (d < bestDistance) {
       best = candidate
       bestDistance = d
@@ -640,14 +641,3 @@ function closest(text: string, candidates: readonly string[]): string | undefine
   return undefined
 }
 
-function distance(a: string, b: string): number {
-  let previous = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]!
-}
