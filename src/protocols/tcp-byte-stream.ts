@@ -76,6 +76,18 @@ export class TcpByteStream {
     this.length += fresh.length
   }
 
+  /**
+   * Start over as a new, empty stream (the next push starts it), keeping the buffer: a reader
+   * that restarts the stream again and again (StreamWindow skipping HTTP bodies) would otherwise
+   * grow a fresh buffer from nothing each time. Only when nothing waits behind a hole.
+   */
+  restart(): void {
+    this.length = 0
+    this.base = -1
+    this.pending.length = 0
+    this.truncated = false
+  }
+
   /** The contiguous bytes from the start of the stream (a view; copy to keep). */
   get bytes(): Uint8Array {
     return this.buffer.subarray(0, this.length)

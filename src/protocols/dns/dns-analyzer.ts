@@ -12,7 +12,8 @@
  */
 import type {EvidenceOf, Evidence, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
-import {DNS_HEADER_LENGTH, type DnsMessage, isStrictDnsMessage, parseDnsMessage, rcodeName, TYPE, typeName} from './dns-message.js'
+import {messageFact} from './dns-facts.js'
+import {DNS_HEADER_LENGTH, isStrictDnsMessage, scan, scanDnsMessage, TYPE} from './dns-message.js'
 import type {SvcbInfo} from './svcb.js'
 
 export type DnsService = 'dns' | 'mdns' | 'llmnr'
@@ -156,23 +157,30 @@ export const dnsAnalyzer: ProtocolAnalyzer<DnsState, DnsFacts> = {
 
   feed(state: DnsState, packet: PayloadPacket): boolean {
     if (state.tcp) return feedTcp(state, packet)
+    // A datagram that passes the strict test is in `scan` already: it is not read twice.
+    let scanned = false
     if (state.heuristic) {
       if (!isStrictDnsMessage(packet.data)) return ++state.rejectsInARow <= MAX_REJECTS_IN_A_ROW
       state.rejectsInARow = 0
+      scanned = true
     }
     if (state.messages.length >= MAX_MESSAGES) {
       // Beyond the cap a datagram is only counted (a DNS tunnel's size is part of the finding).
       if (packet.data.length >= DNS_HEADER_LENGTH) state.messageCount++
       return true
     }
-    const message = parseDnsMessage(packet.data)
-    if (message) record(state, message, packet)
+    if (scanned || scanDnsMessage(packet.data)) record(state, packet.data, packet)
     // Something else on a DNS port (a VPN tunnelled over UDP 53): stop after a few datagrams.
     return !(state.messageCount >= MAX_MALFORMED_START && state.malformed === state.messageCount)
   },
 
   finish(state: DnsState): DnsFacts | undefined {
+    // The read is over for this state: the reassembly buffers (up to 2 × 128 KiB) can go.
+    if (state.tcp) state.tcp = null
     if (state.messageCount === 0) return undefined
+    // Exact size: the list grew by push, which leaves room unused. The state is kept beside the
+    // facts, so it takes the exact copy too.
+    state.messages = state.messages.slice()
     const unicast = state.service === 'dns'
     const resolverSide = state.serverIsResolverScore >= 0 ? state.flow.server : state.flow.client
     return {
@@ -204,8 +212,8 @@ function feedTcp(state: DnsState, packet: PayloadPacket): boolean {
       if (start + length > bytes.length) break
       if (state.messages.length >= MAX_MESSAGES) state.messageCount++
       else {
-        const message = parseDnsMessage(bytes.subarray(start, start + length))
-        if (message) record(state, message, packet)
+        const message = bytes.subarray(start, start + length)
+        if (scanDnsMessage(message)) record(state, message, packet)
       }
       dir.cursor = start + length
     }
@@ -216,38 +224,17 @@ function feedTcp(state: DnsState, packet: PayloadPacket): boolean {
   return !(up.dead && down.dead)
 }
 
-function record(state: DnsState, message: DnsMessage, packet: PayloadPacket): void {
+/** Count and keep the message in `scan` (read from `msg`). */
+function record(state: DnsState, msg: Uint8Array, packet: PayloadPacket): void {
   state.messageCount++
-  if (message.malformed !== null) state.malformed++
+  if (scan.malformed !== null) state.malformed++
   // The resolver answers: responses travel from it, queries to it.
-  state.serverIsResolverScore += message.response !== packet.toServer ? 1 : -1
+  const response = (scan.flagsWord & 0x8000) !== 0
+  state.serverIsResolverScore += response !== packet.toServer ? 1 : -1
   const room = Math.max(0, MAX_RECORDS_PER_FLOW - state.recordsKept)
-  const records = message.records.length > room ? message.records.slice(0, room) : message.records
-  state.recordsKept += records.length
-  state.messages.push({
-    evidence: state.evidenceOf(packet),
-    fromClient: packet.toServer,
-    id: message.id,
-    response: message.response,
-    opcode: message.opcode,
-    rcode: message.rcode,
-    rcodeName: rcodeName(message.rcode),
-    flags: message.flags,
-    questions: message.questions.map((q) => {
-      const fact: DnsQuestionFact = {name: q.name, type: q.type, typeName: typeName(q.type)}
-      if (q.class !== 1) fact.class = q.class
-      return fact
-    }),
-    records: records.map((r) => {
-      const fact: DnsRecordFact = {section: r.section, name: r.name, type: r.type, typeName: typeName(r.type), ttl: r.ttl, data: r.data}
-      if (r.svcb) fact.svcb = r.svcb
-      if (r.class !== 1) fact.class = r.class
-      return fact
-    }),
-    dropped: message.dropped + message.records.length - records.length,
-    clientSubnet: message.clientSubnet,
-    malformed: message.malformed,
-  })
+  const kept = Math.min(scan.recordCount, room)
+  state.recordsKept += kept
+  state.messages.push(messageFact(msg, state.evidenceOf(packet), packet.toServer, kept))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * 6 ipv6hint, 7 dohpath.
  */
 import {formatIpv4, formatIpv6} from '../../util/ip-text.js'
-import {readName, safeBytesText} from './dns-name.js'
+import {keep, readName, safeBytesText} from './dns-name.js'
 
 export interface SvcbInfo {
   priority: number
@@ -26,46 +26,61 @@ const MAX_PARAMS = 32
 const MAX_HINTS = 16
 const MAX_ALPN = 16
 
-/** Parse the RDATA at `msg[start, end)`; null when not even the priority and target fit. */
+/** Shared by every record without such a parameter (frozen: facts are never changed). */
+const NONE: string[] = Object.freeze([]) as unknown as string[]
+const NO_KEYS: number[] = Object.freeze([]) as unknown as number[]
+
+/** The lists kept: exact size (an array grown by push keeps room for 17). */
+function exact<T>(list: T[], none: T[]): T[] {
+  return list.length === 0 ? none : list.slice()
+}
+
+/** Parse the RDATA at `msg[start, end)`; null when not even the priority and target fit. Texts
+ * are interned (see `keep`): the same HTTPS records come back in every response. */
 export function parseSvcb(msg: Uint8Array, start: number, end: number): SvcbInfo | null {
   if (end > msg.length || start + 3 > end) return null
   const priority = (msg[start]! << 8) | msg[start + 1]!
   // The target must lie inside the RDATA: read it from a view cut at `end`.
   const name = readName(msg.subarray(0, end), start + 2)
   if (name.error) return null
-  const info: SvcbInfo = {priority, target: name.text, alpn: [], port: null, ipv4hint: [], ipv6hint: [], ech: false, keys: []}
+  const alpn: string[] = []
+  let port: number | null = null
+  const ipv4hint: string[] = []
+  const ipv6hint: string[] = []
+  let ech = false
+  const keys: number[] = []
   let pos = name.end
-  while (pos + 4 <= end && info.keys.length < MAX_PARAMS) {
+  while (pos + 4 <= end && keys.length < MAX_PARAMS) {
     const key = (msg[pos]! << 8) | msg[pos + 1]!
     const length = (msg[pos + 2]! << 8) | msg[pos + 3]!
     const value = pos + 4
     if (value + length > end) break
-    info.keys.push(key)
+    keys.push(key)
     switch (key) {
       case 1: // alpn: a list of length-prefixed protocol ids
-        for (let p = value; p < value + length && info.alpn.length < MAX_ALPN; ) {
+        for (let p = value; p < value + length && alpn.length < MAX_ALPN; ) {
           const n = msg[p]!
           if (p + 1 + n > value + length) break
-          info.alpn.push(safeBytesText(msg, p + 1, p + 1 + n, 255))
+          alpn.push(keep(safeBytesText(msg, p + 1, p + 1 + n, 255)))
           p += 1 + n
         }
         break
       case 3:
-        if (length === 2) info.port = (msg[value]! << 8) | msg[value + 1]!
+        if (length === 2) port = (msg[value]! << 8) | msg[value + 1]!
         break
       case 4:
-        for (let p = value; p + 4 <= value + length && info.ipv4hint.length < MAX_HINTS; p += 4) info.ipv4hint.push(formatIpv4(msg, p))
+        for (let p = value; p + 4 <= value + length && ipv4hint.length < MAX_HINTS; p += 4) ipv4hint.push(keep(formatIpv4(msg, p)))
         break
       case 5:
-        info.ech = length > 0
+        ech = length > 0
         break
       case 6:
-        for (let p = value; p + 16 <= value + length && info.ipv6hint.length < MAX_HINTS; p += 16) info.ipv6hint.push(formatIpv6(msg, p))
+        for (let p = value; p + 16 <= value + length && ipv6hint.length < MAX_HINTS; p += 16) ipv6hint.push(keep(formatIpv6(msg, p)))
         break
     }
     pos = value + length
   }
-  return info
+  return {priority, target: keep(name.text), alpn: exact(alpn, NONE), port, ipv4hint: exact(ipv4hint, NONE), ipv6hint: exact(ipv6hint, NONE), ech, keys: exact(keys, NO_KEYS)}
 }
 
 /** Presentation-like summary: `1 . alpn=h3,h2 port=443 ipv4hint=… ech`. */

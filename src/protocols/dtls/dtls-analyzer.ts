@@ -90,6 +90,20 @@ interface DtlsState {
   facts: DtlsFacts
 }
 
+/** Placeholder until the first DTLS record (replaced, never changed). */
+const NO_RECORD: Evidence = Object.freeze({frame: 0, capture: 0, time: ''})
+
+/** What a finished state holds instead of its own directions and facts (nothing is fed after
+ * finish, and the state stays referenced to the end of the run). */
+const FINISHED_DIRECTION: Direction = {pending: new Map(), done: new Set(), encrypted: false, alertSeen: false}
+const FINISHED_FACTS: DtlsFacts = {recordVersion: '', firstRecord: NO_RECORD, encrypted: false}
+
+function release(state: DtlsState): void {
+  state.client = FINISHED_DIRECTION
+  state.server = FINISHED_DIRECTION
+  state.facts = FINISHED_FACTS
+}
+
 function newDirection(): Direction {
   return {pending: new Map(), done: new Set(), encrypted: false, alertSeen: false}
 }
@@ -118,7 +132,7 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
       server: newDirection(),
       sawDtls: false,
       lastPacket: {frame: 0, capture: 0, sec: 0, nsec: 0, toServer: true},
-      facts: {recordVersion: '', firstRecord: {frame: 0, capture: 0, time: ''}, encrypted: false},
+      facts: {recordVersion: '', firstRecord: NO_RECORD, encrypted: false},
     }
   },
 
@@ -131,7 +145,10 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
 
   finish(state: DtlsState): DtlsFacts | undefined {
     wrapUp(state)
-    if (!state.sawDtls) return undefined
+    if (!state.sawDtls) {
+      release(state)
+      return undefined
+    }
     const f = state.facts
     state.facts.encrypted = state.client.encrypted || state.server.encrypted
     const out: DtlsFacts = {recordVersion: f.recordVersion, firstRecord: f.firstRecord, encrypted: false}
@@ -142,6 +159,7 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
     if (f.alerts) out.alerts = f.alerts
     if (f.rolesReversed) out.rolesReversed = true
     out.encrypted = state.facts.encrypted
+    release(state)
     return out
   },
 

@@ -15,6 +15,8 @@ import type {EvidenceOf, Evidence, FlowInfo, PayloadPacket, ProtocolAnalyzer} fr
 import {fieldValue, hasField, type HttpHead, looksLikeHttpStart, parseHttpHead} from './http-head.js'
 import {type MeetingLink, redactUrl} from './meeting-links.js'
 import {StreamWindow} from './stream-window.js'
+import {intern} from '../../util/intern.js'
+import {flat, sharedStrings} from '../tls/shared-lists.js'
 
 /** Requests kept per connection. */
 export const MAX_REQUESTS = 64
@@ -106,6 +108,12 @@ function side(): Side {
   return {window: new StreamWindow(WINDOW_BYTES), mode: 'head', after: 'head', remaining: 0}
 }
 
+/** What a finished flow's state holds instead of its own sides (nothing is fed after finish). */
+const FINISHED_SIDES: [Side, Side] = [
+  {window: new StreamWindow(0), mode: 'dead', after: 'dead', remaining: 0},
+  {window: new StreamWindow(0), mode: 'dead', after: 'dead', remaining: 0},
+]
+
 export const httpAnalyzer: ProtocolAnalyzer<HttpState, HttpFacts> = {
   name: 'http',
 
@@ -130,21 +138,34 @@ export const httpAnalyzer: ProtocolAnalyzer<HttpState, HttpFacts> = {
       drain(state, s, packet)
     }
     const [up, down] = state.sides
-    if (up.mode === 'dead' && down.mode === 'dead') return false
     // Enough requests, all answered (or no answer can come): nothing more to learn.
-    return !(state.requestCount >= MAX_REQUESTS && (state.pending.length === 0 || down.mode === 'dead'))
+    const more = !(up.mode === 'dead' && down.mode === 'dead') && !(state.requestCount >= MAX_REQUESTS && (state.pending.length === 0 || down.mode === 'dead'))
+    // A side that reads nothing more (or a flow stepped aside) keeps no reassembly buffer: the
+    // state lives on until the end of the capture.
+    if (!more || up.mode === 'dead') up.window.release()
+    if (!more || down.mode === 'dead') down.window.release()
+    return more
   },
 
   finish(state: HttpState): HttpFacts | undefined {
-    if (state.requestCount === 0 && state.orphanResponses === 0) return undefined
-    return {
-      requests: state.requests,
-      requestCount: state.requestCount,
-      droppedRequests: state.requestCount - state.requests.length,
-      orphanResponses: state.orphanResponses,
-      switchedTo: state.switchedTo,
-      stopped: state.stopped,
-    }
+    const facts: HttpFacts | undefined =
+      state.requestCount === 0 && state.orphanResponses === 0
+        ? undefined
+        : {
+            requests: state.requests.slice(), // exact size: kept to the end of the run
+            requestCount: state.requestCount,
+            droppedRequests: state.requestCount - state.requests.length,
+            orphanResponses: state.orphanResponses,
+            switchedTo: state.switchedTo,
+            stopped: state.stopped === null ? null : intern(flat(state.stopped)),
+          }
+    // The state stays referenced to the end of the run: keep nothing of it past this point.
+    state.sides[0].window.release()
+    state.sides[1].window.release()
+    state.sides = FINISHED_SIDES
+    state.requests = []
+    state.pending = []
+    return facts
   },
 
   describe(facts: HttpFacts): string[] {
@@ -276,13 +297,21 @@ function capped(value: string | null, max: number): string | null {
   return value === null ? null : value.length > max ? value.slice(0, max) : value
 }
 
+/**
+ * Text of a head kept in the facts, interned: clients send the same Host, User-Agent, method
+ * and version in request after request, servers the same Server and Content-Type.
+ */
+function kept(value: string | null): string | null {
+  return value === null ? null : intern(flat(value))
+}
+
 function onRequest(state: HttpState, s: Side, head: HttpHead, packet: PayloadPacket): void {
   if (head.kind !== 'request') {
     kill(state, s, 'client: response head')
     return
   }
   state.requestCount++
-  const host = capped(fieldValue(head, 'host'), MAX_HOST_CHARS)
+  const host = kept(capped(fieldValue(head, 'host'), MAX_HOST_CHARS))
   let index = -1
   if (state.requests.length < MAX_REQUESTS) {
     const target = redactUrl(head.target, host)
@@ -290,16 +319,16 @@ function onRequest(state: HttpState, s: Side, head: HttpHead, packet: PayloadPac
     const referer = refererRaw === null ? null : redactUrl(refererRaw, null)
     state.requests.push({
       evidence: state.evidenceOf(packet),
-      method: head.method,
-      version: head.version,
+      method: intern(head.method),
+      version: intern(head.version),
       host,
-      target: target.text,
+      target: intern(flat(target.text)),
       targetTruncated: head.targetTruncated,
-      userAgent: capped(fieldValue(head, 'user-agent'), 255),
+      userAgent: kept(capped(fieldValue(head, 'user-agent'), 255)),
       cookie: hasField(head, 'cookie'),
       authorization: hasField(head, 'authorization') || hasField(head, 'proxy-authorization'),
-      referer: referer?.text ?? null,
-      redacted: [...new Set([...target.redacted, ...(referer?.redacted ?? [])])].sort(),
+      referer: kept(referer?.text ?? null),
+      redacted: sharedStrings([...new Set([...target.redacted, ...(referer?.redacted ?? [])])].sort().map(intern)),
       meetingLink: meetingFact(target.meetingLink, 'target') ?? meetingFact(referer?.meetingLink ?? null, 'referer'),
       response: null,
     })
@@ -326,12 +355,12 @@ function onResponse(state: HttpState, s: Side, head: HttpHead, packet: PayloadPa
     const location = locationRaw === null ? null : redactUrl(locationRaw, request.host)
     request.response = {
       evidence: state.evidenceOf(packet),
-      version: head.version,
+      version: intern(head.version),
       status,
-      reason: head.reason,
-      server: capped(fieldValue(head, 'server'), 255),
-      contentType: capped(fieldValue(head, 'content-type'), 255),
-      location: location?.text ?? null,
+      reason: intern(head.reason),
+      server: kept(capped(fieldValue(head, 'server'), 255)),
+      contentType: kept(capped(fieldValue(head, 'content-type'), 255)),
+      location: kept(location?.text ?? null),
       setCookie: hasField(head, 'set-cookie'),
       meetingLink: meetingFact(location?.meetingLink ?? null, 'location'),
     }

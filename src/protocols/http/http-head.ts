@@ -92,8 +92,70 @@ function lineEnd(bytes: Uint8Array, from: number, end: number): [number, number]
 function text(bytes: Uint8Array, start: number, end: number, maxChars: number): string {
   // Decoding never expands: reading 4 bytes per kept character is enough.
   const cut = Math.min(end, start + maxChars * 4)
-  const s = decodeUtf8Lenient(bytes.subarray(start, cut))
+  const s = (cut - start <= MAX_FAST_ASCII ? asciiText(bytes, start, cut) : undefined) ?? decodeUtf8Lenient(bytes.subarray(start, cut))
   return s.length > maxChars ? s.slice(0, maxChars) : s
+}
+
+/**
+ * A field name as the head lists it: the first 64 characters of the text before the colon,
+ * trimmed and lower-cased. The names come back in every head of every flow (Host, Accept,
+ * Cookie...): an ASCII name is looked up by a hash of its bytes and, once checked against them,
+ * handed out as the one string made for it before, with no decoding. Anything else (non-ASCII,
+ * a hash taken by another name) takes the general path.
+ */
+function fieldName(bytes: Uint8Array, pos: number, colon: number): string {
+  // ASCII decodes one character per byte, so the first 64 characters are the first 64 bytes;
+  // trim() removes only TAB, LF, VT, FF, CR and SP from ASCII text.
+  let start = pos
+  let end = Math.min(colon, pos + 64)
+  let ascii = true
+  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) ascii = false
+  if (!ascii) return text(bytes, pos, colon, 64).trim().toLowerCase()
+  while (start < end && isAsciiSpace(bytes[start]!)) start++
+  while (end > start && isAsciiSpace(bytes[end - 1]!)) end--
+  let hash = 0x811c9dc5
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ lower(bytes[i]!), 0x01000193)
+  const key = (hash >>> 0) * 128 + (end - start)
+  const known = FIELD_NAMES.get(key)
+  if (known !== undefined && sameLowerAscii(known, bytes, start, end)) return known
+  let name = ''
+  for (let i = start; i < end; i++) name += String.fromCharCode(lower(bytes[i]!))
+  if (known === undefined) {
+    if (FIELD_NAMES.size >= MAX_FIELD_NAMES) FIELD_NAMES.clear()
+    FIELD_NAMES.set(key, name)
+  }
+  return name
+}
+
+const FIELD_NAMES = new Map<number, string>()
+const MAX_FIELD_NAMES = 4096
+
+function isAsciiSpace(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d)
+}
+
+function lower(b: number): number {
+  return b >= 0x41 && b <= 0x5a ? b + 0x20 : b
+}
+
+function sameLowerAscii(name: string, bytes: Uint8Array, start: number, end: number): boolean {
+  if (name.length !== end - start) return false
+  for (let i = start; i < end; i++) if (name.charCodeAt(i - start) !== lower(bytes[i]!)) return false
+  return true
+}
+
+/** Longest run decoded by asciiText (its bytes become call arguments). */
+const MAX_FAST_ASCII = 1024
+
+/**
+ * b[start, end) as text when every byte is ASCII (what the lenient UTF-8 decoder gives for it
+ * too), else undefined. Most names and values of a head are short ASCII, for which a decoder
+ * call costs more than the text: every head of a flow is parsed, and an incomplete one again
+ * with each segment.
+ */
+function asciiText(bytes: Uint8Array, start: number, end: number): string | undefined {
+  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return undefined
+  return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[])
 }
 
 /**
@@ -158,7 +220,14 @@ export function parseHttpHead(bytes: Uint8Array, start = 0, wanted?: ReadonlySet
     const [stop, next] = line
     if (stop === pos) {
       // The empty line ends the head.
-      return {status: 'ok', head: {...startLine, fields, droppedFields, length: next - start}}
+      // Spelled out: an object spread here went through the runtime's slow path, and cost more
+      // than the rest of the parse.
+      const length = next - start
+      const head: HttpHead =
+        startLine.kind === 'request'
+          ? {kind: 'request', method: startLine.method, target: startLine.target, targetTruncated: startLine.targetTruncated, version: startLine.version, fields, droppedFields, length}
+          : {kind: 'response', version: startLine.version, status: startLine.status, reason: startLine.reason, fields, droppedFields, length}
+      return {status: 'ok', head}
     }
     const b0 = bytes[pos]!
     if ((b0 === 0x20 || b0 === 0x09) && fields.length > 0) {
@@ -169,7 +238,7 @@ export function parseHttpHead(bytes: Uint8Array, start = 0, wanted?: ReadonlySet
       const colon = bytes.indexOf(0x3a, pos)
       if (colon > pos && colon < stop) {
         if (fields.length < MAX_FIELDS) {
-          const name = text(bytes, pos, colon, 64).trim().toLowerCase()
+          const name = fieldName(bytes, pos, colon)
           fields.push([name, !wanted || wanted.has(name) ? text(bytes, colon + 1, stop, MAX_VALUE_CHARS).trim() : ''])
         } else {
           droppedFields++

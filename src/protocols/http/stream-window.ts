@@ -50,6 +50,11 @@ export class StreamWindow {
     this.compact()
   }
 
+  /** Drop the buffer for good: the window reads nothing more (its view is empty from now on). */
+  release(): void {
+    this.stream = null
+  }
+
   /** At the cap with nothing left to compact: the unconsumed bytes fill the whole window. */
   get full(): boolean {
     return this.stream?.full ?? false
@@ -60,10 +65,12 @@ export class StreamWindow {
     // allocates, and most messages are small enough to be consumed in place.
     if (!this.stream || this.consumed < this.maxBytes / 2 || this.stream.hasGap) return
     const bytes = this.stream.bytes
-    const rest = this.consumed < bytes.length ? bytes.slice(this.consumed) : EMPTY
+    // A view: pushing it back moves it to the front of the same buffer (a typed array set()
+    // from an overlapping view of its own buffer copies as if through a temporary).
+    const rest = this.consumed < bytes.length ? bytes.subarray(this.consumed) : EMPTY
     this.base = (this.base + this.consumed) >>> 0
     this.consumed = 0
-    this.stream = new TcpByteStream(this.maxBytes)
+    this.stream.restart()
     if (rest.length > 0) this.stream.push(this.base, rest, this.base)
   }
 }

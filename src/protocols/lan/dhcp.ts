@@ -8,8 +8,8 @@
  * cookie 99.130.83.99 and options (code, length, value; 0 pad, 255 end). Option 52 "overload"
  * (RFC 2132 §9.3) moves more options into `file` (1), `sname` (2) or both (3).
  */
-import {formatIpv4} from '../../util/ip-text.js'
-import {decodeUtf8Lenient, readName} from '../dns/dns-name.js'
+import {ipv4Text} from '../dns/dns-message.js'
+import {decodeUtf8Lenient, keep, readName} from '../dns/dns-name.js'
 
 const MAX_TEXT = 255
 const MAX_LIST = 64
@@ -47,7 +47,8 @@ function text(b: Uint8Array, start: number, end: number): string {
   const s = decodeUtf8Lenient(b.subarray(start, Math.min(end, start + MAX_TEXT * 4)))
   // Some clients NUL-terminate option strings.
   const trimmed = s.replace(/\u0000+$/, '')
-  return trimmed.length > MAX_TEXT ? trimmed.slice(0, MAX_TEXT) : trimmed
+  // Interned (see `keep`): a client repeats its host name and vendor class in every message.
+  return keep(trimmed.length > MAX_TEXT ? trimmed.slice(0, MAX_TEXT) : trimmed)
 }
 
 function hex(b: Uint8Array, start: number, end: number): string {
@@ -63,7 +64,7 @@ function fqdn(b: Uint8Array, start: number, end: number, wire: boolean): string 
   const name = readName(b.subarray(0, end), start)
   if (name.error && name.error !== 'truncated') return null
   // RFC 4702 §2.3.1 allows a partial name (no root label): keep what was read.
-  return name.text === '.' ? null : name.text
+  return name.text === '.' ? null : keep(name.text)
 }
 
 function emptyMessage(version: 4 | 6): DhcpMessage {
@@ -88,10 +89,9 @@ export function parseDhcp(b: Uint8Array): DhcpMessage | null {
   if (b.length < 240 || (b[0] !== 1 && b[0] !== 2)) return null
   if (b[236] !== 99 || b[237] !== 130 || b[238] !== 83 || b[239] !== 99) return null
   const m = emptyMessage(4)
-  m.xid = hex(b, 4, 8)
-  if (b[1] === 1 && b[2] === 6) m.clientMac = [...b.subarray(28, 34)].map((x) => x.toString(16).padStart(2, '0')).join(':')
-  const yiaddr = formatIpv4(b, 16)
-  if (yiaddr !== '0.0.0.0') m.yourIp = yiaddr
+  m.xid = keep(hex(b, 4, 8))
+  if (b[1] === 1 && b[2] === 6) m.clientMac = keep([...b.subarray(28, 34)].map((x) => x.toString(16).padStart(2, '0')).join(':'))
+  if (b[16] !== 0 || b[17] !== 0 || b[18] !== 0 || b[19] !== 0) m.yourIp = ipv4Text(b, 16)
   let overload = 0
   const readOptions = (start: number, end: number): void => {
     for (let p = start; p < end; ) {
@@ -119,10 +119,10 @@ export function parseDhcp(b: Uint8Array): DhcpMessage | null {
           if (length >= 3) m.clientFqdn ??= fqdn(b, v + 3, v + length, (b[v]! & 0x04) !== 0)
           break
         case 50:
-          if (length === 4) m.requestedIp = formatIpv4(b, v)
+          if (length === 4) m.requestedIp = ipv4Text(b, v)
           break
         case 54:
-          if (length === 4) m.serverId = formatIpv4(b, v)
+          if (length === 4) m.serverId = ipv4Text(b, v)
           break
         case 15:
           m.domainName ??= text(b, v, v + length)
@@ -141,6 +141,7 @@ export function parseDhcp(b: Uint8Array): DhcpMessage | null {
   if (overload & 1) readOptions(108, 236)
   if (overload & 2) readOptions(44, 108)
   if (!m.messageType) m.messageType = b[0] === 1 ? 'BOOTREQUEST' : 'BOOTREPLY'
+  m.parameterRequestList = sharedList(m.parameterRequestList)
   return m
 }
 
@@ -151,7 +152,7 @@ export function parseDhcpv6(b: Uint8Array): DhcpMessage | null {
   if (type === 0 || type > 11) return null
   const m = emptyMessage(6)
   m.messageType = V6_TYPES[type]!
-  m.xid = hex(b, 1, 4)
+  m.xid = keep(hex(b, 1, 4))
   for (let p = 4; p + 4 <= b.length; ) {
     const code = (b[p]! << 8) | b[p + 1]!
     const length = (b[p + 2]! << 8) | b[p + 3]!
@@ -169,12 +170,31 @@ export function parseDhcpv6(b: Uint8Array): DhcpMessage | null {
         items.push(text(b, i + 2, i + 2 + n))
         i += 2 + n
       }
-      if (items.length) m.vendorClass ??= items.join(' ').slice(0, MAX_TEXT)
+      if (items.length) m.vendorClass ??= keep(items.join(' ').slice(0, MAX_TEXT))
     } else if (code === 6) {
       // Option request option: 16-bit option codes.
       for (let i = v; i + 2 <= v + length && m.parameterRequestList.length < MAX_LIST; i += 2) m.parameterRequestList.push((b[i]! << 8) | b[i + 1]!)
     }
     p = v + length
   }
+  m.parameterRequestList = sharedList(m.parameterRequestList)
   return m
+}
+
+/** Parameter request lists remembered before the cache starts over. */
+const MAX_CACHED_LISTS = 1024
+let requestLists = new Map<string, number[]>()
+
+/**
+ * The kept copy of a parameter request list: exact size, and one frozen copy per distinct list
+ * (an OS asks for the same options in every message: the list is its fingerprint).
+ */
+function sharedList(list: number[]): number[] {
+  const key = list.join(',')
+  let kept = requestLists.get(key)
+  if (kept === undefined) {
+    if (requestLists.size >= MAX_CACHED_LISTS) requestLists = new Map()
+    requestLists.set(key, (kept = Object.freeze(list.slice()) as number[]))
+  }
+  return kept
 }

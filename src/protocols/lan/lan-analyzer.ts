@@ -7,6 +7,7 @@
  * `service: 'mdns' | 'llmnr'`); `lanNames` in ./lan-names.ts puts both sources together.
  */
 import type {EvidenceOf, Evidence, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
+import {flatten} from '../dns/dns-name.js'
 import {type DhcpMessage, parseDhcp, parseDhcpv6} from './dhcp.js'
 import {type NbnsMessage, parseNbns} from './nbns.js'
 import {parseSsdp, type SsdpMessage} from './ssdp.js'
@@ -72,6 +73,57 @@ function parse(service: LanService, data: Uint8Array): DhcpMessage | NbnsMessage
   }
 }
 
+/**
+ * The kept fact: the evidence, then the message's fields in their order, written out (a spread
+ * would add the fields one by one to an object that then holds them out of line).
+ */
+function messageFact(service: LanService, evidence: Evidence, fromClient: boolean, parsed: DhcpMessage | NbnsMessage | SsdpMessage): LanMessageFact {
+  switch (service) {
+    case 'dhcp':
+    case 'dhcpv6': {
+      const m = parsed as DhcpMessage
+      return {
+        evidence,
+        fromClient,
+        version: m.version,
+        messageType: m.messageType,
+        xid: m.xid,
+        clientMac: m.clientMac,
+        hostname: m.hostname,
+        vendorClass: m.vendorClass,
+        clientFqdn: m.clientFqdn,
+        requestedIp: m.requestedIp,
+        yourIp: m.yourIp,
+        serverId: m.serverId,
+        domainName: m.domainName,
+        parameterRequestList: m.parameterRequestList,
+      }
+    }
+    case 'nbns': {
+      const m = parsed as NbnsMessage
+      return {evidence, fromClient, id: m.id, response: m.response, opcode: m.opcode, rcode: m.rcode, names: m.names, addresses: m.addresses, mac: m.mac, malformed: m.malformed}
+    }
+    case 'ssdp': {
+      const m = parsed as SsdpMessage
+      return {
+        evidence,
+        fromClient,
+        kind: m.kind,
+        method: m.method,
+        target: m.target,
+        status: m.status,
+        host: m.host,
+        searchTarget: m.searchTarget,
+        notificationSubtype: m.notificationSubtype,
+        usn: m.usn,
+        location: m.location,
+        server: m.server,
+        userAgent: m.userAgent,
+      }
+    }
+  }
+}
+
 export const lanAnalyzer: ProtocolAnalyzer<LanState, LanFacts> = {
   name: 'lan',
 
@@ -91,12 +143,20 @@ export const lanAnalyzer: ProtocolAnalyzer<LanState, LanFacts> = {
       return !(state.messageCount === 0 && state.unparsed >= 8)
     }
     state.messageCount++
-    if (state.messages.length < MAX_LAN_MESSAGES) state.messages.push({evidence: state.evidenceOf(packet), fromClient: packet.toServer, ...parsed})
+    if (state.messages.length < MAX_LAN_MESSAGES) {
+      const evidence = state.evidenceOf(packet)
+      // Its time is built by concatenation: flattened, it costs its 27 characters, not a tree.
+      flatten(evidence.time)
+      state.messages.push(messageFact(state.service, evidence, packet.toServer, parsed))
+    }
     return state.messages.length < MAX_LAN_MESSAGES
   },
 
   finish(state: LanState): LanFacts | undefined {
     if (state.messageCount === 0) return undefined
+    // Exact size: the list grew by push, which leaves room unused. The state is kept beside the
+    // facts, so it takes the exact copy too.
+    state.messages = state.messages.slice()
     return {
       service: state.service,
       messages: state.messages,

@@ -5,6 +5,7 @@
  * SERVER and USER-AGENT name the operating system and product; LOCATION points at the device's
  * description document. The head is read with the HTTP module's parser.
  */
+import {keep, keepOrNull} from '../dns/dns-name.js'
 import {fieldValue, parseHttpHead} from '../http/http-head.js'
 
 export interface SsdpMessage {
@@ -37,14 +38,16 @@ export function parseSsdp(b: Uint8Array): SsdpMessage | null {
   }
   if (result.status !== 'ok') return null
   const head = result.head
+  // Texts interned (see `keep`): devices repeat the same announcements every few seconds.
   const field = (name: string) => {
     const v = fieldValue(head, name)
-    return v === null ? null : v.slice(0, 255)
+    return v === null ? null : keep(v.slice(0, 255))
   }
+  const request = head.kind === 'request'
   return {
-    kind: head.kind === 'request' ? head.method : 'response',
-    method: head.kind === 'request' ? head.method : null,
-    target: head.kind === 'request' ? head.target.slice(0, 255) : null,
+    kind: request ? keep(head.method) : 'response',
+    method: request ? keep(head.method) : null,
+    target: request ? keep(head.target.slice(0, 255)) : null,
     status: head.kind === 'response' ? head.status : null,
     host: field('host'),
     searchTarget: field('st') ?? field('nt'),

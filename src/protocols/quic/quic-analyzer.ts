@@ -159,7 +159,7 @@ export const quicAnalyzer: ProtocolAnalyzer<QuicState, QuicFacts> = {
     const info = quicVersionInfo(first)!
     const facts = {
       version: info.name,
-      versionNumber: '0x' + first.toString(16).padStart(8, '0'),
+      versionNumber: versionNumber(first),
       family: info.family,
       firstPacket: state.firstPacket,
     } as QuicFacts
@@ -186,6 +186,18 @@ export const quicAnalyzer: ProtocolAnalyzer<QuicState, QuicFacts> = {
     if (lines.length === 0) lines.push(`${label} (no client hello read${facts.undecryptable ? `, ${facts.undecryptable} Initials did not decrypt` : ''}) ${frameRef(facts.firstPacket)}`)
     return lines
   },
+}
+
+/** `0x00000001`-style version numbers, one string per version (every flow names its version). */
+const VERSION_NUMBERS = new Map<number, string>()
+
+function versionNumber(version: number): string {
+  let text = VERSION_NUMBERS.get(version)
+  if (text === undefined) {
+    text = '0x' + version.toString(16).padStart(8, '0')
+    VERSION_NUMBERS.set(version, text)
+  }
+  return text
 }
 
 function feedDatagram(state: QuicState, packet: PayloadPacket): boolean {
@@ -244,11 +256,15 @@ function wrapUp(state: QuicState): void {
   }
   state.clientCrypto = undefined
   state.serverCrypto = undefined
-  state.keySets = []
+  state.keySets = NO_KEY_SETS
   state.activeKeys = undefined
   state.clientCryptoKeys = undefined
   state.lastClient = undefined
 }
+
+/** What a wrapped-up state holds for key sets (nothing is derived after wrapUp: it is called
+ * when the flow steps aside and at finish). */
+const NO_KEY_SETS: KeySet[] = []
 
 function more(state: QuicState): boolean {
   return !(state.clientDone && state.serverDone) && state.packets < MAX_PACKETS
@@ -259,7 +275,8 @@ function versionInfo(state: QuicState, version: number): QuicVersionInfo | undef
   const info = quicVersionInfo(version)
   if (!info) return undefined
   state.info = info
-  if (!state.versions.includes(version) && state.versions.length < MAX_VERSIONS) state.versions.push(version)
+  // A new exact-size list (rarely more than one version): kept to the end of the run.
+  if (!state.versions.includes(version) && state.versions.length < MAX_VERSIONS) state.versions = [...state.versions, version]
   return info
 }
 
@@ -285,7 +302,8 @@ function keySetFor(state: QuicState, info: QuicVersionInfo, dcid: Uint8Array, sa
   for (const k of state.keySets) if (k.dcid === id && k.info.version === info.version && k.salt === salt) return k
   if (state.keySets.length >= MAX_KEY_SETS) return undefined
   const set: KeySet = {dcid: id, info, salt, client: deriveInitialKeys(salt, dcid, 'client', info.labelPrefix), server: undefined}
-  state.keySets.push(set)
+  if (state.keySets === NO_KEY_SETS) state.keySets = [set]
+  else state.keySets.push(set)
   return set
 }
 

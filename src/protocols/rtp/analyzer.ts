@@ -173,32 +173,48 @@ interface TcpDirection {
   framer: StunStreamFramer
 }
 
-interface RtpState {
-  flow: FlowInfo
-  evidenceOf: EvidenceOf
-  packets: number
+/**
+ * Per-flow state. A class with every field set in the constructor: one fixed shape for the
+ * tens of thousands of UDP flows probed (most of them never RTP), and nothing per flow that
+ * could be shared (the packet parsing scratch structs are module-level, see below).
+ */
+class RtpState {
+  packets = 0
   /** Packets (or relayed packets) with RTP/RTCP version-2 bits, and readable RTP headers. */
-  versionTwo: number
+  versionTwo = 0
   /** UDP packets whose first byte is outside the RFC 7983 ranges. */
-  foreign: number
-  shaped: number
-  detectedBy?: 'rtp-sequence' | 'rtcp'
-  detectedAt?: Evidence
+  foreign = 0
+  shaped = 0
+  detectedBy: 'rtp-sequence' | 'rtcp' | undefined = undefined
+  detectedAt: Evidence | undefined = undefined
   /** In order of appearance. An array scanned linearly (a flow has a handful of streams): no
-   * Map lookup with a non-Smi key, so nothing is allocated per packet. */
-  streams: Stream[]
-  untracked: number
-  truncated: boolean
+   * Map lookup with a non-Smi key, so nothing is allocated per packet. NO_STREAMS until the
+   * first candidate. */
+  streams: Stream[] = NO_STREAMS
+  untracked = 0
+  truncated = false
   /** Created on the first RTCP packet. */
-  rtcp?: RtcpState
+  rtcp: RtcpState | undefined = undefined
   /** Index of the stream of the previous RTP packet, where the scan starts. */
-  lastIndex: number
-  header: RtpHeader
-  channel: ChannelDataHeader
-  data: ValueBounds
-  frame: StreamFrame
-  tcp?: [TcpDirection, TcpDirection]
+  lastIndex = 0
+  tcp: [TcpDirection, TcpDirection] | undefined = undefined
+
+  constructor(readonly evidenceOf: EvidenceOf) {}
 }
+
+/** The empty stream list every flow starts with (replaced by its own array on the first
+ * candidate stream; never pushed to). */
+const NO_STREAMS: Stream[] = []
+
+/**
+ * Scratch structs the parsers fill, shared by all flows: they hold one packet's header while
+ * that packet is looked at (feed is never re-entered), so one set serves every flow instead of
+ * four objects kept per flow to the end of the read.
+ */
+const scratchHeader: RtpHeader = newRtpHeader()
+const scratchChannel: ChannelDataHeader = {channel: 0, length: 0}
+const scratchData: ValueBounds = {start: 0, end: 0}
+const scratchFrame: StreamFrame = {kind: 'stun', start: 0, end: 0}
 
 const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`
 
@@ -218,31 +234,15 @@ export const rtpAnalyzer: ProtocolAnalyzer<RtpState, RtpFacts> = {
   },
 
   start(flow: FlowInfo, evidenceOf: EvidenceOf): RtpState {
-    const stunPort = STUN_PORTS.has(flow.server.port) || STUN_PORTS.has(flow.client.port)
-    return {
-      flow,
-      evidenceOf,
-      packets: 0,
-      versionTwo: 0,
-      foreign: 0,
-      shaped: 0,
-      streams: [],
-      untracked: 0,
-      truncated: false,
-      lastIndex: 0,
-      header: newRtpHeader(),
-      channel: {channel: 0, length: 0},
-      data: {start: 0, end: 0},
-      frame: {kind: 'stun', start: 0, end: 0},
-      ...(flow.transport === 'tcp'
-        ? {
-            tcp: [
-              {stream: new TcpByteStream(TCP_STREAM_CAP), framer: new StunStreamFramer(stunPort)},
-              {stream: new TcpByteStream(TCP_STREAM_CAP), framer: new StunStreamFramer(stunPort)},
-            ] as [TcpDirection, TcpDirection],
-          }
-        : {}),
+    const state = new RtpState(evidenceOf)
+    if (flow.transport === 'tcp') {
+      const stunPort = STUN_PORTS.has(flow.server.port) || STUN_PORTS.has(flow.client.port)
+      state.tcp = [
+        {stream: new TcpByteStream(TCP_STREAM_CAP), framer: new StunStreamFramer(stunPort)},
+        {stream: new TcpByteStream(TCP_STREAM_CAP), framer: new StunStreamFramer(stunPort)},
+      ]
     }
+    return state
   },
 
   feed(state: RtpState, packet: PayloadPacket): boolean {
@@ -253,32 +253,37 @@ export const rtpAnalyzer: ProtocolAnalyzer<RtpState, RtpFacts> = {
     if (lead > 79 && lead < 128 || lead > 191 && lead < 255 || (lead > 3 && lead < 20)) state.foreign++
     if ((lead & 0xc0) === 0x80) inspect(state, packet, data, 0, data.length, CARRIER_DIRECT, -1)
     else if ((lead >= 0x40 && lead <= 0x7f) || lead === 0xff) {
-      if (channelDataHeader(data, 0, data.length, true, state.channel)) relayedByChannel(state, packet, data, 0)
-    } else if (lead <= 0x01 && data.length >= 24 && findDataAttribute(data, 0, data.length, state.data)) {
-      inspect(state, packet, data, state.data.start, state.data.end, CARRIER_TURN_DATA, -1)
+      if (channelDataHeader(data, 0, data.length, true, scratchChannel)) relayedByChannel(state, packet, data, 0)
+    } else if (lead <= 0x01 && data.length >= 24 && findDataAttribute(data, 0, data.length, scratchData)) {
+      inspect(state, packet, data, scratchData.start, scratchData.end, CARRIER_TURN_DATA, -1)
     }
     return keepGoing(state)
   },
 
   finish(state: RtpState): RtpFacts | undefined {
-    if (!state.detectedBy || !state.detectedAt) return undefined
-    const streams: RtpStreamFact[] = []
-    for (const s of state.streams) streams.push(streamFact(state, s))
-    const r = state.rtcp
-    const facts: RtpFacts = {
-      detectedBy: state.detectedBy,
-      detectedAt: state.detectedAt,
-      streams,
-      packetsInUntrackedStreams: state.untracked,
-      ...(r && r.datagrams > 0 ? {rtcp: rtcpFacts(r)} : {}),
-      truncated: state.truncated,
-    }
+    // The state stays referenced to the end of the run: keep nothing of it past this point
+    // (reassembly buffers, candidate streams and their payload samplers).
+    const facts = state.detectedBy && state.detectedAt ? factsOf(state, state.detectedBy, state.detectedAt) : undefined
+    state.tcp = undefined
+    abandon(state)
     return facts
   },
 
   describe(facts: RtpFacts): string[] {
     return describeRtp(facts)
   },
+}
+
+function factsOf(state: RtpState, detectedBy: 'rtp-sequence' | 'rtcp', detectedAt: Evidence): RtpFacts {
+  const r = state.rtcp
+  return {
+    detectedBy,
+    detectedAt,
+    streams: state.streams.map((s) => streamFact(state, s)),
+    packetsInUntrackedStreams: state.untracked,
+    ...(r && r.datagrams > 0 ? {rtcp: rtcpFacts(r)} : {}),
+    truncated: state.truncated,
+  }
 }
 
 const CARRIER_DIRECT = 0
@@ -291,7 +296,7 @@ function inspect(state: RtpState, packet: PayloadPacket, data: Uint8Array, offse
   if (end - offset < 8 || (data[offset]! & 0xc0) !== 0x80) return
   state.versionTwo++
   if (isRtcpType(data[offset + 1]!)) onRtcp(state, packet, data, offset, end)
-  else if (readRtpHeader(data, offset, end, state.header)) {
+  else if (readRtpHeader(data, offset, end, scratchHeader)) {
     state.shaped++
     onRtp(state, packet, data, offset, carrier, channel)
   }
@@ -299,9 +304,9 @@ function inspect(state: RtpState, packet: PayloadPacket, data: Uint8Array, offse
 
 /** ChannelData at data[at]: the relayed packet follows the header ([MS-TURN] 0xFF10: +8). */
 function relayedByChannel(state: RtpState, packet: PayloadPacket, data: Uint8Array, at: number): void {
-  const channel = state.channel.channel
+  const channel = scratchChannel.channel
   const start = at + (channel === MS_MULTIPLEXED_CHANNEL ? 12 : 4)
-  const end = at + 4 + state.channel.length
+  const end = at + 4 + scratchChannel.length
   if (start < end) inspect(state, packet, data, start, end, CARRIER_TURN_CHANNEL, channel)
 }
 
@@ -311,13 +316,13 @@ function feedTcp(state: RtpState, packet: PayloadPacket): boolean {
   if (dir.stream && !dir.framer.stopped()) {
     dir.stream.push(packet.seq, packet.data, packet.streamStart)
     const bytes = dir.stream.bytes
-    const frame = state.frame
+    const frame = scratchFrame
     while (dir.framer.next(bytes, frame)) {
       if (frame.kind === 'packet') inspect(state, packet, bytes, frame.start, frame.end, CARRIER_RFC4571, -1)
       else if (frame.kind === 'channel-data') {
-        if (channelDataHeader(bytes, frame.start, frame.end, true, state.channel)) relayedByChannel(state, packet, bytes, frame.start)
-      } else if (findDataAttribute(bytes, frame.start, frame.end, state.data)) {
-        inspect(state, packet, bytes, state.data.start, state.data.end, CARRIER_TURN_DATA, -1)
+        if (channelDataHeader(bytes, frame.start, frame.end, true, scratchChannel)) relayedByChannel(state, packet, bytes, frame.start)
+      } else if (findDataAttribute(bytes, frame.start, frame.end, scratchData)) {
+        inspect(state, packet, bytes, scratchData.start, scratchData.end, CARRIER_TURN_DATA, -1)
       }
     }
     if (dir.stream.full) {
@@ -343,7 +348,7 @@ function keepGoing(state: RtpState): boolean {
 
 /** Not RTP after all: drop the candidates so the flow's state costs nothing until the end. */
 function abandon(state: RtpState): void {
-  state.streams = []
+  state.streams = NO_STREAMS
   state.rtcp = undefined
 }
 
@@ -382,7 +387,7 @@ function newStream(state: RtpState, packet: PayloadPacket, carrier: number, chan
     state.truncated = true
     return undefined
   }
-  const h = state.header
+  const h = scratchHeader
   const s: Stream = {
     ssrc: h.ssrc,
     toServer: packet.toServer,
@@ -414,13 +419,14 @@ function newStream(state: RtpState, packet: PayloadPacket, carrier: number, chan
     extensionPackets: 0,
     extensionIds: [],
   }
-  state.lastIndex = state.streams.length
-  state.streams.push(s)
+  if (state.streams === NO_STREAMS) state.streams = [s]
+  else state.streams.push(s)
+  state.lastIndex = state.streams.length - 1
   return s
 }
 
 function onRtp(state: RtpState, packet: PayloadPacket, data: Uint8Array, offset: number, carrier: number, channel: number): void {
-  const h = state.header
+  const h = scratchHeader
   const s = findStream(state, h.ssrc, packet.toServer, carrier) ?? newStream(state, packet, carrier, channel)
   if (!s) return
   if (s.packets > 0) {
@@ -573,7 +579,7 @@ function streamFact(state: RtpState, s: Stream): RtpStreamFact {
     lastTimestamp: s.lastTs,
     markers: s.markers,
     csrcs: s.csrcs.map(hex8),
-    ...(s.extensionProfile >= 0 ? {headerExtension: {profile: `0x${s.extensionProfile.toString(16).padStart(4, '0')}`, ids: s.extensionIds}} : {}),
+    ...(s.extensionProfile >= 0 ? {headerExtension: {profile: `0x${s.extensionProfile.toString(16).padStart(4, '0')}`, ids: s.extensionIds.slice()}} : {}),
     content: assessment,
     first,
     last,

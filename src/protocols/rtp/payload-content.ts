@@ -51,9 +51,11 @@ export class PayloadSampler {
   private readonly firstBytes = new Uint16Array(256)
   private silence = 0
   /** Hashes of the 16-byte blocks seen (bounded: SAMPLE_PACKETS payloads at most). */
-  private readonly blockHashes = new Set<number>()
-  /** Byte histogram of the distinct blocks only (repeats left out). */
-  private readonly distinctHistogram = new Uint32Array(256)
+  private readonly blockHashes = new BlockHashSet()
+  /** Byte histogram of the payload bytes outside the distinct blocks (repeated blocks, the
+   * tail after the last whole block, blocks past the cap): `histogram` minus this is the
+   * histogram of the distinct blocks, without a second pass over every distinct block. */
+  private readonly excludedHistogram = new Uint32Array(256)
   private distinctBytes = 0
   private blocks = 0
   private repeatedBlocks = 0
@@ -68,19 +70,29 @@ export class PayloadSampler {
     const h = this.histogram
     for (let i = start; i < end; i++) h[b[i]!]!++
     this.bytes += end - start
-    for (let p = start; p + 16 <= end && this.blockHashes.size < MAX_BLOCKS; p += 16) {
-      const key = blockHash(b, p)
+    const seen = this.blockHashes
+    const excluded = this.excludedHistogram
+    let p = start
+    for (; p + 16 <= end && seen.size < MAX_BLOCKS; p += 16) {
+      // blockHash inlined: the two lanes go to the set as they are (no 52-bit number to box).
+      let h1 = 0x811c9dc5
+      let h2 = 0x01000193
+      for (let i = 0; i < 16; i++) {
+        h1 = Math.imul(h1 ^ b[p + i]!, 0x01000193)
+        h2 = Math.imul(h2 ^ b[p + 15 - i]!, 0x811c9dc5)
+      }
       this.blocks++
-      if (this.blockHashes.has(key)) this.repeatedBlocks++
+      if (seen.add(h1 >>> 0, h2 & 0xfffff)) this.distinctBytes += 16
       else {
-        this.blockHashes.add(key)
-        for (let i = p; i < p + 16; i++) this.distinctHistogram[b[i]!]!++
-        this.distinctBytes += 16
+        this.repeatedBlocks++
+        for (let i = p; i < p + 16; i++) excluded[b[i]!]!++
       }
     }
+    for (let i = p; i < end; i++) excluded[b[i]!]!++
     if (pt === 0 || pt === 8) {
       // RFC 3551 §4.5.14: G.711 silence is PCMU 0xFF/0x7F (μ-law zero), PCMA 0xD5/0x55 (A-law).
-      const [s1, s2] = pt === 0 ? [0xff, 0x7f] : [0xd5, 0x55]
+      const s1 = pt === 0 ? 0xff : 0xd5
+      const s2 = pt === 0 ? 0x7f : 0x55
       for (let i = start; i < end; i++) if (b[i] === s1 || b[i] === s2) this.silence++
     }
   }
@@ -108,7 +120,9 @@ export class PayloadSampler {
     // Whole blocks repeating while the distinct blocks are random: deterministic block
     // encryption. The byte entropy of such a payload is low only because of the repeats, so
     // judge it before the entropy tests below would call it plain.
-    const distinctEntropy = shannon(this.distinctHistogram, this.distinctBytes)
+    const distinctHistogram = new Uint32Array(256)
+    for (let i = 0; i < 256; i++) distinctHistogram[i] = this.histogram[i]! - this.excludedHistogram[i]!
+    const distinctEntropy = shannon(distinctHistogram, this.distinctBytes)
     const distinctUniform = this.distinctBytes > 0 ? Math.max(0, 8 - 255 / (2 * this.distinctBytes * Math.LN2)) : 0
     if (
       this.repeatedBlocks >= ECB_MIN_REPEATS &&
@@ -150,16 +164,51 @@ const ECB_MIN_SHARE = 0.02
 /** Blocks remembered per stream. */
 const MAX_BLOCKS = 8192
 
-/** A 52-bit hash of the 16 bytes at b[p]: two FNV-1a lanes, exact enough that a false repeat
- * among a few thousand blocks is out of the question (collision odds ~1e-9). */
-function blockHash(b: Uint8Array, p: number): number {
-  let h1 = 0x811c9dc5
-  let h2 = 0x01000193
-  for (let i = 0; i < 16; i++) {
-    h1 = Math.imul(h1 ^ b[p + i]!, 0x01000193)
-    h2 = Math.imul(h2 ^ b[p + 15 - i]!, 0x811c9dc5)
+/**
+ * The set of 52-bit block hashes seen: two FNV-1a lanes over the 16 bytes (forwards and
+ * backwards), the first lane whole and 20 bits of the second, exact enough that a false repeat
+ * among a few thousand blocks is out of the question (collision odds ~1e-9). Open addressing in
+ * a typed array: a Set of such numbers boxed each key (a heap number per sampled block).
+ */
+class BlockHashSet {
+  /** (high * 2^20 + low) per slot, -1 when empty (a key is never negative). */
+  // 1024 slots to begin with: a sampled audio stream fills a few hundred, and each doubling
+  // rehashes every key.
+  private keys: Float64Array<ArrayBuffer> = new Float64Array(1024).fill(-1)
+  size = 0
+
+  /** Add the hash (high: 32 bits, low: 20 bits); false when it was there already. */
+  add(high: number, low: number): boolean {
+    const key = high * 0x100000 + low
+    let keys = this.keys
+    if ((this.size + 1) * 2 > keys.length) keys = this.grow()
+    const mask = keys.length - 1
+    for (let i = (high ^ Math.imul(low, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
+      const k = keys[i]!
+      if (k === key) return false
+      if (k < 0) {
+        keys[i] = key
+        this.size++
+        return true
+      }
+    }
   }
-  return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff)
+
+  private grow(): Float64Array<ArrayBuffer> {
+    const old = this.keys
+    const keys = new Float64Array(old.length * 2).fill(-1)
+    const mask = keys.length - 1
+    for (const key of old) {
+      if (key < 0) continue
+      const high = Math.floor(key / 0x100000)
+      const low = key - high * 0x100000
+      let i = (high ^ Math.imul(low, 0x9e3779b1)) & mask
+      while (keys[i]! >= 0) i = (i + 1) & mask
+      keys[i] = key
+    }
+    this.keys = keys
+    return keys
+  }
 }
 
 function shannon(histogram: Uint32Array, total: number): number {

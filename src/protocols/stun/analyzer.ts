@@ -11,6 +11,7 @@
  * RFC 7983 multiplexing is respected: DTLS and RTP packets on the same 5-tuple are skipped.
  */
 import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
+import {intern} from '../../util/intern.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {type StreamFrame, StunStreamFramer} from './tcp-framing.js'
 import type {AddressRole, Vendor} from './attributes.js'
@@ -141,6 +142,9 @@ interface Pending {
   toServer: boolean
   transmissions: number
   name: string
+  /** Evidence of the (last) request packet when recording it built one: the RTT sample reuses
+   * it instead of making a second, equal one. */
+  evidence: Evidence | undefined
 }
 
 interface Direction {
@@ -176,26 +180,40 @@ interface Summary {
   notKept: number
 }
 
-interface StunState {
-  flow: FlowInfo
-  evidenceOf: EvidenceOf
-  packets: number
-  patience: number
-  messages: number
-  classic: number
-  nested: number
-  channelData: number
-  sum?: Summary
+/**
+ * Per-flow state. A class with every field set in the constructor: one fixed shape for the
+ * thousands of UDP flows probed (most carry no STUN), and nothing per flow that could be shared
+ * (the framing scratch structs are module-level, see below).
+ */
+class StunState {
+  packets = 0
+  patience = PATIENCE_PACKETS
+  messages = 0
+  classic = 0
+  nested = 0
+  channelData = 0
+  sum: Summary | undefined = undefined
   /** The packet being fed, and its Evidence once something needed it (built at most once). */
-  current?: PayloadPacket
-  currentEvidence?: Evidence
-  truncated: boolean
-  tcp?: [Direction, Direction]
-  framing?: 'stream' | 'rfc4571'
-  /** Scratch for channelDataHeader and the TCP framer. */
-  channelHeader: ChannelDataHeader
-  frame: StreamFrame
+  current: PayloadPacket | undefined = undefined
+  currentEvidence: Evidence | undefined = undefined
+  truncated = false
+  tcp: [Direction, Direction] | undefined = undefined
+  framing: 'stream' | 'rfc4571' | undefined = undefined
+
+  constructor(
+    readonly evidenceOf: EvidenceOf,
+    readonly transport: 'udp' | 'tcp',
+    /** The flow is to or from a STUN port. */
+    readonly stunPort: boolean,
+  ) {}
 }
+
+/**
+ * Scratch for channelDataHeader and the TCP framer, shared by all flows: each holds one
+ * header or frame while a packet is looked at (feed is never re-entered).
+ */
+const scratchChannel: ChannelDataHeader = {channel: 0, length: 0}
+const scratchFrame: StreamFrame = {kind: 'stun', start: 0, end: 0}
 
 function summary(state: StunState): Summary {
   return (state.sum ??= {
@@ -224,7 +242,12 @@ function summary(state: StunState): Summary {
   })
 }
 
-const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`
+/** `0x0001`-style names of 16-bit types, one string each (thousands of messages and attributes
+ * name the same few types). */
+const HEX4: string[] = []
+function hex4(n: number): string {
+  return (HEX4[n] ??= `0x${n.toString(16).padStart(4, '0')}`)
+}
 
 function isMuxFirstByte(b: number): boolean {
   // RFC 7983 §7: 20-63 DTLS, 128-191 RTP/RTCP.
@@ -265,84 +288,81 @@ export const stunAnalyzer: ProtocolAnalyzer<StunState, StunFacts> = {
   },
 
   start(flow: FlowInfo, evidenceOf: EvidenceOf): StunState {
-    return {
-      flow,
-      evidenceOf,
-      packets: 0,
-      patience: PATIENCE_PACKETS,
-      messages: 0,
-      classic: 0,
-      nested: 0,
-      channelData: 0,
-      truncated: false,
-      channelHeader: {channel: 0, length: 0},
-      frame: {kind: 'stun', start: 0, end: 0},
-      ...(flow.transport === 'tcp'
-        ? {
-            tcp: [
-              {stream: new TcpByteStream(TCP_STREAM_CAP), framer: new StunStreamFramer(isStunPort(flow))},
-              {stream: new TcpByteStream(TCP_STREAM_CAP), framer: new StunStreamFramer(isStunPort(flow))},
-            ] as [Direction, Direction],
-          }
-        : {}),
+    const state = new StunState(evidenceOf, flow.transport, isStunPort(flow))
+    if (flow.transport === 'tcp') {
+      state.tcp = [
+        {stream: new TcpByteStream(TCP_STREAM_CAP), framer: new StunStreamFramer(state.stunPort)},
+        {stream: new TcpByteStream(TCP_STREAM_CAP), framer: new StunStreamFramer(state.stunPort)},
+      ]
     }
+    return state
   },
 
   feed(state: StunState, packet: PayloadPacket): boolean {
     state.packets++
     state.current = packet
     state.currentEvidence = undefined
-    if (state.packets === 1 && state.flow.transport === 'udp' && isMuxFirstByte(packet.data[0]!)) state.patience = PATIENCE_MUX_PACKETS
+    if (state.packets === 1 && state.transport === 'udp' && isMuxFirstByte(packet.data[0]!)) state.patience = PATIENCE_MUX_PACKETS
     if (state.tcp) return feedTcp(state, packet)
     feedDatagram(state, packet)
     return state.messages + state.channelData > 0 || state.packets < state.patience
   },
 
   finish(state: StunState): StunFacts | undefined {
-    const sum = state.sum
-    if (!sum || (state.messages === 0 && state.channelData === 0)) return undefined
-    const byRole = (role: AddressRole): AddressFact[] =>
-      [...sum.addresses.values()].filter((a) => a.role === role).map(({role: _role, ...rest}) => rest)
-    const facts: StunFacts = {
-      transport: state.flow.transport,
-      ...(state.framing ? {framing: state.framing} : {}),
-      messages: state.messages,
-      classicMessages: state.classic,
-      nestedMessages: state.nested,
-      channelDataMessages: state.channelData,
-      dialects: [...sum.dialects].sort(),
-      messageTypes: [...sum.byType.entries()].sort((a, b) => a[0] - b[0]).map(([type, t]) => ({type: hex4(type), name: t.name, count: t.count})),
-      mappedAddresses: byRole('mapped'),
-      relayedAddresses: byRole('relayed'),
-      peerAddresses: byRole('peer'),
-      serverAddresses: byRole('server'),
-      software: [...sum.software.values()],
-      usernames: [...sum.usernames.values()],
-      realms: [...sum.realms.values()],
-      nonceMessages: sum.nonces,
-      errors: [...sum.errors.values()],
-      lifetimes: [...sum.lifetimes].sort((a, b) => a - b),
-      requestedTransports: [...sum.transports].sort((a, b) => a - b).map(transportName),
-      vendorAttributes: [...sum.vendor.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v),
-      channels: [...sum.channels.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c),
-      transactions: {
-        requests: sum.requests,
-        answered: sum.answered,
-        ...(sum.rttCount > 0
-          ? {rtt: {count: sum.rttCount, minMs: round3(sum.rttMin), meanMs: round3(sum.rttSum / sum.rttCount), maxMs: round3(sum.rttMax)}}
-          : {}),
-        samples: sum.rttSamples,
-      },
-      messageSample: sum.sample,
-      messagesNotKept: sum.notKept,
-      truncated: state.truncated,
-    }
+    const facts = factsOf(state)
+    // The state stays referenced to the end of the run: keep nothing of it past this point
+    // (summary maps, pending transactions, reassembly buffers, the last packet).
+    state.sum = undefined
+    state.tcp = undefined
+    state.current = undefined
+    state.currentEvidence = undefined
     return facts
   },
 
   describe(facts: StunFacts): string[] {
     return describeStun(facts)
   },
+}
+
+function factsOf(state: StunState): StunFacts | undefined {
+  const sum = state.sum
+  if (!sum || (state.messages === 0 && state.channelData === 0)) return undefined
+  const byRole = (role: AddressRole): AddressFact[] =>
+    [...sum.addresses.values()].filter((a) => a.role === role).map(({role: _role, ...rest}) => rest)
+  return {
+    transport: state.transport,
+    ...(state.framing ? {framing: state.framing} : {}),
+    messages: state.messages,
+    classicMessages: state.classic,
+    nestedMessages: state.nested,
+    channelDataMessages: state.channelData,
+    dialects: [...sum.dialects].sort(),
+    messageTypes: [...sum.byType.entries()].sort((a, b) => a[0] - b[0]).map(([type, t]) => ({type: hex4(type), name: t.name, count: t.count})),
+    mappedAddresses: byRole('mapped'),
+    relayedAddresses: byRole('relayed'),
+    peerAddresses: byRole('peer'),
+    serverAddresses: byRole('server'),
+    software: [...sum.software.values()],
+    usernames: [...sum.usernames.values()],
+    realms: [...sum.realms.values()],
+    nonceMessages: sum.nonces,
+    errors: [...sum.errors.values()],
+    lifetimes: [...sum.lifetimes].sort((a, b) => a - b),
+    requestedTransports: [...sum.transports].sort((a, b) => a - b).map(transportName),
+    vendorAttributes: [...sum.vendor.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v),
+    channels: [...sum.channels.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c),
+    transactions: {
+      requests: sum.requests,
+      answered: sum.answered,
+      ...(sum.rttCount > 0
+        ? {rtt: {count: sum.rttCount, minMs: round3(sum.rttMin), meanMs: round3(sum.rttSum / sum.rttCount), maxMs: round3(sum.rttMax)}}
+        : {}),
+      samples: sum.rttSamples.slice(), // exact size: kept in the facts
+    },
+    messageSample: sum.sample.slice(),
+    messagesNotKept: sum.notKept,
+    truncated: state.truncated,
+  }
 }
 
 /** Evidence of the packet being fed, built on first use (most repeated messages need none). */
@@ -373,7 +393,7 @@ function feedDatagram(state: StunState, packet: PayloadPacket): void {
     return
   }
   if ((first >= 0x40 && first <= 0x7f) || first === 0xff) {
-    if (channelDataHeader(data, 0, data.length, true, state.channelHeader)) recordChannelData(state, packet, data, 0)
+    if (channelDataHeader(data, 0, data.length, true, scratchChannel)) recordChannelData(state, packet, data, 0)
   }
 }
 
@@ -382,7 +402,7 @@ function isStunPort(flow: FlowInfo): boolean {
 }
 
 function isStunPortFlow(state: StunState): boolean {
-  return isStunPort(state.flow)
+  return state.stunPort
 }
 
 /** The first MAX_PARSED messages are decoded, then only those of a type not seen yet. */
@@ -404,7 +424,7 @@ function countOnly(state: StunState, data: Uint8Array): void {
 
 function recordChannelData(state: StunState, packet: PayloadPacket, b: Uint8Array, offset: number): void {
   const sum = summary(state)
-  const {channel, length} = state.channelHeader
+  const {channel, length} = scratchChannel
   state.channelData++
   let c = sum.channels.get(channel)
   if (!c) {
@@ -449,12 +469,12 @@ function feedTcp(state: StunState, packet: PayloadPacket): boolean {
 
 function readFrames(state: StunState, dir: Direction, stream: TcpByteStream, packet: PayloadPacket): void {
   const bytes = stream.bytes
-  const frame = state.frame
+  const frame = scratchFrame
   while (dir.framer.next(bytes, frame)) {
     const framing = dir.framer.framing as 'stream' | 'rfc4571'
     state.framing ??= framing
     if (frame.kind === 'channel-data') {
-      if (channelDataHeader(bytes, frame.start, frame.end, true, state.channelHeader)) recordChannelData(state, packet, bytes, frame.start)
+      if (channelDataHeader(bytes, frame.start, frame.end, true, scratchChannel)) recordChannelData(state, packet, bytes, frame.start)
       continue
     }
     const isStun = frame.end - frame.start >= 20 && (bytes[frame.start]! & 0xc0) === 0
@@ -476,6 +496,7 @@ function readFrames(state: StunState, dir: Direction, stream: TcpByteStream, pac
 function record(state: StunState, packet: PayloadPacket, m: StunMessage, bytes: Uint8Array, via: 'turn-data' | 'channel-data' | undefined): void {
   const sum = summary(state)
   const sentBy: Sender = packet.toServer ? 'client' : 'server'
+  let pending: Pending | undefined
   if (via) state.nested++
   else {
     state.messages++
@@ -485,21 +506,22 @@ function record(state: StunState, packet: PayloadPacket, m: StunMessage, bytes: 
     if (t) t.count++
     else if (sum.byType.size < MAX_ITEMS) sum.byType.set(m.type, {name: m.name, count: 1})
     else state.truncated = true
-    matchTransaction(state, packet, m)
+    pending = matchTransaction(state, packet, m)
   }
   for (const a of m.attributes) recordAttribute(state, m, a, sentBy, via)
   if (sum.sample.length < MAX_SAMPLE_MESSAGES) {
-    sum.sample.push({
-      evidence: evidenceNow(state),
-      sentBy,
-      type: hex4(m.type),
-      name: m.name,
-      dialect: m.dialect,
-      transactionId: m.transactionId,
-      ...(via ? {via} : {}),
-      attributes: m.attributes.map(summarizeAttribute),
-    })
+    const evidence = evidenceNow(state)
+    const type = hex4(m.type)
+    // interned: a request and its answer (and retransmissions) carry the same id.
+    const transactionId = intern(m.transactionId)
+    const attributes = sharedAttributes(m.attributes)
+    sum.sample.push(
+      via
+        ? {evidence, sentBy, type, name: m.name, dialect: m.dialect, transactionId, via, attributes}
+        : {evidence, sentBy, type, name: m.name, dialect: m.dialect, transactionId, attributes},
+    )
   } else sum.notKept++
+  if (pending) pending.evidence = state.currentEvidence
   // TURN Data/Send indications relay the peer's packets in DATA: decode a STUN message there
   // (one level only: a nested message's own DATA is not opened).
   if (!via) {
@@ -513,13 +535,52 @@ function record(state: StunState, packet: PayloadPacket, m: StunMessage, bytes: 
   }
 }
 
-function summarizeAttribute(a: StunAttribute): AttributeSummary {
-  const s: AttributeSummary = {type: hex4(a.type), name: a.name}
-  if (a.address) s.value = a.address.family === 'IPv6' ? `[${a.address.ip}]:${a.address.port}` : `${a.address.ip}:${a.address.port}`
-  else if (a.errorCode !== undefined) s.value = a.text ? `${a.errorCode} ${a.text}` : a.errorCode
-  else if (a.text !== undefined) s.value = a.text
-  else if (a.number !== undefined) s.value = a.number
-  return s
+/**
+ * Attribute summaries of the sampled messages, shared: consent checks and keep-alives repeat
+ * the same attributes with the same values message after message and flow after flow, so equal
+ * summaries (and equal lists of them) are one frozen object. Keyed by the summary's content
+ * (type, name, kind and text of the value); bounded, emptied when full.
+ */
+let summaryPool = new Map<string, AttributeSummary>()
+let summaryListPool = new Map<string, AttributeSummary[]>()
+const MAX_POOLED = 32_768
+const NO_ATTRIBUTES: AttributeSummary[] = Object.freeze([]) as unknown as AttributeSummary[]
+
+function sharedAttributes(attributes: readonly StunAttribute[]): AttributeSummary[] {
+  if (attributes.length === 0) return NO_ATTRIBUTES
+  if (summaryPool.size + summaryListPool.size >= MAX_POOLED) {
+    summaryPool = new Map()
+    summaryListPool = new Map()
+  }
+  const list: AttributeSummary[] = new Array(attributes.length)
+  let listKey = ''
+  for (let i = 0; i < attributes.length; i++) {
+    const a = attributes[i]!
+    const type = hex4(a.type)
+    const value = summaryValue(a)
+    // The type is 6 characters and names hold no NUL: the key cannot be read two ways.
+    const key = value === undefined ? type + a.name : type + a.name + (typeof value === 'number' ? '\u0000n' : '\u0000s') + value
+    let summary = summaryPool.get(key)
+    if (summary === undefined) {
+      summary = Object.freeze(value === undefined ? {type, name: a.name} : {type, name: a.name, value: typeof value === 'string' ? intern(value) : value})
+      summaryPool.set(key, summary)
+    }
+    list[i] = summary
+    listKey += String.fromCharCode(key.length) + key
+  }
+  const known = summaryListPool.get(listKey)
+  if (known !== undefined) return known
+  Object.freeze(list)
+  summaryListPool.set(listKey, list)
+  return list
+}
+
+function summaryValue(a: StunAttribute): string | number | undefined {
+  if (a.address) return a.address.family === 'IPv6' ? `[${a.address.ip}]:${a.address.port}` : `${a.address.ip}:${a.address.port}`
+  if (a.errorCode !== undefined) return a.text ? `${a.errorCode} ${a.text}` : a.errorCode
+  if (a.text !== undefined) return a.text
+  if (a.number !== undefined) return a.number
+  return undefined
 }
 
 function recordAttribute(state: StunState, m: StunMessage, a: StunAttribute, sentBy: Sender, via: 'turn-data' | 'channel-data' | undefined): void {
@@ -534,7 +595,7 @@ function recordAttribute(state: StunState, m: StunMessage, a: StunAttribute, sen
         role: a.role,
         attribute: a.name,
         type: hex4(a.type),
-        ip: a.address.ip,
+        ip: intern(a.address.ip),
         port: a.address.port,
         family: a.address.family,
         ...(a.address.scope ? {scope: a.address.scope} : {}),
@@ -581,7 +642,7 @@ function recordAttribute(state: StunState, m: StunMessage, a: StunAttribute, sen
         const key = `${a.errorCode}|${reason}`
         const e = sum.errors.get(key)
         if (e) e.count++
-        else if (sum.errors.size < MAX_ITEMS) sum.errors.set(key, {code: a.errorCode, reason, count: 1, first: evidenceNow(state)})
+        else if (sum.errors.size < MAX_ITEMS) sum.errors.set(key, {code: a.errorCode, reason: intern(reason), count: 1, first: evidenceNow(state)})
         else state.truncated = true
       }
       break
@@ -595,7 +656,7 @@ function addText(state: StunState, map: Map<string, TextFact>, text: string | un
   const known = map.get(text)
   if (known) known.count++
   else if (map.size >= MAX_ITEMS) state.truncated = true
-  else map.set(text, {text, sentBy, count: 1, first: evidenceNow(state)})
+  else map.set(text, {text: intern(text), sentBy, count: 1, first: evidenceNow(state)})
 }
 
 /**
@@ -604,7 +665,7 @@ function addText(state: StunState, map: Map<string, TextFact>, text: string | un
  * before the answer. Zoom's STUN-like exchange has no class bits; there the client's message is
  * the request.
  */
-function matchTransaction(state: StunState, packet: PayloadPacket, m: StunMessage): void {
+function matchTransaction(state: StunState, packet: PayloadPacket, m: StunMessage): Pending | undefined {
   const sum = summary(state)
   const isRequest = m.dialect === 'zoom' ? packet.toServer : m.cls === 0
   const isResponse = m.dialect === 'zoom' ? !packet.toServer : m.cls >= 2
@@ -616,31 +677,33 @@ function matchTransaction(state: StunState, packet: PayloadPacket, m: StunMessag
       known.capture = packet.capture
       known.sec = packet.sec
       known.nsec = packet.nsec
-      return
+      return known
     }
     sum.requests++
     if (sum.pending.size >= MAX_PENDING) {
       state.truncated = true
-      return
+      return undefined
     }
-    sum.pending.set(m.transactionId, {frame: packet.frame, capture: packet.capture, sec: packet.sec, nsec: packet.nsec, toServer: packet.toServer, transmissions: 1, name: m.name})
-    return
+    const pending: Pending = {frame: packet.frame, capture: packet.capture, sec: packet.sec, nsec: packet.nsec, toServer: packet.toServer, transmissions: 1, name: m.name, evidence: undefined}
+    sum.pending.set(m.transactionId, pending)
+    return pending
   }
-  if (!isResponse) return
+  if (!isResponse) return undefined
   const request = sum.pending.get(m.transactionId)
-  if (!request || request.toServer === packet.toServer) return
+  if (!request || request.toServer === packet.toServer) return undefined
   sum.pending.delete(m.transactionId)
   sum.answered++
   const ms = (packet.sec - request.sec) * 1000 + (packet.nsec - request.nsec) / 1e6
-  if (ms < 0) return
+  if (ms < 0) return undefined
   sum.rttCount++
   sum.rttSum += ms
   if (ms < sum.rttMin) sum.rttMin = ms
   if (ms > sum.rttMax) sum.rttMax = ms
   if (sum.rttSamples.length < MAX_RTT_SAMPLES) {
-    const sent = state.evidenceOf({frame: request.frame, capture: request.capture, sec: request.sec, nsec: request.nsec} as PayloadPacket)
-    sum.rttSamples.push({transactionId: m.transactionId, message: request.name, request: sent, response: evidenceNow(state), ms: round3(ms), transmissions: request.transmissions})
+    const sent = request.evidence ?? state.evidenceOf({frame: request.frame, capture: request.capture, sec: request.sec, nsec: request.nsec} as PayloadPacket)
+    sum.rttSamples.push({transactionId: intern(m.transactionId), message: request.name, request: sent, response: evidenceNow(state), ms: round3(ms), transmissions: request.transmissions})
   }
+  return undefined
 }
 
 function endpoint(a: AddressFact): string {

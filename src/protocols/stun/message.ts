@@ -153,8 +153,31 @@ export function parseStunMessage(b: Uint8Array, offset: number, end: number, opt
     const info = dialect === 'ms-turn' ? msTurnAttribute(attrType, method) : dialect === 'zoom' ? ZOOM_ATTRIBUTES.get(attrType) : ATTRIBUTES.get(attrType)
     attributes.push(decodeAttribute(b, offset, attrType, info, valueOffset, valueLength))
   }
-  const name = dialect === 'zoom' ? `Zoom STUN-like 0x${type.toString(16).padStart(4, '0')}` : messageTypeName(type, method, cls, classic)
+  const name = messageName(type, method, cls, classic, dialect === 'zoom')
   return {dialect, classic, type, method, cls, name, length: end - offset, transactionId, attributes}
+}
+
+/**
+ * Message type names, one string per (type, classic, zoom): every message of a flow names its
+ * type, and the facts keep the names of the sampled ones.
+ */
+const MESSAGE_NAMES = new Map<number, string>()
+
+function messageName(type: number, method: number, cls: number, classic: boolean, zoom: boolean): string {
+  const key = type * 4 + (classic ? 1 : 0) + (zoom ? 2 : 0)
+  let name = MESSAGE_NAMES.get(key)
+  if (name === undefined) {
+    name = zoom ? `Zoom STUN-like 0x${type.toString(16).padStart(4, '0')}` : messageTypeName(type, method, cls, classic)
+    MESSAGE_NAMES.set(key, name)
+  }
+  return name
+}
+
+/** Names of attribute types not in the registry, one string per type. */
+const UNKNOWN_NAMES: string[] = []
+
+function unknownAttributeName(type: number): string {
+  return (UNKNOWN_NAMES[type] ??= `UNKNOWN-0x${type.toString(16).padStart(4, '0')}`)
 }
 
 /** [type, valueOffset, valueLength] per attribute, or undefined when they do not tile exactly. */
@@ -176,7 +199,7 @@ function attributeBounds(b: Uint8Array, start: number, end: number, padded: bool
 }
 
 function decodeAttribute(b: Uint8Array, messageOffset: number, type: number, info: AttributeInfo | undefined, at: number, length: number): StunAttribute {
-  const attr: StunAttribute = {type, name: info?.name ?? `UNKNOWN-0x${type.toString(16).padStart(4, '0')}`, valueOffset: at, valueLength: length}
+  const attr: StunAttribute = {type, name: info?.name ?? unknownAttributeName(type), valueOffset: at, valueLength: length}
   if (!info) return attr
   if (info.vendor) attr.vendor = info.vendor
   if (info.role) attr.role = info.role

@@ -6,7 +6,9 @@
  * clock, so the same capture always gives the same facts.
  */
 import {createHash, X509Certificate} from 'node:crypto'
+import {intern} from '../../util/intern.js'
 import {ByteReader, capText} from './byte-reader.js'
+import {flat, sharedStrings} from './shared-lists.js'
 
 /** Most certificates kept from one message (real chains have 2-4). */
 export const MAX_CHAIN = 8
@@ -77,6 +79,7 @@ export function parseCertificateMessage(body: Uint8Array, atMs: number): Certifi
     }
     chain.certificates.push(certificateFacts(der, chain.certificates.length, atMs))
   }
+  chain.certificates = chain.certificates.slice() // exact size: kept in the facts
   return chain
 }
 
@@ -95,7 +98,20 @@ type ParsedCertificate = Omit<CertificateFacts, 'index' | 'expired' | 'notYetVal
  * certificates of a busy capture; certificates above MAX_CACHED_DER are not kept). Cached lists
  * are shared between flows: read-only.
  */
-const CACHE = new Map<string, {der: Uint8Array; parsed: ParsedCertificate}>()
+const CACHE = new Map<string, CacheEntry>()
+
+interface CacheEntry {
+  der: Uint8Array
+  parsed: ParsedCertificate
+  /** The facts handed out, by position in the chain and expiry at the capture time (factsKey):
+   * a certificate seen in many flows is one object for all of them (frozen: read-only). */
+  facts: Map<number, CertificateFacts>
+}
+
+/** The facts of a certificate differ only by these three. */
+function factsKey(index: number, expired: boolean, notYetValid: boolean): number {
+  return index * 4 + (expired ? 2 : 0) + (notYetValid ? 1 : 0)
+}
 const MAX_CACHED = 1024
 const MAX_CACHED_DER = 8192
 
@@ -112,20 +128,32 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Facts of one DER certificate; expiry judged at `atMs` (the capture time of the message). */
 export function certificateFacts(der: Uint8Array, index: number, atMs: number): CertificateFacts {
   const key = `${der.length}:${fnv1a(der)}`
-  const cached = CACHE.get(key)
-  let parsed: ParsedCertificate
-  if (cached && sameBytes(cached.der, der)) {
-    parsed = cached.parsed
+  let entry = CACHE.get(key)
+  if (entry && sameBytes(entry.der, der)) {
     CACHE.delete(key)
-    CACHE.set(key, cached)
+    CACHE.set(key, entry)
   } else {
-    parsed = parseCertificate(der, colonHex(createHash('sha256').update(der).digest()))
+    entry = {der, parsed: parseCertificate(der, colonHex(createHash('sha256').update(der).digest())), facts: new Map()}
     if (der.length <= MAX_CACHED_DER) {
+      entry.der = der.slice()
       CACHE.delete(key)
-      CACHE.set(key, {der: der.slice(), parsed})
+      CACHE.set(key, entry)
       if (CACHE.size > MAX_CACHED) CACHE.delete(CACHE.keys().next().value!)
     }
   }
+  const parsed = entry.parsed
+  const expired = parsed.parsed && parsed.validToMs !== undefined && atMs > parsed.validToMs
+  const notYetValid = parsed.parsed && parsed.validFromMs !== undefined && atMs < parsed.validFromMs
+  const variant = factsKey(index, expired, notYetValid)
+  let facts = entry.facts.get(variant)
+  if (facts === undefined) {
+    facts = Object.freeze(buildFacts(parsed, index, expired, notYetValid))
+    entry.facts.set(variant, facts)
+  }
+  return facts
+}
+
+function buildFacts(parsed: ParsedCertificate, index: number, expired: boolean, notYetValid: boolean): CertificateFacts {
   const facts: CertificateFacts = {index, sizeBytes: parsed.sizeBytes, fingerprint256: parsed.fingerprint256, parsed: parsed.parsed}
   if (!parsed.parsed) return facts
   // Fixed key order, optional names only when present.
@@ -141,8 +169,8 @@ export function certificateFacts(der: Uint8Array, index: number, atMs: number): 
   if (parsed.publicKey !== undefined) facts.publicKey = parsed.publicKey
   facts.isCA = parsed.isCA
   facts.selfSigned = parsed.selfSigned
-  facts.expired = parsed.validToMs !== undefined && atMs > parsed.validToMs
-  facts.notYetValid = parsed.validFromMs !== undefined && atMs < parsed.validFromMs
+  facts.expired = expired
+  facts.notYetValid = notYetValid
   return facts
 }
 
@@ -158,25 +186,31 @@ function parseCertificate(der: Uint8Array, fingerprint256: string): ParsedCertif
   const san = parseSubjectAltName(cert.subjectAltName)
   const validFromMs = parseX509Date(cert.validFrom)
   const validToMs = parseX509Date(cert.validTo)
+  // Lists shared and text interned: CAs, organisations and key types recur in many
+  // certificates, and the same certificate is parsed again when it left the cache.
   return {
     sizeBytes: der.length,
     fingerprint256,
     parsed: true,
-    subject: rdnLines(subjectText),
-    subjectCN: lastCN(subjectText),
-    issuer: rdnLines(issuerText),
-    issuerCN: lastCN(issuerText),
-    sanDns: san.dns,
-    sanIp: san.ip,
+    subject: sharedStrings(rdnLines(subjectText).map(intern)),
+    subjectCN: internOrUndefined(lastCN(subjectText)),
+    issuer: sharedStrings(rdnLines(issuerText).map(intern)),
+    issuerCN: internOrUndefined(lastCN(issuerText)),
+    sanDns: sharedStrings(san.dns.map(intern)),
+    sanIp: sharedStrings(san.ip.map(intern)),
     serial: cert.serialNumber.toLowerCase(),
-    validFrom: validFromMs === undefined ? capText(cert.validFrom) : isoSeconds(validFromMs),
-    validTo: validToMs === undefined ? capText(cert.validTo) : isoSeconds(validToMs),
-    publicKey: publicKeyText(cert),
+    validFrom: intern(flat(validFromMs === undefined ? capText(cert.validFrom) : isoSeconds(validFromMs))),
+    validTo: intern(flat(validToMs === undefined ? capText(cert.validTo) : isoSeconds(validToMs))),
+    publicKey: internOrUndefined(publicKeyText(cert)),
     isCA: cert.ca,
     selfSigned: isSelfSigned(cert),
     ...(validFromMs !== undefined ? {validFromMs} : {}),
     ...(validToMs !== undefined ? {validToMs} : {}),
   }
+}
+
+function internOrUndefined(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : intern(flat(text))
 }
 
 function colonHex(bytes: Uint8Array): string {

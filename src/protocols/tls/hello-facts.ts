@@ -8,6 +8,8 @@ import type {CertificateChain, CertificateFacts} from './certificate.js'
 import type {ParsedClientHello} from './client-hello.js'
 import {type HelloTransport, ja3, ja3s, ja4} from './fingerprint.js'
 import type {ParsedServerHello} from './server-hello.js'
+import {flat, sharedNumbers, sharedStrings} from './shared-lists.js'
+import {intern} from '../../util/intern.js'
 import {
   alertDescriptionName,
   cipherSuiteName,
@@ -128,7 +130,129 @@ function withoutGrease(values: readonly number[], max: number): number[] {
   return out
 }
 
+/** What a ClientHello's facts say apart from where it was seen, its SNI and whether it was cut. */
+type HelloTemplate = Omit<ClientHelloFacts, 'evidence' | 'sni' | 'truncated'>
+
+/**
+ * Templates of the hellos seen, by hello content (helloKey). The same client sends the same
+ * hello, SNI apart, connection after connection: the lists, names and fingerprints are built
+ * once and shared (lists frozen, strings interned) by every hello with that content. Bounded
+ * (emptied when full); a template is a pure function of its key, so the cache never changes a
+ * result.
+ */
+let templates = new Map<string, HelloTemplate>()
+const MAX_TEMPLATES = 4096
+
+/** The key being built (helloKey): character codes, turned into one string at the end. */
+const keyCodes: number[] = []
+
+/** The list's length, then its 16-bit items: a list cannot run into the next. */
+function addList(list: readonly number[]): void {
+  keyCodes.push(list.length)
+  for (let i = 0; i < list.length; i++) keyCodes.push(list[i]!)
+}
+
+/** addList of the list without its GREASE values (where they go is random per connection). */
+function addListWithoutGrease(list: readonly number[]): void {
+  const at = keyCodes.length
+  keyCodes.push(0)
+  for (let i = 0; i < list.length; i++) if (!isGrease(list[i]!)) keyCodes.push(list[i]!)
+  keyCodes[at] = keyCodes.length - at - 1
+}
+
+function hasGrease(list: readonly number[]): boolean {
+  for (let i = 0; i < list.length; i++) if (isGrease(list[i]!)) return true
+  return false
+}
+
+/** The codes as one string, a slice at a time (each becomes a call argument). */
+function keyText(): string {
+  let text = ''
+  for (let at = 0; at < keyCodes.length; at += 4096) text += String.fromCharCode.apply(null, keyCodes.slice(at, at + 4096))
+  return text
+}
+
+/**
+ * Everything of a parsed ClientHello that its facts (but for evidence, SNI and `truncated`) are
+ * computed from, as one string: the transport, the 16-bit code point lists (MAX_LIST items at
+ * most, so every length fits in a character), the flags, the first ALPN name's bytes and the
+ * ALPN names, each prefixed by its length. The facts and fingerprints leave GREASE values out
+ * of the lists where the key does, and only tell whether the client sent any (the `grease`
+ * flag bit), so hellos that differ only in their random GREASE values share a template.
+ */
+function helloKey(hello: ParsedClientHello, transport: HelloTransport): string {
+  const grease = hasGrease(hello.cipherSuites) || hasGrease(hello.extensions) || hasGrease(hello.supportedGroups) || hasGrease(hello.supportedVersions)
+  const flags =
+    (hello.ech ? 1 : 0) | (hello.esni ? 2 : 0) | (hello.quicTransportParameters ? 4 : 0) | (hello.srtpProfiles ? 8 : 0) | (hello.firstAlpnBytes ? 16 : 0) | (grease ? 32 : 0)
+  keyCodes.length = 0
+  keyCodes.push(transport === 'tls' ? 0 : transport === 'quic' ? 1 : 2, hello.legacyVersion, flags)
+  addListWithoutGrease(hello.cipherSuites)
+  addList(hello.compressionMethods)
+  addListWithoutGrease(hello.extensions)
+  addListWithoutGrease(hello.supportedGroups)
+  addList(hello.ecPointFormats)
+  addListWithoutGrease(hello.signatureAlgorithms)
+  addListWithoutGrease(hello.supportedVersions)
+  addListWithoutGrease(hello.keyShareGroups)
+  addList(hello.pskModes)
+  addList(hello.srtpProfiles ?? [])
+  const alpnBytes = hello.firstAlpnBytes
+  if (alpnBytes) {
+    keyCodes.push(alpnBytes.length)
+    for (let i = 0; i < alpnBytes.length; i++) keyCodes.push(alpnBytes[i]!)
+  }
+  keyCodes.push(hello.alpn.length)
+  for (const name of hello.alpn) {
+    keyCodes.push(name.length)
+    for (let i = 0; i < name.length; i++) keyCodes.push(name.charCodeAt(i))
+  }
+  return keyText()
+}
+
 export function clientHelloFacts(hello: ParsedClientHello, transport: HelloTransport, evidence: Evidence): ClientHelloFacts {
+  const key = helloKey(hello, transport)
+  let t = templates.get(key)
+  if (t === undefined) {
+    if (templates.size >= MAX_TEMPLATES) templates = new Map()
+    t = helloTemplate(hello, transport)
+    templates.set(key, t)
+  }
+  // Built in the documented key order; optional keys only when they apply.
+  const facts = {evidence} as ClientHelloFacts
+  // interned: a client names the same few servers in connection after connection.
+  if (hello.sni !== undefined) facts.sni = intern(hello.sni)
+  facts.alpn = t.alpn
+  facts.legacyVersion = t.legacyVersion
+  facts.supportedVersions = t.supportedVersions
+  facts.maxVersion = t.maxVersion
+  facts.obsoleteMaxVersion = t.obsoleteMaxVersion
+  facts.cipherSuites = t.cipherSuites
+  facts.cipherSuiteCount = t.cipherSuiteCount
+  facts.weakCipherSuites = t.weakCipherSuites
+  facts.compressionMethods = t.compressionMethods
+  facts.extensions = t.extensions
+  facts.grease = t.grease
+  facts.supportedGroups = t.supportedGroups
+  facts.keyShareGroups = t.keyShareGroups
+  facts.postQuantumKeyShare = t.postQuantumKeyShare
+  facts.signatureAlgorithms = t.signatureAlgorithms
+  facts.pskModes = t.pskModes
+  facts.ech = t.ech
+  facts.esni = t.esni
+  facts.quicTransportParameters = t.quicTransportParameters
+  if (t.srtpProfiles) {
+    facts.srtpProfiles = t.srtpProfiles
+    facts.nullSrtpProfiles = t.nullSrtpProfiles
+  }
+  facts.ja3 = t.ja3
+  facts.ja3Hash = t.ja3Hash
+  facts.ja4 = t.ja4
+  facts.ja4Raw = t.ja4Raw
+  if (hello.truncated) facts.truncated = true
+  return facts
+}
+
+function helloTemplate(hello: ParsedClientHello, transport: HelloTransport): HelloTemplate {
   const versions = withoutGrease(hello.supportedVersions, MAX_FACT_LIST)
   const max = highestVersion(versions) ?? hello.legacyVersion
   let cipherCount = 0
@@ -147,43 +271,41 @@ export function clientHelloFacts(hello: ParsedClientHello, transport: HelloTrans
   grease ||= hello.extensions.some(isGrease) || hello.supportedGroups.some(isGrease) || hello.supportedVersions.some(isGrease)
   const j3 = ja3(hello)
   const j4 = ja4(hello, transport)
-  // Built in the documented key order; optional keys only when they apply.
-  const facts = {evidence} as ClientHelloFacts
-  if (hello.sni !== undefined) facts.sni = hello.sni
-  facts.alpn = hello.alpn
-  facts.legacyVersion = versionName(hello.legacyVersion)
-  facts.supportedVersions = versions.map(versionName)
-  facts.maxVersion = versionName(max)
-  facts.obsoleteMaxVersion = isObsoleteVersion(max)
-  facts.cipherSuites = ciphers
-  facts.cipherSuiteCount = cipherCount
-  facts.weakCipherSuites = weak
-  facts.compressionMethods = hello.compressionMethods
-  facts.extensions = withoutGrease(hello.extensions, MAX_FACT_LIST)
-  facts.grease = grease
-  facts.supportedGroups = names(hello.supportedGroups, groupName).slice(0, MAX_FACT_LIST)
-  facts.keyShareGroups = names(hello.keyShareGroups, groupName)
-  facts.postQuantumKeyShare = hello.keyShareGroups.some(isPostQuantumGroup)
-  facts.signatureAlgorithms = withoutGrease(hello.signatureAlgorithms, MAX_FACT_LIST)
-  facts.pskModes = hello.pskModes
-  facts.ech = hello.ech
-  facts.esni = hello.esni
-  facts.quicTransportParameters = hello.quicTransportParameters
+  const t = {} as HelloTemplate
+  t.alpn = sharedStrings(hello.alpn.map(intern))
+  t.legacyVersion = versionName(hello.legacyVersion)
+  t.supportedVersions = sharedStrings(versions.map(versionName))
+  t.maxVersion = versionName(max)
+  t.obsoleteMaxVersion = isObsoleteVersion(max)
+  t.cipherSuites = sharedNumbers(ciphers)
+  t.cipherSuiteCount = cipherCount
+  t.weakCipherSuites = sharedStrings(weak)
+  t.compressionMethods = sharedNumbers(hello.compressionMethods)
+  t.extensions = sharedNumbers(withoutGrease(hello.extensions, MAX_FACT_LIST))
+  t.grease = grease
+  t.supportedGroups = sharedStrings(names(hello.supportedGroups, groupName).slice(0, MAX_FACT_LIST).map(intern))
+  t.keyShareGroups = sharedStrings(names(hello.keyShareGroups, groupName).map(intern))
+  t.postQuantumKeyShare = hello.keyShareGroups.some(isPostQuantumGroup)
+  t.signatureAlgorithms = sharedNumbers(withoutGrease(hello.signatureAlgorithms, MAX_FACT_LIST))
+  t.pskModes = sharedNumbers(hello.pskModes)
+  t.ech = hello.ech
+  t.esni = hello.esni
+  t.quicTransportParameters = hello.quicTransportParameters
   if (hello.srtpProfiles) {
-    facts.srtpProfiles = hello.srtpProfiles.map(srtpProfileName)
-    facts.nullSrtpProfiles = hello.srtpProfiles.filter(isNullSrtpProfile).map(srtpProfileName)
+    t.srtpProfiles = sharedStrings(hello.srtpProfiles.map(srtpProfileName).map(intern))
+    t.nullSrtpProfiles = sharedStrings(hello.srtpProfiles.filter(isNullSrtpProfile).map(srtpProfileName).map(intern))
   }
-  facts.ja3 = j3.text
-  facts.ja3Hash = j3.hash
-  facts.ja4 = j4.ja4
-  facts.ja4Raw = j4.raw
-  if (hello.truncated) facts.truncated = true
-  return facts
+  t.ja3 = intern(flat(j3.text))
+  t.ja3Hash = intern(j3.hash)
+  t.ja4 = intern(flat(j4.ja4))
+  t.ja4Raw = intern(flat(j4.raw))
+  return t
 }
 
 export function serverHelloFacts(hello: ParsedServerHello, evidence: Evidence): ServerHelloFacts {
   const version = hello.selectedVersion ?? hello.legacyVersion
   const j3s = ja3s(hello)
+  // Interned and shared: servers answer the same way connection after connection.
   return {
     evidence,
     version: versionName(version),
@@ -193,15 +315,15 @@ export function serverHelloFacts(hello: ParsedServerHello, evidence: Evidence): 
     cipherSuiteId: hello.cipherSuite,
     weakCipher: weakCipherClasses(hello.cipherSuite),
     compressionMethod: hello.compressionMethod,
-    ...(hello.alpn !== undefined ? {alpn: hello.alpn} : {}),
+    ...(hello.alpn !== undefined ? {alpn: intern(hello.alpn)} : {}),
     ...(hello.keyShareGroup !== undefined ? {keyShareGroup: groupName(hello.keyShareGroup)} : {}),
     ...(hello.srtpProfile !== undefined
       ? {srtpProfile: srtpProfileName(hello.srtpProfile), nullSrtpProfile: isNullSrtpProfile(hello.srtpProfile)}
       : {}),
     helloRetryRequest: hello.helloRetryRequest,
-    extensions: hello.extensions,
-    ja3s: j3s.text,
-    ja3sHash: j3s.hash,
+    extensions: sharedNumbers(hello.extensions),
+    ja3s: intern(j3s.text),
+    ja3sHash: intern(j3s.hash),
     ...(hello.truncated ? {truncated: true as const} : {}),
   }
 }

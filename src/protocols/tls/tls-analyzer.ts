@@ -31,6 +31,7 @@ import {
 import {parseServerHello} from './server-hello.js'
 import {type HandshakeMessage, looksLikeTlsRecord, type StopReason, TlsRecordStream} from './tls-record-stream.js'
 import {HS, versionRank} from './tls-registry.js'
+import {intern} from '../../util/intern.js'
 
 /** Payload packets looked at per flow before stepping aside. */
 const MAX_PACKETS = 200
@@ -157,6 +158,8 @@ export const tlsAnalyzer: ProtocolAnalyzer<TlsState, TlsFacts> = {
     const session = state.session
     if (!session) return undefined
     wrapUp(session)
+    // The state stays referenced to the end of the run: keep only the facts.
+    state.session = undefined
     const f = session.facts
     if (!f.clientHello && !f.serverHello && !f.certificates && !f.helloRetryRequest) return undefined
     // Fixed key order.
@@ -248,7 +251,7 @@ function handleMessage(state: TlsSession, packet: PayloadPacket, toServer: boole
         if (!toServer) facts.rolesReversed = true
       } else {
         const extra = (facts.extraClientHellos ??= [])
-        if (extra.length < MAX_EXTRA_CLIENT_HELLOS) extra.push({evidence, ...(hello.sni !== undefined ? {sni: hello.sni} : {})})
+        if (extra.length < MAX_EXTRA_CLIENT_HELLOS) extra.push(hello.sni !== undefined ? {evidence, sni: intern(hello.sni)} : {evidence})
         // The ClientHello that answers a HelloRetryRequest is the last one in clear.
         if (sender.records) sender.records.continueAfterChangeCipherSpec = false
       }
@@ -320,4 +323,6 @@ function endDirection(state: TlsSession, dir: Direction, toServer: boolean, reas
     } else if (cut.type === HS.CERTIFICATE) addCertificates(state, last, cut, toServer ? 'client' : 'server')
   }
   records.release(reason)
+  // A finished direction reads nothing more (feedPacket checks `done` first).
+  dir.records = undefined
 }

@@ -61,20 +61,28 @@ export function mediaKind(innerType: number): ZoomMediaKind {
  * Offsets (from the start of the media encapsulation) where the RTP header may sit for an inner
  * type, most likely first; empty for types without RTP.
  */
-export function rtpOffsets(innerType: number, b: Uint8Array, inner: number): number[] {
+export function rtpOffsets(innerType: number, b: Uint8Array, inner: number): readonly number[] {
   switch (innerType) {
     case 15:
-      return [19]
+      return AT_19
     case 16:
-      return inner + 20 < b.length && b[inner + 20] === 0x02 ? [24, 20] : [20, 24]
+      return inner + 20 < b.length && b[inner + 20] === 0x02 ? AT_24_20 : AT_20_24
     case 13:
-      return [27]
+      return AT_27
     case 30:
-      return [20]
+      return AT_20
     default:
-      return []
+      return NONE
   }
 }
+
+/** The offset lists, shared: rtpOffsets runs for every media packet. */
+const AT_19: readonly number[] = Object.freeze([19])
+const AT_24_20: readonly number[] = Object.freeze([24, 20])
+const AT_20_24: readonly number[] = Object.freeze([20, 24])
+const AT_27: readonly number[] = Object.freeze([27])
+const AT_20: readonly number[] = Object.freeze([20])
+const NONE: readonly number[] = Object.freeze([])
 
 export interface ZoomSsrcFact {
   ssrc: string
@@ -117,7 +125,6 @@ interface MediaState {
 }
 
 interface ZoomState {
-  flow: FlowInfo
   evidenceOf: EvidenceOf
   mode: 'sfu' | 'p2p'
   packets: number
@@ -130,8 +137,11 @@ interface ZoomState {
   media: Map<number, MediaState>
   announced?: {text: string; first: Evidence}
   truncated: boolean
-  header: RtpHeader
 }
+
+/** RTP header scratch shared by all flows: it holds one packet's header while that packet is
+ * looked at (feed is never re-entered). */
+const scratchHeader: RtpHeader = newRtpHeader()
 
 const OUTER_MEANING: Record<number, string> = {1: 'connection set-up', 2: 'connection set-up reply', 3: 'keep-alive', 4: 'keep-alive reply', 5: 'media'}
 const DIRECTION_MEANING: Record<number, string> = {0: 'to Zoom', 4: 'from Zoom'}
@@ -175,7 +185,6 @@ export const zoomAnalyzer: ProtocolAnalyzer<ZoomState, ZoomFacts> = {
   start(flow: FlowInfo, evidenceOf: EvidenceOf): ZoomState {
     const sfu = isZoomPort(flow.server.port) || isZoomPort(flow.client.port)
     return {
-      flow,
       evidenceOf,
       mode: sfu ? 'sfu' : 'p2p',
       packets: 0,
@@ -186,7 +195,6 @@ export const zoomAnalyzer: ProtocolAnalyzer<ZoomState, ZoomFacts> = {
       direction: new Map(),
       media: new Map(),
       truncated: false,
-      header: newRtpHeader(),
     }
   },
 
@@ -210,40 +218,49 @@ export const zoomAnalyzer: ProtocolAnalyzer<ZoomState, ZoomFacts> = {
   },
 
   finish(state: ZoomState): ZoomFacts | undefined {
-    if (!state.accepted || !state.first) return undefined
-    const pairs = (m: Map<number, [number, number]>, meaning: Record<number, string>) =>
-      [...m.entries()].sort((a, b) => a[0] - b[0]).map(([value, [toServer, toClient]]) => ({value, meaning: meaning[value] ?? 'unknown', toServer, toClient}))
-    return {
-      encapsulation: state.mode,
-      zoomPackets: state.zoom,
-      otherPackets: state.packets - state.zoom,
-      outerTypes: pairs(state.outer, OUTER_MEANING).map(({value, ...rest}) => ({type: value, ...rest})),
-      directionBytes: pairs(state.direction, DIRECTION_MEANING),
-      media: [...state.media.values()]
-        .sort((a, b) => a.innerType - b.innerType)
-        .map((m) => ({
-          kind: mediaKind(m.innerType),
-          innerType: m.innerType,
-          toServer: m.toServer,
-          toClient: m.toClient,
-          withRtp: m.withRtp,
-          ssrcs: [...m.ssrcs.values()].map((s) => ({
-            ssrc: `0x${s.ssrc.toString(16).padStart(8, '0')}`,
-            sentBy: s.toServer ? ('client' as const) : ('server' as const),
-            packets: s.packets,
-            payloadTypes: s.pts.map((pt) => ({pt, name: payloadTypeName(pt)})),
-          })),
-          first: m.first,
-        })),
-      ...(state.announced ? {p2pAnnouncedAddress: state.announced} : {}),
-      first: state.first,
-      truncated: state.truncated,
-    }
+    const facts = factsOf(state)
+    // The state stays referenced to the end of the run: keep nothing of it past this point.
+    state.outer.clear()
+    state.direction.clear()
+    state.media.clear()
+    return facts
   },
 
   describe(facts: ZoomFacts): string[] {
     return describeZoom(facts)
   },
+}
+
+function factsOf(state: ZoomState): ZoomFacts | undefined {
+  if (!state.accepted || !state.first) return undefined
+  const pairs = (m: Map<number, [number, number]>, meaning: Record<number, string>) =>
+    [...m.entries()].sort((a, b) => a[0] - b[0]).map(([value, [toServer, toClient]]) => ({value, meaning: meaning[value] ?? 'unknown', toServer, toClient}))
+  return {
+    encapsulation: state.mode,
+    zoomPackets: state.zoom,
+    otherPackets: state.packets - state.zoom,
+    outerTypes: pairs(state.outer, OUTER_MEANING).map(({value, ...rest}) => ({type: value, ...rest})),
+    directionBytes: pairs(state.direction, DIRECTION_MEANING),
+    media: [...state.media.values()]
+      .sort((a, b) => a.innerType - b.innerType)
+      .map((m) => ({
+        kind: mediaKind(m.innerType),
+        innerType: m.innerType,
+        toServer: m.toServer,
+        toClient: m.toClient,
+        withRtp: m.withRtp,
+        ssrcs: [...m.ssrcs.values()].map((s) => ({
+          ssrc: `0x${s.ssrc.toString(16).padStart(8, '0')}`,
+          sentBy: s.toServer ? ('client' as const) : ('server' as const),
+          packets: s.packets,
+          payloadTypes: s.pts.map((pt) => ({pt, name: payloadTypeName(pt)})),
+        })),
+        first: m.first,
+      })),
+    ...(state.announced ? {p2pAnnouncedAddress: state.announced} : {}),
+    first: state.first,
+    truncated: state.truncated,
+  }
 }
 
 function bump(map: Map<number, [number, number]>, key: number, toServer: boolean, state: ZoomState): void {
@@ -305,7 +322,7 @@ function media(state: ZoomState, packet: PayloadPacket, b: Uint8Array, inner: nu
     return
   }
   for (const offset of rtpOffsets(innerType, b, inner)) {
-    const h = state.header
+    const h = scratchHeader
     if (!readRtpHeader(b, inner + offset, b.length, h)) continue
     m.withRtp++
     const key = h.ssrc * 2 + (packet.toServer ? 0 : 1)

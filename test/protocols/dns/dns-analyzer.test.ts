@@ -160,6 +160,30 @@ describe('DNS analyzer', () => {
 })
 
 describe('passiveDns', () => {
+  it('shares equal questions, records and record lists between messages, frozen', async () => {
+    const answers = [{name: 'teams.example', type: 'CNAME' as const, ttl: 30, value: 'edge.example'}, {name: 'edge.example', type: 'A' as const, ttl: 30, value: '192.0.2.8'}]
+    const frames = [1, 2].flatMap((id) => [
+      udpFrame(client, dnsQuery({id, name: 'teams.example'})),
+      udpFrame(reverse(client), dnsResponse({id, name: 'teams.example', answers})),
+    ])
+    const [facts] = factsOf<DnsFacts>(await analyze(frames, [dnsAnalyzer]), 'dns')
+    const [q1, r1, q2, r2] = facts!.messages
+    expect(q2!.questions).toBe(q1!.questions)
+    expect(r2!.questions).toBe(q1!.questions)
+    expect(r2!.records).toBe(r1!.records)
+    expect(q1!.records).toBe(q2!.records)
+    expect(r1!.flags).toBe(r2!.flags)
+    expect(Object.isFrozen(r1!.records)).toBe(true)
+    expect(Object.isFrozen(r1!.records[0])).toBe(true)
+    expect(Object.isFrozen(q1!.questions[0])).toBe(true)
+    // The same JSON as unshared objects: key order and all.
+    expect(JSON.stringify(r2!.records)).toBe(
+      '[{"section":"answer","name":"teams.example","type":5,"typeName":"CNAME","ttl":30,"data":"edge.example"},' +
+        '{"section":"answer","name":"edge.example","type":1,"typeName":"A","ttl":30,"data":"192.0.2.8"}]',
+    )
+    expect(JSON.stringify(q1!.questions)).toBe('[{"name":"teams.example","type":1,"typeName":"A"}]')
+  })
+
   it('names each address by its record owner and every alias leading to it', async () => {
     const frames = [
       udpFrame(reverse(client), dnsResponse({id: 1, name: 'WWW.Zoom.us', answers: [

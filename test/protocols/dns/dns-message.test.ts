@@ -167,6 +167,48 @@ describe('parseDnsMessage', () => {
   })
 })
 
+describe('parseDnsMessage, names known from earlier in the message', () => {
+  it('reads an owner that points at an earlier name as that name, one pointer longer', () => {
+    // Answer 1 (owner: root) carries in its RDATA a root label and a chain of 32 pointers, each
+    // to the previous one: the name at the k-th pointer takes k pointers to read.
+    const rdata = [0]
+    const rdataAt = 12 + 1 + 10
+    for (let k = 1; k <= 32; k++) rdata.push(0xc0, k === 1 ? rdataAt : rdataAt + 1 + 2 * (k - 2))
+    const record = (owner: number[], data: number[]) => [...owner, 0xff, 0, 0, 1, 0, 0, 0, 0, data.length >> 8, data.length & 255, ...data]
+    const first = record([0], rdata)
+    // Answer 2: its owner points at the 31st pointer (32 pointers: the most allowed).
+    const second = 12 + first.length
+    const body = [...first, ...record([0xc0, rdataAt + 1 + 2 * 30], []), ...record([0xc0, second], [])]
+    const m = parseDnsMessage(Uint8Array.from([0, 0, 0x84, 0, 0, 0, 0, 3, 0, 0, 0, 0, ...body]))!
+    expect(m.records.map((r) => r.name)).toEqual(['.', '.'])
+    // Answer 3 points at answer 2's owner: 33 pointers, one too many, known name or not.
+    expect(m.malformed).toBe('answer record 3: too many pointers')
+  })
+
+  it('gives the same text for an owner written out and one pointing at the question', () => {
+    const written = dnsMessage({id: 0, flags: 0x8400, answers: [{name: 'Printer (2).local', type: 'A', ttl: 120, value: '192.168.1.9'}]})
+    const pointed = dnsResponse({id: 1, name: 'printer.local', answers: [{name: 'printer.local', type: 'A', ttl: 60, value: '192.168.1.9'}]})
+    expect(parseDnsMessage(written)!.records[0]!.name).toBe('Printer (2).local')
+    expect(parseDnsMessage(pointed)!.records[0]!.name).toBe('printer.local')
+  })
+
+  it('shares the flags list and the texts of repeated messages', () => {
+    const a = parseDnsMessage(dnsQuery({id: 1, name: 'zoom.us'}))!
+    const b = parseDnsMessage(dnsQuery({id: 2, name: 'zoom.us'}))!
+    expect(a.flags).toBe(b.flags)
+    expect(Object.isFrozen(a.flags)).toBe(true)
+    expect(a.questions[0]!.name).toBe(b.questions[0]!.name)
+  })
+
+  it('renders binary TXT strings the same the second time (remembered by their bytes)', () => {
+    const txt = [6, 1, 0x22, 0x5c, 0xff, 0x00, 0x41, 3, 0x61, 0x62, 0x63]
+    const header = [0, 0, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+    const bytes = Uint8Array.from([...header, 0, 0, 16, 0, 1, 0, 0, 0, 0, 0, txt.length, ...txt])
+    expect(parseDnsMessage(bytes)!.records[0]!.data).toBe('"\\001\\"\\\\\ufffd\\000A" "abc"')
+    expect(parseDnsMessage(bytes)!.records[0]!.data).toBe(parseDnsMessage(bytes)!.records[0]!.data)
+  })
+})
+
 describe('isStrictDnsMessage', () => {
   it('accepts well-formed queries and responses', () => {
     expect(isStrictDnsMessage(dnsQuery({id: 1, name: '2.dnscrypt-cert.example', type: 'TXT'}))).toBe(true)

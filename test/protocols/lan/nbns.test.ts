@@ -48,6 +48,20 @@ describe('parseNbns', () => {
     expect(m.response).toBe(true)
   })
 
+  it('shares the names of repeated messages (frozen) and gives the same values', () => {
+    const question = [...encodeNetbios('DESKTOP-AB12', 0x00), 0, 0x20, 0, 1]
+    const additional = [0xc0, 12, 0, 0x20, 0, 1, 0, 3, 0xf4, 0x80, 0, 6, 0, 0, 192, 168, 1, 23]
+    const bytes = Uint8Array.from([...header(0x8001, 0x2910, 1, 0, 1), ...question, ...additional])
+    const a = parseNbns(bytes)!
+    const b = parseNbns(bytes)!
+    expect(b.names).toBe(a.names)
+    expect(b.addresses).toBe(a.addresses)
+    expect(Object.isFrozen(a.names[0])).toBe(true)
+    expect(JSON.stringify(b)).toBe(
+      '{"id":32769,"response":false,"opcode":"registration","rcode":0,"names":[{"name":"DESKTOP-AB12","suffix":"00","scope":null}],"addresses":["192.168.1.23"],"mac":null,"malformed":null}',
+    )
+  })
+
   it('never throws on truncated or random messages', () => {
     const msg = Uint8Array.from([...header(1, 0x0110, 1, 0, 0), ...encodeNetbios('HOST', 0x20), 0, 0x20, 0, 1])
     for (let n = 0; n <= msg.length; n++) parseNbns(msg.subarray(0, n))
