@@ -8,6 +8,25 @@ export function ipv4FromUint32(v: number): string {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`
 }
 
+/** Most addresses `ipv4Text` remembers before it starts afresh. */
+const IPV4_TEXT_CACHE = 1 << 17
+let ipv4Texts = new Map<number, string>()
+
+/**
+ * ipv4FromUint32, one string per address: a capture's 100 k flows name a few thousand
+ * addresses, and every later stage keys maps by them (a string made once hashes once). Bounded:
+ * the cache starts afresh after IPV4_TEXT_CACHE addresses.
+ */
+export function ipv4Text(v: number): string {
+  let text = ipv4Texts.get(v)
+  if (text === undefined) {
+    if (ipv4Texts.size >= IPV4_TEXT_CACHE) ipv4Texts = new Map()
+    text = ipv4FromUint32(v)
+    ipv4Texts.set(v, text)
+  }
+  return text
+}
+
 /** RFC 5952 §4: lowercase hex, leading zeros dropped, the longest run (≥ 2) of zero groups
  * shortened to `::` (the first one on ties), IPv4-mapped addresses with a dotted tail. */
 export function formatIpv6(b: Uint8Array, o: number): string {
