@@ -5,6 +5,8 @@
  * seconds and nanoseconds by long division in 16-bit digits, which stays exact for units up
  * to 10^9 per second.
  */
+import {flatText} from '../util/flat-text.js'
+
 
 /** How an interface counts time. */
 export interface TimeResolution {
@@ -102,11 +104,11 @@ export function isoTime(sec: number, nsec: number, precision: number): string {
     const ss = rem % 60
     base = `${pad4(civil.year)}-${pad2(civil.month)}-${pad2(civil.day)}T${pad2(hh)}:${pad2(mm)}:${pad2(ss)}`
     lastSecond = sec
-    lastBase = base
+    lastBase = flatText(base)
   }
-  if (precision <= 0) return `${base}Z`
+  if (precision <= 0) return flatText(`${base}Z`)
   const frac = String(nsec).padStart(9, '0').slice(0, Math.min(9, precision))
-  return `${base}.${frac}Z`
+  return flatText(`${base}.${frac}Z`)
 }
 
 let lastSecond = NaN
