@@ -20,6 +20,11 @@ export class InternPool {
     return text
   }
 
+  /** Distinct texts held now (at most `max`). */
+  get size(): number {
+    return this.pool.size
+  }
+
   /** `intern`, passing null through (optional fields of facts). */
   internOrNull(text: string | null): string | null {
     return text === null ? null : this.intern(text)
