@@ -9,6 +9,8 @@ import {type FlowEvidence, carriesMedia, isSustainedUdp} from './evidence.js'
 import {type AppIdentification, attributionByFlow} from './identify-apps.js'
 import {isGroupAddress, normalizeName} from './match.js'
 import {type Signatures, defaultSignatures} from './signatures.js'
+import {flatText} from '../util/flat-text.js'
+import {InternPool} from '../util/intern.js'
 
 export type Role = 'media' | 'relay' | 'control' | 'telemetry' | 'web' | 'dns' | 'lan' | 'other'
 
@@ -115,6 +117,8 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
   return {role: 'other', reason: `${f.proto}${f.server.port ? ` port ${f.server.port}` : ''}: no recognised protocol or app`}
 }
 
+const roleReasons = new InternPool(16_384)
+
 /** One role per flow (in flow-id order). */
 export function assignRoles(flows: readonly FlowEvidence[], identification: AppIdentification, signatures: Signatures = defaultSignatures()): FlowRole[] {
   const attribution = attributionByFlow(identification)
@@ -123,6 +127,7 @@ export function assignRoles(flows: readonly FlowEvidence[], identification: AppI
     .map((f) => {
       const app = attribution.get(f.flowId)?.app ?? null
       const {role, reason} = roleOfFlow(f, app, signatures)
-      return {flowId: f.flowId, role, reason, app}
+      // Thousands of flows share a reason ("TLS to Zoom server zoom.us"): one flat copy each.
+      return {flowId: f.flowId, role, reason: roleReasons.intern(flatText(reason)), app}
     })
 }

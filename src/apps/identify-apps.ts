@@ -111,7 +111,7 @@ interface Hit {
 /** The far end of a flow: its server, unless the server is a private address and the client a
  * public one (a flow oriented towards the capturing host, e.g. TURN ChannelData arriving first). */
 export function remoteEndpoint(f: FlowEvidence): {ip: string; port: number} {
-  return isPrivateAddress(f.server.ip) && !isPrivateAddress(f.client.ip) ? f.client : f.server
+  return (f.remote ??= isPrivateAddress(f.server.ip) && !isPrivateAddress(f.client.ip) ? f.client : f.server)
 }
 
 function hitsOfFlow(flow: FlowEvidence, sig: Signatures): Hit[] {

@@ -5,6 +5,8 @@
  * seconds and nanoseconds by long division in 16-bit digits, which stays exact for units up
  * to 10^9 per second.
  */
+import {flatText} from '../util/flat-text.js'
+
 
 /** How an interface counts time. */
 export interface TimeResolution {
@@ -88,18 +90,29 @@ function splitDecimalBig(high: number, low: number, exponent: number, out: SecNs
  * large outputs). Years outside 0000-9999 fall back to the epoch number.
  */
 export function isoTime(sec: number, nsec: number, precision: number): string {
-  const days = Math.floor(sec / 86400)
-  const civil = civilFromDays(days)
-  if (!Number.isFinite(sec) || civil.year < 0 || civil.year > 9999) return `${sec}.${String(nsec).padStart(9, '0')}`
-  const rem = sec - days * 86400
-  const hh = Math.floor(rem / 3600)
-  const mm = Math.floor((rem % 3600) / 60)
-  const ss = rem % 60
-  const base = `${pad4(civil.year)}-${pad2(civil.month)}-${pad2(civil.day)}T${pad2(hh)}:${pad2(mm)}:${pad2(ss)}`
-  if (precision <= 0) return `${base}Z`
+  // Consecutive calls are mostly within the same second (a flow's packets, a report's flows in
+  // order): its date-and-time part is made once.
+  let base: string | undefined
+  if (sec === lastSecond) base = lastBase
+  else {
+    const days = Math.floor(sec / 86400)
+    const civil = civilFromDays(days)
+    if (!Number.isFinite(sec) || civil.year < 0 || civil.year > 9999) return `${sec}.${String(nsec).padStart(9, '0')}`
+    const rem = sec - days * 86400
+    const hh = Math.floor(rem / 3600)
+    const mm = Math.floor((rem % 3600) / 60)
+    const ss = rem % 60
+    base = `${pad4(civil.year)}-${pad2(civil.month)}-${pad2(civil.day)}T${pad2(hh)}:${pad2(mm)}:${pad2(ss)}`
+    lastSecond = sec
+    lastBase = flatText(base)
+  }
+  if (precision <= 0) return flatText(`${base}Z`)
   const frac = String(nsec).padStart(9, '0').slice(0, Math.min(9, precision))
-  return `${base}.${frac}Z`
+  return flatText(`${base}.${frac}Z`)
 }
+
+let lastSecond = NaN
+let lastBase = ''
 
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n)

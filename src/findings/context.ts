@@ -3,6 +3,7 @@ import type {Policy} from '../policy/policy.js'
 import type {Finding, FindingEvidence, ReportEndpoint, ReportFlow, ReportVantage} from '../report/report-model.js'
 import {ruleById} from './rules.js'
 import type {Severity} from '../policy/policy.js'
+import {flatText} from '../util/flat-text.js'
 
 /** Everything a check may look at. Checks are pure functions of it. */
 export interface CheckContext {
@@ -31,12 +32,15 @@ export function finding(ruleId: string, severity: Severity | undefined, detail: 
   const rule = ruleById(ruleId)
   if (!rule) throw new Error(`internal: unknown rule ${ruleId}`)
   const ids = [...new Set(flowIds)].sort((a, b) => a - b)
+  const kept = evidence.slice(0, 50)
+  // Built by concatenation and kept to the end of the run: flattened (see flatText).
+  for (const e of kept) e.description = flatText(e.description)
   return {
     ruleId,
     severity: severity ?? rule.severity,
     title: rule.title,
-    detail,
-    evidence: evidence.slice(0, 50),
+    detail: flatText(detail),
+    evidence: kept,
     flowIds: ids,
     ...(endpoint === undefined ? {} : {endpoint}),
     recommendation: rule.remediation,

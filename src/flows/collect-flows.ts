@@ -11,7 +11,7 @@ import {isoTime} from '../capture/timestamp.js'
 import {TUNNEL_NAMES} from '../decode/net-layer.js'
 import type {Evidence, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../protocols/analyzer.js'
 import {ProtocolDispatcher} from '../protocols/registry.js'
-import {ipv4FromUint32, ipv6FromWords} from '../util/ip-text.js'
+import {ipv4Text, ipv6FromWords} from '../util/ip-text.js'
 
 export interface CollectOptions {
   /** Most flows held at once (default 1 000 000); beyond it the longest idle are evicted. */
@@ -100,8 +100,8 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
   const describe = (slot: number): FlowInfo => {
     const key = table.keyOf(slot)
     const v4 = key[0]! >>> 8 === 4
-    const a = v4 ? ipv4FromUint32(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!)
-    const b = v4 ? ipv4FromUint32(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!)
+    const a = v4 ? ipv4Text(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!)
+    const b = v4 ? ipv4Text(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!)
     const endA = {ip: a, port: key[9]! >>> 16}
     const endB = {ip: b, port: key[9]! & 0xffff}
     const aIsClient = table.clientIsA[slot] === 1

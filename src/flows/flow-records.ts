@@ -1,7 +1,7 @@
 import {linkTypeName} from '../decode/link-layer.js'
 import {TUNNEL_NAMES} from '../decode/net-layer.js'
 import {isoTime} from '../capture/timestamp.js'
-import {ipv4FromUint32, ipv6FromWords} from '../util/ip-text.js'
+import {ipv4Text, ipv6FromWords} from '../util/ip-text.js'
 import type {FlowCollection} from './collect-flows.js'
 import {ST_ESTABLISHED, ST_FIN_CLIENT, ST_FIN_SERVER, ST_RST, ST_SYN, ST_SYNACK} from './flow-table.js'
 
@@ -91,8 +91,8 @@ export function flowRecordAt(collection: FlowCollection, slot: number): FlowReco
   const key = t.keyOf(slot)
   const ipVersion = (key[0]! >>> 8) as 4 | 6
   const proto = key[0]! & 0xff
-  const a = ipVersion === 4 ? ipv4FromUint32(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!)
-  const b = ipVersion === 4 ? ipv4FromUint32(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!)
+  const a = ipVersion === 4 ? ipv4Text(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!)
+  const b = ipVersion === 4 ? ipv4Text(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!)
   const portA = key[9]! >>> 16
   const portB = key[9]! & 0xffff
   const clientIsA = t.clientIsA[slot] === 1

@@ -32,6 +32,9 @@ export class GeoResolver {
 
   /** @throws InputError for a string that is not an IP address. */
   lookup(text: string): GeoAnswer {
+    // Most lookups repeat an address already resolved, in its canonical text.
+    const known = this.cache.get(text)
+    if (known) return known
     const parsed = parseIp(text.trim())
     if (!parsed) throw new InputError(`invalid IP address "${text}"`)
     const ip = formatIp(parsed.bytes)

@@ -55,7 +55,8 @@ export class ProtocolDispatcher {
     }
     if (active.length === 0) return -1
     const index = this.inspections.length
-    this.inspections.push({flowId: info.id, active, live: active.length, packets: 0, forgotten: false})
+    // Exact size (an array grown by push from [] reserves 17 slots): one per flow, 100 k flows.
+    this.inspections.push({flowId: info.id, active: active.slice(), live: active.length, packets: 0, forgotten: false})
     return this.feed(index, packet) ? index : -1
   }
 

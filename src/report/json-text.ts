@@ -27,7 +27,7 @@ const PIECE_CHARS = 1 << 20
  * The same text as jsonText, in pieces of about a mebibyte, so a report with a hundred
  * thousand flows is written out without ever being one string of hundreds of megabytes.
  */
-export function* jsonPieces(value: unknown, expandDepth = 2): Generator<string> {
+export function* jsonPieces(value: unknown, expandDepth = 2, options: JsonPiecesOptions = {}): Generator<string> {
   let parts: string[] = []
   let size = 0
   const out = {
@@ -36,7 +36,7 @@ export function* jsonPieces(value: unknown, expandDepth = 2): Generator<string> 
       size += text.length
     },
   }
-  for (const _ of writePieces(value, 0, expandDepth, out)) {
+  for (const _ of writePieces(value, 0, expandDepth, out, options.omit)) {
     if (size >= PIECE_CHARS) {
       yield parts.join('')
       parts = []
@@ -47,12 +47,21 @@ export function* jsonPieces(value: unknown, expandDepth = 2): Generator<string> 
   yield parts.join('')
 }
 
+export interface JsonPiecesOptions {
+  /**
+   * Leave `key` out of each element of the top-level array `array` (the report's flows without
+   * their protocol facts): the text is that of a copy without the key, made without copying
+   * 100 k objects (see writeElementWithout).
+   */
+  omit?: {array: string; key: string}
+}
+
 interface Sink {
   push(text: string): void
 }
 
 /** Writes `value` into `out`, yielding after each array element so the caller can flush. */
-function* writePieces(value: unknown, depth: number, expandDepth: number, out: Sink): Generator<void> {
+function* writePieces(value: unknown, depth: number, expandDepth: number, out: Sink, omit?: JsonPiecesOptions['omit'], omitHere = false): Generator<void> {
   if (depth >= expandDepth || value === null || typeof value !== 'object') {
     out.push(safeJsonStringify(value) ?? 'null')
     return
@@ -67,7 +76,8 @@ function* writePieces(value: unknown, depth: number, expandDepth: number, out: S
     out.push('[\n')
     for (let i = 0; i < value.length; i++) {
       out.push(pad)
-      yield* writePieces(value[i], depth + 1, expandDepth, out)
+      if (omitHere && depth + 1 >= expandDepth) out.push(elementTextWithout(value[i], omit!.key))
+      else yield* writePieces(value[i], depth + 1, expandDepth, out)
       out.push(i < value.length - 1 ? ',\n' : '\n')
       yield
     }
@@ -83,10 +93,28 @@ function* writePieces(value: unknown, depth: number, expandDepth: number, out: S
   for (let i = 0; i < entries.length; i++) {
     const [key, v] = entries[i]!
     out.push(`${pad}${safeJsonStringify(key)}: `)
-    yield* writePieces(v, depth + 1, expandDepth, out)
+    yield* writePieces(v, depth + 1, expandDepth, out, omit, depth === 0 && omit !== undefined && key === omit.array && Array.isArray(v))
     out.push(i < entries.length - 1 ? ',\n' : '\n')
   }
   out.push(`${close}}`)
+}
+
+/**
+ * The JSON text of `element` without its property `key`. JSON.stringify leaves out a property
+ * whose value is undefined, so the key is set to undefined for the one synchronous call and put
+ * back: no copy of the object (on a 100 k-flow report the copies cost more than the text), and
+ * no change of the object's shape.
+ */
+function elementTextWithout(element: unknown, key: string): string {
+  if (element === null || typeof element !== 'object' || Array.isArray(element) || !Object.hasOwn(element, key)) return safeJsonStringify(element) ?? 'null'
+  const record = element as Record<string, unknown>
+  const saved = record[key]
+  record[key] = undefined
+  try {
+    return safeJsonStringify(record) ?? 'null'
+  } finally {
+    record[key] = saved
+  }
 }
 
 /** Write a large string to stdout in pieces, respecting back-pressure. */

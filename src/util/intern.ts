@@ -1,3 +1,5 @@
+import {flatText} from './flat-text.js'
+
 /**
  * One copy of each repeated text. A capture repeats the same names, addresses and tokens in
  * thousands of messages (every DNS response for a busy name, every STUN binding of a call),
@@ -16,8 +18,15 @@ export class InternPool {
     const hit = this.pool.get(text)
     if (hit !== undefined) return hit
     if (this.pool.size >= this.max) this.pool = new Map()
-    this.pool.set(text, text)
-    return text
+    // The copy kept for everyone is flat (a concatenation would be kept as its parts).
+    const kept = flatText(text)
+    this.pool.set(kept, kept)
+    return kept
+  }
+
+  /** Distinct texts held now (at most `max`). */
+  get size(): number {
+    return this.pool.size
   }
 
   /** `intern`, passing null through (optional fields of facts). */

@@ -1,11 +1,32 @@
 /** Text forms of IP addresses: dotted IPv4 and RFC 5952 canonical IPv6. */
+import {flatText} from './flat-text.js'
+
 
 export function formatIpv4(b: Uint8Array, o: number): string {
   return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`
 }
 
 export function ipv4FromUint32(v: number): string {
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`
+  return flatText(`${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`)
+}
+
+/** Most addresses `ipv4Text` remembers before it starts afresh. */
+const IPV4_TEXT_CACHE = 1 << 17
+let ipv4Texts = new Map<number, string>()
+
+/**
+ * ipv4FromUint32, one string per address: a capture's 100 k flows name a few thousand
+ * addresses, and every later stage keys maps by them (a string made once hashes once). Bounded:
+ * the cache starts afresh after IPV4_TEXT_CACHE addresses.
+ */
+export function ipv4Text(v: number): string {
+  let text = ipv4Texts.get(v)
+  if (text === undefined) {
+    if (ipv4Texts.size >= IPV4_TEXT_CACHE) ipv4Texts = new Map()
+    text = ipv4FromUint32(v)
+    ipv4Texts.set(v, text)
+  }
+  return text
 }
 
 /** RFC 5952 §4: lowercase hex, leading zeros dropped, the longest run (≥ 2) of zero groups
@@ -23,7 +44,7 @@ export function ipv6FromWords(w0: number, w1: number, w2: number, w3: number): s
 function formatIpv6Groups(groups: number[]): string {
   // ::ffff:a.b.c.d (RFC 5952 §5)
   if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
-    return `::ffff:${groups[6]! >>> 8}.${groups[6]! & 255}.${groups[7]! >>> 8}.${groups[7]! & 255}`
+    return flatText(`::ffff:${groups[6]! >>> 8}.${groups[6]! & 255}.${groups[7]! >>> 8}.${groups[7]! & 255}`)
   }
   let bestStart = -1
   let bestLen = 0
@@ -44,5 +65,5 @@ function formatIpv6Groups(groups: number[]): string {
   if (bestStart < 0) return hex.join(':')
   const head = hex.slice(0, bestStart).join(':')
   const tail = hex.slice(bestStart + bestLen).join(':')
-  return `${head}::${tail}`
+  return flatText(`${head}::${tail}`)
 }
