@@ -246,7 +246,11 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     finish(): FlowCollection {
       fragments.finish()
       stats.fragments = fragments.stats
-      return {captures, failures, table, stats, fragmentsByFlow, facts: dispatcher?.finish() ?? new Map()}
+      const facts = dispatcher?.finish() ?? new Map()
+      // The table outlives the read (it is the report's flows); its eviction hook holds this
+      // session, and through it every analyzer's state of every flow. Let them go.
+      table.onEvict = undefined
+      return {captures, failures, table, stats, fragmentsByFlow, facts}
     },
   }
 }

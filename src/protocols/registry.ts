@@ -85,7 +85,10 @@ export class ProtocolDispatcher {
 
   /** Facts per flow id: `{dns: {...}, tls: {...}}`, only flows where something was learned. */
   finish(): Map<number, Record<string, unknown>> {
-    return this.factsBy((a) => a.analyzer.finish(a.state))
+    const facts = this.factsBy((a) => a.analyzer.finish(a.state))
+    // The states are consumed: nothing may feed them again, and their memory is freed.
+    this.inspections.length = 0
+    return facts
   }
 
   /**
