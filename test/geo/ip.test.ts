@@ -1,3 +1,4 @@
+import {isIPv4} from 'node:net'
 import {describe, expect, it} from 'vitest'
 import {canonicalIp, formatCidr, parseCidr, parseIp, rangeToCidrs, rangeToCidrsV4} from '../../src/geo/ip.js'
 
@@ -33,5 +34,24 @@ describe('ip parsing', () => {
     expect(big.map((c) => [Number(c.start), c.prefixLength])).toEqual(v4.map((c) => [c.start, c.prefixLength]))
     expect(rangeToCidrs(0n, (1n << 128n) - 1n, 128)).toEqual([{start: 0n, prefixLength: 0}])
     expect(rangeToCidrs(1n, 2n, 128).map((c) => c.prefixLength)).toEqual([128, 128])
+  })
+
+  it('accepts exactly the dotted quads node:net accepts, with the right bytes', () => {
+    // A deterministic spread of near-misses: leading zeros, 256+, empty and extra parts, signs.
+    let seed = 7
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+    const pieces = ['0', '00', '01', '9', '10', '99', '100', '199', '249', '255', '256', '300', '999', '1000', '', '-1', '+1', ' 1', 'a']
+    const samples = ['1.2.3.4', '0.0.0.0', '255.255.255.255', '::ffff:1.2.3.4', '1.2.3.4/8']
+    for (let i = 0; i < 5000; i++) samples.push(Array.from({length: 3 + next(3)}, () => pieces[next(pieces.length)]).join('.'))
+    let accepted = 0
+    for (const text of samples) {
+      const parsed = parseIp(text)
+      expect(parsed?.version === 4, text).toBe(isIPv4(text))
+      if (parsed?.version === 4) {
+        accepted++
+        expect([...parsed.bytes].join('.')).toBe(text)
+      }
+    }
+    expect(accepted).toBeGreaterThan(20)
   })
 })
