@@ -128,7 +128,7 @@ export class GeoDatabase {
   }
 
   /** Normalised fields for an address, or undefined when the database has no record for it. */
-  lookup(ip: ParsedIp): DatabaseHit | undefined {
+  lookup(ip: ParsedIp, text: string = formatIp(ip.bytes)): DatabaseHit | undefined {
     // An IPv4-only tree must not see IPv6 addresses: mmdb-lib would walk the first 32 bits of
     // the IPv6 address through the IPv4 tree and answer for an unrelated IPv4 network.
     if (ip.version === 6 && this.info.ipVersion === 4) return undefined
@@ -136,15 +136,32 @@ export class GeoDatabase {
     let raw: unknown
     let prefixLength: number
     try {
-      ;[raw, prefixLength] = this.reader.getWithPrefixLength(formatIp(ip.bytes))
+      ;[raw, prefixLength] = this.reader.getWithPrefixLength(text)
     } catch (error) {
       throw new InputError(`corrupt MMDB data section (${(error as Error).message})`, this.info.path)
     }
     if (raw === null || raw === undefined) return undefined
-    const fields = normaliseRecord(raw, this.schema)
-    if (Object.keys(fields).length === 0) return undefined
+    const fields = this.normalised(raw)
+    if (fields === undefined) return undefined
     return {fields, network: formatCidr({bytes: networkOf(ip.bytes, prefixLength), prefixLength})}
   }
+
+  /** A record's normalised fields (undefined when it has none). The reader hands out one decoded
+   * object per record (DecodeCache), and a city's or an AS's record serves many addresses: each is
+   * normalised once. Read-only, shared. */
+  private normalised(raw: unknown): PartialGeo | undefined {
+    if (typeof raw !== 'object' || raw === null) {
+      const fields = normaliseRecord(raw, this.schema)
+      return Object.keys(fields).length === 0 ? undefined : fields
+    }
+    if (this.normalisedRecords.has(raw)) return this.normalisedRecords.get(raw)
+    const fields = normaliseRecord(raw, this.schema)
+    const kept = Object.keys(fields).length === 0 ? undefined : fields
+    this.normalisedRecords.set(raw, kept)
+    return kept
+  }
+
+  private readonly normalisedRecords = new WeakMap<object, PartialGeo | undefined>()
 }
 
 /**

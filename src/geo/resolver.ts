@@ -52,11 +52,12 @@ export class GeoResolver {
     const target = transition ? transition.ipv4 : parsed
     const special = specialRange(target)
     const found: GeoFields = {}
+    const targetText = transition ? formatIp(target.bytes) : ip
     for (const db of this.databases) {
       // The embedded default is not consulted for special addresses (it has nothing true to
       // say about 10.0.0.1); the user's own databases are, so they can label their LAN.
       if (special && db.info.origin === 'embedded') continue
-      const hit = db.lookup(target)
+      const hit = db.lookup(target, targetText)
       if (!hit) continue
       for (const field of GEO_FIELDS) {
         const value = hit.fields[field]
@@ -70,7 +71,7 @@ export class GeoResolver {
       version: parsed.version,
       ...(special ? {special} : {}),
       ...(transition ? {transition: {kind: transition.kind, ipv4: formatIp(transition.ipv4.bytes)}} : {}),
-      lookupIp: formatIp(target.bytes),
+      lookupIp: targetText,
       known: Object.keys(fields).length > 0,
       fields,
     }

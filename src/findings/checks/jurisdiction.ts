@@ -28,9 +28,22 @@ function describeFlow(f: ReportFlow): string {
   return `flow #${f.id} ${f.proto} ${f.client.ip}:${f.client.port} → ${f.server.ip}:${f.server.port}: ${f.role}${f.app ? ` (${f.app})` : ''}, ${bytes} bytes`
 }
 
+/** The flows of an endpoint; four checks ask for each of 30 k endpoints on a large capture, so
+ * the list is made once per endpoint (an endpoint belongs to one report: its flows never change). */
 function flowsOf(ctx: CheckContext, e: ReportEndpoint): ReportFlow[] {
-  return e.flowIds.map((id) => ctx.flowById.get(id)!).filter(Boolean)
+  let flows = endpointFlows.get(e)
+  if (!flows) {
+    flows = []
+    for (const id of e.flowIds) {
+      const flow = ctx.flowById.get(id)
+      if (flow) flows.push(flow)
+    }
+    endpointFlows.set(e, flows)
+  }
+  return flows
 }
+
+const endpointFlows = new WeakMap<ReportEndpoint, ReportFlow[]>()
 
 /** CA-GEO-001: traffic of each role judged against the policy, per endpoint. */
 export function outsidePolicy(ctx: CheckContext): Finding[] {
