@@ -11,7 +11,7 @@
 import type {Evidence} from '../analyzer.js'
 import type {DnsMessageFact, DnsQuestionFact, DnsRecordFact} from './dns-analyzer.js'
 import {flagsOf, rcodeName, recordData, scan, TYPE, typeName} from './dns-message.js'
-import {flatten, keep, keepOrNull} from './dns-name.js'
+import {keep, keepOrNull} from './dns-name.js'
 import {parseSvcb, svcbText} from './svcb.js'
 
 const SECTIONS = ['answer', 'authority', 'additional'] as const
@@ -134,15 +134,11 @@ function sameRecords(a: DnsRecordFact[], b: DnsRecordFact[]): boolean {
   return true
 }
 
-/**
- * The fact of the message in `scan` (read from `msg`), keeping its first `kept` records. The
- * evidence's time is flattened here (see `flatten`): it is built by concatenation.
- */
+/** The fact of the message in `scan` (read from `msg`), keeping its first `kept` records. */
 export function messageFact(msg: Uint8Array, evidence: Evidence, fromClient: boolean, kept: number): DnsMessageFact {
   const s = scan
   const w = s.flagsWord
   const rcode = w & 0xf
-  flatten(evidence.time)
   return {
     evidence,
     fromClient,

@@ -327,27 +327,9 @@ export function rememberText(n: number, text: string): string {
   return text
 }
 
-/**
- * `intern(text)` for text kept in facts, flattened (see `flatten`): text built by concatenation
- * (templates, `+`) is a tree of pieces that costs several times its characters until something
- * flattens it, and the first copy of a value is the one the pool and the facts keep.
- */
+/** `intern(text)` for text kept in facts (the pool keeps one flat copy of each value). */
 export function keep(text: string): string {
-  // Flattening the copy already kept costs a read; the first copy of a value is made flat here.
-  return flatten(intern(text))
-}
-
-/** Where `flatten` stores what it read, so that no compiler drops the read as unused. */
-let flattenSink = 0
-
-/**
- * `text`, flattened in place: reading a character of a concatenation tree (what templates and
- * `+` build: a node per piece) makes it one flat string, which the garbage collector then keeps
- * alone. Evidence times, for instance, cost 48 bytes flat and about 340 as built.
- */
-export function flatten(text: string): string {
-  flattenSink = text.charCodeAt(0)
-  return text
+  return intern(text)
 }
 
 /** `keep` passing null through. */

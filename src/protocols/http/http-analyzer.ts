@@ -16,7 +16,7 @@ import {fieldValue, hasField, type HttpHead, looksLikeHttpStart, parseHttpHead} 
 import {type MeetingLink, redactUrl} from './meeting-links.js'
 import {StreamWindow} from './stream-window.js'
 import {intern} from '../../util/intern.js'
-import {flat, sharedStrings} from '../tls/shared-lists.js'
+import {sharedStrings} from '../tls/shared-lists.js'
 
 /** Requests kept per connection. */
 export const MAX_REQUESTS = 64
@@ -157,7 +157,7 @@ export const httpAnalyzer: ProtocolAnalyzer<HttpState, HttpFacts> = {
             droppedRequests: state.requestCount - state.requests.length,
             orphanResponses: state.orphanResponses,
             switchedTo: state.switchedTo,
-            stopped: state.stopped === null ? null : intern(flat(state.stopped)),
+            stopped: state.stopped === null ? null : intern(state.stopped),
           }
     // The state stays referenced to the end of the run: keep nothing of it past this point.
     state.sides[0].window.release()
@@ -302,7 +302,7 @@ function capped(value: string | null, max: number): string | null {
  * and version in request after request, servers the same Server and Content-Type.
  */
 function kept(value: string | null): string | null {
-  return value === null ? null : intern(flat(value))
+  return value === null ? null : intern(value)
 }
 
 function onRequest(state: HttpState, s: Side, head: HttpHead, packet: PayloadPacket): void {
@@ -322,7 +322,7 @@ function onRequest(state: HttpState, s: Side, head: HttpHead, packet: PayloadPac
       method: intern(head.method),
       version: intern(head.version),
       host,
-      target: intern(flat(target.text)),
+      target: intern(target.text),
       targetTruncated: head.targetTruncated,
       userAgent: kept(capped(fieldValue(head, 'user-agent'), 255)),
       cookie: hasField(head, 'cookie'),

@@ -7,7 +7,6 @@
  * `service: 'mdns' | 'llmnr'`); `lanNames` in ./lan-names.ts puts both sources together.
  */
 import type {EvidenceOf, Evidence, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
-import {flatten} from '../dns/dns-name.js'
 import {type DhcpMessage, parseDhcp, parseDhcpv6} from './dhcp.js'
 import {type NbnsMessage, parseNbns} from './nbns.js'
 import {parseSsdp, type SsdpMessage} from './ssdp.js'
@@ -145,8 +144,6 @@ export const lanAnalyzer: ProtocolAnalyzer<LanState, LanFacts> = {
     state.messageCount++
     if (state.messages.length < MAX_LAN_MESSAGES) {
       const evidence = state.evidenceOf(packet)
-      // Its time is built by concatenation: flattened, it costs its 27 characters, not a tree.
-      flatten(evidence.time)
       state.messages.push(messageFact(state.service, evidence, packet.toServer, parsed))
     }
     return state.messages.length < MAX_LAN_MESSAGES

@@ -8,7 +8,7 @@
 import {createHash, X509Certificate} from 'node:crypto'
 import {intern} from '../../util/intern.js'
 import {ByteReader, capText} from './byte-reader.js'
-import {flat, sharedStrings} from './shared-lists.js'
+import {sharedStrings} from './shared-lists.js'
 
 /** Most certificates kept from one message (real chains have 2-4). */
 export const MAX_CHAIN = 8
@@ -199,8 +199,8 @@ function parseCertificate(der: Uint8Array, fingerprint256: string): ParsedCertif
     sanDns: sharedStrings(san.dns.map(intern)),
     sanIp: sharedStrings(san.ip.map(intern)),
     serial: cert.serialNumber.toLowerCase(),
-    validFrom: intern(flat(validFromMs === undefined ? capText(cert.validFrom) : isoSeconds(validFromMs))),
-    validTo: intern(flat(validToMs === undefined ? capText(cert.validTo) : isoSeconds(validToMs))),
+    validFrom: intern(validFromMs === undefined ? capText(cert.validFrom) : isoSeconds(validFromMs)),
+    validTo: intern(validToMs === undefined ? capText(cert.validTo) : isoSeconds(validToMs)),
     publicKey: internOrUndefined(publicKeyText(cert)),
     isCA: cert.ca,
     selfSigned: isSelfSigned(cert),
@@ -210,7 +210,7 @@ function parseCertificate(der: Uint8Array, fingerprint256: string): ParsedCertif
 }
 
 function internOrUndefined(text: string | undefined): string | undefined {
-  return text === undefined ? undefined : intern(flat(text))
+  return text === undefined ? undefined : intern(text)
 }
 
 function colonHex(bytes: Uint8Array): string {

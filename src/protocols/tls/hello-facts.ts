@@ -8,7 +8,7 @@ import type {CertificateChain, CertificateFacts} from './certificate.js'
 import type {ParsedClientHello} from './client-hello.js'
 import {type HelloTransport, ja3, ja3s, ja4} from './fingerprint.js'
 import type {ParsedServerHello} from './server-hello.js'
-import {flat, sharedNumbers, sharedStrings} from './shared-lists.js'
+import {sharedNumbers, sharedStrings} from './shared-lists.js'
 import {intern} from '../../util/intern.js'
 import {
   alertDescriptionName,
@@ -295,10 +295,10 @@ function helloTemplate(hello: ParsedClientHello, transport: HelloTransport): Hel
     t.srtpProfiles = sharedStrings(hello.srtpProfiles.map(srtpProfileName).map(intern))
     t.nullSrtpProfiles = sharedStrings(hello.srtpProfiles.filter(isNullSrtpProfile).map(srtpProfileName).map(intern))
   }
-  t.ja3 = intern(flat(j3.text))
+  t.ja3 = intern(j3.text)
   t.ja3Hash = intern(j3.hash)
-  t.ja4 = intern(flat(j4.ja4))
-  t.ja4Raw = intern(flat(j4.raw))
+  t.ja4 = intern(j4.ja4)
+  t.ja4Raw = intern(j4.raw)
   return t
 }
 

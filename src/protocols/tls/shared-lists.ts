@@ -65,14 +65,3 @@ export function sharedStrings(list: readonly string[]): string[] {
   }
   return shared as string[]
 }
-
-/**
- * `text` as one sequential string. A string built by concatenation (template literals, `+=`) is
- * a tree of pieces in V8, about 32 bytes per piece plus the pieces, until something reads it by
- * index: reading one character makes V8 flatten it into one string, and the tree dies young.
- * For text built here that is kept in facts (fingerprints, time stamps).
- */
-export function flat(text: string): string {
-  text.charCodeAt(0)
-  return text
-}
