@@ -4,6 +4,7 @@ import type {HttpFacts} from '../protocols/http/http-analyzer.js'
 import type {LanFacts} from '../protocols/lan/lan-analyzer.js'
 import type {QuicFacts} from '../protocols/quic/quic-analyzer.js'
 import type {RtpFacts} from '../protocols/rtp/analyzer.js'
+import type {SocksFacts} from '../protocols/socks/socks-analyzer.js'
 import type {StunFacts} from '../protocols/stun/analyzer.js'
 import type {TlsFacts} from '../protocols/tls/tls-analyzer.js'
 import type {ZoomFacts} from '../protocols/zoom/analyzer.js'
@@ -17,6 +18,7 @@ export interface FlowFacts {
   lan?: LanFacts
   quic?: QuicFacts
   rtp?: RtpFacts
+  socks?: SocksFacts
   stun?: StunFacts
   tls?: TlsFacts
   zoom?: ZoomFacts

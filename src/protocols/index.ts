@@ -11,6 +11,7 @@ import {httpAnalyzer} from './http/http-analyzer.js'
 import {lanAnalyzer} from './lan/lan-analyzer.js'
 import {quicAnalyzer} from './quic/quic-analyzer.js'
 import {rtpAnalyzer} from './rtp/analyzer.js'
+import {socksAnalyzer} from './socks/socks-analyzer.js'
 import {stunAnalyzer} from './stun/analyzer.js'
 import {tlsAnalyzer} from './tls/tls-analyzer.js'
 import {zoomAnalyzer} from './zoom/analyzer.js'
@@ -18,6 +19,7 @@ import {zoomAnalyzer} from './zoom/analyzer.js'
 export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   // analyzer list (keep one per line)
   dnsAnalyzer,
+  socksAnalyzer,
   httpAnalyzer,
   tlsAnalyzer,
   quicAnalyzer,

@@ -17,6 +17,7 @@ import {type MeetingLink, redactUrl} from './meeting-links.js'
 import {StreamWindow} from './stream-window.js'
 import {intern} from '../../util/intern.js'
 import {sharedStrings} from '../tls/shared-lists.js'
+import {INCOMPLETE, INVALID, isSocksGreeting, type SocksReply, socksClientHandshake, socksServerHandshake} from '../socks/socks-handshake.js'
 
 /** Requests kept per connection. */
 export const MAX_REQUESTS = 64
@@ -26,6 +27,9 @@ const WINDOW_BYTES = 64 * 1024
 const MAX_CHUNK_LINE = 1024
 const MAX_HOST_CHARS = 255
 const MAX_DESCRIBE_LINES = 24
+/** Longest SOCKS handshake side waited for (greeting, RFC 1929 sub-negotiation, request with a
+ * 255-byte name, a SOCKS4 user id: all well under it). */
+const MAX_SOCKS_HANDSHAKE = 1024
 
 export interface HttpMeetingLinkFact extends MeetingLink {
   /** Where the link was seen: the request-target, the Referer, or a response's Location. */
@@ -82,7 +86,8 @@ export interface HttpFacts {
  * their presence is recorded, their values are never even decoded. */
 const WANTED_FIELDS: ReadonlySet<string> = new Set(['host', 'user-agent', 'referer', 'transfer-encoding', 'content-length', 'location', 'server', 'content-type'])
 
-type Mode = 'head' | 'skip' | 'chunk-size' | 'trailer' | 'dead'
+/** 'socks': the side begins with a SOCKS handshake (read and skipped before the first head). */
+type Mode = 'socks' | 'head' | 'skip' | 'chunk-size' | 'trailer' | 'dead'
 
 interface Side {
   window: StreamWindow
@@ -102,6 +107,8 @@ interface HttpState {
   orphanResponses: number
   switchedTo: HttpFacts['switchedTo']
   stopped: string | null
+  /** No payload fed yet: the first one tells whether a SOCKS handshake comes first. */
+  fresh: boolean
 }
 
 function side(): Side {
@@ -118,14 +125,19 @@ export const httpAnalyzer: ProtocolAnalyzer<HttpState, HttpFacts> = {
   name: 'http',
 
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
-    return flow.transport === 'tcp' && looksLikeHttpStart(packet.data)
+    // HTTP through a SOCKS proxy starts after the proxy handshake (tshark reads it there too).
+    return flow.transport === 'tcp' && (looksLikeHttpStart(packet.data) || (packet.toServer && isSocksGreeting(packet.data)))
   },
 
   start(_flow: FlowInfo, evidenceOf: EvidenceOf): HttpState {
-    return {evidenceOf, sides: [side(), side()], requests: [], requestCount: 0, pending: [], orphanResponses: 0, switchedTo: null, stopped: null}
+    return {evidenceOf, sides: [side(), side()], requests: [], requestCount: 0, pending: [], orphanResponses: 0, switchedTo: null, stopped: null, fresh: true}
   },
 
   feed(state: HttpState, packet: PayloadPacket): boolean {
+    if (state.fresh) {
+      state.fresh = false
+      if (packet.toServer && !looksLikeHttpStart(packet.data) && isSocksGreeting(packet.data)) state.sides[0].mode = state.sides[1].mode = 'socks'
+    }
     const s = state.sides[packet.toServer ? 0 : 1]
     if (s.mode !== 'dead') {
       if (s.mode === 'head' && s.window.view.length === 0 && s.window.isAhead(packet.seq) && looksLikeHttpStart(packet.data)) {
@@ -186,6 +198,21 @@ function drain(state: HttpState, s: Side, packet: PayloadPacket): void {
     switch (s.mode) {
       case 'dead':
         return
+      case 'socks': {
+        // RFC 1928 / SOCKS4: the handshake of this side, skipped whole; HTTP (if any) follows it.
+        const handshake = toServer ? socksClientHandshake(view) : socksServerHandshake(view, view[0] === 0 ? 4 : 5)
+        if (handshake === INCOMPLETE) {
+          if (view.length > MAX_SOCKS_HANDSHAKE) kill(state, s, 'not SOCKS')
+          return
+        }
+        if (handshake === INVALID || (!toServer && !(handshake as SocksReply).granted)) {
+          kill(state, s, handshake === INVALID ? 'not SOCKS' : 'SOCKS refused')
+          return
+        }
+        s.window.consume(handshake.length)
+        s.mode = 'head'
+        continue
+      }
       case 'skip':
         // A body, or chunk data and its CRLF: consumed without waiting for it to be buffered.
         s.window.consume(s.remaining)

@@ -7,18 +7,6 @@ import type {OracleExpectation} from '../dns/oracle-expectations.js'
 
 export const HTTP_EXPECTATIONS: OracleExpectation[] = [
   {
-    capture: 'socks.pcap',
-    frames: [8, 22, 36, 54],
-    kind: 'differs',
-    reason: 'HTTP inside a SOCKS4/5 proxy connection: the flow starts with the SOCKS handshake, so it is not taken as HTTP (tshark hands the bytes after the handshake to its HTTP dissector).',
-  },
-  {
-    capture: 'shadowsocks.pcap',
-    frames: [11],
-    kind: 'differs',
-    reason: 'The same: HTTP after a SOCKS5 handshake to a local Shadowsocks client on port 1080.',
-  },
-  {
     capture: 'WebattackRCE.pcap',
     frames: [535],
     kind: 'differs',
