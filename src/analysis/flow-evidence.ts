@@ -38,6 +38,7 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
     if (leaf) add(leaf.subjectCN, 'cert', message.evidence.frame)
   }
   for (const request of f.http?.requests ?? []) add(request.host, 'http-host', request.evidence.frame)
+  if (f.socks?.hostIsName) add(f.socks.host, 'socks', f.socks.request.frame)
   for (const message of f.dns?.messages ?? []) {
     if (message.response) continue
     for (const q of message.questions) add(q.name, 'dns-query', message.evidence.frame)

@@ -18,6 +18,8 @@ export interface EvidenceName {
    * - `quic-sni`: server_name in this flow's (decrypted) QUIC Initial;
    * - `dtls-sni`: server_name in this flow's DTLS ClientHello;
    * - `http-host`: Host header of a cleartext HTTP request on this flow;
+   * - `socks`: the destination host name this flow asked a SOCKS proxy to connect to (the
+   *   flow's server is the proxy: what it carried went on to that name);
    * - `cert`: subject CN or DNS SAN of the certificate the server of this flow presented
    *   (TLS 1.2 or DTLS; may be a non-DNS name such as `hangouts`);
    * - `dns`: a DNS answer seen in the capture resolved this name to this flow's server address;

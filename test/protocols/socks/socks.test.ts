@@ -1,9 +1,13 @@
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {analyzeCaptures} from '../../../src/analysis/analyze.js'
+import {tempDir} from '../../helpers/temp-dir.js'
 import {type HttpFacts, httpAnalyzer} from '../../../src/protocols/http/http-analyzer.js'
 import {INCOMPLETE, INVALID, isSocksGreeting, socksClientHandshake, socksServerHandshake} from '../../../src/protocols/socks/socks-handshake.js'
 import {type SocksFacts, socksAnalyzer} from '../../../src/protocols/socks/socks-analyzer.js'
 import {httpGet, httpResponse} from '../../support/packet-builder.js'
-import {analyze, type Endpoints, factsOf, pseudoRandom, tcpConversation} from '../dns/capture-support.js'
+import {analyze, type Endpoints, factsOf, pcapOf, pseudoRandom, tcpConversation} from '../dns/capture-support.js'
 
 const bytes = (...parts: Array<number[] | string>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))))
 
@@ -113,5 +117,24 @@ describe('SOCKS in a capture', () => {
     expect(factsOf<HttpFacts>(refused, 'http')).toEqual([])
     const notSocks = await analyze(tcpConversation(proxy, [{toServer: true, data: bytes([5, 1, 0])}, {toServer: true, data: bytes('hello world, not a request')}]), [socksAnalyzer])
     expect(factsOf<SocksFacts>(notSocks, 'socks')).toEqual([])
+  })
+
+  it('lets the name asked of the proxy identify the app the flow carried', async () => {
+    const path = join(tempDir('callaudit-socks-'), 'socks.pcap')
+    writeFileSync(
+      path,
+      pcapOf(
+        tcpConversation(proxy, [
+          {toServer: true, data: socks5Greeting},
+          {toServer: false, data: socks5ServerReply.subarray(0, 2)},
+          {toServer: true, data: Buffer.concat([socks5Auth, socks5Request])},
+          {toServer: false, data: socks5ServerReply.subarray(2)},
+        ]),
+      ),
+    )
+    const {report} = await analyzeCaptures({paths: [path], geo: {dbPaths: [], dirs: [], env: {}, systemDirs: false, useEmbedded: true}, policy: {}, cwd: tempDir('callaudit-cwd-'), toolVersion: 'test'})
+    const zoom = report.apps.find((a) => a.app === 'zoom')
+    expect(zoom?.evidence.find((e) => e.kind === 'name')).toMatchObject({value: 'zoom.us', via: ['socks']})
+    expect(report.flows[0]).toMatchObject({app: 'zoom', server: {ip: '192.168.1.1', port: 1080}})
   })
 })
