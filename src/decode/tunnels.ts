@@ -7,6 +7,7 @@ import {
   PROTO_IPV6,
   PROTO_UDP,
   TUNNEL_6IN4,
+  TUNNEL_CAPWAP,
   TUNNEL_GENEVE,
   TUNNEL_GRE,
   TUNNEL_GTPU,
@@ -21,6 +22,8 @@ const GTPU_PORT = 2152
 const VXLAN_PORT = 4789
 const TEREDO_PORT = 3544
 const GENEVE_PORT = 6081
+/** CAPWAP data channel (RFC 5415 §3.1): from the access point to the controller and back. */
+const CAPWAP_DATA_PORT = 5247
 
 /**
  * If `layer`'s payload is a tunnel we decode, find the inner network header and return the
@@ -44,6 +47,7 @@ export function findTunnel(b: Uint8Array, layer: NetLayer, out: LinkResult): num
       if (layer.dport === VXLAN_PORT) return decodeVxlan(b, p, end, out) ? TUNNEL_VXLAN : TUNNEL_NONE
       if (layer.dport === GENEVE_PORT) return decodeGeneve(b, p, end, out) ? TUNNEL_GENEVE : TUNNEL_NONE
       if (layer.sport === TEREDO_PORT || layer.dport === TEREDO_PORT) return decodeTeredo(b, p, end, out) ? TUNNEL_TEREDO : TUNNEL_NONE
+      if (layer.sport === CAPWAP_DATA_PORT || layer.dport === CAPWAP_DATA_PORT) return decodeCapwapData(b, p, end, out) ? TUNNEL_CAPWAP : TUNNEL_NONE
       return TUNNEL_NONE
     default:
       return TUNNEL_NONE
@@ -103,6 +107,51 @@ function decodeTeredo(b: Uint8Array, o: number, end: number, out: LinkResult): b
   out.offset = p
   out.etherType = ETHERTYPE_IPV6
   return true
+}
+
+/**
+ * CAPWAP data (RFC 5415 §4.3): preamble (version 0, type 0), then HLEN (header length in 4-byte
+ * words), RID, WBID and the T/F/L/W/M/K flags. A whole (unfragmented, not keep-alive) frame follows
+ * the header: an IEEE 802.3 frame when T is 0, else the binding's native frame (WBID 1: IEEE
+ * 802.11, RFC 5416 §3).
+ */
+function decodeCapwapData(b: Uint8Array, o: number, end: number, out: LinkResult): boolean {
+  if (end - o < 8 || b[o] !== 0) return false
+  const word = (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!
+  const hlen = (word >> 19) & 0x1f
+  const wbid = (word >> 9) & 0x1f
+  const native = (word >> 8) & 1
+  const fragment = (word >> 7) & 1
+  const keepAlive = (word >> 3) & 1
+  if (hlen < 2 || fragment || keepAlive) return false
+  const p = o + hlen * 4
+  if (p >= end) return false
+  if (!native) return decodeEthernet(b, p, end, out)
+  return wbid === 1 ? decode80211Data(b, p, end, out) : false
+}
+
+/**
+ * An IEEE 802.11 data frame carrying an LLC/SNAP-encapsulated packet (IEEE 802.11-2020 §9.2.4,
+ * §9.3.2.1): frame control, duration, three addresses, sequence control, a fourth address when
+ * both To DS and From DS are set, QoS control for QoS subtypes, HT control when the +HTC/Order bit
+ * is set on a QoS frame. Protected (encrypted) and null-data frames carry nothing to read. Some
+ * controllers (Cisco) send the frame control field byte-swapped inside CAPWAP (Wireshark's
+ * "swap frame control" preference): a first byte whose protocol version is not 0 is read swapped.
+ */
+function decode80211Data(b: Uint8Array, o: number, end: number, out: LinkResult): boolean {
+  if (end - o < 24 + 8) return false
+  let fc = b[o]!
+  let flags = b[o + 1]!
+  if ((fc & 0x03) !== 0) [fc, flags] = [flags, fc]
+  if ((fc & 0x03) !== 0 || ((fc >> 2) & 0x03) !== 2) return false
+  const subtype = fc >> 4
+  if (subtype & 0x04 || flags & 0x40) return false // no data (null function), or protected
+  let p = o + 24
+  if ((flags & 0x03) === 0x03) p += 6
+  if (subtype & 0x08) p += (flags & 0x80) !== 0 ? 6 : 2
+  // LLC/SNAP (RFC 1042; 00-00-F8 is 802.1H bridge tunnel) and the EtherType.
+  if (end - p < 8 || b[p] !== 0xaa || b[p + 1] !== 0xaa || b[p + 2] !== 0x03 || b[p + 3] !== 0 || b[p + 4] !== 0 || (b[p + 5] !== 0 && b[p + 5] !== 0xf8)) return false
+  return inner(u16be(b, p + 6), b, p + 8, end, out)
 }
 
 /** GRE (RFC 2784, key and sequence RFC 2890; version 1 = PPTP enhanced GRE, RFC 2637). */

@@ -132,9 +132,31 @@ describe('tunnels', () => {
     expect(layers[1]).toMatchObject({src: '2001:db8::1', dport: 443, tunnel: 'teredo'})
   })
 
+  it('CAPWAP data carrying IEEE 802.11 (plain and byte-swapped frame control, QoS) and 802.3', () => {
+    // RFC 5415 §4.3: preamble 0; HLEN 4 words, WBID 1, T and W set; fragment fields; a 4-byte
+    // wireless information element and padding to HLEN.
+    const capwap = (native: boolean, frame: Buffer) => {
+      const word = (4 << 19) | (1 << 9) | ((native ? 1 : 0) << 8) | (1 << 5)
+      const head = Buffer.from([0, (word >> 16) & 0xff, (word >> 8) & 0xff, word & 0xff, 0, 0, 0, 0, 4, 0xbf, 0x23, 0, 0, 0, 0, 0])
+      return Buffer.concat([head, frame])
+    }
+    const snap = Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00])
+    const addresses = Buffer.alloc(18, 0x11)
+    const dot11 = (fc: [number, number], extra: Buffer = Buffer.alloc(0)) => Buffer.concat([Buffer.from([...fc, 0, 0]), addresses, Buffer.from([0, 0]), extra, snap, inner()])
+    const plain = dot11([0x08, 0x01]) // data, To DS
+    const swapped = dot11([0x01, 0x08]) // the same, frame control byte-swapped (Cisco)
+    const qos = dot11([0x88, 0x01], Buffer.from([0, 0])) // QoS data: 2 bytes of QoS control
+    for (const frame of [plain, swapped, qos]) expect(decode(LINKTYPE.RAW, outerUdp(5247, capwap(true, frame)))[1], frame.subarray(0, 2).toString('hex')).toEqual({...innerLayer, tunnel: 'capwap'})
+    expect(decode(LINKTYPE.RAW, outerUdp(5247, capwap(false, ethernet({type: ETHERTYPE.IPV4}, inner()))))[1]).toEqual({...innerLayer, tunnel: 'capwap'})
+    // Protected (encrypted) and null-data frames carry nothing readable.
+    expect(decode(LINKTYPE.RAW, outerUdp(5247, capwap(true, dot11([0x08, 0x41]))))).toHaveLength(1)
+    expect(decode(LINKTYPE.RAW, outerUdp(5247, capwap(true, dot11([0x48, 0x01]))))).toHaveLength(1)
+  })
+
   it('leaves ordinary traffic on a tunnel port alone', () => {
     expect(decode(LINKTYPE.RAW, outerUdp(2152, Buffer.from('not a GTP header at all')))).toHaveLength(1)
     expect(decode(LINKTYPE.RAW, outerUdp(4789, Buffer.alloc(30)))).toHaveLength(1)
+    expect(decode(LINKTYPE.RAW, outerUdp(5247, Buffer.from('not a CAPWAP header, just text')))).toHaveLength(1)
   })
 
   it(`stops after ${MAX_LAYERS} layers of tunnels inside tunnels`, () => {

@@ -15,12 +15,6 @@ export interface SniDifference {
 /** tshark items we do not reproduce. */
 export const TLS_SNI_MISSED: SniDifference[] = [
   {
-    capture: 'capwap_data.pcapng',
-    conversation: '10.1.3.68:47025>74.125.130.188:443',
-    sni: 'alt2-mtalk.google.com',
-    reason: 'TCP inside 802.11 frames inside the CAPWAP data channel (UDP 5247): the decoder does not open CAPWAP, so no TCP flow reaches the analyzer',
-  },
-  {
     capture: 'rdp2.pcap',
     conversation: '-',
     sni: 'WIN-8QSO0D3OKBI.HARDENING.COM',
