@@ -11,21 +11,15 @@
 import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {intern} from '../../util/intern.js'
-import {INCOMPLETE, INVALID, isSocksGreeting, type SocksVersion, socksClientHandshake, socksServerHandshake} from './socks-handshake.js'
+import {INCOMPLETE, INVALID, isSocksGreeting, type SocksRequest, socksClientHandshake, socksServerHandshake} from './socks-handshake.js'
 
 /** Bytes of each direction kept until its handshake is whole (a greeting, an RFC 1929
  * sub-negotiation and a request with a 255-byte name fit in well under 1 KiB). */
 const HANDSHAKE_BYTES = 1024
 
-export interface SocksFacts {
-  version: SocksVersion
-  command: string
-  /** Destination as the client named it (host name or address); untrusted text. */
-  host: string
-  hostIsName: boolean
-  port: number
-  /** SOCKS4 user id or RFC 1929 user name (never the password); null when none was sent. */
-  user: string | null
+/** The client's request as read (see SocksRequest: the password is never among it), where it was
+ * completed, and the proxy's answer. */
+export interface SocksFacts extends Omit<SocksRequest, 'length'> {
   /** The frame that completed the client's request. */
   request: Evidence
   /** The proxy's answer, when it was captured. */
