@@ -3,7 +3,7 @@
  * IPv4 such as `10.1`), bytes for tree walks, bigint for range arithmetic.
  */
 import {formatIpv4, formatIpv6} from '../util/ip-text.js'
-import {isIPv4, isIPv6} from 'node:net'
+import {isIPv6} from 'node:net'
 
 export interface ParsedIp {
   version: 4 | 6
@@ -15,12 +15,6 @@ export interface ParsedIp {
 export function parseIp(text: string): ParsedIp | undefined {
   const v4 = dottedQuad(text)
   if (v4) return {version: 4, bytes: v4}
-  if (isIPv4(text)) {
-    const bytes = new Uint8Array(4)
-    const parts = text.split('.')
-    for (let i = 0; i < 4; i++) bytes[i] = Number(parts[i])
-    return {version: 4, bytes}
-  }
   if (!isIPv6(text) || text.includes('%')) return undefined
   return {version: 6, bytes: parseIpv6Bytes(text)}
 }

@@ -42,3 +42,8 @@ export const capturedText = new InternPool()
 export function intern(text: string): string {
   return capturedText.intern(text)
 }
+
+/** `intern`, passing null through (optional fields of facts). */
+export function internOrNull(text: string | null): string | null {
+  return capturedText.internOrNull(text)
+}

@@ -11,8 +11,9 @@
 import type {Evidence} from '../analyzer.js'
 import type {DnsMessageFact, DnsQuestionFact, DnsRecordFact} from './dns-analyzer.js'
 import {flagsOf, rcodeName, recordData, scan, TYPE, typeName} from './dns-message.js'
-import {keep, keepOrNull} from './dns-name.js'
+
 import {parseSvcb, svcbText} from './svcb.js'
+import {intern, internOrNull} from '../../util/intern.js'
 
 const SECTIONS = ['answer', 'authority', 'additional'] as const
 
@@ -53,7 +54,7 @@ function questionList(name: string, type: number, klass: number): DnsQuestionFac
     if (questionLists.size >= MAX_CACHED) questionLists = new Map()
     questionLists.set(name, (lists = []))
   }
-  name = keep(name)
+  name = intern(name)
   const q: DnsQuestionFact = klass !== 1 ? {name, type, typeName: typeName(type), class: klass} : {name, type, typeName: typeName(type)}
   const list = Object.freeze([Object.freeze(q)]) as unknown as DnsQuestionFact[]
   remember(lists, list)
@@ -82,7 +83,7 @@ function sharedRecord(section: DnsRecordFact['section'], name: string, type: num
     if (recordsByName.size >= MAX_CACHED) recordsByName = new Map()
     recordsByName.set(name, (variants = []))
   }
-  name = keep(name)
+  name = intern(name)
   const r: DnsRecordFact =
     klass !== 1 ? {section, name, type, typeName: typeName(type), ttl, data, class: klass} : {section, name, type, typeName: typeName(type), ttl, data}
   Object.freeze(r)
@@ -105,9 +106,9 @@ function recordsFact(msg: Uint8Array, kept: number): DnsRecordFact[] {
     const svcb = type === TYPE.SVCB || type === TYPE.HTTPS ? parseSvcb(msg, start, start + length) : null
     if (svcb) {
       // SVCB/HTTPS parameters: a record of its own (rare enough not to share).
-      const name = keep(s.recordName[i]!)
+      const name = intern(s.recordName[i]!)
       const ttl = s.recordTtl[i]!
-      const data = keep(svcbText(svcb))
+      const data = intern(svcbText(svcb))
       list[i] = klass !== 1 ? {section, name, type, typeName: typeName(type), ttl, data, svcb, class: klass} : {section, name, type, typeName: typeName(type), ttl, data, svcb}
       shared = false
     } else {
@@ -151,7 +152,7 @@ export function messageFact(msg: Uint8Array, evidence: Evidence, fromClient: boo
     questions: questionsFact(),
     records: recordsFact(msg, kept),
     dropped: s.dropped + s.recordCount - kept,
-    clientSubnet: keepOrNull(s.clientSubnet),
-    malformed: keepOrNull(s.malformed),
+    clientSubnet: internOrNull(s.clientSubnet),
+    malformed: internOrNull(s.malformed),
   }
 }

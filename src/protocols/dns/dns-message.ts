@@ -10,8 +10,9 @@
  * Resource record (§4.1.3): NAME, TYPE, CLASS, TTL (4), RDLENGTH (2), RDATA.
  */
 import {formatIpv4, formatIpv6} from '../../util/ip-text.js'
-import {cachedText, hashScratch, keep, MAX_POINTER_HOPS, type NameRead, nameHops, readNameInto, rememberText, safeBytesText, scratch, scratchText} from './dns-name.js'
+import {cachedText, hashScratch, MAX_POINTER_HOPS, type NameRead, nameHops, readNameInto, rememberText, safeBytesText, scratch, scratchText} from './dns-name.js'
 import {parseSvcb, type SvcbInfo, svcbText} from './svcb.js'
+import {intern} from '../../util/intern.js'
 
 export const DNS_HEADER_LENGTH = 12
 /** Questions kept per message (real messages have one). */
@@ -347,9 +348,9 @@ export function recordData(msg: Uint8Array, type: number, start: number, length:
   const end = start + length
   switch (type) {
     case TYPE.A:
-      return length === 4 ? ipv4Text(msg, start) : null
+      return length === 4 ? ipv4TextAt(msg, start) : null
     case TYPE.AAAA:
-      return length === 16 ? keep(formatIpv6(msg, start)) : null
+      return length === 16 ? intern(formatIpv6(msg, start)) : null
     case TYPE.CNAME:
     case TYPE.NS:
     case TYPE.PTR:
@@ -358,7 +359,7 @@ export function recordData(msg: Uint8Array, type: number, start: number, length:
     case TYPE.MX: {
       if (length < 3) return null
       const target = nameIn(msg, start + 2, end)
-      return target === null ? null : keep(`${(msg[start]! << 8) | msg[start + 1]!} ${target}`)
+      return target === null ? null : intern(`${(msg[start]! << 8) | msg[start + 1]!} ${target}`)
     }
     case TYPE.SRV: {
       // RFC 2782: priority, weight, port, target.
@@ -366,7 +367,7 @@ export function recordData(msg: Uint8Array, type: number, start: number, length:
       const target = nameIn(msg, start + 6, end)
       if (target === null) return null
       const u16 = (o: number) => (msg[o]! << 8) | msg[o + 1]!
-      return keep(`${u16(start)} ${u16(start + 2)} ${u16(start + 4)} ${target}`)
+      return intern(`${u16(start)} ${u16(start + 2)} ${u16(start + 4)} ${target}`)
     }
     case TYPE.SOA: {
       // Names inside RDATA must stay inside it.
@@ -374,7 +375,7 @@ export function recordData(msg: Uint8Array, type: number, start: number, length:
       if (mname.error) return null
       const first = mname.text
       const rname = readNameInto(msg, mname.end, nameRead, end)
-      return rname.error ? null : keep(`${first} ${rname.text}`)
+      return rname.error ? null : intern(`${first} ${rname.text}`)
     }
     case TYPE.TXT:
     case TYPE.HINFO:
@@ -390,8 +391,9 @@ function nameIn(msg: Uint8Array, at: number, end: number): string | null {
   return n.error ? null : n.text
 }
 
-/** Dotted IPv4 text, assembled in `scratch` (see scratchText: one string per address). */
-export function ipv4Text(msg: Uint8Array, start: number): string {
+/** Dotted IPv4 text of the 4 bytes at `start`, assembled in `scratch` (see scratchText: one shared
+ * string per address, no string made for an address seen before; formatIpv4 makes one each time). */
+export function ipv4TextAt(msg: Uint8Array, start: number): string {
   let n = 0
   for (let i = 0; i < 4; i++) {
     if (i > 0) scratch[n++] = 0x2e
@@ -451,13 +453,13 @@ function characterStringsSlow(msg: Uint8Array, start: number, end: number): stri
   let total = 0
   for (let p = start; p < end && total < MAX_DATA_CHARS; ) {
     const n = msg[p]!
-    if (p + 1 + n > end) return parts.length ? keep(parts.join(' ')) : null
+    if (p + 1 + n > end) return parts.length ? intern(parts.join(' ')) : null
     const text = safeBytesText(msg, p + 1, p + 1 + n, MAX_DATA_CHARS - total).replace(/"/g, '\\"')
     parts.push(`"${text}"`)
     total += text.length + 3
     p += 1 + n
   }
-  return keep(parts.join(' '))
+  return intern(parts.join(' '))
 }
 
 /** EDNS Client Subnet option (code 8, RFC 7871 §6): family, source prefix, scope, address. */

@@ -191,7 +191,7 @@ export function readNameInto(msg: Uint8Array, offset: number, out: NameRead, lim
 }
 
 /** The general path of `readNameInto`: every byte escaped or decoded, every error named; the
- * text interned as the fast path's is (see `keep`). */
+ * text interned as the fast path's is (see `intern`). */
 function readNameSlow(msg: Uint8Array, offset: number, result: NameRead, limit: number): NameRead {
   const out: number[] = []
   let pos = offset
@@ -248,7 +248,7 @@ function readNameSlow(msg: Uint8Array, offset: number, result: NameRead, limit: 
   }
   if (error !== null && error !== 'name too long') end = limit
   else if (end < 0) end = pos
-  result.text = out.length === 0 && error === null ? '.' : keep(bytesToText(out, MAX_NAME_CHARS))
+  result.text = out.length === 0 && error === null ? '.' : intern(bytesToText(out, MAX_NAME_CHARS))
   result.end = end
   result.error = error
   nameHops = hops
@@ -325,16 +325,6 @@ export function rememberText(n: number, text: string): string {
     slotText[slot] = text
   }
   return text
-}
-
-/** `intern(text)` for text kept in facts (the pool keeps one flat copy of each value). */
-export function keep(text: string): string {
-  return intern(text)
-}
-
-/** `keep` passing null through. */
-export function keepOrNull(text: string | null): string | null {
-  return text === null ? null : keep(text)
 }
 
 /** Raw label bytes of a name (for NetBIOS first-level decoding): null on any error. */

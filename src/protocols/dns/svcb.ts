@@ -6,7 +6,8 @@
  * 6 ipv6hint, 7 dohpath.
  */
 import {formatIpv4, formatIpv6} from '../../util/ip-text.js'
-import {keep, readName, safeBytesText} from './dns-name.js'
+import {readName, safeBytesText} from './dns-name.js'
+import {intern} from '../../util/intern.js'
 
 export interface SvcbInfo {
   priority: number
@@ -61,7 +62,7 @@ export function parseSvcb(msg: Uint8Array, start: number, end: number): SvcbInfo
         for (let p = value; p < value + length && alpn.length < MAX_ALPN; ) {
           const n = msg[p]!
           if (p + 1 + n > value + length) break
-          alpn.push(keep(safeBytesText(msg, p + 1, p + 1 + n, 255)))
+          alpn.push(intern(safeBytesText(msg, p + 1, p + 1 + n, 255)))
           p += 1 + n
         }
         break
@@ -69,18 +70,18 @@ export function parseSvcb(msg: Uint8Array, start: number, end: number): SvcbInfo
         if (length === 2) port = (msg[value]! << 8) | msg[value + 1]!
         break
       case 4:
-        for (let p = value; p + 4 <= value + length && ipv4hint.length < MAX_HINTS; p += 4) ipv4hint.push(keep(formatIpv4(msg, p)))
+        for (let p = value; p + 4 <= value + length && ipv4hint.length < MAX_HINTS; p += 4) ipv4hint.push(intern(formatIpv4(msg, p)))
         break
       case 5:
         ech = length > 0
         break
       case 6:
-        for (let p = value; p + 16 <= value + length && ipv6hint.length < MAX_HINTS; p += 16) ipv6hint.push(keep(formatIpv6(msg, p)))
+        for (let p = value; p + 16 <= value + length && ipv6hint.length < MAX_HINTS; p += 16) ipv6hint.push(intern(formatIpv6(msg, p)))
         break
     }
     pos = value + length
   }
-  return {priority, target: keep(name.text), alpn: exact(alpn, NONE), port, ipv4hint: exact(ipv4hint, NONE), ipv6hint: exact(ipv6hint, NONE), ech, keys: exact(keys, NO_KEYS)}
+  return {priority, target: intern(name.text), alpn: exact(alpn, NONE), port, ipv4hint: exact(ipv4hint, NONE), ipv6hint: exact(ipv6hint, NONE), ech, keys: exact(keys, NO_KEYS)}
 }
 
 /** Presentation-like summary: `1 . alpn=h3,h2 port=443 ipv4hint=… ech`. */

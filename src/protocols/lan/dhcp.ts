@@ -8,8 +8,9 @@
  * cookie 99.130.83.99 and options (code, length, value; 0 pad, 255 end). Option 52 "overload"
  * (RFC 2132 §9.3) moves more options into `file` (1), `sname` (2) or both (3).
  */
-import {ipv4Text} from '../dns/dns-message.js'
-import {decodeUtf8Lenient, keep, readName} from '../dns/dns-name.js'
+import {ipv4TextAt} from '../dns/dns-message.js'
+import {decodeUtf8Lenient, readName} from '../dns/dns-name.js'
+import {intern} from '../../util/intern.js'
 
 const MAX_TEXT = 255
 const MAX_LIST = 64
@@ -48,7 +49,7 @@ function text(b: Uint8Array, start: number, end: number): string {
   // Some clients NUL-terminate option strings.
   const trimmed = s.replace(/\u0000+$/, '')
   // Interned (see `keep`): a client repeats its host name and vendor class in every message.
-  return keep(trimmed.length > MAX_TEXT ? trimmed.slice(0, MAX_TEXT) : trimmed)
+  return intern(trimmed.length > MAX_TEXT ? trimmed.slice(0, MAX_TEXT) : trimmed)
 }
 
 function hex(b: Uint8Array, start: number, end: number): string {
@@ -64,7 +65,7 @@ function fqdn(b: Uint8Array, start: number, end: number, wire: boolean): string 
   const name = readName(b.subarray(0, end), start)
   if (name.error && name.error !== 'truncated') return null
   // RFC 4702 §2.3.1 allows a partial name (no root label): keep what was read.
-  return name.text === '.' ? null : keep(name.text)
+  return name.text === '.' ? null : intern(name.text)
 }
 
 function emptyMessage(version: 4 | 6): DhcpMessage {
@@ -89,9 +90,9 @@ export function parseDhcp(b: Uint8Array): DhcpMessage | null {
   if (b.length < 240 || (b[0] !== 1 && b[0] !== 2)) return null
   if (b[236] !== 99 || b[237] !== 130 || b[238] !== 83 || b[239] !== 99) return null
   const m = emptyMessage(4)
-  m.xid = keep(hex(b, 4, 8))
-  if (b[1] === 1 && b[2] === 6) m.clientMac = keep([...b.subarray(28, 34)].map((x) => x.toString(16).padStart(2, '0')).join(':'))
-  if (b[16] !== 0 || b[17] !== 0 || b[18] !== 0 || b[19] !== 0) m.yourIp = ipv4Text(b, 16)
+  m.xid = intern(hex(b, 4, 8))
+  if (b[1] === 1 && b[2] === 6) m.clientMac = intern([...b.subarray(28, 34)].map((x) => x.toString(16).padStart(2, '0')).join(':'))
+  if (b[16] !== 0 || b[17] !== 0 || b[18] !== 0 || b[19] !== 0) m.yourIp = ipv4TextAt(b, 16)
   let overload = 0
   const readOptions = (start: number, end: number): void => {
     for (let p = start; p < end; ) {
@@ -119,10 +120,10 @@ export function parseDhcp(b: Uint8Array): DhcpMessage | null {
           if (length >= 3) m.clientFqdn ??= fqdn(b, v + 3, v + length, (b[v]! & 0x04) !== 0)
           break
         case 50:
-          if (length === 4) m.requestedIp = ipv4Text(b, v)
+          if (length === 4) m.requestedIp = ipv4TextAt(b, v)
           break
         case 54:
-          if (length === 4) m.serverId = ipv4Text(b, v)
+          if (length === 4) m.serverId = ipv4TextAt(b, v)
           break
         case 15:
           m.domainName ??= text(b, v, v + length)
@@ -152,7 +153,7 @@ export function parseDhcpv6(b: Uint8Array): DhcpMessage | null {
   if (type === 0 || type > 11) return null
   const m = emptyMessage(6)
   m.messageType = V6_TYPES[type]!
-  m.xid = keep(hex(b, 1, 4))
+  m.xid = intern(hex(b, 1, 4))
   for (let p = 4; p + 4 <= b.length; ) {
     const code = (b[p]! << 8) | b[p + 1]!
     const length = (b[p + 2]! << 8) | b[p + 3]!
@@ -170,7 +171,7 @@ export function parseDhcpv6(b: Uint8Array): DhcpMessage | null {
         items.push(text(b, i + 2, i + 2 + n))
         i += 2 + n
       }
-      if (items.length) m.vendorClass ??= keep(items.join(' ').slice(0, MAX_TEXT))
+      if (items.length) m.vendorClass ??= intern(items.join(' ').slice(0, MAX_TEXT))
     } else if (code === 6) {
       // Option request option: 16-bit option codes.
       for (let i = v; i + 2 <= v + length && m.parameterRequestList.length < MAX_LIST; i += 2) m.parameterRequestList.push((b[i]! << 8) | b[i + 1]!)

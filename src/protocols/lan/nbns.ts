@@ -12,8 +12,8 @@
  * NB records (type 0x20) carry flags (2) + IPv4 address (4) per entry; NBSTAT (0x21) responses
  * carry the node's whole name table and its MAC address (§4.2.18).
  */
-import {ipv4Text, scan, scanDnsMessage} from '../dns/dns-message.js'
-import {keep, keepOrNull} from '../dns/dns-name.js'
+import {ipv4TextAt, scan, scanDnsMessage} from '../dns/dns-message.js'
+import {intern, internOrNull} from '../../util/intern.js'
 
 const OPCODE_NAMES: Record<number, string> = {0: 'query', 5: 'registration', 6: 'release', 7: 'wack', 8: 'refresh', 9: 'refresh'}
 /** Text of every opcode (4 bits), made once. */
@@ -85,7 +85,7 @@ function decodeText(text: string): KnownName | null {
 }
 
 function known(n: NetbiosName): KnownName {
-  const name = Object.freeze({name: keep(n.name), suffix: keep(n.suffix), scope: keepOrNull(n.scope)})
+  const name = Object.freeze({name: intern(n.name), suffix: intern(n.suffix), scope: internOrNull(n.scope)})
   return {name, key: `${n.name}<${n.suffix}>${n.scope ?? ''}`}
 }
 
@@ -174,7 +174,7 @@ export function parseNbns(b: Uint8Array): NbnsMessage | null {
     const end = start + length
     if (type === 0x20) {
       for (let p = start; p + 6 <= end && addresses.length < MAX_NAMES; p += 6) {
-        const address = ipv4Text(b, p + 2)
+        const address = ipv4TextAt(b, p + 2)
         if (!addresses.includes(address)) addresses.push(address)
       }
     } else if (type === 0x21 && length >= 1) {
@@ -185,7 +185,7 @@ export function parseNbns(b: Uint8Array): NbnsMessage | null {
       for (let i = 0; i < count && p + 18 <= end; i++, p += 18) addName(tableName(b, p))
       if (p + 6 <= end) {
         const text = [...b.subarray(p, p + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':')
-        if (text !== '00:00:00:00:00:00') mac = keep(text)
+        if (text !== '00:00:00:00:00:00') mac = intern(text)
       }
     }
   }
@@ -198,6 +198,6 @@ export function parseNbns(b: Uint8Array): NbnsMessage | null {
     names: sharedList(nameLists, names),
     addresses: sharedList(addressLists, addresses),
     mac,
-    malformed: keepOrNull(s.malformed),
+    malformed: internOrNull(s.malformed),
   }
 }

@@ -5,8 +5,9 @@
  * SERVER and USER-AGENT name the operating system and product; LOCATION points at the device's
  * description document. The head is read with the HTTP module's parser.
  */
-import {keep, keepOrNull} from '../dns/dns-name.js'
+
 import {fieldValue, parseHttpHead} from '../http/http-head.js'
+import {intern} from '../../util/intern.js'
 
 export interface SsdpMessage {
   /** M-SEARCH, NOTIFY (or another method), or "response". */
@@ -41,13 +42,13 @@ export function parseSsdp(b: Uint8Array): SsdpMessage | null {
   // Texts interned (see `keep`): devices repeat the same announcements every few seconds.
   const field = (name: string) => {
     const v = fieldValue(head, name)
-    return v === null ? null : keep(v.slice(0, 255))
+    return v === null ? null : intern(v.slice(0, 255))
   }
   const request = head.kind === 'request'
   return {
-    kind: request ? keep(head.method) : 'response',
-    method: request ? keep(head.method) : null,
-    target: request ? keep(head.target.slice(0, 255)) : null,
+    kind: request ? intern(head.method) : 'response',
+    method: request ? intern(head.method) : null,
+    target: request ? intern(head.target.slice(0, 255)) : null,
     status: head.kind === 'response' ? head.status : null,
     host: field('host'),
     searchTarget: field('st') ?? field('nt'),
