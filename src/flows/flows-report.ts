@@ -1,6 +1,6 @@
 import {linkTypeName} from '../decode/link-layer.js'
 import type {FlowCollection} from './collect-flows.js'
-import {type CaptureRecord, captureRecords, type FlowRecord, flowRecordAt, protoName} from './flow-records.js'
+import {type CaptureRecord, captureRecords, type FlowRecord, flowRecordAt, flowRecordJson, protoName} from './flow-records.js'
 import {jsonText} from '../report/json-text.js'
 
 /** The `callaudit flows --json` document. */
@@ -97,7 +97,7 @@ export function* flowsReportJson(collection: FlowCollection, selection: FlowsSel
   yield `${head.slice(0, cut)}"flows": [\n`
   let piece: string[] = []
   for (let i = 0; i < slots.length; i++) {
-    piece.push(`    ${JSON.stringify(flowRecordAt(collection, slots[i]!))}${i < slots.length - 1 ? ',' : ''}\n`)
+    piece.push(`    ${flowRecordJson(collection, slots[i]!)}${i < slots.length - 1 ? ',' : ''}\n`)
     if (piece.length === 2000) {
       yield piece.join('')
       piece = []
