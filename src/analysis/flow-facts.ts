@@ -2,6 +2,7 @@ import type {DnsFacts} from '../protocols/dns/dns-analyzer.js'
 import type {DtlsFacts} from '../protocols/dtls/dtls-analyzer.js'
 import type {HttpFacts} from '../protocols/http/http-analyzer.js'
 import type {LanFacts} from '../protocols/lan/lan-analyzer.js'
+import type {OpenVpnFacts} from '../protocols/openvpn/openvpn-analyzer.js'
 import type {QuicFacts} from '../protocols/quic/quic-analyzer.js'
 import type {RtpFacts} from '../protocols/rtp/analyzer.js'
 import type {SocksFacts} from '../protocols/socks/socks-analyzer.js'
@@ -16,6 +17,7 @@ export interface FlowFacts {
   dtls?: DtlsFacts
   http?: HttpFacts
   lan?: LanFacts
+  openvpn?: OpenVpnFacts
   quic?: QuicFacts
   rtp?: RtpFacts
   socks?: SocksFacts

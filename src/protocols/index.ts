@@ -9,6 +9,7 @@ import {dnsAnalyzer} from './dns/dns-analyzer.js'
 import {dtlsAnalyzer} from './dtls/dtls-analyzer.js'
 import {httpAnalyzer} from './http/http-analyzer.js'
 import {lanAnalyzer} from './lan/lan-analyzer.js'
+import {openvpnAnalyzer} from './openvpn/openvpn-analyzer.js'
 import {quicAnalyzer} from './quic/quic-analyzer.js'
 import {rtpAnalyzer} from './rtp/analyzer.js'
 import {socksAnalyzer} from './socks/socks-analyzer.js'
@@ -24,6 +25,7 @@ export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   tlsAnalyzer,
   quicAnalyzer,
   dtlsAnalyzer,
+  openvpnAnalyzer,
   lanAnalyzer,
   stunAnalyzer,
   rtpAnalyzer,

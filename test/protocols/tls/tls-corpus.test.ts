@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {collectFlows} from '../../../src/flows/collect-flows.js'
 import {flowRecords} from '../../../src/flows/flow-records.js'
+import {type OpenVpnFacts, openvpnAnalyzer} from '../../../src/protocols/openvpn/openvpn-analyzer.js'
 import {type TlsFacts, tlsAnalyzer} from '../../../src/protocols/tls/tls-analyzer.js'
 import {corpusFiles, corpusPath, HAVE_CORPUS, oraclePath} from '../../helpers/paths.js'
 import {guarded} from './capture-kit.js'
@@ -11,7 +12,9 @@ import {TLS_SNI_EXTRA, TLS_SNI_MISSED, X509_TLS_MISSED} from './oracle-expectati
  * TLS over TCP against the tshark oracles, over the whole corpus: SNI per TCP conversation
  * (`tls_sni[]`, target ≥ 99 %), with the ClientHello's frame and ALPN, and the certificate chains
  * of TLS Certificate messages (`x509[]`, subject CN, issuer CN, DNS SANs of every certificate).
- * Every capture also goes through the analyzer without an exception.
+ * TLS inside OpenVPN's control channel (the `tls` facts of the `openvpn` analyzer) counts too:
+ * tshark unwraps it on port 1194. Every capture also goes through both analyzers without an
+ * exception.
  */
 
 interface OracleSni {
@@ -58,13 +61,16 @@ describe.skipIf(!HAVE_CORPUS)('TLS analyzer over the corpus vs tshark', () => {
   beforeAll(async () => {
     let current = ''
     const analyzer = guarded(tlsAnalyzer, errors, () => current)
+    const openvpn = guarded(openvpnAnalyzer, errors, () => current)
     for (const name of corpusFiles()) {
       current = name
       oracles.set(name, JSON.parse(readFileSync(oraclePath(name), 'utf8')))
-      const collection = await collectFlows([corpusPath(name)], {analyzers: [analyzer]})
+      const collection = await collectFlows([corpusPath(name)], {analyzers: [analyzer, openvpn]})
       const mine: Ours = {sni: new Map(), chains: new Map()}
       for (const flow of flowRecords(collection)) {
-        const facts = flow.protocols?.tls as TlsFacts | undefined
+        const inOpenVpn = flow.protocols?.openvpn as OpenVpnFacts | undefined
+        if (inOpenVpn) openvpnAnalyzer.describe(inOpenVpn)
+        const facts = (flow.protocols?.tls as TlsFacts | undefined) ?? inOpenVpn?.tls ?? undefined
         if (!facts) continue
         tlsAnalyzer.describe(facts)
         const [client, server] = facts.rolesReversed ? [flow.server, flow.client] : [flow.client, flow.server]
