@@ -1,3 +1,5 @@
+import {Buffer} from 'node:buffer'
+
 /**
  * Deterministic JSON text: keys in the order the model builds them (the model is built in a
  * fixed order), two-space indentation for the outer `depth` levels and one compact line per
@@ -17,7 +19,12 @@ const RAW_UNSAFE = /[\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\
 /** JSON.stringify with nothing raw that a terminal could interpret (see RAW_UNSAFE). */
 export function safeJsonStringify(value: unknown): string | undefined {
   const text = JSON.stringify(value) as string | undefined
-  return text === undefined ? undefined : text.replace(RAW_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  if (text === undefined) return undefined
+  // Almost every text is plain ASCII: its UTF-8 length equals its length (a check V8 does in
+  // bulk, ~20× faster than the regular expression's scan on a 100 MB report), and then only DEL
+  // can be unsafe.
+  if (Buffer.byteLength(text, 'utf8') === text.length && !text.includes('\x7f')) return text
+  return text.replace(RAW_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 /** Pieces of at least this many characters are handed out by jsonPieces (the last may be shorter). */
