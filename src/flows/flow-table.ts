@@ -163,6 +163,16 @@ export class FlowTable {
     const k5 = key[5]!
     const k9 = key[9]!
     const v4 = layer.ipVersion === 4
+    // More than half the packets of a real capture belong to the flow of the packet before
+    // (a transfer's segments, a media burst): try that flow before the hash index. A SYN takes
+    // the full path, which decides whether it starts a new connection on a reused 4-tuple.
+    const last = this.lastSlot
+    if (last >= 0 && !(layer.proto === PROTO_TCP && (layer.tcpFlags & TCP_SYN) !== 0)) {
+      const k = last * KEY_WORDS
+      if (keys[k] === k0 && keys[k + 1] === k1 && keys[k + 5] === k5 && keys[k + 9] === k9 &&
+        (v4 || (keys[k + 2] === key[2] && keys[k + 3] === key[3] && keys[k + 4] === key[4] &&
+          keys[k + 6] === key[6] && keys[k + 7] === key[7] && keys[k + 8] === key[8]))) return last
+    }
     let pos = hash & this.indexMask
     for (;;) {
       const slot = this.index[pos]!
@@ -177,17 +187,21 @@ export class FlowTable {
             // connection (as tshark starts a new tcp.stream); the index now points to it.
             const fresh = this.create(hash, layer, aIsSrc, frame, sec, nsec, captureIndex, parentId)
             this.index[pos] = fresh
-            return fresh
+            return (this.lastSlot = fresh)
           }
-          return slot
+          return (this.lastSlot = slot)
         }
       }
       pos = (pos + 1) & this.indexMask
     }
     const slot = this.create(hash, layer, aIsSrc, frame, sec, nsec, captureIndex, parentId)
     this.index[pos] = slot
-    return slot
+    return (this.lastSlot = slot)
   }
+
+  /** The slot `lookup` returned last (-1 after an eviction renumbered the slots). Among slots
+   * with equal keys (a reused 4-tuple) it is always the newest, the one the index finds. */
+  private lastSlot = -1
 
   /** Count one packet of `length` bytes on `slot` in the direction given by `senderIsA`. */
   count1(slot: number, senderIsA: boolean, length: number, sec: number, nsec: number): void {
@@ -351,6 +365,7 @@ export class FlowTable {
       out++
     }
     this.count = out
+    this.lastSlot = -1
     this.rebuildIndex()
     this.onEvict?.()
   }
