@@ -18,6 +18,7 @@ import {passiveDns} from '../protocols/dns/passive-dns.js'
 import {ALL_ANALYZERS} from '../protocols/index.js'
 import type {CountryShare, Report, ReportDatabase, ReportFlow, ReportVantage} from '../report/report-model.js'
 import {buildEndpoints, reportGeo} from './endpoints.js'
+import {markBuiltFlowList} from '../report/report-flow-json.js'
 import {flowEvidence, stunMappedAddresses} from './flow-evidence.js'
 
 export interface AnalyzeOptions {
@@ -115,6 +116,7 @@ export function reportFromCollection(
     flow.remote = remoteEndpoint(evidence[i]!)
     return flow
   })
+  markBuiltFlowList(flows)
 
   const vantageFound = detectVantage(records, stunMappedAddresses(records), options.vantage)
   const vantage = vantageReport(vantageFound, resolver)

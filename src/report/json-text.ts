@@ -43,7 +43,7 @@ export function* jsonPieces(value: unknown, expandDepth = 2, options: JsonPieces
       size += text.length
     },
   }
-  for (const _ of writePieces(value, 0, expandDepth, out, options.omit)) {
+  for (const _ of writePieces(value, 0, expandDepth, out, options.elements)) {
     if (size >= PIECE_CHARS) {
       yield parts.join('')
       parts = []
@@ -56,11 +56,12 @@ export function* jsonPieces(value: unknown, expandDepth = 2, options: JsonPieces
 
 export interface JsonPiecesOptions {
   /**
-   * Leave `key` out of each element of the top-level array `array` (the report's flows without
-   * their protocol facts): the text is that of a copy without the key, made without copying
-   * 100 k objects (see writeElementWithout).
+   * Write each element of the top-level array `array` with `text` instead (one line each, as
+   * at that depth anyway): the report's flows without their protocol facts (elementTextWithout)
+   * or written by hand (report-flow-json.ts). `text` must give the element's JSON text as
+   * safeJsonStringify would, or the text of a copy leaving some keys out.
    */
-  omit?: {array: string; key: string}
+  elements?: {array: string; text: (element: unknown) => string}
 }
 
 interface Sink {
@@ -68,7 +69,7 @@ interface Sink {
 }
 
 /** Writes `value` into `out`, yielding after each array element so the caller can flush. */
-function* writePieces(value: unknown, depth: number, expandDepth: number, out: Sink, omit?: JsonPiecesOptions['omit'], omitHere = false): Generator<void> {
+function* writePieces(value: unknown, depth: number, expandDepth: number, out: Sink, elements?: JsonPiecesOptions['elements'], byHand = false): Generator<void> {
   if (depth >= expandDepth || value === null || typeof value !== 'object') {
     out.push(safeJsonStringify(value) ?? 'null')
     return
@@ -83,7 +84,7 @@ function* writePieces(value: unknown, depth: number, expandDepth: number, out: S
     out.push('[\n')
     for (let i = 0; i < value.length; i++) {
       out.push(pad)
-      if (omitHere && depth + 1 >= expandDepth) out.push(elementTextWithout(value[i], omit!.key))
+      if (byHand && depth + 1 >= expandDepth) out.push(elements!.text(value[i]))
       else yield* writePieces(value[i], depth + 1, expandDepth, out)
       out.push(i < value.length - 1 ? ',\n' : '\n')
       yield
@@ -100,7 +101,7 @@ function* writePieces(value: unknown, depth: number, expandDepth: number, out: S
   for (let i = 0; i < entries.length; i++) {
     const [key, v] = entries[i]!
     out.push(`${pad}${safeJsonStringify(key)}: `)
-    yield* writePieces(v, depth + 1, expandDepth, out, omit, depth === 0 && omit !== undefined && key === omit.array && Array.isArray(v))
+    yield* writePieces(v, depth + 1, expandDepth, out, elements, depth === 0 && elements !== undefined && key === elements.array && Array.isArray(v))
     out.push(i < entries.length - 1 ? ',\n' : '\n')
   }
   out.push(`${close}}`)
@@ -112,7 +113,7 @@ function* writePieces(value: unknown, depth: number, expandDepth: number, out: S
  * back: no copy of the object (on a 100 k-flow report the copies cost more than the text), and
  * no change of the object's shape.
  */
-function elementTextWithout(element: unknown, key: string): string {
+export function elementTextWithout(element: unknown, key: string): string {
   if (element === null || typeof element !== 'object' || Array.isArray(element) || !Object.hasOwn(element, key)) return safeJsonStringify(element) ?? 'null'
   const record = element as Record<string, unknown>
   const saved = record[key]

@@ -1,4 +1,5 @@
-import {jsonPieces} from './json-text.js'
+import {elementTextWithout, jsonPieces} from './json-text.js'
+import {isBuiltFlowList, reportFlowJson} from './report-flow-json.js'
 import type {Report, ReportFlow} from './report-model.js'
 
 export interface ReportJsonOptions {
@@ -13,8 +14,13 @@ export interface ReportJsonOptions {
 
 /** The report as the deterministic JSON text of jsonText, in pieces (see jsonPieces). */
 export function reportJsonPieces(report: Report, options: ReportJsonOptions = {}): Generator<string> {
-  // The same text as jsonPieces(reportForJson(report)), without copying every flow.
-  return options.detail ? jsonPieces(report) : jsonPieces(report, 2, {omit: {array: 'flows', key: 'protocols'}})
+  // The same text as jsonPieces(reportForJson(report)), without copying every flow; flows built
+  // by reportFromCollection are written by hand (report-flow-json.ts).
+  const detail = options.detail === true
+  const text = isBuiltFlowList(report.flows)
+    ? (flow: unknown) => reportFlowJson(flow as ReportFlow, detail)
+    : detail ? undefined : (flow: unknown) => elementTextWithout(flow, 'protocols')
+  return jsonPieces(report, 2, text ? {elements: {array: 'flows', text}} : {})
 }
 
 /** The report as its JSON shows it: flows without their protocol facts unless `detail`. */
