@@ -132,6 +132,17 @@ export const RULES: readonly RuleDefinition[] = [
     remediation: 'Use HTTPS only (HSTS); never embed passcodes in links sent in clear.',
   },
   {
+    id: 'CA-META-009',
+    title: 'Client certificate sent in clear identifies the user or device',
+    category: 'metadata',
+    severity: 'medium',
+    severityNote: 'high when the certificate carries a personal e-mail address, a given name or a surname',
+    rationale:
+      'TLS 1.3 encrypts the client\'s Certificate message; TLS 1.2 and earlier, DTLS 1.2 and the TLS handshake inside OpenVPN\'s control channel (without tls-crypt) send it in clear. Anyone on the path reads its subject — a person\'s name or e-mail address, a user or device id, the organisation — and recognises the same certificate every time it is used: a VPN or a certificate login that carries the call names the caller. (WebRTC\'s throwaway DTLS certificates, a lone CN such as "WebRTC", name no one and are not reported.)',
+    remediation:
+      'Use TLS 1.3 (DTLS 1.3), which encrypts the client certificate; for OpenVPN wrap the control channel with tls-crypt or tls-crypt-v2 (tls-auth does not encrypt it); where TLS 1.2 must stay, ask for the client certificate only in a renegotiation inside the encrypted session; issue client certificates whose subject is a random identifier, not a name or e-mail address.',
+  },
+  {
     id: 'CA-CRYPTO-001',
     title: 'Obsolete TLS version on a call server',
     category: 'crypto',

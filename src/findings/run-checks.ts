@@ -1,5 +1,6 @@
 import {effectiveSeverity, type Policy, severityRank, suppressionFor} from '../policy/policy.js'
 import type {Finding} from '../report/report-model.js'
+import {clientCertificatesInClear} from './checks/client-certificates.js'
 import {badCertificates, repeatedCipherBlocks, weakTls} from './checks/crypto.js'
 import {outsidePolicy, registeredAbroad, resolverAbroad, splitJurisdictions} from './checks/jurisdiction.js'
 import {
@@ -24,6 +25,7 @@ export const CHECKS: readonly Check[] = [
   plainRtp,
   sdesItems,
   cleartextHttpSecrets,
+  clientCertificatesInClear,
   weakTls,
   badCertificates,
   repeatedCipherBlocks,

@@ -5,8 +5,8 @@ import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import type {Report} from '../../src/report/report-model.js'
 import {PcapWriter} from '../support/capture-writer.js'
 import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtcpSdes, rtp, stunBindingRequest, stunBindingSuccess, tcp, tlsClientHello, tlsServerHello, udp} from '../support/packet-builder.js'
-import {CA_DER, LEAF_DER} from '../protocols/tls/test-certificates.js'
-import {certificateBody, handshake} from '../protocols/tls/tls-builders.js'
+import {CA_DER, CLIENT_DEVICE_DER, CLIENT_PERSON_DER, LEAF_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
+import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, handshake, record, serverHelloBody} from '../protocols/tls/tls-builders.js'
 import {tempDir} from '../helpers/temp-dir.js'
 
 /**
@@ -220,5 +220,103 @@ describe('metadata rules stay quiet when there is nothing to leak', () => {
     const r = await run(frames, {home: 'SG'})
     expect(ids(r)).toContain('CA-META-005') // the public address is what STUN is for
     expect(ids(r)).not.toContain('CA-META-004')
+  })
+})
+
+describe('CA-META-009: client certificate sent in clear', () => {
+  const c = {sport: 50700, dport: 443}
+  const sv = {sport: 443, dport: 50700}
+  // CertificateRequest (RFC 5246 §7.4.4): types rsa_sign/ecdsa_sign, ecdsa_secp256r1_sha256, no CA names.
+  const certificateRequest = handshake(13, Buffer.from([2, 1, 64, 0, 2, 0x04, 0x03, 0, 0]))
+
+  /** A TLS 1.2 handshake where the server asks for a client certificate and the client answers
+   * with `clientChain` (empty: it has none, RFC 5246 §7.4.6), then switches to encryption. */
+  function mutualTls(clientChain: Buffer[]): Frame[] {
+    const ch = tlsClientHello({sni: 'vpn.ministry.example', version: '1.2'})
+    const serverFlight = Buffer.concat([serverHello(0xc02f), record(22, Buffer.concat([handshake(11, certificateBody([LEAF_DER, CA_DER])), certificateRequest, handshake(14, Buffer.alloc(0))]))])
+    const clientFlight = Buffer.concat([
+      record(22, Buffer.concat([handshake(11, certificateBody(clientChain)), handshake(16, Buffer.concat([Buffer.from([65]), Buffer.alloc(65, 4)]))])),
+      record(20, Buffer.from([1])),
+      record(22, Buffer.alloc(40, 0x5a)),
+    ])
+    return [
+      frame(0, CLIENT, ASHBURN, tcp({...c, seq: 1000, flags: 'S'}), IPPROTO.TCP),
+      frame(100, ASHBURN, CLIENT, tcp({...sv, seq: 9000, ack: 1001, flags: 'SA'}), IPPROTO.TCP),
+      frame(100.1, CLIENT, ASHBURN, tcp({...c, seq: 1001, ack: 9001, flags: 'A'}), IPPROTO.TCP),
+      frame(100.2, CLIENT, ASHBURN, tcp({...c, seq: 1001, ack: 9001, flags: 'PA'}, ch), IPPROTO.TCP),
+      frame(200.3, ASHBURN, CLIENT, tcp({...sv, seq: 9001, ack: 1001 + ch.length, flags: 'PA'}, serverFlight), IPPROTO.TCP),
+      frame(201, CLIENT, ASHBURN, tcp({...c, seq: 1001 + ch.length, ack: 9001 + serverFlight.length, flags: 'PA'}, clientFlight), IPPROTO.TCP),
+    ]
+  }
+
+  const GOOGLE = '142.250.82.76'
+  const u = {sport: 38152, dport: 19305}
+  const back = {sport: 19305, dport: 38152}
+  const hs = (fragments: Buffer[], seq: number) => dtlsRecord(22, Buffer.concat(fragments), {seq})
+  /** A WebRTC DTLS 1.2 handshake after STUN: both sides present `clientCert`-style certificates. */
+  function webrtcDtls(clientCert: Buffer): Frame[] {
+    const txid = Buffer.alloc(12, 9)
+    const clientHello = clientHelloBody({dtls: true, cipherSuites: [0xc02b, 0xc02f], extensions: [ext.useSrtp([0x0001, 0x0007]), ext.supportedGroups([0x001d])]})
+    const hello = serverHelloBody({legacyVersion: 0xfefd, cipherSuite: 0xc02b, extensions: [ext.useSrtp([0x0007])]})
+    return [
+      frame(0, CLIENT, GOOGLE, udp(u, stunBindingRequest({txid})), IPPROTO.UDP),
+      frame(30, GOOGLE, CLIENT, udp(back, stunBindingSuccess({txid, mapped: {ip: '203.0.113.7', port: 61045}})), IPPROTO.UDP),
+      frame(31, CLIENT, GOOGLE, udp(u, hs(dtlsFragments(1, 0, clientHello), 0)), IPPROTO.UDP),
+      frame(61, GOOGLE, CLIENT, udp(back, Buffer.concat([hs(dtlsFragments(2, 0, hello), 0), hs(dtlsFragments(11, 1, certificateBody([WEBRTC_DER])), 1), hs(dtlsFragments(14, 2, Buffer.alloc(0)), 2)])), IPPROTO.UDP),
+      frame(62, CLIENT, GOOGLE, udp(u, Buffer.concat([hs(dtlsFragments(11, 1, certificateBody([clientCert])), 1), hs(dtlsFragments(16, 2, Buffer.alloc(65, 4)), 2), dtlsRecord(20, Buffer.from([1]), {seq: 3}), dtlsRecord(22, Buffer.alloc(40), {epoch: 1})])), IPPROTO.UDP),
+      frame(92, GOOGLE, CLIENT, udp(back, Buffer.concat([dtlsRecord(20, Buffer.from([1]), {seq: 3}), dtlsRecord(22, Buffer.alloc(40), {epoch: 1})])), IPPROTO.UDP),
+    ]
+  }
+  const meta009 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-META-009')
+
+  it('fires, high, on a TLS 1.2 client certificate naming a person, with the subject in the evidence', async () => {
+    const r = await run(mutualTls([CLIENT_PERSON_DER]), {home: 'US'})
+    const found = meta009(r)
+    // One finding: the client's certificate; the server's (*.meet.example) is not about the user.
+    expect(found).toHaveLength(1)
+    const f = found[0]!
+    expect(f.severity).toBe('high')
+    expect(f.endpoint).toBe(ASHBURN)
+    expect(f.detail).toContain('The TLS client sent its certificate in clear to 52.202.62.196 (1 connection)')
+    expect(f.detail).toContain('CN "Jane Doe", emailAddress "jane.doe@ministry.example", O "Example Ministry", OU "Delegation"')
+    expect(f.detail).not.toContain('meet.example"')
+    expect(f.evidence).toEqual([
+      {description: 'TLS client certificate CN "Jane Doe" issued by "Jane Doe" sent in clear to 52.202.62.196:443', frame: 6, capture: 0, time: expect.stringMatching(/^2025-11-20T00:53:20\.201/), flowId: f.flowIds[0]},
+    ])
+  })
+
+  it('fires at the default medium on a device certificate that names no person', async () => {
+    const [f] = meta009(await run(mutualTls([CLIENT_DEVICE_DER]), {home: 'US'}))
+    expect(f?.severity).toBe('medium')
+    expect(f?.detail).toContain('CN "laptop-0042", O "Example Ministry", OU "Laptops"')
+  })
+
+  it('stays quiet when the client answers the request without a certificate', async () => {
+    const r = await run(mutualTls([]), {home: 'US'})
+    // The handshake was read on both sides: the server's chain and the client's empty message.
+    const tls = r.flows.map((f) => f.protocols?.['tls'] as {certificates?: Array<{sentBy: string; chain: unknown[]}>} | undefined).find(Boolean)
+    expect(tls?.certificates?.map((m) => [m.sentBy, m.chain.length])).toEqual([['server', 2], ['client', 0]])
+    expect(ids(r)).not.toContain('CA-META-009')
+  })
+
+  it('stays quiet on a client certificate node cannot parse (nothing it says can be shown)', async () => {
+    const r = await run(mutualTls([Buffer.alloc(120, 0x30)]), {home: 'US'})
+    const tls = r.flows.map((f) => f.protocols?.['tls'] as {certificates?: Array<{sentBy: string; chain: Array<{parsed: boolean}>}>} | undefined).find(Boolean)
+    expect(tls?.certificates?.map((m) => [m.sentBy, m.chain[0]?.parsed])).toEqual([['server', true], ['client', false]])
+    expect(ids(r)).not.toContain('CA-META-009')
+  })
+
+  it('stays quiet on a WebRTC DTLS certificate (a lone CN "WebRTC", made per session)', async () => {
+    const r = await run(webrtcDtls(WEBRTC_DER), {home: 'US'})
+    const dtls = r.flows.map((f) => f.protocols?.['dtls'] as {certificates?: Array<{sentBy: string; chain: Array<{subjectCN?: string}>}>} | undefined).find(Boolean)
+    expect(dtls?.certificates?.map((m) => [m.sentBy, m.chain[0]?.subjectCN])).toEqual([['server', 'WebRTC'], ['client', 'WebRTC']])
+    expect(ids(r)).not.toContain('CA-META-009')
+  })
+
+  it('fires on a DTLS client certificate that carries identifying fields', async () => {
+    const [f, ...rest] = meta009(await run(webrtcDtls(CLIENT_DEVICE_DER), {home: 'US'}))
+    expect(rest).toEqual([])
+    expect(f?.detail).toContain(`The DTLS client sent its certificate in clear to ${GOOGLE}`)
+    expect(f?.evidence[0]).toMatchObject({description: `DTLS client certificate CN "laptop-0042" issued by "laptop-0042" sent in clear to ${GOOGLE}:19305`, frame: 5})
   })
 })

@@ -36,3 +36,34 @@ export const WEBRTC_DER = Buffer.from(
   'mnb9TNbzFFrQD/cSLAVXwolNxde56VnNAiEA7mXOxjDmJjTpLvKlRAA8lngkwqxpNu+XAv+KwANXJuo=',
   'base64',
 )
+
+/**
+ * Client certificates for CA-META-009, made with openssl 3.0 (`openssl ca -selfsign`, EC P-256
+ * keys thrown away), signed with their own key, keyUsage digitalSignature only, EKU clientAuth,
+ * valid 2025-01-01T00:00:00Z .. 2035-01-01T00:00:00Z:
+ *  - PERSON: C=ZZ, O=Example Ministry, OU=Delegation, CN=Jane Doe,
+ *            emailAddress=jane.doe@ministry.example; serial 0x1001
+ *  - DEVICE: O=Example Ministry, OU=Laptops, CN=laptop-0042; serial 0x1002
+ */
+export const CLIENT_PERSON_DER = Buffer.from(
+  'MIICODCCAd6gAwIBAgICEAEwCgYIKoZIzj0EAwIwejELMAkGA1UEBhMCWloxGTAXBgNVBAoMEEV4YW1wbGUgTWluaXN0cnkx' +
+  'EzARBgNVBAsMCkRlbGVnYXRpb24xETAPBgNVBAMMCEphbmUgRG9lMSgwJgYJKoZIhvcNAQkBFhlqYW5lLmRvZUBtaW5pc3Ry' +
+  'eS5leGFtcGxlMB4XDTI1MDEwMTAwMDAwMFoXDTM1MDEwMTAwMDAwMFowejELMAkGA1UEBhMCWloxGTAXBgNVBAoMEEV4YW1w' +
+  'bGUgTWluaXN0cnkxEzARBgNVBAsMCkRlbGVnYXRpb24xETAPBgNVBAMMCEphbmUgRG9lMSgwJgYJKoZIhvcNAQkBFhlqYW5l' +
+  'LmRvZUBtaW5pc3RyeS5leGFtcGxlMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEZ1fAQhwuCtOWWBwBnEvV7UULYPUoxCks' +
+  'hJ2Mf2MT+UiMAnGvV6iUWel2ian0hs1uWu/clr4kiA1FngLwJvl6S6NUMFIwDAYDVR0TAQH/BAIwADAOBgNVHQ8BAf8EBAMC' +
+  'B4AwEwYDVR0lBAwwCgYIKwYBBQUHAwIwHQYDVR0OBBYEFBh6lfnbhN2ZydnyIOET9rN4EO3eMAoGCCqGSM49BAMCA0gAMEUC' +
+  'IQCQBU0SI2VPieVGlToX+2NEkp1vZW62GFIPHdYXcwlxpQIgUDnJylaa/L1ymZ/173xdHd5+xL96IQdRJDV2iCt6nVw=',
+  'base64',
+)
+
+export const CLIENT_DEVICE_DER = Buffer.from(
+  'MIIByTCCAXCgAwIBAgICEAIwCgYIKoZIzj0EAwIwQzEZMBcGA1UECgwQRXhhbXBsZSBNaW5pc3RyeTEQMA4GA1UECwwHTGFw' +
+  'dG9wczEUMBIGA1UEAwwLbGFwdG9wLTAwNDIwHhcNMjUwMTAxMDAwMDAwWhcNMzUwMTAxMDAwMDAwWjBDMRkwFwYDVQQKDBBF' +
+  'eGFtcGxlIE1pbmlzdHJ5MRAwDgYDVQQLDAdMYXB0b3BzMRQwEgYDVQQDDAtsYXB0b3AtMDA0MjBZMBMGByqGSM49AgEGCCqG' +
+  'SM49AwEHA0IABEb53sNSgKMQO0rIeAc25wR7tOzNFm7Ill4wl4wLynvaapIa3OsxG+rQVJXSMaRo/ae/pH86cFTFTJrG+NB8' +
+  'LT+jVDBSMAwGA1UdEwEB/wQCMAAwDgYDVR0PAQH/BAQDAgeAMBMGA1UdJQQMMAoGCCsGAQUFBwMCMB0GA1UdDgQWBBQNrUPX' +
+  'm9m5gxLnwEO7VlXQifZfQzAKBggqhkjOPQQDAgNHADBEAiALpObpPJOFvbZ37F6gE+GMa4t5Z1Skrezh+BSM4lMDRwIgLlhJ' +
+  'ZzyhyrwGZ5rTgCALLeAb7cl0wiMWiNCw41YGwxI=',
+  'base64',
+)

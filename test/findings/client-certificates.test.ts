@@ -1,0 +1,100 @@
+import {describe, expect, it} from 'vitest'
+import {analyzeCaptures} from '../../src/analysis/analyze.js'
+import {certificateIdentity, dtlsCertificateIdentifies} from '../../src/findings/checks/client-certificates.js'
+import {type CertificateFacts, certificateFacts} from '../../src/protocols/tls/certificate.js'
+import type {Report} from '../../src/report/report-model.js'
+import {corpusFiles, corpusPath, HAVE_CORPUS} from '../helpers/paths.js'
+import {tempDir} from '../helpers/temp-dir.js'
+import {CLIENT_DEVICE_DER, CLIENT_PERSON_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
+
+const AT = Date.UTC(2025, 5, 1)
+/** Facts of a certificate as the TLS parser hands them out, with only the subject changed. */
+const withSubject = (subject: string[]): CertificateFacts => ({...certificateFacts(CLIENT_DEVICE_DER, 0, AT), subject})
+
+describe('CA-META-009: what a client certificate subject tells', () => {
+  it('lists the identifying attributes, most telling first, and finds e-mail addresses', () => {
+    const person = certificateIdentity(certificateFacts(CLIENT_PERSON_DER, 0, AT))
+    // C=ZZ is left out; the encoded order (C, O, OU, CN, emailAddress) is re-ranked.
+    expect(person).toEqual({
+      fields: [['CN', 'Jane Doe'], ['emailAddress', 'jane.doe@ministry.example'], ['O', 'Example Ministry'], ['OU', 'Delegation']],
+      emails: ['jane.doe@ministry.example'],
+      personal: true,
+    })
+    expect(certificateIdentity(certificateFacts(CLIENT_DEVICE_DER, 0, AT))).toEqual({fields: [['CN', 'laptop-0042'], ['O', 'Example Ministry'], ['OU', 'Laptops']], emails: [], personal: false})
+  })
+
+  it('finds an address inside a CN, ignores an emailAddress that is none, and does not count shared mailboxes as personal', () => {
+    const vpn = certificateIdentity(withSubject(['O=Simplex Solutions Inc.', 'CN=50d2:jbrum1987@hotmail.com', 'name=478C0D70', 'emailAddress=XXX']))
+    expect(vpn.emails).toEqual(['jbrum1987@hotmail.com'])
+    expect(vpn.personal).toBe(true)
+    expect(vpn.fields.map(([a]) => a)).toEqual(['CN', 'emailAddress', 'name', 'O'])
+    expect(certificateIdentity(withSubject(['CN=PRO3-Client', 'emailAddress=PRO3'])).emails).toEqual([])
+    const ap = certificateIdentity(withSubject(['O=Cisco Systems', 'CN=AP3G2-b83861f305ac', 'emailAddress=support@cisco.com']))
+    expect(ap).toMatchObject({emails: ['support@cisco.com'], personal: false})
+  })
+
+  it('counts a given name or surname as personal', () => {
+    expect(certificateIdentity(withSubject(['CN=device-7', 'GN=Jane'])).personal).toBe(true)
+    expect(certificateIdentity(withSubject(['CN=device-7', 'SN=Doe'])).personal).toBe(true)
+    expect(certificateIdentity(withSubject(['CN=device-7', 'name=PRO3'])).personal).toBe(false)
+  })
+
+  it('takes a DTLS certificate as identifying only beyond a lone CN', () => {
+    expect(dtlsCertificateIdentifies(certificateIdentity(certificateFacts(WEBRTC_DER, 0, AT)))).toBe(false)
+    expect(dtlsCertificateIdentifies(certificateIdentity(withSubject(['CN=3f9c2a7e1b'])))).toBe(false)
+    expect(dtlsCertificateIdentifies(certificateIdentity(withSubject(['CN=jane@example.org'])))).toBe(true)
+    expect(dtlsCertificateIdentifies(certificateIdentity(certificateFacts(CLIENT_DEVICE_DER, 0, AT)))).toBe(true)
+  })
+})
+
+async function analyze(name: string): Promise<Report> {
+  const {report} = await analyzeCaptures({
+    paths: [corpusPath(name)],
+    geo: {dbPaths: [], dirs: [], env: {}, systemDirs: false, useEmbedded: true},
+    policy: {},
+    cwd: tempDir('callaudit-cwd-'),
+    toolVersion: 'test',
+  })
+  return report
+}
+
+const meta009 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-META-009')
+
+describe.skipIf(!HAVE_CORPUS)('CA-META-009 on the corpus (../shared/captures)', () => {
+  it('names the OpenVPN user of openvpn.pcap, high, and every other client certificate there', async () => {
+    const found = meta009(await analyze('openvpn.pcap'))
+    const jbrum = found.find((f) => f.detail.includes('jbrum1987@hotmail.com'))
+    expect(jbrum).toMatchObject({severity: 'high', endpoint: '85.134.13.165'})
+    expect(jbrum!.detail).toContain('It carries the e-mail address "jbrum1987@hotmail.com"')
+    expect(jbrum!.evidence[0]).toMatchObject({description: 'OpenVPN client certificate CN "50d2:jbrum1987@hotmail.com" issued by "server.vpnunlimitedapp.com" sent in clear to 85.134.13.165:1194', frame: 578})
+    // One finding per certificate: greta's was sent on two connections.
+    expect(found.map((f) => [f.severity, f.evidence.length, f.evidence[0]!.description.match(/CN "([^"]*)"/)![1]]).sort()).toEqual([
+      ['high', 1, '50d2:jbrum1987@hotmail.com'],
+      ['medium', 1, 'PRO3-Client'],
+      ['medium', 1, 'esotica'],
+      ['medium', 2, 'greta'],
+    ])
+    // The servers' certificates are not about the user.
+    for (const server of ['CN "OpenVPN Server"', 'CN "openvpn2.vpnunlimitedapp.com"', 'CN "PRO3",']) expect(found.some((f) => f.detail.includes(server))).toBe(false)
+  })
+
+  it('reports on every OpenVPN capture only client certificates of the OpenVPN client, and nothing under tls-crypt', async () => {
+    const files = corpusFiles().filter((n) => /openvpn/i.test(n))
+    expect(files).toEqual(expect.arrayContaining(['openvpn.pcap', 'openvpn-tlscrypt.pcap', 'openvpn_nohmac.pcapng', 'openvpn_nohmac_tcp.pcapng']))
+    for (const name of files) {
+      const found = meta009(await analyze(name))
+      for (const f of found) expect(f.detail, name).toMatch(/^The OpenVPN client sent its certificate in clear/)
+      if (name === 'openvpn-tlscrypt.pcap') expect(found, name).toEqual([])
+      if (name.startsWith('openvpn_nohmac')) expect(found, name).toHaveLength(1)
+    }
+  })
+
+  it('reports the CAPWAP access point, the DTLS client of a flow seen the other way round, not its controller', async () => {
+    const found = meta009(await analyze('capwap.pcap'))
+    expect(found.map((f) => [f.severity, f.evidence[0]?.description])).toEqual([['medium', 'DTLS client certificate CN "AP3G2-b83861f305ac" issued by "Cisco Manufacturing CA" sent in clear to 192.168.10.10:12380']])
+  })
+
+  it('stays quiet on WebRTC calls (Google Meet: CN "WebRTC")', async () => {
+    expect(meta009(await analyze('stun_google_meet.pcapng'))).toEqual([])
+  })
+})
