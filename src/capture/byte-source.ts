@@ -1,4 +1,4 @@
-import {closeSync, openSync, read, readSync} from 'node:fs'
+import {closeSync, openSync, readSync} from 'node:fs'
 import {stat} from 'node:fs/promises'
 import {Readable} from 'node:stream'
 import {createGunzip} from 'node:zlib'
@@ -46,50 +46,11 @@ export async function openByteSource(path: string, follow?: FollowOptions): Prom
   } catch (error) {
     throw new InputError(describeFsError(error), path)
   }
-  return {chunks: follow ? fileChunks(fd, path, follow) : prefetchedFileChunks(fd, path), size: info.isFile() && !follow ? info.size : undefined}
+  return {chunks: fileChunks(fd, path, follow), size: info.isFile() && !follow ? info.size : undefined}
 }
 
 /**
- * Chunks of a file read ahead: while the caller parses one chunk, the next is read into a second
- * buffer on libuv's thread pool, so the copy from the page cache (about a tenth of a fast read)
- * runs on another core instead of between chunks. A chunk stays valid until the next one is
- * asked for, as the ByteSource contract says: the buffer it lives in is refilled only then.
- */
-async function* prefetchedFileChunks(fd: number, path: string): AsyncGenerator<Uint8Array> {
-  const buffers = [new Uint8Array(READ_CHUNK_BYTES), new Uint8Array(READ_CHUNK_BYTES)]
-  let position = 0
-  const readInto = (buffer: Uint8Array) =>
-    new Promise<number>((resolve, reject) => {
-      read(fd, buffer, 0, buffer.length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead)))
-    })
-  let current = 0
-  let pending: Promise<number> | undefined = readInto(buffers[0]!)
-  try {
-    for (;;) {
-      let bytesRead: number
-      try {
-        bytesRead = await pending!
-      } catch (error) {
-        pending = undefined
-        throw new InputError(describeFsError(error), path)
-      }
-      pending = undefined
-      if (bytesRead === 0) return
-      position += bytesRead
-      const chunk = buffers[current]!.subarray(0, bytesRead)
-      current ^= 1
-      pending = readInto(buffers[current]!)
-      yield chunk
-    }
-  } finally {
-    // A read still in flight writes into our buffer and uses the descriptor: let it end first.
-    if (pending) await pending.catch(() => 0)
-    closeSync(fd)
-  }
-}
-
-/**
- * Chunks of a file that may still grow (following), read synchronously into one reused buffer. Synchronous reads of a local file
+ * Chunks of a file read synchronously into one reused buffer. Synchronous reads of a local file
  * are served from the page cache without a thread-pool round trip per chunk, which measured as
  * idle time on the hot path; nothing else runs concurrently in a read anyway. (FIFOs and other
  * non-regular files work too: readSync blocks until data or end of file.)
