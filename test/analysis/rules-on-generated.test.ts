@@ -5,7 +5,7 @@ import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import type {Report} from '../../src/report/report-model.js'
 import {PcapWriter} from '../support/capture-writer.js'
 import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtcpSdes, rtp, stunBindingRequest, stunBindingSuccess, tcp, tlsClientHello, tlsServerHello, udp} from '../support/packet-builder.js'
-import {CA_DER, CLIENT_DEVICE_DER, CLIENT_PERSON_DER, LEAF_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
+import {CA_DER, CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, LEAF_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
 import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, handshake, record, serverHelloBody} from '../protocols/tls/tls-builders.js'
 import {tempDir} from '../helpers/temp-dir.js'
 
@@ -289,6 +289,12 @@ describe('CA-META-009: client certificate sent in clear', () => {
     const [f] = meta009(await run(mutualTls([CLIENT_DEVICE_DER]), {home: 'US'}))
     expect(f?.severity).toBe('medium')
     expect(f?.detail).toContain('CN "laptop-0042", O "Example Ministry", OU "Laptops"')
+  })
+
+  it('fires, high, on a device certificate whose subjectAltName names a person by e-mail', async () => {
+    const [f] = meta009(await run(mutualTls([CLIENT_SAN_EMAIL_DER]), {home: 'US'}))
+    expect(f?.severity).toBe('high')
+    expect(f?.detail).toContain('CN "device-7731", O "Example Ministry". It carries the e-mail address "r.kusuma@ministry.example".')
   })
 
   it('stays quiet when the client answers the request without a certificate', async () => {

@@ -5,7 +5,7 @@ import {type CertificateFacts, certificateFacts} from '../../src/protocols/tls/c
 import type {Report} from '../../src/report/report-model.js'
 import {corpusFiles, corpusPath, HAVE_CORPUS} from '../helpers/paths.js'
 import {tempDir} from '../helpers/temp-dir.js'
-import {CLIENT_DEVICE_DER, CLIENT_PERSON_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
+import {CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
 
 const AT = Date.UTC(2025, 5, 1)
 /** Facts of a certificate as the TLS parser hands them out, with only the subject changed. */
@@ -31,6 +31,16 @@ describe('CA-META-009: what a client certificate subject tells', () => {
     expect(certificateIdentity(withSubject(['CN=PRO3-Client', 'emailAddress=PRO3'])).emails).toEqual([])
     const ap = certificateIdentity(withSubject(['O=Cisco Systems', 'CN=AP3G2-b83861f305ac', 'emailAddress=support@cisco.com']))
     expect(ap).toMatchObject({emails: ['support@cisco.com'], personal: false})
+  })
+
+  it('reads e-mail addresses from the subjectAltName too (rfc822Name), and only certificates that have one carry sanEmail', () => {
+    const facts = certificateFacts(CLIENT_SAN_EMAIL_DER, 0, AT)
+    expect(facts.sanEmail).toEqual(['r.kusuma@ministry.example'])
+    expect(facts.sanDns).toEqual(['device-7731.ministry.example'])
+    expect(certificateIdentity(facts)).toEqual({fields: [['CN', 'device-7731'], ['O', 'Example Ministry']], emails: ['r.kusuma@ministry.example'], personal: true})
+    // No e-mail SAN: no key at all (the facts of every other certificate keep their shape).
+    expect(Object.hasOwn(certificateFacts(CLIENT_PERSON_DER, 0, AT), 'sanEmail')).toBe(false)
+    expect(certificateIdentity({...facts, sanEmail: ['pki@ministry.example']}).personal).toBe(false)
   })
 
   it('counts a given name or surname as personal', () => {

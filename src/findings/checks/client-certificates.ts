@@ -51,6 +51,12 @@ export function certificateIdentity(cert: CertificateFacts): CertificateIdentity
     fields.push([attribute, value])
     if (PERSONAL_NAME.has(attribute)) personal = true
   }
+  // rfc822Name SANs (RFC 5280 §4.2.1.6): the holder's address, outside the subject.
+  for (const address of cert.sanEmail ?? []) {
+    emails.add(address)
+    const at = address.indexOf('@')
+    if (!ROLE_MAILBOX.test(at < 0 ? address : address.slice(0, at))) personal = true
+  }
   // Stable: attributes by rank, repeated ones (OU, DC) in their encoded order.
   fields.sort((a, b) => RANK.get(a[0])! - RANK.get(b[0])!)
   return {fields, emails: [...emails], personal}

@@ -33,6 +33,9 @@ export interface CertificateFacts {
   issuerCN?: string
   sanDns?: string[]
   sanIp?: string[]
+  /** rfc822Name entries (e-mail addresses), present only when the certificate has some: a
+   * client certificate's e-mail SAN names its holder (CA-META-009). */
+  sanEmail?: string[]
   /** Lowercase hex. */
   serial?: string
   /** ISO-8601 UTC. */
@@ -163,6 +166,7 @@ function buildFacts(parsed: ParsedCertificate, index: number, expired: boolean, 
   if (parsed.issuerCN !== undefined) facts.issuerCN = parsed.issuerCN
   facts.sanDns = parsed.sanDns
   facts.sanIp = parsed.sanIp
+  if (parsed.sanEmail !== undefined) facts.sanEmail = parsed.sanEmail
   facts.serial = parsed.serial
   facts.validFrom = parsed.validFrom
   facts.validTo = parsed.validTo
@@ -198,6 +202,7 @@ function parseCertificate(der: Uint8Array, fingerprint256: string): ParsedCertif
     issuerCN: internOrUndefined(lastCN(issuerText)),
     sanDns: sharedStrings(san.dns.map(intern)),
     sanIp: sharedStrings(san.ip.map(intern)),
+    ...(san.email.length ? {sanEmail: sharedStrings(san.email.map(intern))} : {}),
     serial: cert.serialNumber.toLowerCase(),
     validFrom: intern(validFromMs === undefined ? capText(cert.validFrom) : isoSeconds(validFromMs)),
     validTo: intern(validToMs === undefined ? capText(cert.validTo) : isoSeconds(validToMs)),
@@ -246,10 +251,11 @@ function lastCN(text: string): string | undefined {
  * Node's subjectAltName text: `DNS:a.example, IP Address:192.0.2.1, URI:...`, entries separated by
  * ", ", a value JSON-quoted when it holds a separator or a special character.
  */
-export function parseSubjectAltName(text: string | undefined): {dns: string[]; ip: string[]} {
+export function parseSubjectAltName(text: string | undefined): {dns: string[]; ip: string[]; email: string[]} {
   const dns: string[] = []
   const ip: string[] = []
-  if (!text) return {dns, ip}
+  const email: string[] = []
+  if (!text) return {dns, ip, email}
   let i = 0
   while (i < text.length) {
     const colon = text.indexOf(':', i)
@@ -273,10 +279,11 @@ export function parseSubjectAltName(text: string | undefined): {dns: string[]; i
     }
     if (type === 'DNS' && dns.length < MAX_SAN) dns.push(capText(value))
     else if (type === 'IP Address' && ip.length < MAX_SAN) ip.push(capText(value))
+    else if (type === 'email' && email.length < MAX_SAN) email.push(capText(value))
     if (next < 0) break
     i = next + 2
   }
-  return {dns, ip}
+  return {dns, ip, email}
 }
 
 const MONTHS: Record<string, number> = {Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11}

@@ -124,9 +124,10 @@ describe('Certificate message', () => {
     expect(parseSubjectAltName('DNS:a.example, IP Address:192.0.2.1, DNS:"b, c.example", email:x@y, IP Address:2001:DB8:0:0:0:0:0:1')).toEqual({
       dns: ['a.example', 'b, c.example'],
       ip: ['192.0.2.1', '2001:DB8:0:0:0:0:0:1'],
+      email: ['x@y'],
     })
-    expect(parseSubjectAltName(undefined)).toEqual({dns: [], ip: []})
-    expect(parseSubjectAltName('DNS:"unterminated')).toEqual({dns: ['unterminated'], ip: []})
+    expect(parseSubjectAltName(undefined)).toEqual({dns: [], ip: [], email: []})
+    expect(parseSubjectAltName('DNS:"unterminated')).toEqual({dns: ['unterminated'], ip: [], email: []})
     expect(parseX509Date('Sep 12 18:16:45 2019 GMT')).toBe(Date.UTC(2019, 8, 12, 18, 16, 45))
     expect(parseX509Date('Jan  1 00:00:00 2050 GMT')).toBe(Date.UTC(2050, 0, 1))
     expect(parseX509Date('yesterday')).toBeUndefined()

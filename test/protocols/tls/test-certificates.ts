@@ -67,3 +67,20 @@ export const CLIENT_DEVICE_DER = Buffer.from(
   'ZzyhyrwGZ5rTgCALLeAb7cl0wiMWiNCw41YGwxI=',
   'base64',
 )
+
+/**
+ * A device certificate whose holder is named only in its subjectAltName (RFC 5280 §4.2.1.6
+ * rfc822Name), made with openssl 3.0 `req -x509` (EC P-256, key thrown away), self-signed:
+ * O=Example Ministry, CN=device-7731; SAN email:r.kusuma@ministry.example,
+ * DNS:device-7731.ministry.example; serial 7731; valid 2026-11-26 .. 2036-11-23.
+ */
+export const CLIENT_SAN_EMAIL_DER = Buffer.from(
+  'MIIB7DCCAZGgAwIBAgICHjMwCgYIKoZIzj0EAwIwMTEUMBIGA1UEAwwLZGV2aWNlLTc3MzExGTAXBgNVBAoMEEV4YW1wbGUgTWlu' +
+  'aXN0cnkwHhcNMjYxMTI2MTgzMzM4WhcNMzYxMTIzMTgzMzM4WjAxMRQwEgYDVQQDDAtkZXZpY2UtNzczMTEZMBcGA1UECgwQRXhh' +
+  'bXBsZSBNaW5pc3RyeTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABD91khNZpwV+WwBV7WKXY46RqKiS0+dSP8NS1gDQD3IHfYEm' +
+  'YkAmyw9xHeOs3Xw/XQX+psMzXyGiWHvrvaQh6WejgZgwgZUwHQYDVR0OBBYEFHAe7l6P3/Hw7fGDxw+OVRZPWnxzMB8GA1UdIwQY' +
+  'MBaAFHAe7l6P3/Hw7fGDxw+OVRZPWnxzMA8GA1UdEwEB/wQFMAMBAf8wQgYDVR0RBDswOYEZci5rdXN1bWFAbWluaXN0cnkuZXhh' +
+  'bXBsZYIcZGV2aWNlLTc3MzEubWluaXN0cnkuZXhhbXBsZTAKBggqhkjOPQQDAgNJADBGAiEAxa6yesGhBb2OzM+cJZyykuHHcFHU' +
+  'gRq3SS9tOXitl90CIQCsmdiBJiyhofxjLFo/roriALcIQ0LIXoF6qlx7eIXvtQ==',
+  'base64',
+)
