@@ -1,6 +1,6 @@
 import {baseEvidence, type EvidenceName, type FlowEvidence, type StunMapped} from '../apps/index.js'
 import type {FlowRecord} from '../flows/flow-records.js'
-import {factsOf} from './flow-facts.js'
+import {type FlowFacts, factsOf} from './flow-facts.js'
 
 /** Names per address learned outside the flow itself: passive DNS and pcapng NRB entries. */
 export interface AddressNames {
@@ -65,9 +65,31 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
     const sum = (kind: string) => f.zoom!.media.filter((m) => m.kind === kind).reduce((n, m) => n + m.toServer + m.toClient, 0)
     e.zoomMedia = {audio: sum('audio'), video: sum('video'), screenShare: sum('screen-share'), rtcp: sum('rtcp')}
   }
+  e.vpn = vpnOf(flow, f)
   e.isDns = f.dns !== undefined && f.dns.service === 'dns'
   e.isLanDiscovery = f.lan !== undefined || (f.dns !== undefined && f.dns.service !== 'dns')
   return e
+}
+
+/** The VPN tunnel the analyzers recognised on the flow, if any. */
+function vpnOf(flow: FlowRecord, f: FlowFacts): FlowEvidence['vpn'] {
+  if (f.openvpn) {
+    const o = f.openvpn
+    // 'none': no tls-auth/tls-crypt wrap, the control channel's TLS records are in clear.
+    const label = `OpenVPN${o.transport === 'tcp' ? ' over TCP' : ''} (${o.controlWrap === 'none' ? 'no HMAC' : o.controlWrap})`
+    return o.rolesReversed ? {label, frame: o.evidence.frame, server: flow.client} : {label, frame: o.evidence.frame}
+  }
+  if (f.ipsec) {
+    const i = f.ipsec
+    const ike = i.ikeVersion ? `IKEv${i.ikeVersion}` : ''
+    const label = i.natTraversal ? `IPsec NAT-T (${[ike, i.espPackets ? 'ESP in UDP' : ''].filter(Boolean).join(', ')})` : `IPsec ${ike}`
+    return {label, frame: i.evidence.frame}
+  }
+  if (f.wireguard) {
+    const w = f.wireguard
+    return {label: `WireGuard (${w.initiations + w.responses} handshake message${w.initiations + w.responses === 1 ? '' : 's'})`, frame: w.evidence.frame}
+  }
+  return undefined
 }
 
 /** XOR-MAPPED-ADDRESS values (the caller's public address as servers saw it), for the vantage.

@@ -1,6 +1,7 @@
 import type {DnsFacts} from '../protocols/dns/dns-analyzer.js'
 import type {DtlsFacts} from '../protocols/dtls/dtls-analyzer.js'
 import type {HttpFacts} from '../protocols/http/http-analyzer.js'
+import type {IpsecFacts} from '../protocols/ipsec/ipsec-analyzer.js'
 import type {LanFacts} from '../protocols/lan/lan-analyzer.js'
 import type {OpenVpnFacts} from '../protocols/openvpn/openvpn-analyzer.js'
 import type {QuicFacts} from '../protocols/quic/quic-analyzer.js'
@@ -8,6 +9,7 @@ import type {RtpFacts} from '../protocols/rtp/analyzer.js'
 import type {SocksFacts} from '../protocols/socks/socks-analyzer.js'
 import type {StunFacts} from '../protocols/stun/analyzer.js'
 import type {TlsFacts} from '../protocols/tls/tls-analyzer.js'
+import type {WireGuardFacts} from '../protocols/wireguard/wireguard-analyzer.js'
 import type {ZoomFacts} from '../protocols/zoom/analyzer.js'
 import type {FlowRecord} from '../flows/flow-records.js'
 
@@ -16,6 +18,7 @@ export interface FlowFacts {
   dns?: DnsFacts
   dtls?: DtlsFacts
   http?: HttpFacts
+  ipsec?: IpsecFacts
   lan?: LanFacts
   openvpn?: OpenVpnFacts
   quic?: QuicFacts
@@ -23,6 +26,7 @@ export interface FlowFacts {
   socks?: SocksFacts
   stun?: StunFacts
   tls?: TlsFacts
+  wireguard?: WireGuardFacts
   zoom?: ZoomFacts
 }
 

@@ -3,16 +3,16 @@
  * connections as seriously as media (the 2020 Zoom finding was about meeting keys served from
  * abroad, over control connections). One role per flow, first rule that applies:
  *
- *   lan → dns → relay → media → telemetry → control → web → other
+ *   lan → dns → vpn → relay → media → telemetry → control → web → other
  */
 import {type FlowEvidence, carriesMedia, isSustainedUdp} from './evidence.js'
-import {type AppIdentification, attributionByFlow} from './identify-apps.js'
+import {type AppIdentification, attributionByFlow, remoteEndpoint} from './identify-apps.js'
 import {isGroupAddress, normalizeName} from './match.js'
 import {type Signatures, defaultSignatures} from './signatures.js'
 import {flatText} from '../util/flat-text.js'
 import {InternPool} from '../util/intern.js'
 
-export type Role = 'media' | 'relay' | 'control' | 'telemetry' | 'web' | 'dns' | 'lan' | 'other'
+export type Role = 'media' | 'relay' | 'vpn' | 'control' | 'telemetry' | 'web' | 'dns' | 'lan' | 'other'
 
 export interface RoleDescription {
   role: Role
@@ -24,6 +24,7 @@ export interface RoleDescription {
 export const ROLE_DESCRIPTIONS: readonly RoleDescription[] = [
   {role: 'lan', title: 'LAN discovery', description: 'mDNS, LLMNR, NetBIOS name service, SSDP, DHCP and other multicast or broadcast traffic that stays on the local network but broadcasts names to everyone on it.'},
   {role: 'dns', title: 'DNS', description: 'Name lookups. Where the resolver is, and the names asked in clear, matter on their own.'},
+  {role: 'vpn', title: 'VPN tunnel', description: 'A VPN tunnel: OpenVPN (its control channel read), IPsec (ESP or AH over IP, IKE on UDP 500, IKE or ESP in UDP 4500 for NAT traversal) or WireGuard (a handshake read). What the call did inside is hidden from this vantage point; the VPN server\'s country is where all of it surfaced.'},
   {role: 'relay', title: 'TURN relay', description: 'A TURN server relaying the call: allocations, permissions, ChannelData or Send/Data indications, or media to a known relay host. The relay sees every media packet and both parties\' addresses.'},
   {role: 'media', title: 'Media', description: 'Audio, video or screen sharing: RTP/SRTP, Zoom\'s media encapsulation, DTLS-SRTP after STUN, sustained UDP both ways to a conferencing server, or STUN-established peer streams.'},
   {role: 'telemetry', title: 'Telemetry and logging', description: 'Diagnostics, analytics and crash reporting (log.zoom.us, *.events.data.microsoft.com, Google Analytics, Sentry...): metadata about the call leaves the device.'},
@@ -64,6 +65,15 @@ function mediaReason(f: FlowEvidence): string {
   return 'DTLS-SRTP after STUN (WebRTC media)'
 }
 
+/** ESP and AH (IP protocols 50 and 51, RFC 4303 and RFC 4302) by the flow's protocol; OpenVPN,
+ * IKE/NAT-T and WireGuard from the analyzers' facts (FlowEvidence.vpn). */
+function vpnReason(f: FlowEvidence): string | undefined {
+  const at = (e: {ip: string; port: number}) => (e.port ? `${e.ip}:${e.port}` : e.ip)
+  if (f.proto === 'esp' || f.proto === 'ah') return `IPsec ${f.proto.toUpperCase()} to ${remoteEndpoint(f).ip}`
+  if (f.vpn) return `${f.vpn.label} to ${at(f.vpn.server ?? remoteEndpoint(f))}`
+  return undefined
+}
+
 function appLabel(app: string | null, sig: Signatures): string {
   return app ? sig.app(app)?.displayName ?? app : 'unidentified'
 }
@@ -73,6 +83,9 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
   if (f.isLanDiscovery) return {role: 'lan', reason: 'LAN discovery protocol (mDNS/LLMNR/NetBIOS/SSDP/DHCP)'}
   if (isGroupAddress(f.server.ip)) return {role: 'lan', reason: `multicast/broadcast destination ${f.server.ip}`}
   if (f.isDns) return {role: 'dns', reason: `DNS to ${f.server.ip}:${f.server.port}`}
+
+  const vpn = vpnReason(f)
+  if (vpn) return {role: 'vpn', reason: vpn}
 
   const names = serverNames(f)
   const hints = names.map((n) => ({name: n, hint: sig.roleHintOf(n)})).filter((h) => h.hint !== undefined)

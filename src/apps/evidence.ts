@@ -71,6 +71,13 @@ export interface FlowEvidence {
   isDns: boolean
   /** Local discovery: mDNS, LLMNR, NBNS/NetBIOS datagram, SSDP, DHCP/DHCPv6, WS-Discovery. */
   isLanDiscovery: boolean
+  /**
+   * A VPN tunnel recognised on the flow by its protocol (OpenVPN, IKE or ESP-in-UDP, WireGuard):
+   * `label` names it for the role reason (e.g. `OpenVPN (tls-auth)`); `server` is the tunnel's
+   * server end when the analyzer knows it is the flow's client (else the flow's server). ESP and
+   * AH straight over IP need nothing here: `proto` says `esp`/`ah`.
+   */
+  vpn?: {label: string; frame: number; server?: {ip: string; port: number}}
   /** The far end, once `remoteEndpoint` has worked it out (it is asked several times per flow). */
   remote?: {ip: string; port: number} | undefined
 }

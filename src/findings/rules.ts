@@ -27,7 +27,7 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'Call traffic to a country outside policy',
     category: 'jurisdiction',
     severity: 'high',
-    severityNote: 'critical for a denied country; high for media, relay and control; medium for telemetry and web; low for other roles',
+    severityNote: 'critical for a denied country; high for media, relay, vpn and control; medium for telemetry and web; low for other roles',
     rationale:
       'Where a server is located decides whose law can compel its operator and who can intercept the traffic on its way. Control connections (meeting control, key distribution) matter as much as media: in 2020 meeting keys for calls elsewhere were served from abroad.',
     remediation: 'Pin the app to in-country data centres (tenant data-residency settings), block the out-of-policy ranges at the firewall, or choose a service that can be hosted in the permitted jurisdictions.',

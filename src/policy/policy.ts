@@ -17,7 +17,7 @@ export type FailOn = (typeof FAIL_ON_VALUES)[number]
 
 export const DEFAULT_FAIL_ON: FailOn = 'high'
 
-export const ROLES = ['media', 'relay', 'control', 'telemetry', 'web', 'dns', 'lan', 'other'] as const
+export const ROLES = ['media', 'relay', 'vpn', 'control', 'telemetry', 'web', 'dns', 'lan', 'other'] as const
 export type Role = (typeof ROLES)[number]
 
 export const APPS = ['zoom', 'teams', 'webex', 'meet', 'jitsi', 'whatsapp', 'signal', 'telegram', 'facetime', 'discord', 'slack', 'webrtc'] as const

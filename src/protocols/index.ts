@@ -8,6 +8,7 @@ import type {ProtocolAnalyzer} from './analyzer.js'
 import {dnsAnalyzer} from './dns/dns-analyzer.js'
 import {dtlsAnalyzer} from './dtls/dtls-analyzer.js'
 import {httpAnalyzer} from './http/http-analyzer.js'
+import {ipsecAnalyzer} from './ipsec/ipsec-analyzer.js'
 import {lanAnalyzer} from './lan/lan-analyzer.js'
 import {openvpnAnalyzer} from './openvpn/openvpn-analyzer.js'
 import {quicAnalyzer} from './quic/quic-analyzer.js'
@@ -15,6 +16,7 @@ import {rtpAnalyzer} from './rtp/analyzer.js'
 import {socksAnalyzer} from './socks/socks-analyzer.js'
 import {stunAnalyzer} from './stun/analyzer.js'
 import {tlsAnalyzer} from './tls/tls-analyzer.js'
+import {wireguardAnalyzer} from './wireguard/wireguard-analyzer.js'
 import {zoomAnalyzer} from './zoom/analyzer.js'
 
 export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
@@ -26,6 +28,8 @@ export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   quicAnalyzer,
   dtlsAnalyzer,
   openvpnAnalyzer,
+  ipsecAnalyzer,
+  wireguardAnalyzer,
   lanAnalyzer,
   stunAnalyzer,
   rtpAnalyzer,

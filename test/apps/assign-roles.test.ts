@@ -10,7 +10,7 @@ const one = (f: FlowEvidence, app: string | null = null) => roleOfFlow(f, app)
 
 describe('roles', () => {
   it('lists every role once, in precedence order, with a description', () => {
-    expect(ROLE_DESCRIPTIONS.map((r) => r.role)).toEqual(['lan', 'dns', 'relay', 'media', 'telemetry', 'control', 'web', 'other'])
+    expect(ROLE_DESCRIPTIONS.map((r) => r.role)).toEqual(['lan', 'dns', 'vpn', 'relay', 'media', 'telemetry', 'control', 'web', 'other'])
     for (const r of ROLE_DESCRIPTIONS) expect(r.description.length).toBeGreaterThan(30)
   })
 
@@ -23,6 +23,22 @@ describe('roles', () => {
   it('dns: DNS flows, even when the names asked belong to an app', () => {
     const f = flow(1, {isDns: true, server: {ip: '192.168.1.1', port: 53}, names: [{name: 'zoom.us', source: 'dns-query', frame: 1}]})
     expect(roles([f])).toEqual([[1, 'dns', 'DNS to 192.168.1.1:53', 'zoom']])
+  })
+
+  it('vpn: ESP/AH by protocol, OpenVPN/IKE/WireGuard from the analyzers, after LAN and DNS, before relay and media', () => {
+    expect(one(flow(1, {proto: 'esp', client: {ip: '10.0.0.2', port: 0}, server: {ip: '85.134.13.165', port: 0}}))).toEqual({role: 'vpn', reason: 'IPsec ESP to 85.134.13.165'})
+    expect(one(flow(1, {proto: 'ah', server: {ip: '85.134.13.165', port: 0}}))).toEqual({role: 'vpn', reason: 'IPsec AH to 85.134.13.165'})
+    const openvpn = {label: 'OpenVPN (tls-auth)', frame: 3}
+    expect(one(flow(1, {server: {ip: '85.134.13.165', port: 1194}, vpn: openvpn}))).toEqual({role: 'vpn', reason: 'OpenVPN (tls-auth) to 85.134.13.165:1194'})
+    // The tunnel's server is the flow's client (orientation guessed the other way round).
+    const reversed = flow(1, {client: {ip: '85.134.13.165', port: 1194}, server: {ip: '10.8.0.2', port: 40000}, vpn: {...openvpn, server: {ip: '85.134.13.165', port: 1194}}})
+    expect(one(reversed).reason).toBe('OpenVPN (tls-auth) to 85.134.13.165:1194')
+    // The tunnel wins over media-like evidence (sustained UDP to an app, STUN, RTP look-alikes)...
+    expect(one(flow(1, {...SUSTAINED, stunPresent: true, rtpStreams: 1, vpn: {label: 'WireGuard (2 handshake messages)', frame: 1}}), 'zoom').role).toBe('vpn')
+    // ...but not over DNS and LAN discovery; a flow without tunnel evidence is unaffected.
+    expect(one(flow(1, {isDns: true, server: {ip: '8.8.8.8', port: 53}, vpn: openvpn})).role).toBe('dns')
+    expect(one(flow(1, {isLanDiscovery: true, vpn: openvpn})).role).toBe('lan')
+    expect(one(flow(1, {server: {ip: '85.134.13.165', port: 1194}})).role).toBe('other')
   })
 
   it('relay: TURN allocations and relayed data, before media', () => {

@@ -244,7 +244,7 @@ describe('validation errors: file, line, what is wrong', () => {
       'callaudit.yml: line 1: unknown key "colour" (valid keys: version, home, allow, deny, fail-on, roles, apps, suppressions, severity-overrides)',
     )
     expect(fileError('roles:\n  signalling: {deny: [US]}\n')).toBe(
-      'callaudit.yml: line 2: unknown role "signalling" in roles (did you mean control? valid roles: media, relay, control, telemetry, web, dns, lan, other)',
+      'callaudit.yml: line 2: unknown role "signalling" in roles (did you mean control? valid roles: media, relay, vpn, control, telemetry, web, dns, lan, other)',
     )
     expect(fileError('apps:\n  skype: {deny: [US]}\n')).toBe(
       'callaudit.yml: line 2: unknown app "skype" in apps (did you mean teams? valid apps: zoom, teams, webex, meet, jitsi, whatsapp, signal, telegram, facetime, discord, slack, webrtc)',
@@ -273,7 +273,7 @@ describe('validation errors: file, line, what is wrong', () => {
       'callaudit.yml: line 1: a policy file is a mapping of keys (version, home, allow, deny, fail-on, roles, apps, suppressions, severity-overrides); got a list',
     )
     expect(fileError('roles: [media]\n')).toBe(
-      'callaudit.yml: line 1: roles must be a mapping of role names (media, relay, control, telemetry, web, dns, lan, other) to rules; got a list',
+      'callaudit.yml: line 1: roles must be a mapping of role names (media, relay, vpn, control, telemetry, web, dns, lan, other) to rules; got a list',
     )
     expect(fileError('roles:\n  media: [US]\n')).toBe('callaudit.yml: line 2: roles.media must be a mapping with allow, deny or severity; got a list')
     expect(fileError('suppressions:\n  match: {asn: 1}\n')).toBe('callaudit.yml: line 2: suppressions must be a list of entries with match and reason; got a mapping')

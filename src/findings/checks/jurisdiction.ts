@@ -2,8 +2,8 @@ import {judgeCountry, type Severity, severityRank} from '../../policy/policy.js'
 import type {Finding, ReportEndpoint, ReportFlow} from '../../report/report-model.js'
 import {type CheckContext, finding, flowEvidence} from '../context.js'
 
-const ROLE_SEVERITY: Record<string, Severity> = {media: 'high', relay: 'high', control: 'high', telemetry: 'medium', web: 'medium', other: 'low', lan: 'low'}
-const ROLE_ORDER = ['media', 'relay', 'control', 'telemetry', 'web', 'other', 'lan']
+const ROLE_SEVERITY: Record<string, Severity> = {media: 'high', relay: 'high', vpn: 'high', control: 'high', telemetry: 'medium', web: 'medium', other: 'low', lan: 'low'}
+const ROLE_ORDER = ['media', 'relay', 'vpn', 'control', 'telemetry', 'web', 'other', 'lan']
 const MAX_EVIDENCE_FLOWS = 10
 
 function place(e: ReportEndpoint): string {

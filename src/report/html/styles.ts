@@ -70,7 +70,7 @@ svg.map, svg.bars, svg.timeline { display: block; width: 100%; height: auto; }
 .lane:nth-of-type(even) .lane-bg { fill: #f7f8fa; }
 .lane-label { font-size: 12px; text-anchor: end; fill: var(--ink); }
 .flow-bar { fill-opacity: 0.85; }
-.role-media { fill: #1f77b4; } .role-relay { fill: #9467bd; } .role-control { fill: #2ca02c; } .role-telemetry { fill: #e377c2; }
+.role-media { fill: #1f77b4; } .role-relay { fill: #9467bd; } .role-vpn { fill: #393b79; } .role-control { fill: #2ca02c; } .role-telemetry { fill: #e377c2; }
 .role-web { fill: #17becf; } .role-dns { fill: #bcbd22; } .role-lan { fill: #7f7f7f; } .role-other { fill: #8c564b; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 12.5px; }

@@ -1,0 +1,43 @@
+/** Wire-format builders for VPN protocols (IPsec, WireGuard), shared by the analyzer and role tests. */
+
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4)
+  b.writeUInt32BE(n >>> 0)
+  return b
+}
+
+/**
+ * An IKE message (RFC 7296 §3.1; ISAKMP RFC 2408 §3.1 has the same 28-byte header): initiator
+ * SPI, responder SPI, next payload, version (major << 4 | minor), exchange type, flags, message
+ * id, total length, then `body`.
+ */
+export function ikeMessage(o: {major?: number; exchange?: number; responder?: boolean; body?: Buffer} = {}): Buffer {
+  const body = o.body ?? Buffer.alloc(40, 0x5a)
+  const h = Buffer.alloc(28)
+  Buffer.from('0123456789abcdef', 'hex').copy(h, 0) // initiator SPI
+  if (o.responder) Buffer.from('fedcba9876543210', 'hex').copy(h, 8)
+  h[16] = 33 // next payload: SA (RFC 7296 §3.2)
+  h[17] = ((o.major ?? 2) << 4) | 0
+  h[18] = o.exchange ?? 34 // IKE_SA_INIT
+  h[19] = o.responder ? 0x20 : 0x08 // Response / Initiator flags
+  h.writeUInt32BE(28 + body.length, 24)
+  return Buffer.concat([h, body])
+}
+
+/** ESP (RFC 4303 §2): SPI, sequence number, then opaque payload and ICV. */
+export const espPacket = (spi: number, seq: number, bytes = 64) => Buffer.concat([u32(spi), u32(seq), Buffer.alloc(bytes, 0xa7)])
+
+/**
+ * WireGuard messages as the whitepaper (§5.4.2–§5.4.7) lays them out: type, three reserved zero
+ * bytes, then fixed-size fields; the contents are random-looking (keys, AEAD output).
+ */
+const filler = (n: number, seed: number) => Buffer.from(Array.from({length: n}, (_, i) => ((i * 151 + seed * 37) % 251) + 3))
+const header = (type: number) => Buffer.from([type, 0, 0, 0])
+/** Initiation: sender 4, ephemeral 32, static 32+16, timestamp 12+16, mac1 16, mac2 16 = 148. */
+export const wgInitiation = () => Buffer.concat([header(1), filler(144, 1)])
+/** Response: sender 4, receiver 4, ephemeral 32, empty 0+16, mac1 16, mac2 16 = 92. */
+export const wgResponse = () => Buffer.concat([header(2), filler(88, 2)])
+/** Cookie reply: receiver 4, nonce 24, cookie 16+16 = 64. */
+export const cookieReply = () => Buffer.concat([header(3), filler(60, 3)])
+/** Transport data: receiver 4, counter 8, then the packet padded to 16 and its 16-byte tag. */
+export const wgTransport = (paddedBytes: number, seed = 4) => Buffer.concat([header(4), filler(12 + paddedBytes + 16, seed)])
