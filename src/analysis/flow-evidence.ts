@@ -87,6 +87,7 @@ function vpnOf(flow: FlowRecord, f: FlowFacts): FlowEvidence['vpn'] {
   }
   if (f.wireguard) {
     const w = f.wireguard
+    if (w.transportOnly) return {label: 'WireGuard (transport data only)', frame: w.evidence.frame}
     return {label: `WireGuard (${w.initiations + w.responses} handshake message${w.initiations + w.responses === 1 ? '' : 's'})`, frame: w.evidence.frame}
   }
   return undefined

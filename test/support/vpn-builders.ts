@@ -41,3 +41,16 @@ export const wgResponse = () => Buffer.concat([header(2), filler(88, 2)])
 export const cookieReply = () => Buffer.concat([header(3), filler(60, 3)])
 /** Transport data: receiver 4, counter 8, then the packet padded to 16 and its 16-byte tag. */
 export const wgTransport = (paddedBytes: number, seed = 4) => Buffer.concat([header(4), filler(12 + paddedBytes + 16, seed)])
+
+/**
+ * Transport data as a peer mid-tunnel sends it (§5.4.6): type 4, three reserved zeros, the
+ * receiver index and the 64-bit counter, both little-endian, then `paddedBytes` of ciphertext and
+ * the 16-byte tag. `paddedBytes` is 0 for a keepalive (32 bytes in all).
+ */
+export function wgData(receiver: number, counter: number | bigint, paddedBytes = 64, seed = 5): Buffer {
+  const h = Buffer.alloc(16)
+  h[0] = 4
+  h.writeUInt32LE(receiver >>> 0, 4)
+  h.writeBigUInt64LE(BigInt(counter), 8)
+  return Buffer.concat([h, filler(paddedBytes + 16, seed)])
+}
