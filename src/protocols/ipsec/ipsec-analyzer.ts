@@ -101,8 +101,8 @@ export const ipsecAnalyzer: ProtocolAnalyzer<IpsecState, IpsecFacts> = {
 
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
     if (flow.transport !== 'udp' || packet.data.length === 0) return false
-    const ports = [flow.client.port, flow.server.port]
-    return ports.includes(IKE_PORT) || ports.includes(NAT_T_PORT)
+    const {client, server} = flow
+    return client.port === IKE_PORT || server.port === IKE_PORT || client.port === NAT_T_PORT || server.port === NAT_T_PORT
   },
 
   start(flow: FlowInfo, evidenceOf: EvidenceOf): IpsecState {
