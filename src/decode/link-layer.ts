@@ -1,4 +1,5 @@
 import {u16be, u16le, u32be, u32le} from '../capture/bytes.js'
+import {avsLength, decode80211Data, prismLength, radiotapLength} from './ieee80211.js'
 
 /**
  * Link-layer decoders, keyed by LINKTYPE (tcpdump.org/linktypes.html). Each finds where the
@@ -18,11 +19,16 @@ export const LINKTYPE_PPP_HDLC = 50
 export const LINKTYPE_PPP_ETHER = 51
 export const LINKTYPE_RAW = 101
 export const LINKTYPE_C_HDLC = 104
+export const LINKTYPE_IEEE802_11 = 105
 export const LINKTYPE_LOOP = 108
 export const LINKTYPE_LINUX_SLL = 113
+export const LINKTYPE_PRISM_HEADER = 119
+export const LINKTYPE_IEEE802_11_RADIOTAP = 127
+export const LINKTYPE_IEEE802_11_AVS = 163
 export const LINKTYPE_PPI = 192
 export const LINKTYPE_IPV4 = 228
 export const LINKTYPE_IPV6 = 229
+export const LINKTYPE_PKTAP = 258
 export const LINKTYPE_LINUX_SLL2 = 276
 
 export const LINKTYPE_NAMES: Record<number, string> = {
@@ -38,10 +44,13 @@ export const LINKTYPE_NAMES: Record<number, string> = {
   105: 'IEEE802_11',
   108: 'LOOP',
   113: 'LINUX_SLL',
+  119: 'PRISM_HEADER',
   127: 'IEEE802_11_RADIOTAP',
+  163: 'IEEE802_11_AVS',
   192: 'PPI',
   228: 'IPV4',
   229: 'IPV6',
+  258: 'PKTAP',
   276: 'LINUX_SLL2',
 }
 
@@ -56,6 +65,8 @@ export interface LinkResult {
 }
 
 const MAX_SHIMS = 8
+/** The PKTAP header's fixed fields, up to the effective command name (Wireshark: MIN_PKTAP_HDR_LEN). */
+const MIN_PKTAP_HEADER = 108
 
 /** Decode the link layer of the frame in `b[start, end)`; returns false when it carries no
  * IPv4/IPv6 we can find. Offsets in `out` are absolute positions in `b`. */
@@ -92,6 +103,32 @@ export function decodeLink(linkType: number, b: Uint8Array, start: number, end: 
     case LINKTYPE_C_HDLC:
       // Cisco HDLC: address, control, then an EtherType.
       return end - o >= 4 && decodeEtherType(u16be(b, o + 2), b, o + 4, end, out)
+    case LINKTYPE_IEEE802_11:
+      return decode80211Data(b, o, end, out)
+    case LINKTYPE_IEEE802_11_RADIOTAP: {
+      const length = radiotapLength(b, o, end)
+      return length > 0 && decode80211Data(b, o + length, end, out)
+    }
+    case LINKTYPE_PRISM_HEADER: {
+      const length = prismLength(b, o, end)
+      return length > 0 && decode80211Data(b, o + length, end, out)
+    }
+    case LINKTYPE_IEEE802_11_AVS: {
+      const length = avsLength(b, o, end)
+      return length > 0 && decode80211Data(b, o + length, end, out)
+    }
+    case LINKTYPE_PKTAP: {
+      // Apple's PKTAP (macOS `tcpdump -i pktap`, `-k`, iOS captures over rvictl): a header in the
+      // capturing host's byte order (little-endian on every Apple platform): pth_length (the
+      // header's length), pth_type_next (1 = a packet follows), pth_dlt (its DLT), then the
+      // interface name, process and flow details (Wireshark's packet-pktap.c). DLT values equal
+      // the LINKTYPE values for everything decoded here (DLT_RAW 12/14 included).
+      if (end - o < MIN_PKTAP_HEADER) return false
+      const headerLength = u32le(b, o)
+      const inner = u32le(b, o + 8)
+      if (u32le(b, o + 4) !== 1 || headerLength < MIN_PKTAP_HEADER || headerLength > end - o || inner === LINKTYPE_PKTAP) return false
+      return decodeLink(inner, b, o + headerLength, end, out)
+    }
     case LINKTYPE_PPI: {
       // PPI header (little-endian): version, flags, header length, DLT of what follows.
       if (end - o < 8) return false

@@ -1,4 +1,5 @@
 import {u16be} from '../capture/bytes.js'
+import {decode80211Data} from './ieee80211.js'
 import {decodeEthernet, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ipByVersion, type LinkResult} from './link-layer.js'
 import {
   type NetLayer,
@@ -127,31 +128,8 @@ function decodeCapwapData(b: Uint8Array, o: number, end: number, out: LinkResult
   const p = o + hlen * 4
   if (p >= end) return false
   if (!native) return decodeEthernet(b, p, end, out)
-  return wbid === 1 ? decode80211Data(b, p, end, out) : false
-}
-
-/**
- * An IEEE 802.11 data frame carrying an LLC/SNAP-encapsulated packet (IEEE 802.11-2020 §9.2.4,
- * §9.3.2.1): frame control, duration, three addresses, sequence control, a fourth address when
- * both To DS and From DS are set, QoS control for QoS subtypes, HT control when the +HTC/Order bit
- * is set on a QoS frame. Protected (encrypted) and null-data frames carry nothing to read. Some
- * controllers (Cisco) send the frame control field byte-swapped inside CAPWAP (Wireshark's
- * "swap frame control" preference): a first byte whose protocol version is not 0 is read swapped.
- */
-function decode80211Data(b: Uint8Array, o: number, end: number, out: LinkResult): boolean {
-  if (end - o < 24 + 8) return false
-  let fc = b[o]!
-  let flags = b[o + 1]!
-  if ((fc & 0x03) !== 0) [fc, flags] = [flags, fc]
-  if ((fc & 0x03) !== 0 || ((fc >> 2) & 0x03) !== 2) return false
-  const subtype = fc >> 4
-  if (subtype & 0x04 || flags & 0x40) return false // no data (null function), or protected
-  let p = o + 24
-  if ((flags & 0x03) === 0x03) p += 6
-  if (subtype & 0x08) p += (flags & 0x80) !== 0 ? 6 : 2
-  // LLC/SNAP (RFC 1042; 00-00-F8 is 802.1H bridge tunnel) and the EtherType.
-  if (end - p < 8 || b[p] !== 0xaa || b[p + 1] !== 0xaa || b[p + 2] !== 0x03 || b[p + 3] !== 0 || b[p + 4] !== 0 || (b[p + 5] !== 0 && b[p + 5] !== 0xf8)) return false
-  return inner(u16be(b, p + 6), b, p + 8, end, out)
+  // Cisco controllers byte-swap the frame control field inside CAPWAP.
+  return wbid === 1 ? decode80211Data(b, p, end, out, true) : false
 }
 
 /** GRE (RFC 2784, key and sequence RFC 2890; version 1 = PPTP enhanced GRE, RFC 2637). */

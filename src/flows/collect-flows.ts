@@ -51,7 +51,7 @@ export interface FlowCollection {
   facts: Map<number, Record<string, unknown>>
 }
 
-const KNOWN_LINK_TYPES = new Set([0, 1, 9, 12, 14, 50, 51, 101, 104, 108, 113, 192, 228, 229, 276])
+const KNOWN_LINK_TYPES = new Set([0, 1, 9, 12, 14, 50, 51, 101, 104, 105, 108, 113, 119, 127, 163, 192, 228, 229, 258, 276])
 
 /**
  * Read captures in order into one flow table (flows spanning several files of one call are

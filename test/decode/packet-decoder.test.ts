@@ -56,6 +56,67 @@ describe('link layers', () => {
     expect(decode(linkType, build())).toEqual([expectedV4])
   })
 
+  it('Wi-Fi monitor captures (802.11, radiotap, Prism, AVS) and Apple PKTAP reach the packet; what cannot carry IP does not', () => {
+    const snap = (type: number) => Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, type >> 8, type & 0xff])
+    const addresses = Buffer.alloc(18, 0x22)
+    // IEEE 802.11-2020 §9.3.2.1: frame control, duration, 3 addresses, sequence control.
+    const dot11 = (fc: [number, number], extra = Buffer.alloc(0), type = ETHERTYPE.IPV4) => Buffer.concat([Buffer.from([...fc, 0, 0]), addresses, Buffer.from([0, 0]), extra, snap(type), v4udp()])
+    const plain = dot11([0x08, 0x01])
+    const qos = dot11([0x88, 0x02], Buffer.from([0x05, 0x00]))
+    const fourAddress = dot11([0x08, 0x03], Buffer.alloc(6, 0x33))
+    const qosHtc = dot11([0x88, 0x81], Buffer.from([0, 0, 0, 0, 0, 0]))
+    for (const frame of [plain, qos, fourAddress, qosHtc]) expect(decode(105, frame), frame.subarray(0, 2).toString('hex')).toEqual([expectedV4])
+    // Protected (still encrypted), null data, a management frame, and a byte-swapped frame control
+    // (only CAPWAP from Cisco controllers swaps it): nothing.
+    for (const frame of [dot11([0x08, 0x41]), dot11([0x48, 0x01]), dot11([0x80, 0x00]), dot11([0x01, 0x08])]) expect(decode(105, frame)).toEqual([])
+    // The EtherType and the IP version must agree.
+    expect(decode(105, dot11([0x08, 0x01], Buffer.alloc(0), ETHERTYPE.IPV6))).toEqual([])
+
+    const radiotap = (length: number, version = 0) => {
+      const header = Buffer.alloc(length)
+      header[0] = version
+      header.writeUInt16LE(length, 2)
+      header.writeUInt32LE(length > 8 ? 0x02 : 0, 4)
+      return header
+    }
+    expect(decode(127, Buffer.concat([radiotap(8), plain]))).toEqual([expectedV4])
+    expect(decode(127, Buffer.concat([radiotap(14), qos]))).toEqual([expectedV4])
+    expect(decode(127, Buffer.concat([radiotap(8, 1), plain]))).toEqual([])
+    const tooLong = Buffer.concat([radiotap(8), plain])
+    tooLong.writeUInt16LE(tooLong.length + 1, 2)
+    expect(decode(127, tooLong)).toEqual([])
+
+    // Prism: message code and length in host order (144 bytes); AVS: big-endian version and length.
+    const prism = Buffer.alloc(144)
+    prism.writeUInt32LE(0x44, 0)
+    prism.writeUInt32LE(144, 4)
+    expect(decode(119, Buffer.concat([prism, plain]))).toEqual([expectedV4])
+    const avs = Buffer.alloc(64)
+    avs.writeUInt32BE(0x80211001, 0)
+    avs.writeUInt32BE(64, 4)
+    expect(decode(163, Buffer.concat([avs, plain]))).toEqual([expectedV4])
+    avs.writeUInt32BE(0x12345678, 0)
+    expect(decode(163, Buffer.concat([avs, plain]))).toEqual([])
+
+    // PKTAP (Wireshark packet-pktap.c): little-endian header length, record type, DLT.
+    const pktap = (recordType: number, dlt: number, length = 108) => {
+      const header = Buffer.alloc(length)
+      header.writeUInt32LE(length, 0)
+      header.writeUInt32LE(recordType, 4)
+      header.writeUInt32LE(dlt, 8)
+      return header
+    }
+    expect(decode(258, Buffer.concat([pktap(1, 1), ethernet({type: ETHERTYPE.IPV4}, v4udp())]))).toEqual([expectedV4])
+    expect(decode(258, Buffer.concat([pktap(1, 12, 156), v4udp()]))).toEqual([expectedV4]) // DLT_RAW, a longer header
+    expect(decode(258, Buffer.concat([pktap(0, 1), ethernet({type: ETHERTYPE.IPV4}, v4udp())]))).toEqual([]) // no packet follows
+    expect(decode(258, Buffer.concat([pktap(1, 258), pktap(1, 1), ethernet({type: ETHERTYPE.IPV4}, v4udp())]))).toEqual([]) // no PKTAP in PKTAP
+    expect(decode(258, Buffer.concat([pktap(1, 1, 100), ethernet({type: ETHERTYPE.IPV4}, v4udp())]))).toEqual([]) // header too short
+    // Every cut of each frame: never a throw, never a layer past the bytes.
+    for (const [linkType, frame] of [[105, qosHtc], [127, Buffer.concat([radiotap(14), qos])], [258, Buffer.concat([pktap(1, 1), ethernet({type: ETHERTYPE.IPV4}, v4udp())])]] as const) {
+      for (let cut = 0; cut < frame.length; cut++) expect(() => decode(linkType, frame.subarray(0, cut))).not.toThrow()
+    }
+  })
+
   it('IPv6 over NULL with each BSD AF_INET6 value', () => {
     for (const af of [24, 28, 30]) {
       const layers = decode(LINKTYPE.NULL, nullLink(af, v6tcp(), 'le'))

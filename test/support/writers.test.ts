@@ -273,7 +273,7 @@ describe('fixtures generator', () => {
       expect(formats).toContain(f)
     }
     const links = new Set(e.flatMap((x) => x.linkTypes))
-    for (const l of [0, 1, 101, 108, 113, 147, 228, 229, 276]) expect(links).toContain(l)
+    for (const l of [0, 1, 101, 105, 108, 113, 127, 147, 228, 229, 258, 276]) expect(links).toContain(l)
   })
 })
 
