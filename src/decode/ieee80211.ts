@@ -27,7 +27,12 @@ export function decode80211Data(b: Uint8Array, o: number, end: number, out: Link
   if (swappedFc && (fc & 0x03) !== 0) [fc, flags] = [flags, fc]
   if ((fc & 0x03) !== 0 || ((fc >> 2) & 0x03) !== 2) return false
   const subtype = fc >> 4
-  if (subtype & 0x04 || flags & 0x40) return false // no data (null function), or protected
+  if (subtype & 0x04) return false // no data (null function)
+  if (flags & 0x40) {
+    // Protected: encrypted with the network's keys (IEEE 802.11-2020 §9.2.4.1.9).
+    out.protectedFrame = true
+    return false
+  }
   let p = o + 24
   if ((flags & 0x03) === 0x03) p += 6
   if (subtype & 0x08) p += (flags & 0x80) !== 0 ? 6 : 2

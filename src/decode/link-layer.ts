@@ -62,6 +62,9 @@ export function linkTypeName(linkType: number): string {
 export interface LinkResult {
   offset: number
   etherType: number
+  /** Set when the frame was an IEEE 802.11 data frame with the Protected bit (WEP/WPA): its
+   * contents cannot be read without the network's keys. The caller clears it. */
+  protectedFrame?: boolean
 }
 
 const MAX_SHIMS = 8

@@ -13,13 +13,20 @@ export const MAX_LAYERS = 4
  */
 export class PacketDecoder {
   readonly layers: NetLayer[] = Array.from({length: MAX_LAYERS}, () => new NetLayer())
-  private readonly link: LinkResult = {offset: 0, etherType: 0}
+  private readonly link: LinkResult = {offset: 0, etherType: 0, protectedFrame: false}
+  /** Whether the last frame `decode` found no IP in was a protected (encrypted) 802.11 frame. */
+  lastFrameProtected = false
 
   decode(record: PacketRecord): number {
     const b = record.buffer
     let end = record.offset + record.capLen
     const link = this.link
-    if (!decodeLink(record.linkType, b, record.offset, end, link)) return 0
+    link.protectedFrame = false
+    if (!decodeLink(record.linkType, b, record.offset, end, link)) {
+      // decodeLink may have set it (TypeScript cannot see that through the call).
+      this.lastFrameProtected = Boolean(link.protectedFrame)
+      return 0
+    }
     let count = 0
     let tunnel = 0
     for (;;) {

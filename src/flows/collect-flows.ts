@@ -24,6 +24,8 @@ export interface CollectOptions {
 export interface CollectStats {
   /** Frames with no IPv4/IPv6 we could find (ARP, STP, unsupported link types...). */
   nonIpPackets: number
+  /** Of those, IEEE 802.11 data frames that are protected (encrypted with the network's keys). */
+  protectedWifiFrames: number
   /** Frames per link type that no decoder handles. */
   unsupportedLinkTypes: Map<number, number>
   /** IP packets whose transport header was cut or invalid. */
@@ -86,7 +88,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
   const table = new FlowTable({maxFlows: options.maxFlows})
   const decoder = new PacketDecoder()
   const layers = decoder.layers
-  const stats: CollectStats = {nonIpPackets: 0, unsupportedLinkTypes: new Map(), undecodedTransport: 0, fragments: {unattributed: 0, abandoned: 0}}
+  const stats: CollectStats = {nonIpPackets: 0, protectedWifiFrames: 0, unsupportedLinkTypes: new Map(), undecodedTransport: 0, fragments: {unattributed: 0, abandoned: 0}}
   let captureIndex = 0
   let current: PacketRecord | undefined
   const summaries: CaptureSummary[] = []
@@ -178,6 +180,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     const n = decoder.decode(rec)
     if (n === 0) {
       stats.nonIpPackets++
+      if (decoder.lastFrameProtected) stats.protectedWifiFrames++
       if (!KNOWN_LINK_TYPES.has(rec.linkType)) stats.unsupportedLinkTypes.set(rec.linkType, (stats.unsupportedLinkTypes.get(rec.linkType) ?? 0) + 1)
       return
     }
