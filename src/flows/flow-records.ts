@@ -85,22 +85,32 @@ export function flowRecords(collection: FlowCollection): FlowRecord[] {
   return out
 }
 
-/** The record of the flow in table slot `slot`. */
-export function flowRecordAt(collection: FlowCollection, slot: number): FlowRecord {
+/** What the key and time columns of a slot say: addresses as text, ports, which end is the
+ * client, first and last time, and the time precision of the capture the flow was first seen in. */
+function slotKey(collection: FlowCollection, slot: number) {
   const t = collection.table
   const key = t.keyOf(slot)
   const ipVersion = (key[0]! >>> 8) as 4 | 6
-  const proto = key[0]! & 0xff
-  const a = ipVersion === 4 ? ipv4Text(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!)
-  const b = ipVersion === 4 ? ipv4Text(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!)
-  const portA = key[9]! >>> 16
-  const portB = key[9]! & 0xffff
-  const clientIsA = t.clientIsA[slot] === 1
-  const precision = collection.captures[t.captureIndex[slot]!]?.precision ?? 6
-  const firstSec = t.firstSec[slot]!
-  const firstNsec = t.firstNsec[slot]!
-  const lastSec = t.lastSec[slot]!
-  const lastNsec = t.lastNsec[slot]!
+  return {
+    ipVersion,
+    proto: key[0]! & 0xff,
+    a: ipVersion === 4 ? ipv4Text(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!),
+    b: ipVersion === 4 ? ipv4Text(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!),
+    portA: key[9]! >>> 16,
+    portB: key[9]! & 0xffff,
+    clientIsA: t.clientIsA[slot] === 1,
+    precision: collection.captures[t.captureIndex[slot]!]?.precision ?? 6,
+    firstSec: t.firstSec[slot]!,
+    firstNsec: t.firstNsec[slot]!,
+    lastSec: t.lastSec[slot]!,
+    lastNsec: t.lastNsec[slot]!,
+  }
+}
+
+/** The record of the flow in table slot `slot`. */
+export function flowRecordAt(collection: FlowCollection, slot: number): FlowRecord {
+  const t = collection.table
+  const {ipVersion, proto, a, b, portA, portB, clientIsA, precision, firstSec, firstNsec, lastSec, lastNsec} = slotKey(collection, slot)
   const record: FlowRecord = {
     id: t.ids[slot]!,
     capture: t.captureIndex[slot]!,
@@ -145,19 +155,7 @@ export function flowRecordAt(collection: FlowCollection, slot: number): FlowReco
  */
 export function flowRecordJson(collection: FlowCollection, slot: number): string {
   const t = collection.table
-  const key = t.keyOf(slot)
-  const ipVersion = key[0]! >>> 8
-  const proto = key[0]! & 0xff
-  const a = ipVersion === 4 ? ipv4Text(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!)
-  const b = ipVersion === 4 ? ipv4Text(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!)
-  const portA = key[9]! >>> 16
-  const portB = key[9]! & 0xffff
-  const clientIsA = t.clientIsA[slot] === 1
-  const precision = collection.captures[t.captureIndex[slot]!]?.precision ?? 6
-  const firstSec = t.firstSec[slot]!
-  const firstNsec = t.firstNsec[slot]!
-  const lastSec = t.lastSec[slot]!
-  const lastNsec = t.lastNsec[slot]!
+  const {ipVersion, proto, a, b, portA, portB, clientIsA, precision, firstSec, firstNsec, lastSec, lastNsec} = slotKey(collection, slot)
   const id = t.ids[slot]!
   const ends = clientIsA
     ? `"client":{"ip":"${a}","port":${portA}},"server":{"ip":"${b}","port":${portB}}`

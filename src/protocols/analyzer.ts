@@ -48,6 +48,16 @@ export interface PayloadPacket {
   streamStart: number
 }
 
+/** Copy where and when a packet was seen (frame, capture, time) onto a reused packet object: an
+ * analyzer that hands bytes on to another (OpenVPN's control channel to TLS) or remembers the last
+ * packet for later evidence (DTLS) keeps one object instead of a copy per packet. */
+export function copyPacketPlace(to: Pick<PayloadPacket, 'frame' | 'capture' | 'sec' | 'nsec'>, from: PayloadPacket): void {
+  to.frame = from.frame
+  to.capture = from.capture
+  to.sec = from.sec
+  to.nsec = from.nsec
+}
+
 /** Where a fact was seen: the frame a reader can open in Wireshark, and when. */
 export interface Evidence {
   frame: number

@@ -12,7 +12,7 @@
  * analyzer steps aside once both sides send encrypted records (epoch > 0), or when no DTLS shows
  * up within MAX_PACKETS_BEFORE_DTLS packets.
  */
-import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
+import {copyPacketPlace, type Evidence, type EvidenceOf, type FlowInfo, type PayloadPacket, type ProtocolAnalyzer} from '../analyzer.js'
 import {parseCertificateMessage} from '../tls/certificate.js'
 import {parseClientHello} from '../tls/client-hello.js'
 import {
@@ -224,12 +224,8 @@ function feedDatagram(state: DtlsState, packet: PayloadPacket): boolean {
     dir.encrypted = true
   }
   if (state.sawDtls) {
-    const last = state.lastPacket
-    last.frame = packet.frame
-    last.capture = packet.capture
-    last.sec = packet.sec
-    last.nsec = packet.nsec
-    last.toServer = packet.toServer
+    copyPacketPlace(state.lastPacket, packet)
+    state.lastPacket.toServer = packet.toServer
   }
   if (state.client.encrypted && state.server.encrypted) return false
   return state.packets < (state.sawDtls ? MAX_PACKETS : MAX_PACKETS_BEFORE_DTLS)

@@ -14,7 +14,7 @@
  * layout. Steps aside once the TLS analyzer is done (both directions encrypted), once a tls-crypt
  * channel showed both session ids, or when nothing reads as OpenVPN.
  */
-import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
+import {copyPacketPlace, type Evidence, type EvidenceOf, type FlowInfo, type PayloadPacket, type ProtocolAnalyzer} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {frameRef} from '../tls/hello-facts.js'
 import {type TlsFacts, tlsAnalyzer} from '../tls/tls-analyzer.js'
@@ -372,10 +372,7 @@ function feedTls(state: OpenVpnState, dir: Direction, packet: PayloadPacket, pay
   if (state.tlsDone || payload.length === 0) return
   state.tls ??= tlsAnalyzer.start(state.flow, state.evidenceOf)
   const s = state.synthetic
-  s.frame = packet.frame
-  s.capture = packet.capture
-  s.sec = packet.sec
-  s.nsec = packet.nsec
+  copyPacketPlace(s, packet)
   s.toServer = dir.toServer
   s.data = payload
   s.seq = dir.tlsOffset >>> 0
