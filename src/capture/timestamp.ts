@@ -89,7 +89,7 @@ function splitDecimalBig(high: number, low: number, exponent: number, out: SecNs
  * `2019-09-26T17:54:29.201006Z`. Pure arithmetic (no Date object: this runs for every flow of
  * large outputs). Years outside 0000-9999 fall back to the epoch number.
  */
-export function isoTime(sec: number, nsec: number, precision: number): string {
+export function isoTime(sec: number, nsec: number, precision: number, flat = true): string {
   // Consecutive calls are mostly within the same second (a flow's packets, a report's flows in
   // order): its date-and-time part is made once.
   let base: string | undefined
@@ -106,9 +106,10 @@ export function isoTime(sec: number, nsec: number, precision: number): string {
     lastSecond = sec
     lastBase = flatText(base)
   }
-  if (precision <= 0) return flatText(`${base}Z`)
+  // Flat for text that is kept; text written out at once (flowRecordJson) need not pay for it.
+  if (precision <= 0) return flat ? flatText(`${base}Z`) : `${base}Z`
   const frac = String(nsec).padStart(9, '0').slice(0, Math.min(9, precision))
-  return flatText(`${base}.${frac}Z`)
+  return flat ? flatText(`${base}.${frac}Z`) : `${base}.${frac}Z`
 }
 
 let lastSecond = NaN

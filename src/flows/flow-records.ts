@@ -164,7 +164,7 @@ export function flowRecordJson(collection: FlowCollection, slot: number): string
   let text = `{"id":${id},"capture":${t.captureIndex[slot]!},"proto":"${protoName(proto)}","ipVersion":${ipVersion},${ends},` +
     `"packets":{"toServer":${t.packets[slot * 2]!},"toClient":${t.packets[slot * 2 + 1]!}},` +
     `"bytes":{"toServer":${jsonNumber(t.bytes[slot * 2]!)},"toClient":${jsonNumber(t.bytes[slot * 2 + 1]!)}},` +
-    `"firstFrame":${t.firstFrame[slot]!},"firstTime":"${isoTime(firstSec, firstNsec, precision)}","lastTime":"${isoTime(lastSec, lastNsec, precision)}",` +
+    `"firstFrame":${t.firstFrame[slot]!},"firstTime":"${isoTime(firstSec, firstNsec, precision, false)}","lastTime":"${isoTime(lastSec, lastNsec, precision, false)}",` +
     `"durationSeconds":${jsonNumber(duration)}`
   if (proto === 6) {
     text += `,"tcp":{"state":"${tcpState(t.tcpState[slot]!)}","handshakeRttMs":${jsonNumber(roundMs(t.synAckTime[slot]! - t.synTime[slot]!))},` +

@@ -58,10 +58,14 @@ export function selectFlowSlots(collection: FlowCollection, selection: FlowsSele
   }
   const sort = selection.sort ?? 'id'
   if (sort !== 'id') {
-    const weight = (slot: number) =>
-      sort === 'bytes' ? t.bytes[slot * 2]! + t.bytes[slot * 2 + 1]! : sort === 'packets' ? t.packets[slot * 2]! + t.packets[slot * 2 + 1]! : 0
+    // Each slot's weight once, not twice per comparison (100 k flows: 3.5 M comparisons).
+    const weights = new Float64Array(t.count)
+    if (sort !== 'time') {
+      const column = sort === 'bytes' ? t.bytes : t.packets
+      for (let slot = 0; slot < t.count; slot++) weights[slot] = column[slot * 2]! + column[slot * 2 + 1]!
+    }
     slots.sort((x, y) => {
-      const d = weight(y) - weight(x)
+      const d = weights[y]! - weights[x]!
       if (d !== 0) return d
       if (sort === 'time') {
         const dt = t.captureIndex[x]! - t.captureIndex[y]! || t.firstSec[x]! - t.firstSec[y]! || t.firstNsec[x]! - t.firstNsec[y]!
