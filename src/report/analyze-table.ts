@@ -48,6 +48,13 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
   head('Home', `${t(home)}${report.policy.homeState === 'inferred' ? ' (inferred from the vantage)' : ''}${report.policy.deny.length ? ` · denied ${report.policy.deny.join(', ')}` : ''}`)
   const apps = report.apps.map((a) => `${a.displayName} (${a.confidence})`).join(', ') || 'none identified'
   head('Apps', `${t(apps)}${report.tenants.length ? ` · organisations named: ${t(report.tenants.map((x) => x.org).join(', '))}` : ''}`)
+  // VPN tunnels up front: what went inside them is hidden from this capture, and where they end
+  // is where all of it surfaced.
+  const tunnels = report.endpoints.filter((e) => e.roles.includes('vpn'))
+  if (tunnels.length) {
+    const shown = tunnels.slice(0, 4).map((e) => `${e.ip}${e.geo?.country ? ` (${e.geo.country})` : ''}`).join(', ')
+    head('Tunnels', `${t(shown)}${tunnels.length > 4 ? ` +${tunnels.length - 4} more` : ''}: VPN traffic; what it carried is hidden from this capture`)
+  }
   for (const note of report.policy.notes) for (const l of wrap(t(note), WIDTH - 10, '')) out.push(chalk.gray(`          ${l}`))
   out.push('')
 

@@ -2,6 +2,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
+import {renderAnalyzeTable} from '../../src/report/analyze-table.js'
 import type {Report} from '../../src/report/report-model.js'
 import {PcapWriter} from '../support/capture-writer.js'
 import {ETHERTYPE, IPPROTO, LINKTYPE, dnsQuery, ethernet, ipv4, rtp, udp} from '../support/packet-builder.js'
@@ -97,5 +98,14 @@ describe('vpn role on a generated capture', () => {
     // At home, the tunnel is not a finding.
     const home = await run({home: 'US'})
     expect(home.findings.filter((f) => f.ruleId === 'CA-GEO-001' && f.endpoint === ASHBURN)).toEqual([])
+  })
+
+  it('the terminal report names the tunnels up front, with where they end', async () => {
+    const text = renderAnalyzeTable(await run({}))
+    const line = text.split('\n').find((l) => l.startsWith('Tunnels'))
+    expect(line).toBeDefined()
+    // The four tunnel ends, each with its country when the database has one (Ashburn: US).
+    for (const ip of [`${ASHBURN} (US)`, '198.51.100.20', '198.51.100.21', '198.51.100.22']) expect(text).toContain(ip)
+    expect(text).toMatch(/VPN traffic;\s+what\s+it\s+carried\s+is\s+hidden\s+from\s+this\s+capture/)
   })
 })
