@@ -1,4 +1,5 @@
 import chalk from 'chalk'
+import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
 import {formatBytes, formatCount} from './flows-table.js'
 import {clip, plainTable} from './plain-table.js'
 import type {Finding, Report} from './report-model.js'
@@ -50,11 +51,8 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
   head('Apps', `${t(apps)}${report.tenants.length ? ` · organisations named: ${t(report.tenants.map((x) => x.org).join(', '))}` : ''}`)
   // VPN tunnels up front: what went inside them is hidden from this capture, and where they end
   // is where all of it surfaced.
-  const tunnels = report.endpoints.filter((e) => e.roles.includes('vpn'))
-  if (tunnels.length) {
-    const shown = tunnels.slice(0, 4).map((e) => `${e.ip}${e.geo?.country ? ` (${e.geo.country})` : ''}`).join(', ')
-    head('Tunnels', `${t(shown)}${tunnels.length > 4 ? ` +${tunnels.length - 4} more` : ''}: VPN traffic; what it carried is hidden from this capture`)
-  }
+  const tunnels = tunnelEndsText(report)
+  if (tunnels) head('Tunnels', `${t(tunnels)}: ${TUNNEL_NOTE}`)
   for (const note of report.policy.notes) for (const l of wrap(t(note), WIDTH - 10, '')) out.push(chalk.gray(`          ${l}`))
   out.push('')
 

@@ -3,6 +3,7 @@ import {formatBytes} from './flows-table.js'
 import type {Finding, Report, ReportDatabase, ReportEndpoint, ReportGeo} from './report-model.js'
 import {compareText} from './compare-text.js'
 import {safeMarkdown} from './sanitize.js'
+import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
 import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, SEVERITIES_DESC, sharePercent} from './severity-text.js'
 
 /** Untrusted text for Markdown (sanitize.ts safeMarkdown; the name tests and callers use). */
@@ -68,6 +69,7 @@ function summarySection(report: Report): string[] {
   const s = report.summary
   const remote = report.endpoints.filter((e) => e.judgement.verdict !== 'local')
   const apps = report.apps.map((a) => `${t(a.displayName)} (${t(a.confidence)} confidence)`).join(', ') || 'none identified'
+  const tunnels = tunnelEndsText(report)
   const v = report.vantage
   const vantage = [
     v.privateAddresses.length ? v.privateAddresses.map(address).join(', ') : 'no private address seen',
@@ -86,6 +88,7 @@ function summarySection(report: Report): string[] {
     '',
     `- Traffic: ${s.packets} packets, ${s.bytes} bytes (${formatBytes(s.bytes)}), ${plural(s.flows, 'flow')}, ${plural(remote.length, 'remote endpoint')} in ${plural(s.countries.length, 'country')}.`,
     `- Apps: ${apps}.`,
+    ...(tunnels ? [`- Tunnels: ${t(tunnels)}: ${TUNNEL_NOTE}.`] : []),
     `- Vantage (the capturing host): ${vantage || 'unknown'}.`,
     `- Home: ${homeText(report)}.`,
     '',

@@ -3,6 +3,8 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import {renderAnalyzeTable} from '../../src/report/analyze-table.js'
+import {renderHtml} from '../../src/report/html/render-html.js'
+import {renderMarkdown} from '../../src/report/markdown.js'
 import type {Report} from '../../src/report/report-model.js'
 import {PcapWriter} from '../support/capture-writer.js'
 import {ETHERTYPE, IPPROTO, LINKTYPE, dnsQuery, ethernet, ipv4, rtp, udp} from '../support/packet-builder.js'
@@ -100,8 +102,16 @@ describe('vpn role on a generated capture', () => {
     expect(home.findings.filter((f) => f.ruleId === 'CA-GEO-001' && f.endpoint === ASHBURN)).toEqual([])
   })
 
-  it('the terminal report names the tunnels up front, with where they end', async () => {
-    const text = renderAnalyzeTable(await run({}))
+  it('the terminal, Markdown and HTML reports name the tunnels up front, with where they end', async () => {
+    const report = await run({})
+    const ends = `198.51.100.22, 198.51.100.20, 198.51.100.21, ${ASHBURN} (US)`
+    expect(renderMarkdown(report)).toContain(`- Tunnels: ${ends}: VPN traffic; what it carried is hidden from this capture.`)
+    expect(renderHtml(report)).toContain(`<dt>VPN tunnels</dt><dd>${ends}: VPN traffic; what it carried is hidden from this capture</dd>`)
+    // A call without a tunnel says nothing of the kind.
+    const demo = (await analyzeCaptures({paths: [join(import.meta.dirname, '../../fixtures/demo-call.pcapng')], geo: {dbPaths: [], dirs: [], env: {}, systemDirs: false, useEmbedded: true}, policy: {}, cwd: tempDir('callaudit-cwd-'), toolVersion: 'test'})).report
+    expect(renderAnalyzeTable(demo)).not.toMatch(/^Tunnels/m)
+    expect(renderMarkdown(demo)).not.toContain('- Tunnels:')
+    const text = renderAnalyzeTable(report)
     const line = text.split('\n').find((l) => l.startsWith('Tunnels'))
     expect(line).toBeDefined()
     // The four tunnel ends, each with its country when the database has one (Ashburn: US).

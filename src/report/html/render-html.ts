@@ -10,6 +10,7 @@ import {renderCaptures, renderDatabases, renderGeoLimitations, renderPolicy, ren
 import {findingCountsText} from '../severity-text.js'
 import {worstSeverityByEndpoint} from './severity.js'
 import {SORT_SCRIPT} from './sort-script.js'
+import {TUNNEL_NOTE, tunnelEndsText} from '../tunnel-ends.js'
 import {STYLES} from './styles.js'
 import {callStart, MAX_TIMELINE_FLOWS, renderTimeline} from './timeline-svg.js'
 
@@ -40,9 +41,11 @@ function renderOverview(report: Report): string {
   const countries = s.countries.map((c) => `${c.country} ${formatShare(c.share)}`).join(', ')
   const apps = report.apps.map((a) => `${a.displayName} (${a.confidence})`).join(', ')
   const orgs = report.tenants.map((t) => t.org).join(', ')
+  const tunnels = tunnelEndsText(report)
   const rows: Array<[string, string]> = [
     ['apps', apps ? esc(apps) : '<span class="muted">none identified</span>'],
     ['organisations named', orgs ? esc(orgs) : '<span class="muted">none</span>'],
+    ...(tunnels ? [['VPN tunnels', esc(`${tunnels}: ${TUNNEL_NOTE}`)] as [string, string]] : []),
     ['vantage', esc(`${v.privateAddresses.join(', ') || 'unknown'}${v.publicAddresses.length ? ` behind ${v.publicAddresses.map((p) => p.ip).join(', ')}` : ''}${place ? ` · ${place}` : ''}`)],
     ['home', esc(report.policy.homeState === 'unjudged' ? 'none (countries are reported, not judged)' : `${report.policy.home.join(', ')}${report.policy.homeState === 'inferred' ? ' (inferred from the vantage)' : ''}`)],
     ['traffic went to', countries ? esc(countries) : '<span class="muted">no geolocated public endpoint</span>'],
