@@ -2,6 +2,7 @@ import {linkTypeName} from '../decode/link-layer.js'
 import {TUNNEL_NAMES} from '../decode/net-layer.js'
 import {isoTime} from '../capture/timestamp.js'
 import {ipv4Text, ipv6FromWords} from '../util/ip-text.js'
+import {safeJsonStringify} from '../report/json-text.js'
 import type {FlowCollection} from './collect-flows.js'
 import {ST_ESTABLISHED, ST_FIN_CLIENT, ST_FIN_SERVER, ST_RST, ST_SYN, ST_SYNACK} from './flow-table.js'
 
@@ -146,11 +147,12 @@ export function flowRecordAt(collection: FlowCollection, slot: number): FlowReco
 }
 
 /**
- * `JSON.stringify(flowRecordAt(collection, slot))`, written straight from the table's columns:
+ * `safeJsonStringify(flowRecordAt(collection, slot))`, written straight from the table's columns:
  * `flows --json` lists every flow of a capture (100 k and more), and building then serialising
  * an object tree per flow cost more than the rest of the listing. Every string written bare is
  * one the record holds (addresses, protocol and tunnel names, ISO times), none of which can
- * contain a character JSON escapes; the protocol facts, which can, go through JSON.stringify.
+ * contain a character JSON escapes; the protocol facts, which can (names from the capture), go
+ * through safeJsonStringify, so no character a terminal would act on is left raw.
  * A test compares the two over every fixture and the corpus.
  */
 export function flowRecordJson(collection: FlowCollection, slot: number): string {
@@ -177,7 +179,7 @@ export function flowRecordJson(collection: FlowCollection, slot: number): string
   }
   if (t.tunnel[slot]) text += `,"tunnel":{"type":"${TUNNEL_NAMES[t.tunnel[slot]!] ?? 'unknown'}","parentId":${t.parentId[slot]!}}`
   const facts = collection.facts.get(id)
-  if (facts) text += `,"protocols":${JSON.stringify(facts)}`
+  if (facts) text += `,"protocols":${safeJsonStringify(facts)}`
   return `${text}}`
 }
 
