@@ -2,7 +2,7 @@ import {linkTypeName} from '../decode/link-layer.js'
 import {TUNNEL_NAMES} from '../decode/net-layer.js'
 import {isoTime} from '../capture/timestamp.js'
 import {ipv4Text, ipv6FromWords} from '../util/ip-text.js'
-import {safeJsonStringify} from '../report/json-text.js'
+import {jsonNumber, safeJsonStringify} from '../report/json-text.js'
 import type {FlowCollection} from './collect-flows.js'
 import {ST_ESTABLISHED, ST_FIN_CLIENT, ST_FIN_SERVER, ST_RST, ST_SYN, ST_SYNACK} from './flow-table.js'
 
@@ -181,11 +181,6 @@ export function flowRecordJson(collection: FlowCollection, slot: number): string
   const facts = collection.facts.get(id)
   if (facts) text += `,"protocols":${safeJsonStringify(facts)}`
   return `${text}}`
-}
-
-/** A number as JSON.stringify writes it (null for NaN and infinities). */
-function jsonNumber(n: number | null): string {
-  return n !== null && Number.isFinite(n) ? String(n) : 'null'
 }
 
 export function captureRecords(collection: FlowCollection): CaptureRecord[] {

@@ -27,6 +27,11 @@ export function safeJsonStringify(value: unknown): string | undefined {
   return text.replace(RAW_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
+/** A number as JSON.stringify writes it (null for NaN and infinities), for JSON written by hand. */
+export function jsonNumber(n: number | null): string {
+  return n !== null && Number.isFinite(n) ? String(n) : 'null'
+}
+
 /** Pieces of at least this many characters are handed out by jsonPieces (the last may be shorter). */
 const PIECE_CHARS = 1 << 20
 

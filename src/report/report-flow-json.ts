@@ -7,7 +7,7 @@
  * its own) must go through safeJsonStringify; see `isBuiltFlowList`.
  */
 import type {ReportFlow} from './report-model.js'
-import {safeJsonStringify} from './json-text.js'
+import {jsonNumber, safeJsonStringify} from './json-text.js'
 
 /** Flow lists made by reportFromCollection, whose objects have the layout written below. */
 const builtFlowLists = new WeakSet<readonly ReportFlow[]>()
@@ -36,11 +36,6 @@ function safeString(text: string): string {
   return json
 }
 
-/** A number as JSON.stringify writes it (null for NaN and infinities). */
-function num(n: number | null): string {
-  return n !== null && Number.isFinite(n) ? String(n) : 'null'
-}
-
 /**
  * `safeJsonStringify(flow)`, or of the flow without `protocols` when `withProtocols` is false.
  * Addresses, protocol, state and tunnel names and ISO times are the tool's own text (no
@@ -51,9 +46,9 @@ export function reportFlowJson(flow: ReportFlow, withProtocols: boolean): string
   const {client, server, packets, bytes, tcp, fragments, tunnel, remote} = flow
   let text = `{"id":${flow.id},"capture":${flow.capture},"proto":"${flow.proto}","ipVersion":${flow.ipVersion},` +
     `"client":{"ip":"${client.ip}","port":${client.port}},"server":{"ip":"${server.ip}","port":${server.port}},` +
-    `"packets":{"toServer":${packets.toServer},"toClient":${packets.toClient}},"bytes":{"toServer":${num(bytes.toServer)},"toClient":${num(bytes.toClient)}},` +
-    `"firstFrame":${flow.firstFrame},"firstTime":"${flow.firstTime}","lastTime":"${flow.lastTime}","durationSeconds":${num(flow.durationSeconds)}`
-  if (tcp) text += `,"tcp":{"state":"${tcp.state}","handshakeRttMs":${num(tcp.handshakeRttMs)},"clientRttMs":${num(tcp.clientRttMs)}}`
+    `"packets":{"toServer":${packets.toServer},"toClient":${packets.toClient}},"bytes":{"toServer":${jsonNumber(bytes.toServer)},"toClient":${jsonNumber(bytes.toClient)}},` +
+    `"firstFrame":${flow.firstFrame},"firstTime":"${flow.firstTime}","lastTime":"${flow.lastTime}","durationSeconds":${jsonNumber(flow.durationSeconds)}`
+  if (tcp) text += `,"tcp":{"state":"${tcp.state}","handshakeRttMs":${jsonNumber(tcp.handshakeRttMs)},"clientRttMs":${jsonNumber(tcp.clientRttMs)}}`
   if (fragments) {
     text += `,"fragments":{"frames":{"toServer":${fragments.frames.toServer},"toClient":${fragments.frames.toClient}},` +
       `"datagrams":{"toServer":${fragments.datagrams.toServer},"toClient":${fragments.datagrams.toClient}}}`

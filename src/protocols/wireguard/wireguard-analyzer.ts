@@ -161,7 +161,8 @@ export const wireguardAnalyzer: ProtocolAnalyzer<WireGuardState, WireGuardFacts>
     }
     s.counts[type]!++
     if (type === WG.transport) followTransport(s, packet)
-    if (type === WG.initiation || type === WG.response) {
+    // Evidence is made only for the first handshake message (and the first initiation).
+    if ((type === WG.initiation || type === WG.response) && (!s.evidence || (type === WG.initiation && !s.initiation))) {
       const evidence = s.evidenceOf(packet)
       if (!s.evidence) s.evidence = evidence
       if (type === WG.initiation && !s.initiation) s.initiation = evidence
