@@ -46,6 +46,12 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
   for (const name of names.dns.get(flow.server.ip) ?? []) add(name, 'dns', flow.firstFrame)
   for (const name of names.nrb.get(flow.server.ip) ?? []) add(name, 'nrb', flow.firstFrame)
 
+  if (flow.process) {
+    e.processes = [flow.process.name, flow.process.effectiveName]
+      .filter((name): name is string => typeof name === 'string' && name.length > 0)
+      .map((name) => ({name, frame: flow.firstFrame}))
+  }
+
   const stun = f.stun
   if (stun) {
     e.stunPresent = stun.messages + stun.classicMessages + stun.channelDataMessages > 0

@@ -48,6 +48,9 @@ export interface FlowEvidence {
   names: EvidenceName[]
   /** Any STUN/TURN message (RFC 3489/5389/8489, TURN ChannelData) on the flow. */
   stunPresent: boolean
+  /** Processes the capturing host names for the flow (macOS captures): the process and the
+   * effective process it acted for, with the flow's first frame. Untrusted text. */
+  processes?: Array<{name: string; frame: number}>
   /** SOFTWARE attribute values, with the frame of the message that carried each. */
   stunSoftware?: Array<{software: string; frame: number}>
   /** STUN attribute types seen (e.g. 0x8008 MS-VERSION), for vendor extensions. */

@@ -21,8 +21,8 @@ import {type FlowEvidence, type NameSource, carriesCallProtocols, isSustainedUdp
 import {isPrivateAddress, normalizeName} from './match.js'
 import {type Confidence, type SignatureMatch, type Signatures, CONFIDENCE_RANK, defaultSignatures, minConfidence} from './signatures.js'
 
-export type EvidenceKind = 'name' | 'stun-software' | 'stun-attribute' | 'range' | 'port' | 'protocols'
-const KIND_ORDER: Record<EvidenceKind, number> = {name: 0, 'stun-software': 1, 'stun-attribute': 2, range: 3, port: 4, protocols: 5}
+export type EvidenceKind = 'process' | 'name' | 'stun-software' | 'stun-attribute' | 'range' | 'port' | 'protocols'
+const KIND_ORDER: Record<EvidenceKind, number> = {process: 0, name: 1, 'stun-software': 2, 'stun-attribute': 3, range: 4, port: 5, protocols: 6}
 
 /** At most this many frame numbers are cited per evidence item (the first ones). */
 export const MAX_FRAMES = 20
@@ -134,6 +134,9 @@ function hitsOfFlow(flow: FlowEvidence, sig: Signatures): Hit[] {
   for (const type of new Set(flow.stunAttributes ?? [])) {
     for (const m of sig.matchStunAttribute(type)) add(m, 'stun-attribute', `0x${type.toString(16).padStart(4, '0')}`, flow.firstFrame)
   }
+  for (const p of flow.processes ?? []) {
+    for (const m of sig.matchProcess(p.name)) add(m, 'process', p.name.slice(0, 64), p.frame)
+  }
   const remote = remoteEndpoint(flow)
   for (const m of sig.matchAddress(remote.ip)) add(m, 'range', remote.ip, flow.firstFrame)
   for (const m of sig.matchPort(flow.proto, remote.port)) add(m, 'port', `${flow.proto}/${remote.port}`, flow.firstFrame)
@@ -209,6 +212,8 @@ function socketKeys(f: FlowEvidence): string[] {
 
 function describeHit(h: Hit): string {
   switch (h.kind) {
+    case 'process':
+      return `process ${h.value} (${h.match})`
     case 'name':
       return `${h.via ?? 'name'} ${h.value} matches ${h.match}`
     case 'range':

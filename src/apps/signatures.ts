@@ -39,8 +39,11 @@ export function minConfidence(a: Confidence, b: Confidence): Confidence {
 export type NameSource = 'sni' | 'quic-sni' | 'dtls-sni' | 'http-host' | 'socks' | 'cert' | 'dns' | 'dns-query' | 'nrb'
 export const NAME_SOURCES: readonly NameSource[] = ['sni', 'quic-sni', 'dtls-sni', 'http-host', 'socks', 'cert', 'dns', 'dns-query', 'nrb']
 
-export type SignatureKind = 'domain' | 'name' | 'stun-software' | 'stun-attribute' | 'port' | 'range'
-const KINDS: readonly SignatureKind[] = ['domain', 'name', 'stun-software', 'stun-attribute', 'port', 'range']
+export type SignatureKind = 'domain' | 'name' | 'stun-software' | 'stun-attribute' | 'port' | 'range' | 'process'
+const KINDS: readonly SignatureKind[] = ['domain', 'name', 'stun-software', 'stun-attribute', 'port', 'range', 'process']
+
+/** The kernel keeps a process's command name to this many characters (MAXCOMLEN, macOS). */
+const MAX_COMMAND_NAME = 16
 
 /** Default confidence of a match of each kind (an entry may lower it with `confidence`). */
 export const KIND_CONFIDENCE: Record<SignatureKind, Confidence> = {
@@ -50,6 +53,8 @@ export const KIND_CONFIDENCE: Record<SignatureKind, Confidence> = {
   'stun-attribute': 'high',
   range: 'medium',
   port: 'low',
+  // The capturing host's own kernel says which process owned the socket.
+  process: 'high',
 }
 
 export type HintRole = 'telemetry' | 'relay' | 'control' | 'web'
@@ -255,6 +260,9 @@ function checkEntry(p: Problems, path: string, e: unknown): void {
         if (typeof r === 'string') p.add(at, r)
         break
       }
+      case 'process':
+        if (v.trim() !== v || v.length === 0 || v.length > 64) p.add(at, `"${v}" is not a process name`)
+        break
     }
   })
 }
@@ -383,6 +391,7 @@ export class Signatures {
   private readonly ports: CompiledPort[] = []
   private readonly stunSoftware: Array<{app: string; entry: SignatureEntry; prefix: string}> = []
   private readonly stunAttributes: Array<{app: string; entry: SignatureEntry; type: number; text: string}> = []
+  private readonly processNames: Array<{app: string; entry: SignatureEntry; name: string; pattern: string}> = []
   private readonly generic = new Set<string>()
   private readonly genericSoftware: string[]
   private readonly hints: CompiledHint[] = []
@@ -414,6 +423,9 @@ export class Signatures {
               break
             case 'stun-attribute':
               this.stunAttributes.push({app: app.id, entry, type: Number.parseInt(value, 16), text: value.toLowerCase()})
+              break
+            case 'process':
+              this.processNames.push({app: app.id, entry, name: value.toLowerCase(), pattern: value})
               break
             case 'port': {
               const r = parsePortRange(value) as {low: number; high: number}
@@ -492,6 +504,20 @@ export class Signatures {
     return this.stunSoftware
       .filter((s) => value.startsWith(s.prefix))
       .map((s) => ({app: s.app, kind: 'stun-software' as const, pattern: s.entry.values.find((v) => v.toLowerCase() === s.prefix)!, confidence: entryConfidence(s.entry), entry: s.entry}))
+  }
+
+  /**
+   * Apps whose process signatures match a process name from the capture (macOS PKTAP or pcapng
+   * process blocks), case-insensitively: the name itself, the name as the kernel cuts it
+   * (MAX_COMMAND_NAME characters), or a helper process of the app (`Slack Helper (Renderer)`,
+   * cut to `Slack Helper (Re`): the name followed by a space.
+   */
+  matchProcess(raw: string): SignatureMatch[] {
+    if (typeof raw !== 'string' || raw.length === 0) return []
+    const value = raw.slice(0, 64).toLowerCase()
+    return this.processNames
+      .filter((s) => value === s.name || value === s.name.slice(0, MAX_COMMAND_NAME) || value.startsWith(`${s.name} `) || (`${s.name} `.startsWith(value) && value.length === MAX_COMMAND_NAME))
+      .map((s) => ({app: s.app, kind: 'process' as const, pattern: s.pattern, confidence: entryConfidence(s.entry), entry: s.entry}))
   }
 
   /** A SOFTWARE value of a general-purpose STUN/TURN server (Coturn...): no app evidence. */

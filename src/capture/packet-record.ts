@@ -19,6 +19,9 @@ export class PacketRecord {
   /** The reader's buffer holding the packet, and where in it the packet starts. */
   buffer: Uint8Array = new Uint8Array(0)
   offset = 0
+  /** The process that sent or received the packet, when the capture says (macOS pcapng's
+   * process information blocks; PKTAP headers are read by the flow collector instead). */
+  process: ProcessInfo | undefined = undefined
 
   /** The packet's captured bytes as a view (allocates: not for the per-packet hot path). */
   get data(): Uint8Array {
@@ -31,6 +34,18 @@ export class PacketRecord {
     this.offset = 0
     this.capLen = bytes.length
   }
+}
+
+/**
+ * A process named by the capturing host (macOS `tcpdump -k` / `-i pktap`): its id and command
+ * name (at most 16 characters, cut by the kernel), and the effective process when another one
+ * made the traffic on its behalf (a system daemon for an app). Names are untrusted text.
+ */
+export interface ProcessInfo {
+  pid: number
+  name: string
+  effectivePid?: number
+  effectiveName?: string
 }
 
 export type PacketSink = (record: PacketRecord) => void

@@ -1,4 +1,5 @@
 import {u16, u32, u64} from './bytes.js'
+import type {ProcessInfo} from './packet-record.js'
 import {CaptureParser} from './capture-parser.js'
 import {MAX_PACKET_BYTES} from './capture-summary.js'
 import {formatIpv4, formatIpv6} from '../util/ip-text.js'
@@ -12,6 +13,14 @@ const SPB = 0x00000003
 const NRB = 0x00000004
 const ISB = 0x00000005
 const EPB = 0x00000006
+/** Apple's process information block (libpcap's PCAPNG_BT_PIB, Wireshark's legacy DPIB): a
+ * process id, then options (2 = name, 4 = UUID). EPBs refer to them by their index in the
+ * section through options 0x8001 (process) and 0x8003 (effective process). */
+const DARWIN_PIB = 0x80000001
+const EPB_PIB_INDEX = 0x8001
+const EPB_EFFECTIVE_PIB_INDEX = 0x8003
+/** Most process blocks kept per section: each is small, but a file may hold any number. */
+const MAX_PROCESSES = 65_536
 const DSB = 0x0000000a
 const CUSTOM = 0x00000bad
 const CUSTOM_NO_COPY = 0x40000bad
@@ -116,6 +125,9 @@ export class PcapngBlockParser extends CaptureParser {
       case DSB:
         this.decryptionSecrets(buf, body, bodyEnd)
         break
+      case DARWIN_PIB:
+        this.processBlock(buf, body, bodyEnd)
+        break
       case CUSTOM:
       case CUSTOM_NO_COPY:
         break
@@ -139,6 +151,8 @@ export class PcapngBlockParser extends CaptureParser {
     this.inSection = true
     this.section++
     this.sectionInterfaces = []
+    this.sectionProcesses = []
+    this.processPairs.clear()
     if (this.section === 0) {
       this.summary.byteOrder = this.le ? 'le' : 'be'
       this.forEachOption(buf, body + 16, end, (code, start, len) => {
@@ -217,7 +231,47 @@ export class PcapngBlockParser extends CaptureParser {
     const capLen = u32(buf, body + 12, this.le)
     if (!this.checkLengths(capLen, end - body - 20, 'enhanced packet block')) return
     this.stamp(iface, u32(buf, body + 4, this.le), u32(buf, body + 8, this.le))
+    const optionsStart = body + 20 + ((capLen + 3) & ~3)
+    this.record.process = optionsStart + 4 <= end && this.sectionProcesses.length > 0 ? this.packetProcess(buf, optionsStart, end) : undefined
     this.emitFrom(buf, iface, body + 20, capLen, u32(buf, body + 16, this.le))
+  }
+
+  /** Processes of this section's process information blocks, by index. */
+  private sectionProcesses: ProcessInfo[] = []
+  /** The same process with each effective process, made once. */
+  private readonly processPairs = new Map<string, ProcessInfo>()
+
+  private processBlock(buf: Uint8Array, body: number, end: number): void {
+    if (end - body < 4 || this.sectionProcesses.length >= MAX_PROCESSES) return
+    const pid = u32(buf, body, this.le) | 0
+    let name = ''
+    this.forEachOption(buf, body + 4, end, (code, start, len) => {
+      if (code === 2) name = new TextDecoder('utf-8', {fatal: false}).decode(buf.subarray(start, start + Math.min(len, 256))).replace(/\0[^]*$/, '')
+    })
+    this.sectionProcesses.push({pid, name})
+  }
+
+  /** The process an EPB's options name (0x8001), with the effective one (0x8003) when different. */
+  private packetProcess(buf: Uint8Array, start: number, end: number): ProcessInfo | undefined {
+    let own = -1
+    let effective = -1
+    this.forEachOption(buf, start, end, (code, at, len) => {
+      if (len !== 4) return
+      if (code === EPB_PIB_INDEX) own = u32(buf, at, this.le)
+      else if (code === EPB_EFFECTIVE_PIB_INDEX) effective = u32(buf, at, this.le)
+    })
+    const process = this.sectionProcesses[own]
+    const other = this.sectionProcesses[effective]
+    if (!process) return other
+    if (!other || (other.pid === process.pid && other.name === process.name)) return process
+    const key = `${own}:${effective}`
+    let pair = this.processPairs.get(key)
+    if (!pair) {
+      if (this.processPairs.size >= MAX_PROCESSES) this.processPairs.clear()
+      pair = {...process, effectivePid: other.pid, effectiveName: other.name}
+      this.processPairs.set(key, pair)
+    }
+    return pair
   }
 
   private obsoletePacket(buf: Uint8Array, body: number, end: number): void {
@@ -227,6 +281,7 @@ export class PcapngBlockParser extends CaptureParser {
     const capLen = u32(buf, body + 12, this.le)
     if (!this.checkLengths(capLen, end - body - 20, 'packet block')) return
     this.stamp(iface, u32(buf, body + 4, this.le), u32(buf, body + 8, this.le))
+    this.record.process = undefined
     this.emitFrom(buf, iface, body + 20, capLen, u32(buf, body + 16, this.le))
   }
 
@@ -244,6 +299,7 @@ export class PcapngBlockParser extends CaptureParser {
     }
     this.warn(this.streamOffset, 'simple packet blocks carry no timestamp; they are given the previous packet\'s time', 'simple packet block without timestamp')
     if (!this.checkLengths(capLen, end - body - 4, 'simple packet block')) return
+    this.record.process = undefined
     this.emitFrom(buf, iface, body + 4, capLen, origLen)
   }
 

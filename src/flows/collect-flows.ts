@@ -12,6 +12,10 @@ import {TUNNEL_NAMES} from '../decode/net-layer.js'
 import type {Evidence, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../protocols/analyzer.js'
 import {ProtocolDispatcher} from '../protocols/registry.js'
 import {ipv4Text, ipv6FromWords} from '../util/ip-text.js'
+import type {ProcessInfo} from '../capture/packet-record.js'
+import {LINKTYPE_PKTAP} from '../decode/link-layer.js'
+import {pktapProcess} from '../decode/pktap-process.js'
+import {ProcessTable} from './process-table.js'
 
 export interface CollectOptions {
   /** Most flows held at once (default 1 000 000); beyond it the longest idle are evicted. */
@@ -51,6 +55,8 @@ export interface FlowCollection {
   stats: CollectStats
   /** Flow id → facts per protocol (`{dns: ..., tls: ...}`) when analyzers ran. */
   facts: Map<number, Record<string, unknown>>
+  /** Processes the captures name (macOS), numbered from 1 by the flow table's `process` column. */
+  processes: ProcessInfo[]
 }
 
 const KNOWN_LINK_TYPES = new Set([0, 1, 9, 12, 14, 50, 51, 101, 104, 105, 108, 113, 119, 127, 163, 192, 228, 229, 258, 276])
@@ -175,8 +181,23 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     dispatcher?.forget(table.lastEvictedIds)
   }
 
+  const processes = new ProcessTable()
+  /** The number of the process packet `rec` names (0 = none); read at most once per packet. */
+  let packetSerial = 0
+  let processSerial = -1
+  let processNumber = 0
+  const processOf = (rec: PacketRecord): number => {
+    if (packetSerial !== processSerial) {
+      processSerial = packetSerial
+      const process = rec.process ?? (rec.linkType === LINKTYPE_PKTAP ? pktapProcess(rec.buffer, rec.offset, rec.offset + rec.capLen) : undefined)
+      processNumber = process ? processes.numberOf(process) : 0
+    }
+    return processNumber
+  }
+
   const onPacket = (rec: PacketRecord): void => {
     current = rec
+    packetSerial++
     const n = decoder.decode(rec)
     if (n === 0) {
       stats.nonIpPackets++
@@ -195,6 +216,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       const slot = table.lookup(layer, rec.frame, rec.tsSec, rec.tsNsec, captureIndex, parentId)
       const senderIsA = table.senderIsA
       table.count1(slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
+      if (table.process[slot] === 0 && (rec.process !== undefined || rec.linkType === LINKTYPE_PKTAP)) table.process[slot] = processOf(rec)
       if (layer.proto === PROTO_TCP) table.trackTcp(slot, senderIsA, layer.tcpFlags, layer.tcpSeq, rec.tsSec, rec.tsNsec)
       if (layer.isFragment) {
         fragments.fragment(layer, rec.buffer, rec.frame, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
@@ -244,6 +266,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
         stats: {...stats, unsupportedLinkTypes: new Map(stats.unsupportedLinkTypes), fragments: {...fragments.stats}},
         fragmentsByFlow,
         facts: dispatcher?.snapshot(copyState) ?? new Map(),
+        processes: [...processes.list],
       }
     },
     finish(): FlowCollection {
@@ -253,7 +276,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       // The table outlives the read (it is the report's flows); its eviction hook holds this
       // session, and through it every analyzer's state of every flow. Let them go.
       table.onEvict = undefined
-      return {captures, failures, table, stats, fragmentsByFlow, facts}
+      return {captures, failures, table, stats, fragmentsByFlow, facts, processes: processes.list}
     },
   }
 }

@@ -4,6 +4,7 @@ import {isoTime} from '../capture/timestamp.js'
 import {ipv4Text, ipv6FromWords} from '../util/ip-text.js'
 import {jsonNumber, safeJsonStringify} from '../report/json-text.js'
 import type {FlowCollection} from './collect-flows.js'
+import type {ProcessInfo} from '../capture/packet-record.js'
 import {ST_ESTABLISHED, ST_FIN_CLIENT, ST_FIN_SERVER, ST_RST, ST_SYN, ST_SYNACK} from './flow-table.js'
 
 /** The `flows --json` contract (documented in docs/flows-json.md); later reports reuse it. */
@@ -30,6 +31,9 @@ export interface FlowRecord {
     clientRttMs: number | null
   }
   tunnel?: {type: string; parentId: number}
+  /** The process the capturing host names for the flow (macOS `tcpdump -k` / PKTAP captures):
+   * the first one named by one of its packets. Names are untrusted text from the capture. */
+  process?: ProcessInfo
   /** Present when the flow carried fragmented IP datagrams: fragment frames and the datagrams
    * they made whole, per direction. Every fragment frame is counted in `packets`/`bytes`. */
   fragments?: {frames: {toServer: number; toClient: number}; datagrams: {toServer: number; toClient: number}}
@@ -77,6 +81,19 @@ function tcpState(state: number): NonNullable<FlowRecord['tcp']>['state'] {
   if (state & ST_SYNACK) return 'syn-received'
   if (state & ST_SYN) return 'syn-sent'
   return 'midstream'
+}
+
+/** `zoom.us (pid 812)`, with `on behalf of <app> (pid n)` when the capture names an effective
+ * process. Untrusted text: renderers neutralise it like every name from a capture. */
+export function processLabel(p: ProcessInfo): string {
+  const own = `${p.name || '?'} (pid ${p.pid})`
+  return p.effectivePid === undefined ? own : `${own} on behalf of ${p.effectiveName || '?'} (pid ${p.effectivePid})`
+}
+
+/** The process the capture names for a slot's flow, if any. */
+function processAt(collection: FlowCollection, slot: number): ProcessInfo | undefined {
+  const n = collection.table.process[slot]!
+  return n === 0 ? undefined : collection.processes[n - 1]
 }
 
 /** One record per flow, in creation order (flow id). */
@@ -141,6 +158,8 @@ export function flowRecordAt(collection: FlowCollection, slot: number): FlowReco
     }
   }
   if (t.tunnel[slot]) record.tunnel = {type: TUNNEL_NAMES[t.tunnel[slot]!] ?? 'unknown', parentId: t.parentId[slot]!}
+  const process = processAt(collection, slot)
+  if (process) record.process = process
   const facts = collection.facts.get(record.id)
   if (facts) record.protocols = facts
   return record
@@ -178,6 +197,8 @@ export function flowRecordJson(collection: FlowCollection, slot: number): string
       `"datagrams":{"toServer":${frag.datagrams[0]},"toClient":${frag.datagrams[1]}}}`
   }
   if (t.tunnel[slot]) text += `,"tunnel":{"type":"${TUNNEL_NAMES[t.tunnel[slot]!] ?? 'unknown'}","parentId":${t.parentId[slot]!}}`
+  const process = processAt(collection, slot)
+  if (process) text += `,"process":${safeJsonStringify(process)}`
   const facts = collection.facts.get(id)
   if (facts) text += `,"protocols":${safeJsonStringify(facts)}`
   return `${text}}`

@@ -76,6 +76,9 @@ export class FlowTable {
   inspect: Uint8Array
   /** The dispatcher's inspection index while `inspect` is 1. */
   inspectIndex: Int32Array
+  /** 1 + index into the collection's `processes` of the process the capture names for the
+   * flow's first packet that names one (0 = none named). */
+  process: Uint32Array
 
   /** Seconds subtracted from timestamps before they are stored as doubles. */
   timeBase = NaN
@@ -105,6 +108,7 @@ export class FlowTable {
     this.parentId = new Uint32Array(this.capacity)
     this.inspect = new Uint8Array(this.capacity)
     this.inspectIndex = new Int32Array(this.capacity)
+    this.process = new Uint32Array(this.capacity)
     const indexSize = nextPowerOfTwo(this.capacity * 2)
     this.index = new Int32Array(indexSize).fill(EMPTY)
     this.indexMask = indexSize - 1
@@ -268,6 +272,7 @@ export class FlowTable {
     this.tunnel[slot] = layer.tunnel
     this.parentId[slot] = parentId
     this.inspect[slot] = 0
+    this.process[slot] = 0
     if (Number.isNaN(this.timeBase)) this.timeBase = sec
     return slot
   }
@@ -314,6 +319,7 @@ export class FlowTable {
     const inspectIndex = new Int32Array(capacity)
     inspectIndex.set(this.inspectIndex)
     this.inspectIndex = inspectIndex
+    this.process = grow32(this.process)
     this.capacity = capacity
     this.rebuildIndex()
   }
@@ -398,6 +404,7 @@ export class FlowTable {
     this.parentId[to] = this.parentId[from]!
     this.inspect[to] = this.inspect[from]!
     this.inspectIndex[to] = this.inspectIndex[from]!
+    this.process[to] = this.process[from]!
   }
 
   /** IP protocol number of a slot's flow. */

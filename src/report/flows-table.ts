@@ -1,6 +1,6 @@
 import chalk from 'chalk'
 import {getBorderCharacters, table} from 'table'
-import type {FlowRecord} from '../flows/flow-records.js'
+import {type FlowRecord, processLabel} from '../flows/flow-records.js'
 import type {FlowsReport} from '../flows/flows-report.js'
 import type {ProtocolAnalyzer} from '../protocols/analyzer.js'
 import {safeTerminal} from './sanitize.js'
@@ -49,9 +49,11 @@ function widest(rows: string[][], column: number): number {
 /** Finds the analyzer that made a flow's facts (src/protocols/index.ts analyzerByName). */
 export type AnalyzerLookup = (name: string) => ProtocolAnalyzer<any, any> | undefined
 
-/** Human lines for a flow's protocol facts, from each analyzer's own `describe`. */
+/** Human lines for a flow: the process the capture names for it, then its protocol facts, from
+ * each analyzer's own `describe`. */
 export function detailLines(flow: FlowRecord, analyzerByName: AnalyzerLookup): string[] {
   const lines: string[] = []
+  if (flow.process) lines.push(`process: ${processLabel(flow.process)}`)
   for (const [name, facts] of Object.entries(flow.protocols ?? {})) {
     const analyzer = analyzerByName(name)
     const described = analyzer ? analyzer.describe(facts) : []

@@ -43,7 +43,7 @@ function safeString(text: string): string {
  * names from the capture, and the protocol facts go through safeJsonStringify.
  */
 export function reportFlowJson(flow: ReportFlow, withProtocols: boolean): string {
-  const {client, server, packets, bytes, tcp, fragments, tunnel, remote} = flow
+  const {client, server, packets, bytes, tcp, fragments, tunnel, remote, process} = flow
   let text = `{"id":${flow.id},"capture":${flow.capture},"proto":"${flow.proto}","ipVersion":${flow.ipVersion},` +
     `"client":{"ip":"${client.ip}","port":${client.port}},"server":{"ip":"${server.ip}","port":${server.port}},` +
     `"packets":{"toServer":${packets.toServer},"toClient":${packets.toClient}},"bytes":{"toServer":${jsonNumber(bytes.toServer)},"toClient":${jsonNumber(bytes.toClient)}},` +
@@ -54,6 +54,7 @@ export function reportFlowJson(flow: ReportFlow, withProtocols: boolean): string
       `"datagrams":{"toServer":${fragments.datagrams.toServer},"toClient":${fragments.datagrams.toClient}}}`
   }
   if (tunnel) text += `,"tunnel":{"type":"${tunnel.type}","parentId":${tunnel.parentId}}`
+  if (process) text += `,"process":${safeJsonStringify(process)}`
   if (withProtocols && flow.protocols !== undefined) text += `,"protocols":${safeJsonStringify(flow.protocols)}`
   text += `,"role":"${flow.role}","roleReason":${safeString(flow.roleReason)},"app":${flow.app === null ? 'null' : safeString(flow.app)},` +
     `"remote":{"ip":"${remote.ip}","port":${remote.port}}}`
