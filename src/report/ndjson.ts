@@ -131,6 +131,10 @@ function flowEvent(report: Report, flow: ReportFlow, endpoint: ReportEndpoint | 
       bytes: flow.bytes.toServer + flow.bytes.toClient,
       packets: flow.packets.toServer + flow.packets.toClient,
     },
+    // ECS process fields: the process the capturing host named for the flow (macOS captures).
+    // The process it acted for (macOS's "effective" process) is not its ECS parent: it goes under
+    // callaudit.flow.effective_process.
+    process: flow.process ? {pid: flow.process.pid, name: flow.process.name} : undefined,
     related: {
       ip: sortedUnique([flow.client.ip, flow.server.ip]),
       hosts: sortedUnique([...names, ...(endpoint?.names ?? [])]),
@@ -146,6 +150,7 @@ function flowEvent(report: Report, flow: ReportFlow, endpoint: ReportEndpoint | 
         remote_ip: flow.remote.ip,
         protocols: Object.keys(flow.protocols ?? {}).sort(),
         tunnel: flow.tunnel ? {type: flow.tunnel.type, parent_id: flow.tunnel.parentId} : undefined,
+        effective_process: flow.process?.effectivePid === undefined ? undefined : {pid: flow.process.effectivePid, name: flow.process.effectiveName},
         tcp_state: flow.tcp?.state,
         handshake_rtt_ms: flow.tcp?.handshakeRttMs ?? undefined,
       },

@@ -11,6 +11,7 @@ import {ETHERTYPE, IPPROTO, ethernet, ipv4, udp} from '../support/packet-builder
 import {tempDir} from '../helpers/temp-dir.js'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import {defaultSignatures} from '../../src/apps/signatures.js'
+import {renderNdjson} from '../../src/report/ndjson.js'
 import {corpusFiles, corpusPath, HAVE_CORPUS} from '../helpers/paths.js'
 
 const dir = tempDir('callaudit-process-')
@@ -146,6 +147,13 @@ describe('process names as app evidence', () => {
     expect(report.apps.map((a) => [a.app, a.confidence])).toEqual([['signal', 'medium']])
     expect(report.apps[0]!.evidence).toMatchObject([{kind: 'process', value: 'Signal', match: 'Signal', flowIds: [1]}])
     expect(report.flows.map((f) => [f.id, f.app, f.process?.name])).toEqual([[1, 'signal', 'nsurlsessiond'], [2, null, 'Finder']])
+    // The ECS export: process.* is the socket's process; the one it acted for is callaudit's own field.
+    const events = renderNdjson(report).trim().split('\n').map((l) => JSON.parse(l))
+    const flowEvents = events.filter((e) => e.event?.dataset === 'callaudit.flow')
+    expect(flowEvents.map((e) => [e.callaudit.flow.id, e.process, e.callaudit.flow.effective_process])).toEqual([
+      [1, {pid: 300, name: 'nsurlsessiond'}, {pid: 301, name: 'Signal'}],
+      [2, {pid: 302, name: 'Finder'}, undefined],
+    ])
   })
 })
 
