@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {collectFlows} from '../src/flows/collect-flows.js'
-import {buildFlowsReport, type FlowsReport, flowsReportJson} from '../src/flows/flows-report.js'
+import {buildFlowsReport, type FlowsReport, flowsReportJsonBytes} from '../src/flows/flows-report.js'
 import {renderFlowsCsv} from '../src/report/flows-csv.js'
 import {renderFlowsTable} from '../src/report/flows-table.js'
 import {writeStdout} from '../src/report/json-text.js'
@@ -60,7 +60,7 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
     }
     if (json) {
       // Streamed: a capture with a hundred thousand flows never sits in memory as one string.
-      for (const piece of flowsReportJson(collection, selection)) await writeStdout(piece)
+      for (const piece of flowsReportJsonBytes(collection, selection)) await writeStdout(piece)
       return
     }
     const report = buildFlowsReport(collection, selection)

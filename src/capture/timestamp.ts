@@ -124,7 +124,7 @@ function pad4(n: number): string {
 }
 
 /** Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days). */
-function civilFromDays(z: number): {year: number; month: number; day: number} {
+export function civilFromDays(z: number): {year: number; month: number; day: number} {
   z += 719468
   const era = Math.floor(z / 146097)
   const doe = z - era * 146097

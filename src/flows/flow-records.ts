@@ -2,7 +2,9 @@ import {linkTypeName} from '../decode/link-layer.js'
 import {TUNNEL_NAMES} from '../decode/net-layer.js'
 import {isoTime} from '../capture/timestamp.js'
 import {ipv4Text, ipv6FromWords} from '../util/ip-text.js'
-import {jsonNumber, safeJsonStringify} from '../report/json-text.js'
+import {Buffer} from 'node:buffer'
+import {safeJsonStringify} from '../report/json-text.js'
+import {fragment, JsonBytes} from '../report/json-bytes.js'
 import type {FlowCollection} from './collect-flows.js'
 import type {ProcessInfo} from '../capture/packet-record.js'
 import {ST_ESTABLISHED, ST_FIN_CLIENT, ST_FIN_SERVER, ST_RST, ST_SYN, ST_SYNACK} from './flow-table.js'
@@ -166,42 +168,139 @@ export function flowRecordAt(collection: FlowCollection, slot: number): FlowReco
 }
 
 /**
- * `safeJsonStringify(flowRecordAt(collection, slot))`, written straight from the table's columns:
- * `flows --json` lists every flow of a capture (100 k and more), and building then serialising
- * an object tree per flow cost more than the rest of the listing. Every string written bare is
- * one the record holds (addresses, protocol and tunnel names, ISO times), none of which can
- * contain a character JSON escapes; the protocol facts, which can (names from the capture), go
- * through safeJsonStringify, so no character a terminal would act on is left raw.
- * A test compares the two over every fixture and the corpus.
+ * `safeJsonStringify(flowRecordAt(collection, slot))`, written straight from the table's columns
+ * into bytes (see flowRecordBytes); as a string, for callers that want one.
  */
 export function flowRecordJson(collection: FlowCollection, slot: number): string {
+  const out = new JsonBytes()
+  flowRecordBytes(out, collection, slot)
+  return Buffer.concat(out.take()).toString('utf8')
+}
+
+const F = {
+  id: fragment('{"id":'),
+  capture: fragment(',"capture":'),
+  proto: fragment(',"proto":"'),
+  ipVersion: fragment('","ipVersion":'),
+  clientIp: fragment(',"client":{"ip":"'),
+  port: fragment('","port":'),
+  serverIp: fragment('},"server":{"ip":"'),
+  packets: fragment('},"packets":{"toServer":'),
+  toClient: fragment(',"toClient":'),
+  bytes: fragment('},"bytes":{"toServer":'),
+  firstFrame: fragment('},"firstFrame":'),
+  firstTime: fragment(',"firstTime":"'),
+  lastTime: fragment('","lastTime":"'),
+  duration: fragment('","durationSeconds":'),
+  tcp: fragment(',"tcp":{"state":"'),
+  handshake: fragment('","handshakeRttMs":'),
+  clientRtt: fragment(',"clientRttMs":'),
+  fragments: fragment(',"fragments":{"frames":{"toServer":'),
+  datagrams: fragment('},"datagrams":{"toServer":'),
+  tunnel: fragment(',"tunnel":{"type":"'),
+  parent: fragment('","parentId":'),
+  process: fragment(',"process":'),
+  protocols: fragment(',"protocols":'),
+}
+
+/**
+ * The record's JSON written by hand from the table's columns: `flows --json` lists every flow of
+ * a capture (100 k and more), and building then serialising an object tree per flow, or even a
+ * string per record, cost more than the rest of the listing. Numbers and the tool's own text
+ * (addresses, protocol, state and tunnel names, ISO times), none of which holds a character JSON
+ * escapes, go in as bytes; what comes from the capture (process names, protocol facts) goes
+ * through safeJsonStringify, so no character a terminal would act on is left raw. A test holds
+ * it to `safeJsonStringify(flowRecordAt(...))` over every fixture and the corpus.
+ */
+/** One end of a flow's key: endpoint B (key words 5-8, the low port) or A (words 1-4, the high
+ * port), as `ip","port":N`. */
+function endpointBytes(out: JsonBytes, key: Uint32Array, ipVersion: number, b: boolean): void {
+  if (ipVersion === 4) out.ipv4(key[b ? 5 : 1]!)
+  else out.ascii(b ? ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!))
+  out.bytes(F.port)
+  out.uint(b ? key[9]! & 0xffff : key[9]! >>> 16)
+}
+
+export function flowRecordBytes(out: JsonBytes, collection: FlowCollection, slot: number): void {
   const t = collection.table
-  const {ipVersion, proto, a, b, portA, portB, clientIsA, precision, firstSec, firstNsec, lastSec, lastNsec} = slotKey(collection, slot)
+  const key = t.keyOf(slot)
+  const ipVersion = key[0]! >>> 8
+  const proto = key[0]! & 0xff
+  const clientIsA = t.clientIsA[slot] === 1
+  const precision = collection.captures[t.captureIndex[slot]!]?.precision ?? 6
   const id = t.ids[slot]!
-  const ends = clientIsA
-    ? `"client":{"ip":"${a}","port":${portA}},"server":{"ip":"${b}","port":${portB}}`
-    : `"client":{"ip":"${b}","port":${portB}},"server":{"ip":"${a}","port":${portA}}`
-  const duration = Math.round((lastSec - firstSec + (lastNsec - firstNsec) / 1e9) * 1e9) / 1e9
-  let text = `{"id":${id},"capture":${t.captureIndex[slot]!},"proto":"${protoName(proto)}","ipVersion":${ipVersion},${ends},` +
-    `"packets":{"toServer":${t.packets[slot * 2]!},"toClient":${t.packets[slot * 2 + 1]!}},` +
-    `"bytes":{"toServer":${jsonNumber(t.bytes[slot * 2]!)},"toClient":${jsonNumber(t.bytes[slot * 2 + 1]!)}},` +
-    `"firstFrame":${t.firstFrame[slot]!},"firstTime":"${isoTime(firstSec, firstNsec, precision, false)}","lastTime":"${isoTime(lastSec, lastNsec, precision, false)}",` +
-    `"durationSeconds":${jsonNumber(duration)}`
+  out.bytes(F.id)
+  out.uint(id)
+  out.bytes(F.capture)
+  out.uint(t.captureIndex[slot]!)
+  out.bytes(F.proto)
+  out.ascii(protoName(proto))
+  out.bytes(F.ipVersion)
+  out.uint(ipVersion)
+  out.bytes(F.clientIp)
+  endpointBytes(out, key, ipVersion, !clientIsA)
+  out.bytes(F.serverIp)
+  endpointBytes(out, key, ipVersion, clientIsA)
+  out.bytes(F.packets)
+  out.uint(t.packets[slot * 2]!)
+  out.bytes(F.toClient)
+  out.uint(t.packets[slot * 2 + 1]!)
+  out.bytes(F.bytes)
+  out.number(t.bytes[slot * 2]!)
+  out.bytes(F.toClient)
+  out.number(t.bytes[slot * 2 + 1]!)
+  out.bytes(F.firstFrame)
+  out.uint(t.firstFrame[slot]!)
+  const firstSec = t.firstSec[slot]!
+  const firstNsec = t.firstNsec[slot]!
+  const lastSec = t.lastSec[slot]!
+  const lastNsec = t.lastNsec[slot]!
+  out.bytes(F.firstTime)
+  out.isoTime(firstSec, firstNsec, precision, 0)
+  out.bytes(F.lastTime)
+  out.isoTime(lastSec, lastNsec, precision, 1)
+  out.bytes(F.duration)
+  out.number(Math.round((lastSec - firstSec + (lastNsec - firstNsec) / 1e9) * 1e9) / 1e9)
   if (proto === 6) {
-    text += `,"tcp":{"state":"${tcpState(t.tcpState[slot]!)}","handshakeRttMs":${jsonNumber(roundMs(t.synAckTime[slot]! - t.synTime[slot]!))},` +
-      `"clientRttMs":${jsonNumber(roundMs(t.ackTime[slot]! - t.synAckTime[slot]!))}}`
+    out.bytes(F.tcp)
+    out.ascii(tcpState(t.tcpState[slot]!))
+    out.bytes(F.handshake)
+    out.number(roundMs(t.synAckTime[slot]! - t.synTime[slot]!))
+    out.bytes(F.clientRtt)
+    out.number(roundMs(t.ackTime[slot]! - t.synAckTime[slot]!))
+    out.byte(125)
   }
   const frag = collection.fragmentsByFlow.get(id)
   if (frag) {
-    text += `,"fragments":{"frames":{"toServer":${frag.frames[0]},"toClient":${frag.frames[1]}},` +
-      `"datagrams":{"toServer":${frag.datagrams[0]},"toClient":${frag.datagrams[1]}}}`
+    out.bytes(F.fragments)
+    out.uint(frag.frames[0])
+    out.bytes(F.toClient)
+    out.uint(frag.frames[1])
+    out.bytes(F.datagrams)
+    out.uint(frag.datagrams[0])
+    out.bytes(F.toClient)
+    out.uint(frag.datagrams[1])
+    out.byte(125)
+    out.byte(125)
   }
-  if (t.tunnel[slot]) text += `,"tunnel":{"type":"${TUNNEL_NAMES[t.tunnel[slot]!] ?? 'unknown'}","parentId":${t.parentId[slot]!}}`
+  if (t.tunnel[slot]) {
+    out.bytes(F.tunnel)
+    out.ascii(TUNNEL_NAMES[t.tunnel[slot]!] ?? 'unknown')
+    out.bytes(F.parent)
+    out.uint(t.parentId[slot]!)
+    out.byte(125)
+  }
   const process = processAt(collection, slot)
-  if (process) text += `,"process":${safeJsonStringify(process)}`
+  if (process) {
+    out.bytes(F.process)
+    out.text(safeJsonStringify(process)!)
+  }
   const facts = collection.facts.get(id)
-  if (facts) text += `,"protocols":${safeJsonStringify(facts)}`
-  return `${text}}`
+  if (facts) {
+    out.bytes(F.protocols)
+    out.text(safeJsonStringify(facts)!)
+  }
+  out.byte(125)
 }
 
 export function captureRecords(collection: FlowCollection): CaptureRecord[] {

@@ -1,7 +1,9 @@
 import {linkTypeName} from '../decode/link-layer.js'
 import type {FlowCollection} from './collect-flows.js'
-import {type CaptureRecord, captureRecords, type FlowRecord, flowRecordAt, flowRecordJson, protoName} from './flow-records.js'
+import {Buffer} from 'node:buffer'
+import {type CaptureRecord, captureRecords, type FlowRecord, flowRecordAt, flowRecordBytes, protoName} from './flow-records.js'
 import {jsonText} from '../report/json-text.js'
+import {fragment, JsonBytes} from '../report/json-bytes.js'
 
 /** The `callaudit flows --json` document. */
 export interface FlowsReport {
@@ -89,27 +91,37 @@ export function buildFlowsReport(collection: FlowCollection, selection: FlowsSel
  * with a hundred thousand flows never holds all records or one giant string in memory.
  */
 export function* flowsReportJson(collection: FlowCollection, selection: FlowsSelection = {}): Generator<string> {
+  for (const chunk of flowsReportJsonBytes(collection, selection)) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8')
+}
+
+/** flowsReportJson as UTF-8 bytes, in chunks of about a mebibyte (what `flows --json` writes).
+ * Chunks end between records, so each one is whole UTF-8 text. */
+export function* flowsReportJsonBytes(collection: FlowCollection, selection: FlowsSelection = {}): Generator<Uint8Array> {
   const slots = selectFlowSlots(collection, selection)
   const head = jsonText({...flowsReportHead(collection, slots.length), flows: slots.length ? [0] : []})
   // Split the head where the flows array's single placeholder element stands.
   if (slots.length === 0) {
-    yield head
+    yield Buffer.from(head, 'utf8')
     return
   }
   const marker = '"flows": [\n    0\n  ]\n}\n'
   const cut = head.lastIndexOf(marker)
-  yield `${head.slice(0, cut)}"flows": [\n`
-  let piece: string[] = []
+  const out = new JsonBytes()
+  out.text(`${head.slice(0, cut)}"flows": [\n`)
   for (let i = 0; i < slots.length; i++) {
-    piece.push(`    ${flowRecordJson(collection, slots[i]!)}${i < slots.length - 1 ? ',' : ''}\n`)
-    if (piece.length === 2000) {
-      yield piece.join('')
-      piece = []
-    }
+    out.bytes(INDENT)
+    flowRecordBytes(out, collection, slots[i]!)
+    out.bytes(i < slots.length - 1 ? COMMA_NEWLINE : NEWLINE)
+    out.breakIfFull()
+    if (out.chunks.length > 0) yield* out.chunks.splice(0)
   }
-  piece.push('  ]\n}\n')
-  yield piece.join('')
+  out.ascii('  ]\n}\n')
+  yield* out.take()
 }
+
+const INDENT = fragment('    ')
+const COMMA_NEWLINE = fragment(',\n')
+const NEWLINE = fragment('\n')
 
 /** Everything of the flows report but the flow list: captures and the summary with its warnings. */
 export function flowsReportHead(collection: FlowCollection, listed: number): Omit<FlowsReport, 'flows'> {

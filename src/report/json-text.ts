@@ -131,7 +131,11 @@ export function elementTextWithout(element: unknown, key: string): string {
 }
 
 /** Write a large string to stdout in pieces, respecting back-pressure. */
-export async function writeStdout(text: string): Promise<void> {
+export async function writeStdout(text: string | Uint8Array): Promise<void> {
+  if (typeof text !== 'string') {
+    if (!process.stdout.write(text)) await new Promise((resolve) => process.stdout.once('drain', resolve))
+    return
+  }
   const piece = 1 << 20
   for (let i = 0; i < text.length; i += piece) {
     const ok = process.stdout.write(text.slice(i, i + piece))

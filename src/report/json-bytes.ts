@@ -1,0 +1,175 @@
+import {Buffer} from 'node:buffer'
+import {jsonNumber} from './json-text.js'
+import {civilFromDays, isoTime} from '../capture/timestamp.js'
+
+/** Bytes per chunk handed out; a chunk is closed once less than CHUNK_SLACK bytes are left. */
+const CHUNK_BYTES = 1 << 20
+const CHUNK_SLACK = 4096
+
+/**
+ * JSON written by hand straight into bytes: the tool's own ASCII text and numbers go into a
+ * buffer with no string made per value (on a listing of 100 k flows the strings, their joins and
+ * their garbage cost more than everything else). Filled chunks are collected in `chunks` and
+ * never reused, so a consumer may hold them while they are written out.
+ *
+ * `ascii` is only for text known to be ASCII (addresses, times, names the tool chose); anything
+ * from a capture must come as safeJsonStringify's text through `text`.
+ */
+export class JsonBytes {
+  readonly chunks: Uint8Array[] = []
+  private buf = Buffer.allocUnsafe(CHUNK_BYTES)
+  private pos = 0
+
+  /** Close the current chunk when it is nearly full (call between records). */
+  breakIfFull(): void {
+    if (this.pos > CHUNK_BYTES - CHUNK_SLACK) this.close()
+  }
+
+  /** The bytes written since the last `take`, as chunks (the writer starts a new chunk). */
+  take(): Uint8Array[] {
+    this.close()
+    return this.chunks.splice(0)
+  }
+
+  private close(): void {
+    if (this.pos > 0) this.chunks.push(this.buf.subarray(0, this.pos))
+    this.buf = Buffer.allocUnsafe(CHUNK_BYTES)
+    this.pos = 0
+  }
+
+  /** Room for `n` bytes in the current chunk (a piece larger than a chunk gets its own). */
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return
+    this.close()
+    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n)
+  }
+
+  /** Pre-encoded bytes (constant JSON fragments). A loop: for the few bytes of a fragment it
+   * beats TypedArray.prototype.set's call. */
+  bytes(b: Uint8Array): void {
+    const n = b.length
+    this.room(n)
+    const buf = this.buf
+    let at = this.pos
+    for (let i = 0; i < n; i++) buf[at++] = b[i]!
+    this.pos = at
+  }
+
+  /** ASCII text the tool made itself. */
+  ascii(s: string): void {
+    const n = s.length
+    this.room(n)
+    if (n > 64) {
+      this.pos += this.buf.write(s, this.pos, 'latin1')
+      return
+    }
+    const buf = this.buf
+    let at = this.pos
+    for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i)
+    this.pos = at
+  }
+
+  /** Per caller slot (a record's first and last time alternate): the second whose
+   * date-and-time part `timeBase` holds. */
+  private readonly timeSec = [Number.NaN, Number.NaN]
+  private readonly timeBase: Uint8Array[] = [new Uint8Array(19), new Uint8Array(19)]
+  private readonly nanos = new Uint8Array(9)
+
+  /** `isoTime(sec, nsec, precision)`'s text, written without making it. `slot` (0 or 1) keeps
+   * one cached second per kind of time, so alternating first and last times both hit. */
+  isoTime(sec: number, nsec: number, precision: number, slot: 0 | 1): void {
+    if (sec !== this.timeSec[slot]) {
+      const days = Math.floor(sec / 86400)
+      const civil = civilFromDays(days)
+      if (!Number.isFinite(sec) || civil.year < 0 || civil.year > 9999) {
+        // Outside the years 0000-9999: isoTime's own fallback text, not cached.
+        this.ascii(isoTime(sec, nsec, precision, false))
+        return
+      }
+      // YYYY-MM-DDTHH:MM:SS, as isoTime writes it.
+      const rem = sec - days * 86400
+      const b = this.timeBase[slot]!
+      const two = (at: number, v: number): void => {
+        b[at] = 48 + Math.floor(v / 10)
+        b[at + 1] = 48 + (v % 10)
+      }
+      two(0, Math.floor(civil.year / 100))
+      two(2, civil.year % 100)
+      b[4] = 45
+      two(5, civil.month)
+      b[7] = 45
+      two(8, civil.day)
+      b[10] = 84
+      two(11, Math.floor(rem / 3600))
+      b[13] = 58
+      two(14, Math.floor((rem % 3600) / 60))
+      b[16] = 58
+      two(17, rem % 60)
+      this.timeSec[slot] = sec
+    }
+    this.bytes(this.timeBase[slot]!)
+    const digits = Math.min(9, precision)
+    this.room(digits + 2)
+    const buf = this.buf
+    if (digits > 0) {
+      const d = this.nanos
+      let m = nsec
+      for (let i = 8; i >= 0; i--) {
+        d[i] = 48 + (m % 10)
+        m = Math.floor(m / 10)
+      }
+      buf[this.pos++] = 46
+      for (let i = 0; i < digits; i++) buf[this.pos++] = d[i]!
+    }
+    buf[this.pos++] = 90
+  }
+
+  /** Any text, as UTF-8 (already escaped JSON from safeJsonStringify). */
+  text(s: string): void {
+    const n = Buffer.byteLength(s, 'utf8')
+    this.room(n)
+    this.pos += this.buf.write(s, this.pos, 'utf8')
+  }
+
+  byte(c: number): void {
+    this.room(1)
+    this.buf[this.pos++] = c
+  }
+
+  /** A non-negative integer below 2^53, as its decimal digits. */
+  uint(n: number): void {
+    this.room(16)
+    const buf = this.buf
+    if (n < 10) {
+      buf[this.pos++] = 48 + n
+      return
+    }
+    let digits = 0
+    for (let m = n; m >= 1; m = Math.floor(m / 10)) digits++
+    let at = this.pos + digits
+    this.pos = at
+    for (let m = n; m >= 1; m = Math.floor(m / 10)) buf[--at] = 48 + (m % 10)
+  }
+
+  /** A number as JSON.stringify writes it (see jsonNumber). */
+  number(n: number | null): void {
+    if (n !== null && Number.isInteger(n) && n >= 0 && n < 9007199254740992) this.uint(n)
+    else this.ascii(jsonNumber(n))
+  }
+
+  /** An IPv4 address held as a 32-bit number, dotted. */
+  ipv4(v: number): void {
+    this.uint(v >>> 24)
+    this.byte(46)
+    this.uint((v >>> 16) & 255)
+    this.byte(46)
+    this.uint((v >>> 8) & 255)
+    this.byte(46)
+    this.uint(v & 255)
+  }
+}
+
+/** A constant fragment as bytes, made once. */
+export function fragment(text: string): Uint8Array {
+  return Buffer.from(text, 'latin1')
+}

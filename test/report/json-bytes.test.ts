@@ -1,0 +1,65 @@
+import {Buffer} from 'node:buffer'
+import {describe, expect, it} from 'vitest'
+import {isoTime} from '../../src/capture/timestamp.js'
+import {JsonBytes} from '../../src/report/json-bytes.js'
+
+const textOf = (w: JsonBytes): string => Buffer.concat(w.take()).toString('utf8')
+
+describe('JsonBytes: JSON written straight into bytes', () => {
+  it('writes numbers exactly as JSON.stringify does', () => {
+    const values = [0, -0, 1, 9, 10, 99, 100, 65535, 4294967295, 2 ** 53 - 1, 2 ** 53, 1e21, -1, 0.5, 1e-7, 123.456, 30127.233978, NaN, Infinity, -Infinity]
+    for (const v of values) {
+      const w = new JsonBytes()
+      w.number(v)
+      expect(textOf(w), String(v)).toBe(JSON.stringify(v))
+    }
+    const w = new JsonBytes()
+    w.number(null)
+    expect(textOf(w)).toBe('null')
+  })
+
+  it('writes IPv4 addresses dotted', () => {
+    const w = new JsonBytes()
+    w.ipv4(0)
+    w.byte(32)
+    w.ipv4(0xffffffff)
+    w.byte(32)
+    w.ipv4(0xc0a80501)
+    expect(textOf(w)).toBe('0.0.0.0 255.255.255.255 192.168.5.1')
+  })
+
+  it('writes times as isoTime does, at every precision, alternating slots, and outside 0000-9999', () => {
+    const cases: Array<[number, number]> = [[0, 0], [1_700_000_000, 123_456_789], [1_700_000_000, 5], [1_700_003_599, 999_999_999], [951_782_400, 1], [-1, 0], [253_402_300_800, 7], [-62_167_219_201, 0]]
+    for (const precision of [0, 3, 6, 9, 12]) {
+      const w = new JsonBytes()
+      const expected: string[] = []
+      cases.forEach(([sec, nsec], i) => {
+        w.isoTime(sec, nsec, precision, (i % 2) as 0 | 1)
+        w.byte(10)
+        expected.push(isoTime(sec, nsec, precision, false))
+      })
+      expect(textOf(w).split('\n').slice(0, -1), `precision ${precision}`).toEqual(expected)
+    }
+  })
+
+  it('hands out chunks that end on whole UTF-8 text, and pieces larger than a chunk whole', () => {
+    const w = new JsonBytes()
+    const big = 'é'.repeat(700_000) // 1.4 MB of UTF-8: larger than a chunk
+    const expected: string[] = []
+    for (let i = 0; i < 3000; i++) {
+      const piece = `"${i}:ü€𝄞"`
+      w.text(piece)
+      expected.push(piece)
+      w.breakIfFull()
+      if (i === 1500) {
+        w.text(big)
+        expected.push(big)
+      }
+    }
+    const chunks = w.take()
+    expect(chunks.length).toBeGreaterThan(1)
+    // Each chunk decodes on its own (no character split between chunks).
+    expect(chunks.map((c) => Buffer.from(c).toString('utf8')).join('')).toBe(expected.join(''))
+    expect(w.take()).toEqual([])
+  })
+})
