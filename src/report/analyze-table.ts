@@ -47,7 +47,12 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
   head('Vantage', `${t(v.privateAddresses.join(', ') || 'unknown')}${v.publicAddresses.length ? ` behind ${t(v.publicAddresses.map((p) => p.ip).join(', '))}` : ''}${vantagePlace ? ` — ${t(vantagePlace)}` : ''}`)
   const home = report.policy.homeState === 'unjudged' ? 'none (countries are reported, not judged)' : report.policy.home.join(', ')
   head('Home', `${t(home)}${report.policy.homeState === 'inferred' ? ' (inferred from the vantage)' : ''}${report.policy.deny.length ? ` · denied ${report.policy.deny.join(', ')}` : ''}`)
-  const apps = report.apps.map((a) => `${a.displayName} (${a.confidence})`).join(', ') || 'none identified'
+  // A process name is the strongest evidence a capture gives (macOS captures): say it here.
+  const processesOf = (a: Report['apps'][number]): string => {
+    const names = [...new Set(a.evidence.filter((e) => e.kind === 'process').map((e) => e.value))]
+    return names.length ? `, process ${names.slice(0, 2).join(', ')}${names.length > 2 ? ` +${names.length - 2}` : ''}` : ''
+  }
+  const apps = report.apps.map((a) => `${a.displayName} (${a.confidence}${processesOf(a)})`).join(', ') || 'none identified'
   head('Apps', `${t(apps)}${report.tenants.length ? ` · organisations named: ${t(report.tenants.map((x) => x.org).join(', '))}` : ''}`)
   // VPN tunnels up front: what went inside them is hidden from this capture, and where they end
   // is where all of it surfaced.

@@ -12,6 +12,7 @@ import {tempDir} from '../helpers/temp-dir.js'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import {defaultSignatures} from '../../src/apps/signatures.js'
 import {renderNdjson} from '../../src/report/ndjson.js'
+import {renderAnalyzeTable} from '../../src/report/analyze-table.js'
 import {corpusFiles, corpusPath, HAVE_CORPUS} from '../helpers/paths.js'
 
 const dir = tempDir('callaudit-process-')
@@ -147,6 +148,7 @@ describe('process names as app evidence', () => {
     expect(report.apps.map((a) => [a.app, a.confidence])).toEqual([['signal', 'medium']])
     expect(report.apps[0]!.evidence).toMatchObject([{kind: 'process', value: 'Signal', match: 'Signal', flowIds: [1]}])
     expect(report.flows.map((f) => [f.id, f.app, f.process?.name])).toEqual([[1, 'signal', 'nsurlsessiond'], [2, null, 'Finder']])
+    expect(renderAnalyzeTable(report)).toMatch(/Apps +Signal \(medium, process Signal\)/)
     // The ECS export: process.* is the socket's process; the one it acted for is callaudit's own field.
     const events = renderNdjson(report).trim().split('\n').map((l) => JSON.parse(l))
     const flowEvents = events.filter((e) => e.event?.dataset === 'callaudit.flow')
