@@ -10,7 +10,7 @@ import {capturesArg} from '../src/cli/capture-args.js'
 export default class Flows extends BaseCommand {
   static override summary = 'List the flows (bidirectional 5-tuples) of one or more captures.'
 
-  static override description = `Reads pcap and pcapng files (also gzip-compressed, or - for standard input), decodes every link type, IP version and tunnel (GTP-U, GRE, VXLAN, Geneve, IP-in-IP, 6in4, Teredo), and lists one line per flow with its client, server, packets and bytes per direction (original frame lengths, as tshark's conversation tables count them), first frame number and TCP handshake RTT. Several files are read as one call: their flows are merged.
+  static override description = `Reads pcap and pcapng files (also gzip-compressed, or - for standard input), decodes every link type, IP version and tunnel (GTP-U, GRE, VXLAN, Geneve, IP-in-IP, 6in4, Teredo), and lists one line per flow with its client, server, packets and bytes per direction (original frame lengths, as tshark's conversation tables count them), first frame number and TCP handshake RTT, and the process behind the flow when the capture names it (macOS \`tcpdump -k\` / PKTAP). Several files are read as one call: their flows are merged.
 
 The --json output is a documented contract (docs/flows-json.md) that later reports reuse.`
 
