@@ -159,6 +159,22 @@ describe('process names as app evidence', () => {
   })
 })
 
+describe('process names in findings', () => {
+  it('a flow abroad names the process that sent it in the finding\'s evidence', async () => {
+    const w = new PcapWriter({linkType: 258})
+    let sec = 1_700_000_000
+    // Zoom media to a Zoom server the embedded database places in the US; home is Indonesia.
+    // 4 frames of 157 bytes: the PKTAP header is part of each frame (as tshark's frame.len counts it).
+    for (let i = 0; i < 4; i++) w.add({sec: sec++, nsec: 0}, pktap(frame(50020, 8801, '192.168.1.20', '144.195.37.118'), {pid: 812, comm: 'zoom.us'}))
+    const path = join(dir, 'abroad.pcap')
+    writeFileSync(path, w.toBuffer())
+    const {report} = await analyzeCaptures({paths: [path], geo: {dbPaths: [], dirs: [], env: {}, systemDirs: false, useEmbedded: true}, policy: {home: 'ID'}, cwd: dir, toolVersion: 'test'})
+    const geo = report.findings.filter((f) => f.ruleId === 'CA-GEO-001')
+    expect(geo.length).toBe(1)
+    expect(geo[0]!.evidence.map((e) => e.description)).toEqual(['flow #1 udp 192.168.1.20:50020 → 144.195.37.118:8801: media (zoom), 628 bytes, process zoom.us (pid 812)'])
+  })
+})
+
 describe.skipIf(!HAVE_CORPUS)('process attribution on the corpus', () => {
   it('names the process only where the capture does: mpeg.pcap (a macOS pcapng with a process block)', async () => {
     const named: Record<string, unknown[]> = {}

@@ -1,6 +1,7 @@
 import {judgeCountry, type Severity, severityRank} from '../../policy/policy.js'
 import type {Finding, ReportEndpoint, ReportFlow} from '../../report/report-model.js'
 import {type CheckContext, finding, flowEvidence} from '../context.js'
+import {processLabel} from '../../flows/flow-records.js'
 
 const ROLE_SEVERITY: Record<string, Severity> = {media: 'high', relay: 'high', vpn: 'high', control: 'high', telemetry: 'medium', web: 'medium', other: 'low', lan: 'low'}
 const ROLE_ORDER = ['media', 'relay', 'vpn', 'control', 'telemetry', 'web', 'other', 'lan']
@@ -25,7 +26,9 @@ function operator(e: ReportEndpoint): string {
 
 function describeFlow(f: ReportFlow): string {
   const bytes = f.bytes.toServer + f.bytes.toClient
-  return `flow #${f.id} ${f.proto} ${f.client.ip}:${f.client.port} → ${f.server.ip}:${f.server.port}: ${f.role}${f.app ? ` (${f.app})` : ''}, ${bytes} bytes`
+  // Which program sent it, when the capture says (macOS): what an analyst asks next.
+  const process = f.process ? `, process ${processLabel(f.process)}` : ''
+  return `flow #${f.id} ${f.proto} ${f.client.ip}:${f.client.port} → ${f.server.ip}:${f.server.port}: ${f.role}${f.app ? ` (${f.app})` : ''}, ${bytes} bytes${process}`
 }
 
 /** The flows of an endpoint; four checks ask for each of 30 k endpoints on a large capture, so
