@@ -85,6 +85,7 @@ describe('real reports validate', () => {
     {name: 'a capture cut inside its last record (stoppedAt)', paths: () => [join(FIXTURES, 'bad-truncated-last.pcap')]},
     {name: 'an unknown link type (warnings)', paths: () => [join(FIXTURES, 'bad-unknown-linktype.pcap')]},
     {name: 'a vantage given as coordinates', paths: () => [join(FIXTURES, 'demo-call.pcapng')], vantage: '52.52,13.40'},
+    {name: 'a macOS PKTAP capture (flows name their process; process app evidence)', paths: () => [join(FIXTURES, 'link-pktap.pcap')]},
   ]
 
   for (const c of cases) {
