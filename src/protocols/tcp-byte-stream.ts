@@ -43,19 +43,7 @@ export class TcpByteStream {
       return
     }
     this.append(offset, bytes)
-    // Out-of-order segments that now touch the end.
-    for (let progress = true; progress; ) {
-      progress = false
-      for (let i = 0; i < this.pending.length; i++) {
-        const p = this.pending[i]!
-        if (p.offset <= this.length) {
-          this.pending.splice(i, 1)
-          this.append(p.offset, p.data)
-          progress = true
-          break
-        }
-      }
-    }
+    if (this.pending.length > 0) drainPending(this.pending, () => this.length, (p) => this.append(p.offset, p.data))
   }
 
   private append(offset: number, data: Uint8Array): void {
@@ -76,17 +64,6 @@ export class TcpByteStream {
     this.length += fresh.length
   }
 
-  /**
-   * Start over as a new, empty stream (the next push starts it), keeping the buffer: a reader
-   * that restarts the stream again and again (StreamWindow skipping HTTP bodies) would otherwise
-   * grow a fresh buffer from nothing each time. Only when nothing waits behind a hole.
-   */
-  restart(): void {
-    this.length = 0
-    this.base = -1
-    this.pending.length = 0
-    this.truncated = false
-  }
 
   /** The contiguous bytes from the start of the stream (a view; copy to keep). */
   get bytes(): Uint8Array {
@@ -100,5 +77,24 @@ export class TcpByteStream {
 
   get full(): boolean {
     return this.length >= this.maxBytes
+  }
+}
+
+/**
+ * Append the out-of-order segments waiting in `pending` that now touch the stream's end
+ * (`end()`, re-read after each append), earliest arrival first, until none does.
+ */
+export function drainPending<T extends {offset: number}>(pending: T[], end: () => number, append: (segment: T) => void): void {
+  for (let progress = true; progress; ) {
+    progress = false
+    for (let i = 0; i < pending.length; i++) {
+      const p = pending[i]!
+      if (p.offset <= end()) {
+        pending.splice(i, 1)
+        append(p)
+        progress = true
+        break
+      }
+    }
   }
 }

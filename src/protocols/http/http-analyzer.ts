@@ -4,12 +4,13 @@
  * meeting links and secrets in URLs flagged and redacted before they are kept.
  *
  * A flow is taken when its first payload begins like a request line (`TOKEN SP`) or a status
- * line (`HTTP/d.d`). Both directions are reassembled (`StreamWindow` over `TcpByteStream`) and
- * read message after message (keep-alive, pipelining): bodies are skipped by Content-Length or
- * chunked framing (RFC 9112 §6.3, §7.1) without being buffered; responses pair with requests in
- * order (§9.3.2). The analyzer steps aside when the connection stops being HTTP/1.x (CONNECT
- * tunnel, 101 Switching Protocols, a body delimited by the connection's close, bytes that are not
- * a message head) or when the request cap is reached and answered.
+ * line (`HTTP/d.d`). Both directions are reassembled (`StreamWindow`, which stores only the
+ * bytes not consumed yet) and read message after message (keep-alive, pipelining): bodies are
+ * skipped by Content-Length or chunked framing (RFC 9112 §6.3, §7.1) without being buffered or
+ * copied; responses pair with requests in order (§9.3.2). The analyzer steps aside when the
+ * connection stops being HTTP/1.x (CONNECT tunnel, 101 Switching Protocols, a body delimited by
+ * the connection's close, bytes that are not a message head) or when the request cap is reached
+ * and answered.
  */
 import type {EvidenceOf, Evidence, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {fieldValue, hasField, type HttpHead, looksLikeHttpStart, parseHttpHead} from './http-head.js'
@@ -140,7 +141,7 @@ export const httpAnalyzer: ProtocolAnalyzer<HttpState, HttpFacts> = {
     }
     const s = state.sides[packet.toServer ? 0 : 1]
     if (s.mode !== 'dead') {
-      if (s.mode === 'head' && s.window.view.length === 0 && s.window.isAhead(packet.seq) && looksLikeHttpStart(packet.data)) {
+      if (s.mode === 'head' && s.window.available === 0 && s.window.isAhead(packet.seq) && looksLikeHttpStart(packet.data)) {
         // A message start beyond a hole (segments never captured, a reused port): resume there.
         s.window = new StreamWindow(WINDOW_BYTES)
         s.window.push(packet.seq, packet.data, packet.seq)
@@ -149,7 +150,8 @@ export const httpAnalyzer: ProtocolAnalyzer<HttpState, HttpFacts> = {
       }
       drain(state, s, packet)
     }
-    const [up, down] = state.sides
+    const up = state.sides[0]
+    const down = state.sides[1]
     // Enough requests, all answered (or no answer can come): nothing more to learn.
     const more = !(up.mode === 'dead' && down.mode === 'dead') && !(state.requestCount >= MAX_REQUESTS && (state.pending.length === 0 || down.mode === 'dead'))
     // A side that reads nothing more (or a flow stepped aside) keeps no reassembly buffer: the
@@ -253,8 +255,10 @@ function drain(state: HttpState, s: Side, packet: PayloadPacket): void {
           if (view.length > MAX_CHUNK_LINE) kill(state, s, 'bad trailer')
           return
         }
+        // Read before consuming: the view is not valid past a change to the window.
+        const last = lf === 0 || (lf === 1 && view[0] === 0x0d)
         s.window.consume(lf + 1)
-        if (lf === 0 || (lf === 1 && view[0] === 0x0d)) s.mode = 'head'
+        if (last) s.mode = 'head'
         continue
       }
       case 'head': {
@@ -332,6 +336,13 @@ function kept(value: string | null): string | null {
   return value === null ? null : intern(value)
 }
 
+/** The parameter names redacted in the target and the Referer: sorted, once each, shared. */
+function redactedNames(inTarget: string[], inReferer: string[]): string[] {
+  // Nearly always none: the shared empty list, without the copies.
+  if (inTarget.length === 0 && inReferer.length === 0) return sharedStrings([])
+  return sharedStrings([...new Set([...inTarget, ...inReferer])].sort().map(intern))
+}
+
 function onRequest(state: HttpState, s: Side, head: HttpHead, packet: PayloadPacket): void {
   if (head.kind !== 'request') {
     kill(state, s, 'client: response head')
@@ -355,7 +366,7 @@ function onRequest(state: HttpState, s: Side, head: HttpHead, packet: PayloadPac
       cookie: hasField(head, 'cookie'),
       authorization: hasField(head, 'authorization') || hasField(head, 'proxy-authorization'),
       referer: kept(referer?.text ?? null),
-      redacted: sharedStrings([...new Set([...target.redacted, ...(referer?.redacted ?? [])])].sort().map(intern)),
+      redacted: redactedNames(target.redacted, referer?.redacted ?? []),
       meetingLink: meetingFact(target.meetingLink, 'target') ?? meetingFact(referer?.meetingLink ?? null, 'referer'),
       response: null,
     })

@@ -105,30 +105,46 @@ function text(bytes: Uint8Array, start: number, end: number, maxChars: number): 
  */
 function fieldName(bytes: Uint8Array, pos: number, colon: number): string {
   // ASCII decodes one character per byte, so the first 64 characters are the first 64 bytes;
-  // trim() removes only TAB, LF, VT, FF, CR and SP from ASCII text.
+  // trim() removes only TAB, LF, VT, FF, CR and SP from ASCII text. The bytes trimmed off are
+  // such spaces, so the name is ASCII when what remains is.
   let start = pos
   let end = Math.min(colon, pos + 64)
-  let ascii = true
-  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) ascii = false
-  if (!ascii) return text(bytes, pos, colon, 64).trim().toLowerCase()
   while (start < end && isAsciiSpace(bytes[start]!)) start++
   while (end > start && isAsciiSpace(bytes[end - 1]!)) end--
   let hash = 0x811c9dc5
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ lower(bytes[i]!), 0x01000193)
-  const key = (hash >>> 0) * 128 + (end - start)
-  const known = FIELD_NAMES.get(key)
-  if (known !== undefined && sameLowerAscii(known, bytes, start, end)) return known
-  let name = ''
-  for (let i = start; i < end; i++) name += String.fromCharCode(lower(bytes[i]!))
-  if (known === undefined) {
-    if (FIELD_NAMES.size >= MAX_FIELD_NAMES) FIELD_NAMES.clear()
-    FIELD_NAMES.set(key, name)
+  let high = 0
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!
+    high |= b
+    hash = Math.imul(hash ^ lower(b), 0x01000193)
   }
-  return name
+  if (high >= 0x80) return text(bytes, pos, colon, 64).trim().toLowerCase()
+  return cachedAscii(FIELD_NAMES, hash, bytes, start, end, true)
 }
 
+/**
+ * The text of ASCII bytes b[start, end) (lower-cased if `lowerCase`), from `cache` when it holds
+ * it under `hash` (of the bytes as they are to be read), else made and kept there. A key taken by
+ * another text stays with it: the bytes are always checked against the cached text.
+ */
+function cachedAscii(cache: Map<number, string>, hash: number, bytes: Uint8Array, start: number, end: number, lowerCase: boolean): string {
+  // A small-integer key (23 bits of hash, the length) keeps the map's keys unboxed.
+  const key = (hash & 0x7fffff) * 128 + (end - start)
+  const known = cache.get(key)
+  if (known !== undefined && sameAscii(known, bytes, start, end, lowerCase)) return known
+  let made = ''
+  for (let i = start; i < end; i++) made += String.fromCharCode(lowerCase ? lower(bytes[i]!) : bytes[i]!)
+  if (known === undefined) {
+    if (cache.size >= MAX_CACHED) cache.clear()
+    cache.set(key, made)
+  }
+  return made
+}
+
+/** Field names, methods and versions seen (see cachedAscii), each map bounded by MAX_CACHED. */
 const FIELD_NAMES = new Map<number, string>()
-const MAX_FIELD_NAMES = 4096
+const TOKENS = new Map<number, string>()
+const MAX_CACHED = 4096
 
 function isAsciiSpace(b: number): boolean {
   return b === 0x20 || (b >= 0x09 && b <= 0x0d)
@@ -138,10 +154,37 @@ function lower(b: number): number {
   return b >= 0x41 && b <= 0x5a ? b + 0x20 : b
 }
 
-function sameLowerAscii(name: string, bytes: Uint8Array, start: number, end: number): boolean {
-  if (name.length !== end - start) return false
-  for (let i = start; i < end; i++) if (name.charCodeAt(i - start) !== lower(bytes[i]!)) return false
+function sameAscii(known: string, bytes: Uint8Array, start: number, end: number, lowerCase: boolean): boolean {
+  if (known.length !== end - start) return false
+  for (let i = start; i < end; i++) if (known.charCodeAt(i - start) !== (lowerCase ? lower(bytes[i]!) : bytes[i]!)) return false
   return true
+}
+
+/**
+ * A method or version (ASCII, checked by the caller): the same few come back in every head.
+ * `text` would give the same string, decoded anew each time.
+ */
+function token(bytes: Uint8Array, start: number, end: number): string {
+  let hash = 0x811c9dc5
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193)
+  return cachedAscii(TOKENS, hash, bytes, start, end, false)
+}
+
+/**
+ * A field value as `text(bytes, start, end, MAX_VALUE_CHARS).trim()` gives it. Short ASCII
+ * values (almost all) are trimmed as bytes, before being made into text: for them, decoding
+ * cuts nothing and trim() removes only TAB, LF, VT, FF, CR and SP.
+ */
+function fieldValueText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= MAX_VALUE_CHARS) {
+    let from = start
+    let to = end
+    while (from < to && isAsciiSpace(bytes[from]!)) from++
+    while (to > from && isAsciiSpace(bytes[to - 1]!)) to--
+    const ascii = asciiText(bytes, from, to)
+    if (ascii !== undefined) return ascii
+  }
+  return text(bytes, start, end, MAX_VALUE_CHARS).trim()
 }
 
 /** Longest run decoded by asciiText (its bytes become call arguments). */
@@ -154,6 +197,7 @@ const MAX_FAST_ASCII = 1024
  * with each segment.
  */
 function asciiText(bytes: Uint8Array, start: number, end: number): string | undefined {
+  if (start >= end) return ''
   for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return undefined
   return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[])
 }
@@ -182,7 +226,7 @@ export function parseHttpHead(bytes: Uint8Array, start = 0, wanted?: ReadonlySet
     }
     const status = (bytes[sp + 1]! - 0x30) * 100 + (bytes[sp + 2]! - 0x30) * 10 + (bytes[sp + 3]! - 0x30)
     const reasonStart = Math.min(lineStop, sp + 5)
-    startLine = {kind: 'response', version: text(bytes, start, start + 8, 8), status, reason: text(bytes, reasonStart, lineStop, 255)}
+    startLine = {kind: 'response', version: token(bytes, start, start + 8), status, reason: text(bytes, reasonStart, lineStop, 255)}
   } else {
     let sp1 = -1
     for (let i = start; i < Math.min(lineStop, start + MAX_METHOD + 1); i++) {
@@ -204,10 +248,11 @@ export function parseHttpHead(bytes: Uint8Array, start = 0, wanted?: ReadonlySet
     const targetChars = text(bytes, targetStart, targetEnd, MAX_TARGET_CHARS + 1)
     startLine = {
       kind: 'request',
-      method: text(bytes, start, sp1, MAX_METHOD),
+      // The method is 3 to 24 upper-case letters, '-' or '_', the version `HTTP/d.d`: ASCII.
+      method: token(bytes, start, sp1),
       target: targetChars.slice(0, MAX_TARGET_CHARS),
       targetTruncated: targetChars.length > MAX_TARGET_CHARS,
-      version: text(bytes, sp2 + 1, lineStop, 8),
+      version: token(bytes, sp2 + 1, lineStop),
     }
   }
   const fields: Array<[string, string]> = []
@@ -215,9 +260,11 @@ export function parseHttpHead(bytes: Uint8Array, start = 0, wanted?: ReadonlySet
   let pos = afterLine
   for (;;) {
     if (pos - start >= MAX_HEAD_BYTES) return {status: 'invalid', reason: 'head too long'}
-    const line = lineEnd(bytes, pos, Math.min(end, start + MAX_HEAD_BYTES))
-    if (!line) return end - start >= MAX_HEAD_BYTES ? {status: 'invalid', reason: 'head too long'} : {status: 'incomplete'}
-    const [stop, next] = line
+    // lineEnd(), spelled out: no pair made per line.
+    const lf = bytes.indexOf(0x0a, pos)
+    if (lf < 0 || lf >= Math.min(end, start + MAX_HEAD_BYTES)) return end - start >= MAX_HEAD_BYTES ? {status: 'invalid', reason: 'head too long'} : {status: 'incomplete'}
+    const stop = lf > pos && bytes[lf - 1] === 0x0d ? lf - 1 : lf
+    const next = lf + 1
     if (stop === pos) {
       // The empty line ends the head.
       // Spelled out: an object spread here went through the runtime's slow path, and cost more
@@ -235,11 +282,13 @@ export function parseHttpHead(bytes: Uint8Array, start = 0, wanted?: ReadonlySet
       const last = fields[fields.length - 1]!
       if (!wanted || wanted.has(last[0])) last[1] = `${last[1]} ${text(bytes, pos, stop, MAX_VALUE_CHARS).trim()}`.slice(0, MAX_VALUE_CHARS)
     } else {
-      const colon = bytes.indexOf(0x3a, pos)
+      // The first colon of the line (field names are short: a loop costs less than indexOf).
+      let colon = pos
+      while (colon < stop && bytes[colon] !== 0x3a) colon++
       if (colon > pos && colon < stop) {
         if (fields.length < MAX_FIELDS) {
           const name = fieldName(bytes, pos, colon)
-          fields.push([name, !wanted || wanted.has(name) ? text(bytes, colon + 1, stop, MAX_VALUE_CHARS).trim() : ''])
+          fields.push([name, !wanted || wanted.has(name) ? fieldValueText(bytes, colon + 1, stop) : ''])
         } else {
           droppedFields++
         }

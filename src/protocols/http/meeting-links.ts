@@ -53,6 +53,8 @@ export function maskId(id: string): string {
 }
 
 function safeDecode(s: string): string {
+  // Without '%' there is nothing to decode (and nothing to throw on): only '+' to replace.
+  if (!s.includes('%')) return s.includes('+') ? s.replace(/\+/g, ' ') : s
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '))
   } catch {
@@ -70,6 +72,36 @@ function hostOnly(host: string): string {
 
 function within(host: string, domain: string): boolean {
   return host === domain || host.endsWith(`.${domain}`)
+}
+
+/** Host names seen, with their app (a connection sends the same Host in every request). */
+let appsOfHosts = new Map<string, MeetingApp | null>()
+/** Host header values seen, with their host name. */
+let hostNames = new Map<string, string>()
+const MAX_HOSTS = 4096
+
+/** hostOnly, remembered per Host value (capped at 255 characters by the analyzer). */
+function cachedHostOnly(host: string): string {
+  let name = hostNames.get(host)
+  if (name === undefined) {
+    name = hostOnly(host)
+    if (hostNames.size >= MAX_HOSTS) hostNames = new Map()
+    hostNames.set(host, name)
+  }
+  return name
+}
+
+/** appOfHost, remembered per host name (a DNS name is at most 253 characters: longer ones,
+ * from a hostile target's authority, are not kept). */
+function cachedAppOfHost(host: string): MeetingApp | null {
+  let app = appsOfHosts.get(host)
+  if (app === undefined) {
+    app = appOfHost(host)
+    if (host.length > 255) return app
+    if (appsOfHosts.size >= MAX_HOSTS) appsOfHosts = new Map()
+    appsOfHosts.set(host, app)
+  }
+  return app
 }
 
 function appOfHost(host: string): MeetingApp | null {
@@ -123,7 +155,7 @@ const ID_PARAMS: Record<MeetingApp, string[]> = {zoom: ['confno'], webex: ['mtid
 export function redactUrl(target: string, host: string | null): RedactedUrl {
   let prefix = ''
   let rest = target
-  let hostName = host ? hostOnly(host) : ''
+  let hostName = host ? cachedHostOnly(host) : ''
   const absolute = /^[a-z][a-z0-9+.-]*:\/\//i.exec(target)
   if (absolute) {
     const afterScheme = absolute[0].length
@@ -145,7 +177,10 @@ export function redactUrl(target: string, host: string | null): RedactedUrl {
 }
 
 function redactPathQuery(pathQuery: string, hostName: string): RedactedUrl {
-  const app = appOfHost(hostName)
+  const app = cachedAppOfHost(hostName)
+  // Off meeting hosts only `name=value` pairs can hold a secret: without '=' there is nothing
+  // to redact or mask (what follows would hand back the text as it is).
+  if (app === null && !pathQuery.includes('=')) return {text: pathQuery, redacted: [], meetingLink: null}
   const hashAt = pathQuery.indexOf('#')
   const beforeFragment = hashAt >= 0 ? pathQuery.slice(0, hashAt) : pathQuery
   const fragment = hashAt >= 0 ? pathQuery.slice(hashAt) : ''
