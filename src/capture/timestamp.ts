@@ -95,14 +95,9 @@ export function isoTime(sec: number, nsec: number, precision: number, flat = tru
   let base: string | undefined
   if (sec === lastSecond) base = lastBase
   else {
-    const days = Math.floor(sec / 86400)
-    const civil = civilFromDays(days)
-    if (!Number.isFinite(sec) || civil.year < 0 || civil.year > 9999) return `${sec}.${String(nsec).padStart(9, '0')}`
-    const rem = sec - days * 86400
-    const hh = Math.floor(rem / 3600)
-    const mm = Math.floor((rem % 3600) / 60)
-    const ss = rem % 60
-    base = `${pad4(civil.year)}-${pad2(civil.month)}-${pad2(civil.day)}T${pad2(hh)}:${pad2(mm)}:${pad2(ss)}`
+    const t = utcFields(sec)
+    if (!t) return `${sec}.${String(nsec).padStart(9, '0')}`
+    base = `${pad4(t.year)}-${pad2(t.month)}-${pad2(t.day)}T${pad2(t.hour)}:${pad2(t.minute)}:${pad2(t.second)}`
     lastSecond = sec
     lastBase = flatText(base)
   }
@@ -124,7 +119,26 @@ function pad4(n: number): string {
 }
 
 /** Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days). */
-export function civilFromDays(z: number): {year: number; month: number; day: number} {
+export interface UtcFields {
+  year: number
+  month: number
+  day: number
+  hour: number
+  minute: number
+  second: number
+}
+
+/** The UTC calendar fields of whole seconds since the epoch, or undefined outside the years
+ * 0000-9999 (which isoTime writes as the epoch number instead). */
+export function utcFields(sec: number): UtcFields | undefined {
+  const days = Math.floor(sec / 86400)
+  const civil = civilFromDays(days)
+  if (!Number.isFinite(sec) || civil.year < 0 || civil.year > 9999) return undefined
+  const rem = sec - days * 86400
+  return {...civil, hour: Math.floor(rem / 3600), minute: Math.floor((rem % 3600) / 60), second: rem % 60}
+}
+
+function civilFromDays(z: number): {year: number; month: number; day: number} {
   z += 719468
   const era = Math.floor(z / 146097)
   const doe = z - era * 146097

@@ -1,3 +1,4 @@
+import {u32le} from '../capture/bytes.js'
 import type {ProcessInfo} from '../capture/packet-record.js'
 
 /**
@@ -29,8 +30,9 @@ export function pktapProcess(b: Uint8Array, o: number, end: number): ProcessInfo
   return {...own, effectivePid: effective.pid, effectiveName: effective.name}
 }
 
+/** pid_t fields are signed (-1: no process). */
 function i32le(b: Uint8Array, o: number): number {
-  return b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)
+  return u32le(b, o) | 0
 }
 
 /** A command name: bytes up to the first NUL, as Latin-1 (the kernel copies them as bytes). */

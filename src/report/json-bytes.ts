@@ -1,6 +1,6 @@
 import {Buffer} from 'node:buffer'
 import {jsonNumber} from './json-text.js'
-import {civilFromDays, isoTime} from '../capture/timestamp.js'
+import {isoTime, utcFields} from '../capture/timestamp.js'
 
 /** Bytes per chunk handed out; a chunk is closed once less than CHUNK_SLACK bytes are left. */
 const CHUNK_BYTES = 1 << 20
@@ -79,32 +79,30 @@ export class JsonBytes {
    * one cached second per kind of time, so alternating first and last times both hit. */
   isoTime(sec: number, nsec: number, precision: number, slot: 0 | 1): void {
     if (sec !== this.timeSec[slot]) {
-      const days = Math.floor(sec / 86400)
-      const civil = civilFromDays(days)
-      if (!Number.isFinite(sec) || civil.year < 0 || civil.year > 9999) {
+      const t = utcFields(sec)
+      if (!t) {
         // Outside the years 0000-9999: isoTime's own fallback text, not cached.
         this.ascii(isoTime(sec, nsec, precision, false))
         return
       }
       // YYYY-MM-DDTHH:MM:SS, as isoTime writes it.
-      const rem = sec - days * 86400
       const b = this.timeBase[slot]!
       const two = (at: number, v: number): void => {
         b[at] = 48 + Math.floor(v / 10)
         b[at + 1] = 48 + (v % 10)
       }
-      two(0, Math.floor(civil.year / 100))
-      two(2, civil.year % 100)
+      two(0, Math.floor(t.year / 100))
+      two(2, t.year % 100)
       b[4] = 45
-      two(5, civil.month)
+      two(5, t.month)
       b[7] = 45
-      two(8, civil.day)
+      two(8, t.day)
       b[10] = 84
-      two(11, Math.floor(rem / 3600))
+      two(11, t.hour)
       b[13] = 58
-      two(14, Math.floor((rem % 3600) / 60))
+      two(14, t.minute)
       b[16] = 58
-      two(17, rem % 60)
+      two(17, t.second)
       this.timeSec[slot] = sec
     }
     this.bytes(this.timeBase[slot]!)
