@@ -239,7 +239,7 @@ export class PcapngBlockParser extends CaptureParser {
   /** Processes of this section's process information blocks, by index. */
   private sectionProcesses: ProcessInfo[] = []
   /** The same process with each effective process, made once. */
-  private readonly processPairs = new Map<string, ProcessInfo>()
+  private readonly processPairs = new Map<number, ProcessInfo>()
 
   private processBlock(buf: Uint8Array, body: number, end: number): void {
     if (end - body < 4 || this.sectionProcesses.length >= MAX_PROCESSES) return
@@ -264,7 +264,8 @@ export class PcapngBlockParser extends CaptureParser {
     const other = this.sectionProcesses[effective]
     if (!process) return other
     if (!other || (other.pid === process.pid && other.name === process.name)) return process
-    const key = `${own}:${effective}`
+    // Both indexes are below MAX_PROCESSES: one number, no string per packet.
+    const key = own * MAX_PROCESSES + effective
     let pair = this.processPairs.get(key)
     if (!pair) {
       if (this.processPairs.size >= MAX_PROCESSES) this.processPairs.clear()

@@ -13,6 +13,7 @@
  *      Meet    meet.google.com/<abc-defg-hij>
  *      Jitsi   meet.jit.si/<room>
  */
+import {boundedMemo} from '../../util/bounded-memo.js'
 
 export type MeetingApp = 'zoom' | 'webex' | 'teams' | 'meet' | 'jitsi'
 
@@ -74,35 +75,11 @@ function within(host: string, domain: string): boolean {
   return host === domain || host.endsWith(`.${domain}`)
 }
 
-/** Host names seen, with their app (a connection sends the same Host in every request). */
-let appsOfHosts = new Map<string, MeetingApp | null>()
-/** Host header values seen, with their host name. */
-let hostNames = new Map<string, string>()
+/** Host header values and host names repeat in every request of a connection: hostOnly and
+ * appOfHost are remembered (pure functions of one string; bounded, see boundedMemo). */
 const MAX_HOSTS = 4096
-
-/** hostOnly, remembered per Host value (capped at 255 characters by the analyzer). */
-function cachedHostOnly(host: string): string {
-  let name = hostNames.get(host)
-  if (name === undefined) {
-    name = hostOnly(host)
-    if (hostNames.size >= MAX_HOSTS) hostNames = new Map()
-    hostNames.set(host, name)
-  }
-  return name
-}
-
-/** appOfHost, remembered per host name (a DNS name is at most 253 characters: longer ones,
- * from a hostile target's authority, are not kept). */
-function cachedAppOfHost(host: string): MeetingApp | null {
-  let app = appsOfHosts.get(host)
-  if (app === undefined) {
-    app = appOfHost(host)
-    if (host.length > 255) return app
-    if (appsOfHosts.size >= MAX_HOSTS) appsOfHosts = new Map()
-    appsOfHosts.set(host, app)
-  }
-  return app
-}
+const cachedHostOnly = boundedMemo(hostOnly, MAX_HOSTS)
+const cachedAppOfHost = boundedMemo(appOfHost, MAX_HOSTS)
 
 function appOfHost(host: string): MeetingApp | null {
   if (['zoom.us', 'zoom.com', 'zoomgov.com', 'zoom.com.cn'].some((d) => within(host, d))) return 'zoom'
