@@ -90,29 +90,42 @@ function splitDecimalBig(high: number, low: number, exponent: number, out: SecNs
  * large outputs). Years outside 0000-9999 fall back to the epoch number.
  */
 export function isoTime(sec: number, nsec: number, precision: number, flat = true): string {
-  // Consecutive calls are mostly within the same second (a flow's packets, a report's flows in
-  // order): its date-and-time part is made once.
-  let base: string | undefined
+  // Consecutive calls are mostly within the same second (a flow's packets) or day (a report's
+  // flows in order): the date part is made once per day, the time of day from a table.
+  let base: string
   if (sec === lastSecond) base = lastBase
   else {
-    const t = utcFields(sec)
-    if (!t) return `${sec}.${String(nsec).padStart(9, '0')}`
-    base = `${pad4(t.year)}-${pad2(t.month)}-${pad2(t.day)}T${pad2(t.hour)}:${pad2(t.minute)}:${pad2(t.second)}`
+    const days = Math.floor(sec / 86400)
+    let day = days === lastDay ? lastDayText : undefined
+    if (day === undefined) {
+      const t = utcFields(sec)
+      if (!t) return `${sec}.${String(nsec).padStart(9, '0')}`
+      day = flatText(`${pad4(t.year)}-${TWO_DIGITS[t.month]}-${TWO_DIGITS[t.day]}T`)
+      lastDay = days
+      lastDayText = day
+    }
+    const rem = sec - days * 86400
+    const hour = Math.floor(rem / 3600)
+    const minute = Math.floor((rem - hour * 3600) / 60)
+    base = flatText(day + TWO_DIGITS[hour] + ':' + TWO_DIGITS[minute] + ':' + TWO_DIGITS[rem - hour * 3600 - minute * 60])
     lastSecond = sec
-    lastBase = flatText(base)
+    lastBase = base
   }
   // Flat for text that is kept; text written out at once (flowRecordJson) need not pay for it.
-  if (precision <= 0) return flat ? flatText(`${base}Z`) : `${base}Z`
-  const frac = String(nsec).padStart(9, '0').slice(0, Math.min(9, precision))
-  return flat ? flatText(`${base}.${frac}Z`) : `${base}.${frac}Z`
+  if (precision <= 0) return flat ? flatText(base + 'Z') : base + 'Z'
+  const digits = Math.min(9, precision)
+  // 10^9 + nsec has ten digits: drop the leading 1, keep `digits` of the nine after it.
+  const frac = String(1_000_000_000 + nsec).slice(1, 1 + digits)
+  return flat ? flatText(base + '.' + frac + 'Z') : base + '.' + frac + 'Z'
 }
 
 let lastSecond = NaN
 let lastBase = ''
+let lastDay = NaN
+let lastDayText = ''
 
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n)
-}
+/** '00'..'99', for the calendar fields. */
+const TWO_DIGITS: readonly string[] = Array.from({length: 100}, (_, i) => (i < 10 ? `0${i}` : String(i)))
 
 function pad4(n: number): string {
   return String(n).padStart(4, '0')
@@ -135,7 +148,8 @@ export function utcFields(sec: number): UtcFields | undefined {
   const civil = civilFromDays(days)
   if (!Number.isFinite(sec) || civil.year < 0 || civil.year > 9999) return undefined
   const rem = sec - days * 86400
-  return {...civil, hour: Math.floor(rem / 3600), minute: Math.floor((rem % 3600) / 60), second: rem % 60}
+  // Fields listed, not spread from `civil`: V8's object spread here cost ~1.5 µs per call.
+  return {year: civil.year, month: civil.month, day: civil.day, hour: Math.floor(rem / 3600), minute: Math.floor((rem % 3600) / 60), second: rem % 60}
 }
 
 function civilFromDays(z: number): {year: number; month: number; day: number} {
