@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {newCaptureSummary} from '../../src/capture/capture-summary.js'
@@ -8,7 +8,10 @@ import type {PacketRecord} from '../../src/capture/packet-record.js'
 import {PcapRecordParser} from '../../src/capture/pcap-records.js'
 import {PcapngBlockParser} from '../../src/capture/pcapng-blocks.js'
 import {readCapture} from '../../src/capture/read-capture.js'
+import {READ_CHUNK_BYTES} from '../../src/capture/byte-source.js'
 import {corpusPath, FIXTURES, HAVE_CORPUS} from '../helpers/paths.js'
+import {tempDir} from '../helpers/temp-dir.js'
+import {pcapGlobalHeader, pcapRecordHeader} from '../support/capture-writer.js'
 
 /** What a reader hands out, reduced to comparable text (data by hash). */
 function describeRecord(r: PacketRecord): string {
@@ -60,5 +63,41 @@ describe('records do not depend on how the bytes are chunked', () => {
     const viaReader: string[] = []
     await readCapture(file, (r) => viaReader.push(describeRecord(r)))
     expect(viaReader).toEqual(parseInChunks(readFileSync(file), 1 << 30).records)
+  })
+
+  /** A pcap of `count` 1000-byte records whose bytes say which record they are. */
+  function numberedPcap(count: number): Buffer {
+    const parts = [pcapGlobalHeader({byteOrder: 'le', linkType: 1, snaplen: 65535})]
+    for (let i = 0; i < count; i++) {
+      parts.push(pcapRecordHeader('le', 1_600_000_000 + i, 0, 1000, 1000), Buffer.alloc(1000, i % 251))
+    }
+    return Buffer.concat(parts)
+  }
+
+  it('a file of many read chunks (read ahead into two buffers that take turns) gives every record once, in order', async () => {
+    // Over five chunks, with records straddling every chunk boundary.
+    const bytes = numberedPcap(Math.ceil((5.5 * READ_CHUNK_BYTES) / 1016))
+    const file = join(tempDir(), 'many-chunks.pcap')
+    writeFileSync(file, bytes)
+    const viaReader: string[] = []
+    const summary = await readCapture(file, (r) => viaReader.push(describeRecord(r)))
+    expect(summary.stoppedAt).toBeUndefined()
+    expect(viaReader).toEqual(parseInChunks(bytes, 1 << 30).records)
+  })
+
+  it('damage in the middle of a large file stops the read there, with the next chunk still being read', async () => {
+    const bytes = numberedPcap(Math.ceil((4 * READ_CHUNK_BYTES) / 1016))
+    // Captured and original lengths beyond any real record (256 KiB) in the second chunk.
+    const damagedRecord = Math.ceil((1.5 * READ_CHUNK_BYTES) / 1016)
+    const at = 24 + damagedRecord * 1016
+    bytes.writeUInt32LE(1_000_000, at + 8)
+    bytes.writeUInt32LE(1_000_000, at + 12)
+    const file = join(tempDir(), 'damaged.pcap')
+    writeFileSync(file, bytes)
+    const viaReader: string[] = []
+    const summary = await readCapture(file, (r) => viaReader.push(describeRecord(r)))
+    expect(viaReader).toHaveLength(damagedRecord)
+    expect(summary.stoppedAt?.offset).toBe(at)
+    expect(viaReader).toEqual(parseInChunks(bytes, 1 << 30).records)
   })
 })
