@@ -177,7 +177,12 @@ export function flowRecordJson(collection: FlowCollection, slot: number): string
   return Buffer.concat(out.take()).toString('utf8')
 }
 
-const F = {
+/**
+ * The constant JSON between a flow record's values, in the order of the FlowRecord keys: shared
+ * by flowRecordBytes (from the table's columns) and the report's flows (report-flow-json.ts,
+ * from the records), which write the same text from different sources.
+ */
+export const FLOW_RECORD_FRAGMENTS = {
   id: fragment('{"id":'),
   capture: fragment(',"capture":'),
   proto: fragment(',"proto":"'),
@@ -202,6 +207,50 @@ const F = {
   process: fragment(',"process":'),
   protocols: fragment(',"protocols":'),
 }
+const F = FLOW_RECORD_FRAGMENTS
+
+/** A record's `tcp` member, with its leading comma. */
+export function tcpBytes(out: JsonBytes, state: string, handshakeRttMs: number | null, clientRttMs: number | null): void {
+  out.bytes(F.tcp)
+  out.ascii(state)
+  out.bytes(F.handshake)
+  out.number(handshakeRttMs)
+  out.bytes(F.clientRtt)
+  out.number(clientRttMs)
+  out.byte(125)
+}
+
+/** A record's `fragments` member (frames and datagrams, to server then to client), with its leading comma. */
+export function fragmentsBytes(out: JsonBytes, framesToServer: number, framesToClient: number, datagramsToServer: number, datagramsToClient: number): void {
+  out.bytes(F.fragments)
+  out.uint(framesToServer)
+  out.bytes(F.toClient)
+  out.uint(framesToClient)
+  out.bytes(F.datagrams)
+  out.uint(datagramsToServer)
+  out.bytes(F.toClient)
+  out.uint(datagramsToClient)
+  out.byte(125)
+  out.byte(125)
+}
+
+/** A record's `tunnel` member, with its leading comma. */
+export function tunnelBytes(out: JsonBytes, type: string, parentId: number): void {
+  out.bytes(F.tunnel)
+  out.ascii(type)
+  out.bytes(F.parent)
+  out.uint(parentId)
+  out.byte(125)
+}
+
+/** One end of a flow's key: endpoint B (key words 5-8, the low port) or A (words 1-4, the high
+ * port), as `ip","port":N`. */
+function endpointBytes(out: JsonBytes, key: Uint32Array, ipVersion: number, b: boolean): void {
+  if (ipVersion === 4) out.ipv4(key[b ? 5 : 1]!)
+  else out.ascii(b ? ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!))
+  out.bytes(F.port)
+  out.uint(b ? key[9]! & 0xffff : key[9]! >>> 16)
+}
 
 /**
  * The record's JSON written by hand from the table's columns: `flows --json` lists every flow of
@@ -212,15 +261,6 @@ const F = {
  * through safeJsonStringify, so no character a terminal would act on is left raw. A test holds
  * it to `safeJsonStringify(flowRecordAt(...))` over every fixture and the corpus.
  */
-/** One end of a flow's key: endpoint B (key words 5-8, the low port) or A (words 1-4, the high
- * port), as `ip","port":N`. */
-function endpointBytes(out: JsonBytes, key: Uint32Array, ipVersion: number, b: boolean): void {
-  if (ipVersion === 4) out.ipv4(key[b ? 5 : 1]!)
-  else out.ascii(b ? ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!))
-  out.bytes(F.port)
-  out.uint(b ? key[9]! & 0xffff : key[9]! >>> 16)
-}
-
 export function flowRecordBytes(out: JsonBytes, collection: FlowCollection, slot: number): void {
   const t = collection.table
   const key = t.keyOf(slot)
@@ -261,35 +301,10 @@ export function flowRecordBytes(out: JsonBytes, collection: FlowCollection, slot
   out.isoTime(lastSec, lastNsec, precision, 1)
   out.bytes(F.duration)
   out.number(Math.round((lastSec - firstSec + (lastNsec - firstNsec) / 1e9) * 1e9) / 1e9)
-  if (proto === 6) {
-    out.bytes(F.tcp)
-    out.ascii(tcpState(t.tcpState[slot]!))
-    out.bytes(F.handshake)
-    out.number(roundMs(t.synAckTime[slot]! - t.synTime[slot]!))
-    out.bytes(F.clientRtt)
-    out.number(roundMs(t.ackTime[slot]! - t.synAckTime[slot]!))
-    out.byte(125)
-  }
+  if (proto === 6) tcpBytes(out, tcpState(t.tcpState[slot]!), roundMs(t.synAckTime[slot]! - t.synTime[slot]!), roundMs(t.ackTime[slot]! - t.synAckTime[slot]!))
   const frag = collection.fragmentsByFlow.get(id)
-  if (frag) {
-    out.bytes(F.fragments)
-    out.uint(frag.frames[0])
-    out.bytes(F.toClient)
-    out.uint(frag.frames[1])
-    out.bytes(F.datagrams)
-    out.uint(frag.datagrams[0])
-    out.bytes(F.toClient)
-    out.uint(frag.datagrams[1])
-    out.byte(125)
-    out.byte(125)
-  }
-  if (t.tunnel[slot]) {
-    out.bytes(F.tunnel)
-    out.ascii(TUNNEL_NAMES[t.tunnel[slot]!] ?? 'unknown')
-    out.bytes(F.parent)
-    out.uint(t.parentId[slot]!)
-    out.byte(125)
-  }
+  if (frag) fragmentsBytes(out, frag.frames[0], frag.frames[1], frag.datagrams[0], frag.datagrams[1])
+  if (t.tunnel[slot]) tunnelBytes(out, TUNNEL_NAMES[t.tunnel[slot]!] ?? 'unknown', t.parentId[slot]!)
   const process = processAt(collection, slot)
   if (process) {
     out.bytes(F.process)

@@ -4,6 +4,7 @@ import {Buffer} from 'node:buffer'
 import {type CaptureRecord, captureRecords, type FlowRecord, flowRecordAt, flowRecordBytes, protoName} from './flow-records.js'
 import {jsonText} from '../report/json-text.js'
 import {fragment, JsonBytes} from '../report/json-bytes.js'
+import {chunkTexts} from '../report/json-chunks.js'
 
 /** The `callaudit flows --json` document. */
 export interface FlowsReport {
@@ -90,8 +91,8 @@ export function buildFlowsReport(collection: FlowCollection, selection: FlowsSel
  * The same text as `jsonText(buildFlowsReport(...))`, produced piece by piece so that a capture
  * with a hundred thousand flows never holds all records or one giant string in memory.
  */
-export function* flowsReportJson(collection: FlowCollection, selection: FlowsSelection = {}): Generator<string> {
-  for (const chunk of flowsReportJsonBytes(collection, selection)) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8')
+export function flowsReportJson(collection: FlowCollection, selection: FlowsSelection = {}): Generator<string> {
+  return chunkTexts(flowsReportJsonBytes(collection, selection))
 }
 
 /** flowsReportJson as UTF-8 bytes, in chunks of about a mebibyte (what `flows --json` writes).

@@ -7,7 +7,7 @@ import {renderHtml} from './html/render-html.js'
 import {renderMarkdown} from './markdown.js'
 import {renderNdjson} from './ndjson.js'
 import {renderEndpointsCsv, renderFlowsCsv} from './report-csv.js'
-import {reportJsonPieces} from './report-json.js'
+import {reportJsonBytes} from './report-json.js'
 import type {Report} from './report-model.js'
 import {renderSarif} from './sarif.js'
 
@@ -36,6 +36,9 @@ export interface RenderOptions {
   detail?: boolean
 }
 
+/** What a renderer gives: the whole text, or pieces of text or UTF-8 bytes to write in order. */
+export type Rendered = string | Iterable<string | Uint8Array>
+
 export interface ReportFormat {
   name: FormatName
   description: string
@@ -43,8 +46,8 @@ export interface ReportFormat {
   extensions: readonly string[]
   /** Read by programs rather than people. */
   machine: boolean
-  /** The text, whole or (large JSON) in pieces to write in order. */
-  render(report: Report, options: RenderOptions): string | Iterable<string>
+  /** The text, whole or (large JSON) in pieces of text or UTF-8 bytes to write in order. */
+  render(report: Report, options: RenderOptions): Rendered
 }
 
 export const FORMATS: Readonly<Record<FormatName, ReportFormat>> = {
@@ -60,7 +63,7 @@ export const FORMATS: Readonly<Record<FormatName, ReportFormat>> = {
     description: 'the Report model (docs/report-json.md, schema/report.schema.json), as --json; flow protocol facts with --detail',
     extensions: ['.json'],
     machine: true,
-    render: (report, options) => reportJsonPieces(report, {detail: options.detail}),
+    render: (report, options) => reportJsonBytes(report, {detail: options.detail}),
   },
   markdown: {
     name: 'markdown',
@@ -182,7 +185,7 @@ function sameFile(path: string, target: Stats): boolean {
 }
 
 /** A renderer's output as pieces to write in order (a string is one piece). */
-export function renderedPieces(rendered: string | Iterable<string>): Iterable<string> {
+export function renderedPieces(rendered: Rendered): Iterable<string | Uint8Array> {
   return typeof rendered === 'string' ? [rendered] : rendered
 }
 
@@ -190,12 +193,16 @@ export function renderedPieces(rendered: string | Iterable<string>): Iterable<st
  * Write the whole text to a temporary file beside `path`, then rename it into place: a reader
  * never sees half a report, and a failed run leaves no file (or the previous one) behind.
  */
-export function writeFileAtomic(path: string, text: string | Iterable<string>): void {
+export function writeFileAtomic(path: string, text: Rendered): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
   try {
     const fd = openSync(temp, 'w', 0o644)
     try {
-      for (const piece of renderedPieces(text)) writeSync(fd, piece)
+      for (const piece of renderedPieces(text)) {
+        // Two calls for writeSync's two overloads (text, bytes).
+        if (typeof piece === 'string') writeSync(fd, piece)
+        else writeSync(fd, piece)
+      }
     } finally {
       closeSync(fd)
     }

@@ -39,7 +39,7 @@ const PIECE_CHARS = 1 << 20
  * The same text as jsonText, in pieces of about a mebibyte, so a report with a hundred
  * thousand flows is written out without ever being one string of hundreds of megabytes.
  */
-export function* jsonPieces(value: unknown, expandDepth = 2, options: JsonPiecesOptions = {}): Generator<string> {
+export function* jsonPieces(value: unknown, expandDepth = 2): Generator<string> {
   let parts: string[] = []
   let size = 0
   const out = {
@@ -48,7 +48,7 @@ export function* jsonPieces(value: unknown, expandDepth = 2, options: JsonPieces
       size += text.length
     },
   }
-  for (const _ of writePieces(value, 0, expandDepth, out, options.elements)) {
+  for (const _ of writeJsonPieces(value, expandDepth, out)) {
     if (size >= PIECE_CHARS) {
       yield parts.join('')
       parts = []
@@ -59,22 +59,31 @@ export function* jsonPieces(value: unknown, expandDepth = 2, options: JsonPieces
   yield parts.join('')
 }
 
-export interface JsonPiecesOptions {
-  /**
-   * Write each element of the top-level array `array` with `text` instead (one line each, as
-   * at that depth anyway): the report's flows without their protocol facts (elementTextWithout)
-   * or written by hand (report-flow-json.ts). `text` must give the element's JSON text as
-   * safeJsonStringify would, or the text of a copy leaving some keys out.
-   */
-  elements?: {array: string; text: (element: unknown) => string}
-}
-
-interface Sink {
+/** Where writeJsonPieces puts the text, piece by piece. */
+export interface JsonSink {
   push(text: string): void
 }
 
-/** Writes `value` into `out`, yielding after each array element so the caller can flush. */
-function* writePieces(value: unknown, depth: number, expandDepth: number, out: Sink, elements?: JsonPiecesOptions['elements'], byHand = false): Generator<void> {
+/**
+ * Writes each element of the top-level array `array` itself, into the writer's own output (one
+ * line each, as at that depth anyway): the report's flows written by hand (report-flow-json.ts)
+ * or without their protocol facts (elementTextWithout). It must write the element's JSON text as
+ * safeJsonStringify would, or the text of a copy leaving some keys out.
+ */
+export interface JsonElementWriter {
+  array: string
+  write(element: unknown): void
+}
+
+/**
+ * The text of jsonText (without its final newline) into `out`, yielding after each array element
+ * so the caller can hand on what it holds.
+ */
+export function writeJsonPieces(value: unknown, expandDepth: number, out: JsonSink, elements?: JsonElementWriter): Generator<void> {
+  return writePieces(value, 0, expandDepth, out, elements)
+}
+
+function* writePieces(value: unknown, depth: number, expandDepth: number, out: JsonSink, elements?: JsonElementWriter, byHand = false): Generator<void> {
   if (depth >= expandDepth || value === null || typeof value !== 'object') {
     out.push(safeJsonStringify(value) ?? 'null')
     return
@@ -89,7 +98,7 @@ function* writePieces(value: unknown, depth: number, expandDepth: number, out: S
     out.push('[\n')
     for (let i = 0; i < value.length; i++) {
       out.push(pad)
-      if (byHand && depth + 1 >= expandDepth) out.push(elements!.text(value[i]))
+      if (byHand && depth + 1 >= expandDepth) elements!.write(value[i])
       else yield* writePieces(value[i], depth + 1, expandDepth, out)
       out.push(i < value.length - 1 ? ',\n' : '\n')
       yield
@@ -143,7 +152,7 @@ export async function writeStdout(text: string | Uint8Array): Promise<void> {
   }
 }
 
-/** Write pieces of text to stdout in order, respecting back-pressure. */
-export async function writePiecesToStdout(pieces: Iterable<string>): Promise<void> {
+/** Write pieces of text or bytes to stdout in order, respecting back-pressure. */
+export async function writePiecesToStdout(pieces: Iterable<string | Uint8Array>): Promise<void> {
   for (const piece of pieces) await writeStdout(piece)
 }

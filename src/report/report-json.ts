@@ -1,5 +1,6 @@
-import {elementTextWithout, jsonPieces} from './json-text.js'
-import {isBuiltFlowList, reportFlowJson} from './report-flow-json.js'
+import {chunkTexts, jsonChunks} from './json-chunks.js'
+import {elementTextWithout} from './json-text.js'
+import {isBuiltFlowList, reportFlowBytes} from './report-flow-json.js'
 import type {Report, ReportFlow} from './report-model.js'
 
 export interface ReportJsonOptions {
@@ -12,15 +13,23 @@ export interface ReportJsonOptions {
   detail?: boolean
 }
 
-/** The report as the deterministic JSON text of jsonText, in pieces (see jsonPieces). */
-export function reportJsonPieces(report: Report, options: ReportJsonOptions = {}): Generator<string> {
-  // The same text as jsonPieces(reportForJson(report)), without copying every flow; flows built
-  // by reportFromCollection are written by hand (report-flow-json.ts).
+/**
+ * The report as the deterministic JSON text of jsonText, as UTF-8 chunks of about a mebibyte
+ * (what `analyze --json` writes; see jsonChunks).
+ */
+export function reportJsonBytes(report: Report, options: ReportJsonOptions = {}): Generator<Uint8Array> {
+  // The same text as jsonText(reportForJson(report)), without copying every flow; flows built
+  // by reportFromCollection are written by hand (report-flow-json.ts), any other flow list (a
+  // report read back from a file, whose key order is its own) through safeJsonStringify.
   const detail = options.detail === true
-  const text = isBuiltFlowList(report.flows)
-    ? (flow: unknown) => reportFlowJson(flow as ReportFlow, detail)
-    : detail ? undefined : (flow: unknown) => elementTextWithout(flow, 'protocols')
-  return jsonPieces(report, 2, text ? {elements: {array: 'flows', text}} : {})
+  if (isBuiltFlowList(report.flows)) return jsonChunks(report, 2, {array: 'flows', write: (flow, out) => reportFlowBytes(out, flow as ReportFlow, detail)})
+  if (detail) return jsonChunks(report, 2)
+  return jsonChunks(report, 2, {array: 'flows', write: (flow, out) => out.text(elementTextWithout(flow, 'protocols'))})
+}
+
+/** reportJsonBytes as text, in pieces of about a mebibyte. */
+export function reportJsonPieces(report: Report, options: ReportJsonOptions = {}): Generator<string> {
+  return chunkTexts(reportJsonBytes(report, options))
 }
 
 /** The report as its JSON shows it: flows without their protocol facts unless `detail`. */

@@ -18,6 +18,33 @@ describe('JsonBytes: JSON written straight into bytes', () => {
     expect(textOf(w)).toBe('null')
   })
 
+  it('writes every digit count, either side of 2^31 (where uint leaves int32 arithmetic)', () => {
+    const values = [2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1]
+    for (let p = 1; p <= 1e15; p *= 10) values.push(p - 1, p, p + 1)
+    const w = new JsonBytes()
+    for (const v of values) {
+      w.uint(v)
+      w.byte(32)
+    }
+    expect(textOf(w)).toBe(values.map((v) => `${v} `).join(''))
+  })
+
+  it('writes short and long text, ASCII or not, whole wherever it falls in a chunk', () => {
+    // Piece lengths and UTF-8 sizes vary, so pieces end at every offset near a chunk's end; no
+    // breakIfFull, so the chunks fill up to the last byte.
+    const pieces = ['ü', 'x€', '𝄞', 'ab€𝄞', 'é', 'plain ascii', 'sixteen chars ok', 'seventeen chars!!', `long ${'€'.repeat(40)}`, '\u2028']
+    const w = new JsonBytes()
+    const expected: string[] = []
+    for (let i = 0; i < 400_000; i++) {
+      const piece = pieces[i % pieces.length]!
+      w.text(piece)
+      expected.push(piece)
+    }
+    const chunks = w.take()
+    expect(chunks.length).toBeGreaterThan(2)
+    expect(chunks.map((c) => Buffer.from(c).toString('utf8')).join('')).toBe(expected.join(''))
+  })
+
   it('writes IPv4 addresses dotted', () => {
     const w = new JsonBytes()
     w.ipv4(0)

@@ -1,10 +1,12 @@
+import {Buffer} from 'node:buffer'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import {jsonText, safeJsonStringify} from '../../src/report/json-text.js'
-import {isBuiltFlowList, reportFlowJson} from '../../src/report/report-flow-json.js'
+import {JsonBytes} from '../../src/report/json-bytes.js'
+import {isBuiltFlowList, reportFlowBytes} from '../../src/report/report-flow-json.js'
 import {reportForJson, reportJsonText} from '../../src/report/report-json.js'
 import type {Report, ReportFlow} from '../../src/report/report-model.js'
 import {writeHostileCall} from '../support/hostile-call.js'
@@ -23,16 +25,29 @@ function withoutFacts(flow: ReportFlow): ReportFlow {
   return rest
 }
 
+/** Each flow's hand-written JSON, one per line (JSON text holds no raw line break). */
+function handWritten(flows: readonly ReportFlow[], withProtocols: boolean): string[] {
+  const out = new JsonBytes()
+  for (const flow of flows) {
+    reportFlowBytes(out, flow, withProtocols)
+    out.byte(10)
+  }
+  return Buffer.concat(out.take()).toString('utf8').split('\n').slice(0, -1)
+}
+
 /** The hand-written text of every flow against safeJsonStringify of the same object. */
 function expectSameFlows(report: Report, label: string): number {
   expect(isBuiltFlowList(report.flows), label).toBe(true)
-  for (const flow of report.flows) {
-    const withFacts = safeJsonStringify(flow)!
-    const without = safeJsonStringify(withoutFacts(flow))!
+  const withFacts = handWritten(report.flows, true)
+  const without = handWritten(report.flows, false)
+  expect(withFacts.length, label).toBe(report.flows.length)
+  report.flows.forEach((flow, i) => {
+    const expectedWith = safeJsonStringify(flow)!
+    const expectedWithout = safeJsonStringify(withoutFacts(flow))!
     // One expect per mismatch only: 100 k passing expects would cost more than the comparison.
-    if (reportFlowJson(flow, true) !== withFacts) expect(reportFlowJson(flow, true), `${label} flow ${flow.id}`).toBe(withFacts)
-    if (reportFlowJson(flow, false) !== without) expect(reportFlowJson(flow, false), `${label} flow ${flow.id}`).toBe(without)
-  }
+    if (withFacts[i] !== expectedWith) expect(withFacts[i], `${label} flow ${flow.id}`).toBe(expectedWith)
+    if (without[i] !== expectedWithout) expect(without[i], `${label} flow ${flow.id}`).toBe(expectedWithout)
+  })
   return report.flows.length
 }
 
