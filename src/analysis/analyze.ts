@@ -9,6 +9,7 @@ import {fileSha256} from '../capture/file-digest.js'
 import {collectFlows, type FlowCollection} from '../flows/collect-flows.js'
 import {flowRecords} from '../flows/flow-records.js'
 import {flowsReportHead} from '../flows/flows-report.js'
+import {checkContext} from '../findings/context.js'
 import {runChecks} from '../findings/run-checks.js'
 import {RULES} from '../findings/rules.js'
 import {checkRuleIds, loadPolicy, type PolicyFlagValues} from '../policy/load-policy.js'
@@ -138,16 +139,7 @@ export function reportFromCollection(
   const remoteFlows = flows.filter((f) => !localIps.has(f.remote.ip))
   const endpoints = buildEndpoints(remoteFlows, resolver, policy, namesByIp)
 
-  const ctx = {
-    flows,
-    flowById: new Map(flows.map((f) => [f.id, f])),
-    endpoints,
-    endpointByIp: new Map(endpoints.map((e) => [e.ip, e])),
-    vantage,
-    policy,
-    identification,
-  }
-  const findings = runChecks(ctx, policy)
+  const findings = runChecks(checkContext({flows, endpoints, vantage, policy, identification}), policy)
 
   const flowsView = flowsReportHead(collection, records.length)
   const captureStart = collection.captures.find((c) => c.packets > 0)

@@ -30,6 +30,9 @@ export interface FlowFacts {
   zoom?: ZoomFacts
 }
 
+/** The facts of a flow that carries none: one frozen object, not a new one per question. */
+const NO_FACTS: FlowFacts = Object.freeze({})
+
 export function factsOf(flow: FlowRecord): FlowFacts {
-  return (flow.protocols ?? {}) as FlowFacts
+  return (flow.protocols ?? NO_FACTS) as FlowFacts
 }

@@ -1,24 +1,82 @@
 import type {AppIdentification} from '../apps/index.js'
+import type {FlowFacts} from '../analysis/flow-facts.js'
 import type {Policy} from '../policy/policy.js'
 import type {Finding, FindingEvidence, ReportEndpoint, ReportFlow, ReportVantage} from '../report/report-model.js'
 import {ruleById} from './rules.js'
 import type {Severity} from '../policy/policy.js'
 import {flatText} from '../util/flat-text.js'
 
-/** Everything a check may look at. Checks are pure functions of it. */
-export interface CheckContext {
+/** What the report knows when the checks run. */
+export interface CheckInput {
   flows: readonly ReportFlow[]
-  flowById: ReadonlyMap<number, ReportFlow>
   endpoints: readonly ReportEndpoint[]
-  endpointByIp: ReadonlyMap<string, ReportEndpoint>
   vantage: ReportVantage
   /** The policy with home set or inferred; undefined when countries are not judged. */
   policy: Policy | undefined
   identification: AppIdentification
-  /** Evidence for a packet: capture index and frame → ISO time is already in the facts. */
+}
+
+/**
+ * Everything a check may look at. Checks are pure functions of it. Besides the input it holds
+ * the flows grouped once for all checks (see `checkContext`): on a large capture most flows
+ * carry no facts a given check reads, and every check walking all of them again was most of
+ * the checks' cost.
+ */
+export interface CheckContext extends CheckInput {
+  flowById: ReadonlyMap<number, ReportFlow>
+  endpointByIp: ReadonlyMap<string, ReportEndpoint>
+  /** Each endpoint's flows, by its address, in the order of its `flowIds`. */
+  flowsByEndpoint: ReadonlyMap<string, readonly ReportFlow[]>
+  /** The flows that carry protocol facts of any kind, in flow order. */
+  flowsWithFacts: readonly ReportFlow[]
+  /** The flows that carry facts of a protocol (a key of FlowFacts), in flow order. */
+  flowsByProtocol: ReadonlyMap<string, readonly ReportFlow[]>
+  /** The flows for which `isCallFlow` holds, in flow order. */
+  callFlows: readonly ReportFlow[]
 }
 
 export type Check = (ctx: CheckContext) => Finding[]
+
+/** The context of the checks: the input, and its flows grouped by id, endpoint, protocol and call role. */
+export function checkContext(input: CheckInput): CheckContext {
+  const flowById = new Map<number, ReportFlow>()
+  const flowsWithFacts: ReportFlow[] = []
+  const flowsByProtocol = new Map<string, ReportFlow[]>()
+  const callFlows: ReportFlow[] = []
+  for (const flow of input.flows) {
+    flowById.set(flow.id, flow)
+    if (isCallFlow(flow)) callFlows.push(flow)
+    if (!flow.protocols) continue
+    let any = false
+    for (const protocol in flow.protocols) {
+      any = true
+      const list = flowsByProtocol.get(protocol)
+      if (list) list.push(flow)
+      else flowsByProtocol.set(protocol, [flow])
+    }
+    if (any) flowsWithFacts.push(flow)
+  }
+  const flowsByEndpoint = new Map<string, ReportFlow[]>()
+  for (const e of input.endpoints) {
+    const flows: ReportFlow[] = []
+    for (const id of e.flowIds) {
+      const flow = flowById.get(id)
+      if (flow) flows.push(flow)
+    }
+    flowsByEndpoint.set(e.ip, flows)
+  }
+  return {...input, flowById, endpointByIp: new Map(input.endpoints.map((e) => [e.ip, e])), flowsByEndpoint, flowsWithFacts, flowsByProtocol, callFlows}
+}
+
+/** The flows of an endpoint of the context, in the order of its `flowIds`. */
+export function flowsOf(ctx: CheckContext, e: ReportEndpoint): readonly ReportFlow[] {
+  return ctx.flowsByEndpoint.get(e.ip) ?? []
+}
+
+/** The flows that carry `protocol`'s facts, in flow order. */
+export function flowsWith(ctx: CheckContext, protocol: keyof FlowFacts): readonly ReportFlow[] {
+  return ctx.flowsByProtocol.get(protocol) ?? []
+}
 
 /** Roles that carry the call itself: media, relays and the control channel (keys, meeting control). */
 export const CALL_ROLES = new Set(['media', 'relay', 'control'])
@@ -27,12 +85,15 @@ export function isCallFlow(flow: ReportFlow): boolean {
   return CALL_ROLES.has(flow.role) || flow.app !== null
 }
 
-/** A finding of `ruleId` with the catalogue's title and remediation. */
-export function finding(ruleId: string, severity: Severity | undefined, detail: string, evidence: FindingEvidence[], flowIds: number[], endpoint?: string): Finding {
+/** Evidence items a finding keeps; checks that find more need not describe the rest. */
+export const MAX_FINDING_EVIDENCE = 50
+
+/** A finding of `ruleId` with the catalogue's title and remediation. It takes `evidence` and
+ * its items as they are (descriptions are flattened in place). */
+export function finding(ruleId: string, severity: Severity | undefined, detail: string, evidence: FindingEvidence[], flowIds: readonly number[], endpoint?: string): Finding {
   const rule = ruleById(ruleId)
   if (!rule) throw new Error(`internal: unknown rule ${ruleId}`)
-  const ids = [...new Set(flowIds)].sort((a, b) => a - b)
-  const kept = evidence.slice(0, 50)
+  const kept = evidence.length > MAX_FINDING_EVIDENCE ? evidence.slice(0, MAX_FINDING_EVIDENCE) : evidence
   // Built by concatenation and kept to the end of the run: flattened (see flatText).
   for (const e of kept) e.description = flatText(e.description)
   return {
@@ -41,10 +102,19 @@ export function finding(ruleId: string, severity: Severity | undefined, detail: 
     title: rule.title,
     detail: flatText(detail),
     evidence: kept,
-    flowIds: ids,
+    flowIds: ascendingUnique(flowIds),
     ...(endpoint === undefined ? {} : {endpoint}),
     recommendation: rule.remediation,
   }
+}
+
+/** A new array of the ids, ascending and without repeats. Checks mostly list flows in flow
+ * order, which is ascending already: that is seen in one pass, without a set and a sort. */
+export function ascendingUnique(ids: readonly number[]): number[] {
+  for (let i = 1; i < ids.length; i++) {
+    if (!(ids[i - 1]! < ids[i]!)) return [...new Set(ids)].sort((a, b) => a - b)
+  }
+  return ids.slice()
 }
 
 /** Evidence naming a flow's first frame, for findings about whole flows. */

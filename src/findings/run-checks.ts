@@ -1,5 +1,6 @@
 import {effectiveSeverity, type Policy, severityRank, suppressionFor} from '../policy/policy.js'
 import type {Finding} from '../report/report-model.js'
+import {compareText} from '../report/compare-text.js'
 import {clientCertificatesInClear} from './checks/client-certificates.js'
 import {badCertificates, repeatedCipherBlocks, weakTls} from './checks/crypto.js'
 import {outsidePolicy, registeredAbroad, resolverAbroad, splitJurisdictions} from './checks/jurisdiction.js'
@@ -34,7 +35,9 @@ export const CHECKS: readonly Check[] = [
 /**
  * Run the checks, apply the policy's severity overrides and suppressions (a suppressed finding
  * stays in the report with its reason, but does not count), and sort: most severe first, then
- * rule id, then endpoint, so the order is stable.
+ * rule id, then endpoint, so the order is stable. Rule ids (upper-case ASCII letters, digits,
+ * hyphens) sort the same by code unit as by localeCompare, and a test holds the catalogue to
+ * that; endpoints keep localeCompare, which orders '.' and ':' unlike code units.
  */
 export function runChecks(ctx: CheckContext, policy: Policy | undefined): Finding[] {
   const findings = CHECKS.flatMap((check) => check(ctx))
@@ -48,7 +51,7 @@ export function runChecks(ctx: CheckContext, policy: Policy | undefined): Findin
     (a, b) =>
       Number(a.suppressed !== undefined) - Number(b.suppressed !== undefined) ||
       severityRank(b.severity) - severityRank(a.severity) ||
-      a.ruleId.localeCompare(b.ruleId) ||
+      compareText(a.ruleId, b.ruleId) ||
       (a.endpoint ?? '').localeCompare(b.endpoint ?? '') ||
       (a.flowIds[0] ?? 0) - (b.flowIds[0] ?? 0),
   )
@@ -56,8 +59,9 @@ export function runChecks(ctx: CheckContext, policy: Policy | undefined): Findin
 
 /** A finding is suppressed when its endpoint (or every remote endpoint of its flows) matches. */
 function suppressionOf(ctx: CheckContext, policy: Policy, f: Finding): Finding['suppressed'] {
+  if (!policy.suppressions.length) return undefined
   const ips = f.endpoint ? [f.endpoint] : [...new Set(f.flowIds.map((id) => ctx.flowById.get(id)?.remote.ip).filter((ip): ip is string => ip !== undefined))]
-  if (!ips.length || !policy.suppressions.length) return undefined
+  if (!ips.length) return undefined
   let first: Finding['suppressed']
   for (const ip of ips) {
     const e = ctx.endpointByIp.get(ip)

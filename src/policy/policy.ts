@@ -167,21 +167,35 @@ export interface Judgement {
  */
 export function judgeCountry(policy: Policy, country: string | undefined, role?: Role | string, app?: AppId | string): Judgement {
   // Pure in its arguments and asked once per flow: a capture of 100 k flows has a few hundred
-  // distinct (country, role, app). The answer is shared, so it is frozen.
+  // distinct (country, role, app). The answer is shared, so it is frozen. Looked up argument by
+  // argument: a key string made per call cost more than the lookup.
   let memo = judgements.get(policy)
-  if (!memo) judgements.set(policy, (memo = new Map()))
-  const key = `${country ?? '\0'}|${role ?? '\0'}|${app ?? '\0'}`
-  let judgement = memo.get(key)
-  if (!judgement) {
-    if (memo.size >= MAX_JUDGEMENTS) memo.clear()
-    judgement = Object.freeze(judgeCountryOnce(policy, country, role, app))
-    memo.set(key, judgement)
+  if (!memo) judgements.set(policy, (memo = {byCountry: new Map(), size: 0}))
+  const known = memo.byCountry.get(country)?.get(role)?.get(app)
+  if (known) return known
+  if (memo.size >= MAX_JUDGEMENTS) {
+    memo.byCountry.clear()
+    memo.size = 0
   }
+  const judgement = Object.freeze(judgeCountryOnce(policy, country, role, app))
+  let byRole = memo.byCountry.get(country)
+  if (!byRole) memo.byCountry.set(country, (byRole = new Map()))
+  let byApp = byRole.get(role)
+  if (!byApp) byRole.set(role, (byApp = new Map()))
+  byApp.set(app, judgement)
+  memo.size++
   return judgement
 }
 
-const MAX_JUDGEMENTS = 4096
-const judgements = new WeakMap<Policy, Map<string, Judgement>>()
+/** Judgements made with one policy, by country, role and app; `size` counts them. */
+interface JudgementMemo {
+  byCountry: Map<string | undefined, Map<string | undefined, Map<string | undefined, Judgement>>>
+  size: number
+}
+
+/** Judgements kept per policy: past this many the memo starts afresh. */
+export const MAX_JUDGEMENTS = 4096
+const judgements = new WeakMap<Policy, JudgementMemo>()
 
 function judgeCountryOnce(policy: Policy, country: string | undefined, role?: Role | string, app?: AppId | string): Judgement {
   const roleRule = role !== undefined && (ROLES as readonly string[]).includes(role) ? policy.roles[role as Role] : undefined

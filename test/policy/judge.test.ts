@@ -6,6 +6,7 @@ import {
   effectiveSeverity,
   failsPolicy,
   judgeCountry,
+  MAX_JUDGEMENTS,
   severityRank,
   SEVERITIES,
   type Policy,
@@ -136,6 +137,26 @@ describe('judgeCountry', () => {
   it('ignores unknown roles and apps rather than matching another rule', () => {
     expect(judgeCountry(base, 'US', 'signalling', 'skype')).toMatchObject({verdict: 'allowed', decidedBy: 'allow'})
     expect(judgeCountry(base, 'US', undefined, undefined)).toMatchObject({verdict: 'allowed'})
+  })
+
+  it('remembers each (country, role, app) apart, also past the number of judgements it keeps', () => {
+    const p = policy('home: [DE]\nroles:\n  control:\n    deny: [US]\napps:\n  zoom:\n    allow: [US]\n')
+    const expected: Array<[string | undefined, string | undefined, string]> = [
+      [undefined, undefined, 'outside'],
+      ['control', undefined, 'denied'],
+      ['control', 'zoom', 'denied'],
+      ['media', 'zoom', 'allowed'],
+      ['media', undefined, 'outside'],
+      [undefined, 'zoom', 'allowed'],
+    ]
+    const check = () => {
+      for (const [role, app, verdict] of expected) expect(judgeCountry(p, 'US', role, app).verdict).toBe(verdict)
+    }
+    check()
+    check()
+    // More distinct questions than the memo keeps: it starts afresh, and answers stay right.
+    for (let i = 0; i <= MAX_JUDGEMENTS; i++) expect(judgeCountry(p, `X${i}`, 'media').reason).toBe(`"X${i}" is not a country code`)
+    check()
   })
 
   it('unjudged: without a home, countries no list names are only reported', () => {

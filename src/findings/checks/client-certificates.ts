@@ -117,7 +117,7 @@ function shortFingerprint(cert: CertificateFacts): string {
  */
 export function clientCertificatesInClear(ctx: CheckContext): Finding[] {
   const groups = new Map<string, {cert: CertificateFacts; identity: CertificateIdentity; sendings: Sending[]}>()
-  for (const flow of ctx.flows) {
+  for (const flow of ctx.flowsWithFacts) {
     for (const sending of clientCertificates(flow)) {
       const cert = sending.message.chain[0]
       if (!cert?.parsed) continue

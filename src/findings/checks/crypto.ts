@@ -1,30 +1,35 @@
 import type {Finding, FindingEvidence} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
-import {type CheckContext, finding, isCallFlow, quote} from '../context.js'
+import {type CheckContext, finding, flowsWith, MAX_FINDING_EVIDENCE, quote} from '../context.js'
+
+/** Certificates described in a CA-CRYPTO-003 finding. */
+const MAX_ITEMS = 20
 
 /** CA-CRYPTO-001/002: obsolete versions and weak suites negotiated with call servers. */
 export function weakTls(ctx: CheckContext): Finding[] {
+  // Evidence is described only for the sessions a finding keeps; the flows count them all.
   const obsolete: FindingEvidence[] = []
   const obsoleteFlows: number[] = []
   const weak: FindingEvidence[] = []
   const weakFlows: number[] = []
-  for (const flow of ctx.flows) {
-    if (!isCallFlow(flow)) continue
+  for (const flow of ctx.callFlows) {
     const hello = factsOf(flow).tls?.serverHello
     if (!hello) continue
     const base = {frame: hello.evidence.frame, capture: hello.evidence.capture, time: hello.evidence.time, flowId: flow.id}
     if (hello.obsoleteVersion) {
-      obsolete.push({...base, description: `${flow.remote.ip} chose ${hello.version}`})
+      if (obsolete.length < MAX_FINDING_EVIDENCE) obsolete.push({...base, description: `${flow.remote.ip} chose ${hello.version}`})
       obsoleteFlows.push(flow.id)
     }
     if (hello.weakCipher.length) {
-      weak.push({...base, description: `${flow.remote.ip} chose ${hello.cipherSuite} (${hello.weakCipher.join(', ')})`})
+      if (weak.length < MAX_FINDING_EVIDENCE) weak.push({...base, description: `${flow.remote.ip} chose ${hello.cipherSuite} (${hello.weakCipher.join(', ')})`})
       weakFlows.push(flow.id)
     }
   }
   const out: Finding[] = []
-  if (obsolete.length) out.push(finding('CA-CRYPTO-001', undefined, `${obsolete.length} TLS session${obsolete.length > 1 ? 's' : ''} with call servers use a version below TLS 1.2.`, obsolete, obsoleteFlows))
-  if (weak.length) out.push(finding('CA-CRYPTO-002', undefined, `${weak.length} TLS session${weak.length > 1 ? 's' : ''} with call servers negotiated a weak cipher suite.`, weak, weakFlows))
+  const obsoleteCount = obsoleteFlows.length
+  const weakCount = weakFlows.length
+  if (obsoleteCount) out.push(finding('CA-CRYPTO-001', undefined, `${obsoleteCount} TLS session${obsoleteCount > 1 ? 's' : ''} with call servers use a version below TLS 1.2.`, obsolete, obsoleteFlows))
+  if (weakCount) out.push(finding('CA-CRYPTO-002', undefined, `${weakCount} TLS session${weakCount > 1 ? 's' : ''} with call servers negotiated a weak cipher suite.`, weak, weakFlows))
   return out
 }
 
@@ -32,26 +37,28 @@ export function weakTls(ctx: CheckContext): Finding[] {
  * DTLS is left out: WebRTC's self-signed DTLS certificates are authenticated by fingerprint in
  * the signalling, which is their design, not a flaw. */
 export function badCertificates(ctx: CheckContext): Finding[] {
+  // Every bad certificate is counted; only the first MAX_ITEMS are described.
   const evidence: FindingEvidence[] = []
   const flowIds: number[] = []
-  for (const flow of ctx.flows) {
-    if (!isCallFlow(flow)) continue
+  for (const flow of ctx.callFlows) {
     for (const message of factsOf(flow).tls?.certificates ?? []) {
       const leaf = message.chain[0]
       if (message.sentBy !== 'server' || !leaf || !(leaf.selfSigned || leaf.expired)) continue
+      flowIds.push(flow.id)
+      if (evidence.length >= MAX_ITEMS) continue
       const why = [leaf.selfSigned ? 'self-signed' : '', leaf.expired ? `expired ${leaf.validTo ?? ''}`.trim() : ''].filter(Boolean).join(' and ')
       evidence.push({description: `${flow.remote.ip} presented ${quote(leaf.subjectCN ?? leaf.fingerprint256)}: ${why}`, frame: message.evidence.frame, capture: message.evidence.capture, time: message.evidence.time, flowId: flow.id})
-      flowIds.push(flow.id)
     }
   }
-  if (!evidence.length) return []
-  return [finding('CA-CRYPTO-003', undefined, `${evidence.length} call server certificate${evidence.length > 1 ? 's were' : ' was'} self-signed or expired at the time of the call.`, evidence.slice(0, 20), flowIds)]
+  const count = flowIds.length
+  if (!count) return []
+  return [finding('CA-CRYPTO-003', undefined, `${count} call server certificate${count > 1 ? 's were' : ' was'} self-signed or expired at the time of the call.`, evidence, flowIds)]
 }
 
 /** CA-CRYPTO-004: media that looks encrypted yet repeats 16-byte blocks (AES-ECB, Zoom 2020). */
 export function repeatedCipherBlocks(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
-  for (const flow of ctx.flows) {
+  for (const flow of flowsWith(ctx, 'rtp')) {
     const streams = factsOf(flow).rtp?.streams ?? []
     const suspects = streams.filter((s) => s.content.ecbSuspect)
     if (!suspects.length) continue

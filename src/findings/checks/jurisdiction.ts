@@ -1,6 +1,6 @@
 import {judgeCountry, type Severity, severityRank} from '../../policy/policy.js'
 import type {Finding, ReportEndpoint, ReportFlow} from '../../report/report-model.js'
-import {type CheckContext, finding, flowEvidence} from '../context.js'
+import {CALL_ROLES, type CheckContext, finding, flowEvidence, flowsOf} from '../context.js'
 import {processLabel} from '../../flows/flow-records.js'
 
 const ROLE_SEVERITY: Record<string, Severity> = {media: 'high', relay: 'high', vpn: 'high', control: 'high', telemetry: 'medium', web: 'medium', other: 'low', lan: 'low'}
@@ -31,23 +31,6 @@ function describeFlow(f: ReportFlow): string {
   return `flow #${f.id} ${f.proto} ${f.client.ip}:${f.client.port} → ${f.server.ip}:${f.server.port}: ${f.role}${f.app ? ` (${f.app})` : ''}, ${bytes} bytes${process}`
 }
 
-/** The flows of an endpoint; four checks ask for each of 30 k endpoints on a large capture, so
- * the list is made once per endpoint (an endpoint belongs to one report: its flows never change). */
-function flowsOf(ctx: CheckContext, e: ReportEndpoint): ReportFlow[] {
-  let flows = endpointFlows.get(e)
-  if (!flows) {
-    flows = []
-    for (const id of e.flowIds) {
-      const flow = ctx.flowById.get(id)
-      if (flow) flows.push(flow)
-    }
-    endpointFlows.set(e, flows)
-  }
-  return flows
-}
-
-const endpointFlows = new WeakMap<ReportEndpoint, ReportFlow[]>()
-
 /** CA-GEO-001: traffic of each role judged against the policy, per endpoint. */
 export function outsidePolicy(ctx: CheckContext): Finding[] {
   const policy = ctx.policy
@@ -55,11 +38,10 @@ export function outsidePolicy(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
   for (const e of ctx.endpoints) {
     if (e.judgement.verdict === 'local' || !e.geo?.country) continue
-    const flows = flowsOf(ctx, e).filter((f) => f.role !== 'dns')
-    if (!flows.length) continue
     let worst: {severity: Severity; role: string; reason: string; denied: boolean} | undefined
     const offending: ReportFlow[] = []
-    for (const f of flows) {
+    for (const f of flowsOf(ctx, e)) {
+      if (f.role === 'dns') continue
       const j = judgeCountry(policy, e.geo.country, f.role, f.app ?? undefined)
       if (j.verdict !== 'outside' && j.verdict !== 'denied') continue
       offending.push(f)
@@ -85,9 +67,10 @@ export function registeredAbroad(ctx: CheckContext): Finding[] {
     const g = e.geo
     if (e.judgement.verdict === 'local' || !g?.country || !g.registeredCountry || g.registeredCountry === g.country) continue
     if (e.judgement.verdict !== 'home' && e.judgement.verdict !== 'allowed') continue
-    const flows = flowsOf(ctx, e).filter((f) => f.role !== 'lan')
     const j = judgeCountry(policy, g.registeredCountry, e.roles[0], e.apps[0])
-    if (j.verdict !== 'outside' && j.verdict !== 'denied' || !flows.length) continue
+    if (j.verdict !== 'outside' && j.verdict !== 'denied') continue
+    const flows = flowsOf(ctx, e).filter((f) => f.role !== 'lan')
+    if (!flows.length) continue
     const detail = `${e.ip} is located in ${place(e)}, within policy, but its block is registered in ${g.registeredCountry}${g.sources['registeredCountry'] ? ` per ${g.sources['registeredCountry']}` : ''}${g.asOrg ? ` to ${g.asOrg}` : ''} (${j.reason}): that jurisdiction may reach the operator.`
     out.push(finding('CA-GEO-002', undefined, detail, flows.slice(0, MAX_EVIDENCE_FLOWS).map((f) => flowEvidence(f, describeFlow(f))), flows.map((f) => f.id), e.ip))
   }
@@ -98,12 +81,13 @@ export function registeredAbroad(ctx: CheckContext): Finding[] {
 export function splitJurisdictions(ctx: CheckContext): Finding[] {
   const byCountry = new Map<string, ReportFlow[]>()
   for (const e of ctx.endpoints) {
-    if (e.judgement.verdict === 'local' || !e.geo?.country) continue
+    // An endpoint's roles are those of its flows: most endpoints carry no call traffic.
+    if (e.judgement.verdict === 'local' || !e.geo?.country || !e.roles.some((role) => CALL_ROLES.has(role))) continue
     for (const f of flowsOf(ctx, e)) {
-      if (f.role !== 'media' && f.role !== 'relay' && f.role !== 'control') continue
-      const list = byCountry.get(e.geo.country) ?? []
-      list.push(f)
-      byCountry.set(e.geo.country, list)
+      if (!CALL_ROLES.has(f.role)) continue
+      const list = byCountry.get(e.geo.country)
+      if (list) list.push(f)
+      else byCountry.set(e.geo.country, [f])
     }
   }
   if (byCountry.size < 2) return []
@@ -123,11 +107,11 @@ export function resolverAbroad(ctx: CheckContext): Finding[] {
   if (!policy) return []
   const out: Finding[] = []
   for (const e of ctx.endpoints) {
-    if (e.judgement.verdict === 'local' || !e.geo?.country) continue
-    const flows = flowsOf(ctx, e).filter((f) => f.role === 'dns')
-    if (!flows.length) continue
+    // An endpoint's roles are those of its flows: most endpoints are no resolver.
+    if (e.judgement.verdict === 'local' || !e.geo?.country || !e.roles.includes('dns')) continue
     const j = judgeCountry(policy, e.geo.country, 'dns')
     if (j.verdict !== 'outside' && j.verdict !== 'denied') continue
+    const flows = flowsOf(ctx, e).filter((f) => f.role === 'dns')
     const detail = `DNS resolver ${e.ip} is located in ${place(e)}${operator(e)}: ${j.reason}. ${flows.length} DNS flow${flows.length > 1 ? 's' : ''} went to it; every name asked there is seen abroad.`
     out.push(finding('CA-GEO-004', j.verdict === 'denied' ? 'critical' : undefined, detail, flows.slice(0, MAX_EVIDENCE_FLOWS).map((f) => flowEvidence(f, describeFlow(f))), flows.map((f) => f.id), e.ip))
   }

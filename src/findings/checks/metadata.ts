@@ -1,7 +1,7 @@
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
 import {isPrivateAddress} from '../../apps/match.js'
-import {type CheckContext, finding, flowEvidence, isCallFlow, quote} from '../context.js'
+import {type CheckContext, finding, flowEvidence, flowsWith, quote} from '../context.js'
 
 const MAX_ITEMS = 20
 
@@ -24,8 +24,9 @@ export function cleartextDnsNamesService(ctx: CheckContext): Finding[] {
         if (!flow || !dns || dns.service !== 'dns') continue
         names.add(item.value)
         flowIds.push(id)
+        if (evidence.length >= MAX_ITEMS) continue
         const asked = dns.messages.find((m) => !m.response && m.questions.some((q) => q.name.toLowerCase().replace(/\.$/, '') === item.value))
-        if (asked && evidence.length < MAX_ITEMS) evidence.push(ev(flow, `query for ${quote(item.value)} to resolver ${flow.remote.ip}`, asked.evidence))
+        if (asked) evidence.push(ev(flow, `query for ${quote(item.value)} to resolver ${flow.remote.ip}`, asked.evidence))
       }
     }
     if (!names.size) continue
@@ -38,12 +39,14 @@ export function cleartextDnsNamesService(ctx: CheckContext): Finding[] {
 /** CA-META-002: tenant and vanity names revealing the organisation. */
 export function organisationNames(ctx: CheckContext): Finding[] {
   return ctx.identification.tenants.map((t) => {
+    const names = t.names.map(quote).join(', ')
     const evidence: FindingEvidence[] = []
     for (const id of t.flowIds) {
+      if (evidence.length >= MAX_ITEMS) break
       const flow = ctx.flowById.get(id)
-      if (flow && evidence.length < MAX_ITEMS) evidence.push(flowEvidence(flow, `${t.names.map(quote).join(', ')} seen on flow #${id} (${flow.role})`))
+      if (flow) evidence.push(flowEvidence(flow, `${names} seen on flow #${id} (${flow.role})`))
     }
-    const detail = `The name${t.names.length > 1 ? 's' : ''} ${t.names.map(quote).join(', ')} reveal${t.names.length > 1 ? '' : 's'} the organisation ${quote(t.org)} on ${t.app}, in clear (DNS, TLS/QUIC server name or HTTP Host), frames ${t.frames.slice(0, 10).join(', ')}.`
+    const detail = `The name${t.names.length > 1 ? 's' : ''} ${names} reveal${t.names.length > 1 ? '' : 's'} the organisation ${quote(t.org)} on ${t.app}, in clear (DNS, TLS/QUIC server name or HTTP Host), frames ${t.frames.slice(0, 10).join(', ')}.`
     return finding('CA-META-002', undefined, detail, evidence, t.flowIds)
   })
 }
@@ -53,8 +56,7 @@ export function noEncryptedClientHello(ctx: CheckContext): Finding[] {
   const names = new Set<string>()
   const evidence: FindingEvidence[] = []
   const flowIds: number[] = []
-  for (const flow of ctx.flows) {
-    if (!isCallFlow(flow)) continue
+  for (const flow of ctx.callFlows) {
     const f = factsOf(flow)
     for (const [proto, hello] of [['TLS', f.tls?.clientHello], ['QUIC', f.quic?.clientHello]] as const) {
       if (!hello?.sni || hello.ech) continue
@@ -72,7 +74,7 @@ export function stunPrivateAddresses(ctx: CheckContext): Finding[] {
   const evidence: FindingEvidence[] = []
   const flowIds: number[] = []
   const leaked = new Set<string>()
-  for (const flow of ctx.flows) {
+  for (const flow of flowsWith(ctx, 'stun')) {
     const stun = factsOf(flow).stun
     if (!stun || isPrivateAddress(flow.remote.ip)) continue
     for (const a of [...stun.peerAddresses, ...stun.mappedAddresses, ...stun.serverAddresses, ...stun.relayedAddresses]) {
@@ -97,7 +99,7 @@ export function publicAddressVisible(ctx: CheckContext): Finding[] {
 /** CA-META-006: RTP whose payload does not look encrypted. */
 export function plainRtp(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
-  for (const flow of ctx.flows) {
+  for (const flow of flowsWith(ctx, 'rtp')) {
     const rtp = factsOf(flow).rtp
     const plain = rtp?.streams.filter((s) => s.content.verdict === 'plain') ?? []
     if (!plain.length) continue
@@ -112,7 +114,7 @@ const PERSONAL_SDES = new Set(['NAME', 'EMAIL', 'PHONE'])
 /** CA-META-007: RTCP SDES items in clear; CNAMEs count when they look like user@host. */
 export function sdesItems(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
-  for (const flow of ctx.flows) {
+  for (const flow of flowsWith(ctx, 'rtp')) {
     const sdes = factsOf(flow).rtp?.rtcp?.sdes ?? []
     const telling = sdes.filter((s) => s.item !== 'CNAME' || /@/.test(s.text))
     if (!telling.length) continue
@@ -127,7 +129,7 @@ export function sdesItems(ctx: CheckContext): Finding[] {
 /** CA-META-008: cleartext HTTP with meeting links, passcodes, cookies or credentials. */
 export function cleartextHttpSecrets(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
-  for (const flow of ctx.flows) {
+  for (const flow of flowsWith(ctx, 'http')) {
     const requests = factsOf(flow).http?.requests ?? []
     const risky = requests.filter((r) => r.meetingLink || r.redacted.length > 0 || r.cookie || r.authorization)
     if (!risky.length) continue

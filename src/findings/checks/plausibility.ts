@@ -1,6 +1,6 @@
 import type {Finding, ReportEndpoint, ReportFlow} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
-import {type CheckContext, finding, flowEvidence} from '../context.js'
+import {type CheckContext, finding, flowEvidence, flowsOf} from '../context.js'
 
 /** Light in fibre: about 200 000 km/s, so 100 km of distance per millisecond of round trip. */
 export const KM_PER_RTT_MS = 100
@@ -26,17 +26,17 @@ interface RttEvidence {
 /** The shortest measured round trip to an endpoint: TCP handshakes it answered, STUN transactions. */
 function fastestRtt(ctx: CheckContext, e: ReportEndpoint): RttEvidence | undefined {
   let best: RttEvidence | undefined
-  for (const id of e.flowIds) {
-    const flow = ctx.flowById.get(id)
-    if (!flow) continue
-    // SYN → SYN/ACK is the round trip to the server only when the server is the remote end.
-    if (flow.tcp?.handshakeRttMs != null && flow.server.ip === e.ip && (!best || flow.tcp.handshakeRttMs < best.ms)) {
+  for (const flow of flowsOf(ctx, e)) {
+    // Both measures are round trips to the flow's server: they count only when it is the remote end.
+    if (flow.server.ip !== e.ip) continue
+    if (flow.tcp?.handshakeRttMs != null && (!best || flow.tcp.handshakeRttMs < best.ms)) {
       best = {ms: flow.tcp.handshakeRttMs, flow, how: 'TCP handshake (SYN → SYN/ACK)', frame: flow.firstFrame}
     }
-    const stun = factsOf(flow).stun
-    for (const sample of stun?.transactions.samples ?? []) {
+    const samples = factsOf(flow).stun?.transactions.samples
+    if (!samples) continue
+    for (const sample of samples) {
       // Only requests the capturing side sent and the remote end answered, first transmission.
-      if (sample.transmissions !== 1 || flow.server.ip !== e.ip) continue
+      if (sample.transmissions !== 1) continue
       if (!best || sample.ms < best.ms) best = {ms: sample.ms, flow, how: `STUN ${sample.message} transaction`, frame: sample.request.frame}
     }
   }
