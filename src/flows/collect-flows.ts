@@ -9,7 +9,7 @@ import {FlowTable, ST_SYN, ST_SYNACK} from './flow-table.js'
 import {type FragmentStats, FragmentTracker} from './fragment-tracker.js'
 import {isoTime} from '../capture/timestamp.js'
 import {TUNNEL_NAMES} from '../decode/net-layer.js'
-import type {Evidence, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../protocols/analyzer.js'
+import {type Evidence, type FlowInfo, type PacketPlace, type ProtocolAnalyzer, ReusedPayloadPacket} from '../protocols/analyzer.js'
 import {ProtocolDispatcher} from '../protocols/registry.js'
 import {ipv4Text, ipv6FromWords} from '../util/ip-text.js'
 import type {ProcessInfo} from '../capture/packet-record.js'
@@ -98,13 +98,13 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
   let captureIndex = 0
   let current: PacketRecord | undefined
   const summaries: CaptureSummary[] = []
-  const evidenceOf = (p: PayloadPacket): Evidence => ({
+  const evidenceOf = (p: PacketPlace): Evidence => ({
     frame: p.frame,
     capture: p.capture,
     time: isoTime(p.sec, p.nsec, summaries[p.capture]?.precision ?? 6),
   })
   const dispatcher = options.analyzers?.length ? new ProtocolDispatcher(options.analyzers, evidenceOf) : undefined
-  const payload: PayloadPacket = {frame: 0, capture: 0, sec: 0, nsec: 0, toServer: true, data: new Uint8Array(0), seq: 0, tcpFlags: 0, streamStart: -1}
+  const payload = new ReusedPayloadPacket()
   const describe = (slot: number): FlowInfo => {
     const key = table.keyOf(slot)
     const v4 = key[0]! >>> 8 === 4
@@ -122,16 +122,17 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       ...(tunnel ? {tunnel: TUNNEL_NAMES[tunnel]} : {}),
     }
   }
-  /** Offer a TCP/UDP payload of flow `slot` to the analyzers. No allocation per packet. */
-  const inspect = (slot: number, toServer: boolean, data: Uint8Array, seq: number, tcpFlags: number, rec: PacketRecord): void => {
+  /** Offer the TCP/UDP payload bytes[start, end) of flow `slot` to the analyzers. No allocation
+   * per packet (not even a view: see ReusedPayloadPacket). */
+  const inspect = (slot: number, toServer: boolean, bytes: Uint8Array, start: number, end: number, seq: number, tcpFlags: number, rec: PacketRecord): void => {
     const state = table.inspect[slot]!
-    if (!dispatcher || state === 2 || data.length === 0) return
+    if (!dispatcher || state === 2 || end <= start) return
     payload.frame = rec.frame
     payload.capture = captureIndex
     payload.sec = rec.tsSec
     payload.nsec = rec.tsNsec
     payload.toServer = toServer
-    payload.data = data
+    payload.setPayload(bytes, start, end)
     payload.seq = seq
     payload.tcpFlags = tcpFlags
     payload.streamStart = -1
@@ -161,8 +162,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     if (!current || ipPayload.length < 8 || table.protoOf(slot) !== PROTO_UDP) return
     const toServer = senderIsA === (table.clientIsA[slot] === 1)
     const udpLength = (ipPayload[4]! << 8) | ipPayload[5]!
-    const data = ipPayload.subarray(8, udpLength >= 8 ? Math.min(ipPayload.length, udpLength) : ipPayload.length)
-    inspect(slot, toServer, data, 0, 0, current)
+    inspect(slot, toServer, ipPayload, 8, udpLength >= 8 ? Math.min(ipPayload.length, udpLength) : ipPayload.length, 0, 0, current)
   } : undefined)
   const fragmentsByFlow = new Map<number, FragmentCounts>()
   fragments.setFragmentListener((slot, senderIsA, completes) => {
@@ -223,12 +223,11 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
         // A first fragment cut by the snaplen can never be reassembled: offer what it holds now,
         // as Wireshark dissects it (a DNS answer's first part is still evidence).
         if (layer.truncated && layer.fragOffset === 0 && dispatcher && layer.proto === PROTO_UDP && layer.payloadEnd > layer.payloadStart) {
-          inspect(slot, senderIsA === (table.clientIsA[slot] === 1), rec.buffer.subarray(layer.payloadStart, layer.payloadEnd), 0, 0, rec)
+          inspect(slot, senderIsA === (table.clientIsA[slot] === 1), rec.buffer, layer.payloadStart, layer.payloadEnd, 0, 0, rec)
         }
       } else if (i === n - 1 && dispatcher && table.inspect[slot] !== 2 && layer.payloadEnd > layer.payloadStart && (layer.proto === PROTO_TCP || layer.proto === PROTO_UDP)) {
         const toServer = senderIsA === (table.clientIsA[slot] === 1)
-        const data = rec.buffer.subarray(layer.payloadStart, layer.payloadEnd)
-        inspect(slot, toServer, data, layer.proto === PROTO_TCP ? layer.tcpSeq : 0, layer.proto === PROTO_TCP ? layer.tcpFlags : 0, rec)
+        inspect(slot, toServer, rec.buffer, layer.payloadStart, layer.payloadEnd, layer.proto === PROTO_TCP ? layer.tcpSeq : 0, layer.proto === PROTO_TCP ? layer.tcpFlags : 0, rec)
       }
       parentId = table.ids[slot]!
     }

@@ -12,7 +12,7 @@
  * analyzer steps aside once both sides send encrypted records (epoch > 0), or when no DTLS shows
  * up within MAX_PACKETS_BEFORE_DTLS packets.
  */
-import {copyPacketPlace, type Evidence, type EvidenceOf, type FlowInfo, type PayloadPacket, type ProtocolAnalyzer} from '../analyzer.js'
+import {copyPacketPlace, type Evidence, type EvidenceOf, type FlowInfo, type PayloadPacket, placeOnlyPacket, type ProtocolAnalyzer} from '../analyzer.js'
 import {parseCertificateMessage} from '../tls/certificate.js'
 import {parseClientHello} from '../tls/client-hello.js'
 import {
@@ -243,7 +243,7 @@ function wrapUp(state: DtlsState): void {
   ] as const) {
     for (const message of dir.pending.values()) {
       if (message.type !== HS.CERTIFICATE || message.buffer.contiguous < 3) continue
-      const at = {...state.lastPacket, toServer, data: new Uint8Array(0), seq: 0, tcpFlags: 0, streamStart: -1}
+      const at = placeOnlyPacket(state.lastPacket, toServer)
       handleMessage(state, at, message.type, message.buffer.view(0, message.buffer.contiguous), false)
     }
     dir.pending.clear()

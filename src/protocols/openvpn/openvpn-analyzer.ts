@@ -14,7 +14,7 @@
  * layout. Steps aside once the TLS analyzer is done (both directions encrypted), once a tls-crypt
  * channel showed both session ids, or when nothing reads as OpenVPN.
  */
-import {copyPacketPlace, type Evidence, type EvidenceOf, type FlowInfo, type PayloadPacket, type ProtocolAnalyzer} from '../analyzer.js'
+import {copyPacketPlace, type Evidence, type EvidenceOf, type FlowInfo, type PayloadPacket, type ProtocolAnalyzer, ReusedPayloadPacket} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {frameRef} from '../tls/hello-facts.js'
 import {type TlsFacts, tlsAnalyzer} from '../tls/tls-analyzer.js'
@@ -129,7 +129,7 @@ interface OpenVpnState {
   tls: TlsState | undefined
   tlsDone: boolean
   /** Reused packet handed to the TLS analyzer. */
-  synthetic: PayloadPacket
+  synthetic: ReusedPayloadPacket
 }
 
 function newDirection(toServer: boolean): Direction {
@@ -193,7 +193,7 @@ export const openvpnAnalyzer: ProtocolAnalyzer<OpenVpnState, OpenVpnFacts> = {
       failed: false,
       tls: undefined,
       tlsDone: false,
-      synthetic: {frame: 0, capture: 0, sec: 0, nsec: 0, toServer: true, data: EMPTY, seq: 0, tcpFlags: 0, streamStart: -1},
+      synthetic: new ReusedPayloadPacket(),
     }
   },
 
@@ -374,10 +374,10 @@ function feedTls(state: OpenVpnState, dir: Direction, packet: PayloadPacket, pay
   const s = state.synthetic
   copyPacketPlace(s, packet)
   s.toServer = dir.toServer
-  s.data = payload
+  s.setData(payload)
   s.seq = dir.tlsOffset >>> 0
   s.streamStart = dir.tlsOffset === 0 ? 0 : -1
   dir.tlsOffset += payload.length
   if (!tlsAnalyzer.feed(state.tls, s)) state.tlsDone = true
-  s.data = EMPTY
+  s.setData(EMPTY)
 }

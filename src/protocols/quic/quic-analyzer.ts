@@ -11,7 +11,7 @@
  * aside once both hellos are read, after MAX_INITIALS client Initials, or after MAX_PACKETS
  * datagrams.
  */
-import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
+import type {Evidence, EvidenceOf, FlowInfo, PacketPlace, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {hex} from '../tls/byte-reader.js'
 import {parseClientHello} from '../tls/client-hello.js'
 import {
@@ -92,7 +92,7 @@ interface QuicState {
   clientDone: boolean
   serverDone: boolean
   /** Where the last client Initial was, to date a ClientHello left incomplete. */
-  lastClient: PayloadPacket | undefined
+  lastClient: PacketPlace | undefined
   firstPacket: Evidence | undefined
   clientHello?: ClientHelloFacts
   serverHello?: ServerHelloFacts
@@ -332,7 +332,7 @@ function clientInitial(state: QuicState, packet: PayloadPacket, info: QuicVersio
       state.clientCrypto = new RangeBuffer(MAX_CRYPTO)
       state.clientCryptoKeys = keys
     }
-    state.lastClient = {...packet, data: new Uint8Array(0)}
+    state.lastClient = {frame: packet.frame, capture: packet.capture, sec: packet.sec, nsec: packet.nsec}
     for (const frame of cryptoFrames(opened.payload, info.cryptoFrameType)) state.clientCrypto!.add(frame.offset, frame.data)
     readClientCrypto(state, packet, info)
     return

@@ -248,14 +248,15 @@ export const rtpAnalyzer: ProtocolAnalyzer<RtpState, RtpFacts> = {
   feed(state: RtpState, packet: PayloadPacket): boolean {
     state.packets++
     if (state.tcp) return feedTcp(state, packet)
-    const data = packet.data
-    const lead = data[0]!
+    // Read in place (every packet of a call passes here): the datagram is bytes[start, end).
+    const {bytes, start, end} = packet
+    const lead = bytes[start]!
     if (lead > 79 && lead < 128 || lead > 191 && lead < 255 || (lead > 3 && lead < 20)) state.foreign++
-    if ((lead & 0xc0) === 0x80) inspect(state, packet, data, 0, data.length, CARRIER_DIRECT, -1)
+    if ((lead & 0xc0) === 0x80) inspect(state, packet, bytes, start, end, CARRIER_DIRECT, -1)
     else if ((lead >= 0x40 && lead <= 0x7f) || lead === 0xff) {
-      if (channelDataHeader(data, 0, data.length, true, scratchChannel)) relayedByChannel(state, packet, data, 0)
-    } else if (lead <= 0x01 && data.length >= 24 && findDataAttribute(data, 0, data.length, scratchData)) {
-      inspect(state, packet, data, scratchData.start, scratchData.end, CARRIER_TURN_DATA, -1)
+      if (channelDataHeader(bytes, start, end, true, scratchChannel)) relayedByChannel(state, packet, bytes, start)
+    } else if (lead <= 0x01 && end - start >= 24 && findDataAttribute(bytes, start, end, scratchData)) {
+      inspect(state, packet, bytes, scratchData.start, scratchData.end, CARRIER_TURN_DATA, -1)
     }
     return keepGoing(state)
   },
@@ -561,8 +562,8 @@ function streamFact(state: RtpState, s: Stream): RtpStreamFact {
   if (!s.assessment) endSampling(s)
   const assessment = s.assessment!
   const expected = s.cycles + s.maxSeq - s.baseSeq + 1
-  const first = state.evidenceOf({frame: s.firstFrame, capture: s.firstCapture, sec: s.firstSec, nsec: s.firstNsec} as PayloadPacket)
-  const last = state.evidenceOf({frame: s.lastFrame, capture: s.lastCapture, sec: s.lastSec, nsec: s.lastNsec} as PayloadPacket)
+  const first = state.evidenceOf({frame: s.firstFrame, capture: s.firstCapture, sec: s.firstSec, nsec: s.firstNsec})
+  const last = state.evidenceOf({frame: s.lastFrame, capture: s.lastCapture, sec: s.lastSec, nsec: s.lastNsec})
   return {
     ssrc: hex8(s.ssrc),
     sentBy: s.toServer ? 'client' : 'server',

@@ -302,7 +302,7 @@ export const stunAnalyzer: ProtocolAnalyzer<StunState, StunFacts> = {
     state.packets++
     state.current = packet
     state.currentEvidence = undefined
-    if (state.packets === 1 && state.transport === 'udp' && isMuxFirstByte(packet.data[0]!)) state.patience = PATIENCE_MUX_PACKETS
+    if (state.packets === 1 && state.transport === 'udp' && isMuxFirstByte(packet.bytes[packet.start]!)) state.patience = PATIENCE_MUX_PACKETS
     if (state.tcp) return feedTcp(state, packet)
     feedDatagram(state, packet)
     return state.messages + state.channelData > 0 || state.packets < state.patience
@@ -380,21 +380,23 @@ function round3(n: number): number {
 
 /** One UDP datagram: a STUN message, a ChannelData message, or another protocol (skipped). */
 function feedDatagram(state: StunState, packet: PayloadPacket): void {
-  const data = packet.data
-  const first = data[0]!
-  if ((first & 0xc0) === 0) {
-    if (data.length < 20) return
-    if (!parseFully(state, data, 0)) {
-      if (stunFrameLength(data, 0, data.length) === data.length) countOnly(state, data)
-      return
-    }
-    const message = parseStunMessage(data, 0, data.length, {allowEmptyClassic: state.messages > 0 || isStunPortFlow(state)})
-    if (message) record(state, packet, message, data, undefined)
+  // Most packets of a call are RTP, RTCP or DTLS (RFC 7983 §7), or ChannelData that only needs
+  // counting: they are looked at in place, bytes[start, end), without making a view.
+  const {bytes, start, end} = packet
+  const first = bytes[start]!
+  if ((first >= 0x40 && first <= 0x7f) || first === 0xff) {
+    if (channelDataHeader(bytes, start, end, true, scratchChannel)) recordChannelData(state, packet, bytes, start)
     return
   }
-  if ((first >= 0x40 && first <= 0x7f) || first === 0xff) {
-    if (channelDataHeader(data, 0, data.length, true, scratchChannel)) recordChannelData(state, packet, data, 0)
+  if ((first & 0xc0) !== 0) return
+  const data = packet.data
+  if (data.length < 20) return
+  if (!parseFully(state, data, 0)) {
+    if (stunFrameLength(data, 0, data.length) === data.length) countOnly(state, data)
+    return
   }
+  const message = parseStunMessage(data, 0, data.length, {allowEmptyClassic: state.messages > 0 || isStunPortFlow(state)})
+  if (message) record(state, packet, message, data, undefined)
 }
 
 function isStunPort(flow: FlowInfo): boolean {
@@ -700,7 +702,7 @@ function matchTransaction(state: StunState, packet: PayloadPacket, m: StunMessag
   if (ms < sum.rttMin) sum.rttMin = ms
   if (ms > sum.rttMax) sum.rttMax = ms
   if (sum.rttSamples.length < MAX_RTT_SAMPLES) {
-    const sent = request.evidence ?? state.evidenceOf({frame: request.frame, capture: request.capture, sec: request.sec, nsec: request.nsec} as PayloadPacket)
+    const sent = request.evidence ?? state.evidenceOf(request)
     sum.rttSamples.push({transactionId: intern(m.transactionId), message: request.name, request: sent, response: evidenceNow(state), ms: round3(ms), transmissions: request.transmissions})
   }
   return undefined

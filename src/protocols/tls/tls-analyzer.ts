@@ -10,7 +10,7 @@
  * The analyzer steps aside once both directions turn encrypted (ChangeCipherSpec, application
  * data, or right after a TLS 1.3 ServerHello), or after MAX_PACKETS payload packets.
  */
-import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
+import {type Evidence, type EvidenceOf, type FlowInfo, type PayloadPacket, placeOnlyPacket, type ProtocolAnalyzer} from '../analyzer.js'
 import {parseCertificateMessage} from './certificate.js'
 import {parseClientHello} from './client-hello.js'
 import {
@@ -312,7 +312,7 @@ function endDirection(state: TlsSession, dir: Direction, toServer: boolean, reas
   if (!records) return
   const cut = records.partial()
   if (cut) {
-    const last = {frame: dir.lastFrame, capture: dir.lastCapture, sec: dir.lastSec, nsec: dir.lastNsec, toServer, data: new Uint8Array(0), seq: 0, tcpFlags: 0, streamStart: -1}
+    const last = placeOnlyPacket({frame: dir.lastFrame, capture: dir.lastCapture, sec: dir.lastSec, nsec: dir.lastNsec}, toServer)
     if (cut.type === HS.CLIENT_HELLO && !state.facts.clientHello) {
       const hello = parseClientHello(cut.body, false)
       if (hello) {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {collectFlows} from '../../../src/flows/collect-flows.js'
 import {flowRecords} from '../../../src/flows/flow-records.js'
-import type {PayloadPacket} from '../../../src/protocols/analyzer.js'
+import {type PacketPlace, payloadPacketOf} from '../../../src/protocols/analyzer.js'
 import {ControlStream, MAX_WAITING} from '../../../src/protocols/openvpn/control-stream.js'
 import {looksLikeOpenVpnReset, type OpenVpnFacts, openvpnAnalyzer} from '../../../src/protocols/openvpn/openvpn-analyzer.js'
 import {guessHmacLength, HMAC_LENGTHS, looksLikeTlsCrypt, OP, parseControlPacket} from '../../../src/protocols/openvpn/openvpn-packet.js'
@@ -205,13 +205,13 @@ describe('OpenVPN packets on raw bytes', () => {
 /** Feed packets straight to the analyzer (no capture), as the dispatcher would. */
 function feedDirect(transport: 'udp' | 'tcp', packets: Array<{toServer: boolean; data: Uint8Array}>): OpenVpnFacts | undefined {
   const flow = {id: 1, transport, client: {ip: '10.0.0.1', port: 40000}, server: {ip: '10.0.0.2', port: 1194}}
-  const evidenceOf = (p: PayloadPacket) => ({frame: p.frame, capture: 0, time: 'T'})
+  const evidenceOf = (p: PacketPlace) => ({frame: p.frame, capture: 0, time: 'T'})
   const state = openvpnAnalyzer.start(flow, evidenceOf)
   const seq = {client: 1000, server: 5000}
   let frame = 0
   for (const p of packets) {
     const at = p.toServer ? seq.client : seq.server
-    const packet: PayloadPacket = {frame: ++frame, capture: 0, sec: T0, nsec: 0, toServer: p.toServer, data: p.data, seq: at, tcpFlags: 0, streamStart: -1}
+    const packet = payloadPacketOf(p.data, {frame: ++frame, capture: 0, sec: T0, nsec: 0, toServer: p.toServer, seq: at})
     if (p.toServer) seq.client += p.data.length
     else seq.server += p.data.length
     if (!openvpnAnalyzer.feed(state, packet)) break

@@ -2,7 +2,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../../src/analysis/analyze.js'
-import type {EvidenceOf, FlowInfo, PayloadPacket} from '../../../src/protocols/analyzer.js'
+import {type EvidenceOf, type FlowInfo, payloadPacketOf} from '../../../src/protocols/analyzer.js'
 import {TRANSPORT_CONFIRM, type WireGuardFacts, wireGuardType, wireguardAnalyzer} from '../../../src/protocols/wireguard/wireguard-analyzer.js'
 import {corpusPath, HAVE_CORPUS} from '../../helpers/paths.js'
 import {tempDir} from '../../helpers/temp-dir.js'
@@ -157,7 +157,7 @@ describe('WireGuard transport data without a handshake (whitepaper §5.4.6)', ()
           if (rand(3) === 0) d = d.subarray(0, rand(d.length + 1))
           if (rand(4) === 0) d[0] = 4
         }
-        const packet: PayloadPacket = {frame: i + 1, capture: 0, sec: 0, nsec: 0, toServer: rand(2) === 0, data: d, seq: 0, tcpFlags: 0, streamStart: -1}
+        const packet = payloadPacketOf(d, {frame: i + 1, capture: 0, sec: 0, nsec: 0, toServer: rand(2) === 0})
         wireguardAnalyzer.probe(flow, packet)
         if (!wireguardAnalyzer.feed(s, packet)) break
       }
@@ -172,7 +172,7 @@ describe('WireGuard transport data without a handshake (whitepaper §5.4.6)', ()
       const d = Buffer.alloc(n)
       if (n > 0) d[0] = 4
       const s = wireguardAnalyzer.start(flow, evidenceOf)
-      const packet: PayloadPacket = {frame: 1, capture: 0, sec: 0, nsec: 0, toServer: true, data: d, seq: 0, tcpFlags: 0, streamStart: -1}
+      const packet = payloadPacketOf(d, {frame: 1, capture: 0, sec: 0, nsec: 0})
       expect(() => wireguardAnalyzer.probe(flow, packet)).not.toThrow()
       expect(() => wireguardAnalyzer.feed(s, packet)).not.toThrow()
       expect(wireguardAnalyzer.finish(s)).toBeUndefined()
