@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {analyzeCaptures, groupedAgeWarnings} from '../src/analysis/analyze.js'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {InputError} from '../src/errors.js'
@@ -100,7 +100,7 @@ With no --home and no policy file, home is the vantage's country (geolocated fro
     }
     // JSON (--json or --format json) is written here, streamed, rather than returned for oclif
     // to print: a long capture's report is hundreds of megabytes.
-    const text = FORMATS[format].render(report, {
+    const text = await FORMATS[format].render(report, {
       // Colour only on the terminal, as decided in BaseCommand.init; a file never gets it.
       color: !output,
       endpoints: flags.endpoints,

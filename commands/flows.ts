@@ -1,9 +1,8 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {collectFlows} from '../src/flows/collect-flows.js'
 import {buildFlowsReport, type FlowsReport, flowsReportJsonBytes} from '../src/flows/flows-report.js'
 import {renderFlowsCsv} from '../src/report/flows-csv.js'
-import {renderFlowsTable} from '../src/report/flows-table.js'
 import {writeStdout} from '../src/report/json-text.js'
 import {capturesArg} from '../src/cli/capture-args.js'
 
@@ -67,6 +66,8 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
     if (flags.csv) {
       await writeStdout(renderFlowsCsv(report))
     } else {
+      // The table renderer (and the table package under it) is loaded only for the table.
+      const {renderFlowsTable} = await import('../src/report/flows-table.js')
       await writeStdout(renderFlowsTable(report, protocols ? {detail: protocols.analyzerByName} : {}))
     }
     for (const warning of report.summary.warnings) this.complain(`warning: ${warning}`)

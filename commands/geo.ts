@@ -1,8 +1,8 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import {ageWarnings, analysisNow} from '../src/geo/age.js'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {discoveryOptions, geoipFlags} from '../src/geo/flags.js'
-import {openDatabases} from '../src/geo/open-databases.js'
+import {openDatabasesAsync} from '../src/geo/open-databases.js'
 import {renderAnswers} from '../src/geo/render.js'
 import {GeoResolver} from '../src/geo/resolver.js'
 import {addressLines, readAddressList} from '../src/geo/address-input.js'
@@ -29,7 +29,7 @@ export default class Geo extends BaseCommand {
     const fromArgs = addressLines(argv as string[])
     const inputs = fromArgs.length > 0 ? fromArgs : await readAddressList(process.stdin)
     const now = analysisNow(process.env)
-    const {databases, notes} = openDatabases(discoveryOptions(flags, process.env))
+    const {databases, notes} = await openDatabasesAsync(discoveryOptions(flags, process.env))
     const resolver = new GeoResolver(databases)
     const answers = inputs.map((ip) => resolver.lookup(ip))
     const warnings = ageWarnings(databases.map((d) => ({id: d.info.id, buildEpoch: d.buildEpoch})), now)

@@ -1,4 +1,5 @@
-import {Errors, Flags} from '@oclif/core'
+import * as Errors from '@oclif/core/errors'
+import * as Flags from '@oclif/core/flags'
 import {groupedAgeWarnings} from '../src/analysis/analyze.js'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {InputError} from '../src/errors.js'

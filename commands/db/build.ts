@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {buildSiteDatabase} from '../../src/geo/build-site.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 

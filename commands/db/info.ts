@@ -1,7 +1,7 @@
 import {ageWarnings, analysisNow} from '../../src/geo/age.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {discoveryOptions, geoipFlags} from '../../src/geo/flags.js'
-import {openDatabases} from '../../src/geo/open-databases.js'
+import {openDatabasesAsync} from '../../src/geo/open-databases.js'
 import {renderDatabases} from '../../src/geo/render.js'
 
 export default class DbInfo extends BaseCommand {
@@ -20,7 +20,7 @@ export default class DbInfo extends BaseCommand {
   async run(): Promise<object> {
     const {flags} = await this.parse(DbInfo)
     const now = analysisNow(process.env)
-    const {databases, notes} = openDatabases(discoveryOptions(flags, process.env))
+    const {databases, notes} = await openDatabasesAsync(discoveryOptions(flags, process.env))
     const infos = databases.map((d) => d.info)
     const warnings = ageWarnings(databases.map((d) => ({id: d.info.id, buildEpoch: d.buildEpoch})), now)
     this.log(renderDatabases(infos, now).trimEnd())

@@ -3,7 +3,7 @@ import {remoteEndpoint} from '../apps/identify-apps.js'
 import {ageWarnings, daysBetween} from '../geo/age.js'
 import type {GeoDatabase} from '../geo/database.js'
 import type {DiscoveryOptions} from '../geo/discovery.js'
-import {openDatabases} from '../geo/open-databases.js'
+import {openDatabases, openDatabasesAsync} from '../geo/open-databases.js'
 import {GeoResolver} from '../geo/resolver.js'
 import {fileSha256} from '../capture/file-digest.js'
 import {collectFlows, type FlowCollection} from '../flows/collect-flows.js'
@@ -56,7 +56,7 @@ export interface AnalysisResult {
  */
 export async function analyzeCaptures(options: AnalyzeOptions): Promise<AnalysisResult> {
   // Policy and databases first: a bad policy file or database is reported before the long read.
-  const context = prepareAnalysis(options)
+  const context = await prepareAnalysisAsync(options)
   // The files' digests are computed on another thread while this one reads them.
   const digests = captureDigests(options.paths)
   const collection = await collectFlows(options.paths, {analyzers: ALL_ANALYZERS, maxFlows: options.maxFlows, onProgress: options.onProgress})
@@ -83,6 +83,14 @@ export function prepareAnalysis(options: Pick<AnalyzeOptions, 'policy' | 'cwd' |
   const loadedPolicy = loadPolicy(options.policy, {cwd: options.cwd})
   checkRuleIds(loadedPolicy, RULES.map((r) => r.id))
   const {databases, notes: databaseNotes} = openDatabases(options.geo)
+  return {loadedPolicy, databases, databaseNotes, resolver: new GeoResolver(databases)}
+}
+
+/** As prepareAnalysis, the databases read concurrently off the main thread (see openDatabasesAsync). */
+export async function prepareAnalysisAsync(options: Pick<AnalyzeOptions, 'policy' | 'cwd' | 'geo'>): Promise<AnalysisContext> {
+  const loadedPolicy = loadPolicy(options.policy, {cwd: options.cwd})
+  checkRuleIds(loadedPolicy, RULES.map((r) => r.id))
+  const {databases, notes: databaseNotes} = await openDatabasesAsync(options.geo)
   return {loadedPolicy, databases, databaseNotes, resolver: new GeoResolver(databases)}
 }
 

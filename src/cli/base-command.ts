@@ -1,4 +1,6 @@
-import {Command, Flags, type Interfaces} from '@oclif/core'
+import {Command} from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
+import type * as Interfaces from '@oclif/core/interfaces'
 import chalk from 'chalk'
 import {InputError} from '../errors.js'
 import {jsonText} from '../report/json-text.js'

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 /**
  * The capture files a command reads (one or more; the command sets `strict = false` so the

@@ -3,12 +3,13 @@
  * by IP version. All reads go through the `maxmind` package's Reader.
  */
 import {readFileSync, statSync} from 'node:fs'
+import {open as openFile} from 'node:fs/promises'
 import {basename} from 'node:path'
 import {Reader} from 'maxmind'
 import {InputError} from '../errors.js'
 import type {PartialGeo} from './fields.js'
 import {formatCidr, formatIp, type ParsedIp} from './ip.js'
-import {METADATA_MARKER} from './mmdb/writer.js'
+import {METADATA_MARKER} from './mmdb/marker.js'
 import {detectSchema, normaliseRecord, type CountryMeaning, type Schema} from './schema.js'
 import {firstDataPath, hasIpv4Subtree} from './tree-probe.js'
 
@@ -76,10 +77,28 @@ export class GeoDatabase {
       if (!statSync(path).isFile()) throw new InputError('not a regular file', path)
       bytes = readFileSync(path)
     } catch (error) {
-      if (error instanceof InputError) throw error
-      const code = (error as NodeJS.ErrnoException).code
-      throw new InputError(code === 'ENOENT' ? 'database file not found' : `cannot read database (${code ?? String(error)})`, path)
+      throw readError(error, path)
     }
+    return GeoDatabase.fromBytes(path, bytes, options)
+  }
+
+  /**
+   * As open(), the file read on libuv's thread pool: several databases (the embedded ones are
+   * ~60 MB together) are read at once, off the main thread, rather than one after another.
+   */
+  static async openAsync(path: string, options: OpenOptions): Promise<GeoDatabase> {
+    let bytes: Buffer
+    try {
+      if (!statSync(path).isFile()) throw new InputError('not a regular file', path)
+      bytes = await readWhole(path)
+    } catch (error) {
+      throw readError(error, path)
+    }
+    return GeoDatabase.fromBytes(path, bytes, options)
+  }
+
+  /** Validate a database file's bytes; every failure is an InputError naming the file. */
+  private static fromBytes(path: string, bytes: Buffer, options: OpenOptions): GeoDatabase {
     if (bytes[0] === 0x1f && bytes[1] === 0x8b) throw new InputError('gzip-compressed file, not an MMDB database (decompress it first, e.g. gunzip / tar xzf)', path)
     // Spec: the metadata marker is the last occurrence of \xAB\xCD\xEFMaxMind.com, within the last 128 KiB.
     const markerAt = bytes.lastIndexOf(METADATA_MARKER)
@@ -162,6 +181,33 @@ export class GeoDatabase {
   }
 
   private readonly normalisedRecords = new WeakMap<object, PartialGeo | undefined>()
+}
+
+function readError(error: unknown, path: string): InputError {
+  if (error instanceof InputError) return error
+  const code = (error as NodeJS.ErrnoException).code
+  return new InputError(code === 'ENOENT' ? 'database file not found' : `cannot read database (${code ?? String(error)})`, path)
+}
+
+/**
+ * The whole file in one buffer of its size, in as few reads as the kernel allows (one, for a
+ * regular file): fs.readFile would make a thread-pool round trip per 512 KiB.
+ */
+async function readWhole(path: string): Promise<Buffer> {
+  const handle = await openFile(path, 'r')
+  try {
+    const size = (await handle.stat()).size
+    const buffer = Buffer.allocUnsafe(size)
+    let filled = 0
+    while (filled < size) {
+      const {bytesRead} = await handle.read(buffer, filled, size - filled, filled)
+      if (bytesRead === 0) break // shrank since the stat: keep what is there, as readFileSync would
+      filled += bytesRead
+    }
+    return filled === size ? buffer : buffer.subarray(0, filled)
+  } finally {
+    await handle.close()
+  }
 }
 
 /**

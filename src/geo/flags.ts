@@ -3,7 +3,7 @@
  * and the glue from parsed flags to the library's options. Kept out of commands/ so the
  * definitions exist once.
  */
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import type {DiscoveryOptions} from './discovery.js'
 
 export const geoipFlags = {

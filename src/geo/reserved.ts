@@ -54,17 +54,29 @@ interface CompiledRange extends SpecialRange {
   prefixLength: number
 }
 
-const COMPILED: CompiledRange[] = SPECIAL_TABLE.map(([network, kind, name]) => {
-  const cidr = parseCidr(network) as Cidr
-  const bits = cidr.bytes.length * 8
-  const mask = ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - cidr.prefixLength)) - 1n)
-  return {kind, network, name, version: (bits === 32 ? 4 : 6) as 4 | 6, start: bytesToBigInt(cidr.bytes), mask, prefixLength: cidr.prefixLength}
-}).sort((a, b) => b.prefixLength - a.prefixLength) // most specific first (broadcast inside 240/4)
+/**
+ * The table compiled per IP version, most specific first (broadcast inside 240/4), on the first
+ * lookup of that version: parsing the IPv6 networks runs node's isIPv6, whose regular expression
+ * takes ~10 ms to compile, which a capture without IPv6 addresses need never pay (it was paid at
+ * import, by every run).
+ */
+const compiled: {4?: CompiledRange[]; 6?: CompiledRange[]} = {}
+
+function compiledRanges(version: 4 | 6): CompiledRange[] {
+  return (compiled[version] ??= SPECIAL_TABLE.filter(([network]) => network.includes(':') === (version === 6))
+    .map(([network, kind, name]) => {
+      const cidr = parseCidr(network) as Cidr
+      const bits = cidr.bytes.length * 8
+      const mask = ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - cidr.prefixLength)) - 1n)
+      return {kind, network, name, version, start: bytesToBigInt(cidr.bytes), mask, prefixLength: cidr.prefixLength}
+    })
+    .sort((a, b) => b.prefixLength - a.prefixLength))
+}
 
 /** The special-purpose range an address falls in, or undefined for a public address. */
 export function specialRange(ip: ParsedIp): SpecialRange | undefined {
   const value = bytesToBigInt(ip.bytes)
-  const hit = COMPILED.find((r) => r.version === ip.version && (value & r.mask) === r.start)
+  const hit = compiledRanges(ip.version).find((r) => (value & r.mask) === r.start)
   return hit && {kind: hit.kind, network: hit.network, name: hit.name}
 }
 

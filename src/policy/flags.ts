@@ -3,7 +3,7 @@
  * glue from parsed flags to loadPolicy. No defaults here: loadPolicy must see which flags were
  * given to apply flags > file > defaults.
  */
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {FAIL_ON_VALUES} from './policy.js'
 import type {PolicyFlagValues} from './load-policy.js'
 

@@ -1,4 +1,4 @@
-import {type AnalysisResult, type AnalyzeOptions, analyzeCaptures, captureDigests, prepareAnalysis, reportFromCollection} from '../analysis/analyze.js'
+import {type AnalysisResult, type AnalyzeOptions, analyzeCaptures, captureDigests, prepareAnalysisAsync, reportFromCollection} from '../analysis/analyze.js'
 import {openCollectSession} from '../flows/collect-flows.js'
 import {ALL_ANALYZERS} from '../protocols/index.js'
 import {InputError} from '../errors.js'
@@ -82,7 +82,7 @@ export interface FollowOptions extends ReplayPrintOptions {
  * read ends the read too (followed-file.ts), with a failure naming it (exit code 2).
  */
 export async function followCapture(path: string, analyze: Omit<AnalyzeOptions, 'paths' | 'onProgress'>, options: FollowOptions, output: ReplayOutput): Promise<AnalysisResult> {
-  const context = prepareAnalysis(analyze)
+  const context = await prepareAnalysisAsync(analyze)
   const clock = options.clock ?? SYSTEM_CLOCK
   const reportEveryMs = options.reportEveryMs ?? 1000
   let lastDataAt = clock.now()

@@ -3,25 +3,13 @@ import {getBorderCharacters, table} from 'table'
 import {type FlowRecord, processLabel} from '../flows/flow-records.js'
 import type {FlowsReport} from '../flows/flows-report.js'
 import type {ProtocolAnalyzer} from '../protocols/analyzer.js'
+import {formatBytes, formatCount} from './human-units.js'
 import {safeTerminal} from './sanitize.js'
 import {wrap} from './text-wrap.js'
 
-/** Human numbers: 1234567 → "1.2 MB" style for bytes, thousands separators for counts. */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`
-  const units = ['kB', 'MB', 'GB', 'TB']
-  let value = n
-  let unit = -1
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
-}
-
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US')
-}
+// Re-exported: the formatters live apart so that the progress bar (loaded on every analyze run)
+// does not load this table renderer and the table package with them.
+export {formatBytes, formatCount} from './human-units.js'
 
 function endpoint(ip: string, port: number, proto: string): string {
   const host = ip.includes(':') ? `[${ip}]` : ip

@@ -2,19 +2,16 @@ import {accessSync, closeSync, constants, openSync, renameSync, rmSync, type Sta
 import {basename, dirname, join} from 'node:path'
 import chalk from 'chalk'
 import {InputError} from '../errors.js'
-import {renderAnalyzeTable} from './analyze-table.js'
-import {renderHtml} from './html/render-html.js'
-import {renderMarkdown} from './markdown.js'
-import {renderNdjson} from './ndjson.js'
-import {renderEndpointsCsv, renderFlowsCsv} from './report-csv.js'
-import {reportJsonBytes} from './report-json.js'
 import type {Report} from './report-model.js'
-import {renderSarif} from './sarif.js'
 
 /**
  * The report formats of `analyze --format`: name → renderer, the file extensions that select it
  * for `--output`, and whether it is read by programs (no progress bar while it goes to stdout).
  * Every renderer is pure: the same report and options give the same string.
+ *
+ * Each renderer module is imported only when its format is rendered: a run uses one format, and
+ * loading all of them (the HTML map's d3-geo and world atlas, the table package, SARIF, CSV...)
+ * cost every run tens of milliseconds of startup.
  */
 
 export const FORMAT_NAMES = ['table', 'json', 'markdown', 'html', 'sarif', 'csv', 'ndjson'] as const
@@ -46,8 +43,11 @@ export interface ReportFormat {
   extensions: readonly string[]
   /** Read by programs rather than people. */
   machine: boolean
-  /** The text, whole or (large JSON) in pieces of text or UTF-8 bytes to write in order. */
-  render(report: Report, options: RenderOptions): Rendered
+  /**
+   * The text, whole or (large JSON) in pieces of text or UTF-8 bytes to write in order.
+   * Asynchronous only to import the renderer; the rendering itself is synchronous.
+   */
+  render(report: Report, options: RenderOptions): Promise<Rendered>
 }
 
 export const FORMATS: Readonly<Record<FormatName, ReportFormat>> = {
@@ -56,49 +56,55 @@ export const FORMATS: Readonly<Record<FormatName, ReportFormat>> = {
     description: 'the terminal report (colour only on a terminal)',
     extensions: ['.txt'],
     machine: false,
-    render: (report, options) => withColour(options.color, () => renderAnalyzeTable(report, {endpoints: options.endpoints})),
+    render: async (report, options) => {
+      const {renderAnalyzeTable} = await import('./analyze-table.js')
+      return withColour(options.color, () => renderAnalyzeTable(report, {endpoints: options.endpoints}))
+    },
   },
   json: {
     name: 'json',
     description: 'the Report model (docs/report-json.md, schema/report.schema.json), as --json; flow protocol facts with --detail',
     extensions: ['.json'],
     machine: true,
-    render: (report, options) => reportJsonBytes(report, {detail: options.detail}),
+    render: async (report, options) => (await import('./report-json.js')).reportJsonBytes(report, {detail: options.detail}),
   },
   markdown: {
     name: 'markdown',
     description: 'a Markdown appendix for a briefing',
     extensions: ['.md', '.markdown'],
     machine: false,
-    render: (report) => renderMarkdown(report),
+    render: async (report) => (await import('./markdown.js')).renderMarkdown(report),
   },
   html: {
     name: 'html',
     description: 'one self-contained HTML page (no network access)',
     extensions: ['.html', '.htm'],
     machine: false,
-    render: (report) => renderHtml(report),
+    render: async (report) => (await import('./html/render-html.js')).renderHtml(report),
   },
   sarif: {
     name: 'sarif',
     description: 'SARIF 2.1.0 for code-scanning dashboards',
     extensions: ['.sarif', '.sarif.json'],
     machine: true,
-    render: (report, options) => renderSarif(report, options.exitCode === undefined ? {} : {exitCode: options.exitCode}),
+    render: async (report, options) => (await import('./sarif.js')).renderSarif(report, options.exitCode === undefined ? {} : {exitCode: options.exitCode}),
   },
   csv: {
     name: 'csv',
     description: 'one table as CSV: flows (default) or endpoints (--csv-table)',
     extensions: ['.csv'],
     machine: false,
-    render: (report, options) => ((options.csvTable ?? 'flows') === 'endpoints' ? renderEndpointsCsv(report) : renderFlowsCsv(report)),
+    render: async (report, options) => {
+      const csv = await import('./report-csv.js')
+      return (options.csvTable ?? 'flows') === 'endpoints' ? csv.renderEndpointsCsv(report) : csv.renderFlowsCsv(report)
+    },
   },
   ndjson: {
     name: 'ndjson',
     description: 'one JSON object per line (newline-delimited JSON), for log pipelines',
     extensions: ['.ndjson', '.jsonl'],
     machine: true,
-    render: (report) => renderNdjson(report),
+    render: async (report) => (await import('./ndjson.js')).renderNdjson(report),
   },
 }
 

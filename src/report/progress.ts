@@ -1,4 +1,4 @@
-import {formatBytes} from './flows-table.js'
+import {formatBytes} from './human-units.js'
 import {safeTerminal} from './sanitize.js'
 
 /**

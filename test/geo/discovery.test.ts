@@ -2,7 +2,7 @@ import {copyFileSync, mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {discoverDatabaseFiles, nameRank} from '../../src/geo/discovery.js'
-import {openDatabases} from '../../src/geo/open-databases.js'
+import {openDatabases, openDatabasesAsync} from '../../src/geo/open-databases.js'
 import {fixture, tempDir} from './helpers.js'
 
 describe('database discovery', () => {
@@ -52,6 +52,25 @@ describe('database discovery', () => {
     expect(opened.databases.map((d) => d.info.id)).toEqual(['flat'])
     expect(opened.notes).toEqual([`skipped ${join(dir, 'broken.mmdb')}: not a MaxMind DB (MMDB) file: no metadata marker`])
     expect(() => openDatabases({dbPaths: [join(dir, 'broken.mmdb')], systemDirs: false, useEmbedded: false})).toThrow('no metadata marker')
+  })
+
+  it('opens the same databases, notes and errors whether the files are read at once (async) or one by one', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'broken.mmdb'), 'not a database')
+    writeFileSync(join(dir, 'GeoIP2-City.mmdb'), Buffer.from([0x1f, 0x8b, 8, 0]))
+    copyFileSync(fixture('flat-city-ipv4.mmdb'), join(dir, 'flat.mmdb'))
+    copyFileSync(fixture('GeoLite2-ASN-Test.mmdb'), join(dir, 'GeoLite2-ASN.mmdb'))
+    const summary = (o: {databases: Array<{info: object}>; notes: string[]}) => ({databases: o.databases.map((d) => d.info), notes: o.notes})
+    const options = {dbPaths: [fixture('GeoIP2-City-Test.mmdb')], dirs: [dir], systemDirs: false as const}
+    const sync = summary(openDatabases(options))
+    expect(sync.databases.length).toBeGreaterThan(4) // the named file, two found ones, the embedded default
+    expect(sync.notes.length).toBe(2)
+    expect(summary(await openDatabasesAsync(options))).toEqual(sync)
+    // The first file that must work and does not is the error, in lookup order.
+    const failing = {dbPaths: [fixture('GeoIP2-City-Test.mmdb'), join(dir, 'GeoIP2-City.mmdb'), join(dir, 'broken.mmdb')], systemDirs: false as const, useEmbedded: false}
+    expect(() => openDatabases(failing)).toThrow('gzip-compressed')
+    await expect(openDatabasesAsync(failing)).rejects.toThrow('gzip-compressed')
+    await expect(openDatabasesAsync({dbPaths: [join(dir, 'missing.mmdb')], systemDirs: false, useEmbedded: false})).rejects.toThrow('database file not found')
   })
 
   it('gives unique ids to files with the same name', () => {

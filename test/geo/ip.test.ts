@@ -1,4 +1,4 @@
-import {isIPv4} from 'node:net'
+import {isIPv4, isIPv6} from 'node:net'
 import {describe, expect, it} from 'vitest'
 import {canonicalIp, formatCidr, parseCidr, parseIp, rangeToCidrs, rangeToCidrsV4} from '../../src/geo/ip.js'
 
@@ -53,5 +53,32 @@ describe('ip parsing', () => {
       }
     }
     expect(accepted).toBeGreaterThan(20)
+  })
+
+  it('accepts exactly the IPv6 texts node:net accepts (hand-checked plain forms included), with the right bytes', () => {
+    // Near-misses of plain hex-group text, which parseIp checks by hand before isIPv6: group
+    // counts around eight, one or two "::", groups of 0-5 digits, stray and trailing colons.
+    let seed = 11
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+    const groups = ['0', '1', 'f', 'F', 'ab', 'dB8', 'fff', 'ffff', 'FFFF', '0000', '10000', 'abcde', 'g', '', '1.2.3.4']
+    const samples = ['::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '1::2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', ':1::2', '1::2:', '1:::2', 'fe80::1%eth0', '::ffff:1.2.3.4']
+    for (let i = 0; i < 20_000; i++) {
+      let text = Array.from({length: 1 + next(10)}, () => groups[next(groups.length)]).join(':')
+      if (next(2)) {
+        const at = next(text.length + 1)
+        text = `${text.slice(0, at)}::${text.slice(at)}`
+      }
+      samples.push(text)
+    }
+    let accepted = 0
+    for (const text of samples) {
+      const parsed = parseIp(text)
+      expect(parsed?.version === 6, text).toBe(isIPv6(text) && !text.includes('%'))
+      if (parsed?.version === 6) {
+        accepted++
+        expect(canonicalIp(text), text).toBe(canonicalIp(text.toLowerCase()))
+      }
+    }
+    expect(accepted).toBeGreaterThan(300)
   })
 })

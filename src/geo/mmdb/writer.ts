@@ -7,8 +7,9 @@ import {bytesToBigInt, type Cidr} from '../ip.js'
 import {DataEncoder} from './data-encoder.js'
 import {type RecordSize, SearchTree} from './search-tree.js'
 import {typed, type MmdbMap, type MmdbValue} from './values.js'
+import {METADATA_MARKER} from './marker.js'
 
-export const METADATA_MARKER = Buffer.from([0xab, 0xcd, 0xef, ...Buffer.from('MaxMind.com', 'ascii')])
+export {METADATA_MARKER}
 
 export interface MmdbWriterOptions {
   ipVersion: 4 | 6
