@@ -21,6 +21,7 @@ import type {CountryShare, Report, ReportDatabase, ReportFlow, ReportVantage} fr
 import {buildEndpoints, reportGeo} from './endpoints.js'
 import {markBuiltFlowList} from '../report/report-flow-json.js'
 import {flowEvidence, stunMappedAddresses} from './flow-evidence.js'
+import {boundedMemo} from '../util/bounded-memo.js'
 
 export interface AnalyzeOptions {
   paths: string[]
@@ -111,13 +112,19 @@ export function reportFromCollection(
   const dnsNames = passiveDns(collection.facts)
   const nrbNames = new Map<string, string[]>()
   for (const capture of collection.captures) for (const [ip, names] of capture.names) nrbNames.set(ip, [...(nrbNames.get(ip) ?? []), ...names])
-  const evidence = records.map((r) => flowEvidence(r, {dns: dnsNames, nrb: nrbNames}))
+  const addressNames = {dns: dnsNames, nrb: nrbNames}
+  const evidence = records.map((r) => flowEvidence(r, addressNames))
   const identification = identifyApps(evidence)
-  const roles = new Map(assignRoles(evidence, identification).map((r) => [r.flowId, r]))
+  const roles = assignRoles(evidence, identification)
+  // Roles come in flow-id order, which is the records' order (ids follow creation): then the
+  // i-th role is the i-th record's, and no map of 100 k entries is needed.
+  let aligned = roles.length === records.length
+  for (let i = 0; aligned && i < roles.length; i++) aligned = roles[i]!.flowId === records[i]!.id
+  const roleById = aligned ? undefined : new Map(roles.map((r) => [r.flowId, r]))
   // The records were made for this report: they become its flows in place (keys appended in
   // the order the JSON shows them), rather than copied, which on 100 k flows is 100 k objects.
   const flows: ReportFlow[] = records.map((r, i) => {
-    const role = roles.get(r.id)
+    const role = roleById ? roleById.get(r.id) : roles[i]
     const flow = r as ReportFlow
     flow.role = role?.role ?? 'other'
     flow.roleReason = role?.reason ?? ''
@@ -135,14 +142,16 @@ export function reportFromCollection(
   // Names per address for the endpoint table: passive DNS, NRB, and names seen on its flows.
   const namesByIp = new Map<string, Set<string>>()
   const addName = (ip: string, name: string) => {
-    const set = namesByIp.get(ip) ?? new Set<string>()
-    set.add(name.toLowerCase().replace(/\.$/, ''))
-    namesByIp.set(ip, set)
+    let set = namesByIp.get(ip)
+    if (!set) namesByIp.set(ip, (set = new Set<string>()))
+    set.add(endpointName(name))
   }
-  for (const [ip, names] of [...dnsNames, ...nrbNames]) for (const n of names) addName(ip, n)
-  evidence.forEach((e, i) => {
-    for (const n of e.names) if (n.source !== 'dns-query') addName(flows[i]!.remote.ip, n.name)
-  })
+  for (const [ip, names] of dnsNames) for (const n of names) addName(ip, n)
+  for (const [ip, names] of nrbNames) for (const n of names) addName(ip, n)
+  for (let i = 0; i < evidence.length; i++) {
+    const names = evidence[i]!.names
+    for (let j = 0; j < names.length; j++) if (names[j]!.source !== 'dns-query') addName(flows[i]!.remote.ip, names[j]!.name)
+  }
   const localIps = new Set(vantageFound.privateAddresses.map((p) => p.ip))
   const remoteFlows = flows.filter((f) => !localIps.has(f.remote.ip))
   const endpoints = buildEndpoints(remoteFlows, resolver, policy, namesByIp)
@@ -201,6 +210,10 @@ export function reportFromCollection(
   }
   return report
 }
+
+/** A name as the endpoint table lists it: lower case, no trailing dot. Memoised: the same
+ * server names come with every flow to them. */
+const endpointName: (name: string) => string = boundedMemo((name) => name.toLowerCase().replace(/\.$/, ''), 1 << 16)
 
 function suppressionText(match: Record<string, unknown>): string {
   return Object.entries(match).map(([k, v]) => `${k} ${String(v)}`).join(', ')

@@ -8,7 +8,7 @@
 import {type FlowEvidence, carriesMedia, isSustainedUdp} from './evidence.js'
 import {type AppIdentification, attributionByFlow, remoteEndpoint} from './identify-apps.js'
 import {isGroupAddress, normalizeName} from './match.js'
-import {type Signatures, defaultSignatures} from './signatures.js'
+import {type RoleHintMatch, type Signatures, defaultSignatures} from './signatures.js'
 import {flatText} from '../util/flat-text.js'
 import {InternPool} from '../util/intern.js'
 
@@ -44,8 +44,16 @@ export interface FlowRole {
 
 const WEB_PORTS = new Set([80, 443, 8080, 8443])
 
+/** Role reasons, one flat copy of each (see assignRoles). */
+const roleReasons = new InternPool(16_384)
+
+const NO_NAMES: readonly string[] = Object.freeze([])
+const NO_HINTS: ReadonlyArray<{name: string; hint: RoleHintMatch | undefined}> = Object.freeze([])
+
 /** Names that identify the server (not names merely asked in DNS). */
-function serverNames(f: FlowEvidence): string[] {
+function serverNames(f: FlowEvidence): readonly string[] {
+  // Most flows carry no name at all: nothing is allocated for them.
+  if (f.names.length === 0) return NO_NAMES
   const out: string[] = []
   for (const n of f.names) {
     if (n.source === 'dns-query') continue
@@ -68,9 +76,18 @@ function mediaReason(f: FlowEvidence): string {
 /** ESP and AH (IP protocols 50 and 51, RFC 4303 and RFC 4302) by the flow's protocol; OpenVPN,
  * IKE/NAT-T and WireGuard from the analyzers' facts (FlowEvidence.vpn). */
 function vpnReason(f: FlowEvidence): string | undefined {
-  const at = (e: {ip: string; port: number}) => (e.port ? `${e.ip}:${e.port}` : e.ip)
   if (f.proto === 'esp' || f.proto === 'ah') return `IPsec ${f.proto.toUpperCase()} to ${remoteEndpoint(f).ip}`
-  if (f.vpn) return `${f.vpn.label} to ${at(f.vpn.server ?? remoteEndpoint(f))}`
+  if (f.vpn) return `${f.vpn.label} to ${endpointText(f.vpn.server ?? remoteEndpoint(f))}`
+  return undefined
+}
+
+function endpointText(e: {ip: string; port: number}): string {
+  return e.port ? `${e.ip}:${e.port}` : e.ip
+}
+
+/** The first hint of a role (a function, not a closure made per flow: this runs for every flow). */
+function hintOfRole(hints: ReadonlyArray<{name: string; hint: RoleHintMatch | undefined}>, role: string): {name: string; hint: RoleHintMatch | undefined} | undefined {
+  for (let i = 0; i < hints.length; i++) if (hints[i]!.hint!.role === role) return hints[i]
   return undefined
 }
 
@@ -82,13 +99,13 @@ function appLabel(app: string | null, sig: Signatures): string {
 export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures = defaultSignatures()): {role: Role; reason: string} {
   if (f.isLanDiscovery) return {role: 'lan', reason: 'LAN discovery protocol (mDNS/LLMNR/NetBIOS/SSDP/DHCP)'}
   if (isGroupAddress(f.server.ip)) return {role: 'lan', reason: `multicast/broadcast destination ${f.server.ip}`}
-  if (f.isDns) return {role: 'dns', reason: `DNS to ${f.server.ip}:${f.server.port}`}
+  if (f.isDns) return {role: 'dns', reason: dnsReasons.get(f.server.ip, f.server.port)}
 
   const vpn = vpnReason(f)
   if (vpn) return {role: 'vpn', reason: vpn}
 
   const names = serverNames(f)
-  const hints = names.map((n) => ({name: n, hint: sig.roleHintOf(n)})).filter((h) => h.hint !== undefined)
+  const hints = names.length === 0 ? NO_HINTS : names.map((n) => ({name: n, hint: sig.roleHintOf(n)})).filter((h) => h.hint !== undefined)
   const streamish = carriesMedia(f) || f.stunPresent || isSustainedUdp(f)
   const conferencing = app !== null && sig.app(app)?.conferencing === true
 
@@ -97,7 +114,7 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
     const via = generic ? ` (server SOFTWARE "${generic.software.slice(0, 64)}")` : ''
     return {role: 'relay', reason: `TURN allocation/relayed data${via}${carriesMedia(f) ? ', carrying media' : ''}`}
   }
-  const relayHint = hints.find((h) => h.hint!.role === 'relay')
+  const relayHint = hintOfRole(hints, 'relay')
   if (relayHint && streamish) return {role: 'relay', reason: `media/STUN to relay host ${relayHint.name} (${relayHint.hint!.pattern})`}
 
   if (carriesMedia(f)) return {role: 'media', reason: mediaReason(f)}
@@ -106,7 +123,7 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
     return {role: 'media', reason: `sustained UDP both ways to ${appLabel(app, sig)} server (${f.packets.toServer}/${f.packets.toClient} packets)`}
   }
 
-  const telemetry = hints.find((h) => h.hint!.role === 'telemetry')
+  const telemetry = hintOfRole(hints, 'telemetry')
   if (telemetry) return {role: 'telemetry', reason: `telemetry/logging host ${telemetry.name} (${telemetry.hint!.pattern})`}
 
   if (f.stunPresent) return {role: 'control', reason: 'STUN only: NAT discovery / ICE connectivity checks (exposes the caller\'s addresses)'}
@@ -121,22 +138,57 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
     if (f.proto === 'tcp') return {role: 'control', reason: `TCP to ${label} server${name}:${f.server.port}`}
     if (f.proto === 'udp') return {role: 'media', reason: `UDP to ${label} server${name}:${f.server.port} (${f.packets.toServer}/${f.packets.toClient} packets, too few to call sustained)`}
   }
-  const hinted = hints.find((h) => h.hint!.role === 'control' || h.hint!.role === 'web')
+  const hinted = hints.length === 0 ? undefined : hints.find((h) => h.hint!.role === 'control' || h.hint!.role === 'web')
   if (hinted) return {role: hinted.hint!.role as Role, reason: `${hinted.name} (${hinted.hint!.pattern})`}
   if (web) {
     const proto = f.quic ? 'QUIC' : f.tls ? 'TLS' : f.http ? 'HTTP' : `${f.proto.toUpperCase()} port ${f.server.port}`
     return {role: 'web', reason: `${proto}${names[0] ? ` to ${names[0]}` : ''} (web/content)`}
   }
-  return {role: 'other', reason: `${f.proto}${f.server.port ? ` port ${f.server.port}` : ''}: no recognised protocol or app`}
+  return {role: 'other', reason: otherReasons.get(f.proto, f.server.port)}
 }
 
-const roleReasons = new InternPool(16_384)
+/**
+ * Reason texts by two values, made once per distinct pair: most flows of a large capture are
+ * DNS to a few resolvers or unrecognised traffic to a few thousand ports, and building (then
+ * interning) the same text for each was a good part of role assignment. Bounded: emptied when
+ * it holds `max` texts.
+ */
+class ReasonMemo<K extends string> {
+  private byFirst = new Map<K, Map<number, string>>()
+  private size = 0
+
+  constructor(
+    private readonly make: (first: K, second: number) => string,
+    private readonly max = 65_536,
+  ) {}
+
+  get(first: K, second: number): string {
+    let bySecond = this.byFirst.get(first)
+    const known = bySecond?.get(second)
+    if (known !== undefined) return known
+    if (this.size >= this.max) {
+      this.byFirst = new Map()
+      this.size = 0
+      bySecond = undefined
+    }
+    if (!bySecond) this.byFirst.set(first, (bySecond = new Map()))
+    const text = roleReasons.intern(flatText(this.make(first, second)))
+    bySecond.set(second, text)
+    this.size++
+    return text
+  }
+}
+
+const dnsReasons = new ReasonMemo<string>((ip, port) => `DNS to ${ip}:${port}`)
+const otherReasons = new ReasonMemo<string>((proto, port) => `${proto}${port ? ` port ${port}` : ''}: no recognised protocol or app`)
 
 /** One role per flow (in flow-id order). */
 export function assignRoles(flows: readonly FlowEvidence[], identification: AppIdentification, signatures: Signatures = defaultSignatures()): FlowRole[] {
   const attribution = attributionByFlow(identification)
-  return [...flows]
-    .sort((a, b) => a.flowId - b.flowId)
+  // Callers pass the flows in id order already: then they are not copied and sorted again.
+  let sorted = true
+  for (let i = 1; sorted && i < flows.length; i++) sorted = flows[i - 1]!.flowId < flows[i]!.flowId
+  return (sorted ? flows : [...flows].sort((a, b) => a.flowId - b.flowId))
     .map((f) => {
       const app = attribution.get(f.flowId)?.app ?? null
       const {role, reason} = roleOfFlow(f, app, signatures)

@@ -114,39 +114,56 @@ export function remoteEndpoint(f: FlowEvidence): {ip: string; port: number} {
   return (f.remote ??= isPrivateAddress(f.server.ip) && !isPrivateAddress(f.client.ip) ? f.client : f.server)
 }
 
-function hitsOfFlow(flow: FlowEvidence, sig: Signatures): Hit[] {
-  const hits: Hit[] = []
-  const supportOnly = new Set<Hit>()
-  const add = (m: SignatureMatch, kind: EvidenceKind, value: string, frame: number, via?: NameSource): void => {
-    const hit: Hit = {app: m.app, kind, value, match: m.pattern, via, confidence: m.confidence, claims: false, source: m.entry.source, frame, flowId: flow.flowId}
-    if (m.entry.claims === false) supportOnly.add(hit)
-    hits.push(hit)
-  }
-  for (const n of flow.names) {
+/** A hit of match `m` on the flow, added to `hits` (made on the first). `claims` starts as "may
+ * claim" (false for supporting-only entries) and is settled by hitsOfFlow once all are in. */
+function addHit(hits: Hit[] | undefined, flow: FlowEvidence, m: SignatureMatch, kind: EvidenceKind, value: string, frame: number, via: NameSource | undefined): Hit[] {
+  const hit: Hit = {app: m.app, kind, value, match: m.pattern, via, confidence: m.confidence, claims: m.entry.claims !== false, source: m.entry.source, frame, flowId: flow.flowId}
+  if (hits) hits.push(hit)
+  else hits = [hit]
+  return hits
+}
+
+/** The flow's hits, or undefined when it has none (most flows: nothing is allocated for them). */
+function hitsOfFlow(flow: FlowEvidence, sig: Signatures): Hit[] | undefined {
+  let hits: Hit[] | undefined
+  const names = flow.names
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]!
     const name = normalizeName(n.name)
     if (!name) continue
-    for (const m of sig.matchName(name, n.source)) add(m, 'name', name, n.frame, n.source)
+    const matches = sig.matchName(name, n.source)
+    for (let j = 0; j < matches.length; j++) hits = addHit(hits, flow, matches[j]!, 'name', name, n.frame, n.source)
   }
-  for (const s of flow.stunSoftware ?? []) {
-    if (sig.isGenericStunSoftware(s.software)) continue
-    for (const m of sig.matchStunSoftware(s.software)) add(m, 'stun-software', s.software.slice(0, 128), s.frame)
+  if (flow.stunSoftware) {
+    for (const s of flow.stunSoftware) {
+      if (sig.isGenericStunSoftware(s.software)) continue
+      for (const m of sig.matchStunSoftware(s.software)) hits = addHit(hits, flow, m, 'stun-software', s.software.slice(0, 128), s.frame, undefined)
+    }
   }
-  for (const type of new Set(flow.stunAttributes ?? [])) {
-    for (const m of sig.matchStunAttribute(type)) add(m, 'stun-attribute', `0x${type.toString(16).padStart(4, '0')}`, flow.firstFrame)
+  if (flow.stunAttributes) {
+    for (const type of new Set(flow.stunAttributes)) {
+      for (const m of sig.matchStunAttribute(type)) hits = addHit(hits, flow, m, 'stun-attribute', `0x${type.toString(16).padStart(4, '0')}`, flow.firstFrame, undefined)
+    }
   }
-  for (const p of flow.processes ?? []) {
-    for (const m of sig.matchProcess(p.name)) add(m, 'process', p.name.slice(0, 64), p.frame)
+  if (flow.processes) {
+    for (const p of flow.processes) {
+      for (const m of sig.matchProcess(p.name)) hits = addHit(hits, flow, m, 'process', p.name.slice(0, 64), p.frame, undefined)
+    }
   }
   const remote = remoteEndpoint(flow)
-  for (const m of sig.matchAddress(remote.ip)) add(m, 'range', remote.ip, flow.firstFrame)
-  for (const m of sig.matchPort(flow.proto, remote.port)) add(m, 'port', `${flow.proto}/${remote.port}`, flow.firstFrame)
+  const ranges = sig.matchAddress(remote.ip)
+  for (let j = 0; j < ranges.length; j++) hits = addHit(hits, flow, ranges[j]!, 'range', remote.ip, flow.firstFrame, undefined)
+  const ports = sig.matchPort(flow.proto, remote.port)
+  for (let j = 0; j < ports.length; j++) hits = addHit(hits, flow, ports[j]!, 'port', `${flow.proto}/${remote.port}`, flow.firstFrame, undefined)
+  if (!hits) return undefined
   // Medium and high evidence claims its app. Low evidence claims only on a flow that carries
   // call protocols and where no other app has any evidence (UDP 3480 is in Teams' and
   // FaceTime's lists: on its own it names neither). Supporting-only entries never claim.
   const callFlow = carriesCallProtocols(flow)
-  const apps = new Set(hits.map((h) => h.app))
+  let oneApp = true
+  for (let i = 1; i < hits.length && oneApp; i++) oneApp = hits[i]!.app === hits[0]!.app
   for (const h of hits) {
-    if (!supportOnly.has(h)) h.claims = CONFIDENCE_RANK[h.confidence] >= CONFIDENCE_RANK.medium || (callFlow && apps.size === 1)
+    if (h.claims) h.claims = CONFIDENCE_RANK[h.confidence] >= CONFIDENCE_RANK.medium || (callFlow && oneApp)
   }
   return hits
 }
@@ -203,11 +220,37 @@ function bestConfidence(list: Array<{confidence: Confidence}>): Confidence | und
  * oriented either way). DNS, QUIC and LAN-discovery flows never take part: a resolver's
  * address:53 is shared by every app.
  */
-function socketKeys(f: FlowEvidence): string[] {
-  if (f.proto !== 'udp' || f.isDns || f.isLanDiscovery || f.quic) return []
-  const keys = [`${f.client.ip}|${f.client.port}`]
-  if (isPrivateAddress(f.server.ip) && f.server.port >= 1024 && f.client.port >= 1024) keys.push(`${f.server.ip}|${f.server.port}`)
-  return keys
+function socketEnds(f: FlowEvidence): 0 | 1 | 2 {
+  if (f.proto !== 'udp' || f.isDns || f.isLanDiscovery || f.quic) return 0
+  return isPrivateAddress(f.server.ip) && f.server.port >= 1024 && f.client.port >= 1024 ? 2 : 1
+}
+
+/** Socket end `i` (< socketEnds(f)) of a flow: its client, then its server. */
+function socketEnd(f: FlowEvidence, i: number): {ip: string; port: number} {
+  return i === 0 ? f.client : f.server
+}
+
+type SocketApps = Map<string, {confidence: Confidence; flowId: number}>
+
+/** Apps by local socket, keyed by address then port: no key text is built per flow. */
+class SocketIndex {
+  private readonly byIp = new Map<string, Map<number, SocketApps>>()
+
+  get(end: {ip: string; port: number}): SocketApps | undefined {
+    return this.byIp.get(end.ip)?.get(end.port)
+  }
+
+  getOrAdd(end: {ip: string; port: number}): SocketApps {
+    let byPort = this.byIp.get(end.ip)
+    if (!byPort) this.byIp.set(end.ip, (byPort = new Map()))
+    let apps = byPort.get(end.port)
+    if (!apps) byPort.set(end.port, (apps = new Map()))
+    return apps
+  }
+
+  get empty(): boolean {
+    return this.byIp.size === 0
+  }
 }
 
 function describeHit(h: Hit): string {
@@ -232,15 +275,19 @@ function describeHit(h: Hit): string {
 /** Identify the apps in a capture from per-flow evidence. */
 export function identifyApps(flows: readonly FlowEvidence[], signatures: Signatures = defaultSignatures()): AppIdentification {
   const sig = signatures
+  // The flows of attributions made from their own evidence or protocols, which associate()
+  // spreads over shared sockets (not every flow: most have none).
   const byFlow = new Map<number, FlowEvidence>()
-  for (const f of flows) byFlow.set(f.flowId, f)
-  const hitsByFlow = new Map<number, Hit[]>()
+  const hitsByFlow = new Map<number, {flow: FlowEvidence; hits: Hit[]}>()
   const allHits: Hit[] = []
-  for (const f of flows) {
+  // Indexed loops over all flows here and below: each runs once per report, largely before the
+  // optimiser has compiled it, and an unoptimised for-of allocates per element.
+  for (let i = 0; i < flows.length; i++) {
+    const f = flows[i]!
     const hits = hitsOfFlow(f, sig)
-    if (hits.length > 0) {
-      hitsByFlow.set(f.flowId, hits)
-      allHits.push(...hits)
+    if (hits) {
+      hitsByFlow.set(f.flowId, {flow: f, hits})
+      for (const h of hits) allHits.push(h)
     }
   }
 
@@ -254,7 +301,7 @@ export function identifyApps(flows: readonly FlowEvidence[], signatures: Signatu
 
   // Flow level, own evidence: the best-supported claimed app.
   const attribution = new Map<number, FlowAttribution>()
-  for (const [flowId, hits] of hitsByFlow) {
+  for (const [flowId, {flow, hits}] of hitsByFlow) {
     const candidates = new Map<string, Hit[]>()
     for (const h of hits) {
       if (!claimed.has(h.app)) continue
@@ -277,27 +324,39 @@ export function identifyApps(flows: readonly FlowEvidence[], signatures: Signatu
     if (!best) continue
     const top = [...best.hits].sort((a, b) => CONFIDENCE_RANK[b.confidence] - CONFIDENCE_RANK[a.confidence] || KIND_ORDER[a.kind] - KIND_ORDER[b.kind])[0]!
     attribution.set(flowId, {flowId, app: best.app, confidence: best.confidence, via: 'evidence', reason: describeHit(top)})
+    byFlow.set(flowId, flow)
   }
 
+  // The flows that can share a socket (UDP, not DNS/QUIC/LAN), in flow order: associate() runs
+  // up to twice, and most flows of a large capture are not among them.
+  let socketFlows: FlowEvidence[] | undefined
   const associate = (): void => {
-    const bySocket = new Map<string, Map<string, {confidence: Confidence; flowId: number}>>()
+    const bySocket = new SocketIndex()
     for (const a of attribution.values()) {
       const f = byFlow.get(a.flowId)
       if (!f || a.via === 'shared-socket') continue
-      for (const key of socketKeys(f)) {
-        let apps = bySocket.get(key)
-        if (!apps) bySocket.set(key, (apps = new Map()))
+      const ends = socketEnds(f)
+      for (let i = 0; i < ends; i++) {
+        const apps = bySocket.getOrAdd(socketEnd(f, i))
         const prev = apps.get(a.app)
         if (!prev || CONFIDENCE_RANK[a.confidence] > CONFIDENCE_RANK[prev.confidence] || (a.confidence === prev.confidence && a.flowId < prev.flowId)) {
           apps.set(a.app, {confidence: a.confidence, flowId: a.flowId})
         }
       }
     }
-    for (const f of flows) {
+    if (bySocket.empty) return
+    if (!socketFlows) {
+      socketFlows = []
+      for (let k = 0; k < flows.length; k++) if (socketEnds(flows[k]!) > 0) socketFlows.push(flows[k]!)
+    }
+    for (let k = 0; k < socketFlows.length; k++) {
+      const f = socketFlows[k]!
+      const ends = socketEnds(f)
       const current = attribution.get(f.flowId)
       if (current && current.app !== 'webrtc') continue
-      for (const key of socketKeys(f)) {
-        const apps = bySocket.get(key)
+      for (let i = 0; i < ends; i++) {
+        const end = socketEnd(f, i)
+        const apps = bySocket.get(end)
         if (!apps) continue
         const named = [...apps.entries()].filter(([app]) => app !== 'webrtc' && app !== current?.app)
         const pool = named.length > 0 ? named : current ? [] : [...apps.entries()]
@@ -309,7 +368,7 @@ export function identifyApps(flows: readonly FlowEvidence[], signatures: Signatu
           app,
           confidence: minConfidence(from.confidence, 'medium'),
           via: 'shared-socket',
-          reason: `shares local socket ${key.replace('|', ':')} with flow ${from.flowId}`,
+          reason: `shares local socket ${end.ip}:${end.port} with flow ${from.flowId}`,
         })
         break
       }
@@ -319,12 +378,14 @@ export function identifyApps(flows: readonly FlowEvidence[], signatures: Signatu
 
   // Generic WebRTC: STUN + DTLS + RTP (or sustained UDP) on a flow no named app claims.
   const webrtcHits: Hit[] = []
-  for (const f of flows) {
+  for (let i = 0; i < flows.length; i++) {
+    const f = flows[i]!
     if (attribution.has(f.flowId)) continue
     if (!(f.stunPresent && f.dtls && (f.rtpStreams > 0 || isSustainedUdp(f)))) continue
     const value = f.rtpStreams > 0 ? 'STUN+DTLS+RTP' : 'STUN+DTLS+sustained UDP'
     webrtcHits.push({app: 'webrtc', kind: 'protocols', value, match: 'WebRTC transport (RFC 8835)', confidence: 'medium', claims: true, source: 'RFC 8835 (WebRTC transports), RFC 7983 (STUN/DTLS/RTP multiplexing)', frame: f.firstFrame, flowId: f.flowId})
     attribution.set(f.flowId, {flowId: f.flowId, app: 'webrtc', confidence: 'medium', via: 'protocols', reason: `${value} on one flow, no named app`})
+    byFlow.set(f.flowId, f)
   }
   if (webrtcHits.length > 0 && sig.app('webrtc')) {
     associate()
@@ -376,8 +437,11 @@ export function identifyApps(flows: readonly FlowEvidence[], signatures: Signatu
 /** Organisations revealed by names in the flows (vanity and tenant names). */
 export function findTenants(flows: readonly FlowEvidence[], sig: Signatures = defaultSignatures()): TenantFinding[] {
   const byKey = new Map<string, {t: TenantFinding; names: Set<string>; flows: Set<number>; frames: Set<number>}>()
-  for (const f of flows) {
-    for (const n of f.names) {
+  for (let i = 0; i < flows.length; i++) {
+    const f = flows[i]!
+    const fnames = f.names
+    for (let j = 0; j < fnames.length; j++) {
+      const n = fnames[j]!
       const name = normalizeName(n.name)
       if (!name) continue
       const m = sig.tenantOf(name)

@@ -4,7 +4,7 @@
  * text: compared case-insensitively, length-checked, never evaluated. Patterns come from the
  * signature file (trusted data, validated by signatures.ts).
  */
-import {parseCidr, parseIp} from '../geo/ip.js'
+import {ipv4Value, parseCidr, parseIp} from '../geo/ip.js'
 import {boundedMemo} from '../util/bounded-memo.js'
 
 /** Characters a host name (or a certificate name such as `*.zoom.us`) may contain. */
@@ -17,6 +17,16 @@ const HOST_CHARS = /^[a-z0-9._*-]+$/
  */
 export function normalizeName(raw: string): string | undefined {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 254) return undefined
+  return normalizedNames(raw)
+}
+
+/** Distinct names remembered by normalizeName: a capture names a few thousand hosts, asked
+ * about on every flow to them by several stages (apps, tenants, roles). */
+const NAME_MEMO = 1 << 16
+
+const normalizedNames: (raw: string) => string | undefined = boundedMemo(normalizeUncached, NAME_MEMO)
+
+function normalizeUncached(raw: string): string | undefined {
   let name = raw.toLowerCase()
   if (name.endsWith('.')) name = name.slice(0, -1)
   if (name.length === 0 || name.length > 253 || !HOST_CHARS.test(name)) return undefined
@@ -128,27 +138,43 @@ export function parsePortRange(text: string): {low: number; high: number} | stri
 const ADDRESS_MEMO = 1 << 18
 
 /** Private, shared (CGNAT), loopback, link-local or unique-local: an address behind the vantage. */
-export const isPrivateAddress: (ip: string) => boolean = boundedMemo(privateAddress, ADDRESS_MEMO)
+export function isPrivateAddress(ip: string): boolean {
+  // A dotted quad is read in place (cheaper than the memo's lookup); anything else is memoised.
+  const v4 = typeof ip === 'string' ? ipv4Value(ip) : -1
+  return v4 >= 0 ? privateV4(v4) : privateMemo(ip)
+}
+
+const privateMemo: (ip: string) => boolean = boundedMemo(privateAddress, ADDRESS_MEMO)
+
+function privateV4(v: number): boolean {
+  const top = v >>> 24
+  return top === 10 || top === 127 || (v >>> 20) === 0xac1 || (v >>> 16) === 0xc0a8 || (v >>> 22) === 0x191 || (v >>> 16) === 0xa9fe
+}
 
 function privateAddress(ip: string): boolean {
   const a = addressValue(ip)
   if (!a) return false
-  if (a.version === 4) {
-    const v = a.v4
-    const top = v >>> 24
-    return top === 10 || top === 127 || (v >>> 20) === 0xac1 || (v >>> 16) === 0xc0a8 || (v >>> 22) === 0x191 || (v >>> 16) === 0xa9fe
-  }
+  if (a.version === 4) return privateV4(a.v4)
   const top16 = Number(a.v6 >> 112n)
   return (top16 & 0xfe00) === 0xfc00 || (top16 & 0xffc0) === 0xfe80 || a.v6 === 1n
 }
 
 /** Multicast or broadcast (IPv4 224/4, 255.255.255.255; IPv6 ff00::/8). */
-export const isGroupAddress: (ip: string) => boolean = boundedMemo(groupAddress, ADDRESS_MEMO)
+export function isGroupAddress(ip: string): boolean {
+  const v4 = typeof ip === 'string' ? ipv4Value(ip) : -1
+  return v4 >= 0 ? groupV4(v4) : groupMemo(ip)
+}
+
+const groupMemo: (ip: string) => boolean = boundedMemo(groupAddress, ADDRESS_MEMO)
+
+function groupV4(v: number): boolean {
+  return (v >>> 28) === 0xe || v === 0xffffffff
+}
 
 function groupAddress(ip: string): boolean {
   const a = addressValue(ip)
   if (!a) return false
-  if (a.version === 4) return (a.v4 >>> 28) === 0xe || a.v4 === 0xffffffff
+  if (a.version === 4) return groupV4(a.v4)
   return a.v6 >> 120n === 0xffn
 }
 

@@ -376,6 +376,8 @@ interface CompiledTenant {
   exclude: RegExp[]
 }
 
+const NO_MATCHES: readonly SignatureMatch[] = Object.freeze([])
+
 /** A validated, compiled signature file. */
 export class Signatures {
   readonly version: string
@@ -397,7 +399,12 @@ export class Signatures {
   private readonly hints: CompiledHint[] = []
   private readonly tenants: CompiledTenant[] = []
   private readonly addressCache = new Map<string, SignatureMatch[]>()
-  private readonly nameCache = new Map<string, readonly SignatureMatch[]>()
+  /** By source, then name: no key string built per question. */
+  private readonly nameCache = new Map<NameSource, Map<string, readonly SignatureMatch[]>>()
+  private nameCacheSize = 0
+  /** By protocol, then port (ports repeat on every flow to a service). */
+  private readonly portCache = new Map<string, Map<number, readonly SignatureMatch[]>>()
+  private readonly tenantCache = new Map<string, TenantMatch | undefined>()
   private readonly hintCache = new Map<string, RoleHintMatch | undefined>()
 
   constructor(doc: SignatureFile, file = '(inline)') {
@@ -474,12 +481,18 @@ export class Signatures {
    */
   matchName(raw: string, source: NameSource): readonly SignatureMatch[] {
     // Names repeat across flows: the scan over every pattern runs once per distinct name.
-    const key = `${source}\u0000${raw}`
-    const cached = this.nameCache.get(key)
+    let bySource = this.nameCache.get(source)
+    if (!bySource) this.nameCache.set(source, (bySource = new Map()))
+    const cached = bySource.get(raw)
     if (cached) return cached
     const out = this.scanNames(raw, source)
-    if (this.nameCache.size >= 65_536) this.nameCache.clear()
-    this.nameCache.set(key, out)
+    if (this.nameCacheSize >= 65_536) {
+      this.nameCache.clear()
+      this.nameCacheSize = 0
+      this.nameCache.set(source, (bySource = new Map()))
+    }
+    bySource.set(raw, out)
+    this.nameCacheSize++
     return out
   }
 
@@ -537,9 +550,19 @@ export class Signatures {
     return this.generic.has(`${proto}/${port}`)
   }
 
-  /** App port signatures for a server port; generic ports (3478, 443, ...) never match. */
-  matchPort(proto: string, port: number): SignatureMatch[] {
-    if ((proto !== 'udp' && proto !== 'tcp') || !Number.isInteger(port) || port <= 0 || this.isGenericPort(proto, port)) return []
+  /** App port signatures for a server port; generic ports (3478, 443, ...) never match. The
+   * list is shared between calls (one per protocol and port): read it, do not change it. */
+  matchPort(proto: string, port: number): readonly SignatureMatch[] {
+    if ((proto !== 'udp' && proto !== 'tcp') || !Number.isInteger(port) || port <= 0) return NO_MATCHES
+    let byPort = this.portCache.get(proto)
+    if (!byPort) this.portCache.set(proto, (byPort = new Map()))
+    let out = byPort.get(port)
+    if (!out) byPort.set(port, (out = this.scanPorts(proto, port)))
+    return out
+  }
+
+  private scanPorts(proto: 'udp' | 'tcp', port: number): SignatureMatch[] {
+    if (this.isGenericPort(proto, port)) return []
     return this.ports
       .filter((p) => p.proto === proto && port >= p.low && port <= p.high)
       .map((p) => ({app: p.app, kind: 'port' as const, pattern: p.text, confidence: entryConfidence(p.entry), entry: p.entry}))
@@ -572,6 +595,15 @@ export class Signatures {
    * tenant suffix.
    */
   tenantOf(raw: string): TenantMatch | undefined {
+    // Per distinct name, like roleHintOf: the same server names come back flow after flow.
+    if (this.tenantCache.has(raw)) return this.tenantCache.get(raw)
+    const hit = this.scanTenants(raw)
+    if (this.tenantCache.size >= 65_536) this.tenantCache.clear()
+    this.tenantCache.set(raw, hit)
+    return hit
+  }
+
+  private scanTenants(raw: string): TenantMatch | undefined {
     const name = normalizeName(raw)
     if (!name) return undefined
     for (const t of this.tenants) {

@@ -43,7 +43,11 @@ export function checkContext(input: CheckInput): CheckContext {
   const flowsWithFacts: ReportFlow[] = []
   const flowsByProtocol = new Map<string, ReportFlow[]>()
   const callFlows: ReportFlow[] = []
-  for (const flow of input.flows) {
+  // Indexed loops: this runs once per report over every flow, mostly unoptimised (where a
+  // for-of allocates per element).
+  const all = input.flows
+  for (let i = 0; i < all.length; i++) {
+    const flow = all[i]!
     flowById.set(flow.id, flow)
     if (isCallFlow(flow)) callFlows.push(flow)
     if (!flow.protocols) continue
@@ -57,10 +61,12 @@ export function checkContext(input: CheckInput): CheckContext {
     if (any) flowsWithFacts.push(flow)
   }
   const flowsByEndpoint = new Map<string, ReportFlow[]>()
-  for (const e of input.endpoints) {
+  for (let i = 0; i < input.endpoints.length; i++) {
+    const e = input.endpoints[i]!
     const flows: ReportFlow[] = []
-    for (const id of e.flowIds) {
-      const flow = flowById.get(id)
+    const ids = e.flowIds
+    for (let j = 0; j < ids.length; j++) {
+      const flow = flowById.get(ids[j]!)
       if (flow) flows.push(flow)
     }
     flowsByEndpoint.set(e.ip, flows)
@@ -96,16 +102,19 @@ export function finding(ruleId: string, severity: Severity | undefined, detail: 
   const kept = evidence.length > MAX_FINDING_EVIDENCE ? evidence.slice(0, MAX_FINDING_EVIDENCE) : evidence
   // Built by concatenation and kept to the end of the run: flattened (see flatText).
   for (const e of kept) e.description = flatText(e.description)
-  return {
+  // Keys in this order (the report shows them so); `endpoint` only when given, without a
+  // spread of a new object per finding (tens of thousands on a large capture).
+  const out = {
     ruleId,
     severity: severity ?? rule.severity,
     title: rule.title,
     detail: flatText(detail),
     evidence: kept,
     flowIds: ascendingUnique(flowIds),
-    ...(endpoint === undefined ? {} : {endpoint}),
-    recommendation: rule.remediation,
-  }
+  } as Finding
+  if (endpoint !== undefined) out.endpoint = endpoint
+  out.recommendation = rule.remediation
+  return out
 }
 
 /** A new array of the ids, ascending and without repeats. Checks mostly list flows in flow

@@ -40,7 +40,11 @@ export const CHECKS: readonly Check[] = [
  * that; endpoints keep localeCompare, which orders '.' and ':' unlike code units.
  */
 export function runChecks(ctx: CheckContext, policy: Policy | undefined): Finding[] {
-  const findings = CHECKS.flatMap((check) => check(ctx))
+  const findings: Finding[] = []
+  for (const check of CHECKS) {
+    const found = check(ctx)
+    for (let i = 0; i < found.length; i++) findings.push(found[i]!)
+  }
   for (const f of findings) {
     if (!policy) continue
     f.severity = effectiveSeverity(policy, f.ruleId, f.severity)

@@ -11,7 +11,7 @@ import type {PartialGeo} from './fields.js'
 import {formatCidr, formatIp, type ParsedIp} from './ip.js'
 import {METADATA_MARKER} from './mmdb/marker.js'
 import {detectSchema, normaliseRecord, type CountryMeaning, type Schema} from './schema.js'
-import {firstDataPath, hasIpv4Subtree} from './tree-probe.js'
+import {firstDataPath, hasIpv4Subtree, SearchTree} from './tree-probe.js'
 
 /** Where a database came from, in lookup order. */
 export type DatabaseOrigin = 'geoip-db' | 'geoip-dir' | 'env-dir' | 'system-dir' | 'embedded'
@@ -62,11 +62,15 @@ export class GeoDatabase {
   readonly buildEpoch: Date
   private readonly reader: Reader<Record<string, unknown>>
   private readonly schema: Schema
+  private readonly tree: SearchTree
+  /** The Reader's decoded record per data pointer seen (see SearchTree). Bounded. */
+  private records = new Map<number, unknown>()
 
-  private constructor(reader: Reader<Record<string, unknown>>, info: DatabaseInfo, schema: Schema) {
+  private constructor(reader: Reader<Record<string, unknown>>, info: DatabaseInfo, schema: Schema, tree: SearchTree) {
     this.reader = reader
     this.info = info
     this.schema = schema
+    this.tree = tree
     this.buildEpoch = new Date(info.buildEpoch)
   }
 
@@ -143,7 +147,7 @@ export class GeoDatabase {
       description: description?.['en'] ?? Object.values(description ?? {})[0],
       ...(options.provenance ? {provenance: options.provenance} : {}),
     }
-    return new GeoDatabase(reader, info, schema)
+    return new GeoDatabase(reader, info, schema, new SearchTree(bytes, m.nodeCount, m.recordSize, m.ipVersion as 4 | 6))
   }
 
   /** Normalised fields for an address, or undefined when the database has no record for it. */
@@ -155,7 +159,24 @@ export class GeoDatabase {
     let raw: unknown
     let prefixLength: number
     try {
-      ;[raw, prefixLength] = this.reader.getWithPrefixLength(text)
+      const record = this.tree.walk(ip.bytes)
+      prefixLength = this.tree.depth
+      if (record <= this.info.nodeCount) {
+        raw = null
+      } else {
+        raw = this.records.get(record)
+        if (raw === undefined && !this.records.has(record)) {
+          // A record not seen yet: the Reader reads it (and checks the walk: on any
+          // disagreement its answer stands and nothing is remembered).
+          const [value, readerPrefix] = this.reader.getWithPrefixLength(text)
+          raw = value
+          if (readerPrefix !== prefixLength) prefixLength = readerPrefix
+          else {
+            if (this.records.size >= RECORD_MEMO) this.records = new Map()
+            this.records.set(record, value)
+          }
+        }
+      }
     } catch (error) {
       throw new InputError(`corrupt MMDB data section (${(error as Error).message})`, this.info.path)
     }
@@ -210,6 +231,9 @@ async function readWhole(path: string): Promise<Buffer> {
   }
 }
 
+/** Distinct data records a database remembers (a capture's addresses lead to far fewer). */
+const RECORD_MEMO = 1 << 17
+
 /**
  * Cache of decoded data-section values by offset, for the Reader's decoder (as maxmind.open
  * does with an LRU). Many networks share one record (same city, same AS), so decoding each
@@ -234,8 +258,13 @@ class DecodeCache {
 }
 
 function networkOf(bytes: Uint8Array, prefixLength: number): Uint8Array {
-  const out = Uint8Array.from(bytes)
-  for (let bit = prefixLength; bit < out.length * 8; bit++) out[bit >> 3] = (out[bit >> 3] ?? 0) & ~(0x80 >> (bit & 7))
+  const out = new Uint8Array(bytes)
+  // Whole bytes past the prefix are cleared at once, the byte it ends in by a mask.
+  const full = prefixLength >> 3
+  if (full < out.length) {
+    out[full] = out[full]! & ((0xff00 >> (prefixLength & 7)) & 0xff)
+    out.fill(0, full + 1)
+  }
   return out
 }
 

@@ -4,7 +4,7 @@
  * names its source. Each unique address is resolved once per resolver (= once per run).
  */
 import {InputError} from '../errors.js'
-import type {GeoDatabase} from './database.js'
+import type {DatabaseHit, GeoDatabase} from './database.js'
 import {GEO_FIELDS, type GeoFields} from './fields.js'
 import {formatIp, parseIp, type ParsedIp} from './ip.js'
 import {specialRange, transitionOf, type SpecialRange, type TransitionKind} from './reserved.js'
@@ -51,29 +51,35 @@ export class GeoResolver {
     const transition = transitionOf(parsed)
     const target = transition ? transition.ipv4 : parsed
     const special = specialRange(target)
-    const found: GeoFields = {}
     const targetText = transition ? formatIp(target.bytes) : ip
+    // Each field from the first database that has it, in GEO_FIELDS order: once per unique
+    // address, but tens of thousands of them in a large capture.
+    const hits: Array<{hit: DatabaseHit; source: string}> = []
     for (const db of this.databases) {
       // The embedded default is not consulted for special addresses (it has nothing true to
       // say about 10.0.0.1); the user's own databases are, so they can label their LAN.
       if (special && db.info.origin === 'embedded') continue
       const hit = db.lookup(target, targetText)
-      if (!hit) continue
-      for (const field of GEO_FIELDS) {
-        const value = hit.fields[field]
-        if (value !== undefined && found[field] === undefined) found[field] = {value, source: db.info.id, network: hit.network}
-      }
+      if (hit) hits.push({hit, source: db.info.id})
     }
     const fields: GeoFields = {}
-    for (const field of GEO_FIELDS) if (found[field]) fields[field] = found[field]
-    return {
-      ip,
-      version: parsed.version,
-      ...(special ? {special} : {}),
-      ...(transition ? {transition: {kind: transition.kind, ipv4: formatIp(transition.ipv4.bytes)}} : {}),
-      lookupIp: targetText,
-      known: Object.keys(fields).length > 0,
-      fields,
+    let known = false
+    for (const field of GEO_FIELDS) {
+      for (const {hit, source} of hits) {
+        const value = hit.fields[field]
+        if (value === undefined) continue
+        fields[field] = {value, source, network: hit.network}
+        known = true
+        break
+      }
     }
+    // Keys in this order (the geo command prints the answer as it is).
+    const answer = {ip, version: parsed.version} as GeoAnswer
+    if (special) answer.special = special
+    if (transition) answer.transition = {kind: transition.kind, ipv4: formatIp(transition.ipv4.bytes)}
+    answer.lookupIp = targetText
+    answer.known = known
+    answer.fields = fields
+    return answer
   }
 }

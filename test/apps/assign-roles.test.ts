@@ -20,6 +20,18 @@ describe('roles', () => {
     expect(one(flow(1, {server: {ip: 'ff02::fb', port: 5353}})).role).toBe('lan')
   })
 
+  it('remembered reasons are per server and port, never another flow\'s', () => {
+    // DNS and unrecognised flows take their reason from a memo keyed by address/protocol and port.
+    for (let round = 0; round < 2; round++) {
+      expect(one(flow(1, {isDns: true, server: {ip: '192.168.1.1', port: 53}})).reason).toBe('DNS to 192.168.1.1:53')
+      expect(one(flow(2, {isDns: true, server: {ip: '192.168.1.1', port: 5353}})).reason).toBe('DNS to 192.168.1.1:5353')
+      expect(one(flow(3, {isDns: true, server: {ip: '9.9.9.9', port: 53}})).reason).toBe('DNS to 9.9.9.9:53')
+      expect(one(flow(4, {proto: 'tcp', server: {ip: '203.0.113.9', port: 4444}}))).toEqual({role: 'other', reason: 'tcp port 4444: no recognised protocol or app'})
+      expect(one(flow(5, {proto: 'udp', server: {ip: '203.0.113.9', port: 4444}}))).toEqual({role: 'other', reason: 'udp port 4444: no recognised protocol or app'})
+      expect(one(flow(6, {proto: 'icmp', server: {ip: '203.0.113.9', port: 0}}))).toEqual({role: 'other', reason: 'icmp: no recognised protocol or app'})
+    }
+  })
+
   it('dns: DNS flows, even when the names asked belong to an app', () => {
     const f = flow(1, {isDns: true, server: {ip: '192.168.1.1', port: 53}, names: [{name: 'zoom.us', source: 'dns-query', frame: 1}]})
     expect(roles([f])).toEqual([[1, 'dns', 'DNS to 192.168.1.1:53', 'zoom']])

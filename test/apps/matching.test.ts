@@ -122,6 +122,44 @@ describe('ranges and ports', () => {
   })
 })
 
+describe('remembered answers', () => {
+  // matchName, matchPort, tenantOf and normalizeName remember answers per value: asking again,
+  // or asking about a neighbour in between, must never hand back another value's answer.
+  it('keeps name matches apart by source', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(sig.matchName('zoom.us', 'sni')[0]!.confidence).toBe('high')
+      expect(sig.matchName('zoom.us', 'cert')[0]!.confidence).toBe('medium')
+      expect(sig.matchName('zoom.us', 'dns')[0]!.confidence).toBe('high')
+    }
+  })
+
+  it('keeps port matches apart by protocol and port', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(sig.matchPort('udp', 8801).map((m) => m.app)).toEqual(['zoom'])
+      expect(sig.matchPort('udp', 8811)).toEqual([])
+      expect(sig.matchPort('udp', 3478)).toEqual([])
+      expect(sig.matchPort('tcp', 8801).map((m) => m.app)).toEqual(['zoom'])
+      expect(sig.matchPort('icmp', 8801)).toEqual([])
+      expect(sig.matchPort('udp', 3480).map((m) => m.app).sort()).toEqual(['facetime', 'teams'])
+      expect(sig.matchPort('tcp', 3480)).toEqual([])
+      expect(sig.matchPort('udp', 8803).map((m) => m.app)).toEqual(['zoom'])
+      expect(sig.matchPort('tcp', 8803)).toEqual([])
+    }
+  })
+
+  it('keeps tenants and normalised names apart by name', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(sig.tenantOf('ministry.zoom.us')?.org).toBe('ministry')
+      expect(sig.tenantOf('other.zoom.us')?.org).toBe('other')
+      expect(sig.tenantOf('zoom.us')).toBeUndefined()
+      expect(normalizeName('Zoom.US.')).toBe('zoom.us')
+      expect(normalizeName('zoom.us')).toBe('zoom.us')
+      expect(normalizeName('bad name.example')).toBeUndefined()
+      expect(normalizeName('a..b')).toBeUndefined()
+    }
+  })
+})
+
 describe('tenant and vanity names', () => {
   const org = (name: string) => sig.tenantOf(name)?.org
   it('reads the organisation from vanity names', () => {

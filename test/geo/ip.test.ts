@@ -1,6 +1,6 @@
 import {isIPv4, isIPv6} from 'node:net'
 import {describe, expect, it} from 'vitest'
-import {canonicalIp, formatCidr, parseCidr, parseIp, rangeToCidrs, rangeToCidrsV4} from '../../src/geo/ip.js'
+import {canonicalIp, formatCidr, ipv4Value, parseCidr, parseIp, rangeToCidrs, rangeToCidrsV4} from '../../src/geo/ip.js'
 
 describe('ip parsing', () => {
   it('canonicalises IPv4 and IPv6 (RFC 5952)', () => {
@@ -80,5 +80,31 @@ describe('ip parsing', () => {
       }
     }
     expect(accepted).toBeGreaterThan(300)
+  })
+})
+
+describe('ipv4Value', () => {
+  it('accepts exactly the dotted quads parseIp accepts, with the same value', () => {
+    const samples = ['0.0.0.0', '255.255.255.255', '10.0.0.1', '192.168.1.23', '01.2.3.4', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.-4', '::ffff:1.2.3.4', '', '1.2.3.04', '100.64.0.0', '1.2.3.4a', '1111.2.3.4']
+    let seed = 7
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n
+    const alphabet = '0123456789.:a '
+    for (let i = 0; i < 20000; i++) {
+      const len = 1 + rand(17)
+      let s = ''
+      for (let j = 0; j < len; j++) s += alphabet[rand(i % 2 ? 11 : alphabet.length)]
+      samples.push(s)
+      // Near-quads: 3 to 5 parts of 0-299, some with a leading zero.
+      const parts = Array.from({length: 3 + (rand(5) === 0 ? rand(3) : 1)}, () => `${rand(9) === 0 ? '0' : ''}${rand(300)}`)
+      samples.push(parts.join('.'))
+    }
+    let accepted = 0
+    for (const text of samples) {
+      const parsed = parseIp(text)
+      const expected = parsed?.version === 4 ? ((parsed.bytes[0]! << 24) | (parsed.bytes[1]! << 16) | (parsed.bytes[2]! << 8) | parsed.bytes[3]!) >>> 0 : -1
+      expect(ipv4Value(text), JSON.stringify(text)).toBe(expected)
+      if (expected >= 0) accepted++
+    }
+    expect(accepted).toBeGreaterThan(50)
   })
 })

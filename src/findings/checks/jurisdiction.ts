@@ -31,16 +31,22 @@ function describeFlow(f: ReportFlow): string {
   return `flow #${f.id} ${f.proto} ${f.client.ip}:${f.client.port} → ${f.server.ip}:${f.server.port}: ${f.role}${f.app ? ` (${f.app})` : ''}, ${bytes} bytes${process}`
 }
 
+// The checks below run once per report, each over every endpoint, mostly before the optimiser
+// has compiled them: indexed loops (an unoptimised for-of allocates per element).
+
 /** CA-GEO-001: traffic of each role judged against the policy, per endpoint. */
 export function outsidePolicy(ctx: CheckContext): Finding[] {
   const policy = ctx.policy
   if (!policy) return []
   const out: Finding[] = []
-  for (const e of ctx.endpoints) {
+  for (let i = 0; i < ctx.endpoints.length; i++) {
+    const e = ctx.endpoints[i]!
     if (e.judgement.verdict === 'local' || !e.geo?.country) continue
     let worst: {severity: Severity; role: string; reason: string; denied: boolean} | undefined
     const offending: ReportFlow[] = []
-    for (const f of flowsOf(ctx, e)) {
+    const flows = flowsOf(ctx, e)
+    for (let k = 0; k < flows.length; k++) {
+      const f = flows[k]!
       if (f.role === 'dns') continue
       const j = judgeCountry(policy, e.geo.country, f.role, f.app ?? undefined)
       if (j.verdict !== 'outside' && j.verdict !== 'denied') continue
@@ -63,7 +69,8 @@ export function registeredAbroad(ctx: CheckContext): Finding[] {
   const policy = ctx.policy
   if (!policy) return []
   const out: Finding[] = []
-  for (const e of ctx.endpoints) {
+  for (let i = 0; i < ctx.endpoints.length; i++) {
+    const e = ctx.endpoints[i]!
     const g = e.geo
     if (e.judgement.verdict === 'local' || !g?.country || !g.registeredCountry || g.registeredCountry === g.country) continue
     if (e.judgement.verdict !== 'home' && e.judgement.verdict !== 'allowed') continue
@@ -80,7 +87,8 @@ export function registeredAbroad(ctx: CheckContext): Finding[] {
 /** CA-GEO-003: call traffic (media, relay, control) spread over several countries. */
 export function splitJurisdictions(ctx: CheckContext): Finding[] {
   const byCountry = new Map<string, ReportFlow[]>()
-  for (const e of ctx.endpoints) {
+  for (let i = 0; i < ctx.endpoints.length; i++) {
+    const e = ctx.endpoints[i]!
     // An endpoint's roles are those of its flows: most endpoints carry no call traffic.
     if (e.judgement.verdict === 'local' || !e.geo?.country || !e.roles.some((role) => CALL_ROLES.has(role))) continue
     for (const f of flowsOf(ctx, e)) {
@@ -106,7 +114,8 @@ export function resolverAbroad(ctx: CheckContext): Finding[] {
   const policy = ctx.policy
   if (!policy) return []
   const out: Finding[] = []
-  for (const e of ctx.endpoints) {
+  for (let i = 0; i < ctx.endpoints.length; i++) {
+    const e = ctx.endpoints[i]!
     // An endpoint's roles are those of its flows: most endpoints are no resolver.
     if (e.judgement.verdict === 'local' || !e.geo?.country || !e.roles.includes('dns')) continue
     const j = judgeCountry(policy, e.geo.country, 'dns')

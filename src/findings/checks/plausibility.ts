@@ -25,22 +25,39 @@ interface RttEvidence {
 
 /** The shortest measured round trip to an endpoint: TCP handshakes it answered, STUN transactions. */
 function fastestRtt(ctx: CheckContext, e: ReportEndpoint): RttEvidence | undefined {
-  let best: RttEvidence | undefined
-  for (const flow of flowsOf(ctx, e)) {
+  // The best so far in locals, one object for the winner: this runs for every located endpoint
+  // over all its flows.
+  let bestFlow: ReportFlow | undefined
+  let bestMs = 0
+  let bestFrame = 0
+  let bestStun: {message: string} | undefined
+  const flows = flowsOf(ctx, e)
+  for (let i = 0; i < flows.length; i++) {
+    const flow = flows[i]!
     // Both measures are round trips to the flow's server: they count only when it is the remote end.
     if (flow.server.ip !== e.ip) continue
-    if (flow.tcp?.handshakeRttMs != null && (!best || flow.tcp.handshakeRttMs < best.ms)) {
-      best = {ms: flow.tcp.handshakeRttMs, flow, how: 'TCP handshake (SYN → SYN/ACK)', frame: flow.firstFrame}
+    const handshake = flow.tcp?.handshakeRttMs
+    if (handshake != null && (!bestFlow || handshake < bestMs)) {
+      bestFlow = flow
+      bestMs = handshake
+      bestFrame = flow.firstFrame
+      bestStun = undefined
     }
     const samples = factsOf(flow).stun?.transactions.samples
     if (!samples) continue
     for (const sample of samples) {
       // Only requests the capturing side sent and the remote end answered, first transmission.
       if (sample.transmissions !== 1) continue
-      if (!best || sample.ms < best.ms) best = {ms: sample.ms, flow, how: `STUN ${sample.message} transaction`, frame: sample.request.frame}
+      if (!bestFlow || sample.ms < bestMs) {
+        bestFlow = flow
+        bestMs = sample.ms
+        bestFrame = sample.request.frame
+        bestStun = sample
+      }
     }
   }
-  return best
+  if (!bestFlow) return undefined
+  return {ms: bestMs, flow: bestFlow, how: bestStun === undefined ? 'TCP handshake (SYN → SYN/ACK)' : `STUN ${bestStun.message} transaction`, frame: bestFrame}
 }
 
 /**
@@ -55,7 +72,8 @@ export function implausibleLocation(ctx: CheckContext): Finding[] {
   const vantageRadius = v.source.startsWith('--vantage') ? 0 : v.geo?.accuracyRadiusKm
   if (!v.source.startsWith('--vantage') && !v.geo?.city) return []
   const out: Finding[] = []
-  for (const e of ctx.endpoints) {
+  for (let i = 0; i < ctx.endpoints.length; i++) {
+    const e = ctx.endpoints[i]!
     const g = e.geo
     if (e.judgement.verdict === 'local' || !g || g.latitude === undefined || g.longitude === undefined || !g.city) continue
     const rtt = fastestRtt(ctx, e)

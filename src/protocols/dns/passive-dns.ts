@@ -37,7 +37,12 @@ function asRecords(value: unknown): RecordLike[] {
 }
 
 function lowerAscii(name: string): string {
-  return name.replace(/[A-Z]+/g, (s) => s.toLowerCase())
+  // Names are mostly lower case already: no regular expression run (and no copy) for those.
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c >= 0x41 && c <= 0x5a) return name.replace(/[A-Z]+/g, (s) => s.toLowerCase())
+  }
+  return name
 }
 
 /** Order addresses: IPv4 numerically, then IPv6 by their text (canonical RFC 5952 forms). */
@@ -70,10 +75,11 @@ export function passiveDns(facts: Map<number, Record<string, unknown>>): Map<str
       const m = message as Record<string, unknown>
       if (m['response'] !== true) continue
       const records = asRecords(m['records'])
-      // target → owners, from this response's CNAME records
-      const aliasesOf = new Map<string, string[]>()
+      // target → owners, from this response's CNAME records (most responses have none)
+      let aliasesOf: Map<string, string[]> | undefined
       for (const r of records) {
         if (r.type !== 5) continue
+        aliasesOf ??= new Map()
         const target = lowerAscii(r.data)
         const list = aliasesOf.get(target) ?? []
         list.push(lowerAscii(r.name))
@@ -82,6 +88,10 @@ export function passiveDns(facts: Map<number, Record<string, unknown>>): Map<str
       for (const r of records) {
         if (r.type !== 1 && r.type !== 28) continue
         const owner = lowerAscii(r.name)
+        if (!aliasesOf) {
+          add(r.data, owner)
+          continue
+        }
         const seen = new Set([owner])
         let frontier = [owner]
         for (let step = 0; step < MAX_CHAIN && frontier.length > 0; step++) {
