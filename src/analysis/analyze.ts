@@ -1,5 +1,5 @@
 import {assignRoles, detectVantage, identifyApps} from '../apps/index.js'
-import {remoteEndpoint} from '../apps/identify-apps.js'
+import {type AppIdentification, remoteEndpoint} from '../apps/identify-apps.js'
 import {ageWarnings, daysBetween} from '../geo/age.js'
 import type {GeoDatabase} from '../geo/database.js'
 import type {DiscoveryOptions} from '../geo/discovery.js'
@@ -7,7 +7,7 @@ import {openDatabases, openDatabasesAsync} from '../geo/open-databases.js'
 import {GeoResolver} from '../geo/resolver.js'
 import {fileSha256} from '../capture/file-digest.js'
 import {collectFlows, type FlowCollection} from '../flows/collect-flows.js'
-import {flowRecords} from '../flows/flow-records.js'
+import {type FlowRecord, flowRecords} from '../flows/flow-records.js'
 import {flowsReportHead} from '../flows/flows-report.js'
 import {checkContext} from '../findings/context.js'
 import {runChecks} from '../findings/run-checks.js'
@@ -107,51 +107,13 @@ export function reportFromCollection(
 ): Report {
   const {loadedPolicy, databases, databaseNotes, resolver} = context
   const records = flowRecords(collection)
-
-  // Names for every address: passive DNS from the capture's own answers, and pcapng NRB entries.
-  const dnsNames = passiveDns(collection.facts)
-  const nrbNames = new Map<string, string[]>()
-  for (const capture of collection.captures) for (const [ip, names] of capture.names) nrbNames.set(ip, [...(nrbNames.get(ip) ?? []), ...names])
-  const addressNames = {dns: dnsNames, nrb: nrbNames}
-  const evidence = records.map((r) => flowEvidence(r, addressNames))
-  const identification = identifyApps(evidence)
-  const roles = assignRoles(evidence, identification)
-  // Roles come in flow-id order, which is the records' order (ids follow creation): then the
-  // i-th role is the i-th record's, and no map of 100 k entries is needed.
-  let aligned = roles.length === records.length
-  for (let i = 0; aligned && i < roles.length; i++) aligned = roles[i]!.flowId === records[i]!.id
-  const roleById = aligned ? undefined : new Map(roles.map((r) => [r.flowId, r]))
-  // The records were made for this report: they become its flows in place (keys appended in
-  // the order the JSON shows them), rather than copied, which on 100 k flows is 100 k objects.
-  const flows: ReportFlow[] = records.map((r, i) => {
-    const role = roleById ? roleById.get(r.id) : roles[i]
-    const flow = r as ReportFlow
-    flow.role = role?.role ?? 'other'
-    flow.roleReason = role?.reason ?? ''
-    flow.app = role?.app ?? null
-    flow.remote = remoteEndpoint(evidence[i]!)
-    return flow
-  })
-  markBuiltFlowList(flows)
+  const {flows, identification, namesByIp} = flowsWithRoles(collection, records)
 
   const vantageFound = detectVantage(records, stunMappedAddresses(records), options.vantage)
   const vantage = vantageReport(vantageFound, resolver)
   const home = inferHome(loadedPolicy, vantage.country ? {country: vantage.country, source: vantage.source, method: vantage.source.startsWith('--vantage') ? 'given' : 'geolocated'} : undefined)
   const policy: Policy | undefined = home.state === 'unjudged' ? undefined : home.policy
 
-  // Names per address for the endpoint table: passive DNS, NRB, and names seen on its flows.
-  const namesByIp = new Map<string, Set<string>>()
-  const addName = (ip: string, name: string) => {
-    let set = namesByIp.get(ip)
-    if (!set) namesByIp.set(ip, (set = new Set<string>()))
-    set.add(endpointName(name))
-  }
-  for (const [ip, names] of dnsNames) for (const n of names) addName(ip, n)
-  for (const [ip, names] of nrbNames) for (const n of names) addName(ip, n)
-  for (let i = 0; i < evidence.length; i++) {
-    const names = evidence[i]!.names
-    for (let j = 0; j < names.length; j++) if (names[j]!.source !== 'dns-query') addName(flows[i]!.remote.ip, names[j]!.name)
-  }
   const localIps = new Set(vantageFound.privateAddresses.map((p) => p.ip))
   const remoteFlows = flows.filter((f) => !localIps.has(f.remote.ip))
   const endpoints = buildEndpoints(remoteFlows, resolver, policy, namesByIp)
@@ -209,6 +171,55 @@ export function reportFromCollection(
     },
   }
   return report
+}
+
+/**
+ * The records as report flows (roles, apps, remote ends) with the app identification and the
+ * names per address for the endpoint table. A function of its own so that the per-flow evidence
+ * (100 k objects on a 1 GB capture) is garbage once it returns, rather than held by
+ * reportFromCollection's frame while endpoints are built and checks run.
+ */
+function flowsWithRoles(collection: FlowCollection, records: FlowRecord[]): {flows: ReportFlow[]; identification: AppIdentification; namesByIp: Map<string, Set<string>>} {
+  // Names for every address: passive DNS from the capture's own answers, and pcapng NRB entries.
+  const dnsNames = passiveDns(collection.facts)
+  const nrbNames = new Map<string, string[]>()
+  for (const capture of collection.captures) for (const [ip, names] of capture.names) nrbNames.set(ip, [...(nrbNames.get(ip) ?? []), ...names])
+  const addressNames = {dns: dnsNames, nrb: nrbNames}
+  const evidence = records.map((r) => flowEvidence(r, addressNames))
+  const identification = identifyApps(evidence)
+  const roles = assignRoles(evidence, identification)
+  // Roles come in flow-id order, which is the records' order (ids follow creation): then the
+  // i-th role is the i-th record's, and no map of 100 k entries is needed.
+  let aligned = roles.length === records.length
+  for (let i = 0; aligned && i < roles.length; i++) aligned = roles[i]!.flowId === records[i]!.id
+  const roleById = aligned ? undefined : new Map(roles.map((r) => [r.flowId, r]))
+  // The records were made for this report: they become its flows in place (keys appended in
+  // the order the JSON shows them), rather than copied, which on 100 k flows is 100 k objects.
+  const flows: ReportFlow[] = records.map((r, i) => {
+    const role = roleById ? roleById.get(r.id) : roles[i]
+    const flow = r as ReportFlow
+    flow.role = role?.role ?? 'other'
+    flow.roleReason = role?.reason ?? ''
+    flow.app = role?.app ?? null
+    flow.remote = remoteEndpoint(evidence[i]!)
+    return flow
+  })
+  markBuiltFlowList(flows)
+
+  // Names per address for the endpoint table: passive DNS, NRB, and names seen on its flows.
+  const namesByIp = new Map<string, Set<string>>()
+  const addName = (ip: string, name: string) => {
+    let set = namesByIp.get(ip)
+    if (!set) namesByIp.set(ip, (set = new Set<string>()))
+    set.add(endpointName(name))
+  }
+  for (const [ip, names] of dnsNames) for (const n of names) addName(ip, n)
+  for (const [ip, names] of nrbNames) for (const n of names) addName(ip, n)
+  for (let i = 0; i < evidence.length; i++) {
+    const names = evidence[i]!.names
+    for (let j = 0; j < names.length; j++) if (names[j]!.source !== 'dns-query') addName(flows[i]!.remote.ip, names[j]!.name)
+  }
+  return {flows, identification, namesByIp}
 }
 
 /** A name as the endpoint table lists it: lower case, no trailing dot. Memoised: the same

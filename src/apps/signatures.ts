@@ -398,7 +398,8 @@ export class Signatures {
   private readonly genericSoftware: string[]
   private readonly hints: CompiledHint[] = []
   private readonly tenants: CompiledTenant[] = []
-  private readonly addressCache = new Map<string, SignatureMatch[]>()
+  private readonly addressCache = new Map<string, readonly SignatureMatch[]>()
+  private prefixes4: {masks: number[]; nets: Map<number, CompiledRange[]>[]} | undefined
   /** By source, then name: no key string built per question. */
   private readonly nameCache = new Map<NameSource, Map<string, readonly SignatureMatch[]>>()
   private nameCacheSize = 0
@@ -568,25 +569,46 @@ export class Signatures {
       .map((p) => ({app: p.app, kind: 'port' as const, pattern: p.text, confidence: entryConfidence(p.entry), entry: p.entry}))
   }
 
-  /** Published ranges containing an address (most specific first). */
-  matchAddress(ip: string): SignatureMatch[] {
+  /** Published ranges containing an address (most specific first). Shared between calls (one
+   * list per address): read it, do not change it. */
+  matchAddress(ip: string): readonly SignatureMatch[] {
     const cached = this.addressCache.get(ip)
     if (cached) return cached
     const value: AddressValue | undefined = addressValue(ip)
-    const hits: CompiledRange[] = []
+    // Once per distinct address, and mostly before the optimiser has compiled this: indexed
+    // loops over arrays (a for-of over the Map made an iterator and an entry per prefix, ~1 KB
+    // per address), no arrays when nothing matches (most addresses).
+    let hits: CompiledRange[] | undefined
     if (value?.version === 4) {
-      for (const [prefix, byNet] of this.rangesByPrefix4) {
-        const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0
-        const list = byNet.get((value.v4 & mask) >>> 0)
-        if (list) hits.push(...list)
+      const {masks, nets} = this.prefixTable4()
+      for (let i = 0; i < masks.length; i++) {
+        const list = nets[i]!.get((value.v4 & masks[i]!) >>> 0)
+        if (list) (hits ??= []).push(...list)
       }
     } else if (value?.version === 6) {
-      for (const r of this.ranges6) if (cidrContains(r.range, value)) hits.push(r)
+      for (let i = 0; i < this.ranges6.length; i++) if (cidrContains(this.ranges6[i]!.range, value)) (hits ??= []).push(this.ranges6[i]!)
     }
-    hits.sort((a, b) => b.range.prefixLength - a.range.prefixLength || this.order(a.app) - this.order(b.app))
-    const out = hits.map((r) => ({app: r.app, kind: 'range' as const, pattern: r.range.text, confidence: entryConfidence(r.entry), entry: r.entry}))
+    let out: readonly SignatureMatch[] = NO_MATCHES
+    if (hits) {
+      hits.sort((a, b) => b.range.prefixLength - a.range.prefixLength || this.order(a.app) - this.order(b.app))
+      out = hits.map((r) => ({app: r.app, kind: 'range' as const, pattern: r.range.text, confidence: entryConfidence(r.entry), entry: r.entry}))
+    }
     if (this.addressCache.size < 100_000) this.addressCache.set(ip, out)
     return out
+  }
+
+  /** rangesByPrefix4 as arrays, in the Map's order: each prefix's mask and its networks. */
+  private prefixTable4(): {masks: number[]; nets: Map<number, CompiledRange[]>[]} {
+    if (!this.prefixes4) {
+      const masks: number[] = []
+      const nets: Map<number, CompiledRange[]>[] = []
+      for (const [prefix, byNet] of this.rangesByPrefix4) {
+        masks.push(prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0)
+        nets.push(byNet)
+      }
+      this.prefixes4 = {masks, nets}
+    }
+    return this.prefixes4
   }
 
   /**

@@ -1,3 +1,4 @@
+import {Buffer} from 'node:buffer'
 /**
  * Timestamp arithmetic without BigInt on the hot path. pcapng timestamps are 64-bit counts of
  * interface-specific units (pcapng spec §4.2, if_tsresol): a decimal 10^-k or binary 2^-k
@@ -90,20 +91,20 @@ function splitDecimalBig(high: number, low: number, exponent: number, out: SecNs
  * large outputs). Years outside 0000-9999 fall back to the epoch number.
  */
 export function isoTime(sec: number, nsec: number, precision: number, flat = true): string {
+  // Text that is kept (flat), with a fraction: made from character codes (see flatTime).
+  if (flat && precision > 0 && Number.isInteger(sec) && Number.isInteger(nsec) && nsec >= 0 && nsec < 1e9) {
+    const days = Math.floor(sec / 86400)
+    const day = days === lastDay ? lastDayText : dayText(sec, days)
+    if (day !== undefined) return flatTime(day, sec - days * 86400, nsec, Math.min(9, precision))
+  }
   // Consecutive calls are mostly within the same second (a flow's packets) or day (a report's
   // flows in order): the date part is made once per day, the time of day from a table.
   let base: string
   if (sec === lastSecond) base = lastBase
   else {
     const days = Math.floor(sec / 86400)
-    let day = days === lastDay ? lastDayText : undefined
-    if (day === undefined) {
-      const t = utcFields(sec)
-      if (!t) return `${sec}.${String(nsec).padStart(9, '0')}`
-      day = flatText(`${pad4(t.year)}-${TWO_DIGITS[t.month]}-${TWO_DIGITS[t.day]}T`)
-      lastDay = days
-      lastDayText = day
-    }
+    const day = days === lastDay ? lastDayText : dayText(sec, days)
+    if (day === undefined) return `${sec}.${String(nsec).padStart(9, '0')}`
     const rem = sec - days * 86400
     const hour = Math.floor(rem / 3600)
     const minute = Math.floor((rem - hour * 3600) / 60)
@@ -119,8 +120,68 @@ export function isoTime(sec: number, nsec: number, precision: number, flat = tru
   return flat ? flatText(base + '.' + frac + 'Z') : base + '.' + frac + 'Z'
 }
 
+/** `YYYY-MM-DDT` of the day `days` (= floor(sec / 86400)), remembered as the last day; undefined
+ * outside the years 0000-9999. Days are also remembered in a bounded map: a flow's first and
+ * last time, or the flows of several captures read together, can alternate between days. */
+function dayText(sec: number, days: number): string | undefined {
+  let text = dayTexts.get(days)
+  if (text === undefined) {
+    const t = utcFields(sec)
+    if (!t) return undefined
+    text = flatText(`${pad4(t.year)}-${TWO_DIGITS[t.month]}-${TWO_DIGITS[t.day]}T`)
+    if (dayTexts.size >= 4096) dayTexts.clear()
+    dayTexts.set(days, text)
+  }
+  lastDay = days
+  lastDayText = text
+  return text
+}
+const dayTexts = new Map<number, string>()
+
 let lastSecond = NaN
 let lastBase = ''
+
+/**
+ * `${day}HH:MM:SS.${fraction}Z` made as one flat string, from its bytes. Built by concatenation
+ * and flattened, each of a report's 200 k flow times (a flow's first and last second alternate,
+ * so the last-second cache rarely hits) made about six strings and a copy: ~400 bytes of garbage
+ * for the 28 characters kept. The bytes go into one reused buffer (bytes, not an array of
+ * character codes for String.fromCharCode.apply: a code computed from a double turns such an
+ * array into doubles, and apply then boxes every element); the date part is rewritten only when
+ * the day changes.
+ */
+function flatTime(day: string, secondOfDay: number, nsec: number, digits: number): string {
+  const b = timeBytes
+  if (bytesDay !== day) {
+    for (let i = 0; i < day.length; i++) b[i] = day.charCodeAt(i)
+    bytesDay = day
+  }
+  let at = day.length
+  const hour = Math.floor(secondOfDay / 3600)
+  const minute = Math.floor((secondOfDay - hour * 3600) / 60)
+  const second = secondOfDay - hour * 3600 - minute * 60
+  b[at] = 48 + Math.floor(hour / 10)
+  b[at + 1] = 48 + (hour % 10)
+  b[at + 2] = 58
+  b[at + 3] = 48 + Math.floor(minute / 10)
+  b[at + 4] = 48 + (minute % 10)
+  b[at + 5] = 58
+  b[at + 6] = 48 + Math.floor(second / 10)
+  b[at + 7] = 48 + (second % 10)
+  b[at + 8] = 46
+  const end = at + 9 + digits
+  // The first `digits` of the nine-digit nanoseconds.
+  let m = Math.floor(nsec / 10 ** (9 - digits))
+  for (at = end - 1; at >= end - digits; at--) {
+    b[at] = 48 + (m % 10)
+    m = Math.floor(m / 10)
+  }
+  b[end] = 90
+  return b.toString('latin1', 0, end + 1)
+}
+/** Room for an ISO time: a day text of up to 11 characters, 9 of time, 10 of fraction. */
+const timeBytes = Buffer.alloc(32)
+let bytesDay = ''
 let lastDay = NaN
 let lastDayText = ''
 

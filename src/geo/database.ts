@@ -183,7 +183,7 @@ export class GeoDatabase {
     if (raw === null || raw === undefined) return undefined
     const fields = this.normalised(raw)
     if (fields === undefined) return undefined
-    return {fields, network: formatCidr({bytes: networkOf(ip.bytes, prefixLength), prefixLength})}
+    return {fields, network: networkText(ip.bytes, prefixLength)}
   }
 
   /** A record's normalised fields (undefined when it has none). The reader hands out one decoded
@@ -256,6 +256,26 @@ class DecodeCache {
     this.entries.set(key, value)
   }
 }
+
+/**
+ * The network an address lies in, as CIDR text. For IPv4 remembered by network and prefix
+ * length (bounded): the addresses of a capture crowd into a few networks (a service's /24, a
+ * provider's /16), and each of them looked up in each database made its own copy of the text.
+ */
+function networkText(bytes: Uint8Array, prefixLength: number): string {
+  if (bytes.length !== 4 || !(prefixLength >= 0 && prefixLength <= 32)) return formatCidr({bytes: networkOf(bytes, prefixLength), prefixLength})
+  const value = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0
+  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0
+  const key = prefixLength * 0x100000000 + ((value & mask) >>> 0)
+  let text = networkTexts.get(key)
+  if (text === undefined) {
+    text = formatCidr({bytes: networkOf(bytes, prefixLength), prefixLength})
+    if (networkTexts.size >= 1 << 16) networkTexts.clear()
+    networkTexts.set(key, text)
+  }
+  return text
+}
+const networkTexts = new Map<number, string>()
 
 function networkOf(bytes: Uint8Array, prefixLength: number): Uint8Array {
   const out = new Uint8Array(bytes)

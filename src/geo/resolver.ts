@@ -54,21 +54,31 @@ export class GeoResolver {
     const targetText = transition ? formatIp(target.bytes) : ip
     // Each field from the first database that has it, in GEO_FIELDS order: once per unique
     // address, but tens of thousands of them in a large capture.
-    const hits: Array<{hit: DatabaseHit; source: string}> = []
-    for (const db of this.databases) {
+    // Indexed loops and parallel arrays: this runs unoptimised for most of its calls, where a
+    // for-of makes an iterator and a result per step.
+    const hits: DatabaseHit[] = []
+    const sources: string[] = []
+    const databases = this.databases
+    for (let d = 0; d < databases.length; d++) {
+      const db = databases[d]!
       // The embedded default is not consulted for special addresses (it has nothing true to
       // say about 10.0.0.1); the user's own databases are, so they can label their LAN.
       if (special && db.info.origin === 'embedded') continue
       const hit = db.lookup(target, targetText)
-      if (hit) hits.push({hit, source: db.info.id})
+      if (hit) {
+        hits.push(hit)
+        sources.push(db.info.id)
+      }
     }
     const fields: GeoFields = {}
     let known = false
-    for (const field of GEO_FIELDS) {
-      for (const {hit, source} of hits) {
+    for (let k = 0; k < GEO_FIELDS.length; k++) {
+      const field = GEO_FIELDS[k]!
+      for (let h = 0; h < hits.length; h++) {
+        const hit = hits[h]!
         const value = hit.fields[field]
         if (value === undefined) continue
-        fields[field] = {value, source, network: hit.network}
+        fields[field] = {value, source: sources[h]!, network: hit.network}
         known = true
         break
       }

@@ -1,6 +1,7 @@
 import {Buffer} from 'node:buffer'
 import {JsonBytes} from './json-bytes.js'
 import {writeJsonPieces} from './json-text.js'
+import {writeJsonValue} from './json-value-bytes.js'
 
 /**
  * jsonText's text as UTF-8 chunks of about a mebibyte, written into one JsonBytes instead of
@@ -12,7 +13,8 @@ import {writeJsonPieces} from './json-text.js'
  */
 export function* jsonChunks(value: unknown, expandDepth: number, elements?: {array: string; write(element: unknown, out: JsonBytes): void}): Generator<Uint8Array> {
   const out = new JsonBytes()
-  const sink = {push: (text: string) => out.text(text)}
+  // Values below the expanded levels (endpoints, findings...) go into the bytes without a string.
+  const sink = {push: (text: string) => out.text(text), value: (v: unknown) => writeJsonValue(out, v)}
   const byHand = elements && {array: elements.array, write: (element: unknown) => elements.write(element, out)}
   for (const _ of writeJsonPieces(value, expandDepth, sink, byHand)) {
     out.breakIfFull()

@@ -62,6 +62,8 @@ export function* jsonPieces(value: unknown, expandDepth = 2): Generator<string> 
 /** Where writeJsonPieces puts the text, piece by piece. */
 export interface JsonSink {
   push(text: string): void
+  /** Writes `safeJsonStringify(value) ?? 'null'` itself, when the sink can without the text. */
+  value?(value: unknown): void
 }
 
 /**
@@ -85,7 +87,8 @@ export function writeJsonPieces(value: unknown, expandDepth: number, out: JsonSi
 
 function* writePieces(value: unknown, depth: number, expandDepth: number, out: JsonSink, elements?: JsonElementWriter, byHand = false): Generator<void> {
   if (depth >= expandDepth || value === null || typeof value !== 'object') {
-    out.push(safeJsonStringify(value) ?? 'null')
+    if (out.value) out.value(value)
+    else out.push(safeJsonStringify(value) ?? 'null')
     return
   }
   const pad = '  '.repeat(depth + 1)

@@ -41,4 +41,18 @@ describe('isoTime', () => {
   it('does not throw on seconds outside the Date range', () => {
     expect(isoTime(2 ** 52, 5, 9)).toBe(`${2 ** 52}.000000005`)
   })
+
+  it('gives the same text kept (flat, made from character codes) as written at once, at every precision', () => {
+    // Interleaved seconds, days and precisions, so the reused code arrays are rewritten between calls.
+    let seed = 12345
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648)
+    for (let i = 0; i < 3000; i++) {
+      const sec = [1569520469, 0, 253402300799, 1700000000 + (next() % 200000)][i % 4]!
+      const nsec = i % 7 === 0 ? [0, 999_999_999, 5, 100_000_000][i % 4]! : next() % 1_000_000_000
+      const precision = next() % 11
+      expect(isoTime(sec, nsec, precision)).toBe(isoTime(sec, nsec, precision, false))
+    }
+    expect(isoTime(1569520469, 201006123, 3)).toBe('2019-09-26T17:54:29.201Z')
+    expect(isoTime(1569520469, 7, 9)).toBe('2019-09-26T17:54:29.000000007Z')
+  })
 })

@@ -69,4 +69,30 @@ describe('SearchTree', () => {
     }
     expect(first.filter((hit) => hit !== undefined).length).toBeGreaterThan(100)
   })
+
+  it("names each hit's network as the address masked to the Reader's prefix length, in any order of asking", () => {
+    // Network texts are remembered by network and prefix length across databases and calls.
+    const masked = (bytes: Uint8Array, prefix: number): string => {
+      const out = new Uint8Array(bytes)
+      for (let bit = prefix; bit < out.length * 8; bit++) out[bit >> 3] = out[bit >> 3]! & ~(0x80 >> (bit & 7))
+      return `${formatIp(out)}/${prefix}`
+    }
+    const paths = [...mmdbFiles(), ...openDatabases({env: {}, systemDirs: false}).databases.map((d) => d.info.path)]
+    let checked = 0
+    for (const order of [1, -1]) {
+      for (const path of order === 1 ? paths : [...paths].reverse()) {
+        const db = GeoDatabase.open(path, {id: 'x', origin: 'geoip-db'})
+        const reader = new Reader<Record<string, unknown>>(readFileSync(path))
+        const list = addresses(1500)
+        for (const bytes of order === 1 ? list : list.reverse()) {
+          const hit = db.lookup({version: bytes.length === 4 ? 4 : 6, bytes})
+          if (!hit) continue
+          const [, prefix] = reader.getWithPrefixLength(formatIp(bytes))
+          expect(hit.network, `${path} ${formatIp(bytes)}`).toBe(masked(bytes, prefix))
+          checked++
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(1000)
+  })
 })

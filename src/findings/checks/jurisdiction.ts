@@ -1,5 +1,5 @@
 import {judgeCountry, type Severity, severityRank} from '../../policy/policy.js'
-import type {Finding, ReportEndpoint, ReportFlow} from '../../report/report-model.js'
+import type {Finding, FindingEvidence, ReportEndpoint, ReportFlow} from '../../report/report-model.js'
 import {CALL_ROLES, type CheckContext, finding, flowEvidence, flowsOf} from '../context.js'
 import {processLabel} from '../../flows/flow-records.js'
 
@@ -31,6 +31,13 @@ function describeFlow(f: ReportFlow): string {
   return `flow #${f.id} ${f.proto} ${f.client.ip}:${f.client.port} → ${f.server.ip}:${f.server.port}: ${f.role}${f.app ? ` (${f.app})` : ''}, ${bytes} bytes${process}`
 }
 
+/** The distinct roles of the flows, in ROLE_ORDER. */
+function rolesInOrder(flows: readonly ReportFlow[]): string[] {
+  const roles: string[] = []
+  for (let k = 0; k < flows.length; k++) if (!roles.includes(flows[k]!.role)) roles.push(flows[k]!.role)
+  return roles.sort((a, b) => ROLE_ORDER.indexOf(a) - ROLE_ORDER.indexOf(b))
+}
+
 // The checks below run once per report, each over every endpoint, mostly before the optimiser
 // has compiled them: indexed loops (an unoptimised for-of allocates per element).
 
@@ -42,7 +49,11 @@ export function outsidePolicy(ctx: CheckContext): Finding[] {
   for (let i = 0; i < ctx.endpoints.length; i++) {
     const e = ctx.endpoints[i]!
     if (e.judgement.verdict === 'local' || !e.geo?.country) continue
-    let worst: {severity: Severity; role: string; reason: string; denied: boolean} | undefined
+    // The worst judgement so far in locals (an object per improvement was garbage), the
+    // offending flows' bytes summed on the way.
+    let worstSeverity: Severity | undefined
+    let worstReason = ''
+    let bytes = 0
     const offending: ReportFlow[] = []
     const flows = flowsOf(ctx, e)
     for (let k = 0; k < flows.length; k++) {
@@ -51,15 +62,22 @@ export function outsidePolicy(ctx: CheckContext): Finding[] {
       const j = judgeCountry(policy, e.geo.country, f.role, f.app ?? undefined)
       if (j.verdict !== 'outside' && j.verdict !== 'denied') continue
       offending.push(f)
+      bytes += f.bytes.toServer + f.bytes.toClient
       const severity: Severity = j.verdict === 'denied' ? 'critical' : j.roleSeverity ?? ROLE_SEVERITY[f.role] ?? 'low'
-      if (!worst || severityRank(severity) > severityRank(worst.severity)) worst = {severity, role: f.role, reason: j.reason, denied: j.verdict === 'denied'}
+      if (worstSeverity === undefined || severityRank(severity) > severityRank(worstSeverity)) {
+        worstSeverity = severity
+        worstReason = j.reason
+      }
     }
-    if (!worst) continue
-    const roles = [...new Set(offending.map((f) => f.role))].sort((a, b) => ROLE_ORDER.indexOf(a) - ROLE_ORDER.indexOf(b))
-    const bytes = offending.reduce((n, f) => n + f.bytes.toServer + f.bytes.toClient, 0)
+    if (worstSeverity === undefined) continue
+    const roles = rolesInOrder(offending)
     const names = e.names.length ? ` [${e.names.slice(0, 3).join(', ')}${e.names.length > 3 ? ', ...' : ''}]` : ''
-    const detail = `${e.ip}${names} is located in ${place(e)}${operator(e)}: ${worst.reason}. It carried ${roles.join(', ')} traffic${e.apps.length ? ` of ${e.apps.join(', ')}` : ''}: ${offending.length} flow${offending.length > 1 ? 's' : ''}, ${bytes} bytes.`
-    out.push(finding('CA-GEO-001', worst.severity, detail, offending.slice(0, MAX_EVIDENCE_FLOWS).map((f) => flowEvidence(f, describeFlow(f))), offending.map((f) => f.id), e.ip))
+    const detail = `${e.ip}${names} is located in ${place(e)}${operator(e)}: ${worstReason}. It carried ${roles.join(', ')} traffic${e.apps.length ? ` of ${e.apps.join(', ')}` : ''}: ${offending.length} flow${offending.length > 1 ? 's' : ''}, ${bytes} bytes.`
+    const evidence: FindingEvidence[] = []
+    for (let k = 0; k < offending.length && k < MAX_EVIDENCE_FLOWS; k++) evidence.push(flowEvidence(offending[k]!, describeFlow(offending[k]!)))
+    const ids: number[] = []
+    for (let k = 0; k < offending.length; k++) ids.push(offending[k]!.id)
+    out.push(finding('CA-GEO-001', worstSeverity, detail, evidence, ids, e.ip))
   }
   return out
 }
