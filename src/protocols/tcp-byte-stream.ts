@@ -46,6 +46,19 @@ export class TcpByteStream {
     if (this.pending.length > 0) drainPending(this.pending, () => this.length, (p) => this.append(p.offset, p.data))
   }
 
+  /**
+   * Make room for `bytes` of stream (capped at `maxBytes`) at once, when the caller knows how
+   * much is coming (a TLS record's length): growing by doubling from a few hundred bytes made
+   * five or six buffers for one certificate record, and allocating them cost more than copying.
+   */
+  reserve(bytes: number): void {
+    const size = Math.min(this.maxBytes, bytes)
+    if (size <= this.buffer.length) return
+    const grown = new Uint8Array(size)
+    grown.set(this.buffer.subarray(0, this.length))
+    this.buffer = grown
+  }
+
   private append(offset: number, data: Uint8Array): void {
     const skip = this.length - offset
     if (skip >= data.length) return

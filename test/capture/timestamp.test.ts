@@ -38,6 +38,26 @@ describe('isoTime', () => {
     expect(isoTime(0, 0, 0)).toBe('1970-01-01T00:00:00Z')
   })
 
+  it('agrees with Date for every precision, second after second and call after call', () => {
+    // isoTime keeps the text of the last second (and its bytes): a reused second, a new
+    // second, a new day and every precision must all come out as Date prints them.
+    const reference = (sec: number, nsec: number, precision: number): string => {
+      const whole = new Date(sec * 1000).toISOString().slice(0, 19)
+      const digits = Math.min(9, precision)
+      return digits <= 0 ? `${whole}Z` : `${whole}.${String(nsec).padStart(9, '0').slice(0, digits)}Z`
+    }
+    let x = 7
+    const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0)
+    let sec = 1569520469
+    for (let i = 0; i < 5000; i++) {
+      if (i % 7 === 0) sec += next() % 3 === 0 ? 86400 * (next() % 400) : next() % 90
+      const nsec = i % 11 === 0 ? [0, 999_999_999, 1, 5_000_000][i % 4]! : next() % 1_000_000_000
+      const precision = [0, 1, 3, 6, 9, 12][next() % 6]!
+      expect(isoTime(sec, nsec, precision)).toBe(reference(sec, nsec, precision))
+      expect(isoTime(sec, nsec, precision, false)).toBe(reference(sec, nsec, precision))
+    }
+  })
+
   it('does not throw on seconds outside the Date range', () => {
     expect(isoTime(2 ** 52, 5, 9)).toBe(`${2 ** 52}.000000005`)
   })

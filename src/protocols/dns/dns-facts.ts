@@ -30,8 +30,12 @@ const NO_RECORDS: DnsRecordFact[] = Object.freeze([]) as unknown as DnsRecordFac
 let questionLists = new Map<string, DnsQuestionFact[][]>()
 /** Record owner name → records seen with it. */
 let recordsByName = new Map<string, DnsRecordFact[]>()
-/** First record of a list → the lists starting with it. */
-let recordLists = new Map<DnsRecordFact, DnsRecordFact[][]>()
+/**
+ * Owner name of a list's first record → the lists starting with a record of that name. Keyed by
+ * the (interned) name rather than the record object: a string key's hash is kept in the string,
+ * where looking a frozen object up by identity cost more than building the list it saves.
+ */
+let recordLists = new Map<string, DnsRecordFact[][]>()
 
 /** Remember `value` among `variants`, replacing the oldest when there are enough. */
 function remember<T>(variants: T[], value: T): void {
@@ -117,13 +121,13 @@ function recordsFact(msg: Uint8Array, kept: number): DnsRecordFact[] {
   }
   if (!shared) return list
   // A list of shared records: share the list too (the same answer, response after response).
-  const first = list[0]!
-  let lists = recordLists.get(first)
+  const name = list[0]!.name
+  let lists = recordLists.get(name)
   if (lists !== undefined) {
     for (const other of lists) if (other.length === kept && sameRecords(other, list)) return other
   } else {
     if (recordLists.size >= MAX_CACHED) recordLists = new Map()
-    recordLists.set(first, (lists = []))
+    recordLists.set(name, (lists = []))
   }
   Object.freeze(list)
   remember(lists, list)

@@ -350,7 +350,7 @@ export function recordData(msg: Uint8Array, type: number, start: number, length:
     case TYPE.A:
       return length === 4 ? ipv4TextAt(msg, start) : null
     case TYPE.AAAA:
-      return length === 16 ? intern(formatIpv6(msg, start)) : null
+      return length === 16 ? ipv6TextAt(msg, start) : null
     case TYPE.CNAME:
     case TYPE.NS:
     case TYPE.PTR:
@@ -403,6 +403,20 @@ export function ipv4TextAt(msg: Uint8Array, start: number): string {
     scratch[n++] = 0x30 + (b % 10)
   }
   return scratchText(n)
+}
+
+/** First byte of a `cachedText` key made of an IPv6 address's 16 bytes. */
+const IPV6_KEY = 0xfd
+
+/**
+ * RFC 5952 text of the 16 bytes at `start` (formatIpv6), interned, remembered by the bytes: the
+ * same few addresses come back in AAAA response after response, and formatting one is eight
+ * groups of hex text and a search for the longest run of zeros.
+ */
+function ipv6TextAt(msg: Uint8Array, start: number): string {
+  scratch[0] = IPV6_KEY
+  for (let i = 0; i < 16; i++) scratch[1 + i] = msg[start + i]!
+  return cachedText(17, hashScratch(17)) ?? rememberText(17, intern(formatIpv6(msg, start)))
 }
 
 /** RFC 1035 §3.3 <character-string>s, each quoted, joined by spaces, capped. */

@@ -190,10 +190,21 @@ export function readNameInto(msg: Uint8Array, offset: number, out: NameRead, lim
   return out
 }
 
-/** The general path of `readNameInto`: every byte escaped or decoded, every error named; the
- * text interned as the fast path's is (see `intern`). */
+/** First byte of a `cachedText` key made of a name's labels (see readNameSlow). */
+const LABELS_KEY = 0xfe
+
+/**
+ * The general path of `readNameInto`: every byte escaped or decoded, every error named; the
+ * text interned as the fast path's is (see `intern`). The labels walked are copied to `scratch`
+ * in wire form (length octet, bytes) after LABELS_KEY: a name read without error has its text
+ * remembered by them, as a plain name's is by its text. The names that come this way (mDNS
+ * instance names with spaces turned UTF-8 apostrophes, `\.` in a label) repeat in every
+ * announcement, and escaping and decoding them again each time was most of this path's cost.
+ */
 function readNameSlow(msg: Uint8Array, offset: number, result: NameRead, limit: number): NameRead {
-  const out: number[] = []
+  // The labels kept are at most 255 octets (the rest is walked, not kept): n ≤ 256.
+  scratch[0] = LABELS_KEY
+  let n = 1
   let pos = offset
   let runStart = offset
   let end = -1
@@ -241,18 +252,32 @@ function readNameSlow(msg: Uint8Array, offset: number, result: NameRead, limit: 
     // Past 255 octets: keep walking to find where the name ends, but keep no more text.
     if (octets + 1 > MAX_NAME_OCTETS) error = 'name too long'
     else {
-      if (out.length > 0) out.push(0x2e)
-      escapeBytes(msg, pos + 1, pos + 1 + len, out, true)
+      scratch[n++] = len
+      for (let i = pos + 1, stop = pos + 1 + len; i < stop; i++) scratch[n++] = msg[i]!
     }
     pos += 1 + len
   }
   if (error !== null && error !== 'name too long') end = limit
   else if (end < 0) end = pos
-  result.text = out.length === 0 && error === null ? '.' : intern(bytesToText(out, MAX_NAME_CHARS))
   result.end = end
   result.error = error
   nameHops = hops
+  if (n === 1) result.text = error === null ? '.' : intern('')
+  else if (error !== null) result.text = labelsText(n)
+  else result.text = cachedText(n, hashScratch(n)) ?? rememberText(n, labelsText(n))
   return result
+}
+
+/** The safe text of the labels in `scratch[1, n)` (wire form), interned. */
+function labelsText(n: number): string {
+  const out: number[] = []
+  for (let p = 1; p < n; ) {
+    const len = scratch[p]!
+    if (p > 1) out.push(0x2e)
+    escapeBytes(scratch, p + 1, p + 1 + len, out, true)
+    p += 1 + len
+  }
+  return intern(bytesToText(out, MAX_NAME_CHARS))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,12 +287,17 @@ function readNameSlow(msg: Uint8Array, offset: number, result: NameRead, limit: 
 /** Where fast paths assemble the bytes of a text before `scratchText` (names, TXT data, IPv4). */
 export const scratch = Buffer.alloc(1024)
 
-/** Texts remembered by their bytes (direct-mapped by a hash; a collision just replaces). */
-const TEXT_SLOTS = 4096
-/** Longest text remembered (a name is at most 254 characters on this path). */
+/**
+ * Texts remembered by their key bytes (direct-mapped by a hash; a collision just replaces). The
+ * key is kept as a latin1 string, one character per byte: for a text key (names, addresses) the
+ * text itself, so a slot costs two references. 16 Ki slots: at 4 Ki, a capture's few thousand
+ * distinct names and addresses collided often enough that one lookup in eight missed and made
+ * its string again (the 1 GiB bench capture: 27 k misses for 2.2 k distinct texts).
+ */
+const TEXT_SLOTS = 16_384
+/** Longest key remembered (a name is at most 254 characters on the fast path). */
 const SLOT_BYTES = 256
-const slotBytes = new Uint8Array(TEXT_SLOTS * SLOT_BYTES)
-const slotLength = new Int16Array(TEXT_SLOTS).fill(-1)
+const slotKey: string[] = new Array<string>(TEXT_SLOTS).fill('')
 const slotText: string[] = new Array<string>(TEXT_SLOTS).fill('')
 
 /**
@@ -278,7 +308,11 @@ const slotText: string[] = new Array<string>(TEXT_SLOTS).fill('')
  * analyzers' facts); flat strings, so what is kept costs only its characters.
  */
 export function scratchText(n: number, hash = hashScratch(n)): string {
-  return cachedText(n, hash) ?? rememberText(n, intern(scratch.toString('latin1', 0, n)))
+  const known = cachedText(n, hash)
+  if (known !== undefined) return known
+  const text = intern(scratch.toString('latin1', 0, n))
+  // The text is its own key.
+  return rememberText(n, text, text)
 }
 
 /** FNV-1a over `scratch[0, n)`; `hashByte` continues a hash by one byte. */
@@ -301,7 +335,9 @@ let lastSlot = -1
  * The text remembered for the key `scratch[0, n)` (of hash `hash`), or undefined; then
  * `rememberText(n, text)` remembers one, before anything else is written to `scratch`. A key is
  * the text itself (names, addresses) or, for text computed from other bytes, those bytes after
- * a first byte 0xff that no text key starts with.
+ * a first byte no text key starts with (text keys are printable ASCII): 0xff for the character
+ * strings of TXT and HINFO data, 0xfe for the labels of names read by the general path, 0xfd
+ * for the bytes of an IPv6 address.
  */
 export function cachedText(n: number, hash: number): string | undefined {
   if (n > SLOT_BYTES) {
@@ -310,18 +346,18 @@ export function cachedText(n: number, hash: number): string | undefined {
   }
   const slot = (hash ^ (hash >>> 15)) & (TEXT_SLOTS - 1)
   lastSlot = slot
-  if (slotLength[slot] !== n) return undefined
-  const base = slot * SLOT_BYTES
-  for (let i = 0; i < n; i++) if (slotBytes[base + i] !== scratch[i]) return undefined
+  const key = slotKey[slot]!
+  if (key.length !== n) return undefined
+  for (let i = 0; i < n; i++) if (key.charCodeAt(i) !== scratch[i]) return undefined
   return slotText[slot]
 }
 
-export function rememberText(n: number, text: string): string {
+/** Remember `text` for the key `scratch[0, n)` (see cachedText); `key`: that key as latin1
+ * text, when the caller has it. */
+export function rememberText(n: number, text: string, key?: string): string {
   const slot = lastSlot
-  if (slot >= 0) {
-    const base = slot * SLOT_BYTES
-    for (let i = 0; i < n; i++) slotBytes[base + i] = scratch[i]!
-    slotLength[slot] = n
+  if (slot >= 0 && n > 0) {
+    slotKey[slot] = key ?? scratch.toString('latin1', 0, n)
     slotText[slot] = text
   }
   return text

@@ -181,10 +181,43 @@ function fieldValueText(bytes: Uint8Array, start: number, end: number): string {
     let to = end
     while (from < to && isAsciiSpace(bytes[from]!)) from++
     while (to > from && isAsciiSpace(bytes[to - 1]!)) to--
-    const ascii = asciiText(bytes, from, to)
-    if (ascii !== undefined) return ascii
+    if (to - from <= MAX_CACHED_VALUE) {
+      let hash = 0x811c9dc5
+      let high = 0
+      for (let i = from; i < to; i++) {
+        const b = bytes[i]!
+        high |= b
+        hash = Math.imul(hash ^ b, 0x01000193)
+      }
+      if (high < 0x80) return cachedValue(hash, bytes, from, to)
+    } else {
+      const ascii = asciiText(bytes, from, to)
+      if (ascii !== undefined) return ascii
+    }
   }
   return text(bytes, start, end, MAX_VALUE_CHARS).trim()
+}
+
+/**
+ * Values of the fields read (Host, User-Agent, Server, Content-Type, Content-Length...) seen
+ * before, as FIELD_NAMES: a client sends the same Host and User-Agent in every request, a server
+ * the same Server and Content-Type in every response. Values up to MAX_CACHED_VALUE bytes.
+ */
+const VALUES = new Map<number, string>()
+const MAX_CACHED_VALUE = 512
+
+/** `asciiText` of the ASCII bytes b[start, end) (of FNV-1a hash `hash`), from VALUES if there. */
+function cachedValue(hash: number, bytes: Uint8Array, start: number, end: number): string {
+  // A small-integer key (19 bits of hash, the length below 1024): unboxed, as in cachedAscii.
+  const key = (hash & 0x7ffff) * 1024 + (end - start)
+  const known = VALUES.get(key)
+  if (known !== undefined && sameAscii(known, bytes, start, end, false)) return known
+  const made = asciiText(bytes, start, end)!
+  if (known === undefined) {
+    if (VALUES.size >= MAX_CACHED) VALUES.clear()
+    VALUES.set(key, made)
+  }
+  return made
 }
 
 /** Longest run decoded by asciiText (its bytes become call arguments). */

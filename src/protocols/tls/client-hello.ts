@@ -130,11 +130,38 @@ export function parseClientHello(body: Uint8Array, dtls: boolean): ParsedClientH
       readClientExtension(hello, type, new ByteReader(body, r.pos, extEnd))
       break
     }
-    readClientExtension(hello, type, r.sub(length))
+    if (readsContent(type)) readClientExtension(hello, type, r.sub(length))
+    else {
+      // Only its presence counts (or nothing at all): no reader made for its bytes.
+      r.skip(length)
+      readClientExtension(hello, type, NO_CONTENT)
+    }
   }
   return hello
 }
 
+/** Stands for the bytes of an extension whose content is not read (see readsContent). */
+const NO_CONTENT = new ByteReader(new Uint8Array(0))
+
+/** Whether readClientExtension reads the content of extensions of `type`. */
+function readsContent(type: number): boolean {
+  switch (type) {
+    case EXT.SERVER_NAME:
+    case EXT.ALPN:
+    case EXT.SUPPORTED_GROUPS:
+    case EXT.EC_POINT_FORMATS:
+    case EXT.SIGNATURE_ALGORITHMS:
+    case EXT.SUPPORTED_VERSIONS:
+    case EXT.KEY_SHARE:
+    case EXT.PSK_KEY_EXCHANGE_MODES:
+    case EXT.USE_SRTP:
+      return true
+    default:
+      return false
+  }
+}
+
+/** `e`: the extension's bytes, empty for the types `readsContent` does not list (keep it in step). */
 function readClientExtension(hello: ParsedClientHello, type: number, e: ByteReader): void {
   switch (type) {
     case EXT.SERVER_NAME: {

@@ -167,6 +167,8 @@ function hasGrease(list: readonly number[]): boolean {
 
 /** The codes as one string, a slice at a time (each becomes a call argument). */
 function keyText(): string {
+  // Nearly every key fits in one call: no slice copied then.
+  if (keyCodes.length <= 4096) return String.fromCharCode.apply(null, keyCodes)
   let text = ''
   for (let at = 0; at < keyCodes.length; at += 4096) text += String.fromCharCode.apply(null, keyCodes.slice(at, at + 4096))
   return text
@@ -217,10 +219,29 @@ export function clientHelloFacts(hello: ParsedClientHello, transport: HelloTrans
     t = helloTemplate(hello, transport)
     templates.set(key, t)
   }
+  // interned: a client names the same few servers in connection after connection.
+  const sni = hello.sni !== undefined ? intern(hello.sni) : undefined
+  if (!t.srtpProfiles) {
+    // The usual hello (no use_srtp) as one literal, which V8 makes from a boilerplate at once
+    // instead of adding 25 properties one by one. Same keys in the same order as below.
+    const facts: ClientHelloFacts =
+      sni !== undefined
+        ? {evidence, sni, alpn: t.alpn, legacyVersion: t.legacyVersion, supportedVersions: t.supportedVersions, maxVersion: t.maxVersion,
+            obsoleteMaxVersion: t.obsoleteMaxVersion, cipherSuites: t.cipherSuites, cipherSuiteCount: t.cipherSuiteCount, weakCipherSuites: t.weakCipherSuites,
+            compressionMethods: t.compressionMethods, extensions: t.extensions, grease: t.grease, supportedGroups: t.supportedGroups, keyShareGroups: t.keyShareGroups,
+            postQuantumKeyShare: t.postQuantumKeyShare, signatureAlgorithms: t.signatureAlgorithms, pskModes: t.pskModes, ech: t.ech, esni: t.esni,
+            quicTransportParameters: t.quicTransportParameters, ja3: t.ja3, ja3Hash: t.ja3Hash, ja4: t.ja4, ja4Raw: t.ja4Raw}
+        : {evidence, alpn: t.alpn, legacyVersion: t.legacyVersion, supportedVersions: t.supportedVersions, maxVersion: t.maxVersion,
+            obsoleteMaxVersion: t.obsoleteMaxVersion, cipherSuites: t.cipherSuites, cipherSuiteCount: t.cipherSuiteCount, weakCipherSuites: t.weakCipherSuites,
+            compressionMethods: t.compressionMethods, extensions: t.extensions, grease: t.grease, supportedGroups: t.supportedGroups, keyShareGroups: t.keyShareGroups,
+            postQuantumKeyShare: t.postQuantumKeyShare, signatureAlgorithms: t.signatureAlgorithms, pskModes: t.pskModes, ech: t.ech, esni: t.esni,
+            quicTransportParameters: t.quicTransportParameters, ja3: t.ja3, ja3Hash: t.ja3Hash, ja4: t.ja4, ja4Raw: t.ja4Raw}
+    if (hello.truncated) facts.truncated = true
+    return facts
+  }
   // Built in the documented key order; optional keys only when they apply.
   const facts = {evidence} as ClientHelloFacts
-  // interned: a client names the same few servers in connection after connection.
-  if (hello.sni !== undefined) facts.sni = intern(hello.sni)
+  if (sni !== undefined) facts.sni = sni
   facts.alpn = t.alpn
   facts.legacyVersion = t.legacyVersion
   facts.supportedVersions = t.supportedVersions
@@ -302,12 +323,44 @@ function helloTemplate(hello: ParsedClientHello, transport: HelloTransport): Hel
   return t
 }
 
-export function serverHelloFacts(hello: ParsedServerHello, evidence: Evidence): ServerHelloFacts {
+/** What a ServerHello's facts say apart from where it was seen and whether it was cut. */
+type ServerHelloTemplate = Omit<ServerHelloFacts, 'evidence' | 'truncated'>
+
+/**
+ * Templates of the ServerHellos seen, by content (serverHelloKey): a server answers its clients
+ * the same way connection after connection (same version, suite, extensions), so the names and
+ * the JA3S text and hash (an MD5 per hello otherwise) are made once per server configuration.
+ * Bounded (emptied when full); a template is a pure function of its key.
+ */
+let serverTemplates = new Map<string, ServerHelloTemplate>()
+const MAX_SERVER_TEMPLATES = 4096
+
+/**
+ * Everything serverHelloFacts reads of a parsed ServerHello but `truncated`, as one string of
+ * 16-bit codes: the fixed fields, presence flags, the extension list (length first) and the
+ * ALPN name (length first, its UTF-16 codes). Every part is length-prefixed or of fixed size,
+ * so two different hellos cannot give the same key.
+ */
+function serverHelloKey(hello: ParsedServerHello): string {
+  keyCodes.length = 0
+  const flags =
+    (hello.selectedVersion !== undefined ? 1 : 0) | (hello.keyShareGroup !== undefined ? 2 : 0) | (hello.srtpProfile !== undefined ? 4 : 0) |
+    (hello.alpn !== undefined ? 8 : 0) | (hello.helloRetryRequest ? 16 : 0)
+  keyCodes.push(flags, hello.legacyVersion, hello.selectedVersion ?? 0, hello.cipherSuite, hello.compressionMethod, hello.keyShareGroup ?? 0, hello.srtpProfile ?? 0)
+  addList(hello.extensions)
+  const alpn = hello.alpn
+  if (alpn !== undefined) {
+    keyCodes.push(alpn.length & 0xffff)
+    for (let i = 0; i < alpn.length; i++) keyCodes.push(alpn.charCodeAt(i))
+  }
+  return keyText()
+}
+
+function serverHelloTemplate(hello: ParsedServerHello): ServerHelloTemplate {
   const version = hello.selectedVersion ?? hello.legacyVersion
   const j3s = ja3s(hello)
   // Interned and shared: servers answer the same way connection after connection.
   return {
-    evidence,
     version: versionName(version),
     legacyVersion: versionName(hello.legacyVersion),
     obsoleteVersion: isObsoleteVersion(version),
@@ -324,8 +377,41 @@ export function serverHelloFacts(hello: ParsedServerHello, evidence: Evidence): 
     extensions: sharedNumbers(hello.extensions),
     ja3s: intern(j3s.text),
     ja3sHash: intern(j3s.hash),
-    ...(hello.truncated ? {truncated: true as const} : {}),
   }
+}
+
+export function serverHelloFacts(hello: ParsedServerHello, evidence: Evidence): ServerHelloFacts {
+  // Extension lists longer than a key code can count (MAX_LIST keeps them far below) go uncached.
+  const key = hello.extensions.length < 0xffff ? serverHelloKey(hello) : undefined
+  let t = key === undefined ? undefined : serverTemplates.get(key)
+  if (t === undefined) {
+    t = serverHelloTemplate(hello)
+    if (key !== undefined) {
+      if (serverTemplates.size >= MAX_SERVER_TEMPLATES) serverTemplates = new Map()
+      serverTemplates.set(key, t)
+    }
+  }
+  // Built in the documented key order; optional keys only when they apply.
+  const facts = {evidence} as ServerHelloFacts
+  facts.version = t.version
+  facts.legacyVersion = t.legacyVersion
+  facts.obsoleteVersion = t.obsoleteVersion
+  facts.cipherSuite = t.cipherSuite
+  facts.cipherSuiteId = t.cipherSuiteId
+  facts.weakCipher = t.weakCipher
+  facts.compressionMethod = t.compressionMethod
+  if (t.alpn !== undefined) facts.alpn = t.alpn
+  if (t.keyShareGroup !== undefined) facts.keyShareGroup = t.keyShareGroup
+  if (t.srtpProfile !== undefined) {
+    facts.srtpProfile = t.srtpProfile
+    facts.nullSrtpProfile = t.nullSrtpProfile
+  }
+  facts.helloRetryRequest = t.helloRetryRequest
+  facts.extensions = t.extensions
+  facts.ja3s = t.ja3s
+  facts.ja3sHash = t.ja3sHash
+  if (hello.truncated) facts.truncated = true
+  return facts
 }
 
 export function certificateMessageFacts(chain: CertificateChain, sentBy: 'server' | 'client', evidence: Evidence): CertificateMessageFacts {

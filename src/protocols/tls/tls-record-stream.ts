@@ -105,6 +105,8 @@ export class TlsRecordStream {
   /** Switch to reassembly: the stream starts at `seq` (a record boundary) with `rest` (copied). */
   private fallBack(seq: number, rest: Uint8Array): void {
     const stream = new TcpByteStream(MAX_STREAM)
+    // `rest` starts a record (RFC 8446 §5.1: 5-byte header, 16-bit length): room for all of it.
+    if (rest.length >= 5) stream.reserve(5 + ((rest[3]! << 8) | rest[4]!))
     if (rest.length > 0) stream.push(seq, rest, seq)
     this.stream = stream
     this.streamBase = seq

@@ -226,3 +226,25 @@ describe('isStrictDnsMessage', () => {
     expect(isStrictDnsMessage(Uint8Array.from([0x80, 0x60, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, ...new Array(40).fill(0)]))).toBe(false)
   })
 })
+
+describe('texts remembered by their bytes', () => {
+  // A name read by the general path (here: UTF-8 in a label) is remembered by its labels in wire
+  // form, TXT data that is not plain ASCII by its bytes: the same bytes can be both, and each
+  // must keep its own text.
+  const label = [0x63, 0x61, 0x66, 0xc3, 0xa9, 0x20, 0x78] // "café x" in UTF-8
+  const wireName = [label.length, ...label, 0]
+  const header = (qd: number, an: number) => [0, 1, 0x84, 0, 0, qd, 0, an, 0, 0, 0, 0]
+  const txtAnswer = [0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 60, 0, wireName.length, ...wireName]
+  const plainName = [1, 0x74, 7, ...Buffer.from('example'), 0]
+
+  it('keeps a name and TXT data of the same bytes apart, in either order', () => {
+    for (let round = 0; round < 2; round++) {
+      const txtFirst = parseDnsMessage(Uint8Array.from([...header(1, 1), ...plainName, 0, 16, 0, 1, ...txtAnswer]))!
+      expect(txtFirst.records[0]!.data).toBe('"café x" ""')
+      const nameFirst = parseDnsMessage(Uint8Array.from([...header(1, 1), ...wireName, 0, 16, 0, 1, ...txtAnswer]))!
+      expect(nameFirst.questions[0]!.name).toBe('café x')
+      expect(nameFirst.records[0]!.name).toBe('café x')
+      expect(nameFirst.records[0]!.data).toBe('"café x" ""')
+    }
+  })
+})

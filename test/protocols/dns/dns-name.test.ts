@@ -95,6 +95,30 @@ describe('readName', () => {
     expect(readName(bad, 12).text).toBe('a\ufffdb')
   })
 
+  it('gives each name read by the general path its own text, however often and in whatever order names come', () => {
+    // The general path remembers a name's text by its labels: names differing in one byte, in a
+    // label boundary or in a label cut by an error must not be handed each other's text.
+    const cases: Array<[number[], string]> = [
+      [labels(['caf\xc3\xa9 x', 'local']), 'café x.local'],
+      [labels(['caf\xc3\xa8 x', 'local']), 'cafè x.local'],
+      [labels(['caf\xc3\xa9 x', 'loca']), 'café x.loca'],
+      [labels(['caf\xc3\xa9 x.local']), 'café x\\.local'],
+      [labels(['a.b']), 'a\\.b'],
+      [labels(['a', '.b']), 'a.\\.b'],
+      [labels(['caf\xc3\xa9 x', 'local'], []), 'café x.local'],
+    ]
+    for (let round = 0; round < 3; round++) {
+      const order = round === 1 ? [...cases].reverse() : cases
+      for (const [wire, text] of order) {
+        const r = readName(msg(wire), 12)
+        expect(r.text).toBe(text)
+      }
+    }
+    // Cut short: the text read before the cut, with the error.
+    const cut = readName(msg(labels(['caf\xc3\xa9 x', 'local'], [])), 12)
+    expect(cut.error).toBe('truncated')
+  })
+
   it('never produces more than MAX_NAME_CHARS characters', () => {
     const m = msg([...labels(Array.from({length: 3}, () => '\u0001'.repeat(63))), 0])
     const r = readName(m, 12)
