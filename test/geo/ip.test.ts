@@ -84,7 +84,7 @@ describe('ip parsing', () => {
 })
 
 describe('ipv4Value', () => {
-  it('accepts exactly the dotted quads parseIp accepts, with the same value', () => {
+  it('accepts exactly the dotted quads node accepts, with their value', () => {
     const samples = ['0.0.0.0', '255.255.255.255', '10.0.0.1', '192.168.1.23', '01.2.3.4', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.-4', '::ffff:1.2.3.4', '', '1.2.3.04', '100.64.0.0', '1.2.3.4a', '1111.2.3.4']
     let seed = 7
     const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n
@@ -100,8 +100,8 @@ describe('ipv4Value', () => {
     }
     let accepted = 0
     for (const text of samples) {
-      const parsed = parseIp(text)
-      const expected = parsed?.version === 4 ? ((parsed.bytes[0]! << 24) | (parsed.bytes[1]! << 16) | (parsed.bytes[2]! << 8) | parsed.bytes[3]!) >>> 0 : -1
+      // Independent of parseIp (which reads quads with ipv4Value): node's isIPv4 and the parts.
+      const expected = isIPv4(text) ? text.split('.').reduce((v, part) => v * 256 + Number(part), 0) : -1
       expect(ipv4Value(text), JSON.stringify(text)).toBe(expected)
       if (expected >= 0) accepted++
     }
