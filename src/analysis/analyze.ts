@@ -81,18 +81,25 @@ export interface AnalysisContext {
 
 /** Load and check the policy and open the databases; throws InputError on a bad one. */
 export function prepareAnalysis(options: Pick<AnalyzeOptions, 'policy' | 'cwd' | 'geo'>): AnalysisContext {
-  const loadedPolicy = loadPolicy(options.policy, {cwd: options.cwd})
-  checkRuleIds(loadedPolicy, RULES.map((r) => r.id))
-  const {databases, notes: databaseNotes} = openDatabases(options.geo)
-  return {loadedPolicy, databases, databaseNotes, resolver: new GeoResolver(databases)}
+  const loadedPolicy = checkedPolicy(options)
+  return analysisContext(loadedPolicy, openDatabases(options.geo))
 }
 
 /** As prepareAnalysis, the databases read concurrently off the main thread (see openDatabasesAsync). */
 export async function prepareAnalysisAsync(options: Pick<AnalyzeOptions, 'policy' | 'cwd' | 'geo'>): Promise<AnalysisContext> {
+  const loadedPolicy = checkedPolicy(options)
+  return analysisContext(loadedPolicy, await openDatabasesAsync(options.geo))
+}
+
+/** The policy in effect, its rule ids checked: loaded before the databases, so its errors come first. */
+function checkedPolicy(options: Pick<AnalyzeOptions, 'policy' | 'cwd'>): ReturnType<typeof loadPolicy> {
   const loadedPolicy = loadPolicy(options.policy, {cwd: options.cwd})
   checkRuleIds(loadedPolicy, RULES.map((r) => r.id))
-  const {databases, notes: databaseNotes} = await openDatabasesAsync(options.geo)
-  return {loadedPolicy, databases, databaseNotes, resolver: new GeoResolver(databases)}
+  return loadedPolicy
+}
+
+function analysisContext(loadedPolicy: ReturnType<typeof loadPolicy>, opened: {databases: GeoDatabase[]; notes: string[]}): AnalysisContext {
+  return {loadedPolicy, databases: opened.databases, databaseNotes: opened.notes, resolver: new GeoResolver(opened.databases)}
 }
 
 /**
