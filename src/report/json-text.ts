@@ -14,7 +14,16 @@ export function jsonText(value: unknown, expandDepth = 2): string {
  * controls (U+009B is an 8-bit CSI), zero-width and bidi overrides (they reorder what a reader
  * sees), line/paragraph separators. Written as \u escapes, the JSON means the same.
  */
-const RAW_UNSAFE = /[\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g
+const RAW_UNSAFE_CLASS = '[\\u007f-\\u009f\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ufeff]'
+const RAW_UNSAFE = new RegExp(RAW_UNSAFE_CLASS, 'g')
+const RAW_UNSAFE_ONE = new RegExp(`^${RAW_UNSAFE_CLASS}$`)
+
+/** Whether safeJsonStringify writes the character with code `c` as a \u escape although
+ * JSON.stringify leaves it raw (the one definition: writers that skip safeJsonStringify for
+ * text needing no escape ask this). */
+export function isRawUnsafe(c: number): boolean {
+  return RAW_UNSAFE_ONE.test(String.fromCharCode(c))
+}
 
 /** JSON.stringify with nothing raw that a terminal could interpret (see RAW_UNSAFE). */
 export function safeJsonStringify(value: unknown): string | undefined {

@@ -14,7 +14,7 @@
  */
 import {Buffer} from 'node:buffer'
 import type {JsonBytes} from './json-bytes.js'
-import {safeJsonStringify} from './json-text.js'
+import {isRawUnsafe, safeJsonStringify} from './json-text.js'
 
 /** `"key":` as bytes per key: objects of one kind share their keys. Bounded: starts afresh past
  * MAX_KEYS keys (keys can come from a capture's facts). */
@@ -49,7 +49,8 @@ function stringKind(s: string): number {
       if (c === 0x22 || c === 0x5c) return ESCAPED
       continue
     }
-    if (c < 0xa0 || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || (c >= 0xd800 && c <= 0xdfff) || c === 0xfeff) return ESCAPED
+    // Controls and lone or paired surrogates: left to JSON.stringify; the rest as RAW_UNSAFE says.
+    if (c < 0x20 || (c >= 0xd800 && c <= 0xdfff) || isRawUnsafe(c)) return ESCAPED
     kind = UNICODE
   }
   return kind
