@@ -38,7 +38,10 @@ export abstract class CaptureParser extends RecordFramer {
 
   /** Hand the filled-in record to the sink, keeping the summary's counters. */
   protected emit(): void {
-    const r = this.record
+    this.emitRecord(this.record)
+  }
+
+  protected emitRecord(r: PacketRecord): void {
     const s = this.summary
     r.frame = ++s.packets
     s.bytes += r.origLen

@@ -1,4 +1,4 @@
-import {u16, u32, u64} from './bytes.js'
+import {u16, u32, u32le, u64} from './bytes.js'
 import type {ProcessInfo} from './packet-record.js'
 import {CaptureParser} from './capture-parser.js'
 import {MAX_PACKET_BYTES} from './capture-summary.js'
@@ -84,6 +84,55 @@ export class PcapngBlockParser extends CaptureParser {
       return this.fail(this.streamOffset, `block of type 0x${type.toString(16)} claims ${length} bytes, more than the ${MAX_BLOCK_BYTES}-byte limit: the file is damaged here; read stopped`)
     }
     return length
+  }
+
+  /** Enhanced Packet Blocks (nearly every block of a capture) lying whole in the chunk, read in
+   * one loop; any other block, or one whose lengths are wrong, goes to the general path. */
+  protected override wholeUnits(buf: Uint8Array, pos: number, end: number): number {
+    if (!this.inSection) return pos
+    if (!this.le) return this.wholeUnitsAnyOrder(buf, pos, end)
+    // Little-endian (what nearly every capturing host writes): the EPB's fixed fields read
+    // inline; a block that needs a warning (short, unknown interface, bad lengths) breaks out to
+    // the general path, which gives it.
+    const interfaces = this.sectionInterfaces
+    const r = this.record
+    const ts = this.ts
+    while (end - pos >= 32 && u32le(buf, pos) === EPB) {
+      const length = u32le(buf, pos + 4)
+      if (length < 32 || length % 4 !== 0 || length > MAX_BLOCK_BYTES || length > end - pos || u32le(buf, pos + length - 4) !== length) break
+      const iface = interfaces[u32le(buf, pos + 8)]
+      const capLen = u32le(buf, pos + 20)
+      const bodyEnd = pos + length - 4
+      if (!iface || capLen > bodyEnd - pos - 28 || capLen > MAX_PACKET_BYTES) break
+      splitTimestamp(u32le(buf, pos + 12), u32le(buf, pos + 16), iface.resolution, ts)
+      r.tsSec = ts.sec + iface.offsetSec
+      r.tsNsec = ts.nsec
+      const optionsStart = pos + 28 + ((capLen + 3) & ~3)
+      r.process = optionsStart + 4 <= bodyEnd && this.sectionProcesses.length > 0 ? this.packetProcess(buf, optionsStart, bodyEnd) : undefined
+      r.interfaceIndex = iface.index
+      r.linkType = iface.linkType
+      r.capLen = capLen
+      r.origLen = u32le(buf, pos + 24)
+      r.buffer = buf
+      r.offset = pos + 28
+      this.emitRecord(r)
+      pos += length
+      this.streamOffset += length
+    }
+    return pos
+  }
+
+  /** wholeUnits for a section of either byte order: the general EPB reader, minus the dispatch. */
+  private wholeUnitsAnyOrder(buf: Uint8Array, pos: number, end: number): number {
+    const le = this.le
+    while (end - pos >= BLOCK_HEADER_BYTES && u32(buf, pos, le) === EPB) {
+      const length = u32(buf, pos + 4, le)
+      if (length < BLOCK_HEADER_BYTES || length % 4 !== 0 || length > MAX_BLOCK_BYTES || length > end - pos || u32(buf, pos + length - 4, le) !== length) break
+      this.enhancedPacket(buf, pos + 8, pos + length - 4)
+      pos += length
+      this.streamOffset += length
+    }
+    return pos
   }
 
   protected handleUnit(buf: Uint8Array, pos: number, length: number): void {

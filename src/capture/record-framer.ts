@@ -36,6 +36,16 @@ export abstract class RecordFramer {
   /** Consume one complete unit. May set `this.damage` to stop reading. */
   protected abstract handleUnit(buf: Uint8Array, pos: number, length: number): void
 
+  /**
+   * The hot path: consume, in one tight loop, the ordinary units that lie whole in
+   * `buf[pos, end)`, advancing `streamOffset`; stop at the first unit that needs the general
+   * path (cut by the chunk's end, damaged, anything to warn about) and return its position.
+   * The default consumes nothing.
+   */
+  protected wholeUnits(_buf: Uint8Array, pos: number, _end: number): number {
+    return pos
+  }
+
   get stopped(): boolean {
     return this.damage !== undefined
   }
@@ -55,6 +65,8 @@ export abstract class RecordFramer {
     }
     const end = chunk.length
     while (pos < end && !this.damage) {
+      pos = this.wholeUnits(chunk, pos, end)
+      if (pos >= end || this.damage) break
       const avail = end - pos
       if (avail < this.headerNeeded()) {
         this.stash(chunk, pos, avail)

@@ -36,6 +36,9 @@ export interface SecNsec {
 }
 
 const TWO_32 = 4294967296
+/** Counts whose high word is below this are below 2^53: exact in a double. */
+const TWO_21 = 2097152
+const POWERS_OF_TEN = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000]
 
 /** Split the 64-bit count high:low (unsigned 32-bit halves) into seconds and nanoseconds. */
 export function splitTimestamp(high: number, low: number, res: TimeResolution, out: SecNsec): void {
@@ -47,20 +50,45 @@ export function splitTimestamp(high: number, low: number, res: TimeResolution, o
     splitDecimalBig(high, low, res.exponent, out)
     return
   }
-  const units = 10 ** res.exponent
+  const units = POWERS_OF_TEN[res.exponent]!
+  const scale = POWERS_OF_TEN[9 - res.exponent]!
+  if (high < TWO_21) {
+    // Below 2^53 (any µs time; ns times before 1970-04-15) a double holds the count exactly:
+    // one division, its rounding corrected by the exact remainder.
+    const value = high * TWO_32 + low
+    let q = Math.floor(value / units)
+    let rem = value - q * units
+    if (rem < 0) {
+      q--
+      rem += units
+    } else if (rem >= units) {
+      q++
+      rem -= units
+    }
+    out.sec = q
+    out.nsec = rem * scale
+    return
+  }
   // Long division of the 64-bit value by `units`, 16 bits at a time: remainder < units ≤ 1e9,
   // so remainder * 65536 + digit < 2^46 and every step is exact in a double.
-  let rem = 0
-  let quot = 0
-  const digits = [high >>> 16, high & 0xffff, low >>> 16, low & 0xffff]
-  for (let i = 0; i < 4; i++) {
-    const cur = rem * 65536 + digits[i]!
-    const q = Math.floor(cur / units)
-    rem = cur - q * units
-    quot = quot * 65536 + q
-  }
+  let cur = high >>> 16
+  let q = Math.floor(cur / units)
+  let rem = cur - q * units
+  let quot = q
+  cur = rem * 65536 + (high & 0xffff)
+  q = Math.floor(cur / units)
+  rem = cur - q * units
+  quot = quot * 65536 + q
+  cur = rem * 65536 + (low >>> 16)
+  q = Math.floor(cur / units)
+  rem = cur - q * units
+  quot = quot * 65536 + q
+  cur = rem * 65536 + (low & 0xffff)
+  q = Math.floor(cur / units)
+  rem = cur - q * units
+  quot = quot * 65536 + q
   out.sec = quot
-  out.nsec = rem * 10 ** (9 - res.exponent)
+  out.nsec = rem * scale
 }
 
 function splitBinary(high: number, low: number, exponent: number, out: SecNsec): void {

@@ -17,16 +17,16 @@ const MAX_EXT_HEADERS = 16
 /** Decode the IP header at `offset` (IPv4 or IPv6 per `etherType`) and its transport header
  * into `out`. Returns false when there is no valid IP header. */
 export function decodeIp(etherType: number, b: Uint8Array, offset: number, end: number, out: NetLayer): boolean {
+  return etherType === ETHERTYPE_IPV4 ? decodeIpv4(b, offset, end, out) : etherType === ETHERTYPE_IPV6 && decodeIpv6(b, offset, end, out)
+}
+
+/** Clear what a transport decoder may leave unset, before the next packet is decoded into `out`. */
+function clearTransport(out: NetLayer): void {
   out.hasTransport = false
-  out.isFragment = false
-  out.moreFragments = false
-  out.fragOffset = 0
-  out.fragId = 0
   out.sport = 0
   out.dport = 0
   out.tcpFlags = 0
   out.icmpType = -1
-  return etherType === ETHERTYPE_IPV4 ? decodeIpv4(b, offset, end, out) : etherType === ETHERTYPE_IPV6 && decodeIpv6(b, offset, end, out)
 }
 
 /** IPv4, RFC 791 §3.1. Ethernet padding beyond Total Length is excluded. */
@@ -40,20 +40,27 @@ function decodeIpv4(b: Uint8Array, o: number, end: number, out: NetLayer): boole
   if (ipEnd < o + headerLength) ipEnd = o + headerLength
   out.truncated = totalLength > end - o
   out.ipVersion = 4
-  out.src[0] = u32be(b, o + 12)
-  out.dst[0] = u32be(b, o + 16)
-  out.src[1] = out.src[2] = out.src[3] = 0
-  out.dst[1] = out.dst[2] = out.dst[3] = 0
-  out.proto = b[o + 9]!
+  const src = out.src
+  const dst = out.dst
+  src[0] = u32be(b, o + 12)
+  dst[0] = u32be(b, o + 16)
+  src[1] = src[2] = src[3] = 0
+  dst[1] = dst[2] = dst[3] = 0
+  const proto = b[o + 9]!
+  out.proto = proto
   out.ipStart = o
   out.ipEnd = ipEnd
   const flagsOffset = u16be(b, o + 6)
-  out.moreFragments = (flagsOffset & 0x2000) !== 0
-  out.fragOffset = (flagsOffset & 0x1fff) * 8
+  const moreFragments = (flagsOffset & 0x2000) !== 0
+  const fragOffset = (flagsOffset & 0x1fff) * 8
+  out.moreFragments = moreFragments
+  out.fragOffset = fragOffset
   out.fragId = u16be(b, o + 4)
-  out.isFragment = out.moreFragments || out.fragOffset > 0
-  out.l4Start = o + headerLength
-  if (out.fragOffset === 0) decodeTransport(b, out.l4Start, ipEnd, out)
+  out.isFragment = moreFragments || fragOffset > 0
+  const l4 = o + headerLength
+  out.l4Start = l4
+  if (fragOffset === 0) decodeTransport(b, l4, ipEnd, out, proto)
+  else clearTransport(out)
   return true
 }
 
@@ -65,6 +72,10 @@ function decodeIpv6(b: Uint8Array, o: number, end: number, out: NetLayer): boole
   const ipEnd = payloadLength === 0 ? end : Math.min(end, o + 40 + payloadLength)
   out.truncated = 40 + payloadLength > end - o
   out.ipVersion = 6
+  out.isFragment = false
+  out.moreFragments = false
+  out.fragOffset = 0
+  out.fragId = 0
   for (let i = 0; i < 4; i++) {
     out.src[i] = u32be(b, o + 8 + 4 * i)
     out.dst[i] = u32be(b, o + 24 + 4 * i)
@@ -101,44 +112,54 @@ function decodeIpv6(b: Uint8Array, o: number, end: number, out: NetLayer): boole
   }
   out.proto = next
   out.l4Start = Math.min(p, ipEnd)
-  if (next !== NO_NEXT && out.fragOffset === 0 && p <= ipEnd) decodeTransport(b, p, ipEnd, out)
+  if (next !== NO_NEXT && out.fragOffset === 0 && p <= ipEnd) decodeTransport(b, p, ipEnd, out, next)
+  else clearTransport(out)
   return true
 }
 
-/** TCP (RFC 9293 §3.1), UDP (RFC 768), SCTP common header ports, ICMP type. */
-function decodeTransport(b: Uint8Array, o: number, end: number, out: NetLayer): void {
+/** TCP (RFC 9293 §3.1), UDP (RFC 768), SCTP common header ports, ICMP type: every transport
+ * field of `out` is set, decoded or cleared. */
+function decodeTransport(b: Uint8Array, o: number, end: number, out: NetLayer, proto: number): void {
   out.payloadStart = out.payloadEnd = end
-  switch (out.proto) {
-    case PROTO_TCP: {
-      if (end - o < 20) return
-      const dataOffset = (b[o + 12]! >> 4) * 4
-      if (dataOffset < 20) return
-      out.sport = u16be(b, o)
-      out.dport = u16be(b, o + 2)
-      out.tcpSeq = u32be(b, o + 4)
-      out.tcpFlags = b[o + 13]!
-      out.payloadStart = Math.min(end, o + dataOffset)
-      out.payloadEnd = end
-      out.hasTransport = true
+  if (proto === PROTO_TCP) {
+    out.icmpType = -1
+    if (end - o < 20 || b[o + 12]! >> 4 < 5) {
+      out.hasTransport = false
+      out.sport = out.dport = out.tcpFlags = 0
       return
     }
-    case PROTO_UDP: {
-      if (end - o < 8) return
-      out.sport = u16be(b, o)
-      out.dport = u16be(b, o + 2)
-      const length = u16be(b, o + 4)
-      out.payloadStart = o + 8
-      // A fragmented datagram's UDP length covers all fragments: keep the captured end.
-      out.payloadEnd = length >= 8 && !out.moreFragments ? Math.min(end, o + length) : end
-      out.hasTransport = true
+    out.sport = u16be(b, o)
+    out.dport = u16be(b, o + 2)
+    out.tcpSeq = u32be(b, o + 4)
+    out.tcpFlags = b[o + 13]!
+    out.payloadStart = Math.min(end, o + (b[o + 12]! >> 4) * 4)
+    out.hasTransport = true
+    return
+  }
+  out.tcpFlags = 0
+  if (proto === PROTO_UDP) {
+    out.icmpType = -1
+    if (end - o < 8) {
+      out.hasTransport = false
+      out.sport = out.dport = 0
       return
     }
+    out.sport = u16be(b, o)
+    out.dport = u16be(b, o + 2)
+    const length = u16be(b, o + 4)
+    out.payloadStart = o + 8
+    // A fragmented datagram's UDP length covers all fragments: keep the captured end.
+    out.payloadEnd = length >= 8 && !out.moreFragments ? Math.min(end, o + length) : end
+    out.hasTransport = true
+    return
+  }
+  clearTransport(out)
+  switch (proto) {
     case PROTO_SCTP:
       if (end - o < 12) return
       out.sport = u16be(b, o)
       out.dport = u16be(b, o + 2)
       out.payloadStart = o + 12
-      out.payloadEnd = end
       out.hasTransport = true
       return
     case PROTO_ICMP:
@@ -146,12 +167,10 @@ function decodeTransport(b: Uint8Array, o: number, end: number, out: NetLayer): 
       if (end - o < 4) return
       out.icmpType = b[o]!
       out.payloadStart = o + 4
-      out.payloadEnd = end
       out.hasTransport = true
       return
     default:
       out.payloadStart = o
-      out.payloadEnd = end
       out.hasTransport = true
   }
 }

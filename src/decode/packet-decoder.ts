@@ -1,8 +1,9 @@
 import type {PacketRecord} from '../capture/packet-record.js'
 import {decodeIp} from './ip-layer.js'
-import {decodeLink, type LinkResult} from './link-layer.js'
+import {u16be} from '../capture/bytes.js'
+import {decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE_ETHERNET, type LinkResult} from './link-layer.js'
 import {NetLayer, PROTO_UDP} from './net-layer.js'
-import {findTunnel} from './tunnels.js'
+import {findTunnel, mayBeTunnel} from './tunnels.js'
 
 /** Tunnels inside tunnels are followed this deep, no further (a loop cannot hang us). */
 export const MAX_LAYERS = 4
@@ -22,7 +23,12 @@ export class PacketDecoder {
     let end = record.offset + record.capLen
     const link = this.link
     link.protectedFrame = false
-    if (!decodeLink(record.linkType, b, record.offset, end, link)) {
+    const ethernetType = record.linkType === LINKTYPE_ETHERNET && end - record.offset >= 14 ? u16be(b, record.offset + 12) : 0
+    if (ethernetType === ETHERTYPE_IPV4 || ethernetType === ETHERTYPE_IPV6) {
+      // Plain Ethernet II carrying IP, most frames of most captures: no need for the general walk.
+      link.offset = record.offset + 14
+      link.etherType = ethernetType
+    } else if (!decodeLink(record.linkType, b, record.offset, end, link)) {
       // decodeLink may have set it (TypeScript cannot see that through the call).
       this.lastFrameProtected = Boolean(link.protectedFrame)
       return 0
@@ -34,7 +40,7 @@ export class PacketDecoder {
       if (!decodeIp(link.etherType, b, link.offset, end, layer)) return count
       layer.tunnel = tunnel
       count++
-      if (count === MAX_LAYERS) return count
+      if (count === MAX_LAYERS || !mayBeTunnel(layer)) return count
       tunnel = findTunnel(b, layer, link)
       if (tunnel === 0) return count
       // The inner packet cannot extend past the datagram (UDP) or IP packet that carries it.

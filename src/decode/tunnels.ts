@@ -55,6 +55,18 @@ export function findTunnel(b: Uint8Array, layer: NetLayer, out: LinkResult): num
   }
 }
 
+/** Whether findTunnel could find anything in `layer`: a cheap test on its protocol and ports
+ * that spares the packet-per-packet call for ordinary traffic. */
+export function mayBeTunnel(layer: NetLayer): boolean {
+  const proto = layer.proto
+  if (proto === PROTO_UDP) {
+    const s = layer.sport
+    const d = layer.dport
+    return s === GTPU_PORT || d === GTPU_PORT || d === VXLAN_PORT || d === GENEVE_PORT || s === TEREDO_PORT || d === TEREDO_PORT || s === CAPWAP_DATA_PORT || d === CAPWAP_DATA_PORT
+  }
+  return proto === PROTO_IPIP || proto === PROTO_IPV6 || proto === PROTO_GRE
+}
+
 /** GTP-U (3GPP TS 29.281 §5.1): version 1, PT 1, G-PDU (0xFF); optional fields when any of
  * E/S/PN is set; extension headers chained by their last byte, length in 4-byte units. */
 function decodeGtpu(b: Uint8Array, o: number, end: number, out: LinkResult): boolean {

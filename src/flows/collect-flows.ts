@@ -216,7 +216,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       const slot = table.lookup(layer, rec.frame, rec.tsSec, rec.tsNsec, captureIndex, parentId)
       const senderIsA = table.senderIsA
       table.count1(slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
-      if (table.process[slot] === 0 && (rec.process !== undefined || rec.linkType === LINKTYPE_PKTAP)) table.process[slot] = processOf(rec)
+      if ((rec.process !== undefined || rec.linkType === LINKTYPE_PKTAP) && table.process[slot] === 0) table.process[slot] = processOf(rec)
       if (layer.proto === PROTO_TCP) table.trackTcp(slot, senderIsA, layer.tcpFlags, layer.tcpSeq, rec.tsSec, rec.tsNsec)
       if (layer.isFragment) {
         fragments.fragment(layer, rec.buffer, rec.frame, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
@@ -229,7 +229,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
         const toServer = senderIsA === (table.clientIsA[slot] === 1)
         inspect(slot, toServer, rec.buffer, layer.payloadStart, layer.payloadEnd, layer.proto === PROTO_TCP ? layer.tcpSeq : 0, layer.proto === PROTO_TCP ? layer.tcpFlags : 0, rec)
       }
-      parentId = table.ids[slot]!
+      if (i < n - 1) parentId = table.ids[slot]!
     }
   }
 

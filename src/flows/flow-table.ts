@@ -130,53 +130,68 @@ export class FlowTable {
     const key = this.scratch
     const s = layer.src
     const d = layer.dst
+    const keys = this.keys
+    const v4 = layer.ipVersion === 4
+    // A SYN takes the full path below, which decides whether it starts a new connection on a
+    // reused 4-tuple; every other packet may first try the flow of the packet before.
+    const syn = layer.proto === PROTO_TCP && (layer.tcpFlags & TCP_SYN) !== 0
     let aIsSrc: boolean
-    let hash: number
-    if (layer.ipVersion === 4) {
-      // IPv4 fast path: only words 0, 1, 5 and 9 of the key can differ between IPv4 flows
-      // (the meta word tells IPv4 from IPv6), so only they are hashed and compared.
+    let k0: number
+    let k1: number
+    let k5: number
+    let k9: number
+    if (v4) {
+      // IPv4: only words 0, 1, 5 and 9 of the key can differ between IPv4 flows (the meta word
+      // tells IPv4 from IPv6), so only they are compared and hashed.
       const s0 = s[0]!
       const d0 = d[0]!
       aIsSrc = s0 < d0 || (s0 === d0 && layer.sport <= layer.dport)
-      key[0] = (4 << 8) | layer.proto
-      key[1] = aIsSrc ? s0 : d0
-      key[5] = aIsSrc ? d0 : s0
+      k0 = (4 << 8) | layer.proto
+      k1 = aIsSrc ? s0 : d0
+      k5 = aIsSrc ? d0 : s0
+      k9 = aIsSrc ? ((layer.sport << 16) | layer.dport) >>> 0 : ((layer.dport << 16) | layer.sport) >>> 0
+      // More than half the packets of a real capture belong to the flow of the packet before
+      // (a transfer's segments, a media burst): that flow is tried before the key is even hashed.
+      const last = this.lastSlot
+      if (last >= 0 && !syn) {
+        const k = last * KEY_WORDS
+        if (keys[k + 9] === k9 && keys[k + 1] === k1 && keys[k + 5] === k5 && keys[k] === k0) {
+          this.senderIsA = aIsSrc
+          return last
+        }
+      }
+      key[0] = k0
+      key[1] = k1
+      key[5] = k5
       key[2] = key[3] = key[4] = key[6] = key[7] = key[8] = 0
-      key[9] = aIsSrc ? ((layer.sport << 16) | layer.dport) >>> 0 : ((layer.dport << 16) | layer.sport) >>> 0
-      hash = hash4(key[0], key[1], key[5], key[9])
+      key[9] = k9
     } else {
       aIsSrc = compareWords(s, d) < 0 || (compareWords(s, d) === 0 && layer.sport <= layer.dport)
       const a = aIsSrc ? s : d
       const b = aIsSrc ? d : s
-      key[0] = (layer.ipVersion << 8) | layer.proto
-      key[1] = a[0]!
+      key[0] = k0 = (layer.ipVersion << 8) | layer.proto
+      key[1] = k1 = a[0]!
       key[2] = a[1]!
       key[3] = a[2]!
       key[4] = a[3]!
-      key[5] = b[0]!
+      key[5] = k5 = b[0]!
       key[6] = b[1]!
       key[7] = b[2]!
       key[8] = b[3]!
-      key[9] = aIsSrc ? ((layer.sport << 16) | layer.dport) >>> 0 : ((layer.dport << 16) | layer.sport) >>> 0
-      hash = hashKey(key)
+      key[9] = k9 = aIsSrc ? ((layer.sport << 16) | layer.dport) >>> 0 : ((layer.dport << 16) | layer.sport) >>> 0
+      const last = this.lastSlot
+      if (last >= 0 && !syn) {
+        const k = last * KEY_WORDS
+        if (keys[k] === k0 && keys[k + 1] === k1 && keys[k + 5] === k5 && keys[k + 9] === k9 &&
+          keys[k + 2] === key[2] && keys[k + 3] === key[3] && keys[k + 4] === key[4] &&
+          keys[k + 6] === key[6] && keys[k + 7] === key[7] && keys[k + 8] === key[8]) {
+          this.senderIsA = aIsSrc
+          return last
+        }
+      }
     }
     this.senderIsA = aIsSrc
-    const keys = this.keys
-    const k0 = key[0]!
-    const k1 = key[1]!
-    const k5 = key[5]!
-    const k9 = key[9]!
-    const v4 = layer.ipVersion === 4
-    // More than half the packets of a real capture belong to the flow of the packet before
-    // (a transfer's segments, a media burst): try that flow before the hash index. A SYN takes
-    // the full path, which decides whether it starts a new connection on a reused 4-tuple.
-    const last = this.lastSlot
-    if (last >= 0 && !(layer.proto === PROTO_TCP && (layer.tcpFlags & TCP_SYN) !== 0)) {
-      const k = last * KEY_WORDS
-      if (keys[k] === k0 && keys[k + 1] === k1 && keys[k + 5] === k5 && keys[k + 9] === k9 &&
-        (v4 || (keys[k + 2] === key[2] && keys[k + 3] === key[3] && keys[k + 4] === key[4] &&
-          keys[k + 6] === key[6] && keys[k + 7] === key[7] && keys[k + 8] === key[8]))) return last
-    }
+    const hash = v4 ? hash4(k0, k1, k5, k9) : hashKey(key)
     let pos = hash & this.indexMask
     for (;;) {
       const slot = this.index[pos]!

@@ -23,6 +23,31 @@ describe('pcapng timestamps (if_tsresol)', () => {
     })
   }
 
+  it('splits exactly on both sides of 2^53 and next to every multiple of the unit', () => {
+    // Below 2^53 one double division is used (its rounding corrected), above it long division:
+    // values one below, at and one above a whole second are where a rounded quotient goes wrong.
+    let seed = 0x2545f491n
+    const next = (): bigint => (seed = (seed * 6364136223846793005n + 1442695040888963407n) & ((1n << 64n) - 1n))
+    for (const tsresol of [0, 3, 6, 9]) {
+      const units = 10n ** BigInt(tsresol)
+      const res = resolutionFromTsresol(tsresol)
+      const out = {sec: 0, nsec: 0}
+      const cases: bigint[] = [(1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n]
+      for (let i = 0; i < 400; i++) {
+        const bits = BigInt(1 + (i % 60))
+        const whole = (next() & ((1n << bits) - 1n)) * units
+        cases.push(whole, whole + 1n, whole > 0n ? whole - 1n : 0n, next() >> BigInt(i % 12))
+      }
+      for (const value of cases) {
+        if (value >= 1n << 64n) continue
+        const want = reference(value, tsresol)
+        if (want.sec >= 2 ** 53) continue
+        splitTimestamp(Number(value >> 32n), Number(value & 0xffffffffn), res, out)
+        expect(out, `${value} at tsresol ${tsresol}`).toEqual(want)
+      }
+    }
+  })
+
   it('knows how many digits each resolution deserves', () => {
     expect(resolutionFromTsresol(6).precision).toBe(6)
     expect(resolutionFromTsresol(9).precision).toBe(9)
