@@ -51,7 +51,7 @@ import {cpus, loadavg, tmpdir} from 'node:os'
 import {basename, dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
-import {makeRunner, median, type Runner, type Sample, which} from './bench/measure.js'
+import {EXTRA_CA_CERTS_UNSET, makeRunner, median, type Runner, type Sample, which} from './bench/measure.js'
 import {fmt, int, table, verdict} from './bench/report.js'
 import {type BasePackets, estimateFlows, findSources, loadBasePackets, type SourceFile} from './bench/sources.js'
 import {snapshotCli} from './bench/snapshot.js'
@@ -400,6 +400,7 @@ async function main(): Promise<void> {
     if (options.skipNdpi) notes.push('ndpiReader skipped (--skip-ndpi).')
     else if (!ndpi) notes.push('ndpiReader is absent (Debian: apt-get install libndpi-bin): not measured.')
     else specs.push({id: 'ndpiReader', label: 'ndpiReader -q -i FILE', runs: options.ndpiRuns, argv: (f) => [ndpi, '-q', '-i', f]})
+    if (EXTRA_CA_CERTS_UNSET) notes.push('NODE_EXTRA_CA_CERTS is set here and was unset for the measured runs: with it, every Node process parses that CA bundle at startup (~0.13 s on the bench host), which callaudit, offline, never uses; a user with it set pays that once per run.')
     if (options.skipTshark) notes.push('tshark skipped (--skip-tshark).')
     else if (!tshark) notes.push('tshark is absent (Debian: apt-get install tshark): not measured.')
     else specs.push({id: 'tshark', label: 'tshark -q -z conv,tcp -z conv,udp', runs: options.tsharkRuns, argv: (f) => [tshark, '-n', '-q', '-r', f, '-z', 'conv,tcp', '-z', 'conv,udp']})

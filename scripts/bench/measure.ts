@@ -97,6 +97,17 @@ async function runPolling(argv: string[], cwd: string | undefined): Promise<Samp
   }
 }
 
+/**
+ * The environment of every measured run: ours without NODE_EXTRA_CA_CERTS. When it is set (as
+ * on sandboxes and corporate machines that route through an inspecting proxy), every Node
+ * process reads and parses that CA bundle before running a line of its program: ~0.13 s per run
+ * on the bench host, a third of callaudit's whole fixed cost, spent on certificates a tool that
+ * never opens a connection does not use. It is a cost of that machine, not of callaudit (tshark
+ * and ndpiReader do not read it); the bench prints that it was left out.
+ */
+export const MEASURED_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_EXTRA_CA_CERTS'))
+export const EXTRA_CA_CERTS_UNSET = process.env.NODE_EXTRA_CA_CERTS !== undefined
+
 function spawnTimed(
   command: string,
   args: string[],
@@ -106,7 +117,7 @@ function spawnTimed(
 ): Promise<{seconds: number; exitCode: number; stderr: string}> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
-    const child = spawn(command, args, {cwd, stdio: ['ignore', stdoutFd, 'pipe']})
+    const child = spawn(command, args, {cwd, stdio: ['ignore', stdoutFd, 'pipe'], env: MEASURED_ENV})
     let stderr = ''
     child.stderr?.setEncoding('utf8')
     child.stderr?.on('data', (chunk: string) => {
