@@ -300,7 +300,7 @@ export function flowRecordBytes(out: JsonBytes, collection: FlowCollection, slot
   out.bytes(F.lastTime)
   out.isoTime(lastSec, lastNsec, precision, 1)
   out.bytes(F.duration)
-  out.number(Math.round((lastSec - firstSec + (lastNsec - firstNsec) / 1e9) * 1e9) / 1e9)
+  out.nanosAsSeconds(Math.round((lastSec - firstSec + (lastNsec - firstNsec) / 1e9) * 1e9))
   if (proto === 6) tcpBytes(out, tcpState(t.tcpState[slot]!), roundMs(t.synAckTime[slot]! - t.synTime[slot]!), roundMs(t.ackTime[slot]! - t.synAckTime[slot]!))
   const frag = collection.fragmentsByFlow.get(id)
   if (frag) fragmentsBytes(out, frag.frames[0], frag.frames[1], frag.datagrams[0], frag.datagrams[1])

@@ -119,10 +119,12 @@ export class JsonBytes {
     const buf = this.buf
     if (digits > 0) {
       const d = this.nanos
-      let m = nsec
+      // Below 10^9: int32 arithmetic (V8 turns the division by ten into a multiplication).
+      let m = nsec | 0
       for (let i = 8; i >= 0; i--) {
-        d[i] = 48 + (m % 10)
-        m = Math.floor(m / 10)
+        const q = (m / 10) | 0
+        d[i] = 48 + m - q * 10
+        m = q
       }
       buf[this.pos++] = 46
       for (let i = 0; i < digits; i++) buf[this.pos++] = d[i]!
@@ -188,6 +190,44 @@ export class JsonBytes {
     let at = this.pos + digits
     this.pos = at
     for (let m = n; m >= 1; m = Math.floor(m / 10)) buf[--at] = 48 + (m % 10)
+  }
+
+  /**
+   * `count / 1e9` as JSON.stringify writes it, for an integer count of nanoseconds (a duration),
+   * without making the string. Below 10^15 the count's decimal text, `int.fraction` with the
+   * fraction's trailing zeros dropped, has at most 15 significant digits: no other decimal of
+   * that length rounds to the same double (DBL_DIG is 15), so it is the shortest text that does,
+   * which is what Number's toString prints (plain notation from 10^-6 up). Anything else goes
+   * through jsonNumber.
+   */
+  nanosAsSeconds(count: number): void {
+    if (!(Number.isInteger(count) && count >= 1000 && count < 1e15)) {
+      this.ascii(jsonNumber(count / 1e9))
+      return
+    }
+    const whole = Math.floor(count / 1e9)
+    let fraction = count - whole * 1e9
+    if (fraction < 0 || fraction >= 1e9) {
+      this.ascii(jsonNumber(count / 1e9))
+      return
+    }
+    this.uint(whole)
+    if (fraction === 0) return
+    let digits = 9
+    while (fraction % 10 === 0) {
+      fraction /= 10
+      digits--
+    }
+    this.room(digits + 1)
+    const buf = this.buf
+    buf[this.pos] = 46
+    let at = this.pos + digits
+    this.pos = at + 1
+    for (let i = 0; i < digits; i++) {
+      const q = (fraction / 10) | 0
+      buf[at--] = 48 + fraction - q * 10
+      fraction = q
+    }
   }
 
   /** A number as JSON.stringify writes it (see jsonNumber). */

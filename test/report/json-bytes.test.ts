@@ -18,6 +18,21 @@ describe('JsonBytes: JSON written straight into bytes', () => {
     expect(textOf(w)).toBe('null')
   })
 
+  it('writes a count of nanoseconds as seconds exactly as JSON.stringify writes count / 1e9', () => {
+    // Plain decimal text is used below 10^15 ns (15 significant digits at most); the edges of
+    // that range, fractions with every number of trailing zeros, and a spread of random counts.
+    const counts = [0, 1, 7, 999, 1000, 1001, 999_999, 1e6, 1e9 - 1, 1e9, 1e9 + 1, 30127233978000, 123_456_789_012_345, 1e15 - 1, 1e15, 1e15 + 1, 2 ** 53 - 1, 2 ** 53, 1.5e20, -1, -1e9, 0.5, NaN, Infinity]
+    for (let zeros = 0; zeros <= 9; zeros++) counts.push(123_456_789 * 10 ** zeros, 5 * 10 ** zeros + 86_400e9)
+    let seed = 12345
+    const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32
+    for (let i = 0; i < 20_000; i++) counts.push(Math.floor(random() * 10 ** (3 + (i % 13))) * (i % 7 === 0 ? 1000 : 1))
+    for (const count of counts) {
+      const w = new JsonBytes()
+      w.nanosAsSeconds(count)
+      expect(textOf(w), String(count)).toBe(JSON.stringify(count / 1e9))
+    }
+  })
+
   it('writes every digit count, either side of 2^31 (where uint leaves int32 arithmetic)', () => {
     const values = [2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1]
     for (let p = 1; p <= 1e15; p *= 10) values.push(p - 1, p, p + 1)
