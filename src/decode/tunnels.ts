@@ -33,7 +33,9 @@ const CAPWAP_DATA_PORT = 5247
  * VXLAN, Geneve, Teredo), so ordinary traffic on those ports is not misread.
  */
 export function findTunnel(b: Uint8Array, layer: NetLayer, out: LinkResult): number {
-  if (!layer.hasTransport || layer.isFragment) return TUNNEL_NONE
+  // mayBeTunnel gates every case below, so a tunnel added here without it fails its tests
+  // instead of being skipped by the decoder's shortcut.
+  if (!layer.hasTransport || layer.isFragment || !mayBeTunnel(layer)) return TUNNEL_NONE
   const p = layer.payloadStart
   const end = layer.payloadEnd
   switch (layer.proto) {
@@ -56,7 +58,7 @@ export function findTunnel(b: Uint8Array, layer: NetLayer, out: LinkResult): num
 }
 
 /** Whether findTunnel could find anything in `layer`: a cheap test on its protocol and ports
- * that spares the packet-per-packet call for ordinary traffic. */
+ * that spares ordinary traffic the call (PacketDecoder asks it first; findTunnel asks it too). */
 export function mayBeTunnel(layer: NetLayer): boolean {
   const proto = layer.proto
   if (proto === PROTO_UDP) {

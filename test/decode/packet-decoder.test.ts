@@ -188,6 +188,16 @@ describe('tunnels', () => {
     expect(six[1]).toMatchObject({src: '2001:db8::1', sport: 50000, dport: 443, tunnel: '6in4'})
   })
 
+  it('Geneve with options, carrying Ethernet and IPv4', () => {
+    // RFC 8926 §3.4: Ver 0, Opt Len in 4-byte words, O/C flags, Protocol Type, VNI; then options.
+    const geneve = (protocol: number, optionWords: number, payload: Buffer) =>
+      Buffer.concat([Buffer.from([optionWords, 0, protocol >> 8, protocol & 0xff, 0, 0, 42, 0]), Buffer.alloc(optionWords * 4, 0x5a), payload])
+    expect(decode(LINKTYPE.RAW, outerUdp(6081, geneve(0x6558, 2, ethernet({type: ETHERTYPE.IPV4}, inner()))))[1]).toEqual({...innerLayer, tunnel: 'geneve'})
+    expect(decode(LINKTYPE.RAW, outerUdp(6081, geneve(0x0800, 0, inner())))[1]).toEqual({...innerLayer, tunnel: 'geneve'})
+    // Version 1 is not Geneve as RFC 8926 defines it: left alone.
+    expect(decode(LINKTYPE.RAW, outerUdp(6081, Buffer.concat([Buffer.from([0x40, 0, 0x08, 0x00, 0, 0, 42, 0]), inner()])))).toHaveLength(1)
+  })
+
   it('Teredo', () => {
     const layers = decode(LINKTYPE.RAW, outerUdp(3544, v6tcp()))
     expect(layers[1]).toMatchObject({src: '2001:db8::1', dport: 443, tunnel: 'teredo'})
