@@ -9,6 +9,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {InputError} from '../errors.js'
+import {boundedMemo} from '../util/bounded-memo.js'
 import {
   type AddressValue,
   type CidrRange,
@@ -405,8 +406,9 @@ export class Signatures {
   private nameCacheSize = 0
   /** By protocol, then port (ports repeat on every flow to a service). */
   private readonly portCache = new Map<string, Map<number, readonly SignatureMatch[]>>()
-  private readonly tenantCache = new Map<string, TenantMatch | undefined>()
-  private readonly hintCache = new Map<string, RoleHintMatch | undefined>()
+  /** Per distinct name: the same server names come back flow after flow. */
+  private readonly tenantMemo = boundedMemo((raw: string) => this.scanTenants(raw))
+  private readonly hintMemo = boundedMemo((raw: string) => this.scanHints(raw))
 
   constructor(doc: SignatureFile, file = '(inline)') {
     this.doc = doc
@@ -617,12 +619,7 @@ export class Signatures {
    * tenant suffix.
    */
   tenantOf(raw: string): TenantMatch | undefined {
-    // Per distinct name, like roleHintOf: the same server names come back flow after flow.
-    if (this.tenantCache.has(raw)) return this.tenantCache.get(raw)
-    const hit = this.scanTenants(raw)
-    if (this.tenantCache.size >= 65_536) this.tenantCache.clear()
-    this.tenantCache.set(raw, hit)
-    return hit
+    return this.tenantMemo(raw)
   }
 
   private scanTenants(raw: string): TenantMatch | undefined {
@@ -648,12 +645,7 @@ export class Signatures {
 
   /** The first role hint whose pattern matches the name: an app's own hints before the global ones. */
   roleHintOf(raw: string): RoleHintMatch | undefined {
-    // Per distinct name: role assignment asks for the same server names flow after flow.
-    if (this.hintCache.has(raw)) return this.hintCache.get(raw)
-    const hit = this.scanHints(raw)
-    if (this.hintCache.size >= 65_536) this.hintCache.clear()
-    this.hintCache.set(raw, hit)
-    return hit
+    return this.hintMemo(raw)
   }
 
   private scanHints(raw: string): RoleHintMatch | undefined {

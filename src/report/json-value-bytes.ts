@@ -15,21 +15,12 @@
 import {Buffer} from 'node:buffer'
 import type {JsonBytes} from './json-bytes.js'
 import {isRawUnsafe, safeJsonStringify} from './json-text.js'
+import {boundedMemo} from '../util/bounded-memo.js'
 
 /** `"key":` as bytes per key: objects of one kind share their keys. Bounded: starts afresh past
  * MAX_KEYS keys (keys can come from a capture's facts). */
 const MAX_KEYS = 1 << 12
-let keyMemo = new Map<string, Uint8Array>()
-
-function keyBytes(key: string): Uint8Array {
-  let b = keyMemo.get(key)
-  if (b === undefined) {
-    if (keyMemo.size >= MAX_KEYS) keyMemo = new Map()
-    b = Buffer.from(`${safeJsonStringify(key)!}:`, 'utf8')
-    keyMemo.set(key, b)
-  }
-  return b
-}
+const keyBytes = boundedMemo((key: string): Uint8Array => Buffer.from(`${safeJsonStringify(key)!}:`, 'utf8'), MAX_KEYS)
 
 const ASCII = 0
 const UNICODE = 1

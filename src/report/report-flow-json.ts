@@ -11,6 +11,7 @@ import {Buffer} from 'node:buffer'
 import {FLOW_RECORD_FRAGMENTS as F, fragmentsBytes, tcpBytes, tunnelBytes} from '../flows/flow-records.js'
 import {fragment, type JsonBytes} from './json-bytes.js'
 import {safeJsonStringify} from './json-text.js'
+import {boundedMemo} from '../util/bounded-memo.js'
 import type {ReportFlow} from './report-model.js'
 
 /** Flow lists made by reportFromCollection, whose objects have the layout written below. */
@@ -28,17 +29,7 @@ export function isBuiltFlowList(flows: readonly ReportFlow[]): boolean {
 /** Texts that may hold names from the capture (role reasons, app labels) repeat across
  * thousands of flows: each is escaped and encoded once. Bounded: starts afresh past MAX_MEMO texts. */
 const MAX_MEMO = 1 << 14
-let memo = new Map<string, Uint8Array>()
-
-function safeStringBytes(text: string): Uint8Array {
-  let json = memo.get(text)
-  if (json === undefined) {
-    if (memo.size >= MAX_MEMO) memo = new Map()
-    json = Buffer.from(safeJsonStringify(text)!, 'utf8')
-    memo.set(text, json)
-  }
-  return json
-}
+const safeStringBytes = boundedMemo((text: string): Uint8Array => Buffer.from(safeJsonStringify(text)!, 'utf8'), MAX_MEMO)
 
 /** What a report flow adds to its FlowRecord. */
 const REPORT = {
