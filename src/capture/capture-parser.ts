@@ -42,23 +42,29 @@ export abstract class CaptureParser extends RecordFramer {
   }
 
   protected emitRecord(r: PacketRecord): void {
+    r.frame = this.countPacket(r.tsSec, r.tsNsec, r.capLen, r.origLen)
+    this.sink(r)
+  }
+
+  /** Keep the summary's counters for the next packet; returns its frame number. */
+  protected countPacket(sec: number, nsec: number, capLen: number, origLen: number): number {
     const s = this.summary
-    r.frame = ++s.packets
-    s.bytes += r.origLen
-    s.capturedBytes += r.capLen
-    if (s.packets === 1) {
-      s.firstSec = r.tsSec
-      s.firstNsec = r.tsNsec
-    } else if (r.tsSec < this.lastSec || (r.tsSec === this.lastSec && r.tsNsec < this.lastNsec)) {
+    const frame = ++s.packets
+    s.bytes += origLen
+    s.capturedBytes += capLen
+    if (frame === 1) {
+      s.firstSec = sec
+      s.firstNsec = nsec
+    } else if (sec < this.lastSec || (sec === this.lastSec && nsec < this.lastNsec)) {
       s.outOfOrder = true
     }
-    if (r.tsSec > s.lastSec || (r.tsSec === s.lastSec && r.tsNsec > s.lastNsec) || s.packets === 1) {
-      s.lastSec = r.tsSec
-      s.lastNsec = r.tsNsec
+    if (sec > s.lastSec || (sec === s.lastSec && nsec > s.lastNsec) || frame === 1) {
+      s.lastSec = sec
+      s.lastNsec = nsec
     }
-    this.lastSec = r.tsSec
-    this.lastNsec = r.tsNsec
-    this.sink(r)
+    this.lastSec = sec
+    this.lastNsec = nsec
+    return frame
   }
 
   /** Called at end of input: report (and where possible salvage) a partial last unit. */

@@ -48,7 +48,22 @@ export interface ProcessInfo {
   effectiveName?: string
 }
 
-export type PacketSink = (record: PacketRecord) => void
+/** Where a reader hands its packets. */
+export interface PacketSink {
+  (record: PacketRecord): void
+  /** Offered every whole, unremarkable packet first (see RawPacketTaker); optional. */
+  raw?: RawPacketTaker
+}
+
+/**
+ * A sink's shortcut: a packet offered by its place in the reader's buffer, before any record
+ * is filled in. `take` returns true when it has dealt with the packet (it is then never handed
+ * out as a PacketRecord) and false to have it handed out as usual. Readers offer only packets
+ * they have nothing to say about (no warning, no process, no damage), after counting them.
+ */
+export interface RawPacketTaker {
+  take(buffer: Uint8Array, offset: number, capLen: number, origLen: number, sec: number, nsec: number, linkType: number, frame: number): boolean
+}
 
 export function newPacketRecord(): PacketRecord {
   return new PacketRecord()

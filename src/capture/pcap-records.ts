@@ -46,18 +46,27 @@ export class PcapRecordParser extends CaptureParser {
     // Longer records are warned about (snaplen) or salvaged (damaged length) by handleUnit.
     const longest = this.snapLen > 0 ? Math.min(this.snapLen, MAX_PACKET_BYTES) : MAX_PACKET_BYTES
     const r = this.record
+    const raw = this.sink.raw
+    const linkType = r.linkType
     while (end - pos >= RECORD_HEADER_BYTES) {
       const inclLen = u32(buf, pos + 8, le)
       if (inclLen > longest || end - pos - RECORD_HEADER_BYTES < inclLen) break
       const frac = u32(buf, pos + 4, le)
       if (frac >= perSecond) break
-      r.tsSec = u32(buf, pos, le)
-      r.tsNsec = nano ? frac : frac * 1000
-      r.capLen = inclLen
-      r.origLen = u32(buf, pos + 12, le)
-      r.buffer = buf
-      r.offset = pos + RECORD_HEADER_BYTES
-      this.emitRecord(r)
+      const sec = u32(buf, pos, le)
+      const nsec = nano ? frac : frac * 1000
+      const origLen = u32(buf, pos + 12, le)
+      const frame = this.countPacket(sec, nsec, inclLen, origLen)
+      if (raw === undefined || !raw.take(buf, pos + RECORD_HEADER_BYTES, inclLen, origLen, sec, nsec, linkType, frame)) {
+        r.frame = frame
+        r.tsSec = sec
+        r.tsNsec = nsec
+        r.capLen = inclLen
+        r.origLen = origLen
+        r.buffer = buf
+        r.offset = pos + RECORD_HEADER_BYTES
+        this.sink(r)
+      }
       pos += RECORD_HEADER_BYTES + inclLen
       this.streamOffset += RECORD_HEADER_BYTES + inclLen
     }

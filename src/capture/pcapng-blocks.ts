@@ -97,6 +97,7 @@ export class PcapngBlockParser extends CaptureParser {
     const interfaces = this.sectionInterfaces
     const r = this.record
     const ts = this.ts
+    const raw = this.sink.raw
     while (end - pos >= 32 && u32le(buf, pos) === EPB) {
       const length = u32le(buf, pos + 4)
       if (length < 32 || length % 4 !== 0 || length > MAX_BLOCK_BYTES || length > end - pos || u32le(buf, pos + length - 4) !== length) break
@@ -105,17 +106,26 @@ export class PcapngBlockParser extends CaptureParser {
       const bodyEnd = pos + length - 4
       if (!iface || capLen > bodyEnd - pos - 28 || capLen > MAX_PACKET_BYTES) break
       splitTimestamp(u32le(buf, pos + 12), u32le(buf, pos + 16), iface.resolution, ts)
-      r.tsSec = ts.sec + iface.offsetSec
-      r.tsNsec = ts.nsec
+      const sec = ts.sec + iface.offsetSec
+      const nsec = ts.nsec
       const optionsStart = pos + 28 + ((capLen + 3) & ~3)
-      r.process = optionsStart + 4 <= bodyEnd && this.sectionProcesses.length > 0 ? this.packetProcess(buf, optionsStart, bodyEnd) : undefined
-      r.interfaceIndex = iface.index
-      r.linkType = iface.linkType
-      r.capLen = capLen
-      r.origLen = u32le(buf, pos + 24)
-      r.buffer = buf
-      r.offset = pos + 28
-      this.emitRecord(r)
+      const process = optionsStart + 4 <= bodyEnd && this.sectionProcesses.length > 0 ? this.packetProcess(buf, optionsStart, bodyEnd) : undefined
+      const origLen = u32le(buf, pos + 24)
+      const frame = this.countPacket(sec, nsec, capLen, origLen)
+      // A packet that names its process is the sink's to attribute: never offered raw.
+      if (process !== undefined || raw === undefined || !raw.take(buf, pos + 28, capLen, origLen, sec, nsec, iface.linkType, frame)) {
+        r.frame = frame
+        r.tsSec = sec
+        r.tsNsec = nsec
+        r.process = process
+        r.interfaceIndex = iface.index
+        r.linkType = iface.linkType
+        r.capLen = capLen
+        r.origLen = origLen
+        r.buffer = buf
+        r.offset = pos + 28
+        this.sink(r)
+      }
       pos += length
       this.streamOffset += length
     }
@@ -343,10 +353,10 @@ export class PcapngBlockParser extends CaptureParser {
     const origLen = u32(buf, body, this.le)
     let capLen = Math.min(origLen, end - body - 4)
     if (iface.snapLen > 0) capLen = Math.min(capLen, iface.snapLen)
-    if (this.summary.packets === 0) {
-      this.record.tsSec = 0
-      this.record.tsNsec = 0
-    }
+    // The previous packet's time, as the parser counted it (packets a sink took raw, see
+    // RawPacketTaker, never filled the record in).
+    this.record.tsSec = this.summary.packets === 0 ? 0 : this.lastSec
+    this.record.tsNsec = this.summary.packets === 0 ? 0 : this.lastNsec
     this.warn(this.streamOffset, 'simple packet blocks carry no timestamp; they are given the previous packet\'s time', 'simple packet block without timestamp')
     if (!this.checkLengths(capLen, end - body - 4, 'simple packet block')) return
     this.record.process = undefined

@@ -61,12 +61,14 @@ export function findTunnel(b: Uint8Array, layer: NetLayer, out: LinkResult): num
  * that spares ordinary traffic the call (PacketDecoder asks it first; findTunnel asks it too). */
 export function mayBeTunnel(layer: NetLayer): boolean {
   const proto = layer.proto
-  if (proto === PROTO_UDP) {
-    const s = layer.sport
-    const d = layer.dport
-    return s === GTPU_PORT || d === GTPU_PORT || d === VXLAN_PORT || d === GENEVE_PORT || s === TEREDO_PORT || d === TEREDO_PORT || s === CAPWAP_DATA_PORT || d === CAPWAP_DATA_PORT
-  }
+  if (proto === PROTO_UDP) return mayBeUdpTunnel(layer.sport, layer.dport)
   return proto === PROTO_IPIP || proto === PROTO_IPV6 || proto === PROTO_GRE
+}
+
+/** mayBeTunnel for a UDP datagram between these ports (the flow collector's fast path asks it
+ * without a decoded layer). */
+export function mayBeUdpTunnel(s: number, d: number): boolean {
+  return s === GTPU_PORT || d === GTPU_PORT || d === VXLAN_PORT || d === GENEVE_PORT || s === TEREDO_PORT || d === TEREDO_PORT || s === CAPWAP_DATA_PORT || d === CAPWAP_DATA_PORT
 }
 
 /** GTP-U (3GPP TS 29.281 §5.1): version 1, PT 1, G-PDU (0xFF); optional fields when any of

@@ -1,12 +1,13 @@
 import {InputError} from '../errors.js'
 import type {CaptureSummary} from '../capture/capture-summary.js'
-import type {PacketRecord} from '../capture/packet-record.js'
+import type {PacketRecord, PacketSink} from '../capture/packet-record.js'
 import type {FollowOptions} from '../capture/byte-source.js'
 import {readCapture} from '../capture/read-capture.js'
 import {PROTO_TCP, PROTO_UDP} from '../decode/net-layer.js'
 import {PacketDecoder} from '../decode/packet-decoder.js'
 import {FlowTable, ST_SYN, ST_SYNACK} from './flow-table.js'
 import {type FragmentStats, FragmentTracker} from './fragment-tracker.js'
+import {FlowFastPath, type PayloadInspector} from './flow-fast-path.js'
 import {isoTime} from '../capture/timestamp.js'
 import {TUNNEL_NAMES} from '../decode/net-layer.js'
 import {type Evidence, type FlowInfo, type PacketPlace, type ProtocolAnalyzer, ReusedPayloadPacket} from '../protocols/analyzer.js'
@@ -23,6 +24,9 @@ export interface CollectOptions {
   onProgress?: (path: string, bytesRead: number, totalBytes: number | undefined) => void
   /** Protocol analyzers to run over TCP/UDP payloads during the read (none: flows only). */
   analyzers?: ProtocolAnalyzer[]
+  /** Count common packets of known flows straight from their bytes (FlowFastPath; default
+   * true). False sends every packet through the general path: tests compare the two. */
+  fastPath?: boolean
 }
 
 export interface CollectStats {
@@ -124,13 +128,13 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
   }
   /** Offer the TCP/UDP payload bytes[start, end) of flow `slot` to the analyzers. No allocation
    * per packet (not even a view: see ReusedPayloadPacket). */
-  const inspect = (slot: number, toServer: boolean, bytes: Uint8Array, start: number, end: number, seq: number, tcpFlags: number, rec: PacketRecord): void => {
+  const inspect: PayloadInspector = (slot, toServer, bytes, start, end, seq, tcpFlags, frame, sec, nsec) => {
     const state = table.inspect[slot]!
     if (!dispatcher || state === 2 || end <= start) return
-    payload.frame = rec.frame
+    payload.frame = frame
     payload.capture = captureIndex
-    payload.sec = rec.tsSec
-    payload.nsec = rec.tsNsec
+    payload.sec = sec
+    payload.nsec = nsec
     payload.toServer = toServer
     payload.setPayload(bytes, start, end)
     payload.seq = seq
@@ -162,7 +166,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     if (!current || ipPayload.length < 8 || table.protoOf(slot) !== PROTO_UDP) return
     const toServer = senderIsA === (table.clientIsA[slot] === 1)
     const udpLength = (ipPayload[4]! << 8) | ipPayload[5]!
-    inspect(slot, toServer, ipPayload, 8, udpLength >= 8 ? Math.min(ipPayload.length, udpLength) : ipPayload.length, 0, 0, current)
+    inspect(slot, toServer, ipPayload, 8, udpLength >= 8 ? Math.min(ipPayload.length, udpLength) : ipPayload.length, 0, 0, current.frame, current.tsSec, current.tsNsec)
   } : undefined)
   const fragmentsByFlow = new Map<number, FragmentCounts>()
   fragments.setFragmentListener((slot, senderIsA, completes) => {
@@ -195,7 +199,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     return processNumber
   }
 
-  const onPacket = (rec: PacketRecord): void => {
+  const onPacket: PacketSink = (rec: PacketRecord): void => {
     current = rec
     packetSerial++
     const n = decoder.decode(rec)
@@ -223,15 +227,17 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
         // A first fragment cut by the snaplen can never be reassembled: offer what it holds now,
         // as Wireshark dissects it (a DNS answer's first part is still evidence).
         if (layer.truncated && layer.fragOffset === 0 && dispatcher && layer.proto === PROTO_UDP && layer.payloadEnd > layer.payloadStart) {
-          inspect(slot, senderIsA === (table.clientIsA[slot] === 1), rec.buffer, layer.payloadStart, layer.payloadEnd, 0, 0, rec)
+          inspect(slot, senderIsA === (table.clientIsA[slot] === 1), rec.buffer, layer.payloadStart, layer.payloadEnd, 0, 0, rec.frame, rec.tsSec, rec.tsNsec)
         }
       } else if (i === n - 1 && dispatcher && table.inspect[slot] !== 2 && layer.payloadEnd > layer.payloadStart && (layer.proto === PROTO_TCP || layer.proto === PROTO_UDP)) {
         const toServer = senderIsA === (table.clientIsA[slot] === 1)
-        inspect(slot, toServer, rec.buffer, layer.payloadStart, layer.payloadEnd, layer.proto === PROTO_TCP ? layer.tcpSeq : 0, layer.proto === PROTO_TCP ? layer.tcpFlags : 0, rec)
+        inspect(slot, toServer, rec.buffer, layer.payloadStart, layer.payloadEnd, layer.proto === PROTO_TCP ? layer.tcpSeq : 0, layer.proto === PROTO_TCP ? layer.tcpFlags : 0, rec.frame, rec.tsSec, rec.tsNsec)
       }
       if (i < n - 1) parentId = table.ids[slot]!
     }
   }
+
+  if (options.fastPath !== false) onPacket.raw = new FlowFastPath(table, dispatcher ? inspect : undefined)
 
   const captures: CaptureSummary[] = []
   const failures: InputError[] = []

@@ -166,56 +166,124 @@ export class FlowTable {
       key[2] = key[3] = key[4] = key[6] = key[7] = key[8] = 0
       key[9] = k9
     } else {
-      aIsSrc = compareWords(s, d) < 0 || (compareWords(s, d) === 0 && layer.sport <= layer.dport)
-      const a = aIsSrc ? s : d
-      const b = aIsSrc ? d : s
-      key[0] = k0 = (layer.ipVersion << 8) | layer.proto
-      key[1] = k1 = a[0]!
-      key[2] = a[1]!
-      key[3] = a[2]!
-      key[4] = a[3]!
-      key[5] = k5 = b[0]!
-      key[6] = b[1]!
-      key[7] = b[2]!
-      key[8] = b[3]!
-      key[9] = k9 = aIsSrc ? ((layer.sport << 16) | layer.dport) >>> 0 : ((layer.dport << 16) | layer.sport) >>> 0
-      const last = this.lastSlot
-      if (last >= 0 && !syn) {
-        const k = last * KEY_WORDS
-        if (keys[k] === k0 && keys[k + 1] === k1 && keys[k + 5] === k5 && keys[k + 9] === k9 &&
-          keys[k + 2] === key[2] && keys[k + 3] === key[3] && keys[k + 4] === key[4] &&
-          keys[k + 6] === key[6] && keys[k + 7] === key[7] && keys[k + 8] === key[8]) {
-          this.senderIsA = aIsSrc
-          return last
-        }
+      aIsSrc = this.fillKey6(layer.ipVersion, layer.proto, s, d, layer.sport, layer.dport)
+      k0 = key[0]!
+      k1 = key[1]!
+      k5 = key[5]!
+      k9 = key[9]!
+      if (!syn && this.lastMatches6()) {
+        this.senderIsA = aIsSrc
+        return this.lastSlot
       }
     }
     this.senderIsA = aIsSrc
     const hash = v4 ? hash4(k0, k1, k5, k9) : hashKey(key)
-    let pos = hash & this.indexMask
+    const pos = this.probe(hash, k0, k1, k5, k9, v4)
+    const slot = this.index[pos]!
+    if (slot !== EMPTY) {
+      if (syn && this.isNewConnection(slot, layer, aIsSrc)) {
+        // A fresh SYN with another initial sequence number on a known 4-tuple starts a new
+        // connection (as tshark starts a new tcp.stream); the index now points to it.
+        const fresh = this.create(hash, layer, aIsSrc, frame, sec, nsec, captureIndex, parentId)
+        this.index[pos] = fresh
+        return (this.lastSlot = fresh)
+      }
+      return (this.lastSlot = slot)
+    }
+    const created = this.create(hash, layer, aIsSrc, frame, sec, nsec, captureIndex, parentId)
+    this.index[pos] = created
+    return (this.lastSlot = created)
+  }
+
+  /**
+   * The slot of the flow an IPv4 packet without SYN from `src`:`sport` to `dst`:`dport` belongs
+   * to, exactly as `lookup` finds it (`senderIsA` set as it sets it), when that flow exists;
+   * -1 when only `lookup` can answer: no such flow yet, or the table is full and lookup makes
+   * room first. Creates and moves nothing (the collector's fast path, see FlowFastPath).
+   */
+  existing4(proto: number, src: number, dst: number, sport: number, dport: number): number {
+    if (this.count === this.capacity) return -1
+    const aIsSrc = src < dst || (src === dst && sport <= dport)
+    const k0 = (4 << 8) | proto
+    const k1 = aIsSrc ? src : dst
+    const k5 = aIsSrc ? dst : src
+    const k9 = aIsSrc ? ((sport << 16) | dport) >>> 0 : ((dport << 16) | sport) >>> 0
+    this.senderIsA = aIsSrc
+    const last = this.lastSlot
+    if (last >= 0) {
+      const keys = this.keys
+      const k = last * KEY_WORDS
+      if (keys[k + 9] === k9 && keys[k + 1] === k1 && keys[k + 5] === k5 && keys[k] === k0) return last
+    }
+    const slot = this.index[this.probe(hash4(k0, k1, k5, k9), k0, k1, k5, k9, true)]!
+    if (slot !== EMPTY) this.lastSlot = slot
+    return slot
+  }
+
+  /** existing4 for IPv6: addresses as four big-endian words each. */
+  existing6(proto: number, src: Uint32Array, dst: Uint32Array, sport: number, dport: number): number {
+    if (this.count === this.capacity) return -1
+    const key = this.scratch
+    const aIsSrc = this.fillKey6(6, proto, src, dst, sport, dport)
+    this.senderIsA = aIsSrc
+    if (this.lastMatches6()) return this.lastSlot
+    const slot = this.index[this.probe(hashKey(key), key[0]!, key[1]!, key[5]!, key[9]!, false)]!
+    if (slot !== EMPTY) this.lastSlot = slot
+    return slot
+  }
+
+  /** The key of an IPv6 flow into `scratch`, endpoints in canonical order; whether the source
+   * is endpoint A. */
+  private fillKey6(ipVersion: number, proto: number, s: Uint32Array, d: Uint32Array, sport: number, dport: number): boolean {
+    const order = compareWords(s, d)
+    const aIsSrc = order < 0 || (order === 0 && sport <= dport)
+    const a = aIsSrc ? s : d
+    const b = aIsSrc ? d : s
+    const key = this.scratch
+    key[0] = (ipVersion << 8) | proto
+    key[1] = a[0]!
+    key[2] = a[1]!
+    key[3] = a[2]!
+    key[4] = a[3]!
+    key[5] = b[0]!
+    key[6] = b[1]!
+    key[7] = b[2]!
+    key[8] = b[3]!
+    key[9] = aIsSrc ? ((sport << 16) | dport) >>> 0 : ((dport << 16) | sport) >>> 0
+    return aIsSrc
+  }
+
+  /** Whether the last slot's flow has the key in `scratch` (all ten words). */
+  private lastMatches6(): boolean {
+    const last = this.lastSlot
+    if (last < 0) return false
+    const keys = this.keys
+    const key = this.scratch
+    const k = last * KEY_WORDS
+    return keys[k] === key[0] && keys[k + 1] === key[1] && keys[k + 5] === key[5] && keys[k + 9] === key[9] &&
+      keys[k + 2] === key[2] && keys[k + 3] === key[3] && keys[k + 4] === key[4] &&
+      keys[k + 6] === key[6] && keys[k + 7] === key[7] && keys[k + 8] === key[8]
+  }
+
+  /** The index position holding the newest flow with this key, or the empty position where it
+   * would go. IPv4 keys are compared on their four varying words, others on all ten (`scratch`). */
+  private probe(hash: number, k0: number, k1: number, k5: number, k9: number, v4: boolean): number {
+    const keys = this.keys
+    const key = this.scratch
+    const index = this.index
+    const mask = this.indexMask
+    let pos = hash & mask
     for (;;) {
-      const slot = this.index[pos]!
-      if (slot === EMPTY) break
+      const slot = index[pos]!
+      if (slot === EMPTY) return pos
       if (this.hashes[slot] === hash) {
         const k = slot * KEY_WORDS
         if (keys[k] === k0 && keys[k + 1] === k1 && keys[k + 5] === k5 && keys[k + 9] === k9 &&
           (v4 || (keys[k + 2] === key[2] && keys[k + 3] === key[3] && keys[k + 4] === key[4] &&
-            keys[k + 6] === key[6] && keys[k + 7] === key[7] && keys[k + 8] === key[8]))) {
-          if (layer.proto === PROTO_TCP && (layer.tcpFlags & TCP_SYN) !== 0 && this.isNewConnection(slot, layer, aIsSrc)) {
-            // A fresh SYN with another initial sequence number on a known 4-tuple starts a new
-            // connection (as tshark starts a new tcp.stream); the index now points to it.
-            const fresh = this.create(hash, layer, aIsSrc, frame, sec, nsec, captureIndex, parentId)
-            this.index[pos] = fresh
-            return (this.lastSlot = fresh)
-          }
-          return (this.lastSlot = slot)
-        }
+            keys[k + 6] === key[6] && keys[k + 7] === key[7] && keys[k + 8] === key[8]))) return pos
       }
-      pos = (pos + 1) & this.indexMask
+      pos = (pos + 1) & mask
     }
-    const slot = this.create(hash, layer, aIsSrc, frame, sec, nsec, captureIndex, parentId)
-    this.index[pos] = slot
-    return (this.lastSlot = slot)
   }
 
   /** The slot `lookup` returned last (-1 after an eviction renumbered the slots). Among slots

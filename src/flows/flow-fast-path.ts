@@ -1,0 +1,160 @@
+import {u16be, u32be} from '../capture/bytes.js'
+import {ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW} from '../decode/link-layer.js'
+import {PROTO_TCP, PROTO_UDP, TCP_SYN} from '../decode/net-layer.js'
+import {mayBeUdpTunnel} from '../decode/tunnels.js'
+import type {RawPacketTaker} from '../capture/packet-record.js'
+import type {FlowTable} from './flow-table.js'
+
+/**
+ * The packet most captures are made of, counted straight from its bytes: an Ethernet II, Linux
+ * cooked (SLL, SLL2: `tcpdump -i any`) or raw IP frame with an unfragmented IPv4 packet, or an
+ * IPv6 packet without extension headers, carrying TCP
+ * (not a SYN) or UDP (not on a tunnel port), of a flow the table already holds. For such a
+ * packet the general path (PacketRecord, PacketDecoder's NetLayer, FlowTable.lookup, the
+ * collector's per-layer loop) comes down to finding the flow, counting the packet and following
+ * TCP: done here from the record's position, with no object filled in between.
+ *
+ * `take` answers false, having changed nothing the general path depends on, for every other
+ * packet: new flows (orientation and creation stay in one place, FlowTable.create), SYNs (a
+ * reused 4-tuple), fragments, tunnels, other link layers and tags (VLAN, MPLS, PPPoE...), a transport header the
+ * general path would reject or count as undecoded, and a full table (lookup evicts or grows
+ * first). While protocol analyzers run, a taken packet's payload is handed to them as the general
+ * path hands it. Same decisions as the general path, byte for byte: test/flows/flow-fast-path.test.ts reads every fixture and
+ * corpus capture both ways and compares the flow tables.
+ */
+export class FlowFastPath implements RawPacketTaker {
+  private readonly src6 = new Uint32Array(4)
+  private readonly dst6 = new Uint32Array(4)
+
+  /**
+   * @param inspect when protocol analyzers run: the collector's hand-over of a packet's payload
+   *   to them, called as the general path calls it (after counting), unless they are done with
+   *   the flow (FlowTable.inspect 2).
+   */
+  constructor(
+    private readonly table: FlowTable,
+    private readonly inspect?: PayloadInspector,
+  ) {}
+
+  /** Count the packet at b[o, o + capLen) if it is of the common kind above; false otherwise. */
+  take(b: Uint8Array, o: number, capLen: number, origLen: number, sec: number, nsec: number, linkType: number, frame: number): boolean {
+    // Where the IP header starts, as decodeLink finds it for a frame carrying IP directly.
+    let etherType: number
+    let ip: number
+    switch (linkType) {
+      case LINKTYPE_ETHERNET:
+        if (capLen < 14) return false
+        etherType = u16be(b, o + 12)
+        ip = o + 14
+        break
+      case LINKTYPE_LINUX_SLL:
+        if (capLen < 16) return false
+        etherType = u16be(b, o + 14)
+        ip = o + 16
+        break
+      case LINKTYPE_LINUX_SLL2:
+        if (capLen < 20) return false
+        etherType = u16be(b, o)
+        ip = o + 20
+        break
+      case LINKTYPE_RAW:
+        if (capLen < 1) return false
+        etherType = b[o]! >> 4 === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6
+        ip = o
+        break
+      case LINKTYPE_IPV4:
+        etherType = ETHERTYPE_IPV4
+        ip = o
+        break
+      case LINKTYPE_IPV6:
+        etherType = ETHERTYPE_IPV6
+        ip = o
+        break
+      default:
+        return false
+    }
+    const end = o + capLen
+    let ipEnd: number
+    let proto: number
+    let l4: number
+    let slot: number
+    let sport: number
+    let dport: number
+    const table = this.table
+    if (etherType === ETHERTYPE_IPV4) {
+      // RFC 791 §3.1, as decodeIpv4 reads it.
+      if (end - ip < 20) return false
+      const first = b[ip]!
+      if (first >> 4 !== 4) return false
+      const headerLength = (first & 0x0f) * 4
+      if (headerLength < 20 || end - ip < headerLength) return false
+      // Any fragment (More Fragments or an offset) goes the general way, to the fragment tracker.
+      if ((u16be(b, ip + 6) & 0x3fff) !== 0) return false
+      proto = b[ip + 9]!
+      if (proto !== PROTO_TCP && proto !== PROTO_UDP) return false
+      const totalLength = u16be(b, ip + 2)
+      ipEnd = totalLength === 0 ? end : Math.min(end, ip + totalLength)
+      if (ipEnd < ip + headerLength) ipEnd = ip + headerLength
+      l4 = ip + headerLength
+      if (!transportReadable(b, l4, ipEnd, proto)) return false
+      sport = u16be(b, l4)
+      dport = u16be(b, l4 + 2)
+      if (proto === PROTO_TCP ? (b[l4 + 13]! & TCP_SYN) !== 0 : mayBeUdpTunnel(sport, dport)) return false
+      slot = table.existing4(proto, u32be(b, ip + 12), u32be(b, ip + 16), sport, dport)
+    } else if (etherType === ETHERTYPE_IPV6) {
+      // RFC 8200 §3, TCP or UDP as the first next header (no extension header to walk).
+      if (end - ip < 40 || b[ip]! >> 4 !== 6) return false
+      proto = b[ip + 6]!
+      if (proto !== PROTO_TCP && proto !== PROTO_UDP) return false
+      const payloadLength = u16be(b, ip + 4)
+      ipEnd = payloadLength === 0 ? end : Math.min(end, ip + 40 + payloadLength)
+      l4 = ip + 40
+      if (!transportReadable(b, l4, ipEnd, proto)) return false
+      sport = u16be(b, l4)
+      dport = u16be(b, l4 + 2)
+      if (proto === PROTO_TCP ? (b[l4 + 13]! & TCP_SYN) !== 0 : mayBeUdpTunnel(sport, dport)) return false
+      const src = this.src6
+      const dst = this.dst6
+      for (let i = 0; i < 4; i++) {
+        src[i] = u32be(b, ip + 8 + 4 * i)
+        dst[i] = u32be(b, ip + 24 + 4 * i)
+      }
+      slot = table.existing6(proto, src, dst, sport, dport)
+    } else {
+      return false
+    }
+    if (slot < 0) return false
+    const senderIsA = table.senderIsA
+    table.count1(slot, senderIsA, origLen, sec, nsec)
+    const tcp = proto === PROTO_TCP
+    if (tcp) table.trackTcp(slot, senderIsA, b[l4 + 13]!, u32be(b, l4 + 4), sec, nsec)
+    const inspect = this.inspect
+    if (inspect !== undefined && table.inspect[slot] !== 2) {
+      const start = payloadStart(b, l4, ipEnd, proto)
+      const end = payloadEnd(b, l4, ipEnd, proto)
+      if (end > start) inspect(slot, senderIsA === (table.clientIsA[slot] === 1), b, start, end, tcp ? u32be(b, l4 + 4) : 0, tcp ? b[l4 + 13]! : 0, frame, sec, nsec)
+    }
+    return true
+  }
+}
+
+/** How the collector offers a flow's payload bytes[start, end) to the protocol analyzers. */
+export type PayloadInspector = (slot: number, toServer: boolean, bytes: Uint8Array, start: number, end: number, seq: number, tcpFlags: number, frame: number, sec: number, nsec: number) => void
+
+/** Whether decodeTransport would decode the TCP (RFC 9293 §3.1: 20 bytes, data offset ≥ 5) or
+ * UDP (RFC 768: 8 bytes) header at l4; otherwise the general path counts it as undecoded. */
+function transportReadable(b: Uint8Array, l4: number, ipEnd: number, proto: number): boolean {
+  return proto === PROTO_TCP ? ipEnd - l4 >= 20 && b[l4 + 12]! >> 4 >= 5 : ipEnd - l4 >= 8
+}
+
+/** Where decodeTransport says the payload starts. */
+function payloadStart(b: Uint8Array, l4: number, ipEnd: number, proto: number): number {
+  return proto === PROTO_TCP ? Math.min(ipEnd, l4 + (b[l4 + 12]! >> 4) * 4) : l4 + 8
+}
+
+/** Where decodeTransport says the payload ends (UDP: its Length field, within the packet). */
+function payloadEnd(b: Uint8Array, l4: number, ipEnd: number, proto: number): number {
+  if (proto === PROTO_TCP) return ipEnd
+  const length = u16be(b, l4 + 4)
+  return length >= 8 ? Math.min(ipEnd, l4 + length) : ipEnd
+}
