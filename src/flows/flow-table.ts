@@ -314,16 +314,16 @@ export class FlowTable {
       this.baseSeq[slot * 2 + (senderIsA ? 0 : 1)] = seq
     }
     const fromClient = senderIsA === (this.clientIsA[slot] === 1)
-    const t = sec - this.timeBase + nsec / 1e9
     const synAck = TCP_SYN | TCP_ACK
+    // Handshake times are made only when one is recorded (a division per segment otherwise).
     if ((flags & synAck) === TCP_SYN && fromClient) {
-      if ((state & ST_SYN) === 0) this.synTime[slot] = t
+      if ((state & ST_SYN) === 0) this.synTime[slot] = sec - this.timeBase + nsec / 1e9
       state |= ST_SYN
     } else if ((flags & synAck) === synAck && !fromClient) {
-      if ((state & ST_SYNACK) === 0) this.synAckTime[slot] = t
+      if ((state & ST_SYNACK) === 0) this.synAckTime[slot] = sec - this.timeBase + nsec / 1e9
       state |= ST_SYNACK
     } else if ((flags & TCP_ACK) !== 0 && fromClient && (state & (ST_SYNACK | ST_ESTABLISHED)) === ST_SYNACK) {
-      this.ackTime[slot] = t
+      this.ackTime[slot] = sec - this.timeBase + nsec / 1e9
       state |= ST_ESTABLISHED
     }
     if (flags & TCP_FIN) state |= fromClient ? ST_FIN_CLIENT : ST_FIN_SERVER

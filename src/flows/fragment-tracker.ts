@@ -66,13 +66,29 @@ export class FragmentTracker {
 
   /** Key of the datagram a fragment belongs to: source, destination, identification, and for
    * IPv4 the protocol (RFC 791 §3.2; RFC 8200 §4.5 leaves the protocol out, since later IPv6
-   * fragments do not show it). Fragments are rare, so a string is fine here. */
+   * fragments do not show it). A string of 16-bit units, one per half word (never shown):
+   * decimal text of the same numbers cost more than the rest of handling a fragment. */
   private keyOf(layer: NetLayer): string {
     const s = layer.src
     const d = layer.dst
-    const proto = layer.ipVersion === 4 ? layer.proto : -1
-    return `${layer.ipVersion}:${s[0]},${s[1]},${s[2]},${s[3]}>${d[0]},${d[1]},${d[2]},${d[3]}:${proto}:${layer.fragId}`
+    const id = layer.fragId
+    if (layer.ipVersion === 4) {
+      return String.fromCharCode(4, s[0]! >>> 16, s[0]! & 0xffff, d[0]! >>> 16, d[0]! & 0xffff, layer.proto, id >>> 16, id & 0xffff)
+    }
+    const units = this.keyUnits
+    units[0] = layer.ipVersion
+    for (let i = 0; i < 4; i++) {
+      units[1 + 2 * i] = s[i]! >>> 16
+      units[2 + 2 * i] = s[i]! & 0xffff
+      units[9 + 2 * i] = d[i]! >>> 16
+      units[10 + 2 * i] = d[i]! & 0xffff
+    }
+    units[17] = id >>> 16
+    units[18] = id & 0xffff
+    return String.fromCharCode(...units)
   }
+
+  private readonly keyUnits = new Array<number>(19).fill(0)
 
   /**
    * Handle one fragment. For the first fragment (`slot` >= 0) the caller has already counted it
