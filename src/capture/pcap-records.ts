@@ -1,6 +1,6 @@
 import {CaptureParser} from './capture-parser.js'
 import {MAX_PACKET_BYTES} from './capture-summary.js'
-import {u16, u32} from './bytes.js'
+import {u16, u32, u32be, u32le} from './bytes.js'
 
 const FILE_HEADER_BYTES = 24
 const RECORD_HEADER_BYTES = 16
@@ -48,14 +48,16 @@ export class PcapRecordParser extends CaptureParser {
     const r = this.record
     const raw = this.sink.raw
     const linkType = r.linkType
+    const start = pos
+    // The stream offset is brought up to date when the loop ends (nothing reads it meanwhile).
     while (end - pos >= RECORD_HEADER_BYTES) {
-      const inclLen = u32(buf, pos + 8, le)
+      const inclLen = le ? u32le(buf, pos + 8) : u32be(buf, pos + 8)
       if (inclLen > longest || end - pos - RECORD_HEADER_BYTES < inclLen) break
-      const frac = u32(buf, pos + 4, le)
+      const frac = le ? u32le(buf, pos + 4) : u32be(buf, pos + 4)
       if (frac >= perSecond) break
-      const sec = u32(buf, pos, le)
+      const sec = le ? u32le(buf, pos) : u32be(buf, pos)
       const nsec = nano ? frac : frac * 1000
-      const origLen = u32(buf, pos + 12, le)
+      const origLen = le ? u32le(buf, pos + 12) : u32be(buf, pos + 12)
       const frame = this.countPacket(sec, nsec, inclLen, origLen)
       if (raw === undefined || !raw.take(buf, pos + RECORD_HEADER_BYTES, inclLen, origLen, sec, nsec, linkType, frame)) {
         r.frame = frame
@@ -68,8 +70,8 @@ export class PcapRecordParser extends CaptureParser {
         this.sink(r)
       }
       pos += RECORD_HEADER_BYTES + inclLen
-      this.streamOffset += RECORD_HEADER_BYTES + inclLen
     }
+    this.streamOffset += pos - start
     return pos
   }
 

@@ -8,7 +8,7 @@ import type {PacketRecord} from '../../src/capture/packet-record.js'
 import {PcapRecordParser} from '../../src/capture/pcap-records.js'
 import {PcapngBlockParser} from '../../src/capture/pcapng-blocks.js'
 import {readCapture} from '../../src/capture/read-capture.js'
-import {READ_CHUNK_BYTES} from '../../src/capture/byte-source.js'
+import {openByteSource, READ_CHUNK_BYTES} from '../../src/capture/byte-source.js'
 import {corpusPath, FIXTURES, HAVE_CORPUS} from '../helpers/paths.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {epbBlock, idbBlock, pcapGlobalHeader, pcapRecordHeader, shbBlock, spbBlock} from '../support/capture-writer.js'
@@ -126,7 +126,7 @@ describe('records do not depend on how the bytes are chunked', () => {
     return Buffer.concat(parts)
   }
 
-  it('a file of many read chunks (read ahead into two buffers that take turns) gives every record once, in order', async () => {
+  it('a file of many read chunks (read ahead into buffers that take turns) gives every record once, in order', async () => {
     // Over five chunks, with records straddling every chunk boundary.
     const bytes = numberedPcap(Math.ceil((5.5 * READ_CHUNK_BYTES) / 1016))
     const file = join(tempDir(), 'many-chunks.pcap')
@@ -135,6 +135,23 @@ describe('records do not depend on how the bytes are chunked', () => {
     const summary = await readCapture(file, (r) => viaReader.push(describeRecord(r)))
     expect(summary.stoppedAt).toBeUndefined()
     expect(viaReader).toEqual(parseInChunks(bytes, 1 << 30).records)
+  })
+
+  it('the read-ahead hands out every byte of a file once, in order, whatever its size against the chunk size', async () => {
+    const dir = tempDir()
+    for (const size of [1, READ_CHUNK_BYTES - 1, READ_CHUNK_BYTES, READ_CHUNK_BYTES + 1, 3 * READ_CHUNK_BYTES, 3 * READ_CHUNK_BYTES + 17]) {
+      const bytes = Buffer.alloc(size)
+      // A pattern that differs between chunks, so a chunk handed out twice or out of order shows.
+      for (let i = 0; i < size; i++) bytes[i] = (i * 131 + (i >>> 8) + (i >>> 16)) & 0xff
+      const file = join(dir, `bytes-${size}.bin`)
+      writeFileSync(file, bytes)
+      const source = await openByteSource(file)
+      const seen: Buffer[] = []
+      // Copies: a chunk is valid only until the next one is asked for.
+      for await (const chunk of source.chunks) seen.push(Buffer.from(chunk))
+      expect(seen.every((c) => c.length > 0 && c.length <= READ_CHUNK_BYTES), `size ${size}`).toBe(true)
+      expect(Buffer.concat(seen).equals(bytes), `size ${size}`).toBe(true)
+    }
   })
 
   it('damage in the middle of a large file stops the read there, with the next chunk still being read', async () => {
