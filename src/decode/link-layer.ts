@@ -9,6 +9,8 @@ import {avsLength, decode80211Data, prismLength, radiotapLength} from './ieee802
 
 export const ETHERTYPE_IPV4 = 0x0800
 export const ETHERTYPE_IPV6 = 0x86dd
+/** IEEE 802.1Q VLAN tag. */
+export const ETHERTYPE_8021Q = 0x8100
 
 export const LINKTYPE_NULL = 0
 export const LINKTYPE_ETHERNET = 1
@@ -164,7 +166,7 @@ function decodeEtherType(type: number, b: Uint8Array, offset: number, end: numbe
       case ETHERTYPE_IPV4:
       case ETHERTYPE_IPV6:
         return found(out, offset, type)
-      case 0x8100: // 802.1Q
+      case ETHERTYPE_8021Q:
       case 0x88a8: // 802.1ad (QinQ service tag)
       case 0x9100:
       case 0x9200:

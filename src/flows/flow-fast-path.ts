@@ -1,26 +1,27 @@
 import {u16be, u32be} from '../capture/bytes.js'
-import {ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW} from '../decode/link-layer.js'
+import {ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_8021Q, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW} from '../decode/link-layer.js'
 import {PROTO_TCP, PROTO_UDP, TCP_SYN} from '../decode/net-layer.js'
 import {mayBeUdpTunnel} from '../decode/tunnels.js'
 import type {RawPacketTaker} from '../capture/packet-record.js'
 import type {FlowTable} from './flow-table.js'
 
 /**
- * The packet most captures are made of, counted straight from its bytes: an Ethernet II, Linux
- * cooked (SLL, SLL2: `tcpdump -i any`) or raw IP frame with an unfragmented IPv4 packet, or an
- * IPv6 packet without extension headers, carrying TCP
- * (not a SYN) or UDP (not on a tunnel port), of a flow the table already holds. For such a
- * packet the general path (PacketRecord, PacketDecoder's NetLayer, FlowTable.lookup, the
- * collector's per-layer loop) comes down to finding the flow, counting the packet and following
- * TCP: done here from the record's position, with no object filled in between.
+ * The packet most captures are made of, counted straight from its bytes: TCP, or UDP off the
+ * tunnel ports, of a flow the table already holds, in an unfragmented IPv4 packet or an IPv6
+ * packet without extension headers, framed by Ethernet II (with at most one 802.1Q tag), Linux
+ * cooked headers (SLL, SLL2: `tcpdump -i any`) or nothing (raw IP). For such a packet the
+ * general path (PacketRecord, PacketDecoder's NetLayer, FlowTable.lookup, the collector's
+ * per-layer loop) comes down to finding the flow, counting the packet, following TCP and, while
+ * protocol analyzers run, handing them the payload: done here from the record's position, with
+ * no object filled in between.
  *
  * `take` answers false, having changed nothing the general path depends on, for every other
- * packet: new flows (orientation and creation stay in one place, FlowTable.create), SYNs (a
- * reused 4-tuple), fragments, tunnels, other link layers and tags (VLAN, MPLS, PPPoE...), a transport header the
- * general path would reject or count as undecoded, and a full table (lookup evicts or grows
- * first). While protocol analyzers run, a taken packet's payload is handed to them as the general
- * path hands it. Same decisions as the general path, byte for byte: test/flows/flow-fast-path.test.ts reads every fixture and
- * corpus capture both ways and compares the flow tables.
+ * packet: new flows and SYNs that start a new connection on a reused 4-tuple (creation and
+ * orientation stay in one place, FlowTable.create), fragments, tunnels, other link layers and
+ * shims (a second VLAN tag, MPLS, PPPoE...), a transport header the general path would reject
+ * or count as undecoded, and a full table (lookup grows or evicts first). Same decisions as the
+ * general path, byte for byte: test/flows/flow-fast-path.test.ts pins each decline on raw bytes
+ * and reads every fixture and corpus capture both ways.
  */
 export class FlowFastPath implements RawPacketTaker {
   private readonly src6 = new Uint32Array(4)
@@ -46,6 +47,13 @@ export class FlowFastPath implements RawPacketTaker {
         if (capLen < 14) return false
         etherType = u16be(b, o + 12)
         ip = o + 14
+        if (etherType === ETHERTYPE_8021Q) {
+          // One 802.1Q tag (IEEE 802.1Q §9.6: TCI, then the EtherType), stepped over as
+          // decodeEtherType does; a second tag goes the general way.
+          if (capLen < 18) return false
+          etherType = u16be(b, o + 16)
+          ip = o + 18
+        }
         break
       case LINKTYPE_LINUX_SLL:
         if (capLen < 16) return false
@@ -99,7 +107,7 @@ export class FlowFastPath implements RawPacketTaker {
       if (!transportReadable(b, l4, ipEnd, proto)) return false
       sport = u16be(b, l4)
       dport = u16be(b, l4 + 2)
-      if (proto === PROTO_TCP ? (b[l4 + 13]! & TCP_SYN) !== 0 : mayBeUdpTunnel(sport, dport)) return false
+      if (proto === PROTO_UDP && mayBeUdpTunnel(sport, dport)) return false
       slot = table.existing4(proto, u32be(b, ip + 12), u32be(b, ip + 16), sport, dport)
     } else if (etherType === ETHERTYPE_IPV6) {
       // RFC 8200 §3, TCP or UDP as the first next header (no extension header to walk).
@@ -112,7 +120,7 @@ export class FlowFastPath implements RawPacketTaker {
       if (!transportReadable(b, l4, ipEnd, proto)) return false
       sport = u16be(b, l4)
       dport = u16be(b, l4 + 2)
-      if (proto === PROTO_TCP ? (b[l4 + 13]! & TCP_SYN) !== 0 : mayBeUdpTunnel(sport, dport)) return false
+      if (proto === PROTO_UDP && mayBeUdpTunnel(sport, dport)) return false
       const src = this.src6
       const dst = this.dst6
       for (let i = 0; i < 4; i++) {
@@ -125,8 +133,10 @@ export class FlowFastPath implements RawPacketTaker {
     }
     if (slot < 0) return false
     const senderIsA = table.senderIsA
-    table.count1(slot, senderIsA, origLen, sec, nsec)
     const tcp = proto === PROTO_TCP
+    // A SYN with a fresh initial sequence number starts a new flow: lookup makes it.
+    if (tcp && (b[l4 + 13]! & TCP_SYN) !== 0 && table.startsNewConnection(slot, b[l4 + 13]!, u32be(b, l4 + 4), senderIsA)) return false
+    table.count1(slot, senderIsA, origLen, sec, nsec)
     if (tcp) table.trackTcp(slot, senderIsA, b[l4 + 13]!, u32be(b, l4 + 4), sec, nsec)
     const inspect = this.inspect
     if (inspect !== undefined && table.inspect[slot] !== 2) {

@@ -196,8 +196,9 @@ export class FlowTable {
   }
 
   /**
-   * The slot of the flow an IPv4 packet without SYN from `src`:`sport` to `dst`:`dport` belongs
-   * to, exactly as `lookup` finds it (`senderIsA` set as it sets it), when that flow exists;
+   * The slot of the flow an IPv4 packet from `src`:`sport` to `dst`:`dport` belongs to, exactly
+   * as `lookup` finds it (`senderIsA` set as it sets it), when that flow exists (for a SYN, the
+   * caller then asks startsNewConnection, as lookup does);
    * -1 when only `lookup` can answer: no such flow yet, or the table is full and lookup makes
    * room first. Creates and moves nothing (the collector's fast path, see FlowFastPath).
    */
@@ -332,9 +333,16 @@ export class FlowTable {
   }
 
   private isNewConnection(slot: number, layer: NetLayer, senderIsA: boolean): boolean {
-    if ((layer.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return false
+    return this.startsNewConnection(slot, layer.tcpFlags, layer.tcpSeq, senderIsA)
+  }
+
+  /** Whether a TCP segment with these flags and sequence number, sent by A (`senderIsA`) or B,
+   * starts a new connection on the 4-tuple of `slot`: a SYN (without ACK) with another initial
+   * sequence number than the one the flow began with from that side. */
+  startsNewConnection(slot: number, flags: number, seq: number, senderIsA: boolean): boolean {
+    if ((flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return false
     const baseBit = senderIsA ? ST_BASESEQ_A : ST_BASESEQ_B
-    return (this.tcpState[slot]! & baseBit) !== 0 && this.baseSeq[slot * 2 + (senderIsA ? 0 : 1)] !== layer.tcpSeq
+    return (this.tcpState[slot]! & baseBit) !== 0 && this.baseSeq[slot * 2 + (senderIsA ? 0 : 1)] !== seq
   }
 
   private create(hash: number, layer: NetLayer, aIsSrc: boolean, frame: number, sec: number, nsec: number, captureIndex: number, parentId: number): number {

@@ -10,7 +10,7 @@ import {flowRecords} from '../../src/flows/flow-records.js'
 import {FlowTable, ST_ESTABLISHED} from '../../src/flows/flow-table.js'
 import {ALL_ANALYZERS} from '../../src/protocols/index.js'
 import {corpusFiles, corpusPath, FIXTURES, HAVE_CORPUS} from '../helpers/paths.js'
-import {ETHERTYPE, ethernet, fragmentIpv4, IPPROTO, ipv4, ipv6, LINKTYPE, sll, sll2, tcp, udp, vlan8021q} from '../support/packet-builder.js'
+import {ETHERTYPE, ethernet, ethernetQinQ, fragmentIpv4, IPPROTO, ipv4, ipv6, LINKTYPE, sll, sll2, tcp, udp, vlan8021q} from '../support/packet-builder.js'
 
 const C4 = '192.0.2.10'
 const S4 = '198.51.100.7'
@@ -77,7 +77,7 @@ function both(frames: Buffer[], linkTypes: number[] = []): {taken: boolean[]; ta
 }
 
 describe('flow fast path: the common packet counted from its bytes', () => {
-  it('takes the non-SYN TCP segments of a known connection and follows its handshake as lookup does', () => {
+  it('takes the segments of a known connection and follows its handshake as lookup does', () => {
     const {taken, table} = both([
       tcp4(C4, S4, 40000, 443, 'S', 1000),
       tcp4(S4, C4, 443, 40000, 'SA', 5000),
@@ -85,25 +85,42 @@ describe('flow fast path: the common packet counted from its bytes', () => {
       tcp4(S4, C4, 443, 40000, 'PA', 5001, Buffer.from('hello')),
       tcp4(C4, S4, 40000, 443, 'FA', 1001),
     ])
-    // SYN and SYN/ACK go the general way (a SYN may start a new connection on a reused 4-tuple).
-    expect(taken).toEqual([false, false, true, true, true])
+    // The first SYN makes the flow (general path); the SYN/ACK belongs to it.
+    expect(taken).toEqual([false, true, true, true, true])
     expect(table.tcpState[0]! & ST_ESTABLISHED).toBe(ST_ESTABLISHED)
     expect([...table.packets.subarray(0, 2)]).toEqual([3, 2])
   })
 
-  it('leaves new flows, fragments, tunnel ports, VLAN tags and cut headers to the general path', () => {
+  it('takes a retransmitted SYN, leaves a SYN with a new initial sequence number (a new connection) to lookup', () => {
+    const {taken, table} = both([
+      tcp4(C4, S4, 40001, 443, 'S', 7000),
+      tcp4(C4, S4, 40001, 443, 'S', 7000),
+      tcp4(S4, C4, 443, 40001, 'SA', 9000),
+      tcp4(C4, S4, 40001, 443, 'A', 7001),
+      tcp4(C4, S4, 40001, 443, 'S', 123456),
+      tcp4(S4, C4, 443, 40001, 'SA', 5),
+    ])
+    expect(taken).toEqual([false, true, true, true, false, true])
+    expect(table.count).toBe(2)
+  })
+
+  it('leaves new flows, fragments, tunnel ports, stacked VLAN tags and cut headers to the general path', () => {
     const fragments = fragmentIpv4(ipv4({src: C4, dst: S4, proto: IPPROTO.UDP, id: 7}, udp({sport: 5000, dport: 6000}, Buffer.alloc(3000, 1))), 1500)
     const cutTcp = tcp4(C4, S4, 40000, 443, 'A', 1002).subarray(0, 14 + 20 + 10)
+    const tagged = ipv4({src: C4, dst: S4, proto: IPPROTO.UDP}, udp({sport: 5000, dport: 6000}, Buffer.from('tagged')))
     const {taken} = both([
       udp4(C4, S4, 5000, 6000, Buffer.from('first')), // creates the flow
       udp4(S4, C4, 6000, 5000, Buffer.from('reply')),
       ...fragments.map((f) => ethernet({type: ETHERTYPE.IPV4}, f)),
       udp4(C4, S4, 5001, 4789, Buffer.alloc(16)), // VXLAN's port: maybe a tunnel
       udp4(C4, S4, 5001, 4789, Buffer.alloc(16)),
-      ethernet({type: ETHERTYPE.VLAN}, vlan8021q({vid: 5, type: ETHERTYPE.IPV4}, ipv4({src: C4, dst: S4, proto: IPPROTO.UDP}, udp({sport: 5000, dport: 6000}, Buffer.from('tagged'))))),
+      ethernet({type: ETHERTYPE.VLAN}, vlan8021q({vid: 5, type: ETHERTYPE.IPV4}, tagged)),
+      ethernetQinQ({outerVid: 5, innerVid: 6, type: ETHERTYPE.IPV4}, tagged),
+      ethernet({type: ETHERTYPE.VLAN}, vlan8021q({vid: 5, type: ETHERTYPE.IPV4}, tagged)).subarray(0, 17),
       cutTcp,
     ])
-    expect(taken).toEqual([false, true, false, false, false, false, false, false, false])
+    // One 802.1Q tag is stepped over; two tags, or a tag cut short, go the general way.
+    expect(taken).toEqual([false, true, false, false, false, false, false, true, false, false, false])
   })
 
   it('takes IPv6 TCP of a known flow, not one behind an extension header', () => {
