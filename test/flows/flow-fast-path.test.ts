@@ -214,6 +214,22 @@ describe('flow fast path: the same outcome as the general path on real captures'
     }
   })
 
+  it.skipIf(!HAVE_CORPUS)('a flow table small enough to evict (16 flows) gives the same evictions and flows', async () => {
+    // Captures with many flows: the fast path must step aside whenever the table is full, so that
+    // lookup evicts exactly when it would have.
+    const names = ['1kxun.pcap', 'WebattackRCE.pcap', 'alexa-app.pcapng', 'gnutella.pcap', 'synscan.pcap', 'teams.pcap', 'wechat.pcap', 'whatsapp.pcap', 'sites.pcapng', 'quic_interop_V.pcapng'].filter((n) => corpusFiles().includes(n))
+    expect(names.length).toBeGreaterThan(5)
+    let evicting = 0
+    for (const name of names) {
+      const general = await collectFlows([corpusPath(name)], {maxFlows: 16, fastPath: false})
+      const fast = await collectFlows([corpusPath(name)], {maxFlows: 16})
+      expect(outcome(fast), name).toBe(outcome(general))
+      expect(fast.table.evicted, name).toEqual(general.table.evicted)
+      if (general.table.evicted.flows > 0) evicting++
+    }
+    expect(evicting).toBeGreaterThan(5)
+  })
+
   it.skipIf(!HAVE_CORPUS)('every corpus capture, with and without analyzers', async () => {
     let differing: string[] = []
     for (const name of corpusFiles()) {
