@@ -127,58 +127,32 @@ export class FlowTable {
       if (this.capacity < this.maxFlows) this.grow()
       else this.evict(frame)
     }
-    const key = this.scratch
-    const s = layer.src
-    const d = layer.dst
-    const keys = this.keys
     const v4 = layer.ipVersion === 4
     // A SYN takes the full path below, which decides whether it starts a new connection on a
-    // reused 4-tuple; every other packet may first try the flow of the packet before.
+    // reused 4-tuple; any other packet of a known flow is found by existing4/existing6.
     const syn = layer.proto === PROTO_TCP && (layer.tcpFlags & TCP_SYN) !== 0
+    if (!syn) {
+      const found = v4 ? this.existing4(layer.proto, layer.src[0]!, layer.dst[0]!, layer.sport, layer.dport) : this.existing6(layer.proto, layer.src, layer.dst, layer.sport, layer.dport)
+      if (found >= 0) return found
+    }
+    // A new flow or a SYN: the whole key (existing6 left an IPv6 one in scratch), its position.
+    const key = this.scratch
     let aIsSrc: boolean
-    let k0: number
-    let k1: number
-    let k5: number
-    let k9: number
     if (v4) {
-      // IPv4: only words 0, 1, 5 and 9 of the key can differ between IPv4 flows (the meta word
-      // tells IPv4 from IPv6), so only they are compared and hashed.
-      const s0 = s[0]!
-      const d0 = d[0]!
+      const s0 = layer.src[0]!
+      const d0 = layer.dst[0]!
       aIsSrc = s0 < d0 || (s0 === d0 && layer.sport <= layer.dport)
-      k0 = (4 << 8) | layer.proto
-      k1 = aIsSrc ? s0 : d0
-      k5 = aIsSrc ? d0 : s0
-      k9 = aIsSrc ? ((layer.sport << 16) | layer.dport) >>> 0 : ((layer.dport << 16) | layer.sport) >>> 0
-      // More than half the packets of a real capture belong to the flow of the packet before
-      // (a transfer's segments, a media burst): that flow is tried before the key is even hashed.
-      const last = this.lastSlot
-      if (last >= 0 && !syn) {
-        const k = last * KEY_WORDS
-        if (keys[k + 9] === k9 && keys[k + 1] === k1 && keys[k + 5] === k5 && keys[k] === k0) {
-          this.senderIsA = aIsSrc
-          return last
-        }
-      }
-      key[0] = k0
-      key[1] = k1
-      key[5] = k5
+      key[0] = (4 << 8) | layer.proto
+      key[1] = aIsSrc ? s0 : d0
+      key[5] = aIsSrc ? d0 : s0
       key[2] = key[3] = key[4] = key[6] = key[7] = key[8] = 0
-      key[9] = k9
+      key[9] = aIsSrc ? ((layer.sport << 16) | layer.dport) >>> 0 : ((layer.dport << 16) | layer.sport) >>> 0
     } else {
-      aIsSrc = this.fillKey6(layer.ipVersion, layer.proto, s, d, layer.sport, layer.dport)
-      k0 = key[0]!
-      k1 = key[1]!
-      k5 = key[5]!
-      k9 = key[9]!
-      if (!syn && this.lastMatches6()) {
-        this.senderIsA = aIsSrc
-        return this.lastSlot
-      }
+      aIsSrc = this.fillKey6(layer.ipVersion, layer.proto, layer.src, layer.dst, layer.sport, layer.dport)
     }
     this.senderIsA = aIsSrc
-    const hash = v4 ? hash4(k0, k1, k5, k9) : hashKey(key)
-    const pos = this.probe(hash, k0, k1, k5, k9, v4)
+    const hash = v4 ? hash4(key[0]!, key[1]!, key[5]!, key[9]!) : hashKey(key)
+    const pos = this.probe(hash, key[0]!, key[1]!, key[5]!, key[9]!, v4)
     const slot = this.index[pos]!
     if (slot !== EMPTY) {
       if (syn && this.isNewConnection(slot, layer, aIsSrc)) {
@@ -210,6 +184,9 @@ export class FlowTable {
     const k5 = aIsSrc ? dst : src
     const k9 = aIsSrc ? ((sport << 16) | dport) >>> 0 : ((dport << 16) | sport) >>> 0
     this.senderIsA = aIsSrc
+    // More than half the packets of a real capture belong to the flow of the packet before (a
+    // transfer's segments, a media burst): that flow is tried before the key is even hashed.
+    // IPv4 keys differ only in words 0, 1, 5 and 9 (the meta word tells IPv4 from IPv6).
     const last = this.lastSlot
     if (last >= 0) {
       const keys = this.keys
