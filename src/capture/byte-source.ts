@@ -109,7 +109,7 @@ async function* prefetchedFileChunks(fd: number, path: string): AsyncGenerator<U
   }
   // Reads of whole chunks at fixed offsets: read i fills buffers[i % n] from i * chunk size. A
   // short read can only be the file's end (a regular file, read by position).
-  const pending: Array<Promise<number> | undefined> = []
+  const pending: Array<Promise<number>> = []
   let next = 0
   const issue = (): void => {
     pending.push(readAhead(buffers[next % buffers.length]!, next * READ_CHUNK_BYTES))
@@ -131,7 +131,7 @@ async function* prefetchedFileChunks(fd: number, path: string): AsyncGenerator<U
     }
   } finally {
     // Reads still running write into our buffers through this descriptor: let them end first.
-    for (const p of pending) if (p) await p.catch(() => undefined)
+    for (const p of pending) await p.catch(() => undefined)
     closeSync(fd)
   }
 }

@@ -46,6 +46,23 @@ export abstract class CaptureParser extends RecordFramer {
     this.sink(r)
   }
 
+  /**
+   * Hand a packet already counted (countPacket) to the sink in the reused record: what the
+   * readers' hot loops do with a packet the sink's raw taker declined. Fields a format sets per
+   * packet beyond these (pcapng's interface, link type, process) are set by the caller first.
+   */
+  protected handOut(frame: number, sec: number, nsec: number, capLen: number, origLen: number, buffer: Uint8Array, offset: number): void {
+    const r = this.record
+    r.frame = frame
+    r.tsSec = sec
+    r.tsNsec = nsec
+    r.capLen = capLen
+    r.origLen = origLen
+    r.buffer = buffer
+    r.offset = offset
+    this.sink(r)
+  }
+
   /** Keep the summary's counters for the next packet; returns its frame number. */
   protected countPacket(sec: number, nsec: number, capLen: number, origLen: number): number {
     const s = this.summary

@@ -1,6 +1,6 @@
 import {CaptureParser} from './capture-parser.js'
 import {MAX_PACKET_BYTES} from './capture-summary.js'
-import {u16, u32, u32be, u32le} from './bytes.js'
+import {u16, u32} from './bytes.js'
 
 const FILE_HEADER_BYTES = 24
 const RECORD_HEADER_BYTES = 16
@@ -45,29 +45,21 @@ export class PcapRecordParser extends CaptureParser {
     const perSecond = nano ? 1_000_000_000 : 1_000_000
     // Longer records are warned about (snaplen) or salvaged (damaged length) by handleUnit.
     const longest = this.snapLen > 0 ? Math.min(this.snapLen, MAX_PACKET_BYTES) : MAX_PACKET_BYTES
-    const r = this.record
     const raw = this.sink.raw
-    const linkType = r.linkType
+    const linkType = this.record.linkType
     const start = pos
     // The stream offset is brought up to date when the loop ends (nothing reads it meanwhile).
     while (end - pos >= RECORD_HEADER_BYTES) {
-      const inclLen = le ? u32le(buf, pos + 8) : u32be(buf, pos + 8)
+      const inclLen = u32(buf, pos + 8, le)
       if (inclLen > longest || end - pos - RECORD_HEADER_BYTES < inclLen) break
-      const frac = le ? u32le(buf, pos + 4) : u32be(buf, pos + 4)
+      const frac = u32(buf, pos + 4, le)
       if (frac >= perSecond) break
-      const sec = le ? u32le(buf, pos) : u32be(buf, pos)
+      const sec = u32(buf, pos, le)
       const nsec = nano ? frac : frac * 1000
-      const origLen = le ? u32le(buf, pos + 12) : u32be(buf, pos + 12)
+      const origLen = u32(buf, pos + 12, le)
       const frame = this.countPacket(sec, nsec, inclLen, origLen)
       if (raw === undefined || !raw.take(buf, pos + RECORD_HEADER_BYTES, inclLen, origLen, sec, nsec, linkType, frame)) {
-        r.frame = frame
-        r.tsSec = sec
-        r.tsNsec = nsec
-        r.capLen = inclLen
-        r.origLen = origLen
-        r.buffer = buf
-        r.offset = pos + RECORD_HEADER_BYTES
-        this.sink(r)
+        this.handOut(frame, sec, nsec, inclLen, origLen, buf, pos + RECORD_HEADER_BYTES)
       }
       pos += RECORD_HEADER_BYTES + inclLen
     }

@@ -114,17 +114,10 @@ export class PcapngBlockParser extends CaptureParser {
       const frame = this.countPacket(sec, nsec, capLen, origLen)
       // A packet that names its process is the sink's to attribute: never offered raw.
       if (process !== undefined || raw === undefined || !raw.take(buf, pos + 28, capLen, origLen, sec, nsec, iface.linkType, frame)) {
-        r.frame = frame
-        r.tsSec = sec
-        r.tsNsec = nsec
         r.process = process
         r.interfaceIndex = iface.index
         r.linkType = iface.linkType
-        r.capLen = capLen
-        r.origLen = origLen
-        r.buffer = buf
-        r.offset = pos + 28
-        this.sink(r)
+        this.handOut(frame, sec, nsec, capLen, origLen, buf, pos + 28)
       }
       pos += length
       this.streamOffset += length

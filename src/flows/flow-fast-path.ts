@@ -134,15 +134,17 @@ export class FlowFastPath implements RawPacketTaker {
     if (slot < 0) return false
     const senderIsA = table.senderIsA
     const tcp = proto === PROTO_TCP
+    const flags = tcp ? b[l4 + 13]! : 0
+    const seq = tcp ? u32be(b, l4 + 4) : 0
     // A SYN with a fresh initial sequence number starts a new flow: lookup makes it.
-    if (tcp && (b[l4 + 13]! & TCP_SYN) !== 0 && table.startsNewConnection(slot, b[l4 + 13]!, u32be(b, l4 + 4), senderIsA)) return false
+    if ((flags & TCP_SYN) !== 0 && table.startsNewConnection(slot, flags, seq, senderIsA)) return false
     table.count1(slot, senderIsA, origLen, sec, nsec)
-    if (tcp) table.trackTcp(slot, senderIsA, b[l4 + 13]!, u32be(b, l4 + 4), sec, nsec)
+    if (tcp) table.trackTcp(slot, senderIsA, flags, seq, sec, nsec)
     const inspect = this.inspect
     if (inspect !== undefined && table.inspect[slot] !== 2) {
       const start = payloadStart(b, l4, ipEnd, proto)
       const end = payloadEnd(b, l4, ipEnd, proto)
-      if (end > start) inspect(slot, senderIsA === (table.clientIsA[slot] === 1), b, start, end, tcp ? u32be(b, l4 + 4) : 0, tcp ? b[l4 + 13]! : 0, frame, sec, nsec)
+      if (end > start) inspect(slot, senderIsA === (table.clientIsA[slot] === 1), b, start, end, seq, flags, frame, sec, nsec)
     }
     return true
   }
