@@ -137,7 +137,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     payload.nsec = nsec
     payload.toServer = toServer
     payload.setPayload(bytes, start, end)
-    payload.seq = seq
+    payload.seq = seq >>> 0 // the fast path passes it as int32 (no heap number per call)
     payload.tcpFlags = tcpFlags
     payload.streamStart = -1
     if (table.protoOf(slot) === PROTO_TCP) {

@@ -1,4 +1,4 @@
-import {u16be, u32be} from '../capture/bytes.js'
+import {i32be, u16be} from '../capture/bytes.js'
 import {ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_8021Q, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW} from '../decode/link-layer.js'
 import {PROTO_TCP, PROTO_UDP, TCP_SYN} from '../decode/net-layer.js'
 import {mayBeUdpTunnel} from '../decode/tunnels.js'
@@ -108,7 +108,7 @@ export class FlowFastPath implements RawPacketTaker {
       sport = u16be(b, l4)
       dport = u16be(b, l4 + 2)
       if (proto === PROTO_UDP && mayBeUdpTunnel(sport, dport)) return false
-      slot = table.existing4(proto, u32be(b, ip + 12), u32be(b, ip + 16), sport, dport)
+      slot = table.existing4(proto, i32be(b, ip + 12), i32be(b, ip + 16), sport, dport)
     } else if (etherType === ETHERTYPE_IPV6) {
       // RFC 8200 §3, TCP or UDP as the first next header (no extension header to walk).
       if (end - ip < 40 || b[ip]! >> 4 !== 6) return false
@@ -124,8 +124,8 @@ export class FlowFastPath implements RawPacketTaker {
       const src = this.src6
       const dst = this.dst6
       for (let i = 0; i < 4; i++) {
-        src[i] = u32be(b, ip + 8 + 4 * i)
-        dst[i] = u32be(b, ip + 24 + 4 * i)
+        src[i] = i32be(b, ip + 8 + 4 * i)
+        dst[i] = i32be(b, ip + 24 + 4 * i)
       }
       slot = table.existing6(proto, src, dst, sport, dport)
     } else {
@@ -135,7 +135,9 @@ export class FlowFastPath implements RawPacketTaker {
     const senderIsA = table.senderIsA
     const tcp = proto === PROTO_TCP
     const flags = tcp ? b[l4 + 13]! : 0
-    const seq = tcp ? u32be(b, l4 + 4) : 0
+    // 32-bit words travel as int32 (i32be): see there. trackTcp stores seq in a Uint32Array,
+    // the others take either form.
+    const seq = tcp ? i32be(b, l4 + 4) : 0
     // A SYN with a fresh initial sequence number starts a new flow: lookup makes it.
     if ((flags & TCP_SYN) !== 0 && table.startsNewConnection(slot, flags, seq, senderIsA)) return false
     table.count1(slot, senderIsA, origLen, sec, nsec)
@@ -150,7 +152,8 @@ export class FlowFastPath implements RawPacketTaker {
   }
 }
 
-/** How the collector offers a flow's payload bytes[start, end) to the protocol analyzers. */
+/** How the collector offers a flow's payload bytes[start, end) to the protocol analyzers; `seq`
+ * may come as int32 or uint32 (the same 32 bits). */
 export type PayloadInspector = (slot: number, toServer: boolean, bytes: Uint8Array, start: number, end: number, seq: number, tcpFlags: number, frame: number, sec: number, nsec: number) => void
 
 /** Whether decodeTransport would decode the TCP (RFC 9293 §3.1: 20 bytes, data offset ≥ 5) or

@@ -47,7 +47,7 @@ export class FlowTable {
 
   private capacity: number
   keys: Uint32Array
-  private hashes: Uint32Array
+  private hashes: Int32Array
   private index: Int32Array
   private indexMask: number
   ids: Uint32Array
@@ -88,7 +88,7 @@ export class FlowTable {
     this.maxFlows = Math.max(16, options.maxFlows ?? 1_000_000)
     this.capacity = Math.min(this.maxFlows, options.initialCapacity ?? 4096)
     this.keys = new Uint32Array(this.capacity * KEY_WORDS)
-    this.hashes = new Uint32Array(this.capacity)
+    this.hashes = new Int32Array(this.capacity)
     this.ids = new Uint32Array(this.capacity)
     this.clientIsA = new Uint8Array(this.capacity)
     this.packets = new Uint32Array(this.capacity * 2)
@@ -132,7 +132,7 @@ export class FlowTable {
     // reused 4-tuple; any other packet of a known flow is found by existing4/existing6.
     const syn = layer.proto === PROTO_TCP && (layer.tcpFlags & TCP_SYN) !== 0
     if (!syn) {
-      const found = v4 ? this.existing4(layer.proto, layer.src[0]!, layer.dst[0]!, layer.sport, layer.dport) : this.existing6(layer.proto, layer.src, layer.dst, layer.sport, layer.dport)
+      const found = v4 ? this.existing4(layer.proto, layer.src[0]! | 0, layer.dst[0]! | 0, layer.sport, layer.dport) : this.existing6(layer.proto, layer.src, layer.dst, layer.sport, layer.dport)
       if (found >= 0) return found
     }
     // A new flow or a SYN: the whole key (existing6 left an IPv6 one in scratch), its position.
@@ -152,7 +152,7 @@ export class FlowTable {
     }
     this.senderIsA = aIsSrc
     const hash = v4 ? hash4(key[0]!, key[1]!, key[5]!, key[9]!) : hashKey(key)
-    const pos = this.probe(hash, key[0]!, key[1]!, key[5]!, key[9]!, v4)
+    const pos = this.probe(hash, v4)
     const slot = this.index[pos]!
     if (slot !== EMPTY) {
       if (syn && this.isNewConnection(slot, layer, aIsSrc)) {
@@ -177,6 +177,9 @@ export class FlowTable {
    * room first. Creates and moves nothing (the collector's fast path, see FlowFastPath).
    */
   existing4(proto: number, src: number, dst: number, sport: number, dport: number): number {
+    // Callers pass the addresses as int32 (see i32be): no heap number per packet.
+    src >>>= 0
+    dst >>>= 0
     if (this.count === this.capacity) return -1
     const aIsSrc = src < dst || (src === dst && sport <= dport)
     const k0 = (4 << 8) | proto
@@ -193,7 +196,14 @@ export class FlowTable {
       const k = last * KEY_WORDS
       if (keys[k + 9] === k9 && keys[k + 1] === k1 && keys[k + 5] === k5 && keys[k] === k0) return last
     }
-    const slot = this.index[this.probe(hash4(k0, k1, k5, k9), k0, k1, k5, k9, true)]!
+    // The key words go to probe through scratch: as arguments, words of 2^31 and more (most
+    // addresses, ephemeral ports) would be boxed as heap numbers whenever probe is not inlined.
+    const key = this.scratch
+    key[0] = k0
+    key[1] = k1
+    key[5] = k5
+    key[9] = k9
+    const slot = this.index[this.probe(hash4(k0, k1, k5, k9), true)]!
     if (slot !== EMPTY) this.lastSlot = slot
     return slot
   }
@@ -205,7 +215,7 @@ export class FlowTable {
     const aIsSrc = this.fillKey6(6, proto, src, dst, sport, dport)
     this.senderIsA = aIsSrc
     if (this.lastMatches6()) return this.lastSlot
-    const slot = this.index[this.probe(hashKey(key), key[0]!, key[1]!, key[5]!, key[9]!, false)]!
+    const slot = this.index[this.probe(hashKey(key), false)]!
     if (slot !== EMPTY) this.lastSlot = slot
     return slot
   }
@@ -243,11 +253,15 @@ export class FlowTable {
       keys[k + 6] === key[6] && keys[k + 7] === key[7] && keys[k + 8] === key[8]
   }
 
-  /** The index position holding the newest flow with this key, or the empty position where it
-   * would go. IPv4 keys are compared on their four varying words, others on all ten (`scratch`). */
-  private probe(hash: number, k0: number, k1: number, k5: number, k9: number, v4: boolean): number {
+  /** The index position holding the newest flow with the key in `scratch`, or the empty position
+   * where it would go. IPv4 keys are compared on their four varying words, others on all ten. */
+  private probe(hash: number, v4: boolean): number {
     const keys = this.keys
     const key = this.scratch
+    const k0 = key[0]!
+    const k1 = key[1]!
+    const k5 = key[5]!
+    const k9 = key[9]!
     const index = this.index
     const mask = this.indexMask
     let pos = hash & mask
@@ -318,6 +332,7 @@ export class FlowTable {
    * sequence number than the one the flow began with from that side. */
   startsNewConnection(slot: number, flags: number, seq: number, senderIsA: boolean): boolean {
     if ((flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return false
+    seq >>>= 0 // int32 or uint32, as for existing4's addresses
     const baseBit = senderIsA ? ST_BASESEQ_A : ST_BASESEQ_B
     return (this.tcpState[slot]! & baseBit) !== 0 && this.baseSeq[slot * 2 + (senderIsA ? 0 : 1)] !== seq
   }
@@ -352,6 +367,11 @@ export class FlowTable {
       n.set(a)
       return n
     }
+    const growI32 = (a: Int32Array) => {
+      const n = new Int32Array(capacity)
+      n.set(a)
+      return n
+    }
     const grow64 = (a: Float64Array, per = 1) => {
       const n = new Float64Array(capacity * per)
       n.set(a)
@@ -363,7 +383,7 @@ export class FlowTable {
       return n
     }
     this.keys = grow32(this.keys, KEY_WORDS)
-    this.hashes = grow32(this.hashes)
+    this.hashes = growI32(this.hashes)
     this.ids = grow32(this.ids)
     this.clientIsA = grow8(this.clientIsA)
     this.packets = grow32(this.packets, 2)
@@ -539,7 +559,7 @@ function finalMix(h: number): number {
   h ^= h >>> 13
   h = Math.imul(h, 0xc2b2ae35)
   h ^= h >>> 16
-  return h >>> 0
+  return h
 }
 
 /** The same mixing over the four words that vary between IPv4 flows. */
