@@ -10,7 +10,7 @@ import {isGroupIpv4, isGroupIpv6, isPrivateIpv4, isPrivateIpv6, isServerPort} fr
  * table is full the longest-idle quarter is evicted and counted.
  */
 
-const KEY_WORDS = 10 // meta (ip version, proto), address A (4 words), address B (4 words), ports
+export const KEY_WORDS = 10 // meta (ip version, proto), address A (4 words), address B (4 words), ports
 const EMPTY = -1
 
 // tcpState bits
@@ -573,7 +573,7 @@ function hash4(w0: number, w1: number, w5: number, w9: number): number {
 }
 
 /** Multiply-rotate mixing of the key words (murmur3 style); only needs to spread well. */
-function hashKey(k: Uint32Array): number {
+export function hashKey(k: Uint32Array): number {
   let h = 0x9747b28c
   for (let i = 0; i < KEY_WORDS; i++) {
     let w = Math.imul(k[i]!, 0xcc9e2d51)

@@ -1,4 +1,6 @@
 import type {NetLayer} from '../decode/net-layer.js'
+import {CompletedDatagrams} from './completed-datagrams.js'
+import {KEY_WORDS} from './flow-table.js'
 
 /**
  * Attributes IP fragments to their flow. Only the first fragment carries the ports (RFC 791
@@ -49,7 +51,11 @@ export type DatagramFn = (slot: number, senderIsA: boolean, ipPayload: Uint8Arra
 export type FragmentFn = (slot: number, senderIsA: boolean, completes: boolean) => void
 
 export class FragmentTracker {
+  /** Datagrams in progress (and whole ones whose flow is not known). */
   private readonly datagrams = new Map<string, Datagram>()
+  /** Whole datagrams of a known flow, for duplicates of their fragments. */
+  private readonly done = new CompletedDatagrams(MAX_DATAGRAMS)
+  private readonly words = new Uint32Array(KEY_WORDS)
   readonly stats: FragmentStats = {unattributed: 0, abandoned: 0}
 
   constructor(
@@ -90,6 +96,20 @@ export class FragmentTracker {
 
   private readonly keyUnits = new Array<number>(19).fill(0)
 
+  /** The same key as keyOf, as words for `done`: IP version and (IPv4) protocol, source,
+   * destination, identification. */
+  private keyWords(layer: NetLayer): Uint32Array {
+    const w = this.words
+    const v4 = layer.ipVersion === 4
+    w[0] = (layer.ipVersion << 8) | (v4 ? layer.proto : 0)
+    for (let i = 0; i < 4; i++) {
+      w[1 + i] = v4 && i > 0 ? 0 : layer.src[i]!
+      w[5 + i] = v4 && i > 0 ? 0 : layer.dst[i]!
+    }
+    w[9] = layer.fragId
+    return w
+  }
+
   /**
    * Handle one fragment. For the first fragment (`slot` >= 0) the caller has already counted it
    * on its flow; for later ones (`slot` = -1) this counts it once its flow is known.
@@ -98,6 +118,11 @@ export class FragmentTracker {
     const key = this.keyOf(layer)
     let dg = this.datagrams.get(key)
     if (!dg) {
+      const whole = this.done.find(this.keyWords(layer), sec, TIMEOUT_SECONDS)
+      if (whole >= 0) {
+        this.duplicate(whole, slot, senderIsA, length, sec, nsec, frameNumber)
+        return
+      }
       this.expire(sec)
       if (this.datagrams.size >= MAX_DATAGRAMS) this.abandonOldest()
       dg = {slot: -1, senderIsA: false, pending: [], lastSec: sec, ranges: [], pieces: this.onDatagram ? [] : undefined, totalLength: -1, bytesHeld: 0, complete: false}
@@ -125,6 +150,25 @@ export class FragmentTracker {
       this.onFragment?.(slot, senderIsA, completes)
     }
     if (dg.pieces) this.collect(key, dg, layer, frame)
+    if (dg.complete && dg.slot >= 0 && !dg.pieces) {
+      // Whole and attributed: only its key, flow and time are still needed (see `done`).
+      this.datagrams.delete(key)
+      this.done.add(this.keyWords(layer), dg.slot, dg.senderIsA, dg.lastSec)
+    }
+  }
+
+  /** A fragment of a datagram that is already whole (a duplicate): counted on the datagram's
+   * flow unless it is a first fragment, which the caller counted on its own. */
+  private duplicate(entry: number, slot: number, senderIsA: boolean, length: number, sec: number, nsec: number, frameNumber: number): void {
+    this.done.touch(entry, sec)
+    if (slot >= 0) {
+      this.onFragment?.(slot, senderIsA, false)
+      return
+    }
+    const flow = this.done.slot(entry)
+    const sentByA = this.done.sentByA(entry)
+    this.count(flow, sentByA, length, sec, nsec, frameNumber)
+    this.onFragment?.(flow, sentByA, false)
   }
 
   /** Add a fragment's byte range; true when this fragment makes the datagram whole. */
@@ -184,11 +228,13 @@ export class FragmentTracker {
   /** Flow slots were renumbered (eviction): datagrams in flight can no longer be attributed. */
   reset(): void {
     for (const [key, dg] of this.datagrams) this.drop(key, dg)
+    this.done.clear()
   }
 
   /** End of input: fragments still waiting for their first fragment are unattributed. */
   finish(): void {
     for (const dg of this.datagrams.values()) if (dg.slot < 0) this.stats.unattributed += dg.pending.length
     this.datagrams.clear()
+    this.done.clear()
   }
 }
