@@ -7,7 +7,7 @@ import {safeJsonStringify} from '../report/json-text.js'
 import {fragment, JsonBytes} from '../report/json-bytes.js'
 import type {FlowCollection} from './collect-flows.js'
 import type {ProcessInfo} from '../capture/packet-record.js'
-import {ST_ESTABLISHED, ST_FIN_CLIENT, ST_FIN_SERVER, ST_RST, ST_SYN, ST_SYNACK} from './flow-table.js'
+import {KEY_WORDS, ST_ESTABLISHED, ST_FIN_CLIENT, ST_FIN_SERVER, ST_RST, ST_SYN, ST_SYNACK} from './flow-table.js'
 
 /** The `flows --json` contract (documented in docs/flows-json.md); later reports reuse it. */
 export interface FlowRecord {
@@ -211,24 +211,24 @@ const F = FLOW_RECORD_FRAGMENTS
 
 /** A record's `tcp` member, with its leading comma. */
 export function tcpBytes(out: JsonBytes, state: string, handshakeRttMs: number | null, clientRttMs: number | null): void {
-  out.bytes(F.tcp)
+  out.frag(F.tcp)
   out.ascii(state)
-  out.bytes(F.handshake)
-  out.number(handshakeRttMs)
-  out.bytes(F.clientRtt)
-  out.number(clientRttMs)
+  out.frag(F.handshake)
+  out.decimal(handshakeRttMs, 3)
+  out.frag(F.clientRtt)
+  out.decimal(clientRttMs, 3)
   out.byte(125)
 }
 
 /** A record's `fragments` member (frames and datagrams, to server then to client), with its leading comma. */
 export function fragmentsBytes(out: JsonBytes, framesToServer: number, framesToClient: number, datagramsToServer: number, datagramsToClient: number): void {
-  out.bytes(F.fragments)
+  out.frag(F.fragments)
   out.uint(framesToServer)
-  out.bytes(F.toClient)
+  out.frag(F.toClient)
   out.uint(framesToClient)
-  out.bytes(F.datagrams)
+  out.frag(F.datagrams)
   out.uint(datagramsToServer)
-  out.bytes(F.toClient)
+  out.frag(F.toClient)
   out.uint(datagramsToClient)
   out.byte(125)
   out.byte(125)
@@ -236,20 +236,21 @@ export function fragmentsBytes(out: JsonBytes, framesToServer: number, framesToC
 
 /** A record's `tunnel` member, with its leading comma. */
 export function tunnelBytes(out: JsonBytes, type: string, parentId: number): void {
-  out.bytes(F.tunnel)
+  out.frag(F.tunnel)
   out.ascii(type)
-  out.bytes(F.parent)
+  out.frag(F.parent)
   out.uint(parentId)
   out.byte(125)
 }
 
 /** One end of a flow's key: endpoint B (key words 5-8, the low port) or A (words 1-4, the high
  * port), as `ip","port":N`. */
-function endpointBytes(out: JsonBytes, key: Uint32Array, ipVersion: number, b: boolean): void {
-  if (ipVersion === 4) out.ipv4(key[b ? 5 : 1]!)
-  else out.ascii(b ? ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!))
-  out.bytes(F.port)
-  out.uint(b ? key[9]! & 0xffff : key[9]! >>> 16)
+function endpointBytes(out: JsonBytes, keys: Uint32Array, k: number, ipVersion: number, b: boolean): void {
+  const at = k + (b ? 5 : 1)
+  if (ipVersion === 4) out.ipv4(keys[at]!)
+  else out.ascii(ipv6FromWords(keys[at]!, keys[at + 1]!, keys[at + 2]!, keys[at + 3]!))
+  out.frag(F.port)
+  out.uint(b ? keys[k + 9]! & 0xffff : keys[k + 9]! >>> 16)
 }
 
 /**
@@ -263,56 +264,59 @@ function endpointBytes(out: JsonBytes, key: Uint32Array, ipVersion: number, b: b
  */
 export function flowRecordBytes(out: JsonBytes, collection: FlowCollection, slot: number): void {
   const t = collection.table
-  const key = t.keyOf(slot)
-  const ipVersion = key[0]! >>> 8
-  const proto = key[0]! & 0xff
+  // The key's words read in place (a view per flow would be an allocation per record).
+  const keys = t.keys
+  const k = slot * KEY_WORDS
+  const ipVersion = keys[k]! >>> 8
+  const proto = keys[k]! & 0xff
   const clientIsA = t.clientIsA[slot] === 1
   const precision = collection.captures[t.captureIndex[slot]!]?.precision ?? 6
   const id = t.ids[slot]!
-  out.bytes(F.id)
+  out.frag(F.id)
   out.uint(id)
-  out.bytes(F.capture)
+  out.frag(F.capture)
   out.uint(t.captureIndex[slot]!)
-  out.bytes(F.proto)
+  out.frag(F.proto)
   out.ascii(protoName(proto))
-  out.bytes(F.ipVersion)
+  out.frag(F.ipVersion)
   out.uint(ipVersion)
-  out.bytes(F.clientIp)
-  endpointBytes(out, key, ipVersion, !clientIsA)
-  out.bytes(F.serverIp)
-  endpointBytes(out, key, ipVersion, clientIsA)
-  out.bytes(F.packets)
+  out.frag(F.clientIp)
+  endpointBytes(out, keys, k, ipVersion, !clientIsA)
+  out.frag(F.serverIp)
+  endpointBytes(out, keys, k, ipVersion, clientIsA)
+  out.frag(F.packets)
   out.uint(t.packets[slot * 2]!)
-  out.bytes(F.toClient)
+  out.frag(F.toClient)
   out.uint(t.packets[slot * 2 + 1]!)
-  out.bytes(F.bytes)
+  out.frag(F.bytes)
   out.number(t.bytes[slot * 2]!)
-  out.bytes(F.toClient)
+  out.frag(F.toClient)
   out.number(t.bytes[slot * 2 + 1]!)
-  out.bytes(F.firstFrame)
+  out.frag(F.firstFrame)
   out.uint(t.firstFrame[slot]!)
   const firstSec = t.firstSec[slot]!
   const firstNsec = t.firstNsec[slot]!
   const lastSec = t.lastSec[slot]!
   const lastNsec = t.lastNsec[slot]!
-  out.bytes(F.firstTime)
+  out.frag(F.firstTime)
   out.isoTime(firstSec, firstNsec, precision, 0)
-  out.bytes(F.lastTime)
+  out.frag(F.lastTime)
   out.isoTime(lastSec, lastNsec, precision, 1)
-  out.bytes(F.duration)
+  out.frag(F.duration)
   out.nanosAsSeconds(Math.round((lastSec - firstSec + (lastNsec - firstNsec) / 1e9) * 1e9))
   if (proto === 6) tcpBytes(out, tcpState(t.tcpState[slot]!), roundMs(t.synAckTime[slot]! - t.synTime[slot]!), roundMs(t.ackTime[slot]! - t.synAckTime[slot]!))
-  const frag = collection.fragmentsByFlow.get(id)
+  // Most captures have no fragments and `flows` runs no analyzers: no lookup per flow then.
+  const frag = collection.fragmentsByFlow.size > 0 ? collection.fragmentsByFlow.get(id) : undefined
   if (frag) fragmentsBytes(out, frag.frames[0], frag.frames[1], frag.datagrams[0], frag.datagrams[1])
   if (t.tunnel[slot]) tunnelBytes(out, TUNNEL_NAMES[t.tunnel[slot]!] ?? 'unknown', t.parentId[slot]!)
   const process = processAt(collection, slot)
   if (process) {
-    out.bytes(F.process)
+    out.frag(F.process)
     out.text(safeJsonStringify(process)!)
   }
-  const facts = collection.facts.get(id)
+  const facts = collection.facts.size > 0 ? collection.facts.get(id) : undefined
   if (facts) {
-    out.bytes(F.protocols)
+    out.frag(F.protocols)
     out.text(safeJsonStringify(facts)!)
   }
   out.byte(125)

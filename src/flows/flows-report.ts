@@ -110,9 +110,9 @@ export function* flowsReportJsonBytes(collection: FlowCollection, selection: Flo
   const out = new JsonBytes()
   out.text(`${head.slice(0, cut)}"flows": [\n`)
   for (let i = 0; i < slots.length; i++) {
-    out.bytes(INDENT)
+    out.frag(INDENT)
     flowRecordBytes(out, collection, slots[i]!)
-    out.bytes(i < slots.length - 1 ? COMMA_NEWLINE : NEWLINE)
+    out.frag(i < slots.length - 1 ? COMMA_NEWLINE : NEWLINE)
     out.breakIfFull()
     if (out.chunks.length > 0) yield* out.chunks.splice(0)
   }

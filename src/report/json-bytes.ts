@@ -8,6 +8,7 @@ const CHUNK_SLACK = 4096
 /** Up to this many bytes or characters, a loop copies faster than a call into Buffer's or
  * TypedArray's native code. */
 const SHORT_COPY = 16
+const POWERS_OF_TEN = [1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
 
 /**
  * JSON written by hand straight into bytes: the tool's own ASCII text and numbers go into a
@@ -20,7 +21,9 @@ const SHORT_COPY = 16
  */
 export class JsonBytes {
   readonly chunks: Uint8Array[] = []
-  private buf = Buffer.allocUnsafe(CHUNK_BYTES)
+  private buf: Buffer = Buffer.allocUnsafe(CHUNK_BYTES)
+  /** `buf` as a DataView, for `frag`'s four-byte stores. */
+  private view = viewOf(this.buf)
   private pos = 0
 
   /** Close the current chunk when it is nearly full (call between records). */
@@ -36,19 +39,43 @@ export class JsonBytes {
 
   private close(): void {
     if (this.pos > 0) this.chunks.push(this.buf.subarray(0, this.pos))
-    this.buf = Buffer.allocUnsafe(CHUNK_BYTES)
+    this.setBuffer(Buffer.allocUnsafe(CHUNK_BYTES))
     this.pos = 0
+  }
+
+  private setBuffer(buf: Buffer): void {
+    this.buf = buf
+    this.view = viewOf(buf)
   }
 
   /** Room for `n` bytes in the current chunk (a piece larger than a chunk gets its own). */
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return
     this.close()
-    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n)
+    if (n > this.buf.length) this.setBuffer(Buffer.allocUnsafe(n))
   }
 
-  /** Pre-encoded bytes (constant JSON fragments, memoised text). A loop for the few bytes of a
-   * fragment, where it beats TypedArray.prototype.set's call; set for longer ones. */
+  /** A constant fragment (see `fragment`): four bytes per store, where a byte loop or
+   * TypedArray.prototype.set's call took twice as long for the short keys and separators between
+   * a record's values, the most frequent writes of a listing. */
+  frag(f: Fragment): void {
+    this.room(f.length)
+    const words = f.words
+    const view = this.view
+    let at = this.pos
+    for (let i = 0; i < words.length; i++) {
+      view.setInt32(at, words[i]!)
+      at += 4
+    }
+    const tail = f.tail
+    const buf = this.buf
+    for (let i = 0; i < tail.length; i++) buf[at++] = tail[i]!
+    this.pos = at
+  }
+
+  /** Pre-encoded bytes (memoised text, a time's cached date part; constant JSON goes through
+   * `frag`). A loop for a few bytes, where it beats TypedArray.prototype.set's call; set for
+   * longer ones. */
   bytes(b: Uint8Array): void {
     const n = b.length
     this.room(n)
@@ -194,40 +221,59 @@ export class JsonBytes {
 
   /**
    * `count / 1e9` as JSON.stringify writes it, for an integer count of nanoseconds (a duration),
-   * without making the string. Below 10^15 the count's decimal text, `int.fraction` with the
-   * fraction's trailing zeros dropped, has at most 15 significant digits: no other decimal of
-   * that length rounds to the same double (DBL_DIG is 15), so it is the shortest text that does,
-   * which is what Number's toString prints (plain notation from 10^-6 up). Anything else goes
-   * through jsonNumber.
+   * without making the string (see `scaled`).
    */
   nanosAsSeconds(count: number): void {
-    if (!(Number.isInteger(count) && count >= 1000 && count < 1e15)) {
-      this.ascii(jsonNumber(count / 1e9))
-      return
+    if (!this.scaled(count, 9)) this.ascii(jsonNumber(count / 1e9))
+  }
+
+  /**
+   * `value` as JSON.stringify writes it, without making the string when it is a non-negative
+   * multiple of 10^-digits (milliseconds to the microsecond: digits 3); through jsonNumber
+   * otherwise.
+   */
+  decimal(value: number | null, digits: number): void {
+    if (value !== null && value >= 0) {
+      const scale = POWERS_OF_TEN[digits]!
+      const count = Math.round(value * scale)
+      // The same double: its shortest text is the count's (see `scaled`).
+      if (count / scale === value && this.scaled(count, digits)) return
     }
-    const whole = Math.floor(count / 1e9)
-    let fraction = count - whole * 1e9
-    if (fraction < 0 || fraction >= 1e9) {
-      this.ascii(jsonNumber(count / 1e9))
-      return
-    }
+    this.number(value)
+  }
+
+  /**
+   * `count / 10^digits` (digits 1 to 9) as JSON.stringify writes it, for an integer count; false,
+   * having written nothing, for any other count. Below 10^15 the count's decimal text,
+   * `int.fraction` with the fraction's trailing zeros dropped, has at most 15 significant digits:
+   * no other decimal of that length rounds to the same double (DBL_DIG is 15), so it is the
+   * shortest text that does, which is what Number's toString prints (plain notation from 10^-6
+   * up, hence the lower bound).
+   */
+  private scaled(count: number, digits: number): boolean {
+    const scale = POWERS_OF_TEN[digits]!
+    if (!(Number.isInteger(count) && count >= 0 && count < 1e15 && (count === 0 || count * 1e6 >= scale))) return false
+    const whole = Math.floor(count / scale)
+    let fraction = count - whole * scale
+    if (fraction < 0 || fraction >= scale) return false
     this.uint(whole)
-    if (fraction === 0) return
-    let digits = 9
+    if (fraction === 0) return true
+    let kept = digits
     while (fraction % 10 === 0) {
       fraction /= 10
-      digits--
+      kept--
     }
-    this.room(digits + 1)
+    this.room(kept + 1)
     const buf = this.buf
     buf[this.pos] = 46
-    let at = this.pos + digits
+    let at = this.pos + kept
     this.pos = at + 1
-    for (let i = 0; i < digits; i++) {
+    for (let i = 0; i < kept; i++) {
       const q = (fraction / 10) | 0
       buf[at--] = 48 + fraction - q * 10
       fraction = q
     }
+    return true
   }
 
   /** A number as JSON.stringify writes it (see jsonNumber). */
@@ -248,7 +294,22 @@ export class JsonBytes {
   }
 }
 
-/** A constant fragment as bytes, made once. */
-export function fragment(text: string): Uint8Array {
-  return Buffer.from(text, 'latin1')
+/** Constant JSON text (ASCII) made ready once for JsonBytes.frag: its bytes as big-endian 32-bit
+ * words, and the zero to three bytes left over. */
+export interface Fragment {
+  readonly length: number
+  readonly words: Int32Array
+  readonly tail: Uint8Array
+}
+
+export function fragment(text: string): Fragment {
+  const bytes = Buffer.from(text, 'latin1')
+  const whole = bytes.length >> 2
+  const words = new Int32Array(whole)
+  for (let i = 0; i < whole; i++) words[i] = bytes.readInt32BE(4 * i)
+  return {length: bytes.length, words, tail: Uint8Array.from(bytes.subarray(4 * whole))}
+}
+
+function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
 }

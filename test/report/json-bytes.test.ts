@@ -33,6 +33,26 @@ describe('JsonBytes: JSON written straight into bytes', () => {
     }
   })
 
+  it('writes values with a few decimals (milliseconds to the µs, seconds to the ns) exactly as JSON.stringify does', () => {
+    // Counts made into values as roundMs and durationSeconds make them (count / 10^digits), values
+    // that are no such multiple (they go through jsonNumber), and the edges of the fast range.
+    let seed = 777
+    const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32
+    const values: Array<[number | null, number]> = [[null, 3], [NaN, 3], [Infinity, 9], [-0.001, 3], [-0, 3], [0, 9], [1e-7, 9], [0.000001, 9], [0.000999, 9], [1e15, 3], [123.4567, 3], [0.1 + 0.2, 3], [2 ** 53, 1]]
+    for (let digits = 1; digits <= 9; digits++) {
+      const scale = 10 ** digits
+      for (let i = 0; i < 4000; i++) {
+        const count = Math.floor(random() * 10 ** (1 + (i % 15)))
+        values.push([count / scale, digits], [Math.round((count / scale) * 1e6) / 1e3, 3], [random() * 10 ** (i % 9), digits])
+      }
+    }
+    for (const [value, digits] of values) {
+      const w = new JsonBytes()
+      w.decimal(value, digits)
+      expect(textOf(w), `${value} (${digits} decimals)`).toBe(JSON.stringify(value))
+    }
+  })
+
   it('writes every digit count, either side of 2^31 (where uint leaves int32 arithmetic)', () => {
     const values = [2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1]
     for (let p = 1; p <= 1e15; p *= 10) values.push(p - 1, p, p + 1)
