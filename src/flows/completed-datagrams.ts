@@ -3,7 +3,7 @@ import {hashKey, KEY_WORDS} from './flow-table.js'
 /**
  * Fragmented datagrams that arrived whole and whose flow is known, remembered for a while so
  * that a duplicate of one of their fragments (the same packet captured twice, on two interfaces
- * or through a mirror port) still counts on its flow, as tshark counts it.
+ * or through a mirror port) still counts on its flow.
  *
  * Held in typed arrays, with no object per datagram: thousands of them stay remembered for a
  * minute of capture time, and on the JavaScript heap they would outlive V8's young generation,
@@ -11,9 +11,10 @@ import {hashKey, KEY_WORDS} from './flow-table.js'
  * of the capture (issue 2: flat when the file doubles).
  *
  * A key is KEY_WORDS 32-bit words, as wide as a flow key and hashed the same way (see
- * FragmentTracker: IP version and protocol, both addresses, the identification). Entries live in a ring in the order they were added; when it
- * is full the oldest is forgotten. The index is open addressing with linear probing, deletion by
- * backward shift (Knuth, TAOCP vol. 3, §6.4, Algorithm R), so no tombstones pile up.
+ * FragmentTracker.keyWords: IP version and protocol, both addresses, the identification).
+ * Entries live in a ring in the order they were added; when it is full the oldest is forgotten.
+ * The index is open addressing with linear probing, deletion by backward shift (Knuth, TAOCP
+ * vol. 3, §6.4, Algorithm R), so no tombstones pile up.
  */
 const EMPTY = -1
 
