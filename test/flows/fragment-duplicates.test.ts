@@ -18,12 +18,12 @@ function fragments(id: number, sport = 5000): Buffer[] {
   return fragmentIpv4(datagram, 1500).map((f) => ethernet({type: ETHERTYPE.IPV4}, f))
 }
 
-async function collect(name: string, frames: Array<[number, Buffer]>) {
+async function collect(name: string, frames: Array<[number, Buffer]>, maxFlows?: number) {
   const w = new PcapWriter({linkType: 1})
   for (const [sec, frame] of frames) w.add({sec, nsec: 0}, frame)
   const path = join(dir, name)
   writeFileSync(path, w.toBuffer())
-  const collection = await collectFlows([path])
+  const collection = await collectFlows([path], {maxFlows})
   return {collection, flows: flowRecords(collection)}
 }
 
@@ -41,6 +41,21 @@ describe('duplicate fragments of a datagram that arrived whole', () => {
     expect(flows).toHaveLength(1)
     expect(flows[0]!.packets).toEqual({toServer: 5, toClient: 0})
     expect(flows[0]!.fragments).toEqual({frames: {toServer: 5, toClient: 0}, datagrams: {toServer: 1, toClient: 0}})
+    expect(collection.stats.fragments.unattributed).toBe(1)
+  })
+
+  it('are not counted on whatever flow takes the place of theirs when the table evicts', async () => {
+    const frames: Array<[number, Buffer]> = fragments(9).map((f) => [T0, f])
+    // Twenty more flows through a 16-flow table: flows are evicted and the rest renumbered.
+    for (let port = 7000; port < 7020; port++) {
+      const udpFrame = ethernet({type: ETHERTYPE.IPV4}, ipv4({src: '192.0.2.10', dst: '198.51.100.7', proto: IPPROTO.UDP}, udp({sport: 5000, dport: port}, Buffer.from('x'))))
+      frames.push([T0 + 1, udpFrame])
+    }
+    frames.push([T0 + 2, fragments(9)[1]!])
+    const {collection, flows} = await collect('evict.pcap', frames, 16)
+    expect(collection.table.evicted.flows).toBeGreaterThan(0)
+    // Every flow still listed got its one packet; the duplicate is nobody's.
+    for (const f of flows) expect(f.packets.toServer, `flow to port ${f.server.port}`).toBe(1)
     expect(collection.stats.fragments.unattributed).toBe(1)
   })
 
