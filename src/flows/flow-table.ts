@@ -362,52 +362,28 @@ export class FlowTable {
 
   private grow(): void {
     const capacity = Math.min(this.maxFlows, this.capacity * 2)
-    const grow32 = (a: Uint32Array, per = 1) => {
-      const n = new Uint32Array(capacity * per)
-      n.set(a)
-      return n
-    }
-    const growI32 = (a: Int32Array) => {
-      const n = new Int32Array(capacity)
-      n.set(a)
-      return n
-    }
-    const grow64 = (a: Float64Array, per = 1) => {
-      const n = new Float64Array(capacity * per)
-      n.set(a)
-      return n
-    }
-    const grow8 = (a: Uint8Array) => {
-      const n = new Uint8Array(capacity)
-      n.set(a)
-      return n
-    }
-    this.keys = grow32(this.keys, KEY_WORDS)
-    this.hashes = growI32(this.hashes)
-    this.ids = grow32(this.ids)
-    this.clientIsA = grow8(this.clientIsA)
-    this.packets = grow32(this.packets, 2)
-    this.bytes = grow64(this.bytes, 2)
-    this.firstSec = grow64(this.firstSec)
-    this.firstNsec = grow32(this.firstNsec)
-    this.lastSec = grow64(this.lastSec)
-    this.lastNsec = grow32(this.lastNsec)
-    this.firstFrame = grow32(this.firstFrame)
-    const capture = new Uint16Array(capacity)
-    capture.set(this.captureIndex)
-    this.captureIndex = capture
-    this.tcpState = grow8(this.tcpState)
-    this.baseSeq = grow32(this.baseSeq, 2)
-    this.synTime = grow64(this.synTime)
-    this.synAckTime = grow64(this.synAckTime)
-    this.ackTime = grow64(this.ackTime)
-    this.tunnel = grow8(this.tunnel)
-    this.parentId = grow32(this.parentId)
-    this.inspect = grow8(this.inspect)
-    const inspectIndex = new Int32Array(capacity)
-    inspectIndex.set(this.inspectIndex)
-    this.inspectIndex = inspectIndex
-    this.process = grow32(this.process)
+    this.keys = grown(this.keys, capacity, KEY_WORDS)
+    this.hashes = grown(this.hashes, capacity)
+    this.ids = grown(this.ids, capacity)
+    this.clientIsA = grown(this.clientIsA, capacity)
+    this.packets = grown(this.packets, capacity, 2)
+    this.bytes = grown(this.bytes, capacity, 2)
+    this.firstSec = grown(this.firstSec, capacity)
+    this.firstNsec = grown(this.firstNsec, capacity)
+    this.lastSec = grown(this.lastSec, capacity)
+    this.lastNsec = grown(this.lastNsec, capacity)
+    this.firstFrame = grown(this.firstFrame, capacity)
+    this.captureIndex = grown(this.captureIndex, capacity)
+    this.tcpState = grown(this.tcpState, capacity)
+    this.baseSeq = grown(this.baseSeq, capacity, 2)
+    this.synTime = grown(this.synTime, capacity)
+    this.synAckTime = grown(this.synAckTime, capacity)
+    this.ackTime = grown(this.ackTime, capacity)
+    this.tunnel = grown(this.tunnel, capacity)
+    this.parentId = grown(this.parentId, capacity)
+    this.inspect = grown(this.inspect, capacity)
+    this.inspectIndex = grown(this.inspectIndex, capacity)
+    this.process = grown(this.process, capacity)
     this.capacity = capacity
     this.rebuildIndex()
   }
@@ -583,6 +559,13 @@ export function hashKey(k: Uint32Array): number {
     h = (Math.imul(h, 5) + 0xe6546b64) | 0
   }
   return finalMix(h)
+}
+
+/** A copy of column `a` with room for `capacity` flows of `per` elements each. */
+function grown<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T, capacity: number, per = 1): T {
+  const n = new (a.constructor as new (length: number) => T)(capacity * per)
+  n.set(a)
+  return n
 }
 
 function nextPowerOfTwo(n: number): number {
