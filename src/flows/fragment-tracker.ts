@@ -7,7 +7,9 @@ import {KEY_WORDS} from './flow-table.js'
  * §2.3, RFC 8200 §4.5), so it tells which flow the datagram belongs to; later fragments are
  * found by (addresses, protocol, identification). Fragments that arrive before their first
  * fragment wait, counted, until it comes. Whole datagrams are also reassembled up to a cap so
- * that payload consumers (DNS, QUIC) see them entire.
+ * that payload consumers (DNS, QUIC) see them entire. Once whole and attributed, a datagram
+ * leaves the map: its key and flow stay in CompletedDatagrams for TIMEOUT_SECONDS more, so that
+ * a duplicate of one of its fragments still counts on the flow.
  */
 
 const MAX_DATAGRAMS = 4096
