@@ -4,7 +4,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {collectFlows} from '../../src/flows/collect-flows.js'
 import {flowRecords} from '../../src/flows/flow-records.js'
 import {PcapWriter} from '../support/capture-writer.js'
-import {ETHERTYPE, ethernet, fragmentIpv4, IPPROTO, ipv4, udp} from '../support/packet-builder.js'
+import {ETHERTYPE, ethernet, fragmentIpv4, fragmentIpv6, IPPROTO, ipv4, ipv6, udp} from '../support/packet-builder.js'
 import {tempDir} from '../helpers/temp-dir.js'
 
 const dir = tempDir('callaudit-fragdup-')
@@ -41,6 +41,21 @@ describe('duplicate fragments of a datagram that arrived whole', () => {
     expect(flows).toHaveLength(1)
     expect(flows[0]!.packets).toEqual({toServer: 5, toClient: 0})
     expect(flows[0]!.fragments).toEqual({frames: {toServer: 5, toClient: 0}, datagrams: {toServer: 1, toClient: 0}})
+    expect(collection.stats.fragments.unattributed).toBe(1)
+  })
+
+  it('are recognised in IPv6 too (RFC 8200 §4.5: no protocol in the key), by addresses and identification', async () => {
+    const ipv6Fragments = (src: string) =>
+      fragmentIpv6(ipv6({src, dst: '2001:db8:1::7', next: IPPROTO.UDP}, udp({sport: 5000, dport: 6000}, Buffer.alloc(3000, 1))), 1280, 42).map((f) => ethernet({type: ETHERTYPE.IPV6}, f))
+    const mine = ipv6Fragments('2001:db8::10')
+    const another = ipv6Fragments('2001:db8::11') // same identification, another source
+    const {collection, flows} = await collect('v6.pcap', [
+      ...mine.map((f): [number, Buffer] => [T0, f]),
+      [T0 + 5, mine[1]!],
+      [T0 + 5, another[1]!],
+    ])
+    expect(flows).toHaveLength(1)
+    expect(flows[0]!.packets.toServer).toBe(mine.length + 1)
     expect(collection.stats.fragments.unattributed).toBe(1)
   })
 
