@@ -6,6 +6,7 @@ import {analysisNow} from '../src/geo/age.js'
 import {discoveryOptions, geoipFlags} from '../src/geo/flags.js'
 import {policyFlags, policyFlagValues} from '../src/policy/flags.js'
 import {checkOutputPath, chooseFormat, CSV_TABLES, type CsvTable, FORMAT_NAMES, FORMATS, renderedPieces, writeFileAtomic} from '../src/report/formats.js'
+import {ChunkPool} from '../src/report/json-bytes.js'
 import {writePiecesToStdout} from '../src/report/json-text.js'
 import {ProgressBar, wantsProgress} from '../src/report/progress.js'
 import {capturesArg} from '../src/cli/capture-args.js'
@@ -99,7 +100,9 @@ With no --home and no policy file, home is the vantage's country (geolocated fro
       for (const warning of groupedAgeWarnings(databases, analysisNow(process.env), undefined)) this.complain(`warning: ${warning}`)
     }
     // JSON (--json or --format json) is written here, streamed, rather than returned for oclif
-    // to print: a long capture's report is hundreds of megabytes.
+    // to print: a long capture's report is hundreds of megabytes. Both writers below are done
+    // with a chunk before they take the next, and hand its buffer back (ChunkPool).
+    const pool = new ChunkPool()
     const text = await FORMATS[format].render(report, {
       // Colour only on the terminal, as decided in BaseCommand.init; a file never gets it.
       color: !output,
@@ -107,8 +110,9 @@ With no --home and no policy file, home is the vantage's country (geolocated fro
       csvTable: (flags['csv-table'] ?? 'flows') as CsvTable,
       exitCode: this.exitCode,
       detail: flags.detail,
+      pool,
     })
-    if (output) writeFileAtomic(output, text)
-    else await writePiecesToStdout(renderedPieces(text))
+    if (output) writeFileAtomic(output, text, pool)
+    else await writePiecesToStdout(renderedPieces(text), pool)
   }
 }

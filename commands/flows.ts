@@ -3,7 +3,8 @@ import {BaseCommand} from '../src/cli/base-command.js'
 import {collectFlows} from '../src/flows/collect-flows.js'
 import {buildFlowsReport, type FlowsReport, flowsReportJsonBytes} from '../src/flows/flows-report.js'
 import {renderFlowsCsv} from '../src/report/flows-csv.js'
-import {writeStdout} from '../src/report/json-text.js'
+import {ChunkPool} from '../src/report/json-bytes.js'
+import {writePiecesToStdout, writeStdout} from '../src/report/json-text.js'
 import {capturesArg} from '../src/cli/capture-args.js'
 
 export default class Flows extends BaseCommand {
@@ -58,8 +59,10 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
       limit: flags.limit ?? (json || flags.csv ? 0 : 20),
     }
     if (json) {
-      // Streamed: a capture with a hundred thousand flows never sits in memory as one string.
-      for (const piece of flowsReportJsonBytes(collection, selection)) await writeStdout(piece)
+      // Streamed: a capture with a hundred thousand flows never sits in memory as one string;
+      // each chunk's buffer is filled again once written (ChunkPool).
+      const pool = new ChunkPool()
+      await writePiecesToStdout(flowsReportJsonBytes(collection, selection, pool), pool)
       return
     }
     const report = buildFlowsReport(collection, selection)

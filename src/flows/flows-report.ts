@@ -3,7 +3,7 @@ import type {FlowCollection} from './collect-flows.js'
 import {Buffer} from 'node:buffer'
 import {type CaptureRecord, captureRecords, type FlowRecord, flowRecordAt, flowRecordBytes, protoName} from './flow-records.js'
 import {jsonText} from '../report/json-text.js'
-import {fragment, JsonBytes} from '../report/json-bytes.js'
+import {type ChunkPool, fragment, JsonBytes} from '../report/json-bytes.js'
 import {chunkTexts} from '../report/json-chunks.js'
 
 /** The `callaudit flows --json` document. */
@@ -96,8 +96,9 @@ export function flowsReportJson(collection: FlowCollection, selection: FlowsSele
 }
 
 /** flowsReportJson as UTF-8 bytes, in chunks of about a mebibyte (what `flows --json` writes).
- * Chunks end between records, so each one is whole UTF-8 text. */
-export function* flowsReportJsonBytes(collection: FlowCollection, selection: FlowsSelection = {}): Generator<Uint8Array> {
+ * Chunks end between records, so each one is whole UTF-8 text. With `pool`, the chunks the
+ * writer releases into it are filled again (see ChunkPool). */
+export function* flowsReportJsonBytes(collection: FlowCollection, selection: FlowsSelection = {}, pool?: ChunkPool): Generator<Uint8Array> {
   const slots = selectFlowSlots(collection, selection)
   const head = jsonText({...flowsReportHead(collection, slots.length), flows: slots.length ? [0] : []})
   // Split the head where the flows array's single placeholder element stands.
@@ -107,7 +108,7 @@ export function* flowsReportJsonBytes(collection: FlowCollection, selection: Flo
   }
   const marker = '"flows": [\n    0\n  ]\n}\n'
   const cut = head.lastIndexOf(marker)
-  const out = new JsonBytes()
+  const out = new JsonBytes(pool)
   out.text(`${head.slice(0, cut)}"flows": [\n`)
   for (let i = 0; i < slots.length; i++) {
     out.frag(INDENT)

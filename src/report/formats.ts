@@ -2,6 +2,7 @@ import {accessSync, closeSync, constants, openSync, renameSync, rmSync, type Sta
 import {basename, dirname, join} from 'node:path'
 import chalk from 'chalk'
 import {InputError} from '../errors.js'
+import type {ChunkPool} from './json-bytes.js'
 import type {Report} from './report-model.js'
 
 /**
@@ -31,6 +32,8 @@ export interface RenderOptions {
   exitCode?: number
   /** JSON: keep every flow's protocol facts (see report-json.ts). */
   detail?: boolean
+  /** JSON: chunk buffers the writer hands back once written (see ChunkPool). */
+  pool?: ChunkPool
 }
 
 /** What a renderer gives: the whole text, or pieces of text or UTF-8 bytes to write in order. */
@@ -66,7 +69,7 @@ export const FORMATS: Readonly<Record<FormatName, ReportFormat>> = {
     description: 'the Report model (docs/report-json.md, schema/report.schema.json), as --json; flow protocol facts with --detail',
     extensions: ['.json'],
     machine: true,
-    render: async (report, options) => (await import('./report-json.js')).reportJsonBytes(report, {detail: options.detail}),
+    render: async (report, options) => (await import('./report-json.js')).reportJsonBytes(report, {detail: options.detail, pool: options.pool}),
   },
   markdown: {
     name: 'markdown',
@@ -199,7 +202,7 @@ export function renderedPieces(rendered: Rendered): Iterable<string | Uint8Array
  * Write the whole text to a temporary file beside `path`, then rename it into place: a reader
  * never sees half a report, and a failed run leaves no file (or the previous one) behind.
  */
-export function writeFileAtomic(path: string, text: Rendered): void {
+export function writeFileAtomic(path: string, text: Rendered, pool?: ChunkPool): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
   try {
     const fd = openSync(temp, 'w', 0o644)
@@ -207,7 +210,10 @@ export function writeFileAtomic(path: string, text: Rendered): void {
       for (const piece of renderedPieces(text)) {
         // Two calls for writeSync's two overloads (text, bytes).
         if (typeof piece === 'string') writeSync(fd, piece)
-        else writeSync(fd, piece)
+        else {
+          writeSync(fd, piece)
+          pool?.release(piece)
+        }
       }
     } finally {
       closeSync(fd)

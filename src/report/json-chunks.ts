@@ -1,5 +1,5 @@
 import {Buffer} from 'node:buffer'
-import {JsonBytes} from './json-bytes.js'
+import {type ChunkPool, JsonBytes} from './json-bytes.js'
 import {writeJsonPieces} from './json-text.js'
 import {writeJsonValue} from './json-value-bytes.js'
 
@@ -9,10 +9,11 @@ import {writeJsonValue} from './json-value-bytes.js'
  * the encoding and their garbage cost as much as making the text). The generic writer's pieces
  * go in as text; the elements of the top-level array `elements.array` are written by
  * `elements.write` straight into the same bytes (the report's flows, report-flow-json.ts).
- * Chunks end between writes, so each one is whole UTF-8 text.
+ * Chunks end between writes, so each one is whole UTF-8 text. With `pool`, the chunks the writer
+ * releases into it are filled again (see ChunkPool).
  */
-export function* jsonChunks(value: unknown, expandDepth: number, elements?: {array: string; write(element: unknown, out: JsonBytes): void}): Generator<Uint8Array> {
-  const out = new JsonBytes()
+export function* jsonChunks(value: unknown, expandDepth: number, elements?: {array: string; write(element: unknown, out: JsonBytes): void}, pool?: ChunkPool): Generator<Uint8Array> {
+  const out = new JsonBytes(pool)
   // Values below the expanded levels (endpoints, findings...) go into the bytes without a string.
   const sink = {push: (text: string) => out.text(text), value: (v: unknown) => writeJsonValue(out, v)}
   const byHand = elements && {array: elements.array, write: (element: unknown) => elements.write(element, out)}

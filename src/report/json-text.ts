@@ -1,4 +1,5 @@
 import {Buffer} from 'node:buffer'
+import type {ChunkPool} from './json-bytes.js'
 
 /**
  * Deterministic JSON text: keys in the order the model builds them (the model is built in a
@@ -164,7 +165,17 @@ export async function writeStdout(text: string | Uint8Array): Promise<void> {
   }
 }
 
-/** Write pieces of text or bytes to stdout in order, respecting back-pressure. */
-export async function writePiecesToStdout(pieces: Iterable<string | Uint8Array>): Promise<void> {
-  for (const piece of pieces) await writeStdout(piece)
+/** Write pieces of text or bytes to stdout in order, respecting back-pressure. With `pool`,
+ * each byte piece goes back to it once stdout has written it out (see ChunkPool): a pipe's
+ * writes are asynchronous on POSIX, so that is when its write callback comes, not when write
+ * returns. */
+export async function writePiecesToStdout(pieces: Iterable<string | Uint8Array>, pool?: ChunkPool): Promise<void> {
+  for (const piece of pieces) {
+    if (!pool || typeof piece === 'string') {
+      await writeStdout(piece)
+      continue
+    }
+    await new Promise<void>((resolve) => process.stdout.write(piece, () => resolve()))
+    pool.release(piece)
+  }
 }

@@ -1,3 +1,4 @@
+import type {ChunkPool} from './json-bytes.js'
 import {chunkTexts, jsonChunks} from './json-chunks.js'
 import {elementTextWithout} from './json-text.js'
 import {isBuiltFlowList, reportFlowBytes} from './report-flow-json.js'
@@ -11,6 +12,8 @@ export interface ReportJsonOptions {
    * 110 of 210 MB). `callaudit flows --detail --json` and `analyze --detail --json` give them.
    */
   detail?: boolean
+  /** Chunk buffers the writer hands back once written (see ChunkPool). */
+  pool?: ChunkPool
 }
 
 /**
@@ -21,10 +24,11 @@ export function reportJsonBytes(report: Report, options: ReportJsonOptions = {})
   // The same text as jsonText(reportForJson(report)), without copying every flow; flows built
   // by reportFromCollection are written by hand (report-flow-json.ts), any other flow list (a
   // report read back from a file, whose key order is its own) through safeJsonStringify.
+  const {pool} = options
   const detail = options.detail === true
-  if (isBuiltFlowList(report.flows)) return jsonChunks(report, 2, {array: 'flows', write: (flow, out) => reportFlowBytes(out, flow as ReportFlow, detail)})
-  if (detail) return jsonChunks(report, 2)
-  return jsonChunks(report, 2, {array: 'flows', write: (flow, out) => out.text(elementTextWithout(flow, 'protocols'))})
+  if (isBuiltFlowList(report.flows)) return jsonChunks(report, 2, {array: 'flows', write: (flow, out) => reportFlowBytes(out, flow as ReportFlow, detail)}, pool)
+  if (detail) return jsonChunks(report, 2, undefined, pool)
+  return jsonChunks(report, 2, {array: 'flows', write: (flow, out) => out.text(elementTextWithout(flow, 'protocols'))}, pool)
 }
 
 /** reportJsonBytes as text, in pieces of about a mebibyte. */

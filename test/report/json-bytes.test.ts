@@ -1,7 +1,7 @@
 import {Buffer} from 'node:buffer'
 import {describe, expect, it} from 'vitest'
 import {isoTime} from '../../src/capture/timestamp.js'
-import {JsonBytes} from '../../src/report/json-bytes.js'
+import {ChunkPool, JsonBytes} from '../../src/report/json-bytes.js'
 
 const textOf = (w: JsonBytes): string => Buffer.concat(w.take()).toString('utf8')
 
@@ -51,6 +51,48 @@ describe('JsonBytes: JSON written straight into bytes', () => {
       w.decimal(value, digits)
       expect(textOf(w), `${value} (${digits} decimals)`).toBe(JSON.stringify(value))
     }
+  })
+
+  it('fills again only the chunk buffers a writer released, and writes the same bytes', () => {
+    // Several mebibytes of records, with a piece larger than a chunk in the middle.
+    const write = (out: JsonBytes, i: number) => {
+      out.text(`{"n":${i},"text":"${'x'.repeat(i % 300)}"}\n`)
+      if (i === 20_000) out.text(`"${'y'.repeat(3 << 20)}"\n`)
+      out.breakIfFull()
+    }
+    const plain = new JsonBytes()
+    for (let i = 0; i < 40_000; i++) write(plain, i)
+    const expected = textOf(plain)
+
+    const pool = new ChunkPool()
+    const out = new JsonBytes(pool)
+    const written: string[] = []
+    const buffers = new Set<ArrayBufferLike>()
+    let chunks = 0
+    const drain = () => {
+      for (const chunk of out.chunks.splice(0)) {
+        written.push(Buffer.from(chunk).toString('utf8'))
+        buffers.add(chunk.buffer)
+        chunks++
+        pool.release(chunk)
+      }
+    }
+    for (let i = 0; i < 40_000; i++) {
+      write(out, i)
+      drain()
+    }
+    for (const chunk of out.take()) written.push(Buffer.from(chunk).toString('utf8'))
+    expect(written.join('')).toBe(expected)
+    // The big piece had a buffer of its own; every other chunk reused the same one or two.
+    expect(chunks).toBeGreaterThanOrEqual(8)
+    expect(buffers.size).toBeLessThanOrEqual(3)
+
+    // Chunks nobody released are never filled again.
+    const held = new JsonBytes(new ChunkPool())
+    for (let i = 0; i < 40_000; i++) write(held, i)
+    const kept = held.take()
+    expect(new Set(kept.map((c) => c.buffer)).size).toBe(kept.length)
+    expect(Buffer.concat(kept).toString('utf8')).toBe(expected)
   })
 
   it('writes every digit count, either side of 2^31 (where uint leaves int32 arithmetic)', () => {
