@@ -119,11 +119,28 @@ function decodeIpv6(b: Uint8Array, o: number, end: number, out: NetLayer): boole
 
 /** TCP (RFC 9293 §3.1), UDP (RFC 768), SCTP common header ports, ICMP type: every transport
  * field of `out` is set, decoded or cleared. */
+/** Whether the TCP header at b[o, end) can be read (RFC 9293 §3.1: 20 bytes, data offset ≥ 5). */
+export function tcpHeaderReadable(b: Uint8Array, o: number, end: number): boolean {
+  return end - o >= 20 && b[o + 12]! >> 4 >= 5
+}
+
+/** Where the payload of the (readable) TCP segment at b[o, end) starts: after its data offset. */
+export function tcpPayloadStart(b: Uint8Array, o: number, end: number): number {
+  return Math.min(end, o + (b[o + 12]! >> 4) * 4)
+}
+
+/** Where the payload of the whole UDP datagram at b[o, end) ends: its Length field (RFC 768),
+ * within the packet; the packet's end when the field is shorter than the header. */
+export function udpPayloadEnd(b: Uint8Array, o: number, end: number): number {
+  const length = u16be(b, o + 4)
+  return length >= 8 ? Math.min(end, o + length) : end
+}
+
 function decodeTransport(b: Uint8Array, o: number, end: number, out: NetLayer, proto: number): void {
   out.payloadStart = out.payloadEnd = end
   if (proto === PROTO_TCP) {
     out.icmpType = -1
-    if (end - o < 20 || b[o + 12]! >> 4 < 5) {
+    if (!tcpHeaderReadable(b, o, end)) {
       out.hasTransport = false
       out.sport = out.dport = out.tcpFlags = 0
       return
@@ -132,7 +149,7 @@ function decodeTransport(b: Uint8Array, o: number, end: number, out: NetLayer, p
     out.dport = u16be(b, o + 2)
     out.tcpSeq = u32be(b, o + 4)
     out.tcpFlags = b[o + 13]!
-    out.payloadStart = Math.min(end, o + (b[o + 12]! >> 4) * 4)
+    out.payloadStart = tcpPayloadStart(b, o, end)
     out.hasTransport = true
     return
   }
@@ -146,10 +163,9 @@ function decodeTransport(b: Uint8Array, o: number, end: number, out: NetLayer, p
     }
     out.sport = u16be(b, o)
     out.dport = u16be(b, o + 2)
-    const length = u16be(b, o + 4)
     out.payloadStart = o + 8
     // A fragmented datagram's UDP length covers all fragments: keep the captured end.
-    out.payloadEnd = length >= 8 && !out.moreFragments ? Math.min(end, o + length) : end
+    out.payloadEnd = out.moreFragments ? end : udpPayloadEnd(b, o, end)
     out.hasTransport = true
     return
   }

@@ -1,6 +1,7 @@
 import {i32be, u16be} from '../capture/bytes.js'
 import {ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_8021Q, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW} from '../decode/link-layer.js'
 import {PROTO_TCP, PROTO_UDP, TCP_SYN} from '../decode/net-layer.js'
+import {tcpHeaderReadable, tcpPayloadStart, udpPayloadEnd} from '../decode/ip-layer.js'
 import {mayBeUdpTunnel} from '../decode/tunnels.js'
 import type {RawPacketTaker} from '../capture/packet-record.js'
 import type {FlowTable} from './flow-table.js'
@@ -156,20 +157,18 @@ export class FlowFastPath implements RawPacketTaker {
  * may come as int32 or uint32 (the same 32 bits). */
 export type PayloadInspector = (slot: number, toServer: boolean, bytes: Uint8Array, start: number, end: number, seq: number, tcpFlags: number, frame: number, sec: number, nsec: number) => void
 
-/** Whether decodeTransport would decode the TCP (RFC 9293 §3.1: 20 bytes, data offset ≥ 5) or
- * UDP (RFC 768: 8 bytes) header at l4; otherwise the general path counts it as undecoded. */
+/** Whether decodeTransport would decode the TCP or UDP (RFC 768: 8 bytes) header at l4;
+ * otherwise the general path counts it as undecoded. */
 function transportReadable(b: Uint8Array, l4: number, ipEnd: number, proto: number): boolean {
-  return proto === PROTO_TCP ? ipEnd - l4 >= 20 && b[l4 + 12]! >> 4 >= 5 : ipEnd - l4 >= 8
+  return proto === PROTO_TCP ? tcpHeaderReadable(b, l4, ipEnd) : ipEnd - l4 >= 8
 }
 
 /** Where decodeTransport says the payload starts. */
 function payloadStart(b: Uint8Array, l4: number, ipEnd: number, proto: number): number {
-  return proto === PROTO_TCP ? Math.min(ipEnd, l4 + (b[l4 + 12]! >> 4) * 4) : l4 + 8
+  return proto === PROTO_TCP ? tcpPayloadStart(b, l4, ipEnd) : l4 + 8
 }
 
-/** Where decodeTransport says the payload ends (UDP: its Length field, within the packet). */
+/** Where decodeTransport says the payload ends (an unfragmented packet: UDP's Length counts). */
 function payloadEnd(b: Uint8Array, l4: number, ipEnd: number, proto: number): number {
-  if (proto === PROTO_TCP) return ipEnd
-  const length = u16be(b, l4 + 4)
-  return length >= 8 ? Math.min(ipEnd, l4 + length) : ipEnd
+  return proto === PROTO_TCP ? ipEnd : udpPayloadEnd(b, l4, ipEnd)
 }
