@@ -1,6 +1,7 @@
 import type {Severity} from '../policy/policy.js'
 import {formatBytes} from './flows-table.js'
 import type {Finding, Report, ReportDatabase, ReportEndpoint, ReportGeo} from './report-model.js'
+import {captureTitleName} from './capture-name.js'
 import {compareText} from './compare-text.js'
 import {safeMarkdown} from './sanitize.js'
 import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
@@ -312,7 +313,7 @@ function warningsSection(report: Report): string[] {
 
 /** The Markdown briefing appendix of a Report. */
 export function renderMarkdown(report: Report): string {
-  const files = report.captures.map((c) => t(c.path.split(/[\\/]/).pop() ?? c.path)).join(', ')
+  const files = report.captures.map((c) => t(captureTitleName(c.path))).join(', ')
   const lines = [
     `# Call audit${files ? `: ${files}` : ''}`,
     '',

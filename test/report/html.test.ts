@@ -116,6 +116,15 @@ describe('the HTML report of the Jakarta demo call', () => {
     tags = scanTags(html)
   })
 
+  it('titles the page with the file name of the capture, and a piped capture as standard input', () => {
+    expect(html).toContain('<title>callaudit report: demo-jakarta-call.pcapng</title>')
+    const piped = structuredClone(report)
+    piped.captures[0]!.path = '-'
+    const pipedHtml = renderHtml(piped)
+    expect(pipedHtml).toContain('<title>callaudit report: standard input</title>')
+    expect(pipedHtml).toContain('<h1>callaudit report: standard input</h1>')
+  })
+
   it('opens <head> with a strict CSP whose hashes are those of the inline style and script it carries', () => {
     const csp = cspOf(html)
     expect(csp, 'CSP meta must be the first thing in <head>').toBeDefined()

@@ -198,6 +198,9 @@ describe('renderMarkdown: content matches the report', () => {
     const text = renderMarkdown(piped)
     expect(tableAfter(text, '#')[0]![8]).toBe('not recorded (standard input)')
     expect(text).not.toMatch(/[0-9a-f]{64}/)
+    // A capture read from a pipe keeps `-` as its path: the title names it in words.
+    piped.captures[0]!.path = '-'
+    expect(renderMarkdown(piped).split('\n')[0]).toBe('# Call audit: standard input')
   })
 
   it('shows a policy from a file: home set, denied country, suppression with its reason, override', () => {

@@ -1,4 +1,5 @@
 import {formatBytes} from '../flows-table.js'
+import {captureTitleName} from '../capture-name.js'
 import type {Report} from '../report-model.js'
 import {renderCountryBars} from './country-bars.js'
 import {contentSecurityPolicy} from './csp.js'
@@ -83,7 +84,7 @@ export function renderHtml(report: Report): string {
   const anchors: Anchors = {flows: new Set(flows.map((f) => f.id)), endpoints: new Set(endpoints.map((e) => e.ip))}
   const start = callStart(report)
   const timeline = renderTimeline(report.flows, start)
-  const captures = report.captures.map((c) => c.path.split(/[\\/]/).pop() ?? c.path).join(', ')
+  const captures = report.captures.map((c) => captureTitleName(c.path)).join(', ')
   const title = `callaudit report${captures ? `: ${captures}` : ''}`
 
   const body: string[] = []
