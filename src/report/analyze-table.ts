@@ -3,6 +3,7 @@ import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
 import {formatBytes, formatCount} from './flows-table.js'
 import {clip, plainTable} from './plain-table.js'
 import type {Finding, Report} from './report-model.js'
+import {capturePathText} from './capture-name.js'
 import {safeTerminal} from './sanitize.js'
 import {wrap} from './text-wrap.js'
 import {SEVERITY_COLOUR} from './severity-colour.js'
@@ -40,7 +41,7 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
     wrap(text, WIDTH - 10, '').forEach((l, i) => out.push(`${i === 0 ? chalk.bold(label.padEnd(10)) : ' '.repeat(10)}${l}`))
   }
   for (const c of report.captures) {
-    head('Capture', `${t(c.path)} (${c.format}${c.gzip ? ', gzip' : ''}, ${formatCount(c.packets)} packets, ${formatBytes(c.bytes)}, from ${c.firstTime ?? '-'}, ${c.durationSeconds.toFixed(0)} s)`)
+    head('Capture', `${t(capturePathText(c.path))} (${c.format}${c.gzip ? ', gzip' : ''}, ${formatCount(c.packets)} packets, ${formatBytes(c.bytes)}, from ${c.firstTime ?? '-'}, ${c.durationSeconds.toFixed(0)} s)`)
   }
   const v = report.vantage
   const vantagePlace = v.geo ? [v.geo.city, v.geo.country].filter(Boolean).join(', ') + (v.geo.asOrg ? ` (AS${v.geo.asn} ${v.geo.asOrg})` : '') : ''

@@ -1,7 +1,7 @@
 import type {Severity} from '../policy/policy.js'
 import {formatBytes} from './flows-table.js'
 import type {Finding, Report, ReportDatabase, ReportEndpoint, ReportGeo} from './report-model.js'
-import {captureTitleName} from './capture-name.js'
+import {capturePathText, captureTitleName} from './capture-name.js'
 import {compareText} from './compare-text.js'
 import {safeMarkdown} from './sanitize.js'
 import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
@@ -113,7 +113,7 @@ function methodSection(report: Report): string[] {
       ['#', 'file', 'format', 'packets', 'bytes', 'first packet (UTC)', 'last packet (UTC)', 'duration (s)', 'SHA-256'],
       report.captures.map((c, i) => [
         String(i + 1),
-        t(c.path),
+        t(capturePathText(c.path)),
         `${t(c.format)}${c.gzip ? ', gzip' : ''}`,
         String(c.packets),
         String(c.bytes),

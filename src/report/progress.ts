@@ -1,4 +1,5 @@
 import {formatBytes} from './human-units.js'
+import {capturePathText} from './capture-name.js'
 import {safeTerminal} from './sanitize.js'
 
 /**
@@ -22,7 +23,7 @@ const BAR_WIDTH = 24
 
 /** The progress line for a state, fitted to `width` columns (pure; no terminal control). */
 export function renderProgress(state: ProgressState, width: number): string {
-  const name = state.path === '-' ? 'standard input' : safeTerminal(state.path)
+  const name = safeTerminal(capturePathText(state.path))
   const which = state.files > 1 ? ` (${state.file}/${state.files})` : ''
   let tail: string
   if (state.totalBytes !== undefined && state.totalBytes > 0) {

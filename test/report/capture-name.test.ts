@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
-import {captureTitleName} from '../../src/report/capture-name.js'
+import {capturePathText, captureTitleName} from '../../src/report/capture-name.js'
 
-describe('captureTitleName', () => {
+describe('how reports name a capture', () => {
   it('names a file by its base name, whatever the separator', () => {
     expect(captureTitleName('/data/calls/zoom-2024.pcapng')).toBe('zoom-2024.pcapng')
     expect(captureTitleName('C:\\calls\\teams.pcap')).toBe('teams.pcap')
@@ -12,5 +12,10 @@ describe('captureTitleName', () => {
     expect(captureTitleName('-')).toBe('standard input')
     // A file called "-" in a directory is a file, not standard input.
     expect(captureTitleName('./-')).toBe('-')
+  })
+
+  it('shows a path in full, and standard input in words', () => {
+    expect(capturePathText('/data/calls/zoom.pcapng')).toBe('/data/calls/zoom.pcapng')
+    expect(capturePathText('-')).toBe('standard input')
   })
 })

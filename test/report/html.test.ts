@@ -123,6 +123,7 @@ describe('the HTML report of the Jakarta demo call', () => {
     const pipedHtml = renderHtml(piped)
     expect(pipedHtml).toContain('<title>callaudit report: standard input</title>')
     expect(pipedHtml).toContain('<h1>callaudit report: standard input</h1>')
+    expect(pipedHtml).toContain('<h3>Capture 1: <code>standard input</code></h3>')
   })
 
   it('opens <head> with a strict CSP whose hashes are those of the inline style and script it carries', () => {

@@ -2,8 +2,10 @@ import {createHash} from 'node:crypto'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {stripVTControlCharacters} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
+import {renderAnalyzeTable} from '../../src/report/analyze-table.js'
 import {markdownText, renderMarkdown} from '../../src/report/markdown.js'
 import type {Report} from '../../src/report/report-model.js'
 import {FIXTURES} from '../helpers/paths.js'
@@ -200,7 +202,10 @@ describe('renderMarkdown: content matches the report', () => {
     expect(text).not.toMatch(/[0-9a-f]{64}/)
     // A capture read from a pipe keeps `-` as its path: the title names it in words.
     piped.captures[0]!.path = '-'
-    expect(renderMarkdown(piped).split('\n')[0]).toBe('# Call audit: standard input')
+    const pipedText = renderMarkdown(piped)
+    expect(pipedText.split('\n')[0]).toBe('# Call audit: standard input')
+    expect(tableAfter(pipedText, '#')[0]![1]).toBe('standard input')
+    expect(stripVTControlCharacters(renderAnalyzeTable(piped))).toMatch(/^Capture +standard input \(pcapng, /m)
   })
 
   it('shows a policy from a file: home set, denied country, suppression with its reason, override', () => {

@@ -1,3 +1,4 @@
+import {capturePathText} from '../capture-name.js'
 import {formatBytes} from '../flows-table.js'
 import type {Report} from '../report-model.js'
 import {maxOf} from './extent.js'
@@ -14,7 +15,7 @@ const listOrNone = (values: readonly string[]) => (values.length ? esc(values.jo
 export function renderCaptures(report: Report): string {
   const out: string[] = []
   report.captures.forEach((c, i) => {
-    out.push(`<h3>Capture ${i + 1}: <code>${esc(c.path)}</code></h3>`)
+    out.push(`<h3>Capture ${i + 1}: <code>${esc(capturePathText(c.path))}</code></h3>`)
     const rows: Array<[string, string]> = [
       ['format', esc(`${c.format}${c.gzip ? ', gzip' : ''}, ${c.byteOrder === 'be' ? 'big' : 'little'}-endian`)],
       ['link types', esc(c.linkTypeNames.join(', ') || '-')],
