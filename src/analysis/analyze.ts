@@ -5,7 +5,7 @@ import type {GeoDatabase} from '../geo/database.js'
 import type {DiscoveryOptions} from '../geo/discovery.js'
 import {openDatabases, openDatabasesAsync} from '../geo/open-databases.js'
 import {GeoResolver} from '../geo/resolver.js'
-import {fileSha256} from '../capture/file-digest.js'
+import {filesSha256} from '../capture/file-digest.js'
 import {collectFlows, type FlowCollection} from '../flows/collect-flows.js'
 import {type FlowRecord, flowRecords} from '../flows/flow-records.js'
 import {flowsReportHead} from '../flows/flows-report.js'
@@ -64,11 +64,14 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<Analysis
   return {report: reportFromCollection(collection, context, {...options, digests: await digests}), failures: collection.failures.map((f) => f.oneLine()), databases: context.databases}
 }
 
-/** SHA-256 per capture path (null for standard input), computed off the main thread. */
+/** SHA-256 per capture path (null for standard input), computed off the main thread, by one
+ * worker however many files there are (see filesSha256). */
 export async function captureDigests(paths: readonly string[]): Promise<Map<string, string | null>> {
-  const unique = [...new Set(paths)]
-  const hashes = await Promise.all(unique.map((p) => (p === '-' ? Promise.resolve(null) : fileSha256(p))))
-  return new Map(unique.map((p, i) => [p, hashes[i]!]))
+  const files = [...new Set(paths)].filter((p) => p !== '-')
+  const hashes = await filesSha256(files)
+  const digests = new Map<string, string | null>(files.map((p, i) => [p, hashes[i]!]))
+  if (paths.includes('-')) digests.set('-', null)
+  return digests
 }
 
 /** What an analysis needs before it reads a packet: the policy and the opened GeoIP databases. */
