@@ -44,6 +44,11 @@ export async function loadSide(input: string, options: CaptureOptions): Promise<
     try {
       text = readFileSync(input, 'utf8')
     } catch (error) {
+      // A string in V8 holds at most 2^29 - 24 characters: a report of a capture with hundreds
+      // of thousands of flows can be larger. Its captures can still be compared directly.
+      if ((error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG') {
+        throw new InputError('cannot read the report: larger than the 512 MiB of JSON text a report read back can have; give diff the capture files instead', input)
+      }
       throw new InputError(`cannot read the report: ${(error as Error).message}`, input)
     }
     return {input, kind: 'report', report: parseReport(text, input)}
