@@ -105,6 +105,22 @@ export function flowRecords(collection: FlowCollection): FlowRecord[] {
   return out
 }
 
+/** IPv4 address texts already made, by address: the capturing host's address is one end of
+ * nearly every flow, and each record kept its own copy of it (a string of about 40 bytes per
+ * flow, to the end of the report). Bounded: starts afresh past MAX_SHARED_ADDRESSES. */
+const sharedV4Texts = new Map<number, string>()
+const MAX_SHARED_ADDRESSES = 1 << 16
+
+function sharedIpv4Text(word: number): string {
+  let text = sharedV4Texts.get(word)
+  if (text === undefined) {
+    if (sharedV4Texts.size >= MAX_SHARED_ADDRESSES) sharedV4Texts.clear()
+    text = ipv4Text(word)
+    sharedV4Texts.set(word, text)
+  }
+  return text
+}
+
 /** What the key and time columns of a slot say: addresses as text, ports, which end is the
  * client, first and last time, and the time precision of the capture the flow was first seen in. */
 function slotKey(collection: FlowCollection, slot: number) {
@@ -114,8 +130,8 @@ function slotKey(collection: FlowCollection, slot: number) {
   return {
     ipVersion,
     proto: key[0]! & 0xff,
-    a: ipVersion === 4 ? ipv4Text(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!),
-    b: ipVersion === 4 ? ipv4Text(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!),
+    a: ipVersion === 4 ? sharedIpv4Text(key[1]!) : ipv6FromWords(key[1]!, key[2]!, key[3]!, key[4]!),
+    b: ipVersion === 4 ? sharedIpv4Text(key[5]!) : ipv6FromWords(key[5]!, key[6]!, key[7]!, key[8]!),
     portA: key[9]! >>> 16,
     portB: key[9]! & 0xffff,
     clientIsA: t.clientIsA[slot] === 1,
@@ -131,6 +147,7 @@ function slotKey(collection: FlowCollection, slot: number) {
 export function flowRecordAt(collection: FlowCollection, slot: number): FlowRecord {
   const t = collection.table
   const {ipVersion, proto, a, b, portA, portB, clientIsA, precision, firstSec, firstNsec, lastSec, lastNsec} = slotKey(collection, slot)
+  const firstTime = isoTime(firstSec, firstNsec, precision)
   const record: FlowRecord = {
     id: t.ids[slot]!,
     capture: t.captureIndex[slot]!,
@@ -141,8 +158,9 @@ export function flowRecordAt(collection: FlowCollection, slot: number): FlowReco
     packets: {toServer: t.packets[slot * 2]!, toClient: t.packets[slot * 2 + 1]!},
     bytes: {toServer: t.bytes[slot * 2]!, toClient: t.bytes[slot * 2 + 1]!},
     firstFrame: t.firstFrame[slot]!,
-    firstTime: isoTime(firstSec, firstNsec, precision),
-    lastTime: isoTime(lastSec, lastNsec, precision),
+    firstTime,
+    // One text for both when the flow lasted no time (a single packet: DNS, a scan's probes).
+    lastTime: lastSec === firstSec && lastNsec === firstNsec ? firstTime : isoTime(lastSec, lastNsec, precision),
     durationSeconds: Math.round((lastSec - firstSec + (lastNsec - firstNsec) / 1e9) * 1e9) / 1e9,
   }
   if (proto === 6) {

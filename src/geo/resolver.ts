@@ -23,8 +23,13 @@ export interface GeoAnswer {
   fields: GeoFields
 }
 
+/** Answers kept at most: a scan of 500 k addresses kept all its answers (about 560 bytes each,
+ * 266 MiB) to the end of the report, though each endpoint is looked up once. Past it the cache
+ * starts afresh: an address asked again is resolved again, to the same answer. */
+export const MAX_CACHED_ANSWERS = 1 << 16
+
 export class GeoResolver {
-  private readonly cache = new Map<string, GeoAnswer>()
+  private cache = new Map<string, GeoAnswer>()
   /** Number of addresses actually resolved against the databases (cache misses). */
   resolvedCount = 0
 
@@ -41,6 +46,7 @@ export class GeoResolver {
     let answer = this.cache.get(ip)
     if (!answer) {
       answer = this.resolve(ip, parsed)
+      if (this.cache.size >= MAX_CACHED_ANSWERS) this.cache = new Map()
       this.cache.set(ip, answer)
     }
     return answer

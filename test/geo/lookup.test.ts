@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {GeoDatabase} from '../../src/geo/database.js'
 import {openDatabases} from '../../src/geo/open-databases.js'
-import {GeoResolver} from '../../src/geo/resolver.js'
+import {GeoResolver, MAX_CACHED_ANSWERS} from '../../src/geo/resolver.js'
 import {fixture} from './helpers.js'
 
 const open = (name: string) => GeoDatabase.open(fixture(name), {id: name.replace('.mmdb', ''), origin: 'geoip-db'})
@@ -87,6 +87,18 @@ describe('layered resolver', () => {
     for (const ip of ['192.0.2.1', '192.0.2.1', '2001:db8:1::1', '2001:DB8:1:0::1', '192.0.2.1']) r.lookup(ip)
     expect(r.resolvedCount).toBe(2)
     expect(r.lookup('192.0.2.1')).toBe(r.lookup(' 192.0.2.1 '))
+  })
+
+  it('keeps a bounded number of answers: past the bound an address is resolved again, to the same answer', () => {
+    const r = resolver()
+    const first = r.lookup('81.2.69.160')
+    // A scan's worth of distinct addresses (10.0.0.0/8 and beyond, in order).
+    for (let i = 0; i < MAX_CACHED_ANSWERS; i++) r.lookup(`${11 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}.1`)
+    expect(r.resolvedCount).toBe(MAX_CACHED_ANSWERS + 1)
+    const again = r.lookup('81.2.69.160')
+    expect(r.resolvedCount).toBe(MAX_CACHED_ANSWERS + 2)
+    expect(again).not.toBe(first)
+    expect(again).toEqual(first)
   })
 
   it('rejects invalid addresses with an InputError naming the value', () => {
