@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures, type AnalyzeOptions} from '../../src/analysis/analyze.js'
 import {SEVERITIES} from '../../src/policy/policy.js'
+import {MAX_MAP_ENDPOINTS} from '../../src/report/html/map-svg.js'
 import {renderHtml} from '../../src/report/html/render-html.js'
 import type {Report, ReportFlow} from '../../src/report/report-model.js'
 import {FIXTURES, ROOT} from '../helpers/paths.js'
@@ -196,6 +197,27 @@ describe('the HTML report of the Jakarta demo call', () => {
     }
     expect(dist('149.137.41.57')).toBeLessThan(40)
     expect(dist('206.247.118.34')).toBeGreaterThan(250)
+  })
+
+  it('draws at most MAX_MAP_ENDPOINTS endpoints, those with the worst findings and the most bytes first, and says how many are left out', () => {
+    // The demo's endpoints and as many more without a finding as it takes to pass the bound
+    // (a scan): these have coordinates, no finding, and more bytes than the demo resolver 8.8.8.8.
+    const many = structuredClone(report)
+    const template = many.endpoints.find((e) => e.ip === '206.247.118.34')!
+    const extra = MAX_MAP_ENDPOINTS + 50
+    for (let i = 0; i < extra; i++) many.endpoints.push({...structuredClone(template), ip: `198.18.${i >> 8}.${i & 255}`, bytes: 1000 + i, flowIds: []})
+    const page = renderHtml(many)
+    const map = scanTags(`<!DOCTYPE html>\n${/<svg class="map"[\s\S]*?<\/svg>/.exec(page)![0]}`)
+    const drawn = withClass(map, 'circle', 'marker').map((m) => m.attrs.get('data-ip')!)
+    expect(drawn).toHaveLength(MAX_MAP_ENDPOINTS)
+    // Every endpoint with a finding is drawn; of the others, the largest.
+    for (const ip of ['149.137.41.57', '206.247.118.34', '170.114.10.73', '144.195.37.118', '52.202.62.196', '20.198.162.76', '8.8.8.8']) expect(drawn).toContain(ip)
+    expect(drawn).toContain(`198.18.${(extra - 1) >> 8}.${(extra - 1) & 255}`)
+    expect(drawn).not.toContain('198.18.0.0')
+    expect(withClass(map, 'path', 'arc')).toHaveLength(MAX_MAP_ENDPOINTS)
+    const located = 7 + extra
+    expect(page).toContain(`World map: the vantage and ${MAX_MAP_ENDPOINTS} of ${located} geolocated endpoints`)
+    expect(page).toContain(`${located - MAX_MAP_ENDPOINTS} of the ${located} geolocated endpoints are not drawn`)
   })
 
   it('tints countries: home from the policy, the countries reached by their verdict', () => {

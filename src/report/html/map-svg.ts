@@ -35,6 +35,30 @@ export function vantageLonLat(report: Report): [number, number] | undefined {
   return v.geo ? validLonLat(v.geo.longitude, v.geo.latitude) : undefined
 }
 
+/** Endpoints the map draws at most. A capture with hundreds of thousands of addresses (a scan)
+ * drew a marker and an arc for each: 500 k addresses made a 117 MB page no browser could show,
+ * and beyond a few thousand the markers only cover each other on a map 960 pixels wide. */
+export const MAX_MAP_ENDPOINTS = 5000
+
+/**
+ * The located endpoints the map draws: all of them up to MAX_MAP_ENDPOINTS, else those with the
+ * worst findings first, then the most bytes (the report's endpoint order breaks ties), kept in
+ * their order in `located`.
+ */
+export function mappedEndpoints(located: readonly Located[], worst: ReadonlyMap<string, Severity>): Located[] {
+  if (located.length <= MAX_MAP_ENDPOINTS) return [...located]
+  const rank = (l: Located): number => {
+    const s = worst.get(l.endpoint.ip)
+    return s ? SEVERITIES_DESC.length - SEVERITIES_DESC.indexOf(s) : 0
+  }
+  const keep = located
+    .map((l, index) => ({l, index, rank: rank(l)}))
+    .sort((a, b) => b.rank - a.rank || b.l.endpoint.bytes - a.l.endpoint.bytes || a.index - b.index)
+    .slice(0, MAX_MAP_ENDPOINTS)
+    .sort((a, b) => a.index - b.index)
+  return keep.map((k) => k.l)
+}
+
 /** The endpoints that can be drawn: those whose geolocation gave coordinates. */
 export function locatedEndpoints(report: Report): Located[] {
   const out: Located[] = []
@@ -79,8 +103,9 @@ function diamond(x: number, y: number, r: number): string {
 
 /**
  * The world map as inline SVG: Natural Earth countries (tinted by verdict), the vantage, one
- * marker per geolocated endpoint and a great-circle arc from the vantage to each, coloured by
- * the worst finding affecting that endpoint. Coordinates are rounded to 0.1 px.
+ * marker per geolocated endpoint (at most MAX_MAP_ENDPOINTS, see mappedEndpoints) and a
+ * great-circle arc from the vantage to each, coloured by the worst finding affecting that
+ * endpoint. Coordinates are rounded to 0.1 px.
  */
 export function renderWorldMap(report: Report, worst: ReadonlyMap<string, Severity>): string {
   const vantage = vantageLonLat(report)
@@ -92,11 +117,13 @@ export function renderWorldMap(report: Report, worst: ReadonlyMap<string, Severi
   const path = geoPath(projection).digits(1)
   const height = Math.ceil(path.bounds(SPHERE)[1][1])
   const tints = countryTints(report)
-  const located = locatedEndpoints(report)
+  const all = locatedEndpoints(report)
+  const located = mappedEndpoints(all, worst)
 
   const out: string[] = []
   out.push(`<svg class="map" id="world-map" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-labelledby="map-title">`)
-  out.push(`<title id="map-title">World map: the vantage and ${located.length} geolocated endpoint${located.length === 1 ? '' : 's'}</title>`)
+  const count = located.length === all.length ? `${all.length}` : `${located.length} of ${all.length}`
+  out.push(`<title id="map-title">World map: the vantage and ${count} geolocated endpoint${all.length === 1 ? '' : 's'}</title>`)
   out.push(`<path class="sphere" d="${path(SPHERE) ?? ''}"/>`)
   out.push(`<path class="graticule" d="${path(geoGraticule().step([30, 30])()) ?? ''}"/>`)
 

@@ -6,7 +6,7 @@ import {contentSecurityPolicy} from './csp.js'
 import {renderAppsSection, renderCountriesTable, renderEndpointsTable, renderFlowsTable, tableEndpoints, tableFlows} from './data-tables.js'
 import {renderFindings, type Anchors} from './findings-section.js'
 import {esc, formatShare} from './html-text.js'
-import {locatedEndpoints, renderMapLegend, renderWorldMap, vantageLonLat} from './map-svg.js'
+import {locatedEndpoints, MAX_MAP_ENDPOINTS, renderMapLegend, renderWorldMap, vantageLonLat} from './map-svg.js'
 import {renderCaptures, renderDatabases, renderGeoLimitations, renderPolicy, renderVantage} from './provenance-section.js'
 import {findingCountsText} from '../severity-text.js'
 import {worstSeverityByEndpoint} from './severity.js'
@@ -63,6 +63,7 @@ function renderMapSection(report: Report, worst: ReturnType<typeof worstSeverity
   const notes: string[] = []
   if (!vantageLonLat(report)) notes.push('The vantage could not be placed (no --vantage and no geolocated public address): no arcs are drawn.')
   if (unlocated) notes.push(`${unlocated} public endpoint${unlocated === 1 ? ' has' : 's have'} no coordinates in the databases and ${unlocated === 1 ? 'is' : 'are'} not drawn.`)
+  if (located.length > MAX_MAP_ENDPOINTS) notes.push(`${located.length - MAX_MAP_ENDPOINTS} of the ${located.length} geolocated endpoints are not drawn: only the ${MAX_MAP_ENDPOINTS} with the worst findings, then the most bytes, are (the JSON report lists them all).`)
   return [
     '<h2>Where the call went</h2>',
     `<div class="figure">${renderWorldMap(report, worst)}</div>`,
