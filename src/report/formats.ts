@@ -107,7 +107,7 @@ export const FORMATS: Readonly<Record<FormatName, ReportFormat>> = {
     description: 'one JSON object per line (newline-delimited JSON), for log pipelines',
     extensions: ['.ndjson', '.jsonl'],
     machine: true,
-    render: async (report) => (await import('./ndjson.js')).renderNdjson(report),
+    render: async (report) => (await import('./ndjson.js')).ndjsonPieces(report),
   },
 }
 

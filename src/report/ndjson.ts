@@ -262,11 +262,35 @@ function summaryEvent(report: Report): Json {
 
 /** The Report as NDJSON: flows (by id), findings (report order), the summary; one event a line. */
 export function renderNdjson(report: Report): string {
+  return [...ndjsonPieces(report)].join('')
+}
+
+/** Characters of NDJSON per piece ndjsonPieces gives, about. */
+const PIECE_CHARS = 1 << 20
+
+/**
+ * The text of renderNdjson in pieces of whole lines, about a mebibyte each, made as they are
+ * written: what `analyze --format ndjson` writes. One string could not hold it for a large
+ * capture (V8 strings stop at 2^29 - 24 characters: a 500 k-flow scan is more), and the lines of
+ * every event held at once cost several times the text.
+ */
+export function* ndjsonPieces(report: Report): Generator<string> {
   const flowById = new Map(report.flows.map((f) => [f.id, f]))
   const endpointByIp = new Map(report.endpoints.map((e) => [e.ip, e]))
-  const lines: string[] = []
-  for (const flow of [...report.flows].sort((a, b) => a.id - b.id)) lines.push(jsonLine(flowEvent(report, flow, endpointByIp.get(flow.remote.ip))))
-  for (const f of report.findings) lines.push(jsonLine(findingEvent(report, f, flowById, endpointByIp)))
-  lines.push(jsonLine(summaryEvent(report)))
-  return `${lines.join('\n')}\n`
+  let piece = ''
+  for (const flow of [...report.flows].sort((a, b) => a.id - b.id)) {
+    piece += `${jsonLine(flowEvent(report, flow, endpointByIp.get(flow.remote.ip)))}\n`
+    if (piece.length >= PIECE_CHARS) {
+      yield piece
+      piece = ''
+    }
+  }
+  for (const f of report.findings) {
+    piece += `${jsonLine(findingEvent(report, f, flowById, endpointByIp))}\n`
+    if (piece.length >= PIECE_CHARS) {
+      yield piece
+      piece = ''
+    }
+  }
+  yield `${piece}${jsonLine(summaryEvent(report))}\n`
 }

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
-import {ECS_SEVERITY, jsonLine, renderNdjson} from '../../src/report/ndjson.js'
+import {ECS_SEVERITY, jsonLine, ndjsonPieces, renderNdjson} from '../../src/report/ndjson.js'
 import type {Report} from '../../src/report/report-model.js'
 import {FIXTURES} from '../helpers/paths.js'
 
@@ -254,5 +254,27 @@ describe('jsonLine', () => {
     expect(line).not.toMatch(/[\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\u0000-\u001f]/)
     expect(line).toContain('\\u009b')
     expect(JSON.parse(line)).toEqual(value)
+  })
+})
+
+describe('ndjsonPieces: a report too large for one string', () => {
+  it('comes in pieces of whole lines, about a mebibyte each, with every event once and in order', () => {
+    // The demo's flows again and again under new ids, as a capture of thousands of flows gives.
+    const big = structuredClone(report)
+    const copies = 3000
+    for (let i = 0; i < copies; i++) big.flows.push({...structuredClone(report.flows[i % report.flows.length]!), id: 100_000 + i})
+    const pieces = [...ndjsonPieces(big)]
+    expect(pieces.length).toBeGreaterThan(1)
+    for (const piece of pieces) {
+      expect(piece.endsWith('\n')).toBe(true)
+      // A piece is closed at the first line end past a mebibyte: no more than one line over.
+      const lines = piece.split('\n')
+      expect(piece.length - lines.at(-2)!.length - 1).toBeLessThan(1 << 20)
+    }
+    const events = pieces.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as Doc)
+    expect(events).toHaveLength(big.flows.length + big.findings.length + 1)
+    const flowIds = events.slice(0, big.flows.length).map((d) => (d['callaudit'] as {flow: {id: number}}).flow.id)
+    expect(flowIds).toEqual(big.flows.map((f) => f.id).sort((a, b) => a - b))
+    expect(dataset(events.at(-1)!)).toBe('callaudit.summary')
   })
 })
