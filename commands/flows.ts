@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {collectFlows} from '../src/flows/collect-flows.js'
-import {buildFlowsReport, type FlowsReport, flowsReportJsonBytes} from '../src/flows/flows-report.js'
-import {renderFlowsCsv} from '../src/report/flows-csv.js'
+import {buildFlowsReport, type FlowsReport, flowsReportHead, flowsReportJsonBytes} from '../src/flows/flows-report.js'
+import {flowsCsvPieces} from '../src/report/flows-csv.js'
 import {ChunkPool} from '../src/report/json-bytes.js'
 import {writePiecesToStdout, writeStdout} from '../src/report/json-text.js'
 import {capturesArg} from '../src/cli/capture-args.js'
@@ -65,14 +65,16 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
       await writePiecesToStdout(flowsReportJsonBytes(collection, selection, pool), pool)
       return
     }
-    const report = buildFlowsReport(collection, selection)
     if (flags.csv) {
-      await writeStdout(renderFlowsCsv(report))
-    } else {
-      // The table renderer (and the table package under it) is loaded only for the table.
-      const {renderFlowsTable} = await import('../src/report/flows-table.js')
-      await writeStdout(renderFlowsTable(report, protocols ? {detail: protocols.analyzerByName} : {}))
+      // Streamed as the JSON is: the rows of a large capture never sit in memory at once.
+      await writePiecesToStdout(flowsCsvPieces(collection, selection))
+      for (const warning of flowsReportHead(collection, 0).summary.warnings) this.complain(`warning: ${warning}`)
+      return
     }
+    const report = buildFlowsReport(collection, selection)
+    // The table renderer (and the table package under it) is loaded only for the table.
+    const {renderFlowsTable} = await import('../src/report/flows-table.js')
+    await writeStdout(renderFlowsTable(report, protocols ? {detail: protocols.analyzerByName} : {}))
     for (const warning of report.summary.warnings) this.complain(`warning: ${warning}`)
   }
 }
