@@ -99,7 +99,7 @@ export const FORMATS: Readonly<Record<FormatName, ReportFormat>> = {
     machine: false,
     render: async (report, options) => {
       const csv = await import('./report-csv.js')
-      return (options.csvTable ?? 'flows') === 'endpoints' ? csv.renderEndpointsCsv(report) : csv.renderFlowsCsv(report)
+      return (options.csvTable ?? 'flows') === 'endpoints' ? csv.endpointsCsvPieces(report) : csv.flowsCsvPieces(report)
     },
   },
   ndjson: {

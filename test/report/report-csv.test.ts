@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
-import {renderEndpointsCsv, renderFlowsCsv} from '../../src/report/report-csv.js'
+import {endpointsCsvPieces, flowsCsvPieces, renderEndpointsCsv, renderFlowsCsv} from '../../src/report/report-csv.js'
 import type {Report} from '../../src/report/report-model.js'
 import {FIXTURES} from '../helpers/paths.js'
 import {parseCsv} from '../support/hostile-call.js'
@@ -169,5 +169,30 @@ describe('renderEndpointsCsv', () => {
 
   it('is deterministic', () => {
     expect(renderEndpointsCsv(JSON.parse(JSON.stringify(report)) as Report)).toBe(renderEndpointsCsv(report))
+  })
+})
+
+describe('CSV pieces: a report with many rows', () => {
+  it('comes in pieces of whole rows of about a mebibyte, every flow and endpoint once', () => {
+    const big = structuredClone(report)
+    for (let i = 0; i < 6000; i++) {
+      big.flows.push({...structuredClone(report.flows[i % report.flows.length]!), id: 100_000 + i})
+      big.endpoints.push({...structuredClone(report.endpoints[i % report.endpoints.length]!), ip: `198.18.${i >> 8}.${i & 255}`})
+    }
+    for (const [pieces, rows] of [
+      [[...flowsCsvPieces(big)], big.flows.length],
+      [[...endpointsCsvPieces(big)], big.endpoints.length],
+    ] as const) {
+      expect(pieces.length).toBeGreaterThan(1)
+      for (const piece of pieces) {
+        expect(piece.endsWith('\r\n')).toBe(true)
+        const lines = piece.split('\r\n')
+        expect(piece.length - lines.at(-2)!.length - 2).toBeLessThan(1 << 20)
+      }
+      expect(parseCsv(pieces.join(''))).toHaveLength(1 + rows)
+    }
+    const ids = parseCsv(renderFlowsCsv(big)).slice(1).map((r) => Number(r[0]))
+    expect(ids).toEqual(big.flows.map((f) => f.id).sort((a, b) => a - b))
+    expect(parseCsv(renderEndpointsCsv(big)).slice(1).map((r) => r[0])).toEqual(big.endpoints.map((e) => e.ip))
   })
 })
