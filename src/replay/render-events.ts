@@ -5,7 +5,8 @@ import {safeTerminal} from '../report/sanitize.js'
 import {wrap} from '../report/text-wrap.js'
 import type {ReplayEvent} from './replay-event.js'
 import {SEVERITY_COLOUR} from '../report/severity-colour.js'
-import {reportForJson} from '../report/report-json.js'
+import {compactReportJsonBytes} from '../report/report-json.js'
+import {chunkTexts} from '../report/json-chunks.js'
 
 const WIDTH = 100
 
@@ -50,5 +51,12 @@ export function renderEventJson(event: ReplayEvent): string {
  * flows' protocol facts unless `detail` (analyze --detail; src/report/report-json.ts).
  */
 export function renderReportJson(report: Report, options: {detail?: boolean} = {}): string {
-  return jsonLine({kind: 'report', report: reportForJson(report, options)})
+  return `${[...reportJsonLinePieces(report, options)].join('')}`
+}
+
+/** renderReportJson's line in pieces of about a mebibyte, the last ending with the newline: a
+ * large capture's report is more than one string can hold (see compactReportJsonBytes). */
+export function* reportJsonLinePieces(report: Report, options: {detail?: boolean} = {}): Generator<string> {
+  yield* chunkTexts(compactReportJsonBytes({kind: 'report'}, 'report', report, options))
+  yield '\n'
 }

@@ -10,7 +10,7 @@ import {type EventFilter, passesFilter} from './event-filter.js'
 import {eventsFromReport} from './events-from-report.js'
 import {type Clock, Pacer, SYSTEM_CLOCK} from './pacer.js'
 import {watchFollowedFile} from './followed-file.js'
-import {renderEventJson, renderEventLines, renderReportJson} from './render-events.js'
+import {renderEventJson, renderEventLines, reportJsonLinePieces} from './render-events.js'
 import type {ReplayEvent} from './replay-event.js'
 
 /** Where replay writes; `write` resolves when the output can take more (back-pressure). */
@@ -36,7 +36,12 @@ function renderEvent(options: ReplayPrintOptions, event: ReplayEvent): string {
 
 async function writeSummary(report: Report, options: ReplayPrintOptions, output: ReplayOutput): Promise<void> {
   if (!options.summary) return
-  await output.write(options.json ? renderReportJson(report, {detail: options.detail}) : `\n${renderAnalyzeTable(report, {endpoints: options.endpoints})}`)
+  if (!options.json) {
+    await output.write(`\n${renderAnalyzeTable(report, {endpoints: options.endpoints})}`)
+    return
+  }
+  // The report line in pieces: a large capture's report is more than one string can hold.
+  for (const piece of reportJsonLinePieces(report, {detail: options.detail})) await output.write(piece)
 }
 
 /**
