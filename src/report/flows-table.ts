@@ -31,7 +31,10 @@ function note(flow: FlowRecord): string {
 }
 
 function widest(rows: string[][], column: number): number {
-  return Math.max(6, ...rows.map((r) => r[column]!.length))
+  // A loop, not Math.max(...): spreading 500 k rows as arguments overflows the stack.
+  let width = 6
+  for (const row of rows) width = Math.max(width, row[column]!.length)
+  return width
 }
 
 /** Finds the analyzer that made a flow's facts (src/protocols/index.ts analyzerByName). */
