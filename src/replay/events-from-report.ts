@@ -35,7 +35,9 @@ export function eventsFromReport(report: Report, options: EventOptions = {}): Re
   const endpointByIp = new Map(report.endpoints.map((e) => [e.ip, e]))
   const drafts: DraftEvent[] = []
   for (const flow of report.flows) drafts.push(...flowEvents(flow, endpointByIp.get(flow.remote.ip), {final, stoppedBy}))
-  drafts.push(...findingEvents(report))
+  // Appended one by one: a spread of every finding's event (a scan judged against a policy has
+  // one per address, hundreds of thousands) as arguments overflows the stack.
+  for (const draft of findingEvents(report)) drafts.push(draft)
   return placeInTime(report, drafts)
 }
 
