@@ -7,7 +7,7 @@ import {capturePathText} from './capture-name.js'
 import {safeTerminal} from './sanitize.js'
 import {wrap} from './text-wrap.js'
 import {SEVERITY_COLOUR} from './severity-colour.js'
-import {findingCountsText, sharePercent} from './severity-text.js'
+import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, sharePercent} from './severity-text.js'
 
 const WIDTH = 100
 
@@ -64,7 +64,15 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
 
   out.push(chalk.bold(`FINDINGS (${report.findings.length})`))
   if (report.findings.length === 0) out.push('  none')
-  for (const f of report.findings) out.push(...renderFinding(f))
+  // Most severe first (the report's order), as many as the Markdown and HTML reports show: a
+  // scan judged against a policy has a finding per address, which no one reads on a terminal.
+  const shown = Math.min(report.findings.length, MAX_FINDINGS_SHOWN)
+  for (let i = 0; i < shown; i++) for (const line of renderFinding(report.findings[i]!)) out.push(line)
+  const rest = report.findings.slice(shown)
+  if (rest.length) {
+    const text = `${rest.length} more finding${rest.length === 1 ? '' : 's'} (${countsByRule(rest)}) not shown: this report shows the first ${MAX_FINDINGS_SHOWN}, most severe first; the JSON report (--json) has them all.`
+    for (const l of wrap(t(text), WIDTH - 2, '')) out.push(chalk.gray(`  ${l}`))
+  }
   out.push('')
 
   if (s.countries.length) {

@@ -90,7 +90,7 @@ export const FORMATS: Readonly<Record<FormatName, ReportFormat>> = {
     description: 'SARIF 2.1.0 for code-scanning dashboards',
     extensions: ['.sarif', '.sarif.json'],
     machine: true,
-    render: async (report, options) => (await import('./sarif.js')).renderSarif(report, options.exitCode === undefined ? {} : {exitCode: options.exitCode}),
+    render: async (report, options) => (await import('./sarif.js')).sarifPieces(report, options.exitCode === undefined ? {} : {exitCode: options.exitCode}),
   },
   csv: {
     name: 'csv',

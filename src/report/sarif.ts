@@ -1,7 +1,7 @@
 import type {Artifact, Location, Log, Notification, ReportingDescriptor, Result, Suppression} from 'sarif'
 import {RULES, type RuleDefinition} from '../findings/rules.js'
 import type {Severity} from '../policy/policy.js'
-import {jsonText} from './json-text.js'
+import {jsonPieces, jsonText} from './json-text.js'
 import type {Finding, Report} from './report-model.js'
 import {safeText} from './sanitize.js'
 
@@ -29,6 +29,12 @@ export interface SarifOptions {
 
 export function renderSarif(report: Report, options: SarifOptions = {}): string {
   return jsonText(sarifLog(report, options), 99)
+}
+
+/** renderSarif's text in pieces of about a mebibyte (what `analyze --format sarif` writes): the
+ * log of a capture with hundreds of thousands of findings is more text than one string holds. */
+export function sarifPieces(report: Report, options: SarifOptions = {}): Generator<string> {
+  return jsonPieces(sarifLog(report, options), 99)
 }
 
 /** The SARIF log as an object (for callers that embed or inspect it). */

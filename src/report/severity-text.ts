@@ -19,7 +19,7 @@ export function sharePercent(share: number): string {
 }
 
 /**
- * Findings a document for people (HTML, Markdown) shows in full, most severe first. A capture
+ * Findings a document for people (terminal, HTML, Markdown) shows in full, most severe first. A capture
  * with thousands of endpoints abroad gives thousands of findings of one rule, which no reader
  * pages through; beyond this the document counts them per rule and points to the JSON report.
  */

@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import {renderAnalyzeTable} from '../../src/report/analyze-table.js'
 import {markdownText, renderMarkdown} from '../../src/report/markdown.js'
+import {MAX_FINDINGS_SHOWN} from '../../src/report/severity-text.js'
 import type {Report} from '../../src/report/report-model.js'
 import {FIXTURES} from '../helpers/paths.js'
 import {markdownCells, markdownTables} from '../support/hostile-call.js'
@@ -297,5 +298,21 @@ describe('markdownText', () => {
     for (const input of ['|', '\\|', '\\\\|', 'a | b', '`|`', '|||']) {
       expect(markdownCells(`| x | ${markdownText(input)} | y |`)).toEqual(['x', markdownText(input), 'y'])
     }
+  })
+})
+
+describe('the terminal report with more findings than it shows', () => {
+  it('shows the first MAX_FINDINGS_SHOWN, most severe first, and counts the rest per rule', () => {
+    const many = structuredClone(inferred)
+    const base = many.findings.length
+    const low = {...structuredClone(many.findings.at(-1)!), severity: 'low' as const, ruleId: 'CA-META-001'}
+    for (let i = base; i < MAX_FINDINGS_SHOWN + 150; i++) many.findings.push(low)
+    const text = stripVTControlCharacters(renderAnalyzeTable(many))
+    const headers = text.split('\n').filter((l) => /^ (CRITICAL|HIGH|MEDIUM|LOW|INFO) {2}CA-/.test(l))
+    expect(headers).toHaveLength(MAX_FINDINGS_SHOWN)
+    // The most severe come first: every finding the analysis made is among those shown.
+    expect(headers.slice(0, base).map((l) => l.trim().split(/\s+/)[1])).toEqual(inferred.findings.map((f) => f.ruleId))
+    expect(text.replace(/\n\s+/g, ' ')).toContain(`150 more findings (CA-META-001 ×150) not shown: this report shows the first ${MAX_FINDINGS_SHOWN}`)
+    expect(stripVTControlCharacters(renderAnalyzeTable(inferred))).not.toContain('not shown')
   })
 })

@@ -10,7 +10,7 @@ import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import {RULES} from '../../src/findings/rules.js'
 import type {PolicyFlagValues} from '../../src/policy/load-policy.js'
 import type {Report} from '../../src/report/report-model.js'
-import {pathUri, renderSarif} from '../../src/report/sarif.js'
+import {pathUri, renderSarif, sarifPieces} from '../../src/report/sarif.js'
 import {FIXTURES, ROOT} from '../helpers/paths.js'
 import {writeHostileCall} from '../support/hostile-call.js'
 
@@ -234,5 +234,18 @@ describe('pathUri', () => {
     expect(pathUri('/tmp/my call#1.pcap')).toBe('/tmp/my%20call%231.pcap')
     expect(pathUri('c:call?.pcap')).toBe('c%3Acall%3F.pcap')
     expect(pathUri('-')).toBe('-')
+  })
+})
+
+describe('sarifPieces: a log too large for one string', () => {
+  it('comes in pieces of about a mebibyte that make the same log, every finding a result', async () => {
+    const report = await analyze([join(FIXTURES, 'demo-jakarta-call.pcapng')])
+    const finding = report.findings[0]!
+    for (let i = 0; i < 3000; i++) report.findings.push(finding)
+    const pieces = [...sarifPieces(report)]
+    expect(pieces.length).toBeGreaterThan(1)
+    const log = JSON.parse(pieces.join('')) as Log
+    expect(log.runs[0]!.results).toHaveLength(report.findings.length)
+    expect(validateSarif(log)).toBe(true)
   })
 })
