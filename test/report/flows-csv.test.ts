@@ -6,6 +6,7 @@ import {collectFlows, type FlowCollection} from '../../src/flows/collect-flows.j
 import {buildFlowsReport, type FlowsSelection} from '../../src/flows/flows-report.js'
 import {flowsCsvPieces, renderFlowsCsv} from '../../src/report/flows-csv.js'
 import {PcapWriter} from '../support/capture-writer.js'
+import {expectPiecesOfWholeLines} from '../support/pieces.js'
 import {ethernet, ipv4, udp} from '../support/packet-builder.js'
 import {FIXTURES} from '../helpers/paths.js'
 
@@ -41,12 +42,7 @@ describe('flowsCsvPieces', () => {
 
   it('gives a large listing in pieces of whole rows of about a mebibyte', () => {
     const pieces = [...flowsCsvPieces(scan)]
-    expect(pieces.length).toBeGreaterThan(1)
-    for (const piece of pieces) {
-      expect(piece.endsWith('\r\n')).toBe(true)
-      const rows = piece.split('\r\n')
-      expect(piece.length - rows.at(-2)!.length - 2).toBeLessThan(1 << 20)
-    }
+    expectPiecesOfWholeLines(pieces, '\r\n')
     const text = pieces.join('')
     expect(text).toBe(renderFlowsCsv(buildFlowsReport(scan)))
     expect(text.split('\r\n')).toHaveLength(1 + 12_000 + 1)

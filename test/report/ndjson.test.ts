@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import {ECS_SEVERITY, jsonLine, ndjsonPieces, renderNdjson} from '../../src/report/ndjson.js'
+import {expectPiecesOfWholeLines} from '../support/pieces.js'
 import type {Report} from '../../src/report/report-model.js'
 import {FIXTURES} from '../helpers/paths.js'
 
@@ -264,13 +265,7 @@ describe('ndjsonPieces: a report too large for one string', () => {
     const copies = 3000
     for (let i = 0; i < copies; i++) big.flows.push({...structuredClone(report.flows[i % report.flows.length]!), id: 100_000 + i})
     const pieces = [...ndjsonPieces(big)]
-    expect(pieces.length).toBeGreaterThan(1)
-    for (const piece of pieces) {
-      expect(piece.endsWith('\n')).toBe(true)
-      // A piece is closed at the first line end past a mebibyte: no more than one line over.
-      const lines = piece.split('\n')
-      expect(piece.length - lines.at(-2)!.length - 1).toBeLessThan(1 << 20)
-    }
+    expectPiecesOfWholeLines(pieces, '\n')
     const events = pieces.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as Doc)
     expect(events).toHaveLength(big.flows.length + big.findings.length + 1)
     const flowIds = events.slice(0, big.flows.length).map((d) => (d['callaudit'] as {flow: {id: number}}).flow.id)

@@ -7,6 +7,7 @@ import {endpointsCsvPieces, flowsCsvPieces, renderEndpointsCsv, renderFlowsCsv} 
 import type {Report} from '../../src/report/report-model.js'
 import {FIXTURES} from '../helpers/paths.js'
 import {parseCsv} from '../support/hostile-call.js'
+import {expectPiecesOfWholeLines} from '../support/pieces.js'
 
 const DEMO = join(FIXTURES, 'demo-jakarta-call.pcapng')
 
@@ -183,12 +184,7 @@ describe('CSV pieces: a report with many rows', () => {
       [[...flowsCsvPieces(big)], big.flows.length],
       [[...endpointsCsvPieces(big)], big.endpoints.length],
     ] as const) {
-      expect(pieces.length).toBeGreaterThan(1)
-      for (const piece of pieces) {
-        expect(piece.endsWith('\r\n')).toBe(true)
-        const lines = piece.split('\r\n')
-        expect(piece.length - lines.at(-2)!.length - 2).toBeLessThan(1 << 20)
-      }
+      expectPiecesOfWholeLines(pieces, '\r\n')
       expect(parseCsv(pieces.join(''))).toHaveLength(1 + rows)
     }
     const ids = parseCsv(renderFlowsCsv(big)).slice(1).map((r) => Number(r[0]))
