@@ -51,7 +51,7 @@ export function renderEventJson(event: ReplayEvent): string {
  * flows' protocol facts unless `detail` (analyze --detail; src/report/report-json.ts).
  */
 export function renderReportJson(report: Report, options: {detail?: boolean} = {}): string {
-  return `${[...reportJsonLinePieces(report, options)].join('')}`
+  return [...reportJsonLinePieces(report, options)].join('')
 }
 
 /** renderReportJson's line in pieces of about a mebibyte, the last ending with the newline: a

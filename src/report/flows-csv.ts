@@ -2,6 +2,7 @@ import type {FlowCollection} from '../flows/collect-flows.js'
 import {type FlowRecord, flowRecordAt} from '../flows/flow-records.js'
 import {type FlowsReport, type FlowsSelection, selectFlowSlots} from '../flows/flows-report.js'
 import {safeCsv} from './sanitize.js'
+import {textPieces} from './text-pieces.js'
 
 const COLUMNS = [
   'id', 'capture', 'proto', 'ip_version', 'client_ip', 'client_port', 'server_ip', 'server_port',
@@ -29,22 +30,17 @@ export function renderFlowsCsv(report: FlowsReport): string {
   return text
 }
 
-/** Characters of CSV per piece flowsCsvPieces gives, about. */
-const PIECE_CHARS = 1 << 20
-
 /**
  * What `flows --csv` writes: the text of renderFlowsCsv for the selected flows, in pieces of
- * whole rows of about a mebibyte, each flow's record made only while its row is written. A
- * capture of 500 k flows held every record and the whole text at once (750 MB for 69 MB of CSV).
+ * whole rows of about a mebibyte (see textPieces), each flow's record made only while its row is
+ * written. A capture of 500 k flows held every record and the whole text at once (750 MB for
+ * 69 MB of CSV).
  */
-export function* flowsCsvPieces(collection: FlowCollection, selection: FlowsSelection = {}): Generator<string> {
-  let piece = HEADER
-  for (const slot of selectFlowSlots(collection, selection)) {
-    piece += flowRow(flowRecordAt(collection, slot))
-    if (piece.length >= PIECE_CHARS) {
-      yield piece
-      piece = ''
-    }
-  }
-  if (piece) yield piece
+export function flowsCsvPieces(collection: FlowCollection, selection: FlowsSelection = {}): Generator<string> {
+  return textPieces(flowLines(collection, selection))
+}
+
+function* flowLines(collection: FlowCollection, selection: FlowsSelection): Generator<string> {
+  yield HEADER
+  for (const slot of selectFlowSlots(collection, selection)) yield flowRow(flowRecordAt(collection, slot))
 }

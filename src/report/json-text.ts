@@ -1,5 +1,6 @@
 import {Buffer} from 'node:buffer'
 import type {ChunkPool} from './json-bytes.js'
+import {PIECE_CHARS} from './text-pieces.js'
 
 /**
  * Deterministic JSON text: keys in the order the model builds them (the model is built in a
@@ -41,9 +42,6 @@ export function safeJsonStringify(value: unknown): string | undefined {
 export function jsonNumber(n: number | null): string {
   return n !== null && Number.isFinite(n) ? String(n) : 'null'
 }
-
-/** Pieces of at least this many characters are handed out by jsonPieces (the last may be shorter). */
-const PIECE_CHARS = 1 << 20
 
 /**
  * The same text as jsonText, in pieces of about a mebibyte, so a report with a hundred

@@ -5,6 +5,7 @@ import type {Finding, Report, ReportEndpoint, ReportFlow, ReportGeo} from './rep
 import {sortedUnique} from './compare-text.js'
 import {safeJsonStringify} from './json-text.js'
 import {findingCountsText} from './severity-text.js'
+import {textPieces} from './text-pieces.js'
 
 /**
  * The report as newline-delimited JSON in Elastic Common Schema (ECS 8.11) field names, for a
@@ -265,32 +266,18 @@ export function renderNdjson(report: Report): string {
   return [...ndjsonPieces(report)].join('')
 }
 
-/** Characters of NDJSON per piece ndjsonPieces gives, about. */
-const PIECE_CHARS = 1 << 20
-
 /**
  * The text of renderNdjson in pieces of whole lines, about a mebibyte each, made as they are
- * written: what `analyze --format ndjson` writes. One string could not hold it for a large
- * capture (V8 strings stop at 2^29 - 24 characters: a 500 k-flow scan is more), and the lines of
- * every event held at once cost several times the text.
+ * written: what `analyze --format ndjson` writes (see textPieces).
  */
-export function* ndjsonPieces(report: Report): Generator<string> {
+export function ndjsonPieces(report: Report): Generator<string> {
+  return textPieces(ndjsonLines(report))
+}
+
+function* ndjsonLines(report: Report): Generator<string> {
   const flowById = new Map(report.flows.map((f) => [f.id, f]))
   const endpointByIp = new Map(report.endpoints.map((e) => [e.ip, e]))
-  let piece = ''
-  for (const flow of [...report.flows].sort((a, b) => a.id - b.id)) {
-    piece += `${jsonLine(flowEvent(report, flow, endpointByIp.get(flow.remote.ip)))}\n`
-    if (piece.length >= PIECE_CHARS) {
-      yield piece
-      piece = ''
-    }
-  }
-  for (const f of report.findings) {
-    piece += `${jsonLine(findingEvent(report, f, flowById, endpointByIp))}\n`
-    if (piece.length >= PIECE_CHARS) {
-      yield piece
-      piece = ''
-    }
-  }
-  yield `${piece}${jsonLine(summaryEvent(report))}\n`
+  for (const flow of [...report.flows].sort((a, b) => a.id - b.id)) yield `${jsonLine(flowEvent(report, flow, endpointByIp.get(flow.remote.ip)))}\n`
+  for (const f of report.findings) yield `${jsonLine(findingEvent(report, f, flowById, endpointByIp))}\n`
+  yield `${jsonLine(summaryEvent(report))}\n`
 }

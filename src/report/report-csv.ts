@@ -2,6 +2,7 @@ import {flowEvidence} from '../analysis/flow-evidence.js'
 import type {Report, ReportEndpoint, ReportFlow} from './report-model.js'
 import {safeCsv} from './sanitize.js'
 import {sortedUnique} from './compare-text.js'
+import {textPieces} from './text-pieces.js'
 
 /**
  * The analysis as two CSV tables (RFC 4180: a header row, CRLF line ends, quoted cells where
@@ -23,24 +24,18 @@ function cell(value: Cell): string {
   return safeCsv(value)
 }
 
-/** Characters of CSV per piece, about. */
-const PIECE_CHARS = 1 << 20
-
 /**
  * The table as CSV text in pieces of whole rows of about a mebibyte, each row made as it is
- * written: a capture of hundreds of thousands of flows held every row, every line and the whole
- * text at once (500 k flows: 113 MB of CSV took 750 MB more than the analysis).
+ * written (see textPieces): a capture of hundreds of thousands of flows held every row, every
+ * line and the whole text at once (500 k flows: 113 MB of CSV took 750 MB more than the analysis).
  */
-function* csvPieces(header: readonly string[], rows: Iterable<Cell[]>): Generator<string> {
-  let piece = `${header.map(cell).join(',')}\r\n`
-  for (const row of rows) {
-    piece += `${row.map(cell).join(',')}\r\n`
-    if (piece.length >= PIECE_CHARS) {
-      yield piece
-      piece = ''
-    }
-  }
-  if (piece) yield piece
+function csvPieces(header: readonly string[], rows: Iterable<Cell[]>): Generator<string> {
+  return textPieces(csvLines(header, rows))
+}
+
+function* csvLines(header: readonly string[], rows: Iterable<Cell[]>): Generator<string> {
+  yield `${header.map(cell).join(',')}\r\n`
+  for (const row of rows) yield `${row.map(cell).join(',')}\r\n`
 }
 
 const FLOW_COLUMNS = [
