@@ -52,7 +52,7 @@ export abstract class BaseCommand extends Command {
     // means "findings". Both kinds become one message, the JSON error shape and exit code 2.
     const usageExit = error instanceof InputError ? undefined : (error as {oclif?: {exit?: number}}).oclif?.exit
     if (error instanceof InputError || (this.jsonEnabled() && usageExit !== undefined && usageExit !== 0)) {
-      const message = error instanceof InputError ? error.oneLine() : error.message.replace(/\s+/g, ' ').trim()
+      const message = error instanceof InputError ? error.oneLine() : oneLine(error.message)
       const exitCode = error instanceof InputError ? 2 : usageExit!
       if (this.jsonEnabled()) this.writeJsonError(message, exitCode)
       // One line naming the file and the problem, never wrapped or decorated.
@@ -60,7 +60,16 @@ export abstract class BaseCommand extends Command {
       process.exitCode = exitCode
       return undefined
     }
+    // Anything else is a bug. With --json oclif writes only `{"error":{}}` (an Error has no
+    // enumerable fields) and nothing on stderr: say what it was, in one line, on both.
+    if (this.jsonEnabled()) process.stderr.write(`callaudit: internal error: ${safeTerminal(oneLine(error.message))}\n`)
     return super.catch(error)
+  }
+
+  /** An unexpected error as the JSON output: its message (see catch) and the exit code. */
+  protected override toErrorJson(error: unknown): unknown {
+    const message = error instanceof Error ? error.message : String(error)
+    return {error: {message: `internal error: ${oneLine(message)}`, exitCode: typeof process.exitCode === 'number' ? process.exitCode : 1}}
   }
 
   /** An error as the command's JSON output (replay, whose output is NDJSON, writes one line). */
@@ -78,4 +87,8 @@ export abstract class BaseCommand extends Command {
   protected complain(message: string): void {
     process.stderr.write(`callaudit: ${safeTerminal(message)}\n`)
   }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
 }
