@@ -2,6 +2,7 @@ import {linkTypeName} from '../decode/link-layer.js'
 import {TUNNEL_NAMES} from '../decode/net-layer.js'
 import {isoTime} from '../capture/timestamp.js'
 import {ipv4Text, ipv6FromWords} from '../util/ip-text.js'
+import {boundedMemo} from '../util/bounded-memo.js'
 import {Buffer} from 'node:buffer'
 import {safeJsonStringify} from '../report/json-text.js'
 import {fragment, JsonBytes} from '../report/json-bytes.js'
@@ -105,21 +106,10 @@ export function flowRecords(collection: FlowCollection): FlowRecord[] {
   return out
 }
 
-/** IPv4 address texts already made, by address: the capturing host's address is one end of
- * nearly every flow, and each record kept its own copy of it (a string of about 40 bytes per
- * flow, to the end of the report). Bounded: starts afresh past MAX_SHARED_ADDRESSES. */
-const sharedV4Texts = new Map<number, string>()
-const MAX_SHARED_ADDRESSES = 1 << 16
-
-function sharedIpv4Text(word: number): string {
-  let text = sharedV4Texts.get(word)
-  if (text === undefined) {
-    if (sharedV4Texts.size >= MAX_SHARED_ADDRESSES) sharedV4Texts.clear()
-    text = ipv4Text(word)
-    sharedV4Texts.set(word, text)
-  }
-  return text
-}
+/** IPv4 address texts by address: the capturing host's address is one end of nearly every
+ * flow, and each record kept its own copy of it (about 40 bytes per flow, to the end of the
+ * report). */
+const sharedIpv4Text = boundedMemo(ipv4Text, 1 << 16)
 
 /** What the key and time columns of a slot say: addresses as text, ports, which end is the
  * client, first and last time, and the time precision of the capture the flow was first seen in. */

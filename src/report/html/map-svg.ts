@@ -47,16 +47,18 @@ export const MAX_MAP_ENDPOINTS = 5000
  */
 export function mappedEndpoints(located: readonly Located[], worst: ReadonlyMap<string, Severity>): Located[] {
   if (located.length <= MAX_MAP_ENDPOINTS) return [...located]
-  const rank = (l: Located): number => {
-    const s = worst.get(l.endpoint.ip)
-    return s ? SEVERITIES_DESC.length - SEVERITIES_DESC.indexOf(s) : 0
-  }
   const keep = located
-    .map((l, index) => ({l, index, rank: rank(l)}))
+    .map((l, index) => ({l, index, rank: worstRank(worst, l.endpoint)}))
     .sort((a, b) => b.rank - a.rank || b.l.endpoint.bytes - a.l.endpoint.bytes || a.index - b.index)
     .slice(0, MAX_MAP_ENDPOINTS)
     .sort((a, b) => a.index - b.index)
   return keep.map((k) => k.l)
+}
+
+/** How severe the worst finding on an endpoint is: 0 for none, higher for worse. */
+function worstRank(worst: ReadonlyMap<string, Severity>, e: ReportEndpoint): number {
+  const s = worst.get(e.ip)
+  return s ? SEVERITIES_DESC.length - SEVERITIES_DESC.indexOf(s) : 0
 }
 
 /** The endpoints that can be drawn: those whose geolocation gave coordinates. */
@@ -141,14 +143,10 @@ export function renderWorldMap(report: Report, worst: ReadonlyMap<string, Severi
 
   // Arcs, least severe first so the worst are drawn on top.
   if (vantage) {
-    const rank = (e: ReportEndpoint) => {
-      const s = worst.get(e.ip)
-      return s ? SEVERITIES_DESC.length - SEVERITIES_DESC.indexOf(s) : 0
-    }
     const arcs = located
       .map((l, index) => ({...l, index}))
       .filter((l) => l.lon !== vantage[0] || l.lat !== vantage[1])
-      .sort((a, b) => rank(a.endpoint) - rank(b.endpoint) || a.index - b.index)
+      .sort((a, b) => worstRank(worst, a.endpoint) - worstRank(worst, b.endpoint) || a.index - b.index)
     out.push('<g class="arcs">')
     for (const a of arcs) {
       const d = path({type: 'LineString', coordinates: [vantage, [a.lon, a.lat]]})
