@@ -171,7 +171,7 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'Encrypted media repeats 16-byte blocks far beyond chance (ECB mode?)',
     category: 'crypto',
     severity: 'high',
-    rationale: 'Good encryption output does not repeat. Repeated identical 16-byte ciphertext blocks within media payloads are the mark of AES in ECB mode, the weakness found in Zoom\'s media encryption in 2020: patterns of the plaintext survive encryption.',
+    rationale: 'Good encryption output does not repeat. Repeated identical 16-byte ciphertext blocks within media payloads are the mark of AES in ECB mode, the weakness found in Zoom\'s media encryption in 2020: patterns of the plaintext survive encryption. Only packets that advance their stream\'s sequence numbers are sampled, so a packet captured twice (a mirror port, `tcpdump -i any`) is not taken for a repeat.',
     remediation: 'Report it to the vendor; do not rely on the media encryption of this app version.',
   },
 ]

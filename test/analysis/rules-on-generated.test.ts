@@ -166,6 +166,16 @@ describe('CA-CRYPTO-004: repeated cipher blocks (ECB)', () => {
   it('stays quiet for media encrypted in a proper mode', async () => {
     expect(ids(await run(media(ctrPayload), {home: 'SG'}))).not.toContain('CA-CRYPTO-004')
   })
+  it('stays quiet when every packet of such media was captured twice (a mirror port, -i any)', async () => {
+    // The copy repeats each payload's blocks exactly: judged on packets that advance the
+    // stream, the duplicates add no repeated block.
+    const twice = media(ctrPayload).flatMap((f) => [f, f])
+    const r = await run(twice, {home: 'SG'})
+    expect(ids(r)).not.toContain('CA-CRYPTO-004')
+    // The stream was still judged (encrypted), on its 60 distinct packets.
+    const streams = r.flows.flatMap((f) => ((f.protocols as {rtp?: {streams: Array<{packets: number; content: {verdict: string; sampledPackets: number}}>}} | undefined)?.rtp?.streams ?? []))
+    expect(streams.map((s) => [s.packets, s.content.verdict])).toEqual([[120, 'encrypted']])
+  })
 })
 
 describe('CA-CRYPTO-003: certificates expired at the time of the call', () => {

@@ -430,6 +430,9 @@ function onRtp(state: RtpState, packet: PayloadPacket, data: Uint8Array, offset:
   const h = scratchHeader
   const s = findStream(state, h.ssrc, packet.toServer, carrier) ?? newStream(state, packet, carrier, channel)
   if (!s) return
+  // Whether the packet moves the stream forward: a duplicate (same sequence number again, as a
+  // mirror port or `tcpdump -i any` on a bridge captures it twice) or an older packet does not.
+  let advances = true
   if (s.packets > 0) {
     // In-order step for detection; extended highest sequence number per RFC 3550 §A.1.
     const step = (h.sequence - s.lastSeq) & 0xffff
@@ -438,7 +441,7 @@ function onRtp(state: RtpState, packet: PayloadPacket, data: Uint8Array, offset:
     if (ahead !== 0 && ahead < 0x8000) {
       if (h.sequence < s.maxSeq) s.cycles += 0x10000
       s.maxSeq = h.sequence
-    }
+    } else advances = false
     s.lastSeq = h.sequence
   }
   s.packets++
@@ -462,7 +465,11 @@ function onRtp(state: RtpState, packet: PayloadPacket, data: Uint8Array, offset:
     s.sampled = true
     s.sampler = new PayloadSampler()
   }
-  if (s.sampler) sample(s, data, offset, h)
+  // Only packets that advance the stream are sampled: a duplicated packet repeats every 16-byte
+  // block of its payload, which the ECB test would take for deterministic encryption. A late
+  // (reordered) packet is left out too: it cannot be told from a duplicate of an older one
+  // without remembering every sequence number, and the sample does not need it.
+  if (s.sampler && advances) sample(s, data, offset, h)
   if (!state.detectedBy && s.steps >= STEPS_TO_VALIDATE) {
     state.detectedBy = 'rtp-sequence'
     state.detectedAt = state.evidenceOf(packet)
