@@ -74,6 +74,13 @@ export abstract class CaptureParser extends RecordFramer {
       s.firstNsec = nsec
     } else if (sec < this.lastSec || (sec === this.lastSec && nsec < this.lastNsec)) {
       s.outOfOrder = true
+      // The capture's first time is its earliest packet's, as capinfos reports it (and as a
+      // flow's first time is): only a packet earlier than the one before it can be earlier
+      // than every packet so far.
+      if (sec < s.firstSec || (sec === s.firstSec && nsec < s.firstNsec)) {
+        s.firstSec = sec
+        s.firstNsec = nsec
+      }
     }
     if (sec > s.lastSec || (sec === s.lastSec && nsec > s.lastNsec) || frame === 1) {
       s.lastSec = sec

@@ -13,6 +13,8 @@ export interface CaptureSummary {
   bytes: number
   /** Sum of captured lengths. */
   capturedBytes: number
+  /** Earliest and latest packet times (capinfos' first and last packet time): in a capture
+   * whose packets are not in time order, not those of its first and last records. */
   firstSec: number
   firstNsec: number
   lastSec: number

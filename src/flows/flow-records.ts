@@ -57,6 +57,9 @@ export interface CaptureRecord {
   firstTime: string | null
   lastTime: string | null
   durationSeconds: number
+  /** Whether every packet's time is at or after the one before it (capinfos' "Strict time
+   * order"); when not, firstTime is the earliest packet's, not the first record's. */
+  strictTimeOrder: boolean
   /** Packets the capturing system reported dropped (pcapng statistics), or null if unknown. */
   droppedByCapture: number | null
   /** pcapng Name Resolution Block entries (untrusted text from the file). */
@@ -348,6 +351,7 @@ export function captureRecords(collection: FlowCollection): CaptureRecord[] {
       firstTime: empty ? null : isoTime(c.firstSec, c.firstNsec, c.precision),
       lastTime: empty ? null : isoTime(c.lastSec, c.lastNsec, c.precision),
       durationSeconds: empty ? 0 : Math.round(((c.lastSec - c.firstSec) + (c.lastNsec - c.firstNsec) / 1e9) * 1e9) / 1e9,
+      strictTimeOrder: !c.outOfOrder,
       droppedByCapture: drops.length ? drops.reduce((sum, i) => sum + (i.dropped ?? 0), 0) : null,
       names: Object.fromEntries([...c.names.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),
       secrets: c.secrets,
