@@ -69,6 +69,7 @@ export abstract class CaptureParser extends RecordFramer {
     const frame = ++s.packets
     s.bytes += origLen
     s.capturedBytes += capLen
+    if (capLen < origLen && s.truncatedPackets++ === 0) s.firstTruncatedFrame = frame
     if (frame === 1) {
       s.firstSec = sec
       s.firstNsec = nsec
@@ -94,8 +95,22 @@ export abstract class CaptureParser extends RecordFramer {
   /** Called at end of input: report (and where possible salvage) a partial last unit. */
   abstract finish(): void
 
+  /**
+   * The warnings known only at the end of the input: packets cut by the snapshot length (a
+   * capture made with `tcpdump -s 96` keeps headers only, and a report that found no leaked
+   * name in it must not read as "none was sent"), then the counts of repeated warnings.
+   */
+  protected finishWarnings(): void {
+    const s = this.summary
+    if (s.truncatedPackets > 0) {
+      const which = s.truncatedPackets === s.packets ? `all ${s.packets} packets were` : `${s.truncatedPackets} of ${s.packets} packets were`
+      s.warnings.push(`${s.path}: ${which} stored shorter than sent (cut by the capture's snapshot length; first: frame ${s.firstTruncatedFrame}): what they carried past the cut (names, addresses, certificates) was not captured and cannot be reported`)
+    }
+    this.flushRepeatCounts()
+  }
+
   /** Append the summaries of repeated warnings ("... and N more like this"). */
-  protected flushRepeatCounts(): void {
+  private flushRepeatCounts(): void {
     for (const [kind, count] of this.repeated) {
       if (count > 1) this.summary.warnings.push(`${this.summary.path}: ${count} times in all: ${kind}`)
     }

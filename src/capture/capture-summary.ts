@@ -35,6 +35,10 @@ export interface CaptureSummary {
   stoppedAt?: {offset: number; reason: string}
   /** Whether time went backwards between packets at least once. */
   outOfOrder: boolean
+  /** Packets stored shorter than they were on the wire (captured length < original length: the
+   * snapshot length cut them), and the frame number of the first. */
+  truncatedPackets: number
+  firstTruncatedFrame: number
 }
 
 export function newCaptureSummary(path: string, format: CaptureFormat, gzip: boolean): CaptureSummary {
@@ -56,6 +60,8 @@ export function newCaptureSummary(path: string, format: CaptureFormat, gzip: boo
     secrets: [],
     warnings: [],
     outOfOrder: false,
+    truncatedPackets: 0,
+    firstTruncatedFrame: 0,
   }
 }
 

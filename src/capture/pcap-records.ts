@@ -139,6 +139,6 @@ export class PcapRecordParser extends CaptureParser {
         this.handleUnit(view, 0, pending)
       }
     }
-    this.flushRepeatCounts()
+    this.finishWarnings()
   }
 }

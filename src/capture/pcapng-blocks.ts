@@ -421,6 +421,6 @@ export class PcapngBlockParser extends CaptureParser {
     if (pending > 0 && !this.damage) {
       this.damage = {offset: this.streamOffset, message: `file ends inside a block (${pending} bytes of it present): the capture was cut short`}
     }
-    this.flushRepeatCounts()
+    this.finishWarnings()
   }
 }

@@ -60,6 +60,9 @@ export interface CaptureRecord {
   /** Whether every packet's time is at or after the one before it (capinfos' "Strict time
    * order"); when not, firstTime is the earliest packet's, not the first record's. */
   strictTimeOrder: boolean
+  /** Packets stored shorter than sent (captured length < original length: cut by the snapshot
+   * length); what they carried past the cut was never seen. */
+  truncatedPackets: number
   /** Packets the capturing system reported dropped (pcapng statistics), or null if unknown. */
   droppedByCapture: number | null
   /** pcapng Name Resolution Block entries (untrusted text from the file). */
@@ -352,6 +355,7 @@ export function captureRecords(collection: FlowCollection): CaptureRecord[] {
       lastTime: empty ? null : isoTime(c.lastSec, c.lastNsec, c.precision),
       durationSeconds: empty ? 0 : Math.round(((c.lastSec - c.firstSec) + (c.lastNsec - c.firstNsec) / 1e9) * 1e9) / 1e9,
       strictTimeOrder: !c.outOfOrder,
+      truncatedPackets: c.truncatedPackets,
       droppedByCapture: drops.length ? drops.reduce((sum, i) => sum + (i.dropped ?? 0), 0) : null,
       names: Object.fromEntries([...c.names.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),
       secrets: c.secrets,
