@@ -125,6 +125,8 @@ export function reportFromCollection(
   const policy: Policy | undefined = home.state === 'unjudged' ? undefined : home.policy
 
   const localIps = new Set(vantageFound.privateAddresses.map((p) => p.ip))
+  // The host's own public address is where the capture was made, not where traffic went.
+  if (vantageFound.hostPublic) localIps.add(vantageFound.hostPublic.ip)
   const remoteFlows = flows.filter((f) => !localIps.has(f.remote.ip))
   const endpoints = buildEndpoints(remoteFlows, resolver, policy, namesByIp)
 
@@ -241,7 +243,9 @@ function suppressionText(match: Record<string, unknown>): string {
 }
 
 function vantageReport(v: ReturnType<typeof detectVantage>, resolver: GeoResolver): ReportVantage {
-  const geo = v.primaryPublic ? reportGeo(resolver.lookup(v.primaryPublic)) : null
+  // The address that places the vantage: a STUN mapped address, else the host's own public one.
+  const placedBy = v.primaryPublic ?? v.hostPublic?.ip ?? null
+  const geo = placedBy ? reportGeo(resolver.lookup(placedBy)) : null
   let country: string | null = null
   let location: {lat: number; lon: number} | null = null
   let source = 'none: no public address seen and no --vantage given'
@@ -252,14 +256,17 @@ function vantageReport(v: ReturnType<typeof detectVantage>, resolver: GeoResolve
     location = {lat: v.location.lat, lon: v.location.lon}
     country = geo?.country ?? null
     source = `--vantage ${v.location.lat},${v.location.lon}`
-  } else if (v.primaryPublic && geo) {
+  } else if (placedBy && geo) {
     country = geo.country ?? null
     if (geo.latitude !== undefined && geo.longitude !== undefined) location = {lat: geo.latitude, lon: geo.longitude}
-    source = `the vantage's public address ${v.primaryPublic}`
+    source = v.primaryPublic
+      ? `the vantage's public address ${v.primaryPublic}`
+      : `the capturing host's own public address ${placedBy} (no NAT: the client of ${v.hostPublic!.flows} of ${v.hostPublic!.of} flows)`
   }
   return {
     privateAddresses: v.privateAddresses.map((p) => p.ip),
     publicAddresses: v.publicAddresses.map((p) => ({ip: p.ip, frames: p.frames})),
+    hostPublicAddress: v.hostPublic?.ip ?? null,
     country,
     location,
     source,

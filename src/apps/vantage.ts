@@ -103,9 +103,15 @@ export interface Vantage {
   /** Public addresses from STUN, most responses first. */
   publicAddresses: PublicAddress[]
   primaryPublic: string | null
-  /** From --vantage, else null (then geolocate primaryPublic, if any). */
+  /**
+   * The capturing host's own address when it is public (no NAT between it and the Internet,
+   * as on most IPv6 networks and on cloud test machines): the client of most flows, with no
+   * private client address in the capture. It places the vantage when no STUN response does.
+   */
+  hostPublic: {ip: string; flows: number; of: number} | null
+  /** From --vantage, else null (then geolocate primaryPublic, else hostPublic, if any). */
   location: VantageLocation | null
-  locationSource: 'flag' | 'public-address' | 'none'
+  locationSource: 'flag' | 'public-address' | 'host-address' | 'none'
   notes: string[]
 }
 
@@ -137,9 +143,13 @@ export function detectVantage(flows: readonly VantageFlow[], stunMapped: readonl
 
   // Addresses that are ours: the private client addresses, or (no NAT) the busiest client address.
   const local = new Set(ranked.map((p) => p.ip))
+  let hostPublic: Vantage['hostPublic'] = null
   if (local.size === 0) {
     const top = [...clientFlows.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]
     if (top) local.add(top[0])
+    // The host itself is on a public address when it is the client of most flows: a capture
+    // made on it. (A capture of many hosts' traffic, as on a router, has no such client.)
+    if (top && isPublicAddress(top[0]) && top[1] * 2 > flows.length) hostPublic = {ip: top[0], flows: top[1], of: flows.length}
   }
   const publics = new Map<string, {ip: string; ports: Set<number>; frames: Set<number>; count: number}>()
   let foreign = 0
@@ -164,13 +174,14 @@ export function detectVantage(flows: readonly VantageFlow[], stunMapped: readonl
   let location: VantageLocation | null = null
   if (flag !== undefined) location = typeof flag === 'string' ? parseVantageFlag(flag) : flag
   const primaryPublic = publicAddresses[0]?.ip ?? null
-  const locationSource: Vantage['locationSource'] = location ? 'flag' : primaryPublic ? 'public-address' : 'none'
+  const locationSource: Vantage['locationSource'] = location ? 'flag' : primaryPublic ? 'public-address' : hostPublic ? 'host-address' : 'none'
   if (locationSource === 'none') notes.push('no public address seen (no STUN mapped address): give --vantage CC or --vantage lat,lon to place the client')
   return {
     privateAddresses,
     primaryPrivate: privateAddresses[0]?.ip ?? null,
     publicAddresses,
     primaryPublic,
+    hostPublic,
     location,
     locationSource,
     notes,

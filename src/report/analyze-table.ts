@@ -8,6 +8,7 @@ import {safeTerminal} from './sanitize.js'
 import {wrap} from './text-wrap.js'
 import {SEVERITY_COLOUR} from './severity-colour.js'
 import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, sharePercent} from './severity-text.js'
+import {vantageAddressesText} from './vantage-text.js'
 
 const WIDTH = 100
 
@@ -45,7 +46,7 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
   }
   const v = report.vantage
   const vantagePlace = v.geo ? [v.geo.city, v.geo.country].filter(Boolean).join(', ') + (v.geo.asOrg ? ` (AS${v.geo.asn} ${v.geo.asOrg})` : '') : ''
-  head('Vantage', `${t(v.privateAddresses.join(', ') || 'unknown')}${v.publicAddresses.length ? ` behind ${t(v.publicAddresses.map((p) => p.ip).join(', '))}` : ''}${vantagePlace ? ` — ${t(vantagePlace)}` : ''}`)
+  head('Vantage', `${vantageAddressesText(v, t, 'unknown')}${vantagePlace ? ` — ${t(vantagePlace)}` : ''}`)
   const home = report.policy.homeState === 'unjudged' ? 'none (countries are reported, not judged)' : report.policy.home.join(', ')
   head('Home', `${t(home)}${report.policy.homeState === 'inferred' ? ' (inferred from the vantage)' : ''}${report.policy.deny.length ? ` · denied ${report.policy.deny.join(', ')}` : ''}`)
   // A process name is the strongest evidence a capture gives (macOS captures): say it here.

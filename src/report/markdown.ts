@@ -6,6 +6,7 @@ import {compareText} from './compare-text.js'
 import {safeMarkdown} from './sanitize.js'
 import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
 import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, SEVERITIES_DESC, sharePercent} from './severity-text.js'
+import {vantageAddressesText} from './vantage-text.js'
 
 /** Untrusted text for Markdown (sanitize.ts safeMarkdown; the name tests and callers use). */
 export const markdownText = safeMarkdown
@@ -73,8 +74,7 @@ function summarySection(report: Report): string[] {
   const tunnels = tunnelEndsText(report)
   const v = report.vantage
   const vantage = [
-    v.privateAddresses.length ? v.privateAddresses.map(address).join(', ') : 'no private address seen',
-    v.publicAddresses.length ? `behind ${v.publicAddresses.map((p) => address(p.ip)).join(', ')}` : '',
+    vantageAddressesText(v, address, 'no private address seen'),
     v.geo ? `in ${place(v.geo)}${operator(v.geo) ? ` (${operator(v.geo)})` : ''}` : '',
   ].filter(Boolean).join(' ')
   return [

@@ -61,6 +61,9 @@ export interface ReportPolicy {
 export interface ReportVantage {
   privateAddresses: string[]
   publicAddresses: Array<{ip: string; frames: number[]}>
+  /** The capturing host's own address when public (no NAT, e.g. IPv6): the client of most
+   * flows and no private client address seen; null otherwise. */
+  hostPublicAddress: string | null
   country: string | null
   location: {lat: number; lon: number} | null
   /** How the location was found: `--vantage`, the geolocated public address, or none. */

@@ -79,6 +79,20 @@ describe('detectVantage', () => {
     expect(v.primaryPublic).toBe('80.1.1.1')
   })
 
+  it("takes the capturing host's own public address (no NAT, as on IPv6) when it is the client of most flows", () => {
+    const host = '2a01:cb01:2049:8b07::29'
+    const v = detectVantage([flow(1, {client: {ip: host}}), flow(2, {client: {ip: host}}), flow(3, {client: {ip: '2001:db8:1::9'}, server: {ip: host, port: 443}})])
+    expect(v.hostPublic).toEqual({ip: host, flows: 2, of: 3})
+    expect(v.locationSource).toBe('host-address')
+    expect(v.primaryPublic).toBeNull() // a STUN address would still come first
+    expect(v.notes).toEqual([])
+    // Not with a private client address (NAT), nor when no client has most of the flows (a
+    // capture of several hosts, as on a router), nor when the busiest client is not public.
+    expect(detectVantage([flow(1, {client: {ip: host}}), flow(2, {client: {ip: host}}), flow(3, {client: {ip: '192.168.1.6'}})]).hostPublic).toBeNull()
+    expect(detectVantage([flow(1, {client: {ip: host}}), flow(2, {client: {ip: '2001:db8:1::9'}})]).hostPublic).toBeNull()
+    expect(detectVantage([flow(1, {client: {ip: '::1'}}), flow(2, {client: {ip: '::1'}})]).locationSource).toBe('none')
+  })
+
   it('lets --vantage override the location', () => {
     const v = detectVantage(flows, [{ip: '80.181.206.72', port: 1, frame: 1}], 'id')
     expect(v.location).toEqual({kind: 'country', country: 'ID', name: 'Indonesia'})

@@ -93,6 +93,7 @@ export function renderVantage(report: Report): string {
   const place = g ? [g.city, g.country].filter(Boolean).join(', ') + (g.asn !== undefined ? ` (AS${g.asn} ${g.asOrg ?? ''})`.replace(/ \)$/, ')') : '') : ''
   const rows: Array<[string, string]> = [
     ['private addresses', listOrNone(v.privateAddresses)],
+    ...(v.hostPublicAddress ? [['own public address', esc(`${v.hostPublicAddress} (no NAT)`)] as [string, string]] : []),
     ['public addresses', v.publicAddresses.length ? esc(v.publicAddresses.map((p) => `${p.ip} (frames ${p.frames.slice(0, 6).join(', ')}${p.frames.length > 6 ? '…' : ''})`).join('; ')) : '<span class="muted">none seen</span>'],
     ['place', place ? esc(place) : '<span class="muted">unknown</span>'],
     ['location from', esc(v.source)],

@@ -12,6 +12,7 @@ import {findingCountsText} from '../severity-text.js'
 import {worstSeverityByEndpoint} from './severity.js'
 import {SORT_SCRIPT} from './sort-script.js'
 import {TUNNEL_NOTE, tunnelEndsText} from '../tunnel-ends.js'
+import {vantageAddressesText} from '../vantage-text.js'
 import {STYLES} from './styles.js'
 import {callStart, MAX_TIMELINE_FLOWS, renderTimeline} from './timeline-svg.js'
 
@@ -47,7 +48,7 @@ function renderOverview(report: Report): string {
     ['apps', apps ? esc(apps) : '<span class="muted">none identified</span>'],
     ['organisations named', orgs ? esc(orgs) : '<span class="muted">none</span>'],
     ...(tunnels ? [['VPN tunnels', esc(`${tunnels}: ${TUNNEL_NOTE}`)] as [string, string]] : []),
-    ['vantage', esc(`${v.privateAddresses.join(', ') || 'unknown'}${v.publicAddresses.length ? ` behind ${v.publicAddresses.map((p) => p.ip).join(', ')}` : ''}${place ? ` · ${place}` : ''}`)],
+    ['vantage', esc(`${vantageAddressesText(v, (ip) => ip, 'unknown')}${place ? ` · ${place}` : ''}`)],
     ['home', esc(report.policy.homeState === 'unjudged' ? 'none (countries are reported, not judged)' : `${report.policy.home.join(', ')}${report.policy.homeState === 'inferred' ? ' (inferred from the vantage)' : ''}`)],
     ['traffic went to', countries ? esc(countries) : '<span class="muted">no geolocated public endpoint</span>'],
     ['capture', esc(`${s.packets} packets, ${formatBytes(s.bytes)}, ${s.flows} flows over ${duration.toFixed(0)} s`)],
