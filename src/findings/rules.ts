@@ -67,6 +67,15 @@ export const RULES: readonly RuleDefinition[] = [
     remediation: 'Confirm the server\'s location by traceroute or the operator\'s documentation before quoting its country.',
   },
   {
+    id: 'CA-GEO-006',
+    title: 'Call traffic through a proxy: where it went next is not in the capture',
+    category: 'jurisdiction',
+    severity: 'medium',
+    rationale:
+      'Behind an explicit proxy (HTTP CONNECT, SOCKS), as in many organisations\' networks, the capture shows only the hop to the proxy. The proxy connects to the call\'s servers from its own network, so their addresses, and so their countries, never appear in a capture taken at the client; a report that judged only the proxy would look clean whatever the servers\' countries. The names the client asked for are listed so they can be checked where the proxy is.',
+    remediation: 'Check where the listed names were reached in the proxy\'s logs, or capture on the proxy\'s outside interface and audit that capture too.',
+  },
+  {
     id: 'CA-META-001',
     title: 'Cleartext DNS names the meeting service',
     category: 'metadata',

@@ -9,6 +9,7 @@ import {
   stunPrivateAddresses,
 } from './checks/metadata.js'
 import {implausibleLocation} from './checks/plausibility.js'
+import {throughProxy} from './checks/proxy.js'
 import type {Check, CheckContext} from './context.js'
 
 /** Every check, in catalogue order. */
@@ -18,6 +19,7 @@ export const CHECKS: readonly Check[] = [
   splitJurisdictions,
   resolverAbroad,
   implausibleLocation,
+  throughProxy,
   cleartextDnsNamesService,
   organisationNames,
   noEncryptedClientHello,

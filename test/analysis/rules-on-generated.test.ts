@@ -178,6 +178,53 @@ describe('CA-CRYPTO-004: repeated cipher blocks (ECB)', () => {
   })
 })
 
+/** The frame with every occurrence of IPv4 address `from` replaced by `to` (checksums are not checked). */
+function swapAddress(bytes: Buffer, from: string, to: string): Buffer {
+  const a = Buffer.from(from.split('.').map(Number))
+  const b = Buffer.from(to.split('.').map(Number))
+  const out = Buffer.from(bytes)
+  for (let i = out.indexOf(a); i >= 0; i = out.indexOf(a, i + 4)) b.copy(out, i)
+  return out
+}
+
+describe('CA-GEO-006: call traffic through a proxy', () => {
+  const PROXY = '10.0.0.8'
+  /** A CONNECT to `host:443` through the proxy on 8080, granted, then a TLS ClientHello in the tunnel. */
+  function proxied(host: string, sport: number, start: number): Frame[] {
+    const c = {sport, dport: 8080}
+    const s = {sport: 8080, dport: sport}
+    const req = Buffer.from(`CONNECT ${host}:443 HTTP/1.1\r\nHost: ${host}:443\r\n\r\n`)
+    const resp = Buffer.from('HTTP/1.1 200 Connection established\r\n\r\n')
+    const ch = tlsClientHello({sni: host, version: '1.3'})
+    return [
+      frame(start, CLIENT, PROXY, tcp({...c, seq: 100, flags: 'S'}), IPPROTO.TCP),
+      frame(start + 1, PROXY, CLIENT, tcp({...s, seq: 900, ack: 101, flags: 'SA'}), IPPROTO.TCP),
+      frame(start + 2, CLIENT, PROXY, tcp({...c, seq: 101, ack: 901, flags: 'A'}), IPPROTO.TCP),
+      frame(start + 3, CLIENT, PROXY, tcp({...c, seq: 101, ack: 901, flags: 'PA'}, req), IPPROTO.TCP),
+      frame(start + 30, PROXY, CLIENT, tcp({...s, seq: 901, ack: 101 + req.length, flags: 'PA'}, resp), IPPROTO.TCP),
+      frame(start + 31, CLIENT, PROXY, tcp({...c, seq: 101 + req.length, ack: 901 + resp.length, flags: 'PA'}, ch), IPPROTO.TCP),
+    ]
+  }
+  it('fires for the call behind a local proxy, naming what was asked of it', async () => {
+    const r = await run([...proxied('kemlu-go-id.zoom.us', 50200, 0), ...proxied('log.zoom.us', 50201, 100)], {home: 'ID'})
+    const f = r.findings.find((x) => x.ruleId === 'CA-GEO-006')
+    expect(f?.endpoint).toBe(PROXY)
+    expect(f?.flowIds).toEqual([1, 2])
+    expect(f?.detail).toMatch(/^2 call flows of zoom went through the HTTP CONNECT proxy 10\.0\.0\.8:8080 \(an address of the local network\), asking it for "kemlu-go-id\.zoom\.us:443", "log\.zoom\.us:443"\./)
+    expect(f?.evidence.map((e) => e.frame)).toEqual([4, 10])
+  })
+  it('names a proxy abroad by its location, and its endpoint by hosts, not authorities', async () => {
+    const r = await run(proxied('kemlu-go-id.zoom.us', 50200, 0).map((f) => ({...f, bytes: swapAddress(f.bytes, PROXY, ASHBURN)})), {home: 'ID'})
+    expect(r.findings.find((x) => x.ruleId === 'CA-GEO-006')?.detail).toMatch(/proxy 52\.202\.62\.196:8080 \(located in US\)/)
+    // "Host: kemlu-go-id.zoom.us:443" and the CONNECT target name kemlu-go-id.zoom.us.
+    expect(r.endpoints.find((e) => e.ip === ASHBURN)?.names).toEqual(['kemlu-go-id.zoom.us'])
+  })
+  it('stays quiet for the same call made directly, and for a proxied site that is not the call', async () => {
+    expect(ids(await run(tlsSession(ASHBURN, 240, {sni: 'kemlu-go-id.zoom.us', serverHello: serverHello(0xc02f)}), {home: 'ID'}))).not.toContain('CA-GEO-006')
+    expect(ids(await run(proxied('www.example.org', 50200, 0), {home: 'ID'}))).not.toContain('CA-GEO-006')
+  })
+})
+
 describe('CA-CRYPTO-003: certificates expired at the time of the call', () => {
   // LEAF_DER is valid 2023-03-01 .. 2023-06-01 (test/protocols/tls/test-certificates.ts).
   const certificateRecord = () => {

@@ -63,7 +63,9 @@ function safeDecode(s: string): string {
   }
 }
 
-function hostOnly(host: string): string {
+/** The host of a Host header value or an authority (`[2001:db8::1]:443`, `zoom.us:443`,
+ * `Zoom.US.`): lower case, without port, brackets or trailing dot (RFC 9110 §7.2, RFC 3986 §3.2.2). */
+export function hostOnly(host: string): string {
   let h = host.trim().toLowerCase()
   if (h.startsWith('[')) return h.slice(1, h.indexOf(']') > 0 ? h.indexOf(']') : undefined)
   const colon = h.lastIndexOf(':')
