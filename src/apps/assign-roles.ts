@@ -3,10 +3,11 @@
  * connections as seriously as media (the 2020 Zoom finding was about meeting keys served from
  * abroad, over control connections). One role per flow, first rule that applies:
  *
- *   lan → dns → vpn → relay → media → telemetry → control → web → other
+ *   lan → dns → vpn → encrypted dns → relay → media → telemetry → control → web → other
  */
 import {type FlowEvidence, carriesMedia, isSustainedUdp} from './evidence.js'
 import {type AppIdentification, attributionByFlow, remoteEndpoint} from './identify-apps.js'
+import {encryptedDnsReason} from './encrypted-dns.js'
 import {isGroupAddress, normalizeName} from './match.js'
 import {type RoleHintMatch, type Signatures, defaultSignatures} from './signatures.js'
 import {flatText} from '../util/flat-text.js'
@@ -23,7 +24,7 @@ export interface RoleDescription {
 /** The roles, in precedence order, with what each means (for docs and report legends). */
 export const ROLE_DESCRIPTIONS: readonly RoleDescription[] = [
   {role: 'lan', title: 'LAN discovery', description: 'mDNS, LLMNR, NetBIOS name service, SSDP, DHCP and other multicast or broadcast traffic that stays on the local network but broadcasts names to everyone on it.'},
-  {role: 'dns', title: 'DNS', description: 'Name lookups. Where the resolver is, and the names asked in clear, matter on their own.'},
+  {role: 'dns', title: 'DNS', description: 'Name lookups, in clear or encrypted (DNS over TLS, QUIC or HTTPS to a public resolver). Where the resolver is, and the names asked in clear, matter on their own.'},
   {role: 'vpn', title: 'VPN tunnel', description: 'A VPN tunnel: OpenVPN (its control channel read), IPsec (ESP or AH over IP, IKE on UDP 500, IKE or ESP in UDP 4500 for NAT traversal) or WireGuard (a handshake read). What the call did inside is hidden from this vantage point; the VPN server\'s country is where all of it surfaced.'},
   {role: 'relay', title: 'TURN relay', description: 'A TURN server relaying the call: allocations, permissions, ChannelData or Send/Data indications, or media to a known relay host. The relay sees every media packet and both parties\' addresses.'},
   {role: 'media', title: 'Media', description: 'Audio, video or screen sharing: RTP/SRTP, Zoom\'s media encapsulation, DTLS-SRTP after STUN, sustained UDP both ways to a conferencing server, or STUN-established peer streams.'},
@@ -105,6 +106,9 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
   if (vpn) return {role: 'vpn', reason: vpn}
 
   const names = serverNames(f)
+  // Encrypted DNS is DNS all the same: the resolver reads every name asked (see encrypted-dns.ts).
+  const encryptedDns = f.server.port === 853 || f.server.port === 443 ? encryptedDnsReason(f, names) : undefined
+  if (encryptedDns) return {role: 'dns', reason: encryptedDns}
   const hints = names.length === 0 ? NO_HINTS : names.map((n) => ({name: n, hint: sig.roleHintOf(n)})).filter((h) => h.hint !== undefined)
   const streamish = carriesMedia(f) || f.stunPresent || isSustainedUdp(f)
   const conferencing = app !== null && sig.app(app)?.conferencing === true

@@ -54,8 +54,8 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'DNS resolver outside policy',
     category: 'jurisdiction',
     severity: 'medium',
-    rationale: 'Every name the device looks up — including meeting and tenant names — goes to the resolver, and a resolver abroad also steers the app to servers near it.',
-    remediation: 'Use the organisation\'s own resolver (or an in-country one) and block outbound DNS to others.',
+    rationale: 'Every name the device looks up — including meeting and tenant names — goes to the resolver, and a resolver abroad also steers the app to servers near it. Encryption (DNS over TLS, QUIC or HTTPS, recognised by port 853 or the public resolvers\' DoH names and addresses) hides the names from the path, not from the resolver: encrypted DNS to a resolver abroad counts the same.',
+    remediation: 'Use the organisation\'s own resolver (or an in-country one) and block outbound DNS to others, including the browsers\' built-in DNS over HTTPS.',
   },
   {
     id: 'CA-GEO-005',

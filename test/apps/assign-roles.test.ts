@@ -37,6 +37,22 @@ describe('roles', () => {
     expect(roles([f])).toEqual([[1, 'dns', 'DNS to 192.168.1.1:53', 'zoom']])
   })
 
+  it('dns: encrypted DNS to a resolver (DoT, DoQ, DoH by name or by a public resolver\'s address)', () => {
+    expect(one(flow(1, {proto: 'tcp', tls: true, server: {ip: '8.8.8.8', port: 853}}))).toEqual({role: 'dns', reason: 'DNS over TLS (RFC 7858) to 8.8.8.8:853'})
+    expect(one(flow(2, {proto: 'udp', quic: true, server: {ip: '94.140.14.14', port: 853}}))).toEqual({role: 'dns', reason: 'DNS over QUIC (RFC 9250) to 94.140.14.14:853'})
+    expect(one(tlsFlow(3, 'mozilla.cloudflare-dns.com', '104.16.249.249'))).toEqual({role: 'dns', reason: 'DNS over HTTPS (RFC 8484) to mozilla.cloudflare-dns.com (104.16.249.249:443)'})
+    expect(one(tlsFlow(4, 'abc123.dns.nextdns.io')).role).toBe('dns')
+    expect(one(tlsFlow(5, 'doh.ffmuc.net')).role).toBe('dns')
+    expect(one(tlsFlow(6, 'fi.doh.dns.snopyta.org')).role).toBe('dns')
+    expect(one(flow(7, {proto: 'tcp', tls: true, server: {ip: '1.1.1.1', port: 443}}))).toEqual({role: 'dns', reason: 'DNS over HTTPS (RFC 8484) to the public resolver 1.1.1.1:443'})
+    // Not encrypted DNS: Cloudflare's DNS dashboard, a name that merely contains "doh", plain
+    // HTTP to a resolver's address, a named web site on a resolver-like address.
+    expect(one(tlsFlow(8, 'dns.cloudflare.com')).role).toBe('web')
+    expect(one(tlsFlow(9, 'dohmain.example.com')).role).toBe('web')
+    expect(one(flow(10, {proto: 'tcp', http: true, server: {ip: '1.1.1.1', port: 80}})).role).toBe('web')
+    expect(one(tlsFlow(11, 'www.example.com', '1.1.1.1')).role).toBe('web')
+  })
+
   it('vpn: ESP/AH by protocol, OpenVPN/IKE/WireGuard from the analyzers, after LAN and DNS, before relay and media', () => {
     expect(one(flow(1, {proto: 'esp', client: {ip: '10.0.0.2', port: 0}, server: {ip: '85.134.13.165', port: 0}}))).toEqual({role: 'vpn', reason: 'IPsec ESP to 85.134.13.165'})
     expect(one(flow(1, {proto: 'ah', server: {ip: '85.134.13.165', port: 0}}))).toEqual({role: 'vpn', reason: 'IPsec AH to 85.134.13.165'})
