@@ -211,7 +211,11 @@ describe('CA-GEO-006: call traffic through a proxy', () => {
     expect(f?.endpoint).toBe(PROXY)
     expect(f?.flowIds).toEqual([1, 2])
     expect(f?.detail).toMatch(/^2 call flows of zoom went through the HTTP CONNECT proxy 10\.0\.0\.8:8080 \(an address of the local network\), asking it for "kemlu-go-id\.zoom\.us:443", "log\.zoom\.us:443"\./)
-    expect(f?.evidence.map((e) => e.frame)).toEqual([4, 10])
+    // Cited at the CONNECT requests (frames 4 and 10, 3 ms into each connection).
+    expect(f?.evidence.map((e) => [e.frame, e.time])).toEqual([
+      [4, '2025-11-20T00:53:20.003000Z'],
+      [10, '2025-11-20T00:53:20.103000Z'],
+    ])
   })
   it('names a proxy abroad by its location, and its endpoint by hosts, not authorities', async () => {
     const r = await run(proxied('kemlu-go-id.zoom.us', 50200, 0).map((f) => ({...f, bytes: swapAddress(f.bytes, PROXY, ASHBURN)})), {home: 'ID'})

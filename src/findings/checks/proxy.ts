@@ -1,4 +1,5 @@
 import {factsOf} from '../../analysis/flow-facts.js'
+import type {Evidence} from '../../protocols/analyzer.js'
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
 import {type CheckContext, finding, isCallFlow, quote} from '../context.js'
 
@@ -9,7 +10,8 @@ const MAX_NAMES_SHOWN = 6
 interface ProxiedDestination {
   kind: 'HTTP CONNECT' | 'SOCKS'
   destination: string
-  frame: number
+  /** The packet that carried the request. */
+  evidence: Evidence
 }
 
 /**
@@ -23,11 +25,11 @@ export function proxiedDestinations(flow: ReportFlow): ProxiedDestination[] {
   if (requests) {
     for (let i = 0; i < requests.length; i++) {
       const r = requests[i]!
-      if (r.method === 'CONNECT') out.push({kind: 'HTTP CONNECT', destination: r.target, frame: r.evidence.frame})
+      if (r.method === 'CONNECT') out.push({kind: 'HTTP CONNECT', destination: r.target, evidence: r.evidence})
     }
   }
   const socks = f.socks
-  if (socks) out.push({kind: 'SOCKS', destination: `${socks.host.includes(':') ? `[${socks.host}]` : socks.host}:${socks.port}`, frame: socks.request.frame})
+  if (socks) out.push({kind: 'SOCKS', destination: `${socks.host.includes(':') ? `[${socks.host}]` : socks.host}:${socks.port}`, evidence: socks.request})
   return out
 }
 
@@ -72,7 +74,7 @@ export function throughProxy(ctx: CheckContext): Finding[] {
     for (let k = 0; k < n && k < MAX_EVIDENCE_FLOWS; k++) {
       const f = proxy.flows[k]!
       const first = proxy.asked[k]![0]!
-      evidence.push({description: `${first.kind} ${quote(first.destination)} on flow #${f.id} (${f.role}${f.app ? `, ${f.app}` : ''})`, frame: first.frame, capture: f.capture, time: f.firstTime, flowId: f.id})
+      evidence.push({description: `${first.kind} ${quote(first.destination)} on flow #${f.id} (${f.role}${f.app ? `, ${f.app}` : ''})`, frame: first.evidence.frame, capture: first.evidence.capture, time: first.evidence.time, flowId: f.id})
     }
     out.push(finding('CA-GEO-006', undefined, detail, evidence, proxy.flows.map((f) => f.id), proxy.ip))
   }
