@@ -105,8 +105,9 @@ export interface Vantage {
   primaryPublic: string | null
   /**
    * The capturing host's own address when it is public (no NAT between it and the Internet,
-   * as on most IPv6 networks and on cloud test machines): the client of most flows, with no
-   * private client address in the capture. It places the vantage when no STUN response does.
+   * as on most IPv6 networks and on cloud test machines): the client of most flows of its
+   * address family, which has no private client address (see hostPublicAddress). It places
+   * the vantage when no STUN response does. `of`: the flows of that family.
    */
   hostPublic: {ip: string; flows: number; of: number} | null
   /** From --vantage, else null (then geolocate primaryPublic, else hostPublic, if any). */
@@ -116,6 +117,39 @@ export interface Vantage {
 }
 
 export const MAX_PRIVATE = 10
+
+/**
+ * The capturing host's own public address, if the flows show one: in an address family with
+ * no private client address (no NAT there), the public client of more than half of that
+ * family's flows and of at least MIN_HOST_FLOWS, a capture made on it. A capture of many hosts' traffic (a router's) has no
+ * such client. Dual-stack hosts are the common case: IPv4 behind NAT (a private client
+ * address), IPv6 on a global address of their own. Of two candidates, the one of more flows.
+ */
+/** Flows a public client needs before it is taken for the capturing host: a call opens dozens
+ * (DNS, TLS, STUN, media), while the client of one or two flows may as well be a remote client
+ * of a capture made on the server. */
+const MIN_HOST_FLOWS = 3
+
+function hostPublicAddress(clientFlows: ReadonlyMap<string, number>, privates: readonly PrivateAddress[]): Vantage['hostPublic'] {
+  let best: Vantage['hostPublic'] = null
+  for (const v6 of [false, true]) {
+    if (privates.some((p) => p.ip.includes(':') === v6)) continue
+    let total = 0
+    let top: string | undefined
+    let topFlows = 0
+    for (const [ip, n] of clientFlows) {
+      if (ip.includes(':') !== v6) continue
+      total += n
+      if (n > topFlows || (n === topFlows && top !== undefined && ip < top)) {
+        top = ip
+        topFlows = n
+      }
+    }
+    if (top === undefined || topFlows < MIN_HOST_FLOWS || topFlows * 2 <= total || !isPublicAddress(top)) continue
+    if (!best || topFlows > best.flows) best = {ip: top, flows: topFlows, of: total}
+  }
+  return best
+}
 
 /**
  * Find the vantage from the flows and STUN mapped addresses. `flag` is the `--vantage` value
@@ -143,14 +177,12 @@ export function detectVantage(flows: readonly VantageFlow[], stunMapped: readonl
 
   // Addresses that are ours: the private client addresses, or (no NAT) the busiest client address.
   const local = new Set(ranked.map((p) => p.ip))
-  let hostPublic: Vantage['hostPublic'] = null
   if (local.size === 0) {
     const top = [...clientFlows.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]
     if (top) local.add(top[0])
-    // The host itself is on a public address when it is the client of most flows: a capture
-    // made on it. (A capture of many hosts' traffic, as on a router, has no such client.)
-    if (top && isPublicAddress(top[0]) && top[1] * 2 > flows.length) hostPublic = {ip: top[0], flows: top[1], of: flows.length}
   }
+  const hostPublic = hostPublicAddress(clientFlows, ranked)
+  if (hostPublic) local.add(hostPublic.ip)
   const publics = new Map<string, {ip: string; ports: Set<number>; frames: Set<number>; count: number}>()
   let foreign = 0
   for (const m of stunMapped) {

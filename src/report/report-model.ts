@@ -61,8 +61,8 @@ export interface ReportPolicy {
 export interface ReportVantage {
   privateAddresses: string[]
   publicAddresses: Array<{ip: string; frames: number[]}>
-  /** The capturing host's own address when public (no NAT, e.g. IPv6): the client of most
-   * flows and no private client address seen; null otherwise. */
+  /** The capturing host's own address when public (no NAT, e.g. IPv6 on a dual-stack host):
+   * the client of most flows of an address family with no private client address; else null. */
   hostPublicAddress: string | null
   country: string | null
   location: {lat: number; lon: number} | null

@@ -2,13 +2,15 @@ import type {ReportVantage} from './report-model.js'
 
 /**
  * The vantage's addresses as one phrase, the same in every renderer: `192.168.0.105 behind
- * 36.84.217.46` (private addresses, then the public ones STUN revealed), `2001:db8::5 (own public
- * address, no NAT)` when the capturing host sits on a public address, else `none`. `show`
+ * 36.84.217.46` (private addresses, then the public ones STUN revealed), then `2001:db8::5 (own
+ * public address, no NAT)` when the capturing host also has a public address of its own
+ * (dual stack), else `none`. `show`
  * formats each address for the output (escaping, code spans); `none` is the text for no address.
  */
 export function vantageAddressesText(v: ReportVantage, show: (ip: string) => string, none: string): string {
   const publics = v.publicAddresses.length ? ` behind ${v.publicAddresses.map((p) => show(p.ip)).join(', ')}` : ''
-  if (v.privateAddresses.length) return `${v.privateAddresses.map(show).join(', ')}${publics}`
-  if (v.hostPublicAddress) return `${show(v.hostPublicAddress)} (own public address, no NAT)`
+  const own = v.hostPublicAddress ? `${show(v.hostPublicAddress)} (own public address, no NAT)` : ''
+  if (v.privateAddresses.length) return `${v.privateAddresses.map(show).join(', ')}${publics}${own ? `; ${own}` : ''}`
+  if (own) return `${own}${publics}`
   return `${none}${publics}`
 }

@@ -19,7 +19,7 @@ function capture(): string {
   const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
   let t = 0
   const add = (src: string, dst: string, l4: Buffer) => w.add({sec: 1_700_000_000, nsec: (t += 10) * 1e6}, ethernet({type: ETHERTYPE.IPV6}, ipv6({src, dst, next: IPPROTO.TCP}, l4)))
-  for (const sport of [50100, 50101]) {
+  for (const sport of [50100, 50101, 50102]) {
     add(HOST, SERVER, tcp({sport, dport: 443, seq: 1, flags: 'S'}))
     add(SERVER, HOST, tcp({sport: 443, dport: sport, seq: 7, ack: 2, flags: 'SA'}))
     add(HOST, SERVER, tcp({sport, dport: 443, seq: 2, ack: 8, flags: 'A'}))
@@ -41,7 +41,7 @@ describe("the capturing host's own public address places the vantage", () => {
     expect(report.vantage.hostPublicAddress).toBe(HOST)
     expect(report.vantage.publicAddresses).toEqual([]) // no STUN: nothing to call "revealed"
     expect(report.vantage.country).toBe('FR')
-    expect(report.vantage.source).toBe(`the capturing host's own public address ${HOST} (no NAT: the client of 2 of 2 flows)`)
+    expect(report.vantage.source).toBe(`the capturing host's own public address ${HOST} (no NAT: the client of 3 of 3 flows)`)
     expect(report.policy.homeState).toBe('inferred')
     expect(report.policy.home).toEqual(['FR'])
     expect(report.endpoints.map((e) => e.ip)).toEqual([SERVER])

@@ -81,16 +81,24 @@ describe('detectVantage', () => {
 
   it("takes the capturing host's own public address (no NAT, as on IPv6) when it is the client of most flows", () => {
     const host = '2a01:cb01:2049:8b07::29'
-    const v = detectVantage([flow(1, {client: {ip: host}}), flow(2, {client: {ip: host}}), flow(3, {client: {ip: '2001:db8:1::9'}, server: {ip: host, port: 443}})])
-    expect(v.hostPublic).toEqual({ip: host, flows: 2, of: 3})
+    const v = detectVantage([flow(1, {client: {ip: host}}), flow(2, {client: {ip: host}}), flow(3, {client: {ip: host}}), flow(4, {client: {ip: '2001:db8:1::9'}, server: {ip: host, port: 443}})])
+    expect(v.hostPublic).toEqual({ip: host, flows: 3, of: 4})
     expect(v.locationSource).toBe('host-address')
     expect(v.primaryPublic).toBeNull() // a STUN address would still come first
     expect(v.notes).toEqual([])
-    // Not with a private client address (NAT), nor when no client has most of the flows (a
-    // capture of several hosts, as on a router), nor when the busiest client is not public.
-    expect(detectVantage([flow(1, {client: {ip: host}}), flow(2, {client: {ip: host}}), flow(3, {client: {ip: '192.168.1.6'}})]).hostPublic).toBeNull()
+    // Dual stack: IPv4 behind NAT, IPv6 on the host's own global address.
+    const dual = detectVantage([flow(1, {client: {ip: host}}), flow(2, {client: {ip: host}}), flow(5, {client: {ip: host}}), flow(3, {client: {ip: '192.168.1.6'}}), flow(4, {client: {ip: '192.168.1.6'}})])
+    expect(dual.hostPublic).toEqual({ip: host, flows: 3, of: 3})
+    expect(dual.primaryPrivate).toBe('192.168.1.6')
+    // Not in a family with a private client address (NAT, or ULA for IPv6), nor when no client
+    // has most of the family's flows (a capture of several hosts, as on a router), nor when the
+    // busiest client is not public.
+    expect(detectVantage([flow(1, {client: {ip: host}}), flow(2, {client: {ip: host}}), flow(3, {client: {ip: 'fd00::5'}})]).hostPublic).toBeNull()
+    expect(detectVantage([flow(1, {client: {ip: '80.1.1.1'}}), flow(2, {client: {ip: '80.1.1.1'}}), flow(3, {client: {ip: '10.0.0.3'}})]).hostPublic).toBeNull()
     expect(detectVantage([flow(1, {client: {ip: host}}), flow(2, {client: {ip: '2001:db8:1::9'}})]).hostPublic).toBeNull()
-    expect(detectVantage([flow(1, {client: {ip: '::1'}}), flow(2, {client: {ip: '::1'}})]).locationSource).toBe('none')
+    expect(detectVantage([flow(1, {client: {ip: '::1'}}), flow(2, {client: {ip: '::1'}}), flow(3, {client: {ip: '::1'}})]).locationSource).toBe('none')
+    // Nor on one or two flows: a capture made on a server shows its remote clients so.
+    expect(detectVantage([flow(1, {client: {ip: '80.1.1.1'}}), flow(2, {client: {ip: '80.1.1.1'}})]).hostPublic).toBeNull()
   })
 
   it('lets --vantage override the location', () => {
