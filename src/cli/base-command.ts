@@ -61,15 +61,26 @@ export abstract class BaseCommand extends Command {
       return undefined
     }
     // Anything else is a bug. With --json oclif writes only `{"error":{}}` (an Error has no
-    // enumerable fields) and nothing on stderr: say what it was, in one line, on both.
-    if (this.jsonEnabled()) process.stderr.write(`callaudit: internal error: ${safeTerminal(oneLine(error.message))}\n`)
+    // enumerable fields) and nothing on stderr: say what it was, in one line, on both. Without
+    // it, the same line on stderr instead of oclif's indented message, and the stack with DEBUG.
+    process.stderr.write(`callaudit: internal error: ${safeTerminal(oneLine(error.message))} (a bug in callaudit; DEBUG=1 shows where)\n`)
+    if (process.env.DEBUG && error.stack) process.stderr.write(`${error.stack.split('\n').map((line) => safeTerminal(line)).join('\n')}\n`)
+    if (!this.jsonEnabled()) (error as {skipOclifErrorHandling?: boolean}).skipOclifErrorHandling = true
+    // Its own exit code: oclif's default, 1, is what a CI job reads as "findings at or above
+    // --fail-on", and a crash must not pass for a verdict. oclif exits with `oclif.exit`.
+    // With --json oclif writes the error and returns (process.exitCode); without, it rethrows
+    // and its handler exits with `oclif.exit`.
+    if (usageExit === undefined) {
+      process.exitCode = INTERNAL_ERROR_EXIT
+      ;(error as {oclif?: {exit?: number}}).oclif = {...(error as {oclif?: object}).oclif, exit: INTERNAL_ERROR_EXIT}
+    }
     return super.catch(error)
   }
 
   /** An unexpected error as the JSON output: its message (see catch) and the exit code. */
   protected override toErrorJson(error: unknown): unknown {
     const message = error instanceof Error ? error.message : String(error)
-    return {error: {message: `internal error: ${oneLine(message)}`, exitCode: typeof process.exitCode === 'number' ? process.exitCode : 1}}
+    return {error: {message: `internal error: ${oneLine(message)}`, exitCode: INTERNAL_ERROR_EXIT}}
   }
 
   /** An error as the command's JSON output (replay, whose output is NDJSON, writes one line). */
@@ -88,6 +99,9 @@ export abstract class BaseCommand extends Command {
     process.stderr.write(`callaudit: ${safeTerminal(message)}\n`)
   }
 }
+
+/** Exit code of an unexpected error (a bug): 0 within policy, 1 findings, 2 bad input, 3 this. */
+export const INTERNAL_ERROR_EXIT = 3
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim()

@@ -38,9 +38,29 @@ describe('an unexpected error (a bug)', () => {
     const json = JSON.parse(stdout) as {error: {message: string; exitCode: number}}
     expect(json.error.message).toBe('internal error: cannot read properties of undefined (reading \u001b[31m"x")')
     expect(json.error.exitCode).toBe(exitCode)
-    expect(stderr).toMatch(/^callaudit: internal error: cannot read properties of undefined \(reading .*"x"\)\n$/)
+    expect(stderr).toMatch(/^callaudit: internal error: cannot read properties of undefined \(reading .*"x"\) \(a bug in callaudit; DEBUG=1 shows where\)\n$/)
     expect(stderr).not.toContain('\u001b')
     expect(stdout).not.toContain('\u001b')
-    expect(exitCode).not.toBe(0)
+    // Not 1 ("findings" to a CI job) nor 2 (bad input): a crash has its own code.
+    expect(exitCode).toBe(3)
+  })
+
+  it('without --json: exit code 3 too, through oclif\'s handler', async () => {
+    const error = new TypeError('boom')
+    const config = await Config.load(ROOT)
+    const command = new Broken([], config)
+    const stderr: string[] = []
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true))
+    const before = process.exitCode
+    try {
+      await expect((command as unknown as {catch(e: Error): Promise<unknown>}).catch(error)).rejects.toBe(error)
+      expect((error as {oclif?: {exit?: number}}).oclif?.exit).toBe(3)
+      // One line of ours, and oclif told not to print its own.
+      expect(stderr.join('')).toBe('callaudit: internal error: boom (a bug in callaudit; DEBUG=1 shows where)\n')
+      expect((error as {skipOclifErrorHandling?: boolean}).skipOclifErrorHandling).toBe(true)
+    } finally {
+      vi.restoreAllMocks()
+      process.exitCode = before
+    }
   })
 })
