@@ -21,6 +21,7 @@ import type {CountryShare, Report, ReportDatabase, ReportFlow, ReportVantage} fr
 import {buildEndpoints, reportGeo} from './endpoints.js'
 import {markBuiltFlowList} from '../report/report-flow-json.js'
 import {flowEvidence, stunMappedAddresses} from './flow-evidence.js'
+import {throughProxy} from './proxied-destinations.js'
 import {boundedMemo} from '../util/bounded-memo.js'
 
 export interface AnalyzeOptions {
@@ -229,6 +230,9 @@ function flowsWithRoles(collection: FlowCollection, records: FlowRecord[]): {flo
   for (const [ip, names] of nrbNames) for (const n of names) addName(ip, n)
   for (let i = 0; i < evidence.length; i++) {
     const names = evidence[i]!.names
+    // Through a proxy, the flow's names (CONNECT or SOCKS target, the SNI in the tunnel) are
+    // those of the servers behind it, not the proxy's (CA-GEO-006 lists them).
+    if (names.length === 0 || throughProxy(flows[i]!)) continue
     for (let j = 0; j < names.length; j++) if (names[j]!.source !== 'dns-query') addName(flows[i]!.remote.ip, names[j]!.name)
   }
   return {flows, identification, namesByIp}

@@ -220,7 +220,19 @@ describe('CA-GEO-006: call traffic through a proxy', () => {
   it('names a proxy abroad by its location, and its endpoint by hosts, not authorities', async () => {
     const r = await run(proxied('kemlu-go-id.zoom.us', 50200, 0).map((f) => ({...f, bytes: swapAddress(f.bytes, PROXY, ASHBURN)})), {home: 'ID'})
     expect(r.findings.find((x) => x.ruleId === 'CA-GEO-006')?.detail).toMatch(/proxy 52\.202\.62\.196:8080 \(located in US\)/)
-    // "Host: kemlu-go-id.zoom.us:443" and the CONNECT target name kemlu-go-id.zoom.us.
+    // The names the client asked for are the servers' behind the proxy, not the proxy's own.
+    expect(r.endpoints.find((e) => e.ip === ASHBURN)?.names).toEqual([])
+    expect(r.findings.find((x) => x.ruleId === 'CA-GEO-001')?.detail).toMatch(/^52\.202\.62\.196 is located in Ashburn/)
+    expect(r.tenants.map((t) => t.names)).toEqual([['kemlu-go-id.zoom.us']])
+  })
+  it('names a server by the host of a Host header that carries a port', async () => {
+    const c = {sport: 50300, dport: 8080}
+    const get = Buffer.from('GET / HTTP/1.1\r\nHost: Kemlu-Go-Id.zoom.us:8080\r\n\r\n')
+    const r = await run([
+      frame(0, CLIENT, ASHBURN, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
+      frame(200, ASHBURN, CLIENT, tcp({sport: 8080, dport: 50300, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
+      frame(201, CLIENT, ASHBURN, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, get), IPPROTO.TCP),
+    ], {home: 'ID'})
     expect(r.endpoints.find((e) => e.ip === ASHBURN)?.names).toEqual(['kemlu-go-id.zoom.us'])
   })
   it('stays quiet for the same call made directly, and for a proxied site that is not the call', async () => {

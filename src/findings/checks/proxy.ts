@@ -1,37 +1,9 @@
-import {factsOf} from '../../analysis/flow-facts.js'
-import type {Evidence} from '../../protocols/analyzer.js'
+import {type ProxiedDestination, proxiedDestinations} from '../../analysis/proxied-destinations.js'
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
 import {type CheckContext, finding, isCallFlow, quote} from '../context.js'
 
 const MAX_EVIDENCE_FLOWS = 10
 const MAX_NAMES_SHOWN = 6
-
-/** A destination a flow asked an explicit proxy for: `host:port` as sent, and where. */
-interface ProxiedDestination {
-  kind: 'HTTP CONNECT' | 'SOCKS'
-  destination: string
-  /** The packet that carried the request. */
-  evidence: Evidence
-}
-
-/**
- * What the flow asked an explicit proxy for: HTTP CONNECT requests (RFC 9110 §9.3.6, an
- * authority-form target `host:port`) and a SOCKS request (RFC 1928 §4, SOCKS4/4a).
- */
-export function proxiedDestinations(flow: ReportFlow): ProxiedDestination[] {
-  const f = factsOf(flow)
-  const out: ProxiedDestination[] = []
-  const requests = f.http?.requests
-  if (requests) {
-    for (let i = 0; i < requests.length; i++) {
-      const r = requests[i]!
-      if (r.method === 'CONNECT') out.push({kind: 'HTTP CONNECT', destination: r.target, evidence: r.evidence})
-    }
-  }
-  const socks = f.socks
-  if (socks) out.push({kind: 'SOCKS', destination: `${socks.host.includes(':') ? `[${socks.host}]` : socks.host}:${socks.port}`, evidence: socks.request})
-  return out
-}
 
 /**
  * CA-GEO-006: call traffic through an explicit proxy (HTTP CONNECT or SOCKS). The capture holds
