@@ -454,7 +454,9 @@ export function findTenants(flows: readonly FlowEvidence[], sig: Signatures = de
       }
       slot.names.add(name)
       slot.flows.add(f.flowId)
-      slot.frames.add(n.frame)
+      // Frames where the name travelled: a name known from a DNS answer seen elsewhere or a
+      // pcapng NRB entry carries the flow's first frame, which does not hold it.
+      if (n.source !== 'dns' && n.source !== 'nrb') slot.frames.add(n.frame)
     }
   }
   return [...byKey.values()]

@@ -224,6 +224,11 @@ describe('CA-GEO-006: call traffic through a proxy', () => {
     expect(r.endpoints.find((e) => e.ip === ASHBURN)?.names).toEqual([])
     expect(r.findings.find((x) => x.ruleId === 'CA-GEO-001')?.detail).toMatch(/^52\.202\.62\.196 is located in Ashburn/)
     expect(r.tenants.map((t) => t.names)).toEqual([['kemlu-go-id.zoom.us']])
+    // CA-META-002 cites the packets that carried the name (the CONNECT, the ClientHello in the
+    // tunnel), not the connection's SYN.
+    const org = r.findings.find((x) => x.ruleId === 'CA-META-002')
+    expect(org?.detail).toMatch(/, frames 4, 6\.$/)
+    expect(org?.evidence.map((e) => [e.frame, e.time])).toEqual([[4, '2025-11-20T00:53:20.003000Z']])
   })
   it('names a server by the host of a Host header that carries a port', async () => {
     const c = {sport: 50300, dport: 8080}

@@ -2,6 +2,8 @@ import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-mod
 import {factsOf} from '../../analysis/flow-facts.js'
 import {isPrivateAddress} from '../../apps/match.js'
 import {type CheckContext, finding, flowEvidence, flowsWith, quote} from '../context.js'
+import type {Evidence} from '../../protocols/analyzer.js'
+import {hostOnly} from '../../protocols/http/meeting-links.js'
 
 const MAX_ITEMS = 20
 
@@ -36,17 +38,47 @@ export function cleartextDnsNamesService(ctx: CheckContext): Finding[] {
   return out
 }
 
+/** A name as names are compared: lower case, no trailing dot. */
+function comparable(name: string): string {
+  const lower = name.toLowerCase()
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower
+}
+
+/**
+ * The first packet of the flow that carried one of `names` in clear (a DNS question, a TLS or
+ * QUIC server name, an HTTP Host or CONNECT target), to cite it rather than the flow's first
+ * packet (a TCP SYN carries no name). Undefined when the name came from elsewhere (a DNS answer
+ * or a certificate naming the server).
+ */
+function nameSeenAt(flow: ReportFlow, names: ReadonlySet<string>): Evidence | undefined {
+  const f = factsOf(flow)
+  let best: Evidence | undefined
+  const consider = (name: string | null | undefined, e: Evidence) => {
+    if (name && names.has(comparable(hostOnly(name))) && (!best || e.frame < best.frame)) best = e
+  }
+  if (f.tls?.clientHello) consider(f.tls.clientHello.sni, f.tls.clientHello.evidence)
+  if (f.quic?.clientHello) consider(f.quic.clientHello.sni, f.quic.clientHello.evidence)
+  for (const r of f.http?.requests ?? []) consider(r.method === 'CONNECT' ? r.target : r.host, r.evidence)
+  for (const m of f.dns?.messages ?? []) if (!m.response) for (const q of m.questions) consider(q.name, m.evidence)
+  return best
+}
+
 /** CA-META-002: tenant and vanity names revealing the organisation. */
 export function organisationNames(ctx: CheckContext): Finding[] {
   return ctx.identification.tenants.map((t) => {
     const names = t.names.map(quote).join(', ')
+    const wanted = new Set(t.names)
     const evidence: FindingEvidence[] = []
     for (const id of t.flowIds) {
       if (evidence.length >= MAX_ITEMS) break
       const flow = ctx.flowById.get(id)
-      if (flow) evidence.push(flowEvidence(flow, `${names} seen on flow #${id} (${flow.role})`))
+      if (!flow) continue
+      const seen = nameSeenAt(flow, wanted)
+      const description = `${names} seen on flow #${id} (${flow.role})`
+      evidence.push(seen ? ev(flow, description, seen) : flowEvidence(flow, description))
     }
-    const detail = `The name${t.names.length > 1 ? 's' : ''} ${names} reveal${t.names.length > 1 ? '' : 's'} the organisation ${quote(t.org)} on ${t.app}, in clear (DNS, TLS/QUIC server name or HTTP Host), frames ${t.frames.slice(0, 10).join(', ')}.`
+    const frames = t.frames.length ? `, frames ${t.frames.slice(0, 10).join(', ')}` : ''
+    const detail = `The name${t.names.length > 1 ? 's' : ''} ${names} reveal${t.names.length > 1 ? '' : 's'} the organisation ${quote(t.org)} on ${t.app}, in clear (DNS, TLS/QUIC server name or HTTP Host)${frames}.`
     return finding('CA-META-002', undefined, detail, evidence, t.flowIds)
   })
 }
