@@ -84,7 +84,9 @@ export function renderFlowsTable(report: FlowsReport, options: {detail?: Analyze
   const shown = s.flowsListed < s.flows ? ` (${formatCount(s.flowsListed)} shown)` : ''
   const files = report.captures.length === 1 ? '1 capture' : `${report.captures.length} captures`
   lines.push('')
-  lines.push(`${files} · ${formatCount(s.packets)} packets · ${formatBytes(s.bytes)} · ${s.durationSeconds.toFixed(3)} s · ${s.linkTypes.join(', ') || 'no link type'} · ${formatCount(s.flows)} flows${shown}${s.warnings.length ? ` · ${chalk.yellow(`${s.warnings.length} warning${s.warnings.length > 1 ? 's' : ''}`)}` : ''}`)
+  // As capinfos says "Strict time order: False": frame numbers then do not follow time.
+  const unordered = report.captures.some((c) => !c.strictTimeOrder) ? ' · not in time order' : ''
+  lines.push(`${files} · ${formatCount(s.packets)} packets · ${formatBytes(s.bytes)} · ${s.durationSeconds.toFixed(3)} s${unordered} · ${s.linkTypes.join(', ') || 'no link type'} · ${formatCount(s.flows)} flows${shown}${s.warnings.length ? ` · ${chalk.yellow(`${s.warnings.length} warning${s.warnings.length > 1 ? 's' : ''}`)}` : ''}`)
   return `${lines.join('\n')}\n`
 }
 

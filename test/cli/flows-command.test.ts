@@ -1,9 +1,12 @@
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {loadManifest} from '../helpers/manifest.js'
 import {FIXTURES} from '../helpers/paths.js'
 import {runCli} from '../helpers/run-cli.js'
+import {tempDir} from '../helpers/temp-dir.js'
+import {PcapWriter} from '../support/capture-writer.js'
+import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, udp} from '../support/packet-builder.js'
 
 const DEMO = 'fixtures/demo-call.pcapng'
 const demoTruth = loadManifest().find((e) => e.file === 'demo-call.pcapng')!
@@ -25,6 +28,21 @@ describe('callaudit flows (the real CLI)', () => {
     expect(flow.firstTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
     // JSON lists flows in id order by default.
     expect(report.flows.map((f: {id: number}) => f.id)).toEqual([...report.flows.map((f: {id: number}) => f.id)].sort((a, b) => a - b))
+  })
+
+  it('says in the summary line when packets are not in time order, and gives the earliest first time', async () => {
+    const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
+    const packet = (sport: number) => ethernet({type: ETHERTYPE.IPV4}, ipv4({src: '192.168.1.2', dst: '198.51.100.7', proto: IPPROTO.UDP}, udp({sport, dport: 53}, Buffer.from('x'))))
+    w.add({sec: 1_700_000_010, nsec: 0}, packet(1000))
+    w.add({sec: 1_700_000_005, nsec: 0}, packet(1001)) // five seconds earlier: merged captures do this
+    w.add({sec: 1_700_000_020, nsec: 0}, packet(1002))
+    const path = join(tempDir('callaudit-order-'), 'merged.pcap')
+    writeFileSync(path, w.toBuffer())
+    const table = await runCli(['flows', path])
+    expect(table.stdout).toMatch(/1 capture · 3 packets · .* · 15\.000 s · not in time order · EN10MB/)
+    const json = JSON.parse((await runCli(['flows', path, '--json'])).stdout)
+    expect([json.captures[0].firstTime, json.captures[0].strictTimeOrder]).toEqual(['2023-11-14T22:13:25.000000Z', false])
+    expect((await runCli(['flows', DEMO])).stdout).not.toContain('not in time order')
   })
 
   it('prints a table sorted by bytes with a summary line, without colour when piped', async () => {
