@@ -16,11 +16,11 @@ export default class Analyze extends BaseCommand {
 
   static override description = `Reads the captures once: flows, protocol metadata (DNS, TLS/QUIC/DTLS, STUN/TURN, RTP/RTCP, Zoom media, HTTP, LAN names), the apps in the call and the role of each flow, the caller's vantage; geolocates every remote address with the GeoIP databases in effect; judges each against the policy; and reports findings with evidence (frame numbers to open in Wireshark).
 
-Exit codes: 0 analysed and within policy; 1 findings at or above --fail-on (default high); 2 usage error or unreadable input. The exit code is the same whatever the output format.
+Exit codes: 0 analysed and within policy; 1 findings at or above --fail-on (default high); 2 usage error or unreadable input; 3 an internal error (a bug). The exit code is the same whatever the output format.
 
 Formats (--format, or inferred from the --output file name): table (.txt), json (.json; the same as --json), markdown (.md .markdown), html (.html .htm), sarif (.sarif .sarif.json), csv (.csv; --csv-table flows or endpoints), ndjson (.ndjson .jsonl). A file written with --output never has colour, and appears only once complete.
 
-With no --home and no policy file, home is the vantage's country (geolocated from the public address STUN reveals) and the report says so; when that is unknown, countries are reported without judging.`
+With no --home and no policy file, home is the vantage's country (geolocated from the public address STUN reveals, else from the capturing host's own public address, as on IPv6 without NAT) and the report says so; when that is unknown, countries are reported without judging.`
 
   static override examples = [
     {description: 'The bundled demo: a Zoom call from Jakarta relayed abroad', command: '<%= config.bin %> <%= command.id %> fixtures/demo-jakarta-call.pcapng'},

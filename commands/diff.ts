@@ -21,7 +21,7 @@ export default class DiffCommand extends BaseCommand {
 
 Endpoints are matched by address and by name: a new address with a name and country seen before has moved, it is not new. Findings are matched by rule and subject (endpoint, app or organisation), never by frame numbers. See docs/diff.md.
 
-Exit codes: 0 no new finding at or above --fail-on; 1 the after side has new findings at or above --fail-on (default high; suppressed findings never count); 2 usage error or unreadable input.`
+Exit codes: 0 no new finding at or above --fail-on; 1 the after side has new findings at or above --fail-on (default high; suppressed findings never count); 2 usage error or unreadable input; 3 an internal error (a bug).`
 
   static override examples = [
     {description: 'Two test calls of one app, before and after an update', command: '<%= config.bin %> <%= command.id %> call-v5.pcapng call-v6.pcapng --home DE'},

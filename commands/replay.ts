@@ -34,7 +34,7 @@ With --follow the capture is read while it is being written (tcpdump -U -w call.
 
 --json prints one JSON event per line (NDJSON) and, last, one line {"kind":"report","report":{...}} holding the analyze report. See docs/replay.md.
 
-Exit codes: 0 analysed and within policy; 1 findings at or above --fail-on; 2 usage error or unreadable input.`
+Exit codes: 0 analysed and within policy; 1 findings at or above --fail-on; 2 usage error or unreadable input; 3 an internal error (a bug).`
 
   static override examples = [
     {description: 'The bundled demo call, event by event', command: '<%= config.bin %> <%= command.id %> fixtures/demo-jakarta-call.pcapng'},
