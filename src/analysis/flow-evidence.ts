@@ -1,11 +1,7 @@
 import {baseEvidence, type EvidenceName, type FlowEvidence, type StunMapped} from '../apps/index.js'
 import type {FlowRecord} from '../flows/flow-records.js'
 import {type FlowFacts, factsOf} from './flow-facts.js'
-import {hostOnly} from '../protocols/http/meeting-links.js'
-import {boundedMemo} from '../util/bounded-memo.js'
-
-/** Host header values repeat in every request to a server: their names are remembered. */
-const hostName = boundedMemo(hostOnly, 1 << 12)
+import {cachedHostOnly} from '../protocols/http/meeting-links.js'
 
 /** Names per address learned outside the flow itself: passive DNS and pcapng NRB entries. */
 export interface AddressNames {
@@ -64,7 +60,7 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
       // A name, not an authority: `Host: zoom.us:443` names zoom.us. A CONNECT names its
       // destination in the target even without a Host header (HTTP/1.0).
       const host = r.method === 'CONNECT' ? r.target : r.host
-      if (host) addName(out, hostName(host), 'http-host', r.evidence.frame)
+      if (host) addName(out, cachedHostOnly(host), 'http-host', r.evidence.frame)
     }
   }
   if (f.socks?.hostIsName) addName(out, f.socks.host, 'socks', f.socks.request.frame)

@@ -107,7 +107,7 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
 
   const names = serverNames(f)
   // Encrypted DNS is DNS all the same: the resolver reads every name asked (see encrypted-dns.ts).
-  const encryptedDns = f.server.port === 853 || f.server.port === 443 ? encryptedDnsReason(f, names) : undefined
+  const encryptedDns = encryptedDnsReason(f, names)
   if (encryptedDns) return {role: 'dns', reason: encryptedDns}
   const hints = names.length === 0 ? NO_HINTS : names.map((n) => ({name: n, hint: sig.roleHintOf(n)})).filter((h) => h.hint !== undefined)
   const streamish = carriesMedia(f) || f.stunPresent || isSustainedUdp(f)

@@ -63,13 +63,15 @@ function isDohName(name: string): boolean {
  * flow's server names, normalised (lower case, no trailing dot).
  */
 export function encryptedDnsReason(f: FlowEvidence, names: readonly string[]): string | undefined {
-  const server = `${f.server.ip}:${f.server.port}`
-  if (f.server.port === DOT_PORT) {
-    if (f.proto === 'tcp') return `DNS over TLS (RFC 7858) to ${server}`
-    if (f.proto === 'udp' && f.quic) return `DNS over QUIC (RFC 9250) to ${server}`
+  const {ip, port} = f.server
+  if (port === DOT_PORT) {
+    if (f.proto === 'tcp') return `DNS over TLS (RFC 7858) to ${ip}:${port}`
+    if (f.proto === 'udp' && f.quic) return `DNS over QUIC (RFC 9250) to ${ip}:${port}`
+    return undefined
   }
-  if (!f.tls && !f.quic) return undefined
-  for (const n of names) if (isDohName(n)) return `DNS over HTTPS (RFC 8484) to ${n} (${server})`
-  if (f.server.port === 443 && names.length === 0 && RESOLVER_ADDRESSES.has(f.server.ip)) return `DNS over HTTPS (RFC 8484) to the public resolver ${server}`
+  // DoH on its port (RFC 8484 §1: https), TLS or QUIC (HTTP/3).
+  if (port !== 443 || (!f.tls && !f.quic)) return undefined
+  for (const n of names) if (isDohName(n)) return `DNS over HTTPS (RFC 8484) to ${n} (${ip}:${port})`
+  if (names.length === 0 && RESOLVER_ADDRESSES.has(ip)) return `DNS over HTTPS (RFC 8484) to the public resolver ${ip}:${port}`
   return undefined
 }

@@ -38,12 +38,6 @@ export function cleartextDnsNamesService(ctx: CheckContext): Finding[] {
   return out
 }
 
-/** A name as names are compared: lower case, no trailing dot. */
-function comparable(name: string): string {
-  const lower = name.toLowerCase()
-  return lower.endsWith('.') ? lower.slice(0, -1) : lower
-}
-
 /**
  * The first packet of the flow that carried one of `names` in clear (a DNS question, a TLS or
  * QUIC server name, an HTTP Host or CONNECT target), to cite it rather than the flow's first
@@ -54,7 +48,7 @@ function nameSeenAt(flow: ReportFlow, names: ReadonlySet<string>): Evidence | un
   const f = factsOf(flow)
   let best: Evidence | undefined
   const consider = (name: string | null | undefined, e: Evidence) => {
-    if (name && names.has(comparable(hostOnly(name))) && (!best || e.frame < best.frame)) best = e
+    if (name && names.has(hostOnly(name)) && (!best || e.frame < best.frame)) best = e
   }
   if (f.tls?.clientHello) consider(f.tls.clientHello.sni, f.tls.clientHello.evidence)
   if (f.quic?.clientHello) consider(f.quic.clientHello.sni, f.quic.clientHello.evidence)

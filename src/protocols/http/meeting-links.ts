@@ -80,7 +80,8 @@ function within(host: string, domain: string): boolean {
 /** Host header values and host names repeat in every request of a connection: hostOnly and
  * appOfHost are remembered (pure functions of one string; bounded, see boundedMemo). */
 const MAX_HOSTS = 4096
-const cachedHostOnly = boundedMemo(hostOnly, MAX_HOSTS)
+/** hostOnly, remembered: for callers that ask it of every request (names of flows too). */
+export const cachedHostOnly = boundedMemo(hostOnly, MAX_HOSTS)
 const cachedAppOfHost = boundedMemo(appOfHost, MAX_HOSTS)
 
 function appOfHost(host: string): MeetingApp | null {
