@@ -13,18 +13,19 @@ const MAX_NAMES_SHOWN = 6
  */
 export function throughProxy(ctx: CheckContext): Finding[] {
   const byProxy = new Map<string, {ip: string; port: number; flows: ReportFlow[]; asked: ProxiedDestination[][]}>()
+  // A flow with both (HTTP through SOCKS) is in both lists: it is taken once.
+  const seen = new Set<number>()
   for (const protocol of ['http', 'socks'] as const) {
     const flows = ctx.flowsByProtocol.get(protocol) ?? []
     for (let i = 0; i < flows.length; i++) {
       const flow = flows[i]!
-      if (!isCallFlow(flow)) continue
+      if (seen.has(flow.id) || !isCallFlow(flow)) continue
       const asked = proxiedDestinations(flow)
       if (asked.length === 0) continue
+      seen.add(flow.id)
       const key = `${flow.server.ip}|${flow.server.port}`
       let proxy = byProxy.get(key)
       if (!proxy) byProxy.set(key, (proxy = {ip: flow.server.ip, port: flow.server.port, flows: [], asked: []}))
-      // A flow with both (HTTP through SOCKS) is listed once.
-      if (proxy.flows.includes(flow)) continue
       proxy.flows.push(flow)
       proxy.asked.push(asked)
     }
