@@ -8,7 +8,9 @@ import type {ReportVantage} from './report-model.js'
  * formats each address for the output (escaping, code spans); `none` is the text for no address.
  */
 export function vantageAddressesText(v: ReportVantage, show: (ip: string) => string, none: string): string {
-  const publics = v.publicAddresses.length ? ` behind ${v.publicAddresses.map((p) => show(p.ip)).join(', ')}` : ''
+  // Without NAT, STUN maps the host's own address to itself: it is not "behind" it.
+  const mapped = v.publicAddresses.filter((p) => p.ip !== v.hostPublicAddress)
+  const publics = mapped.length ? ` behind ${mapped.map((p) => show(p.ip)).join(', ')}` : ''
   const own = v.hostPublicAddress ? `${show(v.hostPublicAddress)} (own public address, no NAT)` : ''
   if (v.privateAddresses.length) return `${v.privateAddresses.map(show).join(', ')}${publics}${own ? `; ${own}` : ''}`
   if (own) return `${own}${publics}`
