@@ -118,18 +118,19 @@ export interface Vantage {
 
 export const MAX_PRIVATE = 10
 
-/**
- * The capturing host's own public address, if the flows show one: in an address family with
- * no private client address (no NAT there), the public client of more than half of that
- * family's flows and of at least MIN_HOST_FLOWS, a capture made on it. A capture of many hosts' traffic (a router's) has no
- * such client. Dual-stack hosts are the common case: IPv4 behind NAT (a private client
- * address), IPv6 on a global address of their own. Of two candidates, the one of more flows.
- */
 /** Flows a public client needs before it is taken for the capturing host: a call opens dozens
  * (DNS, TLS, STUN, media), while the client of one or two flows may as well be a remote client
  * of a capture made on the server. */
 const MIN_HOST_FLOWS = 3
 
+/**
+ * The capturing host's own public address, if the flows show one: in an address family with
+ * no private client address (no NAT there), the public client of more than half of that
+ * family's flows and of at least MIN_HOST_FLOWS, a capture made on it. A capture of many
+ * hosts' traffic (a router's) has no such client. Dual-stack hosts are the common case: IPv4
+ * behind NAT (a private client address), IPv6 on a global address of their own. Of two
+ * candidates, the one of more flows.
+ */
 function hostPublicAddress(clientFlows: ReadonlyMap<string, number>, privates: readonly PrivateAddress[]): Vantage['hostPublic'] {
   let best: Vantage['hostPublic'] = null
   for (const v6 of [false, true]) {
