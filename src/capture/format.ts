@@ -24,7 +24,50 @@ export function sniffFormat(head: Uint8Array): SniffResult {
     case 0xa1b2cd34:
     case 0x34cdb2a1:
       return {kind: 'unknown', reason: 'modified (Kuznetzov) pcap is not supported; convert it with editcap -F pcap'}
-    default:
-      return {kind: 'unknown', reason: `not a pcap, pcapng or gzip file (starts with 0x${magic.toString(16).padStart(8, '0')})`}
+    default: {
+      const known = foreignFormat(head)
+      const start = `starts with 0x${magic.toString(16).padStart(8, '0')}`
+      return {kind: 'unknown', reason: known ? `${known.what}, not a pcap, pcapng or gzip file (${start}): ${known.hint}` : `not a pcap, pcapng or gzip file (${start})`}
+    }
   }
+}
+
+/** A file format an analyst may hand over instead of a capture, told by its magic number. */
+interface ForeignFormat {
+  magic: readonly number[]
+  /** Where the magic number is (default 0). */
+  at?: number
+  what: string
+  /** What to do instead: a command that turns it into what callaudit reads. */
+  hint: string
+}
+
+const DECOMPRESS_HINT = (tool: string): string => `decompress it first, e.g. ${tool} FILE | callaudit analyze -`
+
+/**
+ * Compressions tshark reads itself (zstd and LZ4 since Wireshark 3.6) or that archives use, and
+ * the capture formats of other tools (Wireshark's wiretap names them the same way). Only their
+ * fixed magic numbers: a pktmon .etl has none (its first block is a WMI buffer header).
+ */
+const FOREIGN_FORMATS: readonly ForeignFormat[] = [
+  {magic: [0x28, 0xb5, 0x2f, 0xfd], what: 'a zstd-compressed file', hint: DECOMPRESS_HINT('zstd -dc')}, // RFC 8878 §3.1.1
+  {magic: [0x04, 0x22, 0x4d, 0x18], what: 'an LZ4-compressed file', hint: DECOMPRESS_HINT('lz4 -dc')}, // LZ4 frame format
+  {magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], what: 'an xz-compressed file', hint: DECOMPRESS_HINT('xz -dc')},
+  {magic: [0x42, 0x5a, 0x68], what: 'a bzip2-compressed file', hint: DECOMPRESS_HINT('bzip2 -dc')}, // "BZh"
+  {magic: [0x50, 0x4b, 0x03, 0x04], what: 'a zip archive', hint: 'extract the capture from it (unzip) and give that file'},
+  {magic: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], what: 'a 7-Zip archive', hint: 'extract the capture from it (7z x) and give that file'},
+  {magic: [0x47, 0x4d, 0x42, 0x55], what: 'a Microsoft Network Monitor 2.x capture', hint: 'convert it with editcap -F pcapng FILE out.pcapng'}, // "GMBU"
+  {magic: [0x52, 0x54, 0x53, 0x53], what: 'a Microsoft Network Monitor 1.x capture', hint: 'convert it with editcap -F pcapng FILE out.pcapng'}, // "RTSS"
+  {magic: [0x73, 0x6e, 0x6f, 0x6f, 0x70, 0x00, 0x00, 0x00], what: 'a snoop capture (Solaris)', hint: 'convert it with editcap -F pcapng FILE out.pcapng'}, // RFC 1761
+  {magic: [0x62, 0x74, 0x73, 0x6e, 0x6f, 0x6f, 0x70, 0x00], what: 'a Bluetooth HCI log (btsnoop)', hint: 'it holds no IP traffic; capture the call on a network interface'},
+  // POSIX ustar header: "ustar" at offset 257 (a .tar.gz arrives here once gunzipped). Seen only
+  // when the first chunk read holds 262 bytes, as it does for any file and almost any pipe.
+  {magic: [0x75, 0x73, 0x74, 0x61, 0x72], at: 257, what: 'a tar archive', hint: 'extract the capture from it (tar xf) and give that file'},
+]
+
+function foreignFormat(head: Uint8Array): ForeignFormat | undefined {
+  return FOREIGN_FORMATS.find((f) => {
+    const at = f.at ?? 0
+    return at + f.magic.length <= head.length && f.magic.every((b, i) => head[at + i] === b)
+  })
 }
