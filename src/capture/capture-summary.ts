@@ -39,6 +39,11 @@ export interface CaptureSummary {
    * snapshot length cut them), and the frame number of the first. */
   truncatedPackets: number
   firstTruncatedFrame: number
+  /** TCP/UDP packets that repeat the one before them in their flow within a millisecond: the
+   * capture saw the same packet twice (counted by the flow table, see FlowTable.noteSignature),
+   * and the frame number of the first such copy. */
+  duplicatePackets: number
+  firstDuplicateFrame: number
 }
 
 export function newCaptureSummary(path: string, format: CaptureFormat, gzip: boolean): CaptureSummary {
@@ -62,6 +67,8 @@ export function newCaptureSummary(path: string, format: CaptureFormat, gzip: boo
     outOfOrder: false,
     truncatedPackets: 0,
     firstTruncatedFrame: 0,
+    duplicatePackets: 0,
+    firstDuplicateFrame: 0,
   }
 }
 

@@ -8,6 +8,7 @@ import {PacketDecoder} from '../decode/packet-decoder.js'
 import {FlowTable, ST_SYN, ST_SYNACK} from './flow-table.js'
 import {type FragmentStats, FragmentTracker} from './fragment-tracker.js'
 import {FlowFastPath, type PayloadInspector} from './flow-fast-path.js'
+import {packetSignature} from './packet-signature.js'
 import {isoTime} from '../capture/timestamp.js'
 import {TUNNEL_NAMES} from '../decode/net-layer.js'
 import {type Evidence, type FlowInfo, type PacketPlace, type ProtocolAnalyzer, ReusedPayloadPacket} from '../protocols/analyzer.js'
@@ -219,6 +220,11 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       }
       const slot = table.lookup(layer, rec.frame, rec.tsSec, rec.tsNsec, captureIndex, parentId)
       const senderIsA = table.senderIsA
+      // The packet itself (its outermost layer) may be a second copy of the one before; as the
+      // fast path sees it: unfragmented TCP and UDP.
+      if (i === 0 && !layer.isFragment && (layer.proto === PROTO_TCP || layer.proto === PROTO_UDP)) {
+        table.noteSignature(slot, packetSignature(rec.buffer, layer.ipStart, layer.l4Start, layer.ipEnd, layer.proto), rec.tsSec, rec.tsNsec, rec.frame)
+      }
       table.count1(slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
       if ((rec.process !== undefined || rec.linkType === LINKTYPE_PKTAP) && table.process[slot] === 0) table.process[slot] = processOf(rec)
       if (layer.proto === PROTO_TCP) table.trackTcp(slot, senderIsA, layer.tcpFlags, layer.tcpSeq, rec.tsSec, rec.tsNsec)
@@ -251,9 +257,11 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
           onStart: (s) => {
             summaries[captureIndex] = s
             reading = s
+            table.duplicates = s
           },
           ...(readOptions.follow ? {follow: readOptions.follow} : {}),
         })
+        if (summary.duplicatePackets > 0) summary.warnings.push(duplicatesWarning(summary))
         captures.push(summary)
         captureIndex++
       } catch (error) {
@@ -284,4 +292,14 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       return {captures, failures, table, stats, fragmentsByFlow, facts, processes: processes.list}
     },
   }
+}
+
+/**
+ * The capture saw packets twice: packet and byte counts, and RTP loss (negative: more packets
+ * than the sequence numbers span), include the copies. editcap -D (Wireshark's duplicate
+ * removal) removes copies identical byte for byte; copies seen on both sides of a router differ
+ * in their TTL and link header, and only a capture on one interface avoids them.
+ */
+function duplicatesWarning(s: CaptureSummary): string {
+  return `${s.path}: ${s.duplicatePackets} of ${s.packets} packets repeat the packet before them in their flow within 1 ms (first: frame ${s.firstDuplicateFrame}): the capture saw them twice, at two points of their path (tcpdump -i any with a bridge or tunnel, a mirror port fed both ways, pktmon), so packet and byte counts include the copies and RTP loss can come out negative; editcap -D 10 removes copies that are identical byte for byte, else capture on one interface`
 }

@@ -5,6 +5,7 @@ import {tcpHeaderReadable, tcpPayloadStart, udpPayloadEnd} from '../decode/ip-la
 import {mayBeUdpTunnel} from '../decode/tunnels.js'
 import type {RawPacketTaker} from '../capture/packet-record.js'
 import type {FlowTable} from './flow-table.js'
+import {packetSignature} from './packet-signature.js'
 
 /**
  * The packet most captures are made of, counted straight from its bytes: TCP, or UDP off the
@@ -141,6 +142,7 @@ export class FlowFastPath implements RawPacketTaker {
     const seq = tcp ? i32be(b, l4 + 4) : 0
     // A SYN with a fresh initial sequence number starts a new flow: lookup makes it.
     if ((flags & TCP_SYN) !== 0 && table.startsNewConnection(slot, flags, seq, senderIsA)) return false
+    table.noteSignature(slot, packetSignature(b, ip, l4, ipEnd, proto), sec, nsec, frame)
     table.count1(slot, senderIsA, origLen, sec, nsec)
     if (tcp) table.trackTcp(slot, senderIsA, flags, seq, sec, nsec)
     const inspect = this.inspect

@@ -63,6 +63,9 @@ export interface CaptureRecord {
   /** Packets stored shorter than sent (captured length < original length: cut by the snapshot
    * length); what they carried past the cut was never seen. */
   truncatedPackets: number
+  /** TCP/UDP packets that repeat the packet before them in their flow within 1 ms: the capture
+   * saw them twice (a warning says so); counted as packets all the same, as tshark does. */
+  duplicatePackets: number
   /** Packets the capturing system reported dropped (pcapng statistics), or null if unknown. */
   droppedByCapture: number | null
   /** pcapng Name Resolution Block entries (untrusted text from the file). */
@@ -356,6 +359,7 @@ export function captureRecords(collection: FlowCollection): CaptureRecord[] {
       durationSeconds: empty ? 0 : Math.round(((c.lastSec - c.firstSec) + (c.lastNsec - c.firstNsec) / 1e9) * 1e9) / 1e9,
       strictTimeOrder: !c.outOfOrder,
       truncatedPackets: c.truncatedPackets,
+      duplicatePackets: c.duplicatePackets,
       droppedByCapture: drops.length ? drops.reduce((sum, i) => sum + (i.dropped ?? 0), 0) : null,
       names: Object.fromEntries([...c.names.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),
       secrets: c.secrets,

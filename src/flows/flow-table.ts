@@ -23,6 +23,16 @@ export const ST_RST = 32
 const ST_BASESEQ_A = 64 // first sequence number from endpoint A recorded
 const ST_BASESEQ_B = 128
 
+/** Most time between a packet and its copy for the copy to count as the same packet captured
+ * twice: 1 ms. Copies made by the capture are microseconds apart. */
+export const DUPLICATE_WINDOW_NS = 1_000_000
+
+/** Packets captured twice (see FlowTable.noteSignature), and the frame of the first copy. */
+export interface DuplicateCounts {
+  duplicatePackets: number
+  firstDuplicateFrame: number
+}
+
 export interface FlowTableOptions {
   /** Most flows kept at once; beyond it the longest-idle quarter is evicted. */
   maxFlows?: number
@@ -79,6 +89,10 @@ export class FlowTable {
   /** 1 + index into the collection's `processes` of the process the capture names for the
    * flow's first packet that names one (0 = none named). */
   process: Uint32Array
+  /** packetSignature of the flow's last packet, to spot the same packet captured twice. */
+  lastSignature: Int32Array
+  /** Where packets captured twice are counted: the summary of the capture being read. */
+  duplicates: DuplicateCounts = {duplicatePackets: 0, firstDuplicateFrame: 0}
 
   /** Seconds subtracted from timestamps before they are stored as doubles. */
   timeBase = NaN
@@ -109,6 +123,7 @@ export class FlowTable {
     this.inspect = new Uint8Array(this.capacity)
     this.inspectIndex = new Int32Array(this.capacity)
     this.process = new Uint32Array(this.capacity)
+    this.lastSignature = new Int32Array(this.capacity)
     const indexSize = nextPowerOfTwo(this.capacity * 2)
     this.index = new Int32Array(indexSize).fill(EMPTY)
     this.indexMask = indexSize - 1
@@ -297,6 +312,22 @@ export class FlowTable {
     }
   }
 
+  /**
+   * Before `count1`: whether the packet with signature `signature` (packetSignature, 0 for none)
+   * repeats the flow's last packet within DUPLICATE_WINDOW_NS, i.e. the capture saw one packet
+   * twice (tcpdump -i any on a host with a bridge, a mirror port fed both ways, pktmon at several
+   * components). Such copies arrive microseconds apart; a retransmission waits at least a round
+   * trip, and its IPv4 Identification differs. Counted in `duplicates`; the packet still counts
+   * as a packet, as tshark counts it.
+   */
+  noteSignature(slot: number, signature: number, sec: number, nsec: number, frame: number): void {
+    if (signature !== 0 && signature === this.lastSignature[slot]) {
+      const gap = (sec - this.lastSec[slot]!) * 1e9 + (nsec - this.lastNsec[slot]!)
+      if (gap >= 0 && gap <= DUPLICATE_WINDOW_NS && this.duplicates.duplicatePackets++ === 0) this.duplicates.firstDuplicateFrame = frame
+    }
+    this.lastSignature[slot] = signature
+  }
+
   /** Follow the TCP handshake and teardown (RFC 9293 §3.5) of `slot` for one segment. */
   trackTcp(slot: number, senderIsA: boolean, flags: number, seq: number, sec: number, nsec: number): void {
     let state = this.tcpState[slot]!
@@ -356,6 +387,7 @@ export class FlowTable {
     this.parentId[slot] = parentId
     this.inspect[slot] = 0
     this.process[slot] = 0
+    this.lastSignature[slot] = 0
     if (Number.isNaN(this.timeBase)) this.timeBase = sec
     return slot
   }
@@ -384,6 +416,7 @@ export class FlowTable {
     this.inspect = grown(this.inspect, capacity)
     this.inspectIndex = grown(this.inspectIndex, capacity)
     this.process = grown(this.process, capacity)
+    this.lastSignature = grown(this.lastSignature, capacity)
     this.capacity = capacity
     this.rebuildIndex()
   }
@@ -469,6 +502,7 @@ export class FlowTable {
     this.inspect[to] = this.inspect[from]!
     this.inspectIndex[to] = this.inspectIndex[from]!
     this.process[to] = this.process[from]!
+    this.lastSignature[to] = this.lastSignature[from]!
   }
 
   /** IP protocol number of a slot's flow. */
