@@ -1,6 +1,7 @@
 import {assignRoles, detectVantage, identifyApps} from '../apps/index.js'
 import {type AppIdentification, remoteEndpoint} from '../apps/identify-apps.js'
 import {ageWarnings, daysBetween} from '../geo/age.js'
+import {hasRealDate} from '../capture/timestamp.js'
 import type {GeoDatabase} from '../geo/database.js'
 import type {DiscoveryOptions} from '../geo/discovery.js'
 import {openDatabases, openDatabasesAsync} from '../geo/open-databases.js'
@@ -135,7 +136,9 @@ export function reportFromCollection(
 
   const flowsView = flowsReportHead(collection, records.length)
   const captureStart = collection.captures.find((c) => c.packets > 0)
-  const captureTime = captureStart ? new Date(captureStart.firstSec * 1000) : undefined
+  // A capture dated before any real one (relative times, a clock not set) says nothing of when
+  // the call was: database ages are not judged against it (the capture's warning says why).
+  const captureTime = captureStart && hasRealDate(captureStart.firstSec) ? new Date(captureStart.firstSec * 1000) : undefined
   const warnings = [
     ...flowsView.summary.warnings,
     ...databaseNotes,
@@ -333,9 +336,12 @@ export function groupedAgeWarnings(databases: readonly GeoDatabase[], now: Date 
     g.ids.push(w.database)
     groups.set(key, g)
   }
+  const callDay = captureTime?.toISOString().slice(0, 10)
   return [...groups.values()].map((g) =>
     g.kind === 'older-than-analysis'
       ? `${g.ids.join(', ')}: built ${g.built}, ${g.days} days before this analysis (more than 90): locations may have moved since`
-      : `${g.ids.join(', ')}: built ${g.built}, ${g.days} days before the capture (more than 90): locations may have moved since`,
+      : g.kind === 'older-than-capture'
+        ? `${g.ids.join(', ')}: built ${g.built}, ${g.days} days before the capture (more than 90): locations may have moved since`
+        : `${g.ids.join(', ')}: built ${g.built}, ${g.days} days after the capture (more than 90): it places the servers as they were on ${g.built}, not on the day of the call (addresses change hands); to place them as they were, use databases built near ${callDay} (--geoip-dir)`,
   )
 }

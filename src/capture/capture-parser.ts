@@ -1,6 +1,7 @@
 import {type CaptureSummary, MAX_PACKET_BYTES} from './capture-summary.js'
 import {newPacketRecord, type PacketRecord, type PacketSink} from './packet-record.js'
 import {DAMAGED, RecordFramer} from './record-framer.js'
+import {hasRealDate, isoTime} from './timestamp.js'
 
 /** Warnings of one kind are reported once with a count, so a bad file cannot flood the output. */
 const WARNING_LIMIT = 50
@@ -105,6 +106,9 @@ export abstract class CaptureParser extends RecordFramer {
     if (s.truncatedPackets > 0) {
       const which = s.truncatedPackets === s.packets ? `all ${s.packets} packets were` : `${s.truncatedPackets} of ${s.packets} packets were`
       s.warnings.push(`${s.path}: ${which} stored shorter than sent (cut by the capture's snapshot length; first: frame ${s.firstTruncatedFrame}): what they carried past the cut (names, addresses, certificates) was not captured and cannot be reported`)
+    }
+    if (s.packets > 0 && !hasRealDate(s.firstSec)) {
+      s.warnings.push(`${s.path}: its packets are dated from ${isoTime(s.firstSec, s.firstNsec, s.precision).slice(0, 10)}, before any real capture: relative times (an anonymised or rewritten capture) or a device whose clock was not set; times are shown as recorded, and the GeoIP databases' age is not judged against them`)
     }
     this.flushRepeatCounts()
   }

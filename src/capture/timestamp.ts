@@ -257,3 +257,15 @@ function civilFromDays(z: number): {year: number; month: number; day: number} {
 export function toSeconds(sec: number, nsec: number): number {
   return sec + nsec / 1e9
 }
+
+/**
+ * Before 1990 no capture was made with today's tools: a capture dated earlier has relative
+ * times (1970-01-01 plus seconds: anonymised or rewritten captures), or was made on a device
+ * whose clock was not set (the Unix, DOS and GPS epochs, 1970 and 1980).
+ */
+export const EARLIEST_REAL_CAPTURE_SEC = Date.UTC(1990, 0, 1) / 1000
+
+/** Whether a capture starting at `sec` (Unix seconds) has a real date to judge databases against. */
+export function hasRealDate(sec: number): boolean {
+  return sec >= EARLIEST_REAL_CAPTURE_SEC
+}

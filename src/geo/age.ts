@@ -1,7 +1,9 @@
 /**
  * Database age: a database is stale when its build epoch is more than 90 days before the
- * analysis time, or more than 90 days before the capture it is used for. "Now" is always a
- * parameter so outputs stay deterministic; commands take it from CALLAUDIT_NOW or the clock.
+ * analysis time, or more than 90 days before the capture it is used for; and it places the
+ * servers of another time when it was built more than 90 days after the capture (an old call
+ * audited with today's database: addresses change hands). "Now" is always a parameter so
+ * outputs stay deterministic; commands take it from CALLAUDIT_NOW or the clock.
  */
 import {InputError} from '../errors.js'
 
@@ -10,7 +12,7 @@ const DAY_MS = 86_400_000
 
 export interface AgeWarning {
   database: string
-  kind: 'older-than-analysis' | 'older-than-capture'
+  kind: 'older-than-analysis' | 'older-than-capture' | 'newer-than-capture'
   days: number
   message: string
 }
@@ -36,6 +38,8 @@ export function ageWarnings(
       const gap = daysBetween(db.buildEpoch, captureTime)
       if (gap > MAX_AGE_DAYS) {
         warnings.push({database: db.id, kind: 'older-than-capture', days: gap, message: `${db.id}: built ${built}, ${gap} days before the capture (more than ${MAX_AGE_DAYS})`})
+      } else if (-gap > MAX_AGE_DAYS) {
+        warnings.push({database: db.id, kind: 'newer-than-capture', days: -gap, message: `${db.id}: built ${built}, ${-gap} days after the capture (more than ${MAX_AGE_DAYS})`})
       }
     }
   }

@@ -17,6 +17,13 @@ describe('database age', () => {
     expect(w.map((x) => [x.kind, x.days])).toEqual([['older-than-capture', 151]])
   })
 
+  it('warns when the database was built more than 90 days after the capture (an old call, today\'s database)', () => {
+    const now = new Date('2026-01-10T00:00:00Z')
+    expect(ageWarnings([db], now, new Date('2025-10-03T00:00:00Z'))).toEqual([]) // 90 days before the build
+    const w = ageWarnings([db], now, new Date('2025-10-02T00:00:00Z'))
+    expect(w.map((x) => [x.kind, x.days])).toEqual([['newer-than-capture', 91]])
+  })
+
   it('takes the analysis time from CALLAUDIT_NOW, else the injected clock', () => {
     expect(analysisNow({CALLAUDIT_NOW: '2026-07-01'}).toISOString()).toBe('2026-07-01T00:00:00.000Z')
     expect(analysisNow({}, () => new Date(5)).getTime()).toBe(5)

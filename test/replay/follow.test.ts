@@ -77,7 +77,10 @@ for (const [format, write] of [['pcap', writeCallPcap], ['pcapng', writeCallPcap
     it('ends with the report analyze gives on the finished file', async () => {
       const analyzed = await analyzeFile(run.path, run.dir)
       expect(JSON.stringify(run.result.report)).toBe(JSON.stringify(analyzed))
-      expect(run.result.report.summary.warnings).toEqual([]) // no record was reported cut
+      // No record was reported cut. (The synthetic call is dated 2025-11-20, long before the
+      // embedded databases were built: the one summary warning may say so.)
+      expect(run.result.report.captures.flatMap((c) => c.warnings)).toEqual([])
+      expect(run.result.report.summary.warnings.filter((w) => !w.includes('days after the capture'))).toEqual([])
       const last = run.lines.at(-1)!
       expect(last.kind).toBe('report')
       expect(JSON.stringify((last as {report: unknown}).report)).toBe(JSON.stringify(analyzed))
