@@ -8,7 +8,7 @@ import type {Severity} from '../policy/policy.js'
 
 export type {Severity} from '../policy/policy.js'
 
-export type RuleCategory = 'jurisdiction' | 'metadata' | 'crypto' | 'plausibility'
+export type RuleCategory = 'coverage' | 'jurisdiction' | 'metadata' | 'crypto' | 'plausibility'
 
 export interface RuleDefinition {
   id: string
@@ -22,6 +22,16 @@ export interface RuleDefinition {
 }
 
 export const RULES: readonly RuleDefinition[] = [
+  {
+    id: 'CA-CALL-001',
+    title: 'No call found in the capture',
+    category: 'coverage',
+    severity: 'high',
+    rationale:
+      'Every other rule judges the call\'s traffic. A capture made before the call started, on another interface than the one the call used, or of a call inside a VPN tunnel holds none of it, and would pass them all: "no findings" would only mean that nothing was looked at. A CI job gating an app on this report must not pass on an empty capture.',
+    remediation:
+      'Capture during the call, on the interface it uses (for a call through a VPN, the tunnel\'s own interface), and check that the app\'s traffic is in the capture. If the capture is not meant to hold a call, lower the rule in the policy file: CA-CALL-001: info under severity-overrides.',
+  },
   {
     id: 'CA-GEO-001',
     title: 'Call traffic to a country outside policy',

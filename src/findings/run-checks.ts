@@ -2,6 +2,7 @@ import {effectiveSeverity, type Policy, severityRank, suppressionFor} from '../p
 import type {Finding} from '../report/report-model.js'
 import {compareText} from '../report/compare-text.js'
 import {clientCertificatesInClear} from './checks/client-certificates.js'
+import {noCall} from './checks/coverage.js'
 import {badCertificates, repeatedCipherBlocks, weakTls} from './checks/crypto.js'
 import {outsidePolicy, registeredAbroad, resolverAbroad, splitJurisdictions} from './checks/jurisdiction.js'
 import {
@@ -14,6 +15,7 @@ import type {Check, CheckContext} from './context.js'
 
 /** Every check, in catalogue order. */
 export const CHECKS: readonly Check[] = [
+  noCall,
   outsidePolicy,
   registeredAbroad,
   splitJurisdictions,

@@ -77,6 +77,48 @@ function serverHello(cipher: number, version = 0x0303): Buffer {
 const ASHBURN = '52.202.62.196' // embedded database: Ashburn, US (city-level)
 const JAKARTA = '-6.2,106.8'
 
+describe('CA-CALL-001: no call in the capture', () => {
+  const web = (server: string, sport: number) => {
+    const c = {sport, dport: 443}
+    const s = {sport: 443, dport: sport}
+    return [
+      frame(0, CLIENT, server, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
+      frame(30, server, CLIENT, tcp({...s, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
+      frame(31, CLIENT, server, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, tlsClientHello({sni: 'www.example.com', version: '1.2'})), IPPROTO.TCP),
+    ]
+  }
+
+  it('fires, high, on a capture of web browsing only, citing its largest flows, and fails the run', async () => {
+    const r = await run([...web(ASHBURN, 50700), ...web('8.8.8.8', 50701)], {home: 'US'})
+    const f = r.findings.find((x) => x.ruleId === 'CA-CALL-001')
+    expect(f?.severity).toBe('high')
+    expect(f?.detail).toContain('It holds 2 flows (web 2), none of them a call\'s')
+    expect(f?.evidence.map((e) => e.flowId)).toEqual(r.flows.map((x) => x.id).sort((a, b) => a - b))
+    expect(r.summary.verdict).toBe('fail')
+  })
+
+  it('says so when the capture holds a VPN tunnel the call may be inside', async () => {
+    const wg = Buffer.alloc(148)
+    wg.writeUInt32LE(1, 0) // WireGuard handshake initiation (type 1, three reserved zero bytes)
+    const r = await run([frame(0, CLIENT, '198.54.131.98', udp({sport: 51820, dport: 51820}, wg), IPPROTO.UDP)], {home: 'SE'})
+    expect(r.flows[0]?.role).toBe('vpn')
+    expect(r.findings.find((x) => x.ruleId === 'CA-CALL-001')?.detail).toContain('198.54.131.98 is a VPN tunnel: a call inside it is hidden from this capture')
+  })
+
+  it('stays quiet on a capture that holds a call (RTP media), and can be lowered by the policy', async () => {
+    const frames: Frame[] = []
+    for (let i = 0; i < 12; i++) frames.push(frame(20 * i, CLIENT, '149.137.41.57', udp({sport: 40001, dport: 8801}, rtp({pt: 0, seq: 100 + i, timestamp: 160 * i, ssrc: 0x1234}, Buffer.alloc(160, 0xd5))), IPPROTO.UDP))
+    const call = await run(frames, {home: 'US'})
+    expect(call.flows.some((f) => f.role === 'media')).toBe(true)
+    expect(ids(call)).not.toContain('CA-CALL-001')
+    const policy = join(tempDir('callaudit-policy-'), 'callaudit.yml')
+    writeFileSync(policy, 'severity-overrides:\n  CA-CALL-001: info\n')
+    const lowered = await run([...web(ASHBURN, 50700)], {home: 'US', policy})
+    expect(lowered.summary.verdict).toBe('pass')
+    expect(lowered.findings.find((x) => x.ruleId === 'CA-CALL-001')?.severity).toBe('info')
+  })
+})
+
 describe('CA-GEO-005: location not plausible for the measured round trip', () => {
   it('fires when Ashburn answers Jakarta in 2 ms', async () => {
     const r = await run(tlsSession(ASHBURN, 2, {sni: 'log.zoom.us', serverHello: serverHello(0xc02f)}), {home: 'ID'}, JAKARTA)

@@ -14,7 +14,7 @@ describe('rule catalogue', () => {
     const ids = RULES.map((r) => r.id)
     expect(new Set(ids).size).toBe(ids.length)
     for (const r of RULES) {
-      expect(r.id).toMatch(/^CA-(GEO|META|CRYPTO)-\d{3}$/)
+      expect(r.id).toMatch(/^CA-(CALL|GEO|META|CRYPTO)-\d{3}$/)
       expect(r.rationale.length).toBeGreaterThan(40)
       expect(r.remediation.length).toBeGreaterThan(20)
     }
