@@ -100,6 +100,7 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
   e.quic = f.quic !== undefined
   if (f.http && f.http.requests.length > 0) e.http = true
   e.rtpStreams = f.rtp?.streams.length ?? 0
+  if (f.rtp && e.rtpStreams === 0 && f.rtp.rtcp) e.rtcpOnly = f.rtp.rtcp.datagrams
   if (f.zoom) {
     const sum = (kind: string) => f.zoom!.media.filter((m) => m.kind === kind).reduce((n, m) => n + m.toServer + m.toClient, 0)
     e.zoomMedia = {audio: sum('audio'), video: sum('video'), screenShare: sum('screen-share'), rtcp: sum('rtcp')}

@@ -27,7 +27,7 @@ export const ROLE_DESCRIPTIONS: readonly RoleDescription[] = [
   {role: 'dns', title: 'DNS', description: 'Name lookups, in clear or encrypted (DNS over TLS, QUIC or HTTPS to a public resolver). Where the resolver is, and the names asked in clear, matter on their own.'},
   {role: 'vpn', title: 'VPN tunnel', description: 'A VPN tunnel: OpenVPN (its control channel read), IPsec (ESP or AH over IP, IKE on UDP 500, IKE or ESP in UDP 4500 for NAT traversal) or WireGuard (a handshake read). What the call did inside is hidden from this vantage point; the VPN server\'s country is where all of it surfaced.'},
   {role: 'relay', title: 'TURN relay', description: 'A TURN server relaying the call: allocations, permissions, ChannelData or Send/Data indications, or media to a known relay host. The relay sees every media packet and both parties\' addresses.'},
-  {role: 'media', title: 'Media', description: 'Audio, video or screen sharing: RTP/SRTP, Zoom\'s media encapsulation, DTLS-SRTP after STUN, sustained UDP both ways to a conferencing server, or STUN-established peer streams.'},
+  {role: 'media', title: 'Media', description: 'Audio, video or screen sharing: RTP/SRTP (and RTCP on a port of its own, which reports on it), Zoom\'s media encapsulation, DTLS-SRTP after STUN, sustained UDP both ways to a conferencing server, or STUN-established peer streams.'},
   {role: 'telemetry', title: 'Telemetry and logging', description: 'Diagnostics, analytics and crash reporting (log.zoom.us, *.events.data.microsoft.com, Google Analytics, Sentry...): metadata about the call leaves the device.'},
   {role: 'control', title: 'Signalling and control', description: 'TLS, QUIC or HTTP to an identified app\'s servers (meeting control, key distribution, presence, chat), and STUN exchanges that set up the call. Keys served from abroad travel here, not in the media.'},
   {role: 'web', title: 'Web and content', description: 'Other HTTPS, QUIC or HTTP: web pages, CDNs, sign-in, updates.'},
@@ -122,6 +122,9 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
   if (relayHint && streamish) return {role: 'relay', reason: `media/STUN to relay host ${relayHint.name} (${relayHint.hint!.pattern})`}
 
   if (carriesMedia(f)) return {role: 'media', reason: mediaReason(f)}
+  // RTCP on a port of its own reports on the call's media (senders, loss, SDES names): part of
+  // the media session, wherever the RTP itself went.
+  if (f.rtcpOnly !== undefined) return {role: 'media', reason: `RTCP only (${f.rtcpOnly} datagram${f.rtcpOnly === 1 ? '' : 's'}): the reports of an RTP session whose media is on another flow`}
   if (f.stunPresent && isSustainedUdp(f)) return {role: 'media', reason: `sustained UDP both ways after STUN (${f.packets.toServer}/${f.packets.toClient} packets)`}
   if (conferencing && isSustainedUdp(f)) {
     return {role: 'media', reason: `sustained UDP both ways to ${appLabel(app, sig)} server (${f.packets.toServer}/${f.packets.toClient} packets)`}

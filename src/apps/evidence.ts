@@ -68,6 +68,9 @@ export interface FlowEvidence {
   http?: boolean
   /** RTP streams (distinct SSRCs) seen, encrypted (SRTP) or not; RTCP alone does not count. */
   rtpStreams: number
+  /** RTCP datagrams on a flow with no RTP stream (RTCP on its own port, RFC 3550 §11): the
+   * reports of an RTP session whose media is on another flow. Absent otherwise. */
+  rtcpOnly?: number
   /** Zoom's own media encapsulation (UDP 8801 SFU): packets per media type; absent if none. */
   zoomMedia?: {audio: number; video: number; screenShare: number; rtcp: number}
   /** DNS on this flow (port 53 or a parsed DNS message; DoT/DoH excluded). */
@@ -117,9 +120,9 @@ export function carriesMedia(f: FlowEvidence): boolean {
   return f.rtpStreams > 0 || zoomPackets > 0 || (f.dtls && f.stunPresent && f.proto === 'udp')
 }
 
-/** Protocol-level signs of a call on the flow: media, STUN/TURN, or DTLS over UDP. */
+/** Protocol-level signs of a call on the flow: media, RTCP, STUN/TURN, or DTLS over UDP. */
 export function carriesCallProtocols(f: FlowEvidence): boolean {
-  return carriesMedia(f) || f.stunPresent || f.relay === true || (f.dtls && f.proto === 'udp') || (f.zoomMedia !== undefined && f.zoomMedia.rtcp > 0)
+  return carriesMedia(f) || f.rtcpOnly !== undefined || f.stunPresent || f.relay === true || (f.dtls && f.proto === 'udp') || (f.zoomMedia !== undefined && f.zoomMedia.rtcp > 0)
 }
 
 /** Thresholds for "sustained UDP": enough packets both ways over enough time to be a stream. */

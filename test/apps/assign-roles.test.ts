@@ -96,6 +96,12 @@ describe('roles', () => {
     })
   })
 
+  it('media: RTCP on a port of its own, the reports of the call\'s RTP; it is a sign of a call for app evidence too', () => {
+    expect(one(flow(1, {proto: 'udp', rtcpOnly: 5, server: {ip: '217.12.247.98', port: 31601}}))).toEqual({role: 'media', reason: 'RTCP only (5 datagrams): the reports of an RTP session whose media is on another flow'})
+    expect(one(flow(1, {proto: 'udp', rtcpOnly: 1, server: {ip: '217.12.247.98', port: 31601}})).reason).toContain('(1 datagram)')
+    expect(one(flow(1, {proto: 'udp', server: {ip: '217.12.247.98', port: 31601}})).role).toBe('other')
+  })
+
   it('media needs an app or STUN for plain sustained UDP: an unknown stream stays other', () => {
     expect(one(flow(1, {server: {port: 27015}, ...SUSTAINED}))).toEqual({role: 'other', reason: 'udp port 27015: no recognised protocol or app'})
   })
