@@ -203,6 +203,10 @@ describe('SARIF with suppressions, several captures, no findings', () => {
     // that found nothing.
     const analysed = await analyze([join(FIXTURES, 'icmp.pcap')])
     expect(analysed.findings.map((f) => f.ruleId)).toEqual(['CA-CALL-001'])
+    // A finding with no endpoint and only the largest flows as evidence is valid SARIF as well.
+    const withIt = JSON.parse(renderSarif(analysed)) as Log
+    expect(sarifProblems(withIt)).toEqual([])
+    expect(withIt.runs[0]!.results!.map((r) => r.ruleId)).toEqual(['CA-CALL-001'])
     const noFindings = {high: 0, critical: 0, medium: 0, low: 0, info: 0}
     const report = {...analysed, findings: [], summary: {...analysed.summary, verdict: 'pass' as const, exitCode: 0, worstSeverity: null, findings: noFindings}}
     const log = JSON.parse(renderSarif(report)) as Log
