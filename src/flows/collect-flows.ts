@@ -3,6 +3,7 @@ import type {CaptureSummary} from '../capture/capture-summary.js'
 import type {PacketRecord, PacketSink} from '../capture/packet-record.js'
 import type {FollowOptions} from '../capture/byte-source.js'
 import {readCapture} from '../capture/read-capture.js'
+import {distinctInputs, sameInputWarning} from '../capture/distinct-inputs.js'
 import {PROTO_TCP, PROTO_UDP} from '../decode/net-layer.js'
 import {PacketDecoder} from '../decode/packet-decoder.js'
 import {FlowTable, ST_SYN, ST_SYNACK} from './flow-table.js'
@@ -72,8 +73,14 @@ const KNOWN_LINK_TYPES = new Set([0, 1, 9, 12, 14, 50, 51, 101, 104, 105, 108, 1
  */
 export async function collectFlows(paths: string[], options: CollectOptions = {}): Promise<FlowCollection> {
   const session = openCollectSession(options)
-  for (const path of paths) await session.readPath(path)
-  return session.finish()
+  // A capture named twice (or a copy of one) is read once: see distinctInputs.
+  const inputs = distinctInputs(paths)
+  for (const input of inputs) await session.readPath(input.path)
+  const collection = session.finish()
+  for (const input of inputs) {
+    if (input.sameAs.length) collection.captures.find((c) => c.path === input.path)?.warnings.push(sameInputWarning(input))
+  }
+  return collection
 }
 
 /**
