@@ -1,4 +1,4 @@
-import {type CaptureSummary, MAX_PACKET_BYTES} from './capture-summary.js'
+import {type CaptureSummary, captureFilters, MAX_PACKET_BYTES} from './capture-summary.js'
 import {newPacketRecord, type PacketRecord, type PacketSink} from './packet-record.js'
 import {DAMAGED, RecordFramer} from './record-framer.js'
 import {hasRealDate, isoTime} from './timestamp.js'
@@ -106,6 +106,10 @@ export abstract class CaptureParser extends RecordFramer {
     if (s.truncatedPackets > 0) {
       const which = s.truncatedPackets === s.packets ? `all ${s.packets} packets were` : `${s.truncatedPackets} of ${s.packets} packets were`
       s.warnings.push(`${s.path}: ${which} stored shorter than sent (cut by the capture's snapshot length; first: frame ${s.firstTruncatedFrame}): what they carried past the cut (names, addresses, certificates) was not captured and cannot be reported`)
+    }
+    const filters = captureFilters(s)
+    if (filters.length > 0) {
+      s.warnings.push(`${s.path}: recorded with the capture filter ${filters.map((f) => JSON.stringify(f)).join(', ')}: packets it left out were never recorded, so a report that finds none of them does not show that none was sent`)
     }
     if (s.packets > 0 && !hasRealDate(s.firstSec)) {
       s.warnings.push(`${s.path}: its packets are dated from ${isoTime(s.firstSec, s.firstNsec, s.precision).slice(0, 10)}, before any real capture: relative times (an anonymised or rewritten capture) or a device whose clock was not set; times are shown as recorded, and the GeoIP databases' age is not judged against them`)

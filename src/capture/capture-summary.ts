@@ -74,3 +74,20 @@ export function newCaptureSummary(path: string, format: CaptureFormat, gzip: boo
 
 /** Largest captured length we accept for one packet: Wireshark's WTAP_MAX_PACKET_SIZE_STANDARD. */
 export const MAX_PACKET_BYTES = 262_144
+
+/** The distinct capture filters of a capture's interfaces, in order (pcapng if_filter). */
+export function captureFilters(s: Pick<CaptureSummary, 'interfaces'>): string[] {
+  const out: string[] = []
+  for (const i of s.interfaces) if (i.filter && !out.includes(i.filter) && out.length < MAX_LISTED) out.push(i.filter)
+  return out
+}
+
+/** The distinct interface names of a capture, in order (pcapng if_name). */
+export function interfaceNames(s: Pick<CaptureSummary, 'interfaces'>): string[] {
+  const out: string[] = []
+  for (const i of s.interfaces) if (i.name && !out.includes(i.name) && out.length < MAX_LISTED) out.push(i.name)
+  return out
+}
+
+/** Most names or filters listed per capture (a crafted file may hold thousands of interfaces). */
+const MAX_LISTED = 32

@@ -78,6 +78,9 @@ export interface CaptureInterface {
   /** Digits of sub-second precision the interface records (6 = µs, 9 = ns). */
   precision: number
   name?: string
+  /** The capture filter the interface was recorded with (pcapng if_filter: a libpcap filter
+   * string, or a note that it was a compiled BPF program). Untrusted text. */
+  filter?: string
   /** Packets the capturing system reported dropped (pcapng ISB isb_ifdrop + isb_osdrop). */
   dropped?: number
 }

@@ -208,7 +208,7 @@ export class PcapngBlockParser extends CaptureParser {
     if (this.section === 0) {
       this.summary.byteOrder = this.le ? 'le' : 'be'
       this.forEachOption(buf, body + 16, end, (code, start, len) => {
-        const text = new TextDecoder('utf-8', {fatal: false}).decode(buf.subarray(start, start + len)).replace(/\0+$/, '')
+        const text = optionText(buf, start, len)
         if (code === 2) this.summary.hardware = text
         else if (code === 3) this.summary.os = text
         else if (code === 4) this.summary.application = text
@@ -226,6 +226,7 @@ export class PcapngBlockParser extends CaptureParser {
     let resolution = MICROSECONDS
     let offsetSec = 0
     let name: string | undefined
+    let filter: string | undefined
     this.forEachOption(buf, body + 8, end, (code, start, len) => {
       if (code === 9 && len >= 1) resolution = resolutionFromTsresol(buf[start]!)
       else if (code === 14 && len >= 8) {
@@ -233,10 +234,14 @@ export class PcapngBlockParser extends CaptureParser {
         const high = u32(buf, this.le ? start + 4 : start, this.le) | 0
         const low = u32(buf, this.le ? start : start + 4, this.le)
         offsetSec = high * 4294967296 + low
-      } else if (code === 2) name = new TextDecoder().decode(buf.subarray(start, start + len)).replace(/\0+$/, '')
+      } else if (code === 2) name = optionText(buf, start, len)
+      else if (code === 11 && len >= 1) {
+        // if_filter: a code for the kind of filter, then the filter (0: a libpcap filter string).
+        filter = buf[start] === 0 ? optionText(buf, start + 1, len - 1) : `a compiled filter program (type ${buf[start]})`
+      }
     })
     const index = this.summary.interfaces.length
-    this.summary.interfaces.push({section: this.section, linkType, snapLen, precision: resolution.precision, ...(name === undefined ? {} : {name})})
+    this.summary.interfaces.push({section: this.section, linkType, snapLen, precision: resolution.precision, ...(name === undefined ? {} : {name}), ...(filter ? {filter} : {})})
     // The largest precision among the interfaces, kept as they come: a crafted file of 200 000
     // interface blocks (4 MB) made the maximum over all of them, per block, quadratic.
     this.summary.precision = index === 0 ? resolution.precision : Math.max(this.summary.precision, resolution.precision)
@@ -423,4 +428,16 @@ export class PcapngBlockParser extends CaptureParser {
     }
     this.finishWarnings()
   }
+}
+
+/** Most characters kept of a text option (a name, a filter, the capturing application): a file
+ * of many interface blocks must not make each one a megabyte of text to hold. */
+const MAX_OPTION_TEXT = 512
+
+/** A UTF-8 text option, without the NUL padding some writers include (untrusted text). */
+function optionText(buf: Uint8Array, start: number, length: number): string {
+  return new TextDecoder('utf-8', {fatal: false})
+    .decode(buf.subarray(start, start + Math.min(length, MAX_OPTION_TEXT * 4)))
+    .replace(/\0+$/, '')
+    .slice(0, MAX_OPTION_TEXT)
 }

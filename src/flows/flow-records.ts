@@ -8,6 +8,7 @@ import {safeJsonStringify} from '../report/json-text.js'
 import {fragment, JsonBytes} from '../report/json-bytes.js'
 import type {FlowCollection} from './collect-flows.js'
 import type {ProcessInfo} from '../capture/packet-record.js'
+import {captureFilters, interfaceNames} from '../capture/capture-summary.js'
 import {KEY_WORDS, ST_ESTABLISHED, ST_FIN_CLIENT, ST_FIN_SERVER, ST_RST, ST_SYN, ST_SYNACK} from './flow-table.js'
 
 /** The `flows --json` contract (documented in docs/flows-json.md); later reports reuse it. */
@@ -63,6 +64,13 @@ export interface CaptureRecord {
   /** Packets stored shorter than sent (captured length < original length: cut by the snapshot
    * length); what they carried past the cut was never seen. */
   truncatedPackets: number
+  /** What recorded the capture (pcapng Section Header: shb_userappl, shb_os, shb_hardware),
+   * each key present only when the file says it. Untrusted text. */
+  recordedBy: {application?: string; os?: string; hardware?: string}
+  /** The interfaces' names (pcapng if_name) and capture filters (if_filter), distinct, in
+   * order; a filter is also a warning (what it left out was never recorded). */
+  interfaceNames: string[]
+  captureFilters: string[]
   /** TCP/UDP packets that repeat the packet before them in their flow within 1 ms: the capture
    * saw them twice (a warning says so); counted as packets all the same, as tshark does. */
   duplicatePackets: number
@@ -359,6 +367,9 @@ export function captureRecords(collection: FlowCollection): CaptureRecord[] {
       durationSeconds: empty ? 0 : Math.round(((c.lastSec - c.firstSec) + (c.lastNsec - c.firstNsec) / 1e9) * 1e9) / 1e9,
       strictTimeOrder: !c.outOfOrder,
       truncatedPackets: c.truncatedPackets,
+      recordedBy: {...(c.application ? {application: c.application} : {}), ...(c.os ? {os: c.os} : {}), ...(c.hardware ? {hardware: c.hardware} : {})},
+      interfaceNames: interfaceNames(c),
+      captureFilters: captureFilters(c),
       duplicatePackets: c.duplicatePackets,
       droppedByCapture: drops.length ? drops.reduce((sum, i) => sum + (i.dropped ?? 0), 0) : null,
       names: Object.fromEntries([...c.names.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),

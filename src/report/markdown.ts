@@ -125,11 +125,18 @@ function methodSection(report: Report): string[] {
     ),
     '',
   )
+  let notes = 0
   for (const [i, c] of report.captures.entries()) {
-    if (c.stoppedAt) out.push(`- Capture ${i + 1} was read up to byte ${c.stoppedAt.offset} only: ${t(c.stoppedAt.reason)}.`)
-    if (c.droppedByCapture) out.push(`- Capture ${i + 1}: the capturing system reported ${c.droppedByCapture} packets dropped.`)
+    const lines: string[] = []
+    const recorded = recordedByText(c)
+    if (recorded) lines.push(`- Capture ${i + 1} was recorded ${recorded}.`)
+    if (c.captureFilters.length) lines.push(`- Capture ${i + 1} was recorded with the capture filter ${c.captureFilters.map((f) => t(`"${f}"`)).join(', ')}: packets it left out were never recorded.`)
+    if (c.stoppedAt) lines.push(`- Capture ${i + 1} was read up to byte ${c.stoppedAt.offset} only: ${t(c.stoppedAt.reason)}.`)
+    if (c.droppedByCapture) lines.push(`- Capture ${i + 1}: the capturing system reported ${c.droppedByCapture} packets dropped.`)
+    out.push(...lines)
+    notes += lines.length
   }
-  if (report.captures.some((c) => c.stoppedAt || c.droppedByCapture)) out.push('')
+  if (notes) out.push('')
 
   out.push('### Geolocation databases', '')
   if (report.databases.length === 0) out.push('None: no address was geolocated.', '')
@@ -159,6 +166,14 @@ function methodSection(report: Report): string[] {
   if (p.suppressions.length) out.push(...markdownTable(['suppression', 'reason'], p.suppressions.map((s) => [t(s.match), t(s.reason)])), '')
   else out.push('Suppressions: none.', '')
   return out
+}
+
+/** `with Dumpcap 4.0 on Linux 6.1 (x86_64), interfaces any, eth0`, neutralised; '' when the file says none of it. */
+function recordedByText(c: Report['captures'][number]): string {
+  const r = c.recordedBy
+  const parts = [r.application ? `with ${t(r.application)}` : '', r.os ? `on ${t(r.os)}` : '', r.hardware ? `(${t(r.hardware)})` : '']
+  if (c.interfaceNames.length) parts.push(`on interface${c.interfaceNames.length > 1 ? 's' : ''} ${c.interfaceNames.map(t).join(', ')}`)
+  return parts.filter(Boolean).join(' ')
 }
 
 /** The capture's SHA-256 as inline code; standard input has none. */

@@ -383,6 +383,8 @@ export interface InterfaceSpec {
   snaplen?: number
   name?: string
   description?: string
+  /** if_filter as a libpcap filter string (filter type 0). */
+  filter?: string
   /** Default 10^-6. */
   tsresol?: TsResol
   /** if_tsoffset, seconds (signed). */
@@ -478,6 +480,7 @@ export class PcapngWriter {
     const options: PcapngOption[] = []
     if (spec.name) options.push(opt.string(OPT.if_name, spec.name))
     if (spec.description) options.push(opt.string(OPT.if_description, spec.description))
+    if (spec.filter !== undefined) options.push({code: OPT.if_filter, value: Buffer.concat([Buffer.from([0]), Buffer.from(spec.filter, 'utf8')])})
     if (spec.tsresol) options.push(opt.u8(OPT.if_tsresol, (tsresol.base === 2 ? 0x80 : 0) | tsresol.exp))
     if (spec.tsoffset !== undefined) options.push(opt.i64(this.bo, OPT.if_tsoffset, BigInt(spec.tsoffset)))
     this.raw(idbBlock(this.bo, {linkType: w.linkType, snaplen: w.snaplen, options}))

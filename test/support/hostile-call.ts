@@ -154,8 +154,9 @@ export function writeHostileCall(dir: string): HostileCall {
   NRB_NAMES.forEach((n, i) => udpTo(7000 + 10 * i, CLIENT, n.ip, 42000 + i, 5000 + i, Buffer.from('ping')))
 
   const w = new PcapngWriter()
-  w.sectionStart({byteOrder: 'le'})
-  w.iface({linkType: LINKTYPE.ETHERNET})
+  // What recorded the capture, and the interface's name and filter: text a report repeats.
+  w.sectionStart({byteOrder: 'le', userappl: `${HOSTILE.script}${HOSTILE.ansiCsi}`, os: `${HOSTILE.mdLink}${HOSTILE.c1}`, hardware: `${HOSTILE.img}${HOSTILE.mdTable}`})
+  w.iface({linkType: LINKTYPE.ETHERNET, name: `${HOSTILE.oscLink}${HOSTILE.mdHeading}`, filter: `udp ${HOSTILE.mdCode}${HOSTILE.ansiCsi}`})
   w.nrb(NRB_NAMES.map((n) => ({ip: n.ip, names: [n.name]})))
   for (const f of frames.sort((a, b) => a.ms - b.ms)) {
     const us = Math.round(f.ms * 1000)

@@ -19,7 +19,9 @@ export function renderCaptures(report: Report): string {
     const rows: Array<[string, string]> = [
       ['format', esc(`${c.format}${c.gzip ? ', gzip' : ''}, ${c.byteOrder === 'be' ? 'big' : 'little'}-endian`)],
       ['link types', esc(c.linkTypeNames.join(', ') || '-')],
-      ['interfaces', esc(c.interfaces)],
+      ['interfaces', esc(c.interfaceNames.length ? `${c.interfaces}: ${c.interfaceNames.join(', ')}` : c.interfaces)],
+      ['recorded by', esc([c.recordedBy.application, c.recordedBy.os, c.recordedBy.hardware].filter(Boolean).join(', ') || 'not said in the file')],
+      ['capture filter', c.captureFilters.length ? `<code>${esc(c.captureFilters.join(' | '))}</code>` : '<span class="muted">none</span>'],
       ['packets', esc(c.packets)],
       ['bytes', esc(`${c.bytes} (${formatBytes(c.bytes)})`)],
       ['SHA-256', c.sha256 ? `<code>${esc(c.sha256)}</code>` : esc('not recorded (standard input)')],
