@@ -82,10 +82,14 @@ export function captureFilters(s: Pick<CaptureSummary, 'interfaces'>): string[] 
   return out
 }
 
-/** The distinct interface names of a capture, in order (pcapng if_name). */
+/** The distinct interface names of a capture, in order (pcapng if_name, with if_description in
+ * parentheses when both are given: `\Device\NPF_{...} (Wi-Fi)`). */
 export function interfaceNames(s: Pick<CaptureSummary, 'interfaces'>): string[] {
   const out: string[] = []
-  for (const i of s.interfaces) if (i.name && !out.includes(i.name) && out.length < MAX_LISTED) out.push(i.name)
+  for (const i of s.interfaces) {
+    const text = i.name && i.description && i.description !== i.name ? `${i.name} (${i.description})` : (i.name ?? i.description)
+    if (text && !out.includes(text) && out.length < MAX_LISTED) out.push(text)
+  }
   return out
 }
 

@@ -78,6 +78,9 @@ export interface CaptureInterface {
   /** Digits of sub-second precision the interface records (6 = µs, 9 = ns). */
   precision: number
   name?: string
+  /** pcapng if_description: what the capturing system calls the interface (Npcap names it
+   * `\\Device\\NPF_{GUID}` and describes it as `Wi-Fi`). Untrusted text. */
+  description?: string
   /** The capture filter the interface was recorded with (pcapng if_filter: a libpcap filter
    * string, or a note that it was a compiled BPF program). Untrusted text. */
   filter?: string

@@ -227,6 +227,7 @@ export class PcapngBlockParser extends CaptureParser {
     let offsetSec = 0
     let name: string | undefined
     let filter: string | undefined
+    let description: string | undefined
     this.forEachOption(buf, body + 8, end, (code, start, len) => {
       if (code === 9 && len >= 1) resolution = resolutionFromTsresol(buf[start]!)
       else if (code === 14 && len >= 8) {
@@ -235,13 +236,14 @@ export class PcapngBlockParser extends CaptureParser {
         const low = u32(buf, this.le ? start : start + 4, this.le)
         offsetSec = high * 4294967296 + low
       } else if (code === 2) name = optionText(buf, start, len)
+      else if (code === 3) description = optionText(buf, start, len)
       else if (code === 11 && len >= 1) {
         // if_filter: a code for the kind of filter, then the filter (0: a libpcap filter string).
         filter = buf[start] === 0 ? optionText(buf, start + 1, len - 1) : `a compiled filter program (type ${buf[start]})`
       }
     })
     const index = this.summary.interfaces.length
-    this.summary.interfaces.push({section: this.section, linkType, snapLen, precision: resolution.precision, ...(name === undefined ? {} : {name}), ...(filter ? {filter} : {})})
+    this.summary.interfaces.push({section: this.section, linkType, snapLen, precision: resolution.precision, ...(name === undefined ? {} : {name}), ...(description ? {description} : {}), ...(filter ? {filter} : {})})
     // The largest precision among the interfaces, kept as they come: a crafted file of 200 000
     // interface blocks (4 MB) made the maximum over all of them, per block, quadratic.
     this.summary.precision = index === 0 ? resolution.precision : Math.max(this.summary.precision, resolution.precision)

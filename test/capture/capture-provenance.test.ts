@@ -14,12 +14,12 @@ function filterOption(type: number, text: string) {
   return {code: OPT.if_filter, value: Buffer.concat([Buffer.from([type]), Buffer.from(text, 'utf8')])}
 }
 
-function capture(interfaces: Array<{name?: string; filter?: [number, string]}>, shb = true): string {
+function capture(interfaces: Array<{name?: string; description?: string; filter?: [number, string]}>, shb = true): string {
   const blocks = [
     shbBlock('le', {options: shb ? [opt.string(OPT.shb_userappl, 'Dumpcap (Wireshark) 4.0.17'), opt.string(OPT.shb_os, 'Linux 6.1.0'), opt.string(OPT.shb_hardware, 'x86_64')] : []}),
   ]
   for (const i of interfaces) {
-    const options = [...(i.name ? [opt.string(OPT.if_name, i.name)] : []), ...(i.filter ? [filterOption(i.filter[0], i.filter[1])] : [])]
+    const options = [...(i.name ? [opt.string(OPT.if_name, i.name)] : []), ...(i.description ? [opt.string(OPT.if_description, i.description)] : []), ...(i.filter ? [filterOption(i.filter[0], i.filter[1])] : [])]
     blocks.push(idbBlock('le', {linkType: 1, snaplen: 65535, options}))
   }
   const packet = ethernet({type: ETHERTYPE.IPV4}, ipv4({src: '192.168.1.2', dst: '203.0.113.5', proto: IPPROTO.UDP}, udp({sport: 5000, dport: 8801}, Buffer.alloc(20))))
@@ -37,6 +37,12 @@ describe('what recorded a capture, on which interfaces, with which filter', () =
     expect(record!.interfaceNames).toEqual(['any', 'eth0'])
     expect(record!.captureFilters).toEqual(['udp port 8801 or tcp port 443'])
     expect(record!.warnings).toContain(`${path}: recorded with the capture filter "udp port 8801 or tcp port 443": packets it left out were never recorded, so a report that finds none of them does not show that none was sent`)
+  })
+
+  it('names an interface by its description too (Npcap: a device GUID, described as Wi-Fi)', async () => {
+    const path = capture([{name: '\\Device\\NPF_{6B4A1D2C}', description: 'Wi-Fi'}, {description: 'Ethernet 2'}, {name: 'lo', description: 'lo'}])
+    const [record] = captureRecords(await collectFlows([path]))
+    expect(record!.interfaceNames).toEqual(['\\Device\\NPF_{6B4A1D2C} (Wi-Fi)', 'Ethernet 2', 'lo'])
   })
 
   it('says a compiled filter was used without reading it, and says nothing when there is none', async () => {
