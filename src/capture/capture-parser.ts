@@ -107,6 +107,9 @@ export abstract class CaptureParser extends RecordFramer {
       const which = s.truncatedPackets === s.packets ? `all ${s.packets} packets were` : `${s.truncatedPackets} of ${s.packets} packets were`
       s.warnings.push(`${s.path}: ${which} stored shorter than sent (cut by the capture's snapshot length; first: frame ${s.firstTruncatedFrame}): what they carried past the cut (names, addresses, certificates) was not captured and cannot be reported`)
     }
+    if (s.packetCommentCount > s.packetComments.length) {
+      s.warnings.push(`${s.path}: ${s.packetCommentCount} packet comments; the first ${s.packetComments.length} are listed`)
+    }
     const filters = captureFilters(s)
     if (filters.length > 0) {
       s.warnings.push(`${s.path}: recorded with the capture filter ${filters.map((f) => JSON.stringify(f)).join(', ')}: packets it left out were never recorded, so a report that finds none of them does not show that none was sent`)

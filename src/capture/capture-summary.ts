@@ -25,6 +25,12 @@ export interface CaptureSummary {
   names: Map<string, string[]>
   /** pcapng Decryption Secrets Blocks seen: secrets type name and byte length. */
   secrets: Array<{type: string; length: number}>
+  /** pcapng capture file comments (SHB opt_comment, every section; untrusted text). */
+  comments: string[]
+  /** pcapng packet comments (EPB opt_comment) with their frame numbers: the first 100; all are
+   * counted in packetCommentCount. Untrusted text. */
+  packetComments: Array<{frame: number; text: string}>
+  packetCommentCount: number
   /** pcapng SHB shb_userappl / shb_os / shb_hardware of the first section (untrusted text). */
   application?: string
   os?: string
@@ -63,6 +69,9 @@ export function newCaptureSummary(path: string, format: CaptureFormat, gzip: boo
     precision: 6,
     names: new Map(),
     secrets: [],
+    comments: [],
+    packetComments: [],
+    packetCommentCount: 0,
     warnings: [],
     outOfOrder: false,
     truncatedPackets: 0,

@@ -17,6 +17,11 @@ const EPB = 0x00000006
  * process id, then options (2 = name, 4 = UUID). EPBs refer to them by their index in the
  * section through options 0x8001 (process) and 0x8003 (effective process). */
 const DARWIN_PIB = 0x80000001
+/** opt_comment (draft-ietf-opsawg-pcapng §3.5), in any block's options. */
+const OPT_COMMENT = 1
+/** Most capture file comments and packet comments kept per capture (the rest are counted). */
+const MAX_FILE_COMMENTS = 16
+const MAX_PACKET_COMMENTS = 100
 const EPB_PIB_INDEX = 0x8001
 const EPB_EFFECTIVE_PIB_INDEX = 0x8003
 /** Most process blocks kept per section: each is small, but a file may hold any number. */
@@ -109,7 +114,7 @@ export class PcapngBlockParser extends CaptureParser {
       const sec = ts.sec + iface.offsetSec
       const nsec = ts.nsec
       const optionsStart = pos + 28 + ((capLen + 3) & ~3)
-      const process = optionsStart + 4 <= bodyEnd && this.sectionProcesses.length > 0 ? this.packetProcess(buf, optionsStart, bodyEnd) : undefined
+      const process = optionsStart + 4 <= bodyEnd ? this.packetOptions(buf, optionsStart, bodyEnd) : undefined
       const origLen = u32le(buf, pos + 24)
       const frame = this.countPacket(sec, nsec, capLen, origLen)
       // A packet that names its process is the sink's to attribute: never offered raw.
@@ -205,15 +210,20 @@ export class PcapngBlockParser extends CaptureParser {
     this.sectionInterfaces = []
     this.sectionProcesses = []
     this.processPairs.clear()
-    if (this.section === 0) {
-      this.summary.byteOrder = this.le ? 'le' : 'be'
-      this.forEachOption(buf, body + 16, end, (code, start, len) => {
-        const text = optionText(buf, start, len)
-        if (code === 2) this.summary.hardware = text
-        else if (code === 3) this.summary.os = text
-        else if (code === 4) this.summary.application = text
-      })
-    }
+    if (this.section === 0) this.summary.byteOrder = this.le ? 'le' : 'be'
+    this.forEachOption(buf, body + 16, end, (code, start, len) => {
+      // The capture file's comments (Wireshark's Capture File Properties), from every section
+      // (mergecap keeps each file's); what recorded it, from the first.
+      if (code === OPT_COMMENT) {
+        if (this.summary.comments.length < MAX_FILE_COMMENTS) this.summary.comments.push(optionText(buf, start, len))
+        return
+      }
+      if (this.section !== 0) return
+      const text = optionText(buf, start, len)
+      if (code === 2) this.summary.hardware = text
+      else if (code === 3) this.summary.os = text
+      else if (code === 4) this.summary.application = text
+    })
   }
 
   private addInterface(buf: Uint8Array, body: number, end: number): void {
@@ -293,7 +303,7 @@ export class PcapngBlockParser extends CaptureParser {
     if (!this.checkLengths(capLen, end - body - 20, 'enhanced packet block')) return
     this.stamp(iface, u32(buf, body + 4, this.le), u32(buf, body + 8, this.le))
     const optionsStart = body + 20 + ((capLen + 3) & ~3)
-    this.record.process = optionsStart + 4 <= end && this.sectionProcesses.length > 0 ? this.packetProcess(buf, optionsStart, end) : undefined
+    this.record.process = optionsStart + 4 <= end ? this.packetOptions(buf, optionsStart, end) : undefined
     this.emitFrom(buf, iface, body + 20, capLen, u32(buf, body + 16, this.le))
   }
 
@@ -312,15 +322,26 @@ export class PcapngBlockParser extends CaptureParser {
     this.sectionProcesses.push({pid, name})
   }
 
-  /** The process an EPB's options name (0x8001), with the effective one (0x8003) when different. */
-  private packetProcess(buf: Uint8Array, start: number, end: number): ProcessInfo | undefined {
+  /**
+   * An EPB's options, read before the packet is counted: a comment (opt_comment, code 1: what an
+   * analyst wrote on the packet in Wireshark) is kept for the packet about to be counted, and the
+   * process the options name (0x8001), with the effective one (0x8003) when different, is
+   * returned. One walk, no closure: packets of some writers all carry options (epb_flags).
+   */
+  private packetOptions(buf: Uint8Array, start: number, end: number): ProcessInfo | undefined {
     let own = -1
     let effective = -1
-    this.forEachOption(buf, start, end, (code, at, len) => {
-      if (len !== 4) return
-      if (code === EPB_PIB_INDEX) own = u32(buf, at, this.le)
-      else if (code === EPB_EFFECTIVE_PIB_INDEX) effective = u32(buf, at, this.le)
-    })
+    const le = this.le
+    for (let p = start; p + 4 <= end; ) {
+      const code = u16(buf, p, le)
+      const len = u16(buf, p + 2, le)
+      if (code === 0 || p + 4 + len > end) break
+      if (code === OPT_COMMENT) this.notePacketComment(buf, p + 4, len)
+      else if (len === 4 && code === EPB_PIB_INDEX) own = u32(buf, p + 4, le)
+      else if (len === 4 && code === EPB_EFFECTIVE_PIB_INDEX) effective = u32(buf, p + 4, le)
+      p += 4 + ((len + 3) & ~3)
+    }
+    if (own < 0 && effective < 0) return undefined
     const process = this.sectionProcesses[own]
     const other = this.sectionProcesses[effective]
     if (!process) return other
@@ -334,6 +355,13 @@ export class PcapngBlockParser extends CaptureParser {
       this.processPairs.set(key, pair)
     }
     return pair
+  }
+
+  /** A packet comment, for the packet about to be counted: the first MAX_PACKET_COMMENTS are
+   * kept with their frame number, the rest counted. */
+  private notePacketComment(buf: Uint8Array, start: number, length: number): void {
+    const s = this.summary
+    if (s.packetCommentCount++ < MAX_PACKET_COMMENTS) s.packetComments.push({frame: s.packets + 1, text: optionText(buf, start, length)})
   }
 
   private obsoletePacket(buf: Uint8Array, body: number, end: number): void {

@@ -71,6 +71,11 @@ export interface CaptureRecord {
    * order; a filter is also a warning (what it left out was never recorded). */
   interfaceNames: string[]
   captureFilters: string[]
+  /** The capture file's comments and its packets' comments (pcapng opt_comment: what whoever
+   * made the capture wrote on it in Wireshark), the first 100 packet comments with their frame
+   * numbers. Untrusted text. */
+  comments: string[]
+  packetComments: Array<{frame: number; text: string}>
   /** TCP/UDP packets that repeat the packet before them in their flow within 1 ms: the capture
    * saw them twice (a warning says so); counted as packets all the same, as tshark does. */
   duplicatePackets: number
@@ -370,6 +375,8 @@ export function captureRecords(collection: FlowCollection): CaptureRecord[] {
       recordedBy: {...(c.application ? {application: c.application} : {}), ...(c.os ? {os: c.os} : {}), ...(c.hardware ? {hardware: c.hardware} : {})},
       interfaceNames: interfaceNames(c),
       captureFilters: captureFilters(c),
+      comments: c.comments,
+      packetComments: c.packetComments,
       duplicatePackets: c.duplicatePackets,
       droppedByCapture: drops.length ? drops.reduce((sum, i) => sum + (i.dropped ?? 0), 0) : null,
       names: Object.fromEntries([...c.names.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),

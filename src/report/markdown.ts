@@ -130,6 +130,9 @@ function methodSection(report: Report): string[] {
     const lines: string[] = []
     const recorded = recordedByText(c)
     if (recorded) lines.push(`- Capture ${i + 1} was recorded ${recorded}.`)
+    for (const comment of c.comments) lines.push(`- Capture ${i + 1} comment: ${t(comment)}`)
+    const shown = c.packetComments.slice(0, MAX_PACKET_COMMENTS_SHOWN)
+    if (shown.length) lines.push(`- Capture ${i + 1} packet comments: ${shown.map((p) => `frame ${p.frame}: ${t(p.text)}`).join('; ')}${c.packetComments.length > shown.length ? `; ${c.packetComments.length - shown.length} more in the JSON report` : ''}.`)
     if (c.captureFilters.length) lines.push(`- Capture ${i + 1} was recorded with the capture filter ${c.captureFilters.map((f) => t(`"${f}"`)).join(', ')}: packets it left out were never recorded.`)
     if (c.stoppedAt) lines.push(`- Capture ${i + 1} was read up to byte ${c.stoppedAt.offset} only: ${t(c.stoppedAt.reason)}.`)
     if (c.droppedByCapture) lines.push(`- Capture ${i + 1}: the capturing system reported ${c.droppedByCapture} packets dropped.`)
@@ -167,6 +170,9 @@ function methodSection(report: Report): string[] {
   else out.push('Suppressions: none.', '')
   return out
 }
+
+/** Packet comments listed per capture in the method section (the JSON report holds 100). */
+const MAX_PACKET_COMMENTS_SHOWN = 20
 
 /** `with Dumpcap 4.0 on Linux 6.1 (x86_64), interfaces any, eth0`, neutralised; '' when the file says none of it. */
 function recordedByText(c: Report['captures'][number]): string {

@@ -155,12 +155,13 @@ export function writeHostileCall(dir: string): HostileCall {
 
   const w = new PcapngWriter()
   // What recorded the capture, and the interface's name and filter: text a report repeats.
-  w.sectionStart({byteOrder: 'le', userappl: `${HOSTILE.script}${HOSTILE.ansiCsi}`, os: `${HOSTILE.mdLink}${HOSTILE.c1}`, hardware: `${HOSTILE.img}${HOSTILE.mdTable}`})
+  w.sectionStart({byteOrder: 'le', comment: `${HOSTILE.mdHeading}${HOSTILE.oscLink}${HOSTILE.script}`, userappl: `${HOSTILE.script}${HOSTILE.ansiCsi}`, os: `${HOSTILE.mdLink}${HOSTILE.c1}`, hardware: `${HOSTILE.img}${HOSTILE.mdTable}`})
   w.iface({linkType: LINKTYPE.ETHERNET, name: `${HOSTILE.oscLink}${HOSTILE.mdHeading}`, filter: `udp ${HOSTILE.mdCode}${HOSTILE.ansiCsi}`})
   w.nrb(NRB_NAMES.map((n) => ({ip: n.ip, names: [n.name]})))
-  for (const f of frames.sort((a, b) => a.ms - b.ms)) {
+  for (const [i, f] of frames.sort((a, b) => a.ms - b.ms).entries()) {
     const us = Math.round(f.ms * 1000)
-    w.packet({sec: BASE_SEC + Math.floor(us / 1e6), nsec: (us % 1e6) * 1000}, f.bytes)
+    // The first packet carries a comment, as an analyst's note in Wireshark does.
+    w.packet({sec: BASE_SEC + Math.floor(us / 1e6), nsec: (us % 1e6) * 1000}, f.bytes, i === 0 ? {comment: `${HOSTILE.img}${HOSTILE.c1}${HOSTILE.mdTable}`} : {})
   }
   const path = join(dir, 'hostile-call.pcapng')
   writeFileSync(path, w.toBuffer())

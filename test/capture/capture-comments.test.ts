@@ -1,0 +1,50 @@
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {collectFlows} from '../../src/flows/collect-flows.js'
+import {captureRecords} from '../../src/flows/flow-records.js'
+import {tempDir} from '../helpers/temp-dir.js'
+import {PcapngWriter} from '../support/capture-writer.js'
+import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, udp} from '../support/packet-builder.js'
+
+function packet(i: number): Buffer {
+  return ethernet({type: ETHERTYPE.IPV4}, ipv4({src: '192.168.1.2', dst: '203.0.113.5', proto: IPPROTO.UDP, id: i}, udp({sport: 5000, dport: 8801}, Buffer.alloc(20, i))))
+}
+
+/** Two sections (as mergecap writes two files), comments on the file and on some packets. */
+function commented(byteOrder: 'le' | 'be', packetComments: number): string {
+  const w = new PcapngWriter()
+  w.sectionStart({byteOrder, comment: 'Zoom 6.2 test call, office LAN', userappl: 'Wireshark 4.4'})
+  w.iface({linkType: LINKTYPE.ETHERNET})
+  let frame = 0
+  for (let i = 0; i < 5; i++, frame++) w.packet({sec: 1_763_600_000 + frame, nsec: 0}, packet(frame), i === 2 ? {comment: 'joined meeting', flags: 1} : {flags: 2})
+  w.sectionStart({byteOrder, comment: 'second file'})
+  w.iface({linkType: LINKTYPE.ETHERNET})
+  for (let i = 0; i < packetComments; i++, frame++) w.packet({sec: 1_763_600_000 + frame, nsec: 0}, packet(frame), {comment: `note ${i}`})
+  const path = join(tempDir('callaudit-comments-'), `commented-${byteOrder}.pcapng`)
+  writeFileSync(path, w.toBuffer())
+  return path
+}
+
+describe('pcapng comments', () => {
+  it.each(['le', 'be'] as const)('reports the file\'s comments of every section and each packet comment with its frame (%s)', async (order) => {
+    const [record] = captureRecords(await collectFlows([commented(order, 2)]))
+    expect(record!.comments).toEqual(['Zoom 6.2 test call, office LAN', 'second file'])
+    expect(record!.packetComments).toEqual([
+      {frame: 3, text: 'joined meeting'},
+      {frame: 6, text: 'note 0'},
+      {frame: 7, text: 'note 1'},
+    ])
+    // Comments and flags do not change what is counted.
+    expect(record!.packets).toBe(7)
+    expect(record!.recordedBy).toEqual({application: 'Wireshark 4.4'})
+  })
+
+  it('keeps the first 100 packet comments and says how many there were', async () => {
+    const path = commented('le', 150)
+    const [record] = captureRecords(await collectFlows([path]))
+    expect(record!.packetComments).toHaveLength(100)
+    expect(record!.packetComments.at(-1)).toEqual({frame: 104, text: 'note 98'})
+    expect(record!.warnings).toContain(`${path}: 151 packet comments; the first 100 are listed`)
+  })
+})
