@@ -16,7 +16,7 @@ export default class Analyze extends BaseCommand {
 
   static override description = `Reads the captures once: flows, protocol metadata (DNS, TLS/QUIC/DTLS, STUN/TURN, RTP/RTCP, Zoom media, HTTP, LAN names), the apps in the call and the role of each flow, the caller's vantage; geolocates every remote address with the GeoIP databases in effect; judges each against the policy; and reports findings with evidence (frame numbers to open in Wireshark).
 
-Exit codes: 0 analysed and within policy; 1 findings at or above --fail-on (default high); 2 usage error or unreadable input; 3 an internal error (a bug). The exit code is the same whatever the output format.
+Exit codes: 0 analysed and within policy; 1 findings at or above --fail-on (default high); 2 usage error or unreadable input; 3 an internal error (a bug). The exit code is the same whatever the output format. A capture that holds no call at all (made before the call, on the wrong interface, or of a call inside a VPN) is not a pass: it gets finding CA-CALL-001 (high).
 
 Formats (--format, or inferred from the --output file name): table (.txt), json (.json; the same as --json), markdown (.md .markdown), html (.html .htm), sarif (.sarif .sarif.json), csv (.csv; --csv-table flows or endpoints), ndjson (.ndjson .jsonl). A file written with --output never has colour, and appears only once complete.
 
