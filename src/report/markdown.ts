@@ -2,6 +2,7 @@ import type {Severity} from '../policy/policy.js'
 import {formatBytes} from './flows-table.js'
 import type {Finding, Report, ReportDatabase, ReportEndpoint, ReportGeo} from './report-model.js'
 import {capturePathText, captureTitleName} from './capture-name.js'
+import {commentLines} from './comment-lines.js'
 import {compareText} from './compare-text.js'
 import {safeMarkdown} from './sanitize.js'
 import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
@@ -130,9 +131,9 @@ function methodSection(report: Report): string[] {
     const lines: string[] = []
     const recorded = recordedByText(c)
     if (recorded) lines.push(`- Capture ${i + 1} was recorded ${recorded}.`)
-    for (const comment of c.comments) lines.push(`- Capture ${i + 1} comment: ${t(comment)}`)
+    for (const comment of c.comments) lines.push(`- Capture ${i + 1} comment: ${commentLines(comment).map(t).join(' / ')}`)
     const shown = c.packetComments.slice(0, MAX_PACKET_COMMENTS_SHOWN)
-    if (shown.length) lines.push(`- Capture ${i + 1} packet comments: ${shown.map((p) => `frame ${p.frame}: ${t(p.text)}`).join('; ')}${c.packetComments.length > shown.length ? `; ${c.packetComments.length - shown.length} more in the JSON report` : ''}.`)
+    if (shown.length) lines.push(`- Capture ${i + 1} packet comments: ${shown.map((p) => `frame ${p.frame}: ${commentLines(p.text).map(t).join(' / ')}`).join('; ')}${c.packetComments.length > shown.length ? `; ${c.packetComments.length - shown.length} more in the JSON report` : ''}.`)
     if (c.captureFilters.length) lines.push(`- Capture ${i + 1} was recorded with the capture filter ${c.captureFilters.map((f) => t(`"${f}"`)).join(', ')}: packets it left out were never recorded.`)
     if (c.stoppedAt) lines.push(`- Capture ${i + 1} was read up to byte ${c.stoppedAt.offset} only: ${t(c.stoppedAt.reason)}.`)
     if (c.droppedByCapture) lines.push(`- Capture ${i + 1}: the capturing system reported ${c.droppedByCapture} packets dropped.`)

@@ -1,7 +1,10 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import {collectFlows} from '../../src/flows/collect-flows.js'
+import {renderHtml} from '../../src/report/html/render-html.js'
+import {renderMarkdown} from '../../src/report/markdown.js'
 import {captureRecords} from '../../src/flows/flow-records.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {PcapngWriter} from '../support/capture-writer.js'
@@ -46,5 +49,22 @@ describe('pcapng comments', () => {
     expect(record!.packetComments).toHaveLength(100)
     expect(record!.packetComments.at(-1)).toEqual({frame: 104, text: 'note 98'})
     expect(record!.warnings).toContain(`${path}: 151 packet comments; the first 100 are listed`)
+  })
+
+  it('shows a comment of several lines (as mergecap writes) line by line in Markdown and HTML, raw in the JSON', async () => {
+    const w = new PcapngWriter()
+    w.sectionStart({byteOrder: 'le', comment: 'File created by merging: \nFile1: a.pcap \nFile2: b.pcap'})
+    w.iface({linkType: LINKTYPE.ETHERNET})
+    w.packet({sec: 1_763_600_000, nsec: 0}, packet(1), {comment: 'first\r\nsecond'})
+    const path = join(tempDir('callaudit-comments-'), 'merged.pcapng')
+    writeFileSync(path, w.toBuffer())
+    const {report} = await analyzeCaptures({paths: [path], geo: {dbPaths: [], dirs: [], env: {}, systemDirs: false, useEmbedded: true}, policy: {}, cwd: tempDir('callaudit-cwd-'), toolVersion: 'test'})
+    expect(report.captures[0]!.comments).toEqual(['File created by merging: \nFile1: a.pcap \nFile2: b.pcap'])
+    const markdown = renderMarkdown(report)
+    expect(markdown).toContain('- Capture 1 comment: File created by merging\\: / File1\\: a.pcap / File2\\: b.pcap')
+    expect(markdown).toContain('frame 1: first / second')
+    expect(markdown).not.toContain('\\x0a')
+    const html = renderHtml(report)
+    expect(html).toContain('<dd>File created by merging:<br>File1: a.pcap<br>File2: b.pcap</dd>')
   })
 })

@@ -1,4 +1,5 @@
 import {capturePathText} from '../capture-name.js'
+import {commentLines} from '../comment-lines.js'
 import {formatBytes} from '../flows-table.js'
 import type {Report} from '../report-model.js'
 import {maxOf} from './extent.js'
@@ -32,8 +33,8 @@ export function renderCaptures(report: Report): string {
       ['name records', esc(`${Object.keys(c.names).length} addresses named in the file`)],
       ['decryption secrets', esc(c.secrets.length ? c.secrets.map((s) => `${s.type} (${s.length} bytes)`).join(', ') : 'none')],
     ]
-    if (c.comments.length) rows.push(['comments', c.comments.map((x) => esc(x)).join('<br>')])
-    if (c.packetComments.length) rows.push(['packet comments', c.packetComments.map((p) => `frame ${esc(p.frame)}: ${esc(p.text)}`).join('<br>')])
+    if (c.comments.length) rows.push(['comments', c.comments.map((x) => commentLines(x).map(esc).join('<br>')).join('<br>')])
+    if (c.packetComments.length) rows.push(['packet comments', c.packetComments.map((p) => `frame ${esc(p.frame)}: ${commentLines(p.text).map(esc).join(' / ')}`).join('<br>')])
     if (c.stoppedAt) rows.push(['stopped early', esc(`at byte ${c.stoppedAt.offset}: ${c.stoppedAt.reason}`)])
     out.push(facts(rows))
     if (c.warnings.length) out.push(`<ul class="plain warnings">${c.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`)
