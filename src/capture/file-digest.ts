@@ -40,12 +40,16 @@ export function filesSha256(paths: readonly string[]): Promise<Array<string | nu
 const WORKER_SOURCE = `
 const {parentPort, workerData} = require('node:worker_threads')
 const {createHash} = require('node:crypto')
-const {openSync, readSync, closeSync, fstatSync} = require('node:fs')
+const {openSync, readSync, closeSync, fstatSync, statSync} = require('node:fs')
 const buffer = Buffer.allocUnsafe(1 << 20)
 workerData.forEach((path, index) => {
   let fd
   let hex = null
   try {
+    // Not even opened unless a regular file: opening a named pipe (mkfifo, or bash's <(...) as
+    // /dev/fd/63) blocks until a writer comes, and once the capture's writer is gone none will:
+    // the digest, and the analysis waiting for it, would never end.
+    if (!statSync(path).isFile()) throw new Error('not a regular file')
     fd = openSync(path, 'r')
     if (!fstatSync(fd).isFile()) throw new Error('not a regular file')
     const hash = createHash('sha256')
