@@ -19,7 +19,7 @@ export function noCall(ctx: CheckContext): Finding[] {
   const vpn = flows.filter((f) => f.role === 'vpn')
   const vpnEnds = [...new Set(vpn.map((f) => f.remote.ip))]
   const held =
-    flows.length === 0 ? 'It holds no TCP or UDP flow at all.' : flows.length === 1 ? `It holds 1 flow (${flows[0]!.role}), not a call's.` : `It holds ${flows.length} flows (${roles}), none of them a call's.`
+    flows.length === 0 ? 'It holds no IP traffic at all.' : flows.length === 1 ? `It holds 1 flow (${flows[0]!.role}), not a call's.` : `It holds ${flows.length} flows (${roles}), none of them a call's.`
   const tunnel = vpn.length
     ? ` ${vpn.length} flow${vpn.length > 1 ? 's' : ''} to ${vpnEnds.slice(0, 3).join(', ')}${vpnEnds.length > 3 ? ` and ${vpnEnds.length - 3} more` : ''} ${vpn.length > 1 ? 'are' : 'is'} a VPN tunnel: a call inside it is hidden from this capture; capture on the tunnel's own interface to audit it.`
     : ''
