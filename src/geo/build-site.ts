@@ -1,5 +1,5 @@
 /** File side of `db build`: read the CSV, compile, write atomically, re-open to verify. */
-import {readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
+import {readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import {InputError} from '../errors.js'
 import {analysisNow} from './age.js'
 import {GeoDatabase} from './database.js'
@@ -35,10 +35,14 @@ export function buildSiteDatabase(csvPath: string, output: string, databaseType:
     throw new InputError(code === 'ENOENT' ? 'CSV file not found' : `cannot read CSV (${code ?? String(error)})`, csvPath)
   }
   const result = compileSiteCsv(text, csvPath, {buildEpoch: buildEpochFromEnv(env), databaseType})
-  const temporary = `${output}.${process.pid}.tmp`
+  // The database is written beside the file it replaces and renamed over it: only a regular file
+  // may be replaced (renaming over -o /dev/null, as root, replaced the device), and a symbolic
+  // link is followed so that the file it names is replaced, not the link.
+  const target = replaceableFile(output)
+  const temporary = `${target}.${process.pid}.tmp`
   try {
     writeFileSync(temporary, result.buffer)
-    renameSync(temporary, output)
+    renameSync(temporary, target)
   } catch (error) {
     try {
       unlinkSync(temporary)
@@ -58,4 +62,17 @@ export function buildSiteDatabase(csvPath: string, output: string, databaseType:
     bytes: result.buffer.length,
     buildEpoch: check.info.buildEpoch,
   }
+}
+
+/** The file to replace for `output`: itself when new, the file a link names; not a device,
+ * pipe, socket or directory (InputError). */
+function replaceableFile(output: string): string {
+  let stat
+  try {
+    stat = statSync(output)
+  } catch {
+    return output
+  }
+  if (!stat.isFile()) throw new InputError('is not a regular file: db build writes a database file there', output)
+  return realpathSync(output)
 }

@@ -1,4 +1,4 @@
-import {accessSync, closeSync, constants, openSync, renameSync, rmSync, type Stats, statSync, writeSync} from 'node:fs'
+import {accessSync, closeSync, constants, openSync, realpathSync, renameSync, rmSync, type Stats, statSync, writeSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import chalk from 'chalk'
 import {InputError} from '../errors.js'
@@ -170,8 +170,11 @@ export function checkOutputPath(path: string, inputs: readonly string[] = []): v
     // Does not exist yet: the usual case.
   }
   if (target?.isDirectory()) throw new InputError('is a directory; --output needs a file name', path)
+  if (target && (target.isBlockDevice() || target.isSocket())) throw new InputError(`is a ${target.isSocket() ? 'socket' : 'block device'}; --output needs a file, a pipe or a character device such as /dev/stdout`, path)
   if (target && inputs.some((input) => sameFile(input, target))) throw new InputError('is one of the captures read: the report would replace it; choose another --output', path)
-  const dir = dirname(path)
+  // A pipe or character device is written into (see writeFileAtomic): its directory does not matter.
+  if (target && (target.isFIFO() || target.isCharacterDevice())) return
+  const dir = dirname(target ? realpathOf(path) : path)
   try {
     if (!statSync(dir).isDirectory()) throw new InputError(`cannot write here: ${dir} is not a directory`, path)
     accessSync(dir, constants.W_OK)
@@ -201,9 +204,23 @@ export function renderedPieces(rendered: Rendered): Iterable<string | Uint8Array
 /**
  * Write the whole text to a temporary file beside `path`, then rename it into place: a reader
  * never sees half a report, and a failed run leaves no file (or the previous one) behind.
+ *
+ * Only a regular file is replaced. A pipe or a character device (`-o /dev/stdout`, `-o
+ * /dev/null`, a FIFO a reader waits on) is written into: renaming a file over it would have
+ * replaced the device itself (as root, /dev/null became a file holding the report) and left the
+ * pipe's reader waiting. A symbolic link is followed: the file it names is replaced, the link
+ * stays (and `/dev/stdout` redirected to a file resolves to that file, not to a file in /dev).
  */
 export function writeFileAtomic(path: string, text: Rendered, pool?: ChunkPool): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
+  let target: Stats | undefined
+  try {
+    target = statSync(path)
+  } catch {
+    // Does not exist yet: made below.
+  }
+  if (target && (target.isFIFO() || target.isCharacterDevice())) return writeInto(path, text, pool)
+  const real = target ? realpathOf(path) : path
+  const temp = join(dirname(real), `.${basename(real)}.${process.pid}.tmp`)
   try {
     const fd = openSync(temp, 'w', 0o644)
     try {
@@ -218,10 +235,42 @@ export function writeFileAtomic(path: string, text: Rendered, pool?: ChunkPool):
     } finally {
       closeSync(fd)
     }
-    renameSync(temp, path)
+    renameSync(temp, real)
   } catch (error) {
     rmSync(temp, {force: true})
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputError(`cannot write the report: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the device' : code === 'EISDIR' ? 'is a directory' : (code ?? String(error))}`, path)
+    throw writeError(error, path)
   }
+}
+
+/** The file a path names, links followed (the path itself when that cannot be told). */
+function realpathOf(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
+}
+
+/** Write the pieces into an existing pipe or character device, in order. */
+function writeInto(path: string, text: Rendered, pool?: ChunkPool): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(path, 'w')
+    for (const piece of renderedPieces(text)) {
+      if (typeof piece === 'string') writeSync(fd, piece)
+      else {
+        for (let done = 0; done < piece.length; ) done += writeSync(fd, piece, done)
+        pool?.release(piece)
+      }
+    }
+  } catch (error) {
+    throw writeError(error, path)
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+function writeError(error: unknown, path: string): InputError {
+  const code = (error as NodeJS.ErrnoException).code
+  return new InputError(`cannot write the report: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the device' : code === 'EISDIR' ? 'is a directory' : code === 'EPIPE' ? 'the reader closed the pipe' : (code ?? String(error))}`, path)
 }

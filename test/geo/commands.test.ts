@@ -1,4 +1,5 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {lstatSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {ensureBuilt, fixture, runCli, tempDir} from './helpers.js'
@@ -92,5 +93,25 @@ describe('commands through oclif (node bin/run.js)', () => {
     const bad = runCli(['db', 'build', '--csv', csv, '-o', out])
     expect(bad.status).toBe(2)
     expect(bad.stderr).toBe(`callaudit: ${csv}: line 2: country "DEU" is not an ISO 3166-1 alpha-2 code such as DE\n`)
+  })
+
+  it('db build replaces the file a link names, keeps the link, and refuses a pipe or device as output', () => {
+    const dir = tempDir()
+    const csv = join(dir, 'ranges.csv')
+    writeFileSync(csv, 'network,country,label\n10.20.0.0/16,DE,HQ LAN\n')
+    const file = join(dir, 'site.mmdb')
+    const link = join(dir, 'site-link.mmdb')
+    writeFileSync(file, 'old')
+    symlinkSync(file, link)
+    expect(runCli(['db', 'build', '--csv', csv, '-o', link]).status).toBe(0)
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(readFileSync(file).length).toBeGreaterThan(100)
+    if (process.platform === 'win32') return
+    const fifo = join(dir, 'out.fifo')
+    execFileSync('mkfifo', [fifo])
+    const refused = runCli(['db', 'build', '--csv', csv, '-o', fifo])
+    expect(refused.status).toBe(2)
+    expect(refused.stderr).toBe(`callaudit: ${fifo}: is not a regular file: db build writes a database file there\n`)
+    expect(lstatSync(fifo).isFIFO()).toBe(true)
   })
 })

@@ -1,4 +1,5 @@
-import {copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawn} from 'node:child_process'
+import {copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -160,6 +161,46 @@ describe('--output FILE', () => {
     expect(readdirSync(dir)).toEqual(['report.json'])
     expect((await runCli(['analyze', DEMO, '-o', path])).code).toBe(1)
     expect(readFileSync(path, 'utf8')).toBe(stdoutOf.get('json')!.stdout)
+  })
+})
+
+describe('--output onto what is not a plain file', () => {
+  it.skipIf(process.platform === 'win32')('writes into a named pipe a reader waits on, and leaves it a pipe', async () => {
+    const fifo = join(work, 'report.fifo.json')
+    execFileSync('mkfifo', [fifo])
+    // The reader: a child that copies the pipe to a file (it waits until the CLI opens the pipe).
+    const copied = join(work, 'from-fifo.json')
+    const reader = spawn('sh', ['-c', `cat '${fifo}' > '${copied}'`])
+    const done = new Promise((resolve) => reader.on('exit', resolve))
+    const run = await runCli(['analyze', DEMO, '-o', fifo])
+    await done
+    expect(run.code).toBe(1)
+    expect(lstatSync(fifo).isFIFO()).toBe(true)
+    expect(readFileSync(copied, 'utf8')).toBe(stdoutOf.get('json')!.stdout)
+  })
+
+  it('writes into a character device and leaves it a device (as root, /dev/null was replaced by a file)', async () => {
+    const device = join(work, 'null-device')
+    try {
+      execFileSync('mknod', [device, 'c', '1', '3'], {stdio: 'ignore'})
+    } catch {
+      return // making a device node needs root: nothing to check here
+    }
+    const run = await runCli(['analyze', DEMO, '--format', 'json', '-o', device])
+    expect(run.code).toBe(1)
+    expect(lstatSync(device).isCharacterDevice()).toBe(true)
+    expect(readdirSync(work).filter((f) => f.includes('null-device') && f.endsWith('.tmp'))).toEqual([])
+  })
+
+  it('follows a symbolic link: the file it names gets the report, the link stays', async () => {
+    const file = join(work, 'real-report.json')
+    const link = join(work, 'link-report.json')
+    writeFileSync(file, 'old')
+    symlinkSync(file, link)
+    const run = await runCli(['analyze', DEMO, '-o', link])
+    expect(run.code).toBe(1)
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(readFileSync(file, 'utf8')).toBe(stdoutOf.get('json')!.stdout)
   })
 })
 
