@@ -1,5 +1,6 @@
 import {createHash} from 'node:crypto'
-import {closeSync, openSync, readSync, statSync} from 'node:fs'
+import {closeSync, openSync, readSync} from 'node:fs'
+import {regularFileIdentity} from './file-identity.js'
 
 /** A capture to read, and the other names it was given under (read once). */
 export interface DistinctInput {
@@ -21,7 +22,7 @@ export function distinctInputs(paths: readonly string[]): DistinctInput[] {
   const byFile = new Map<string, DistinctInput>()
   const bySize = new Map<number, Array<{input: DistinctInput; digest?: string}>>()
   for (const path of paths) {
-    const stat = path === '-' ? undefined : statOf(path)
+    const stat = path === '-' ? undefined : regularFileIdentity(path)
     if (!stat) {
       out.push({path, sameAs: []})
       continue
@@ -56,15 +57,6 @@ export function distinctInputs(paths: readonly string[]): DistinctInput[] {
     bySize.set(stat.size, sized)
   }
   return out
-}
-
-function statOf(path: string): {dev: number; ino: number; size: number} | undefined {
-  try {
-    const s = statSync(path)
-    return s.isFile() ? {dev: s.dev, ino: s.ino, size: s.size} : undefined
-  } catch {
-    return undefined
-  }
 }
 
 function sha256(path: string): string | undefined {

@@ -1,4 +1,4 @@
-import {statSync} from 'node:fs'
+import {regularFileIdentity} from '../capture/file-identity.js'
 
 /**
  * Whether the file replay --follow reads is still the one it started reading. The reader keeps
@@ -14,11 +14,11 @@ export interface FollowedFile {
 
 /** Watch `path` as it is now; standard input and paths that cannot be looked at are not watched. */
 export function watchFollowedFile(path: string): FollowedFile {
-  const start = identity(path)
+  const start = regularFileIdentity(path)
   if (path === '-' || !start) return {problem: () => undefined}
   return {
     problem(bytesRead: number): string | undefined {
-      const now = identity(path)
+      const now = regularFileIdentity(path)
       // Removed: a writer may still be writing the open file, which the reader still holds.
       if (!now) return undefined
       if (now.dev !== start.dev || now.ino !== start.ino) return `replaced by another file while being followed: the read ends after ${bytesRead} bytes of the first`
@@ -28,11 +28,3 @@ export function watchFollowedFile(path: string): FollowedFile {
   }
 }
 
-function identity(path: string): {dev: number; ino: number; size: number} | undefined {
-  try {
-    const s = statSync(path)
-    return s.isFile() ? {dev: s.dev, ino: s.ino, size: s.size} : undefined
-  } catch {
-    return undefined
-  }
-}

@@ -3,7 +3,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {sniffFormat} from '../../src/capture/format.js'
-import {runCli} from '../helpers/run-cli.js'
+import {expectOneLineInputError, runCli} from '../helpers/run-cli.js'
 import {tempDir} from '../helpers/temp-dir.js'
 
 /** The first bytes of each format as its specification fixes them, padded as a real file would be. */
@@ -70,13 +70,7 @@ describe('a compressed capture handed to the CLI', () => {
     if (hasZstd) execFileSync('zstd', ['-q', '-f', demo, '-o', path])
     // Without the tool: a zstd frame header (RFC 8878 §3.1.1) and nothing else is enough to be named.
     else writeFileSync(path, Buffer.from('28b52ffd2000', 'hex'))
-    const {code, stdout, stderr} = await runCli(['flows', path])
-    expect(code).toBe(2)
-    expect(stdout).toBe('')
-    const lines = stderr.trim().split('\n')
-    expect(lines).toHaveLength(1)
-    expect(lines[0]).toContain(path)
-    expect(lines[0]).toContain('a zstd-compressed file')
+    expectOneLineInputError(await runCli(['flows', path]), path, 'a zstd-compressed file')
     if (!hasZstd) return
     const piped = await runCli(['flows', '-', '--json'], {stdin: execFileSync('zstd', ['-dc', path])})
     const direct = await runCli(['flows', demo, '--json'])

@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {loadManifest} from '../helpers/manifest.js'
 import {FIXTURES} from '../helpers/paths.js'
-import {runCli} from '../helpers/run-cli.js'
+import {expectOneLineInputError, runCli} from '../helpers/run-cli.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {PcapWriter} from '../support/capture-writer.js'
 import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, udp} from '../support/packet-builder.js'
@@ -98,13 +98,7 @@ describe('callaudit flows (the real CLI)', () => {
     ['fixtures/bad-empty.pcap', 'empty file'],
     ['fixtures/bad-truncated-header.pcap', 'pcap file header'],
   ])('rejects %s with one line naming it and exit code 2', async (path, message) => {
-    const {code, stdout, stderr} = await runCli(['flows', path])
-    expect(code).toBe(2)
-    expect(stdout).toBe('')
-    const lines = stderr.trim().split('\n')
-    expect(lines).toHaveLength(1)
-    expect(lines[0]).toContain(path)
-    expect(lines[0]).toContain(message)
+    expectOneLineInputError(await runCli(['flows', path]), path, message)
   })
 
   it('reads a damaged capture up to the damage, says where, and exits 0', async () => {

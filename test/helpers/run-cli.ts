@@ -1,3 +1,4 @@
+import {expect} from 'vitest'
 import {spawn} from 'node:child_process'
 import {join} from 'node:path'
 import {ROOT} from './paths.js'
@@ -29,4 +30,13 @@ export function runCli(args: string[], options: {stdin?: Buffer; env?: Record<st
     if (options.stdin) child.stdin.end(options.stdin)
     else child.stdin.end()
   })
+}
+
+/** A bad input's outcome: exit code 2, nothing on stdout, one line on stderr holding each fragment. */
+export function expectOneLineInputError(run: CliResult, ...fragments: string[]): void {
+  expect(run.code).toBe(2)
+  expect(run.stdout).toBe('')
+  const lines = run.stderr.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  for (const fragment of fragments) expect(lines[0]).toContain(fragment)
 }
