@@ -132,9 +132,10 @@ export function reportFromCollection(
   const remoteFlows = flows.filter((f) => !localIps.has(f.remote.ip))
   const endpoints = buildEndpoints(remoteFlows, resolver, policy, namesByIp)
 
-  const findings = runChecks(checkContext({flows, endpoints, vantage, policy, identification}), policy)
-
   const flowsView = flowsReportHead(collection, records.length)
+  const filters = [...new Set(flowsView.captures.flatMap((c) => c.captureFilters))]
+  const findings = runChecks(checkContext({flows, endpoints, vantage, policy, identification, ...(filters.length ? {captureFilters: filters} : {})}), policy)
+
   const captureStart = collection.captures.find((c) => c.packets > 0)
   // A capture dated before any real one (relative times, a clock not set) says nothing of when
   // the call was: database ages are not judged against it (the capture's warning says why).

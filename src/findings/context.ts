@@ -14,6 +14,9 @@ export interface CheckInput {
   /** The policy with home set or inferred; undefined when countries are not judged. */
   policy: Policy | undefined
   identification: AppIdentification
+  /** The capture filters the inputs were recorded with (pcapng if_filter), distinct: what they
+   * left out was never recorded. Absent when none is known. */
+  captureFilters?: readonly string[]
 }
 
 /**

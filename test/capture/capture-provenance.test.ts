@@ -1,6 +1,7 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import {readCapture} from '../../src/capture/read-capture.js'
 import {collectFlows} from '../../src/flows/collect-flows.js'
 import {captureRecords} from '../../src/flows/flow-records.js'
@@ -63,5 +64,14 @@ describe('what recorded a capture, on which interfaces, with which filter', () =
     expect(stderr).toContain('recorded with the capture filter')
     expect(stderr).not.toContain('\u001b')
     expect(stderr).not.toContain('\u0007')
+  })
+
+  it('names the capture filter in CA-CALL-001 when a capture without a call was filtered', async () => {
+    const analyse = async (path: string) =>
+      (await analyzeCaptures({paths: [path], geo: {dbPaths: [], dirs: [], env: {}, systemDirs: false, useEmbedded: true}, policy: {}, cwd: tempDir('callaudit-cwd-'), toolVersion: 'test'})).report
+    const filtered = await analyse(capture([{name: 'en0', filter: [0, 'tcp port 443']}]))
+    expect(filtered.findings.find((f) => f.ruleId === 'CA-CALL-001')?.detail).toContain('The capture was recorded with the capture filter "tcp port 443": the call\'s traffic may be what it left out.')
+    const plain = await analyse(capture([{name: 'en0'}]))
+    expect(plain.findings.find((f) => f.ruleId === 'CA-CALL-001')?.detail).not.toContain('capture filter')
   })
 })

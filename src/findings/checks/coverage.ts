@@ -1,5 +1,5 @@
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
-import {type CheckContext, finding} from '../context.js'
+import {type CheckContext, finding, quote} from '../context.js'
 
 /** Largest flows cited as what the capture holds instead of a call. */
 const FLOWS_SHOWN = 5
@@ -23,8 +23,12 @@ export function noCall(ctx: CheckContext): Finding[] {
   const tunnel = vpn.length
     ? ` ${vpn.length} flow${vpn.length > 1 ? 's' : ''} to ${vpnEnds.slice(0, 3).join(', ')}${vpnEnds.length > 3 ? ` and ${vpnEnds.length - 3} more` : ''} ${vpn.length > 1 ? 'are' : 'is'} a VPN tunnel: a call inside it is hidden from this capture; capture on the tunnel's own interface to audit it.`
     : ''
+  const filters = ctx.captureFilters ?? []
+  const filtered = filters.length
+    ? ` The capture was recorded with the capture filter ${filters.slice(0, 3).map(quote).join(', ')}${filters.length > 3 ? ` and ${filters.length - 3} more` : ''}: the call's traffic may be what it left out.`
+    : ''
   const detail =
-    `No call traffic was found in this capture: no conferencing app was identified and no flow carries media, a TURN relay or meeting control. ${held}${tunnel} ` +
+    `No call traffic was found in this capture: no conferencing app was identified and no flow carries media, a TURN relay or meeting control. ${held}${tunnel}${filtered} ` +
     `So this report cannot say where a call went, and its other results do not show that a call stayed in policy. Check that the capture was made during the call, on the interface the call used.`
   const largest = [...flows].sort((a, b) => total(b) - total(a) || a.id - b.id).slice(0, FLOWS_SHOWN)
   const evidence: FindingEvidence[] = largest.map((f) => ({
