@@ -7,6 +7,7 @@
  */
 import {closeSync, openSync, readFileSync, readSync} from 'node:fs'
 import {analyzeCaptures, type AnalyzeOptions} from '../analysis/analyze.js'
+import {regularFileIdentity} from '../capture/file-identity.js'
 import {InputError} from '../errors.js'
 import type {DiffInput} from './compute-diff.js'
 import {parseReport} from './report-shape.js'
@@ -14,9 +15,11 @@ import {parseReport} from './report-shape.js'
 const PEEK_BYTES = 4096
 
 /** Whether the file starts, after blanks, with `{`. Unreadable files say no: the capture
- * reader reports them in its usual one-line form. */
+ * reader reports them in its usual one-line form. So do pipes and devices, never opened here: a
+ * peek would consume what the capture reader needs, and reopening a named pipe whose writer is
+ * done (`diff <(zstd -dc a.pcapng.zst) b.pcapng`) waits forever. */
 export function looksLikeJson(path: string): boolean {
-  if (path === '-') return false
+  if (path === '-' || !regularFileIdentity(path)) return false
   let fd: number | undefined
   try {
     fd = openSync(path, 'r')

@@ -51,6 +51,13 @@ describe('sniffFormat', () => {
     expect(short.kind === 'unknown' && short.reason).toBe('not a pcap, pcapng or gzip file (starts with 0x41414141)')
   })
 
+  it('names a JSON document (a report where a capture was expected), after leading blanks', () => {
+    const result = sniffFormat(Buffer.from('\n  {"schemaVersion": 1}'))
+    expect(result.kind === 'unknown' && result.reason).toContain('a JSON file (a callaudit report?)')
+    // A JSON array is no report: only an object is named so.
+    expect(sniffFormat(Buffer.from('["x"]'))).toEqual({kind: 'unknown', reason: 'not a pcap, pcapng or gzip file (starts with 0x5b227822)'})
+  })
+
   it('gives the plain reason for a file it cannot name', () => {
     expect(sniffFormat(head('00112233'))).toEqual({kind: 'unknown', reason: 'not a pcap, pcapng or gzip file (starts with 0x00112233)'})
   })

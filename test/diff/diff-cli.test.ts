@@ -162,6 +162,20 @@ describe('callaudit diff: nothing changed', () => {
     expect([kinds.before.kind, kinds.after.kind]).toEqual(['report', 'capture'])
   })
 
+  it.skipIf(process.platform === 'win32')('a capture from a named pipe is read once, as a capture (diff <(zstd -dc a.zst) b hung)', async () => {
+    const {execFileSync, spawn} = await import('node:child_process')
+    const fifo = `${files.dir}/before.fifo`
+    execFileSync('mkfifo', [fifo])
+    // The writer: the pipe is written once, then its writer is gone, as with <(...).
+    const writer = spawn('sh', ['-c', `cat '${before}' > '${fifo}'`])
+    const r = await runCli(['diff', fifo, before, '--json', ...HOME])
+    writer.kill()
+    expect(r.code).toBe(0)
+    const diff = JSON.parse(r.stdout) as DiffJson
+    expect(diff.summary.empty).toBe(true)
+    expect(diff.before.kind).toBe('capture')
+  }, 20_000)
+
   it('a capture on standard input is read as the after side', async () => {
     const {readFileSync} = await import('node:fs')
     const r = await runCli(['diff', beforeReport, '-', '--json', ...HOME], {stdin: readFileSync(before)})
