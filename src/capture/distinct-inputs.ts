@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {closeSync, openSync, readSync} from 'node:fs'
+import {closeSync, openSync, readSync, statSync} from 'node:fs'
 import {regularFileIdentity} from './file-identity.js'
 
 /** A capture to read, and the other names it was given under (read once). */
@@ -24,7 +24,17 @@ export function distinctInputs(paths: readonly string[]): DistinctInput[] {
   for (const path of paths) {
     const stat = path === '-' ? undefined : regularFileIdentity(path)
     if (!stat) {
-      out.push({path, sameAs: []})
+      // A named pipe (or device) named twice: its one stream is read once; the second read would
+      // wait for a writer that never comes. Missing paths stay as given (each is reported).
+      const pipeKey = path !== '-' && existingNonFile(path) ? `pipe:${path}` : undefined
+      const samePipe = pipeKey === undefined ? undefined : byFile.get(pipeKey)
+      if (samePipe) {
+        samePipe.sameAs.push(path)
+        continue
+      }
+      const input = {path, sameAs: []}
+      out.push(input)
+      if (pipeKey !== undefined) byFile.set(pipeKey, input)
       continue
     }
     const fileKey = `${stat.dev}:${stat.ino}`
@@ -57,6 +67,15 @@ export function distinctInputs(paths: readonly string[]): DistinctInput[] {
     bySize.set(stat.size, sized)
   }
   return out
+}
+
+/** Whether `path` exists and is something else than a regular file (a pipe, a device). */
+function existingNonFile(path: string): boolean {
+  try {
+    return !statSync(path).isFile()
+  } catch {
+    return false
+  }
 }
 
 function sha256(path: string): string | undefined {

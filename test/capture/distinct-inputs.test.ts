@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {copyFileSync, linkSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -35,6 +36,14 @@ describe('distinctInputs', () => {
       {path: missing, sameAs: []},
       {path: '-', sameAs: []},
     ])
+  })
+})
+
+describe('a named pipe given twice', () => {
+  it.skipIf(process.platform === 'win32')('is read once (its one stream): a second read would wait for a writer forever', () => {
+    const fifo = join(tempDir('callaudit-inputs-'), 'call.fifo')
+    execFileSync('mkfifo', [fifo])
+    expect(distinctInputs([fifo, fifo])).toEqual([{path: fifo, sameAs: [fifo]}])
   })
 })
 
