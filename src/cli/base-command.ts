@@ -32,10 +32,16 @@ export abstract class BaseCommand extends Command {
     const noColorEnv = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ''
     const wanted = flag ?? (!noColorEnv && process.stdout.isTTY === true)
     if (!wanted) chalk.level = 0
+    // oclif's own listener rethrows every error but EPIPE: a report that cannot be written (a
+    // full disk behind `> report.json`) became an uncaught exception with a stack. Ours instead.
+    process.stdout.removeAllListeners('error')
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       // `callaudit ... | head` closes the pipe early: that is not an error worth a stack trace.
       if (error.code === 'EPIPE') process.exit(this.exitCode)
-      throw error
+      // The report did not reach its reader: never an exit code that reads as a verdict.
+      const reason = error.code === 'ENOSPC' ? 'no space left on the device' : error.code === 'EIO' ? 'input/output error' : (error.code ?? oneLine(error.message))
+      process.stderr.write(`callaudit: cannot write to standard output: ${safeTerminal(reason)}\n`)
+      process.exit(2)
     })
   }
 
