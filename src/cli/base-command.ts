@@ -32,6 +32,9 @@ export abstract class BaseCommand extends Command {
     const noColorEnv = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ''
     const wanted = flag ?? (!noColorEnv && process.stdout.isTTY === true)
     if (!wanted) chalk.level = 0
+    // Warnings and error lines on stderr are best effort: a stderr that cannot be written (a
+    // full log disk, a closed pipe) crashed the run before its report, exit code 1 ("findings").
+    process.stderr.on('error', () => {})
     // oclif's own listener rethrows every error but EPIPE: a report that cannot be written (a
     // full disk behind `> report.json`) became an uncaught exception with a stack. Ours instead.
     process.stdout.removeAllListeners('error')
