@@ -76,8 +76,9 @@ function foreignFormat(head: Uint8Array): ForeignFormat | undefined {
 /** A JSON document where a capture was expected: most likely a report saved with --json. */
 const JSON_FILE: ForeignFormat = {magic: [], what: 'a JSON file (a callaudit report?)', hint: 'captures are pcap or pcapng; diff takes a saved report as either side when it is a regular file'}
 
-/** Whether the first byte after blanks (space, tab, CR, LF) is `{`. */
-function startsWithBrace(head: Uint8Array): boolean {
+/** Whether the first byte after blanks (space, tab, CR, LF) is `{`: a JSON object, such as a
+ * report saved with --json (no capture format starts so). */
+export function startsWithBrace(head: Uint8Array): boolean {
   for (const byte of head) {
     if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue
     return byte === 0x7b

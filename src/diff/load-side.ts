@@ -8,6 +8,7 @@
 import {closeSync, openSync, readFileSync, readSync} from 'node:fs'
 import {analyzeCaptures, type AnalyzeOptions} from '../analysis/analyze.js'
 import {regularFileIdentity} from '../capture/file-identity.js'
+import {startsWithBrace} from '../capture/format.js'
 import {InputError} from '../errors.js'
 import type {DiffInput} from './compute-diff.js'
 import {parseReport} from './report-shape.js'
@@ -25,12 +26,7 @@ export function looksLikeJson(path: string): boolean {
     fd = openSync(path, 'r')
     const head = Buffer.alloc(PEEK_BYTES)
     const n = readSync(fd, head, 0, PEEK_BYTES, 0)
-    for (let i = 0; i < n; i++) {
-      const byte = head[i]!
-      if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue
-      return byte === 0x7b
-    }
-    return false
+    return startsWithBrace(head.subarray(0, n))
   } catch {
     return false
   } finally {
