@@ -24,6 +24,7 @@ import {markBuiltFlowList} from '../report/report-flow-json.js'
 import {flowEvidence, stunMappedAddresses} from './flow-evidence.js'
 import {throughProxy} from './proxied-destinations.js'
 import {boundedMemo} from '../util/bounded-memo.js'
+import {englishOrder} from '../report/compare-text.js'
 
 export interface AnalyzeOptions {
   paths: string[]
@@ -316,7 +317,8 @@ function countryShares(endpoints: Report['endpoints']): CountryShare[] {
   }
   const out = [...by.values()]
   for (const c of out) c.share = total ? Math.round((c.bytes / total) * 10000) / 10000 : 0
-  return out.sort((a, b) => b.bytes - a.bytes || a.country.localeCompare(b.country))
+  // In English whatever the machine's LANG (see englishOrder): under cs_CZ "CH" sorted after "HU".
+  return out.sort((a, b) => b.bytes - a.bytes || englishOrder.compare(a.country, b.country))
 }
 
 const VERDICT_ORDER = ['local', 'home', 'allowed', 'unjudged', 'unknown', 'outside', 'denied']

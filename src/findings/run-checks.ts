@@ -1,6 +1,6 @@
 import {effectiveSeverity, type Policy, severityRank, suppressionFor} from '../policy/policy.js'
 import type {Finding} from '../report/report-model.js'
-import {compareText} from '../report/compare-text.js'
+import {compareText, englishOrder} from '../report/compare-text.js'
 import {clientCertificatesInClear} from './checks/client-certificates.js'
 import {noCall} from './checks/coverage.js'
 import {badCertificates, repeatedCipherBlocks, weakTls} from './checks/crypto.js'
@@ -41,7 +41,7 @@ export const CHECKS: readonly Check[] = [
  * stays in the report with its reason, but does not count), and sort: most severe first, then
  * rule id, then endpoint, so the order is stable. Rule ids (upper-case ASCII letters, digits,
  * hyphens) sort the same by code unit as by localeCompare, and a test holds the catalogue to
- * that; endpoints keep localeCompare, which orders '.' and ':' unlike code units.
+ * that; endpoints keep an English collation (englishOrder), which orders '.' and ':' unlike code units.
  */
 export function runChecks(ctx: CheckContext, policy: Policy | undefined): Finding[] {
   const findings: Finding[] = []
@@ -60,7 +60,7 @@ export function runChecks(ctx: CheckContext, policy: Policy | undefined): Findin
       Number(a.suppressed !== undefined) - Number(b.suppressed !== undefined) ||
       severityRank(b.severity) - severityRank(a.severity) ||
       compareText(a.ruleId, b.ruleId) ||
-      (a.endpoint ?? '').localeCompare(b.endpoint ?? '') ||
+      englishOrder.compare(a.endpoint ?? '', b.endpoint ?? '') ||
       (a.flowIds[0] ?? 0) - (b.flowIds[0] ?? 0),
   )
 }

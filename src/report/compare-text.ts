@@ -18,3 +18,12 @@ export function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const y = sortedUnique(b)
   return x.length === y.length && x.every((v, i) => v === y[i])
 }
+
+/**
+ * The order localeCompare gives in English, fixed to that one locale: localeCompare without a
+ * locale follows the machine's LANG (under da_DK an IPv6 group "aa" sorts after "b", as "å";
+ * under cs_CZ "CH" after "HU"), so the same capture gave other bytes on another machine. For
+ * orders that reports have always had (endpoints: digits, then '.' and ':' where code units would
+ * put them).
+ */
+export const englishOrder = new Intl.Collator('en')
