@@ -60,7 +60,9 @@ export abstract class BaseCommand extends Command {
     // with --json oclif alone would print `{"error":{"oclif":{"exit":2}}}` and exit 1, which
     // means "findings". Both kinds become one message, the JSON error shape and exit code 2.
     const usageExit = error instanceof InputError ? undefined : (error as {oclif?: {exit?: number}}).oclif?.exit
-    if (error instanceof InputError || (this.jsonEnabled() && usageExit !== undefined && usageExit !== 0)) {
+    // A usage error (a mistyped flag, a missing argument, a value out of range) is the user's to
+    // mend, not a bug: one line saying what, with or without --json, never "internal error".
+    if (error instanceof InputError || (usageExit !== undefined && usageExit !== 0)) {
       const message = error instanceof InputError ? error.oneLine() : oneLine(error.message)
       const exitCode = error instanceof InputError ? 2 : usageExit!
       if (this.jsonEnabled()) this.writeJsonError(message, exitCode)

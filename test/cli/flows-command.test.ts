@@ -126,6 +126,25 @@ describe('callaudit flows (the real CLI)', () => {
   })
 })
 
+describe('usage errors', () => {
+  // They were reported as "internal error ... (a bug in callaudit)": what a user who mistypes a
+  // flag meets first must say what to mend, not blame the tool.
+  it.each([
+    [['analyze', DEMO, '--bogus'], 'Nonexistent flag: --bogus'],
+    [['analyze'], 'Missing 1 required arg'],
+    [['flows', DEMO, '--limit', 'x'], 'limit'],
+    [['replay', DEMO, '--follow', '--speed', '2'], 'cannot also be provided'],
+  ])('%j: one line saying what is wrong, exit 2, never "internal error"', async (args, words) => {
+    const {code, stderr} = await runCli(args)
+    expect(code).toBe(2)
+    const lines = stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^callaudit: /)
+    expect(lines[0]).toContain(words)
+    expect(lines[0]).not.toContain('internal error')
+  })
+})
+
 describe('usage errors under --json', () => {
   // oclif alone prints {"error":{"oclif":{"exit":2}}} and exits 1 ("findings"): a CI job would
   // read a bad flag as a failed audit. It must be exit 2 with the message, in the JSON shape.
