@@ -12,6 +12,10 @@ import {ProgressBar, wantsProgress} from '../src/report/progress.js'
 import {capturesArg} from '../src/cli/capture-args.js'
 
 export default class Analyze extends BaseCommand {
+  /** The British spelling (the project writes British English): `callaudit analyse` ran into
+   * oclif's "command analyse:call.pcapng not found". */
+  static override aliases = ['analyse']
+
   static override summary = 'Audit a test call: where its traffic went, what leaked in clear, and whether it passes policy.'
 
   static override description = `Reads the captures once: flows, protocol metadata (DNS, TLS/QUIC/DTLS, STUN/TURN, RTP/RTCP, Zoom media, HTTP, LAN names), the apps in the call and the role of each flow, the caller's vantage; geolocates every remote address with the GeoIP databases in effect; judges each against the policy; and reports findings with evidence (frame numbers to open in Wireshark).

@@ -145,6 +145,17 @@ describe('usage errors', () => {
   })
 })
 
+describe('analyse, the British spelling', () => {
+  it('runs analyze (it was "command analyse:<file> not found")', async () => {
+    const british = await runCli(['analyse', DEMO, '--json'])
+    const american = await runCli(['analyze', DEMO, '--json'])
+    expect(british.code).toBe(american.code)
+    expect(american.code).not.toBe(2)
+    expect(british.stdout).toBe(american.stdout)
+    expect(JSON.parse(british.stdout).summary).toBeDefined()
+  })
+})
+
 describe('usage errors under --json', () => {
   // oclif alone prints {"error":{"oclif":{"exit":2}}} and exits 1 ("findings"): a CI job would
   // read a bad flag as a failed audit. It must be exit 2 with the message, in the JSON shape.
