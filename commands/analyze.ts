@@ -52,7 +52,7 @@ With no --home and no policy file, home is the vantage's country (geolocated fro
     output: Flags.string({
       char: 'o',
       helpValue: 'FILE',
-      description: 'Write the report to FILE instead of standard output (complete or not at all; never coloured). The format follows the file name unless --format is given.',
+      description: 'Write the report to FILE instead of standard output (a file appears complete or not at all; a pipe or device such as /dev/stdout is written into; never coloured). The format follows the file name unless --format is given.',
     }),
     'csv-table': Flags.string({options: [...CSV_TABLES], description: 'Which table --format csv holds: one row per flow, or per remote endpoint. Default: flows.'}),
     detail: Flags.boolean({description: "JSON: keep each flow's protocol facts (every DNS message, TLS hello, certificate, STUN transaction...) in flows[].protocols. Without it the findings, endpoints and apps cite what matters and the file stays small."}),
