@@ -6,6 +6,8 @@ import {flowsCsvPieces} from '../src/report/flows-csv.js'
 import {ChunkPool} from '../src/report/json-bytes.js'
 import {writePiecesToStdout, writeStdout} from '../src/report/json-text.js'
 import {capturesArg} from '../src/cli/capture-args.js'
+import {InputError} from '../src/errors.js'
+import {canonicalProtoName, PROTO_NAME_LIST} from '../src/flows/flow-records.js'
 
 export default class Flows extends BaseCommand {
   static override summary = 'List the flows (bidirectional 5-tuples) of one or more captures.'
@@ -42,6 +44,8 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
     const {argv, flags} = await this.parse(Flows)
     const paths = argv as string[]
     const json = this.jsonEnabled()
+    // Checked before the (possibly long) read.
+    const protos = protocolsFlag(flags.proto)
     // The protocol analyzers are loaded only when asked for: plain listings start faster.
     const protocols = flags.detail ? await import('../src/protocols/index.js') : undefined
     const analyzers = protocols?.ALL_ANALYZERS
@@ -54,7 +58,7 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
     for (const failure of collection.failures) this.complain(failure.oneLine())
     if (collection.failures.length > 0) this.exitCode = 2
     const selection = {
-      protos: flags.proto?.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean),
+      protos,
       sort: (flags.sort ?? (json || flags.csv ? 'id' : 'bytes')) as 'bytes' | 'packets' | 'time' | 'id',
       limit: flags.limit ?? (json || flags.csv ? 0 : 20),
     }
@@ -77,4 +81,14 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
     await writeStdout(renderFlowsTable(report, protocols ? {detail: protocols.analyzerByName} : {}))
     for (const warning of report.summary.warnings) this.complain(`warning: ${warning}`)
   }
+}
+
+/** --proto's names, checked: a typo ("tpc") listed no flow and said nothing. */
+function protocolsFlag(value: string | undefined): string[] | undefined {
+  const names = value?.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean)
+  return names?.map((name) => {
+    const canonical = canonicalProtoName(name)
+    if (canonical === undefined) throw new InputError(`--proto: "${name}" is not a protocol name (${PROTO_NAME_LIST})`)
+    return canonical
+  })
 }

@@ -95,6 +95,17 @@ export function protoName(proto: number): string {
   return PROTO_NAMES[proto] ?? `ip-proto-${proto}`
 }
 
+/** The name protoName gives for a protocol written as a name (`tcp`) or as `ip-proto-N`
+ * (N in 0-255; `ip-proto-6` is `tcp`), or undefined when it is neither. */
+export function canonicalProtoName(name: string): string | undefined {
+  const numbered = /^ip-proto-(\d{1,3})$/.exec(name)
+  if (numbered) return Number(numbered[1]) <= 255 ? protoName(Number(numbered[1])) : undefined
+  return Object.values(PROTO_NAMES).includes(name) ? name : undefined
+}
+
+/** The protocol names protoName gives, for messages. */
+export const PROTO_NAME_LIST = `${Object.values(PROTO_NAMES).join(', ')}, or ip-proto-N`
+
 function roundMs(seconds: number): number | null {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1e6) / 1e3 : null
 }

@@ -145,6 +145,21 @@ describe('usage errors', () => {
   })
 })
 
+describe('flows --proto', () => {
+  it('refuses a name that is no protocol (a typo listed no flow and said nothing), before reading', async () => {
+    expectOneLineInputError(await runCli(['flows', DEMO, '--proto', 'udp,tpc']), '--proto: "tpc" is not a protocol name (icmp, igmp')
+    expectOneLineInputError(await runCli(['flows', DEMO, '--proto', 'ip-proto-256']), '"ip-proto-256"')
+  })
+
+  it('takes ip-proto-N for a named protocol as that name, in any case', async () => {
+    const named = await runCli(['flows', DEMO, '--proto', 'tcp', '--json'])
+    const numbered = await runCli(['flows', DEMO, '--proto', 'IP-PROTO-6', '--json'])
+    expect(numbered.code).toBe(0)
+    expect(numbered.stdout).toBe(named.stdout)
+    expect((JSON.parse(named.stdout) as {flows: unknown[]}).flows.length).toBeGreaterThan(0)
+  })
+})
+
 describe('analyse, the British spelling', () => {
   it('runs analyze (it was "command analyse:<file> not found")', async () => {
     const british = await runCli(['analyse', DEMO, '--json'])
