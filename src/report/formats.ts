@@ -224,14 +224,7 @@ export function writeFileAtomic(path: string, text: Rendered, pool?: ChunkPool):
   try {
     const fd = openSync(temp, 'w', 0o644)
     try {
-      for (const piece of renderedPieces(text)) {
-        // Two calls for writeSync's two overloads (text, bytes).
-        if (typeof piece === 'string') writeSync(fd, piece)
-        else {
-          writeSync(fd, piece)
-          pool?.release(piece)
-        }
-      }
+      writePieces(fd, text, pool)
     } finally {
       closeSync(fd)
     }
@@ -256,17 +249,23 @@ function writeInto(path: string, text: Rendered, pool?: ChunkPool): void {
   let fd: number | undefined
   try {
     fd = openSync(path, 'w')
-    for (const piece of renderedPieces(text)) {
-      if (typeof piece === 'string') writeSync(fd, piece)
-      else {
-        for (let done = 0; done < piece.length; ) done += writeSync(fd, piece, done)
-        pool?.release(piece)
-      }
-    }
+    writePieces(fd, text, pool)
   } catch (error) {
     throw writeError(error, path)
   } finally {
     if (fd !== undefined) closeSync(fd)
+  }
+}
+
+/** Every piece into `fd`, in order, each byte piece back to `pool` once written. */
+function writePieces(fd: number, text: Rendered, pool?: ChunkPool): void {
+  for (const piece of renderedPieces(text)) {
+    // Two calls for writeSync's two overloads (text, bytes).
+    if (typeof piece === 'string') writeSync(fd, piece)
+    else {
+      for (let done = 0; done < piece.length; ) done += writeSync(fd, piece, done)
+      pool?.release(piece)
+    }
   }
 }
 
