@@ -80,7 +80,7 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
   if (nrbNames) for (let i = 0; i < nrbNames.length; i++) addName(out, nrbNames[i], 'nrb', flow.firstFrame)
 
   if (flow.process) {
-    e.processes = [flow.process.name, flow.process.effectiveName]
+    e.processes = [flow.process.name, flow.process.effectiveName, flow.process.package]
       .filter((name): name is string => typeof name === 'string' && name.length > 0)
       .map((name) => ({name, frame: flow.firstFrame}))
   }

@@ -45,6 +45,8 @@ const KINDS: readonly SignatureKind[] = ['domain', 'name', 'stun-software', 'stu
 
 /** The kernel keeps a process's command name to this many characters (MAXCOMLEN, macOS). */
 const MAX_COMMAND_NAME = 16
+/** PCAPdroid's pcap trailer keeps an Android app's name to this many characters (20 bytes, NUL). */
+const MAX_TRAILER_NAME = 19
 
 /** Default confidence of a match of each kind (an entry may lower it with `confidence`). */
 export const KIND_CONFIDENCE: Record<SignatureKind, Confidence> = {
@@ -311,7 +313,19 @@ export function signatureProblems(doc: unknown): string[] {
     if (typeof a.displayName !== 'string' || a.displayName.length === 0) p.add(`${at}.displayName`, 'missing')
     if (typeof a.conferencing !== 'boolean') p.add(`${at}.conferencing`, 'must be true or false')
     if (!Array.isArray(a.signatures)) p.add(`${at}.signatures`, 'must be a list (may be empty)')
-    else a.signatures.forEach((e, j) => checkEntry(p, `${at}.signatures[${j}]`, e))
+    else {
+      a.signatures.forEach((e, j) => checkEntry(p, `${at}.signatures[${j}]`, e))
+      // A process name listed twice for one app would be matched, and shown as evidence, twice.
+      const processes = new Set<string>()
+      a.signatures.forEach((e, j) => {
+        if (!isObject(e) || e.kind !== 'process' || !Array.isArray(e.values)) return
+        for (const v of e.values) {
+          if (typeof v !== 'string') continue
+          if (processes.has(v.toLowerCase())) p.add(`${at}.signatures[${j}]`, `process name "${v}" is listed twice for this app`)
+          processes.add(v.toLowerCase())
+        }
+      })
+    }
     if (a.tenants !== undefined) {
       if (!Array.isArray(a.tenants)) p.add(`${at}.tenants`, 'must be a list')
       else {
@@ -526,13 +540,16 @@ export class Signatures {
    * Apps whose process signatures match a process name from the capture (macOS PKTAP or pcapng
    * process blocks), case-insensitively: the name itself, the name as the kernel cuts it
    * (MAX_COMMAND_NAME characters), or a helper process of the app (`Slack Helper (Renderer)`,
-   * cut to `Slack Helper (Re`): the name followed by a space.
+   * cut to `Slack Helper (Re`): the name followed by a space. An Android package name as
+   * PCAPdroid's trailer cuts it (MAX_TRAILER_NAME characters) matches too, unless the cut falls
+   * on a dot: `com.google.android.` is every Google app's, not Meet's.
    */
   matchProcess(raw: string): SignatureMatch[] {
     if (typeof raw !== 'string' || raw.length === 0) return []
     const value = raw.slice(0, 64).toLowerCase()
+    const cutPackage = value.length === MAX_TRAILER_NAME && value.includes('.') && !value.endsWith('.')
     return this.processNames
-      .filter((s) => value === s.name || value === s.name.slice(0, MAX_COMMAND_NAME) || value.startsWith(`${s.name} `) || (`${s.name} `.startsWith(value) && value.length === MAX_COMMAND_NAME))
+      .filter((s) => value === s.name || value === s.name.slice(0, MAX_COMMAND_NAME) || value.startsWith(`${s.name} `) || (`${s.name} `.startsWith(value) && value.length === MAX_COMMAND_NAME) || (cutPackage && s.name.startsWith(value)))
       .map((s) => ({app: s.app, kind: 'process' as const, pattern: s.pattern, confidence: entryConfidence(s.entry), entry: s.entry}))
   }
 

@@ -37,15 +37,22 @@ export class PacketRecord {
 }
 
 /**
- * A process named by the capturing host (macOS `tcpdump -k` / `-i pktap`): its id and command
- * name (at most 16 characters, cut by the kernel), and the effective process when another one
- * made the traffic on its behalf (a system daemon for an app). Names are untrusted text.
+ * A process or app named by the capturing host. macOS (`tcpdump -k` / `-i pktap`, pcapng
+ * process blocks): its id and command name (at most 16 characters, cut by the kernel), and the
+ * effective process when another one made the traffic on its behalf (a system daemon for an
+ * app). Android (PCAPdroid): the app's Linux user id, its name (the app's label, or its package
+ * name in older versions, cut to 19 characters in a pcap trailer) and, from pcapng, its package
+ * name. Names are untrusted text.
  */
 export interface ProcessInfo {
-  pid: number
+  pid?: number
   name: string
   effectivePid?: number
   effectiveName?: string
+  /** Android: the app's user id (a UID per installed app; -1 when the system did not know). */
+  uid?: number
+  /** Android: the app's package name (application id), e.g. us.zoom.videomeetings. */
+  package?: string
 }
 
 /** Where a reader hands its packets. */

@@ -29,6 +29,14 @@ const MAX_PROCESSES = 65_536
 const DSB = 0x0000000a
 const CUSTOM = 0x00000bad
 const CUSTOM_NO_COPY = 0x40000bad
+/**
+ * PCAPdroid (Android) with dump extensions: custom blocks of its Private Enterprise Number map an
+ * app's user id to its package and name (block version 1, type 1: uid u32, package length u8,
+ * name length u8, package, name), and each packet's comment is `u-<uid>`, the app that sent or
+ * received it (PCAPdroid's pcap_dump.c and its Wireshark plugin pcapdroid.lua).
+ */
+const PCAPDROID_PEN = 62652
+const PCAPDROID_UID_MAP = 1
 
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d
 const BLOCK_HEADER_BYTES = 12 // type, total length, and (SHB) the byte-order magic
@@ -187,6 +195,7 @@ export class PcapngBlockParser extends CaptureParser {
         break
       case CUSTOM:
       case CUSTOM_NO_COPY:
+        this.customBlock(buf, body, bodyEnd)
         break
       default:
         // Bit 31 set: reserved for local use (§11.1), skipped silently like custom blocks.
@@ -210,6 +219,7 @@ export class PcapngBlockParser extends CaptureParser {
     this.sectionInterfaces = []
     this.sectionProcesses = []
     this.processPairs.clear()
+    this.androidApps.clear()
     if (this.section === 0) this.summary.byteOrder = this.le ? 'le' : 'be'
     this.forEachOption(buf, body + 16, end, (code, start, len) => {
       // The capture file's comments (Wireshark's Capture File Properties), from every section
@@ -322,26 +332,71 @@ export class PcapngBlockParser extends CaptureParser {
     this.sectionProcesses.push({pid, name})
   }
 
+  /** This section's Android apps by user id, from PCAPdroid's UID map blocks. */
+  private readonly androidApps = new Map<number, ProcessInfo>()
+
+  private customBlock(buf: Uint8Array, body: number, end: number): void {
+    // Custom Block (§4.8): a Private Enterprise Number, then data of that enterprise's own format.
+    if (end - body < 14 || u32(buf, body, this.le) !== PCAPDROID_PEN) return
+    // The version is written in the writer's byte order, as the section is (pcapdroid.lua takes 1
+    // in either order).
+    const version = u16(buf, body + 4, this.le)
+    if ((version !== 1 && version !== 0x100) || buf[body + 6] !== PCAPDROID_UID_MAP) return
+    if (this.androidApps.size >= MAX_PROCESSES) return
+    const uid = u32(buf, body + 8, this.le) | 0
+    const packageEnd = body + 14 + buf[body + 12]!
+    const nameEnd = packageEnd + buf[body + 13]!
+    if (nameEnd > end) return
+    const packageName = optionText(buf, body + 14, packageEnd - body - 14)
+    const name = optionText(buf, packageEnd, nameEnd - packageEnd)
+    this.androidApps.set(uid, {name: name || packageName, uid, ...(packageName ? {package: packageName} : {})})
+  }
+
+  /**
+   * The app a PCAPdroid packet comment (`u-<uid>`) names, once the section has mapped user ids to
+   * apps; undefined when the comment is anything else (it is then an analyst's comment).
+   */
+  private androidAppOfComment(buf: Uint8Array, start: number, len: number): ProcessInfo | undefined {
+    if (this.androidApps.size === 0 || len < 3 || len > 13 || buf[start] !== 0x75 || buf[start + 1] !== 0x2d) return undefined
+    let i = start + 2
+    const negative = buf[i] === 0x2d
+    if (negative) i++
+    if (i === start + len) return undefined
+    let uid = 0
+    for (; i < start + len; i++) {
+      const c = buf[i]! - 0x30
+      if (c < 0 || c > 9) return undefined
+      uid = uid * 10 + c
+    }
+    if (negative) uid = -uid
+    return this.androidApps.get(uid) ?? {name: '', uid}
+  }
+
   /**
    * An EPB's options, read before the packet is counted: a comment (opt_comment, code 1: what an
    * analyst wrote on the packet in Wireshark) is kept for the packet about to be counted, and the
    * process the options name (0x8001), with the effective one (0x8003) when different, is
-   * returned. One walk, no closure: packets of some writers all carry options (epb_flags).
+   * returned, or the Android app a PCAPdroid comment names. One walk, no closure: packets of some
+   * writers all carry options (epb_flags).
    */
   private packetOptions(buf: Uint8Array, start: number, end: number): ProcessInfo | undefined {
     let own = -1
     let effective = -1
+    let android: ProcessInfo | undefined
     const le = this.le
     for (let p = start; p + 4 <= end; ) {
       const code = u16(buf, p, le)
       const len = u16(buf, p + 2, le)
       if (code === 0 || p + 4 + len > end) break
-      if (code === OPT_COMMENT) this.notePacketComment(buf, p + 4, len)
-      else if (len === 4 && code === EPB_PIB_INDEX) own = u32(buf, p + 4, le)
+      if (code === OPT_COMMENT) {
+        const app = this.androidAppOfComment(buf, p + 4, len)
+        if (app) android = app
+        else this.notePacketComment(buf, p + 4, len)
+      } else if (len === 4 && code === EPB_PIB_INDEX) own = u32(buf, p + 4, le)
       else if (len === 4 && code === EPB_EFFECTIVE_PIB_INDEX) effective = u32(buf, p + 4, le)
       p += 4 + ((len + 3) & ~3)
     }
-    if (own < 0 && effective < 0) return undefined
+    if (own < 0 && effective < 0) return android
     const process = this.sectionProcesses[own]
     const other = this.sectionProcesses[effective]
     if (!process) return other

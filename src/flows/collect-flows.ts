@@ -16,8 +16,9 @@ import {type Evidence, type FlowInfo, type PacketPlace, type ProtocolAnalyzer, R
 import {ProtocolDispatcher} from '../protocols/registry.js'
 import {ipv4Text, ipv6FromWords} from '../util/ip-text.js'
 import type {ProcessInfo} from '../capture/packet-record.js'
-import {LINKTYPE_PKTAP} from '../decode/link-layer.js'
+import {LINKTYPE_ETHERNET, LINKTYPE_PKTAP} from '../decode/link-layer.js'
 import {pktapProcess} from '../decode/pktap-process.js'
+import {pcapdroidTrailerProcess} from '../decode/pcapdroid-trailer.js'
 import {ProcessTable} from './process-table.js'
 
 export interface CollectOptions {
@@ -201,7 +202,8 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
   const processOf = (rec: PacketRecord): number => {
     if (packetSerial !== processSerial) {
       processSerial = packetSerial
-      const process = rec.process ?? (rec.linkType === LINKTYPE_PKTAP ? pktapProcess(rec.buffer, rec.offset, rec.offset + rec.capLen) : undefined)
+      const end = rec.offset + rec.capLen
+      const process = rec.process ?? (rec.linkType === LINKTYPE_PKTAP ? pktapProcess(rec.buffer, rec.offset, end) : rec.linkType === LINKTYPE_ETHERNET ? pcapdroidTrailerProcess(rec.buffer, rec.offset, end) : undefined)
       processNumber = process ? processes.numberOf(process) : 0
     }
     return processNumber
@@ -233,7 +235,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
         table.noteSignature(slot, packetSignature(rec.buffer, layer.ipStart, layer.l4Start, layer.ipEnd, layer.proto), rec.tsSec, rec.tsNsec, rec.frame)
       }
       table.count1(slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
-      if ((rec.process !== undefined || rec.linkType === LINKTYPE_PKTAP) && table.process[slot] === 0) table.process[slot] = processOf(rec)
+      if (table.process[slot] === 0 && (rec.process !== undefined || rec.linkType === LINKTYPE_PKTAP || rec.linkType === LINKTYPE_ETHERNET)) table.process[slot] = processOf(rec)
       if (layer.proto === PROTO_TCP) table.trackTcp(slot, senderIsA, layer.tcpFlags, layer.tcpSeq, rec.tsSec, rec.tsNsec)
       if (layer.isFragment) {
         fragments.fragment(layer, rec.buffer, rec.frame, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)

@@ -3,6 +3,7 @@ import {ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_8021Q, LINKTYPE_ETHERNET, LINK
 import {PROTO_TCP, PROTO_UDP, TCP_SYN} from '../decode/net-layer.js'
 import {tcpHeaderReadable, tcpPayloadStart, udpPayloadEnd} from '../decode/ip-layer.js'
 import {mayBeUdpTunnel} from '../decode/tunnels.js'
+import {hasPcapdroidTrailer} from '../decode/pcapdroid-trailer.js'
 import type {RawPacketTaker} from '../capture/packet-record.js'
 import type {FlowTable} from './flow-table.js'
 import {packetSignature} from './packet-signature.js'
@@ -47,6 +48,8 @@ export class FlowFastPath implements RawPacketTaker {
     switch (linkType) {
       case LINKTYPE_ETHERNET:
         if (capLen < 14) return false
+        // PCAPdroid's frames name the Android app in a trailer: the general path reads it.
+        if (b[o] === 0 && hasPcapdroidTrailer(b, o, o + capLen)) return false
         etherType = u16be(b, o + 12)
         ip = o + 14
         if (etherType === ETHERTYPE_8021Q) {

@@ -120,9 +120,11 @@ function tcpState(state: number): NonNullable<FlowRecord['tcp']>['state'] {
 }
 
 /** `zoom.us (pid 812)`, with `on behalf of <app> (pid n)` when the capture names an effective
- * process. Untrusted text: renderers neutralise it like every name from a capture. */
+ * process; an Android app as `Zoom (us.zoom.videomeetings, uid 10234)`. Untrusted text:
+ * renderers neutralise it like every name from a capture. */
 export function processLabel(p: ProcessInfo): string {
-  const own = `${p.name || '?'} (pid ${p.pid})`
+  if (p.uid !== undefined) return `${p.name || p.package || '?'} (${p.package && p.package !== p.name ? `${p.package}, ` : ''}uid ${p.uid})`
+  const own = `${p.name || '?'} (pid ${p.pid ?? '?'})`
   return p.effectivePid === undefined ? own : `${own} on behalf of ${p.effectiveName || '?'} (pid ${p.effectivePid})`
 }
 

@@ -9,7 +9,7 @@ export class ProcessTable {
   private readonly byKey = new Map<string, number>()
 
   numberOf(process: ProcessInfo): number {
-    const key = `${process.pid}\0${process.name}\0${process.effectivePid ?? ''}\0${process.effectiveName ?? ''}`
+    const key = `${process.pid ?? ''}\0${process.name}\0${process.effectivePid ?? ''}\0${process.effectiveName ?? ''}\0${process.uid ?? ''}\0${process.package ?? ''}`
     let n = this.byKey.get(key)
     if (n === undefined) {
       if (this.list.length >= MAX_PROCESSES) return 0

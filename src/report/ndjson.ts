@@ -136,6 +136,8 @@ function flowEvent(report: Report, flow: ReportFlow, endpoint: ReportEndpoint | 
     // The process it acted for (macOS's "effective" process) is not its ECS parent: it goes under
     // callaudit.flow.effective_process.
     process: flow.process ? {pid: flow.process.pid, name: flow.process.name} : undefined,
+    // Android (PCAPdroid): the app's Linux user id is ECS's user.id (a keyword).
+    user: flow.process?.uid === undefined ? undefined : {id: String(flow.process.uid)},
     related: {
       ip: sortedUnique([flow.client.ip, flow.server.ip]),
       hosts: sortedUnique([...names, ...(endpoint?.names ?? [])]),
@@ -152,6 +154,7 @@ function flowEvent(report: Report, flow: ReportFlow, endpoint: ReportEndpoint | 
         protocols: Object.keys(flow.protocols ?? {}).sort(),
         tunnel: flow.tunnel ? {type: flow.tunnel.type, parent_id: flow.tunnel.parentId} : undefined,
         effective_process: flow.process?.effectivePid === undefined ? undefined : {pid: flow.process.effectivePid, name: flow.process.effectiveName},
+        android_package: flow.process?.package,
         tcp_state: flow.tcp?.state,
         handshake_rtt_ms: flow.tcp?.handshakeRttMs ?? undefined,
       },

@@ -112,6 +112,13 @@ describe('validation messages', () => {
     expect(problems.some((p) => p.includes('invalid regular expression "(unclosed"'))).toBe(true)
   })
 
+  it('rejects a process name listed twice for one app, in any case (it would be evidence twice)', () => {
+    const problems = problemsAfter((d) => {
+      d.apps[0]!.signatures.push({kind: 'process', values: ['ZOOM.US'], source: 'a test source', date: '2026-11-26'})
+    })
+    expect(problems).toEqual(['apps[0] (zoom).signatures[' + (clone().apps[0]!.signatures.length) + ']: process name "ZOOM.US" is listed twice for this app'])
+  })
+
   it('throws an InputError naming the file, for parse and for load', () => {
     const d = clone()
     d.apps[0]!.signatures[0]!.values = []

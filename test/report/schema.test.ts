@@ -86,6 +86,7 @@ describe('real reports validate', () => {
     {name: 'an unknown link type (warnings)', paths: () => [join(FIXTURES, 'bad-unknown-linktype.pcap')]},
     {name: 'a vantage given as coordinates', paths: () => [join(FIXTURES, 'demo-call.pcapng')], vantage: '52.52,13.40'},
     {name: 'a macOS PKTAP capture (flows name their process; process app evidence)', paths: () => [join(FIXTURES, 'link-pktap.pcap')]},
+    {name: 'an Android PCAPdroid capture (flows name their app by uid)', paths: () => [join(FIXTURES, 'link-pcapdroid.pcap')]},
   ]
 
   for (const c of cases) {
