@@ -48,8 +48,9 @@ export class FlowFastPath implements RawPacketTaker {
     switch (linkType) {
       case LINKTYPE_ETHERNET:
         if (capLen < 14) return false
-        // PCAPdroid's frames name the Android app in a trailer: the general path reads it.
-        if (b[o] === 0 && hasPcapdroidTrailer(b, o, o + capLen)) return false
+        // PCAPdroid's frames name the Android app in a trailer: the general path reads it. Their
+        // destination MAC is zero, which no real frame's is (many real ones start with a 0 byte).
+        if ((b[o]! | b[o + 1]! | b[o + 2]! | b[o + 3]! | b[o + 4]! | b[o + 5]!) === 0 && hasPcapdroidTrailer(b, o, o + capLen)) return false
         etherType = u16be(b, o + 12)
         ip = o + 14
         if (etherType === ETHERTYPE_8021Q) {
