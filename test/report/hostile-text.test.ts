@@ -18,7 +18,7 @@ import {renderMarkdown} from '../../src/report/markdown.js'
 import {renderNdjson} from '../../src/report/ndjson.js'
 import {renderEndpointsCsv, renderFlowsCsv} from '../../src/report/report-csv.js'
 import type {Report} from '../../src/report/report-model.js'
-import {assertNeutralised, HOSTILE, type HostileCall, markdownTables, NRB_NAMES, parseCsv, SDES_NAME, writeHostileCall} from '../support/hostile-call.js'
+import {ANDROID_APP, assertNeutralised, HOSTILE, type HostileCall, markdownTables, NRB_NAMES, parseCsv, SDES_NAME, TLS_SERVER, writeHostileCall} from '../support/hostile-call.js'
 
 /**
  * A capture file name is untrusted too (a report read by diff names files of another machine;
@@ -65,6 +65,13 @@ afterAll(() => {
 })
 
 describe('the hostile capture', () => {
+  it('names its TLS flow\'s Android app (PCAPdroid UID map), raw in the flow and in a finding\'s evidence', () => {
+    const flow = report.flows.find((f) => f.server.ip === TLS_SERVER)!
+    expect(flow.process).toEqual({name: ANDROID_APP.name, uid: ANDROID_APP.uid, package: ANDROID_APP.package})
+    const evidence = report.findings.flatMap((f) => f.evidence.map((e) => e.description ?? ''))
+    expect(evidence.some((d) => d.includes(`process ${ANDROID_APP.name} (${ANDROID_APP.package}, uid ${ANDROID_APP.uid})`))).toBe(true)
+  })
+
   it('delivers every payload raw into the Report (otherwise the checks below prove nothing)', () => {
     // Raw: the report keeps what the capture said; neutralising is each renderer's job.
     const strings: string[] = []

@@ -1,6 +1,6 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {PcapngWriter} from './capture-writer.js'
+import {customBlock, PcapngWriter} from './capture-writer.js'
 import {
   dnsResponse,
   dnsQuery,
@@ -77,6 +77,24 @@ export const SDES_NAME = `${HOSTILE.ansiCsi}${HOSTILE.mdHeading} | ${HOSTILE.c1}
 export const SDES_EMAIL = `${HOSTILE.formulaEquals}@${HOSTILE.script}`
 export const STUN_SOFTWARE = `${HOSTILE.oscLink}Zoom ${HOSTILE.script}${HOSTILE.c1}`
 
+/** The Android app PCAPdroid names for the TLS flow (a UID map block, then `u-<uid>` packet
+ * comments): its name and package reach the flow's process and the findings' evidence. */
+export const ANDROID_APP = {uid: 10666, name: `${HOSTILE.img}${HOSTILE.ansiCsi}Zoom`, package: `us.zoom.${HOSTILE.mdTable}${HOSTILE.c1}`}
+
+/** PCAPdroid's UID map custom block (PEN 62652, version 1, type 1), little-endian. */
+function pcapdroidUidMap(uid: number, packageName: string, name: string): Buffer {
+  const p = Buffer.from(packageName, 'utf8')
+  const n = Buffer.from(name, 'utf8')
+  const head = Buffer.alloc(10)
+  head.writeUInt16LE(1, 0)
+  head.writeUInt8(1, 2)
+  head.writeInt32LE(uid, 4)
+  head.writeUInt8(p.length, 8)
+  head.writeUInt8(n.length, 9)
+  const data = Buffer.concat([head, p, n])
+  return customBlock('le', {copyable: true, pen: 62652, data: Buffer.concat([data, Buffer.alloc((4 - (data.length % 4)) % 4)])})
+}
+
 /** One NRB name per endpoint, so each formula starts the names cell of its own row. */
 export const NRB_NAMES: ReadonlyArray<{ip: string; name: string}> = [
   {ip: '52.202.62.196', name: HOSTILE.formulaEquals},
@@ -110,9 +128,9 @@ function wire(text: string): string {
 
 /** Write the hostile call as `dir/hostile-call.pcapng`. */
 export function writeHostileCall(dir: string): HostileCall {
-  const frames: Array<{ms: number; bytes: Buffer}> = []
-  const add = (ms: number, src: string, dst: string, l4: Buffer, proto: number) => {
-    frames.push({ms, bytes: ethernet({type: ETHERTYPE.IPV4}, ipv4({src, dst, proto}, l4))})
+  const frames: Array<{ms: number; bytes: Buffer; comment?: string}> = []
+  const add = (ms: number, src: string, dst: string, l4: Buffer, proto: number, comment?: string) => {
+    frames.push({ms, bytes: ethernet({type: ETHERTYPE.IPV4}, ipv4({src, dst, proto}, l4)), ...(comment ? {comment} : {})})
   }
   const udpTo = (ms: number, src: string, dst: string, sport: number, dport: number, payload: Buffer) =>
     add(ms, src, dst, udp({sport, dport}, payload), IPPROTO.UDP)
@@ -126,7 +144,7 @@ export function writeHostileCall(dir: string): HostileCall {
   const c = {sport: 50500, dport: 443}
   const s = {sport: 443, dport: 50500}
   const hello = tlsClientHello({sni: wire(SNI), version: '1.2', seed: 'hostile'})
-  add(20, CLIENT, TLS_SERVER, tcp({...c, seq: 1000, flags: 'S'}), IPPROTO.TCP)
+  add(20, CLIENT, TLS_SERVER, tcp({...c, seq: 1000, flags: 'S'}), IPPROTO.TCP, `u-${ANDROID_APP.uid}`)
   add(60, TLS_SERVER, CLIENT, tcp({...s, seq: 9000, ack: 1001, flags: 'SA'}), IPPROTO.TCP)
   add(61, CLIENT, TLS_SERVER, tcp({...c, seq: 1001, ack: 9001, flags: 'A'}), IPPROTO.TCP)
   add(62, CLIENT, TLS_SERVER, tcp({...c, seq: 1001, ack: 9001, flags: 'PA'}, hello), IPPROTO.TCP)
@@ -158,10 +176,11 @@ export function writeHostileCall(dir: string): HostileCall {
   w.sectionStart({byteOrder: 'le', comment: `${HOSTILE.mdHeading}${HOSTILE.oscLink}${HOSTILE.script}`, userappl: `${HOSTILE.script}${HOSTILE.ansiCsi}`, os: `${HOSTILE.mdLink}${HOSTILE.c1}`, hardware: `${HOSTILE.img}${HOSTILE.mdTable}`})
   w.iface({linkType: LINKTYPE.ETHERNET, name: `${HOSTILE.oscLink}${HOSTILE.mdHeading}`, filter: `udp ${HOSTILE.mdCode}${HOSTILE.ansiCsi}`})
   w.nrb(NRB_NAMES.map((n) => ({ip: n.ip, names: [n.name]})))
+  w.raw(pcapdroidUidMap(ANDROID_APP.uid, ANDROID_APP.package, ANDROID_APP.name))
   for (const [i, f] of frames.sort((a, b) => a.ms - b.ms).entries()) {
     const us = Math.round(f.ms * 1000)
     // The first packet carries a comment, as an analyst's note in Wireshark does.
-    w.packet({sec: BASE_SEC + Math.floor(us / 1e6), nsec: (us % 1e6) * 1000}, f.bytes, i === 0 ? {comment: `${HOSTILE.img}${HOSTILE.c1}${HOSTILE.mdTable}`} : {})
+    w.packet({sec: BASE_SEC + Math.floor(us / 1e6), nsec: (us % 1e6) * 1000}, f.bytes, i === 0 ? {comment: `${HOSTILE.img}${HOSTILE.c1}${HOSTILE.mdTable}`} : f.comment ? {comment: f.comment} : {})
   }
   const path = join(dir, 'hostile-call.pcapng')
   writeFileSync(path, w.toBuffer())
