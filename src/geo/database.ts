@@ -2,11 +2,12 @@
  * One opened MMDB file: validated on open, metadata summarised, schema detected, lookups routed
  * by IP version. All reads go through the `maxmind` package's Reader.
  */
-import {readFileSync, statSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
 import {open as openFile} from 'node:fs/promises'
 import {basename} from 'node:path'
 import {Reader} from 'maxmind'
 import {InputError} from '../errors.js'
+import {MAX_DATABASE_BYTES, unpackDatabase} from './database-bytes.js'
 import type {PartialGeo} from './fields.js'
 import {formatCidr, formatIp, type ParsedIp} from './ip.js'
 import {METADATA_MARKER} from './mmdb/marker.js'
@@ -39,7 +40,10 @@ export interface DatabaseInfo {
   ipVersions: Array<4 | 6>
   recordSize: number
   nodeCount: number
+  /** Bytes of the database itself (unpacked, when the file was compressed or an archive). */
   fileSize: number
+  /** The archive member read, when the file was a tar archive holding the database. */
+  member?: string
   description: string | undefined
   provenance?: Provenance
 }
@@ -74,12 +78,15 @@ export class GeoDatabase {
     this.buildEpoch = new Date(info.buildEpoch)
   }
 
-  /** Open and validate; every failure is an InputError naming the file. */
+  /**
+   * Open and validate; every failure is an InputError naming the file. The file may be a pipe
+   * (`--geoip-db <(curl …)`), gzip-compressed, or a tar archive holding one .mmdb (as MaxMind
+   * and DB-IP ship them): see database-bytes.ts.
+   */
   static open(path: string, options: OpenOptions): GeoDatabase {
     let bytes: Buffer
     try {
-      if (!statSync(path).isFile()) throw new InputError('not a regular file', path)
-      bytes = readFileSync(path)
+      bytes = isPipe(path) ? readPipeSync(path) : readFileSync(path)
     } catch (error) {
       throw readError(error, path)
     }
@@ -93,8 +100,7 @@ export class GeoDatabase {
   static async openAsync(path: string, options: OpenOptions): Promise<GeoDatabase> {
     let bytes: Buffer
     try {
-      if (!statSync(path).isFile()) throw new InputError('not a regular file', path)
-      bytes = await readWhole(path)
+      bytes = isPipe(path) ? await readPipe(path) : await readWhole(path)
     } catch (error) {
       throw readError(error, path)
     }
@@ -102,8 +108,8 @@ export class GeoDatabase {
   }
 
   /** Validate a database file's bytes; every failure is an InputError naming the file. */
-  private static fromBytes(path: string, bytes: Buffer, options: OpenOptions): GeoDatabase {
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) throw new InputError('gzip-compressed file, not an MMDB database (decompress it first, e.g. gunzip / tar xzf)', path)
+  private static fromBytes(path: string, packed: Buffer, options: OpenOptions): GeoDatabase {
+    const {bytes, member} = unpackDatabase(packed, path)
     // Spec: the metadata marker is the last occurrence of \xAB\xCD\xEFMaxMind.com, within the last 128 KiB.
     const markerAt = bytes.lastIndexOf(METADATA_MARKER)
     if (markerAt < 0 || bytes.length - markerAt > 128 * 1024) throw new InputError('not a MaxMind DB (MMDB) file: no metadata marker', path)
@@ -124,7 +130,7 @@ export class GeoDatabase {
     } catch (error) {
       throw new InputError(`corrupt MMDB data section (${(error as Error).message})`, path)
     }
-    const detected = detectSchema(String(m.databaseType ?? ''), sample, basename(path))
+    const detected = detectSchema(String(m.databaseType ?? ''), sample, basename(member ?? path).replace(/\.gz$/i, ''))
     if (!detected) {
       throw new InputError(`database type "${String(m.databaseType)}" holds no location or ASN data callaudit can use`, path)
     }
@@ -144,6 +150,7 @@ export class GeoDatabase {
       recordSize: m.recordSize,
       nodeCount: m.nodeCount,
       fileSize: bytes.length,
+      ...(member === undefined ? {} : {member}),
       description: description?.['en'] ?? Object.values(description ?? {})[0],
       ...(options.provenance ? {provenance: options.provenance} : {}),
     }
@@ -202,6 +209,57 @@ export class GeoDatabase {
   }
 
   private readonly normalisedRecords = new WeakMap<object, PartialGeo | undefined>()
+}
+
+/** Whether the path is a named pipe (or `<(…)`); anything else but a regular file is refused. */
+function isPipe(path: string): boolean {
+  const stat = statSync(path)
+  if (stat.isFile()) return false
+  if (stat.isFIFO()) return true
+  throw new InputError(stat.isDirectory() ? 'a directory, not a database file (use --geoip-dir for a directory)' : 'not a regular file or a pipe', path)
+}
+
+function tooLarge(path: string): InputError {
+  return new InputError(`more than ${MAX_DATABASE_BYTES / 2 ** 30} GiB from a pipe: not a database`, path)
+}
+
+/** A pipe's bytes to its end, at most MAX_DATABASE_BYTES of them. */
+function readPipeSync(path: string): Buffer {
+  const fd = openSync(path, 'r')
+  try {
+    const chunks: Buffer[] = []
+    let total = 0
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1 << 20)
+      const n = readSync(fd, chunk, 0, chunk.length, null)
+      if (n === 0) break
+      total += n
+      if (total > MAX_DATABASE_BYTES) throw tooLarge(path)
+      chunks.push(chunk.subarray(0, n))
+    }
+    return Buffer.concat(chunks, total)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+async function readPipe(path: string): Promise<Buffer> {
+  const handle = await openFile(path, 'r')
+  try {
+    const chunks: Buffer[] = []
+    let total = 0
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1 << 20)
+      const {bytesRead} = await handle.read(chunk, 0, chunk.length, null)
+      if (bytesRead === 0) break
+      total += bytesRead
+      if (total > MAX_DATABASE_BYTES) throw tooLarge(path)
+      chunks.push(chunk.subarray(0, bytesRead))
+    }
+    return Buffer.concat(chunks, total)
+  } finally {
+    await handle.close()
+  }
 }
 
 function readError(error: unknown, path: string): InputError {

@@ -86,7 +86,10 @@ export function discoverDatabaseFiles(options: DiscoveryOptions): Candidate[] {
 /** Short unique ids from file names: GeoLite2-City, site, site#2... */
 export function assignIds(paths: string[], taken: Set<string>): string[] {
   return paths.map((path) => {
-    const base = basename(path).replace(/\.mmdb$/i, '')
+    // GeoLite2-City_20261124.tar.gz and dbip-city-lite-2026-11.mmdb.gz are databases too; a
+    // shell's <(…) is /dev/fd/63, which says nothing as "63".
+    const fd = /^\/(?:dev|proc\/(?:self|\d+))\/fd\/(\d+)$/.exec(path)
+    const base = fd ? `pipe-${fd[1]}` : basename(path).replace(/\.(tar\.gz|tgz|tar|mmdb\.gz|mmdb)$/i, '')
     let id = base
     for (let n = 2; taken.has(id); n++) id = `${base}#${n}`
     taken.add(id)

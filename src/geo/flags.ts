@@ -10,7 +10,7 @@ export const geoipFlags = {
   'geoip-db': Flags.string({
     multiple: true,
     helpGroup: 'GEOIP',
-    description: 'MMDB database to use before all others (repeatable; first answer per field wins). E.g. a `db build` site file, GeoIP2-City.mmdb.',
+    description: 'MMDB database to use before all others (repeatable; first answer per field wins). E.g. a `db build` site file, GeoIP2-City.mmdb, or as downloaded: GeoLite2-City_20261124.tar.gz, dbip-city-lite-2026-11.mmdb.gz, or a pipe.',
   }),
   'geoip-dir': Flags.string({
     multiple: true,

@@ -49,6 +49,7 @@ export function renderDatabases(databases: DatabaseInfo[], now: Date): string {
   databases.forEach((db, i) => {
     const age = daysBetween(new Date(db.buildEpoch), now)
     const where = [safeTerminal(db.path)]
+    if (db.member) where.push(`member ${safeTerminal(db.member)}`)
     if (db.provenance) {
       const p = db.provenance
       where.push(`${p.package}@${p.version}`, `licence: ${p.license}`)

@@ -27,13 +27,21 @@ describe('unusable database files', () => {
   })
 
   it('a directory', () => {
-    expect(openError(dir)).toBe(`${dir}: not a regular file`)
+    expect(openError(dir)).toBe(`${dir}: a directory, not a database file (use --geoip-dir for a directory)`)
   })
 
-  it('gzip-compressed database', () => {
-    const path = join(dir, 'GeoLite2-City.mmdb.gz')
-    writeFileSync(path, gzipSync(good))
-    expect(openError(path)).toMatch(/GeoLite2-City\.mmdb\.gz: gzip-compressed file, not an MMDB database/)
+  it('a device', () => {
+    expect(openError('/dev/null')).toBe('/dev/null: not a regular file or a pipe')
+  })
+
+  it('gzip-compressed file that is not a database inside, or is cut short', () => {
+    const text = join(dir, 'notes.mmdb.gz')
+    writeFileSync(text, gzipSync(Buffer.from('hello\n')))
+    expect(openError(text)).toBe(`${text}: not a MaxMind DB (MMDB) file: no metadata marker`)
+    const cut = join(dir, 'cut.mmdb.gz')
+    const packed = gzipSync(good)
+    writeFileSync(cut, packed.subarray(0, packed.length - 100))
+    expect(openError(cut)).toMatch(/cut\.mmdb\.gz: corrupt gzip-compressed file \(unexpected end of file\)$/)
   })
 
   it('not an MMDB at all', () => {

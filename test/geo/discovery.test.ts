@@ -57,7 +57,7 @@ describe('database discovery', () => {
   it('opens the same databases, notes and errors whether the files are read at once (async) or one by one', async () => {
     const dir = tempDir()
     writeFileSync(join(dir, 'broken.mmdb'), 'not a database')
-    writeFileSync(join(dir, 'GeoIP2-City.mmdb'), Buffer.from([0x1f, 0x8b, 8, 0]))
+    writeFileSync(join(dir, 'GeoIP2-City.mmdb'), Buffer.from([0x1f, 0x8b, 8, 0])) // gzip cut short
     copyFileSync(fixture('flat-city-ipv4.mmdb'), join(dir, 'flat.mmdb'))
     copyFileSync(fixture('GeoLite2-ASN-Test.mmdb'), join(dir, 'GeoLite2-ASN.mmdb'))
     const summary = (o: {databases: Array<{info: object}>; notes: string[]}) => ({databases: o.databases.map((d) => d.info), notes: o.notes})
@@ -68,8 +68,8 @@ describe('database discovery', () => {
     expect(summary(await openDatabasesAsync(options))).toEqual(sync)
     // The first file that must work and does not is the error, in lookup order.
     const failing = {dbPaths: [fixture('GeoIP2-City-Test.mmdb'), join(dir, 'GeoIP2-City.mmdb'), join(dir, 'broken.mmdb')], systemDirs: false as const, useEmbedded: false}
-    expect(() => openDatabases(failing)).toThrow('gzip-compressed')
-    await expect(openDatabasesAsync(failing)).rejects.toThrow('gzip-compressed')
+    expect(() => openDatabases(failing)).toThrow('corrupt gzip-compressed file')
+    await expect(openDatabasesAsync(failing)).rejects.toThrow('corrupt gzip-compressed file')
     await expect(openDatabasesAsync({dbPaths: [join(dir, 'missing.mmdb')], systemDirs: false, useEmbedded: false})).rejects.toThrow('database file not found')
   })
 
