@@ -4,6 +4,7 @@ import type {PacketRecord, PacketSink} from '../capture/packet-record.js'
 import type {FollowOptions} from '../capture/byte-source.js'
 import {readCapture} from '../capture/read-capture.js'
 import {distinctInputs, sameInputWarning} from '../capture/distinct-inputs.js'
+import {inTimeOrder, reorderedWarning} from '../capture/capture-order.js'
 import {PROTO_TCP, PROTO_UDP} from '../decode/net-layer.js'
 import {PacketDecoder} from '../decode/packet-decoder.js'
 import {FlowTable, ST_SYN, ST_SYNACK} from './flow-table.js'
@@ -74,12 +75,17 @@ const KNOWN_LINK_TYPES = new Set([0, 1, 9, 12, 14, 50, 51, 101, 104, 105, 108, 1
  */
 export async function collectFlows(paths: string[], options: CollectOptions = {}): Promise<FlowCollection> {
   const session = openCollectSession(options)
-  // A capture named twice (or a copy of one) is read once: see distinctInputs.
-  const inputs = distinctInputs(paths)
+  // A capture named twice (or a copy of one) is read once: see distinctInputs. Several are read
+  // in the time order of their first packets: see capture-order.ts.
+  const given = distinctInputs(paths)
+  const inputs = inTimeOrder(given)
   for (const input of inputs) await session.readPath(input.path)
   const collection = session.finish()
   for (const input of inputs) {
     if (input.sameAs.length) collection.captures.find((c) => c.path === input.path)?.warnings.push(sameInputWarning(input))
+  }
+  if (inputs.some((input, i) => input !== given[i])) {
+    collection.captures.find((c) => c.path === inputs[0]!.path)?.warnings.push(reorderedWarning(given.map((i) => i.path), inputs.map((i) => i.path)))
   }
   return collection
 }

@@ -29,6 +29,9 @@ function renderFinding(f: Finding): string[] {
   return lines
 }
 
+/** Captures listed one per line; more are summed up in one line. */
+const MAX_CAPTURE_LINES = 4
+
 /** The terminal report of `callaudit analyze`: verdict, findings by severity, countries,
  * endpoints, apps, provenance. Fits 100 columns; colour only when chalk is enabled. */
 export function renderAnalyzeTable(report: Report, options: {endpoints?: number} = {}): string {
@@ -41,8 +44,18 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
   const head = (label: string, text: string) => {
     wrap(text, WIDTH - 10, '').forEach((l, i) => out.push(`${i === 0 ? chalk.bold(label.padEnd(10)) : ' '.repeat(10)}${l}`))
   }
-  for (const c of report.captures) {
-    head('Capture', `${t(capturePathText(c.path))} (${c.format}${c.gzip ? ', gzip' : ''}, ${formatCount(c.packets)} packets, ${formatBytes(c.bytes)}, from ${c.firstTime ?? '-'}, ${c.durationSeconds.toFixed(0)} s)`)
+  if (report.captures.length <= MAX_CAPTURE_LINES) {
+    for (const c of report.captures) {
+      head('Capture', `${t(capturePathText(c.path))} (${c.format}${c.gzip ? ', gzip' : ''}, ${formatCount(c.packets)} packets, ${formatBytes(c.bytes)}, from ${c.firstTime ?? '-'}, ${c.durationSeconds.toFixed(0)} s)`)
+    }
+  } else {
+    // A ring buffer's hundred files are one line here; the other formats list each.
+    const cs = report.captures
+    const packets = cs.reduce((n, c) => n + c.packets, 0)
+    const bytes = cs.reduce((n, c) => n + c.bytes, 0)
+    const times = cs.map((c) => c.firstTime).filter((x): x is string => typeof x === 'string').sort()
+    const names = `${t(capturePathText(cs[0]!.path))}, ${t(capturePathText(cs[1]!.path))}, … ${t(capturePathText(cs[cs.length - 1]!.path))}`
+    head('Captures', `${formatCount(cs.length)} files, ${formatCount(packets)} packets, ${formatBytes(bytes)}, from ${times[0] ?? '-'}: ${names} (each listed with --json, --format markdown or html)`)
   }
   const v = report.vantage
   const vantagePlace = v.geo ? [v.geo.city, v.geo.country].filter(Boolean).join(', ') + (v.geo.asOrg ? ` (AS${v.geo.asn} ${v.geo.asOrg})` : '') : ''
