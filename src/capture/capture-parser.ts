@@ -110,6 +110,10 @@ export abstract class CaptureParser extends RecordFramer {
     if (s.packetCommentCount > s.packetComments.length) {
       s.warnings.push(`${s.path}: ${s.packetCommentCount} packet comments; the first ${s.packetComments.length} are listed`)
     }
+    for (const [tool, count] of s.toolComments) {
+      const packets = count === 1 ? '1 packet carries' : `${count} packets carry`
+      s.warnings.push(`${s.path}: ${packets} the comment ${TOOL_COMMENT_MEANING[tool] ?? tool}; ${count === 1 ? 'it is' : 'they are'} not listed as packet comments`)
+    }
     const filters = captureFilters(s)
     if (filters.length > 0) {
       s.warnings.push(`${s.path}: recorded with the capture filter ${filters.map((f) => JSON.stringify(f)).join(', ')}: packets it left out were never recorded, so a report that finds none of them does not show that none was sent`)
@@ -129,6 +133,13 @@ export abstract class CaptureParser extends RecordFramer {
 }
 
 /** `byte offset N`, saying when N counts bytes of the decompressed stream. */
+/** What each conversion tool's per-packet comment holds (see pcapng-blocks.ts toolOfComment). */
+const TOOL_COMMENT_MEANING: Record<string, string> = {
+  etl2pcapng:
+    'etl2pcapng writes on every packet of a Windows netsh trace (PID=… TID=…: the process that was running when the packet was logged, which Microsoft warns is often not the one that sent or received it: not used to name a process)',
+  pktmon: 'pktmon writes on every packet (PktGroupId, Appearance, Component: where in the Windows network stack it was logged; a packet logged at several components appears several times)',
+}
+
 export function offsetText(offset: number, gzip: boolean): string {
   return gzip ? `byte offset ${offset} of the decompressed data` : `byte offset ${offset}`
 }

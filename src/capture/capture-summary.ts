@@ -31,6 +31,9 @@ export interface CaptureSummary {
    * counted in packetCommentCount. Untrusted text. */
   packetComments: Array<{frame: number; text: string}>
   packetCommentCount: number
+  /** Packets whose comment a conversion tool wrote on every packet (etl2pcapng's `PID=… TID=…`,
+   * pktmon's `PktGroupId …`): counted here by tool, never listed as an analyst's comments. */
+  toolComments: Map<string, number>
   /** pcapng SHB shb_userappl / shb_os / shb_hardware of the first section (untrusted text). */
   application?: string
   os?: string
@@ -72,6 +75,7 @@ export function newCaptureSummary(path: string, format: CaptureFormat, gzip: boo
     comments: [],
     packetComments: [],
     packetCommentCount: 0,
+    toolComments: new Map(),
     warnings: [],
     outOfOrder: false,
     truncatedPackets: 0,

@@ -416,7 +416,9 @@ export class PcapngBlockParser extends CaptureParser {
    * kept with their frame number, the rest counted. */
   private notePacketComment(buf: Uint8Array, start: number, length: number): void {
     const s = this.summary
-    if (s.packetCommentCount++ < MAX_PACKET_COMMENTS) s.packetComments.push({frame: s.packets + 1, text: optionText(buf, start, length)})
+    const tool = toolOfComment(buf, start, length)
+    if (tool) s.toolComments.set(tool, (s.toolComments.get(tool) ?? 0) + 1)
+    else if (s.packetCommentCount++ < MAX_PACKET_COMMENTS) s.packetComments.push({frame: s.packets + 1, text: optionText(buf, start, length)})
   }
 
   private obsoletePacket(buf: Uint8Array, body: number, end: number): void {
@@ -513,6 +515,22 @@ export class PcapngBlockParser extends CaptureParser {
     }
     this.finishWarnings()
   }
+}
+
+/**
+ * The conversion tool that wrote a packet comment, when it is one that tools write on every
+ * packet: Microsoft's etl2pcapng (`PID=%d TID=%d`, then wireless, VMSwitch or RAS metadata, its
+ * main.c) and pktmon's pcapng conversion (`PktGroupId N, PktNumber N, Appearance N, …`, the
+ * header pktmon prints for each packet). Bytes are looked at only when the first ones match.
+ */
+const ETL2PCAPNG_COMMENT = /^PID=-?\d+ TID=-?\d+(?: |$)/
+const PKTMON_COMMENT = /^PktGroupId \d+, PktNumber \d+, Appearance \d+/
+function toolOfComment(buf: Uint8Array, start: number, length: number): string | undefined {
+  if (length < 11 || buf[start] !== 0x50) return undefined // 'P'
+  const head = new TextDecoder('latin1').decode(buf.subarray(start, start + Math.min(length, 64)))
+  if (ETL2PCAPNG_COMMENT.test(head)) return 'etl2pcapng'
+  if (PKTMON_COMMENT.test(head)) return 'pktmon'
+  return undefined
 }
 
 /** Most characters kept of a text option (a name, a filter, the capturing application): a file

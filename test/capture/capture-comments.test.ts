@@ -51,6 +51,32 @@ describe('pcapng comments', () => {
     expect(record!.warnings).toContain(`${path}: 151 packet comments; the first 100 are listed`)
   })
 
+  it('does not list the comments Windows conversion tools write on every packet; a warning counts them', async () => {
+    // etl2pcapng (netsh trace): PID=%d TID=%d, with wireless metadata on Wi-Fi; pktmon: its
+    // per-packet header. An analyst's note among them is still listed.
+    const w = new PcapngWriter()
+    w.sectionStart({byteOrder: 'le'})
+    w.iface({linkType: LINKTYPE.ETHERNET})
+    const comments = [
+      'PID=4 TID=1234',
+      'PID=0 TID=0 Packet Metadata: ReceiveFlags:0x0, PhyType:802.11ac, CenterCh:5180, NumMPDUsReceived:1, RSSI:-51, DataRate:234',
+      'joined meeting',
+      'PID=4 TID=1234',
+      'PktGroupId 1125899906842625, PktNumber 1, Appearance 1, Direction Tx , Type Ethernet , Component 18, Edge 1, Filter 0, OriginalSize 60, LoggedSize 60',
+      'PID=4', // not what etl2pcapng writes: an analyst's
+    ]
+    comments.forEach((comment, i) => w.packet({sec: 1_763_600_000 + i, nsec: 0}, packet(i), {comment}))
+    const path = join(tempDir('callaudit-comments-'), 'netsh.pcapng')
+    writeFileSync(path, w.toBuffer())
+    const [record] = captureRecords(await collectFlows([path]))
+    expect(record!.packetComments).toEqual([{frame: 3, text: 'joined meeting'}, {frame: 6, text: 'PID=4'}])
+    expect(record!.packets).toBe(6)
+    expect(record!.warnings.filter((x) => / carr(y|ies) the comment /.test(x))).toEqual([
+      `${path}: 3 packets carry the comment etl2pcapng writes on every packet of a Windows netsh trace (PID=… TID=…: the process that was running when the packet was logged, which Microsoft warns is often not the one that sent or received it: not used to name a process); they are not listed as packet comments`,
+      `${path}: 1 packet carries the comment pktmon writes on every packet (PktGroupId, Appearance, Component: where in the Windows network stack it was logged; a packet logged at several components appears several times); it is not listed as packet comments`,
+    ])
+  })
+
   it('shows a comment of several lines (as mergecap writes) line by line in Markdown and HTML, raw in the JSON', async () => {
     const w = new PcapngWriter()
     w.sectionStart({byteOrder: 'le', comment: 'File created by merging: \nFile1: a.pcap \nFile2: b.pcap'})
