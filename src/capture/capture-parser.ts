@@ -110,6 +110,11 @@ export abstract class CaptureParser extends RecordFramer {
     if (s.packetCommentCount > s.packetComments.length) {
       s.warnings.push(`${s.path}: ${s.packetCommentCount} packet comments; the first ${s.packetComments.length} are listed`)
     }
+    if (s.secrets.length > 0) {
+      // editcap --inject-secrets, or PCAPdroid's decryption, puts the session keys in the file.
+      const kinds = [...new Set(s.secrets.map((x) => x.type))].join(', ')
+      s.warnings.push(`${s.path}: carries decryption secrets (${kinds}): anyone with this file can read the encrypted sessions they cover, so share it as carefully as the call's content`)
+    }
     for (const [tool, count] of s.toolComments) {
       const packets = count === 1 ? '1 packet carries' : `${count} packets carry`
       s.warnings.push(`${s.path}: ${packets} the comment ${TOOL_COMMENT_MEANING[tool] ?? tool}; ${count === 1 ? 'it is' : 'they are'} not listed as packet comments`)

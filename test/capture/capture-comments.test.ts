@@ -77,6 +77,15 @@ describe('pcapng comments', () => {
     ])
   })
 
+  it('warns that a capture carrying decryption secrets (a TLS key log) must be shared as carefully as the call', async () => {
+    const path = join(import.meta.dirname, '../../fixtures/pcapng-blocks.pcapng')
+    const [record] = captureRecords(await collectFlows([path]))
+    expect(record!.secrets).toEqual([{type: 'TLS key log', length: expect.any(Number)}])
+    expect(record!.warnings).toContain(`${path}: carries decryption secrets (TLS key log): anyone with this file can read the encrypted sessions they cover, so share it as carefully as the call's content`)
+    const [plain] = captureRecords(await collectFlows([commented('le', 0)]))
+    expect(plain!.warnings.filter((w) => w.includes('decryption secrets'))).toEqual([])
+  })
+
   it('shows a comment of several lines (as mergecap writes) line by line in Markdown and HTML, raw in the JSON', async () => {
     const w = new PcapngWriter()
     w.sectionStart({byteOrder: 'le', comment: 'File created by merging: \nFile1: a.pcap \nFile2: b.pcap'})
