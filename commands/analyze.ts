@@ -10,6 +10,7 @@ import {ChunkPool} from '../src/report/json-bytes.js'
 import {writePiecesToStdout} from '../src/report/json-text.js'
 import {ProgressBar, wantsProgress} from '../src/report/progress.js'
 import {capturesArg} from '../src/cli/capture-args.js'
+import {expandCapturePaths} from '../src/capture/expand-paths.js'
 
 export default class Analyze extends BaseCommand {
   /** The British spelling (the project writes British English): `callaudit analyse` ran into
@@ -63,7 +64,8 @@ With no --home and no policy file, home is the vantage's country (geolocated fro
 
   public async run(): Promise<void> {
     const {argv, flags} = await this.parse(Analyze)
-    const paths = argv as string[]
+    // Patterns a shell did not expand (cmd.exe, PowerShell, a quoted argument) are expanded here.
+    const paths = expandCapturePaths(argv as string[])
     const json = this.jsonEnabled()
     // Output decisions before the read: a bad --format/--output combination or an unwritable
     // --output fails at once, not after a long analysis.

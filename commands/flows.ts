@@ -8,6 +8,7 @@ import {writePiecesToStdout, writeStdout} from '../src/report/json-text.js'
 import {capturesArg} from '../src/cli/capture-args.js'
 import {InputError} from '../src/errors.js'
 import {canonicalProtoName, PROTO_NAME_LIST} from '../src/flows/flow-records.js'
+import {expandCapturePaths} from '../src/capture/expand-paths.js'
 
 export default class Flows extends BaseCommand {
   static override summary = 'List the flows (bidirectional 5-tuples) of one or more captures.'
@@ -42,7 +43,8 @@ The --json output is a documented contract (docs/flows-json.md) that later repor
 
   public async run(): Promise<FlowsReport | void> {
     const {argv, flags} = await this.parse(Flows)
-    const paths = argv as string[]
+    // Patterns a shell did not expand (cmd.exe, PowerShell, a quoted argument) are expanded here.
+    const paths = expandCapturePaths(argv as string[])
     const json = this.jsonEnabled()
     // Checked before the (possibly long) read.
     const protos = protocolsFlag(flags.proto)

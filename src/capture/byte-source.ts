@@ -3,6 +3,7 @@ import {stat} from 'node:fs/promises'
 import {Readable} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import {InputError} from '../errors.js'
+import {isUnmatchedPattern} from './expand-paths.js'
 
 /** Size of the reused read buffer: large enough that syscalls cost nothing, small enough that a
  * chunk is still in the CPU cache when it is parsed (1 MiB measured faster than 4 MiB). */
@@ -37,6 +38,8 @@ export async function openByteSource(path: string, follow?: FollowOptions): Prom
   try {
     info = await stat(path)
   } catch (error) {
+    // A pattern no shell expanded (cmd.exe, a quoted CI argument) that matched no file either.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && isUnmatchedPattern(path)) throw new InputError('no such file, and no file matches it as a pattern', path)
     throw new InputError(describeFsError(error), path)
   }
   if (info.isDirectory()) throw new InputError('is a directory, not a capture file', path)
