@@ -31,3 +31,12 @@ export function countsByRule(findings: ReadonlyArray<{ruleId: string}>): string 
   for (const f of findings) byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1)
   return [...byRule].sort(([a], [b]) => compareText(a, b)).map(([rule, n]) => `${rule} ×${n}`).join(', ')
 }
+
+/**
+ * After the verdict, when no home jurisdiction was given or could be inferred: a PASS then says
+ * nothing about where the traffic went (no jurisdiction finding can fire), which a CI log or a
+ * briefing quoting the banner must show. Plain text, no capture text.
+ */
+export function unjudgedText(homeState: string): string | undefined {
+  return homeState === 'unjudged' ? 'countries not judged (no home given or inferred: --home CC)' : undefined
+}

@@ -7,6 +7,9 @@ import type {Report} from '../../src/report/report-model.js'
 import {FIXTURES} from '../helpers/paths.js'
 import {runCli} from '../helpers/run-cli.js'
 import {tempDir} from '../helpers/temp-dir.js'
+import {renderAnalyzeTable} from '../../src/report/analyze-table.js'
+import {renderMarkdown} from '../../src/report/markdown.js'
+import {renderHtml} from '../../src/report/html/render-html.js'
 
 const DEMO = join(FIXTURES, 'demo-jakarta-call.pcapng')
 const EMBEDDED_ONLY = {dbPaths: [], dirs: [], env: {}, systemDirs: false as const, useEmbedded: true}
@@ -107,6 +110,16 @@ describe('analyze on the Jakarta demo call (Zoom, media relayed abroad)', () => 
     expect(generic.policy.notes.join(' ')).toContain('--home')
     expect(generic.findings.some((f) => f.ruleId === 'CA-GEO-001')).toBe(false)
     expect(generic.summary.countries.length).toBeGreaterThan(0)
+    // A PASS then says nothing about where the traffic went: every document for people says so
+    // next to the verdict, and a judged report does not.
+    const {report: judged} = await analyzeCaptures({paths: [join(FIXTURES, 'demo-call.pcapng')], geo: EMBEDDED_ONLY, policy: {home: 'DE'}, cwd: tempDir('x-'), toolVersion: 'test'})
+    const firstLine = (text: string) => text.split('\n')[0]!
+    expect(firstLine(renderAnalyzeTable(generic))).toMatch(/→ exit \d · countries not judged \(no home given or inferred: --home CC\)$/)
+    expect(firstLine(renderAnalyzeTable(judged))).not.toContain('not judged')
+    expect(renderMarkdown(generic)).toMatch(/^\*\*Verdict: (PASS|FAIL)\*\*.*\*\*The countries were not judged\*\*/m)
+    expect(renderMarkdown(judged)).not.toContain('not judged')
+    expect(renderHtml(generic)).toMatch(/<section class="banner [^"]+" id="verdict">.*countries not judged/)
+    expect(renderHtml(judged)).not.toMatch(/<section class="banner [^"]+" id="verdict">[^<]*<\/span>[^<]*not judged/)
   })
 })
 
