@@ -4,6 +4,7 @@ import type {Severity} from '../policy/policy.js'
 import {jsonPieces, jsonText} from './json-text.js'
 import type {Finding, Report} from './report-model.js'
 import {safeText} from './sanitize.js'
+import {unjudgedText} from './severity-text.js'
 
 /**
  * SARIF 2.1.0 (OASIS) for code-scanning dashboards: one reportingDescriptor per catalogue rule,
@@ -43,6 +44,9 @@ export function sarifLog(report: Report, options: SarifOptions = {}): Log {
   const flowCapture = new Map(report.flows.map((fl) => [fl.id, fl.capture]))
   const exitCode = options.exitCode ?? report.summary.exitCode
   const notifications: Notification[] = report.summary.warnings.map((w) => ({level: 'warning', message: {text: sarifText(w)}}))
+  // A code-scanning page showing no result must not read as "within policy" when nothing was judged.
+  const unjudged = unjudgedText(report.policy.homeState)
+  if (unjudged) notifications.unshift({level: 'warning', message: {text: sarifText(`${unjudged}: ${report.policy.notes[0] ?? ''}`.replace(/: $/, ''))}})
   return {
     version: '2.1.0',
     runs: [

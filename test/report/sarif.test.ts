@@ -10,7 +10,7 @@ import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import {RULES} from '../../src/findings/rules.js'
 import type {PolicyFlagValues} from '../../src/policy/load-policy.js'
 import type {Report} from '../../src/report/report-model.js'
-import {pathUri, renderSarif, sarifPieces} from '../../src/report/sarif.js'
+import {pathUri, renderSarif, sarifLog, sarifPieces} from '../../src/report/sarif.js'
 import {FIXTURES, ROOT} from '../helpers/paths.js'
 import {writeHostileCall} from '../support/hostile-call.js'
 
@@ -145,6 +145,14 @@ describe('SARIF of the Jakarta demo call', () => {
     expect(invocation.toolExecutionNotifications?.length).toBe(report.summary.warnings.length)
     const unreadable = JSON.parse(renderSarif(report, {exitCode: 2})) as Log
     expect(unreadable.runs[0]!.invocations![0]).toMatchObject({exitCode: 2, executionSuccessful: false})
+  })
+
+  it('says first, among the notifications, when the countries were not judged (no home given or inferred)', () => {
+    const unjudged: Report = {...report, policy: {...report.policy, homeState: 'unjudged', notes: ['no home jurisdiction: set one with --home CC']}}
+    const notes = (sarifLog(unjudged).runs[0]!.invocations![0]!.toolExecutionNotifications ?? []).map((n) => n.message.text)
+    expect(notes[0]).toBe('countries not judged (no home given or inferred: --home CC): no home jurisdiction: set one with --home CC')
+    expect(notes.length).toBe(report.summary.warnings.length + 1)
+    expect((sarifLog(report).runs[0]!.invocations![0]!.toolExecutionNotifications ?? []).some((n) => n.message.text?.includes('not judged'))).toBe(false)
   })
 
   it('escapes brackets and braces in messages, so names never become SARIF links or placeholders', () => {
