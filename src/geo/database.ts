@@ -100,7 +100,8 @@ export class GeoDatabase {
   static async openAsync(path: string, options: OpenOptions): Promise<GeoDatabase> {
     let bytes: Buffer
     try {
-      bytes = isPipe(path) ? await readPipe(path) : await readWhole(path)
+      // A pipe is read on this thread: the rare case, and its writer sets the pace anyway.
+      bytes = isPipe(path) ? readPipeSync(path) : await readWhole(path)
     } catch (error) {
       throw readError(error, path)
     }
@@ -240,25 +241,6 @@ function readPipeSync(path: string): Buffer {
     return Buffer.concat(chunks, total)
   } finally {
     closeSync(fd)
-  }
-}
-
-async function readPipe(path: string): Promise<Buffer> {
-  const handle = await openFile(path, 'r')
-  try {
-    const chunks: Buffer[] = []
-    let total = 0
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(1 << 20)
-      const {bytesRead} = await handle.read(chunk, 0, chunk.length, null)
-      if (bytesRead === 0) break
-      total += bytesRead
-      if (total > MAX_DATABASE_BYTES) throw tooLarge(path)
-      chunks.push(chunk.subarray(0, bytesRead))
-    }
-    return Buffer.concat(chunks, total)
-  } finally {
-    await handle.close()
   }
 }
 

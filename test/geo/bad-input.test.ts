@@ -2,21 +2,10 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 import {describe, expect, it} from 'vitest'
-import {InputError} from '../../src/errors.js'
-import {GeoDatabase} from '../../src/geo/database.js'
 import {parseCidr, type Cidr} from '../../src/geo/ip.js'
 import {MmdbWriter} from '../../src/geo/mmdb/writer.js'
-import {fixture, tempDir} from './helpers.js'
+import {fixture, openError, tempDir} from './helpers.js'
 
-function openError(path: string): string {
-  try {
-    GeoDatabase.open(path, {id: 'x', origin: 'geoip-db'})
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError)
-    return (error as InputError).oneLine()
-  }
-  throw new Error('expected an error')
-}
 
 describe('unusable database files', () => {
   const dir = tempDir()

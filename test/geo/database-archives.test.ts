@@ -3,12 +3,11 @@ import {copyFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 import {describe, expect, it} from 'vitest'
-import {InputError} from '../../src/errors.js'
 import {GeoDatabase} from '../../src/geo/database.js'
 import {parseIp} from '../../src/geo/ip.js'
 import {assignIds} from '../../src/geo/discovery.js'
 import {runCli} from '../helpers/run-cli.js'
-import {fixture, tempDir} from './helpers.js'
+import {fixture, openError, tempDir} from './helpers.js'
 
 /** GNU tar, as MaxMind builds its tarballs with; the archive tests need it. */
 const HAVE_TAR = spawnSync('tar', ['--version']).status === 0
@@ -21,15 +20,6 @@ function opened(path: string, member?: string) {
   return {schema: db.info.schema, databaseType: db.info.databaseType, fileSize: db.info.fileSize, country: hit?.fields.country, network: hit?.network}
 }
 
-function openError(path: string): string {
-  try {
-    GeoDatabase.open(path, {id: 'x', origin: 'geoip-db'})
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError)
-    return (error as InputError).oneLine()
-  }
-  throw new Error('expected an error')
-}
 
 describe('databases as vendors ship them', () => {
   const dir = tempDir()

@@ -1,5 +1,8 @@
 /** Shared helpers for the geo tests: paths, building dist/ when stale, running the real CLI. */
 import {spawnSync} from 'node:child_process'
+import {expect} from 'vitest'
+import {InputError} from '../../src/errors.js'
+import {GeoDatabase} from '../../src/geo/database.js'
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {tempDir as removedAfterwards} from '../helpers/temp-dir.js'
 import {dirname, join} from 'node:path'
@@ -45,4 +48,15 @@ export function runCli(args: string[], options: {input?: string; env?: Record<st
   const env: Record<string, string> = {PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', NO_COLOR: '1', CALLAUDIT_NOW: '2026-07-01T00:00:00Z', ...options.env}
   const result = spawnSync('node', [join(ROOT, 'bin', 'run.js'), ...args], {cwd: ROOT, encoding: 'utf8', input: options.input ?? '', env})
   return {status: result.status, stdout: result.stdout, stderr: result.stderr}
+}
+
+/** The one-line error opening a database file gives (fails the test when it opens). */
+export function openError(path: string): string {
+  try {
+    GeoDatabase.open(path, {id: 'x', origin: 'geoip-db'})
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError)
+    return (error as InputError).oneLine()
+  }
+  throw new Error('expected an error')
 }
