@@ -521,16 +521,40 @@ export class PcapngBlockParser extends CaptureParser {
  * The conversion tool that wrote a packet comment, when it is one that tools write on every
  * packet: Microsoft's etl2pcapng (`PID=%d TID=%d`, then wireless, VMSwitch or RAS metadata, its
  * main.c) and pktmon's pcapng conversion (`PktGroupId N, PktNumber N, Appearance N, …`, the
- * header pktmon prints for each packet). Bytes are looked at only when the first ones match.
+ * header pktmon prints for each packet). Matched on the bytes, without a string per packet:
+ * such a capture has one on every packet.
  */
-const ETL2PCAPNG_COMMENT = /^PID=-?\d+ TID=-?\d+(?: |$)/
-const PKTMON_COMMENT = /^PktGroupId \d+, PktNumber \d+, Appearance \d+/
 function toolOfComment(buf: Uint8Array, start: number, length: number): string | undefined {
   if (length < 11 || buf[start] !== 0x50) return undefined // 'P'
-  const head = new TextDecoder('latin1').decode(buf.subarray(start, start + Math.min(length, 64)))
-  if (ETL2PCAPNG_COMMENT.test(head)) return 'etl2pcapng'
-  if (PKTMON_COMMENT.test(head)) return 'pktmon'
+  const end = start + length
+  let p = literal(buf, start, end, PID)
+  if (p > 0 && (p = number(buf, p, end, true)) > 0 && (p = literal(buf, p, end, TID)) > 0 && (p = number(buf, p, end, true)) > 0) {
+    return p === end || buf[p] === 0x20 || buf[p] === 0 ? 'etl2pcapng' : undefined
+  }
+  p = literal(buf, start, end, PKT_GROUP)
+  if (p > 0 && (p = number(buf, p, end, false)) > 0 && (p = literal(buf, p, end, PKT_NUMBER)) > 0 && (p = number(buf, p, end, false)) > 0 && literal(buf, p, end, APPEARANCE) > 0) return 'pktmon'
   return undefined
+}
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0))
+const PID = ascii('PID=')
+const TID = ascii(' TID=')
+const PKT_GROUP = ascii('PktGroupId ')
+const PKT_NUMBER = ascii(', PktNumber ')
+const APPEARANCE = ascii(', Appearance ')
+
+/** Where `text` ends when buf[p, end) starts with it, else 0. */
+function literal(buf: Uint8Array, p: number, end: number, text: Uint8Array): number {
+  if (end - p < text.length) return 0
+  for (let i = 0; i < text.length; i++) if (buf[p + i] !== text[i]) return 0
+  return p + text.length
+}
+
+/** Where a run of decimal digits (after an optional '-') starting at p ends, else 0. */
+function number(buf: Uint8Array, p: number, end: number, signed: boolean): number {
+  if (signed && p < end && buf[p] === 0x2d) p++
+  const first = p
+  while (p < end && buf[p]! >= 0x30 && buf[p]! <= 0x39) p++
+  return p > first ? p : 0
 }
 
 /** Most characters kept of a text option (a name, a filter, the capturing application): a file

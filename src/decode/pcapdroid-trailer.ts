@@ -38,5 +38,7 @@ function zeroMacs(b: Uint8Array, o: number): boolean {
 function nameText(b: Uint8Array, o: number): string {
   let n = 0
   while (n < NAME_BYTES && b[o + n] !== 0) n++
-  return new TextDecoder('utf-8', {fatal: false}).decode(b.subarray(o, o + n))
+  return UTF8.decode(b.subarray(o, o + n))
 }
+
+const UTF8 = new TextDecoder('utf-8', {fatal: false})

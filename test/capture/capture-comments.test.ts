@@ -64,13 +64,14 @@ describe('pcapng comments', () => {
       'PID=4 TID=1234',
       'PktGroupId 1125899906842625, PktNumber 1, Appearance 1, Direction Tx , Type Ethernet , Component 18, Edge 1, Filter 0, OriginalSize 60, LoggedSize 60',
       'PID=4', // not what etl2pcapng writes: an analyst's
+      'PktGroupId 5, PktNumber 2 is the retransmission', // nor pktmon's
     ]
     comments.forEach((comment, i) => w.packet({sec: 1_763_600_000 + i, nsec: 0}, packet(i), {comment}))
     const path = join(tempDir('callaudit-comments-'), 'netsh.pcapng')
     writeFileSync(path, w.toBuffer())
     const [record] = captureRecords(await collectFlows([path]))
-    expect(record!.packetComments).toEqual([{frame: 3, text: 'joined meeting'}, {frame: 6, text: 'PID=4'}])
-    expect(record!.packets).toBe(6)
+    expect(record!.packetComments).toEqual([{frame: 3, text: 'joined meeting'}, {frame: 6, text: 'PID=4'}, {frame: 7, text: 'PktGroupId 5, PktNumber 2 is the retransmission'}])
+    expect(record!.packets).toBe(7)
     expect(record!.warnings.filter((x) => / carr(y|ies) the comment /.test(x))).toEqual([
       `${path}: 3 packets carry the comment etl2pcapng writes on every packet of a Windows netsh trace (PID=… TID=…: the process that was running when the packet was logged, which Microsoft warns is often not the one that sent or received it: not used to name a process); they are not listed as packet comments`,
       `${path}: 1 packet carries the comment pktmon writes on every packet (PktGroupId, Appearance, Component: where in the Windows network stack it was logged; a packet logged at several components appears several times); it is not listed as packet comments`,
