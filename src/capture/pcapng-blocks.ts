@@ -369,7 +369,13 @@ export class PcapngBlockParser extends CaptureParser {
       uid = uid * 10 + c
     }
     if (negative) uid = -uid
-    return this.androidApps.get(uid) ?? {name: '', uid}
+    let app = this.androidApps.get(uid)
+    if (!app) {
+      // A uid the section never mapped: named by number, one object for all its packets.
+      app = {name: '', uid}
+      if (this.androidApps.size < MAX_PROCESSES) this.androidApps.set(uid, app)
+    }
+    return app
   }
 
   /**
