@@ -10,6 +10,7 @@ import {FilterError, parseEventFilter} from '../src/replay/event-filter.js'
 import {jsonLine} from '../src/replay/render-events.js'
 import {followCapture, replayCaptures, type ReplayOutput} from '../src/replay/replay.js'
 import {capturesArg} from '../src/cli/capture-args.js'
+import {expandCapturePaths} from '../src/capture/expand-paths.js'
 
 /** A non-negative decimal number of seconds or a speed factor. */
 const decimal = Flags.custom<number>({
@@ -70,7 +71,8 @@ Exit codes: 0 analysed and within policy; 1 findings at or above --fail-on; 2 us
 
   public async run(): Promise<void> {
     const {argv, flags} = await this.parse(Replay)
-    const paths = argv as string[]
+    // Patterns a shell did not expand (cmd.exe, PowerShell, a quoted argument) are expanded here.
+    const paths = expandCapturePaths(argv as string[])
     let filter
     try {
       filter = parseEventFilter(flags.filter ?? [])

@@ -38,6 +38,11 @@ describe('capture paths a shell did not expand', () => {
     const r = await runCli(['flows', join(caps, '*.pcap'), '--json'])
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout).captures.map((c: {path: string}) => c.path).sort()).toEqual([join(caps, 'a.pcap'), join(caps, 'b.pcap')])
+    // replay reads what the pattern matches too.
+    const replayed = await runCli(['replay', join(caps, '*.pcap'), '--json'])
+    expect(replayed.code).not.toBe(2)
+    const last = JSON.parse(replayed.stdout.trim().split('\n').at(-1)!)
+    expect(last.report.captures.map((c: {path: string}) => c.path).sort()).toEqual([join(caps, 'a.pcap'), join(caps, 'b.pcap')])
     const none = await runCli(['flows', join(caps, '*.pcapng')])
     expect(none.code).toBe(2)
     expect(none.stderr).toBe(`callaudit: ${join(caps, '*.pcapng')}: no such file, and no file matches it as a pattern\n`)
