@@ -160,8 +160,18 @@ function decodeGre(b: Uint8Array, o: number, end: number, out: LinkResult): bool
     if (flags & 0x2000) p += 4 // key
     if (flags & 0x1000) p += 4 // sequence number
     if (protocol === 0x88be) {
-      // ERSPAN type II: an 8-byte header (sequence number present), then Ethernet.
-      return decodeEthernet(b, p + 8, end, out)
+      // ERSPAN (draft-foschiano-erspan §4.1, §4.2): type II sets the GRE sequence number and has
+      // an 8-byte header before the mirrored Ethernet frame; type I has neither.
+      return decodeEthernet(b, flags & 0x1000 ? p + 8 : p, end, out)
+    }
+    if (protocol === 0x22eb) {
+      // ERSPAN type III (§4.3): a 12-byte header whose last bit (O) adds an 8-byte platform
+      // subheader; its frame type FT (bits 1-5 of byte 10) is 0 for Ethernet, 2 for IP.
+      if (end - p < 12) return false
+      const frameType = (b[p + 10]! >> 2) & 0x1f
+      const q = p + 12 + (b[p + 11]! & 1 ? 8 : 0)
+      if (frameType === 0) return decodeEthernet(b, q, end, out)
+      return frameType === 2 && q < end && ipByVersion(b, q, end, out)
     }
     return inner(protocol, b, p, end, out)
   }

@@ -182,6 +182,30 @@ describe('tunnels', () => {
     expect(decode(LINKTYPE.RAW, teb)[1]).toEqual({...innerLayer, tunnel: 'gre'})
   })
 
+  it('ERSPAN mirror sessions: type I (no header), type II (8-byte header) and type III (12 bytes, platform subheader, Ethernet or IP)', () => {
+    const outer = (greBytes: Buffer) => ipv4({src: '10.1.1.1', dst: '10.1.1.2', proto: IPPROTO.GRE}, greBytes)
+    const mirrored = ethernet({type: ETHERTYPE.IPV4}, inner())
+    // Type I: GRE 0x88be without a sequence number, the mirrored frame right after.
+    expect(decode(LINKTYPE.RAW, outer(gre({protocol: 0x88be}, mirrored)))[1]).toEqual({...innerLayer, tunnel: 'gre'})
+    // Type II: the sequence number, then version 1, VLAN, session id...: 8 bytes.
+    const typeII = Buffer.from([0x10, 0x00, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x00])
+    expect(decode(LINKTYPE.RAW, outer(gre({protocol: 0x88be, seq: 7}, Buffer.concat([typeII, mirrored]))))[1]).toEqual({...innerLayer, tunnel: 'gre'})
+    // Type III: version 2; byte 10 holds the frame type (bits 1-5), byte 11's last bit the O flag.
+    const typeIII = (frameType: number, optional: boolean) => {
+      const h = Buffer.alloc(12)
+      h[0] = 0x20
+      h[10] = frameType << 2
+      h[11] = optional ? 1 : 0
+      return optional ? Buffer.concat([h, Buffer.alloc(8, 0xee)]) : h
+    }
+    expect(decode(LINKTYPE.RAW, outer(gre({protocol: 0x22eb, seq: 1}, Buffer.concat([typeIII(0, false), mirrored]))))[1]).toEqual({...innerLayer, tunnel: 'gre'})
+    expect(decode(LINKTYPE.RAW, outer(gre({protocol: 0x22eb, seq: 1}, Buffer.concat([typeIII(0, true), mirrored]))))[1]).toEqual({...innerLayer, tunnel: 'gre'})
+    expect(decode(LINKTYPE.RAW, outer(gre({protocol: 0x22eb}, Buffer.concat([typeIII(2, true), inner()]))))[1]).toEqual({...innerLayer, tunnel: 'gre'})
+    // A header cut short, or a frame type that is neither, decodes no inner packet.
+    expect(decode(LINKTYPE.RAW, outer(gre({protocol: 0x22eb}, Buffer.alloc(8))))).toHaveLength(1)
+    expect(decode(LINKTYPE.RAW, outer(gre({protocol: 0x22eb}, Buffer.concat([typeIII(1, false), mirrored]))))).toHaveLength(1)
+  })
+
   it('IPv4-in-IPv4 and 6in4', () => {
     expect(decode(LINKTYPE.RAW, ipv4({src: '10.1.1.1', dst: '10.1.1.2', proto: 4}, inner()))[1]).toEqual({...innerLayer, tunnel: 'ipip'})
     const six = decode(LINKTYPE.RAW, ipv4({src: '10.1.1.1', dst: '10.1.1.2', proto: 41}, v6tcp()))
