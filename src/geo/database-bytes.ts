@@ -43,7 +43,10 @@ function isTar(b: Buffer): boolean {
  */
 function mmdbMember(b: Buffer, path: string): DatabaseBytes {
   const found: Array<{name: string; start: number; size: number}> = []
+  // The first few member names, for the error; an archive may hold millions of files.
   const names: string[] = []
+  let files = 0
+  let databases = 0
   let longName: string | undefined
   for (let at = 0; at + 512 <= b.length; ) {
     if (b.subarray(at, at + 512).every((x) => x === 0)) break // end of archive: two zero blocks
@@ -55,20 +58,21 @@ function mmdbMember(b: Buffer, path: string): DatabaseBytes {
     if (type === 'L') longName = cString(b, start, size)
     else if (type === 'x') longName = paxPath(b.toString('utf8', start, start + size)) ?? longName
     else {
-      const prefix = cString(b, at + 345, 155)
+      // POSIX ustar ("ustar\0") keeps a name prefix at 345; old GNU tar ("ustar  ") has other fields there.
+      const prefix = b[at + 262] === 0 ? cString(b, at + 345, 155) : ''
       const name = longName ?? (prefix ? `${prefix}/${cString(b, at, 100)}` : cString(b, at, 100))
       longName = undefined
       if (type === '0' || type === '\0' || type === '7') {
-        names.push(name)
-        if (/\.mmdb$/i.test(name)) found.push({name, start, size})
+        if (files++ < 8) names.push(name)
+        if (/\.mmdb$/i.test(name) && databases++ < 8) found.push({name, start, size})
       }
     }
     at = start + Math.ceil(size / 512) * 512
   }
-  if (found.length === 1) return {bytes: b.subarray(found[0]!.start, found[0]!.start + found[0]!.size), member: found[0]!.name}
-  const listed = names.slice(0, 8).join(', ') + (names.length > 8 ? `, … (${names.length} files)` : '')
-  if (found.length === 0) throw new InputError(`tar archive holds no .mmdb database${names.length ? ` (it holds ${listed})` : ''}`, path)
-  throw new InputError(`tar archive holds ${found.length} .mmdb databases (${found.map((f) => f.name).join(', ')}): extract the one to use and give it with --geoip-db`, path)
+  if (databases === 1) return {bytes: b.subarray(found[0]!.start, found[0]!.start + found[0]!.size), member: found[0]!.name}
+  const listed = names.join(', ') + (files > names.length ? `, … (${files} files)` : '')
+  if (databases === 0) throw new InputError(`tar archive holds no .mmdb database${names.length ? ` (it holds ${listed})` : ''}`, path)
+  throw new InputError(`tar archive holds ${databases} .mmdb databases (${found.map((f) => f.name).join(', ')}${databases > found.length ? ', …' : ''}): extract the one to use and give it with --geoip-db`, path)
 }
 
 /** A NUL-ended (or field-filling) octal number, as tar writes sizes; undefined if it is not one. */

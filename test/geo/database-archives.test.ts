@@ -74,6 +74,19 @@ describe('databases as vendors ship them', () => {
     expect(openError(join(dir, 'two.tar.gz'))).toBe(`${join(dir, 'two.tar.gz')}: tar archive holds 2 .mmdb databases (a.mmdb, b.mmdb): extract the one to use and give it with --geoip-db`)
   })
 
+  it.skipIf(!HAVE_TAR)('names at most eight members in its error, and counts the rest', () => {
+    const many = join(dir, 'many')
+    mkdirSync(many)
+    const files = Array.from({length: 12}, (_, i) => `f${String(i).padStart(2, '0')}.mmdb`)
+    for (const f of files) copyFileSync(CITY, join(many, f))
+    execFileSync('tar', ['-cf', join(dir, 'many.tar'), '-C', many, ...files])
+    expect(openError(join(dir, 'many.tar'))).toBe(`${join(dir, 'many.tar')}: tar archive holds 12 .mmdb databases (${files.slice(0, 8).join(', ')}, …): extract the one to use and give it with --geoip-db`)
+    const texts = Array.from({length: 12}, (_, i) => `t${String(i).padStart(2, '0')}.txt`)
+    for (const f of texts) writeFileSync(join(many, f), 'x')
+    execFileSync('tar', ['-cf', join(dir, 'texts.tar'), '-C', many, ...texts])
+    expect(openError(join(dir, 'texts.tar'))).toBe(`${join(dir, 'texts.tar')}: tar archive holds no .mmdb database (it holds ${texts.slice(0, 8).join(', ')}, … (12 files))`)
+  })
+
   it.skipIf(!HAVE_TAR)('an archive cut short inside the database is refused, not read in part', () => {
     const src = join(dir, 'cut')
     mkdirSync(src)
