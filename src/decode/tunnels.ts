@@ -16,6 +16,7 @@ import {
   TUNNEL_IPIP,
   TUNNEL_NONE,
   TUNNEL_TEREDO,
+  TUNNEL_TZSP,
   TUNNEL_VXLAN,
 } from './net-layer.js'
 
@@ -25,6 +26,8 @@ const TEREDO_PORT = 3544
 const GENEVE_PORT = 6081
 /** CAPWAP data channel (RFC 5415 §3.1): from the access point to the controller and back. */
 const CAPWAP_DATA_PORT = 5247
+/** TZSP: what MikroTik routers' packet sniffer streams to a collector (Wireshark's packet-tzsp.c). */
+const TZSP_PORT = 37008
 
 /**
  * If `layer`'s payload is a tunnel we decode, find the inner network header and return the
@@ -51,6 +54,7 @@ export function findTunnel(b: Uint8Array, layer: NetLayer, out: LinkResult): num
       if (layer.dport === GENEVE_PORT) return decodeGeneve(b, p, end, out) ? TUNNEL_GENEVE : TUNNEL_NONE
       if (layer.sport === TEREDO_PORT || layer.dport === TEREDO_PORT) return decodeTeredo(b, p, end, out) ? TUNNEL_TEREDO : TUNNEL_NONE
       if (layer.sport === CAPWAP_DATA_PORT || layer.dport === CAPWAP_DATA_PORT) return decodeCapwapData(b, p, end, out) ? TUNNEL_CAPWAP : TUNNEL_NONE
+      if (layer.dport === TZSP_PORT) return decodeTzsp(b, p, end, out) ? TUNNEL_TZSP : TUNNEL_NONE
       return TUNNEL_NONE
     default:
       return TUNNEL_NONE
@@ -68,7 +72,7 @@ export function mayBeTunnel(layer: NetLayer): boolean {
 /** mayBeTunnel for a UDP datagram between these ports (the flow collector's fast path asks it
  * without a decoded layer). */
 export function mayBeUdpTunnel(s: number, d: number): boolean {
-  return s === GTPU_PORT || d === GTPU_PORT || d === VXLAN_PORT || d === GENEVE_PORT || s === TEREDO_PORT || d === TEREDO_PORT || s === CAPWAP_DATA_PORT || d === CAPWAP_DATA_PORT
+  return s === GTPU_PORT || d === GTPU_PORT || d === VXLAN_PORT || d === GENEVE_PORT || s === TEREDO_PORT || d === TEREDO_PORT || s === CAPWAP_DATA_PORT || d === CAPWAP_DATA_PORT || d === TZSP_PORT
 }
 
 /** GTP-U (3GPP TS 29.281 §5.1): version 1, PT 1, G-PDU (0xFF); optional fields when any of
@@ -146,6 +150,30 @@ function decodeCapwapData(b: Uint8Array, o: number, end: number, out: LinkResult
   if (!native) return decodeEthernet(b, p, end, out)
   // Cisco controllers byte-swap the frame control field inside CAPWAP.
   return wbid === 1 ? decode80211Data(b, p, end, out, true) : false
+}
+
+/**
+ * TZSP (TaZmen Sniffer Protocol, as Wireshark's packet-tzsp.c reads it): version 1, a type (0: a
+ * received packet, 1: a sent one), the encapsulation (1: Ethernet, 18: IEEE 802.11), then tagged
+ * fields (0: one byte of padding; 1: the end; any other: type, length, value) before the frame.
+ */
+function decodeTzsp(b: Uint8Array, o: number, end: number, out: LinkResult): boolean {
+  if (end - o < 5 || b[o] !== 1 || b[o + 1]! > 1) return false
+  const encapsulation = u16be(b, o + 2)
+  let p = o + 4
+  for (;;) {
+    if (p >= end) return false
+    const tag = b[p]!
+    if (tag === 1) break
+    if (tag === 0) p += 1
+    else {
+      if (end - p < 2) return false
+      p += 2 + b[p + 1]!
+    }
+  }
+  p += 1
+  if (encapsulation === 1) return decodeEthernet(b, p, end, out)
+  return encapsulation === 18 ? decode80211Data(b, p, end, out, false) : false
 }
 
 /** GRE (RFC 2784, key and sequence RFC 2890; version 1 = PPTP enhanced GRE, RFC 2637). */

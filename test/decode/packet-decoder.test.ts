@@ -227,6 +227,20 @@ describe('tunnels', () => {
     expect(layers[1]).toMatchObject({src: '2001:db8::1', dport: 443, tunnel: 'teredo'})
   })
 
+  it('TZSP (a MikroTik sniffer stream) carrying Ethernet or IEEE 802.11, after its tagged fields', () => {
+    // Version 1, type 0 (received), encapsulation; tags: padding, RSSI (type 10, 1 byte), end.
+    const tzsp = (encapsulation: number, frame: Buffer, type = 0) => Buffer.concat([Buffer.from([1, type, encapsulation >> 8, encapsulation & 0xff, 0, 10, 1, 0xc4, 1]), frame])
+    const eth = ethernet({type: ETHERTYPE.IPV4}, inner())
+    expect(decode(LINKTYPE.RAW, outerUdp(37008, tzsp(1, eth)))[1]).toEqual({...innerLayer, tunnel: 'tzsp'})
+    expect(decode(LINKTYPE.RAW, outerUdp(37008, tzsp(1, eth, 1)))[1]).toEqual({...innerLayer, tunnel: 'tzsp'})
+    const dot11 = Buffer.concat([Buffer.from([0x08, 0x01, 0, 0]), Buffer.alloc(18, 0x11), Buffer.from([0, 0]), Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00]), inner()])
+    expect(decode(LINKTYPE.RAW, outerUdp(37008, tzsp(18, dot11)))[1]).toEqual({...innerLayer, tunnel: 'tzsp'})
+    // Not a packet (type 4: keep-alive), another version, tags that never end: the datagram stays as it is.
+    expect(decode(LINKTYPE.RAW, outerUdp(37008, tzsp(1, eth, 4)))).toHaveLength(1)
+    expect(decode(LINKTYPE.RAW, outerUdp(37008, Buffer.concat([Buffer.from([2, 0, 0, 1, 1]), eth])))).toHaveLength(1)
+    expect(decode(LINKTYPE.RAW, outerUdp(37008, Buffer.from([1, 0, 0, 1, 0, 0, 10, 200])))).toHaveLength(1)
+  })
+
   it('CAPWAP data carrying IEEE 802.11 (plain and byte-swapped frame control, QoS) and 802.3', () => {
     // RFC 5415 §4.3: preamble 0; HLEN 4 words, WBID 1, T and W set; fragment fields; a 4-byte
     // wireless information element and padding to HLEN.
