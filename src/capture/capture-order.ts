@@ -6,10 +6,11 @@
  * first packet cannot be found cheaply (an input that is not a regular file, a file whose first
  * packet is not in its first 256 KiB): nothing is guessed.
  */
-import {closeSync, openSync, readSync, statSync} from 'node:fs'
+import {closeSync, openSync, readSync} from 'node:fs'
 import {constants, gunzipSync} from 'node:zlib'
 import {newCaptureSummary} from './capture-summary.js'
 import {sniffFormat} from './format.js'
+import {regularFileIdentity} from './file-identity.js'
 import type {PacketRecord} from './packet-record.js'
 import {PcapRecordParser} from './pcap-records.js'
 import {PcapngBlockParser} from './pcapng-blocks.js'
@@ -62,21 +63,13 @@ export function inTimeOrder<T extends {path: string}>(inputs: readonly T[]): T[]
   const timed: Array<{input: T; time: FirstPacketTime}> = []
   for (const input of inputs) {
     // Never opened to peek: a pipe's bytes would be gone for the real read.
-    if (input.path === '-' || !isRegularFile(input.path)) return [...inputs]
+    if (input.path === '-' || !regularFileIdentity(input.path)) return [...inputs]
     const time = firstPacketTime(input.path)
     if (!time) return [...inputs]
     timed.push({input, time})
   }
   // Array sort is stable (ECMAScript 2019): equal times keep the order given.
   return timed.sort((a, b) => a.time.sec - b.time.sec || a.time.nsec - b.time.nsec).map((t) => t.input)
-}
-
-function isRegularFile(path: string): boolean {
-  try {
-    return statSync(path).isFile()
-  } catch {
-    return false
-  }
 }
 
 /** The warning for captures read in another order than given (on the first one read). */

@@ -8,6 +8,7 @@
  */
 import {readdirSync, statSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
+import {regularFileIdentity} from './file-identity.js'
 
 const GLOB_CHARS = /[*?[]/
 
@@ -57,15 +58,7 @@ function matchesOf(path: string): string[] {
     .filter((name) => (hidden || !name.startsWith('.')) && re.test(name))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     .map((name) => join(dir, name))
-    .filter((p) => isFile(p))
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile()
-  } catch {
-    return false
-  }
+    .filter((p) => regularFileIdentity(p) !== undefined)
 }
 
 /** `*` any run of characters, `?` one, `[abc]` / `[a-z]` / `[!a]` (or `[^a]`) one of a set. */

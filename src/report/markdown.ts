@@ -6,7 +6,7 @@ import {commentLines} from './comment-lines.js'
 import {compareText} from './compare-text.js'
 import {safeMarkdown} from './sanitize.js'
 import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
-import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, SEVERITIES_DESC, sharePercent} from './severity-text.js'
+import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, SEVERITIES_DESC, sharePercent, unjudgedText} from './severity-text.js'
 import {vantageAddressesText} from './vantage-text.js'
 
 /** Untrusted text for Markdown (sanitize.ts safeMarkdown; the name tests and callers use). */
@@ -81,7 +81,7 @@ function summarySection(report: Report): string[] {
   return [
     '## Summary',
     '',
-    `**Verdict: ${t(s.verdict.toUpperCase())}** (exit code ${s.exitCode}). Findings counted: ${findingCountsText(s.findings)}${s.suppressed ? `; ${s.suppressed} suppressed by the policy` : ''}. ${report.policy.failOn === 'none' ? 'Findings never fail the report (fail on: none).' : `The report fails on findings of severity ${t(report.policy.failOn)} or above.`}${report.policy.homeState === 'unjudged' ? ' **The countries were not judged**: no home jurisdiction was given and none could be inferred from the vantage, so this verdict says nothing about where the traffic went.' : ''}`,
+    `**Verdict: ${t(s.verdict.toUpperCase())}** (exit code ${s.exitCode}). Findings counted: ${findingCountsText(s.findings)}${s.suppressed ? `; ${s.suppressed} suppressed by the policy` : ''}. ${report.policy.failOn === 'none' ? 'Findings never fail the report (fail on: none).' : `The report fails on findings of severity ${t(report.policy.failOn)} or above.`}${unjudgedText(report.policy.homeState) ? ' **The countries were not judged**: no home jurisdiction was given and none could be inferred from the vantage, so this verdict says nothing about where the traffic went.' : ''}`,
     '',
     ...markdownTable(
       ['severity', 'findings'],
