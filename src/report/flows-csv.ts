@@ -8,7 +8,7 @@ const COLUMNS = [
   'id', 'capture', 'proto', 'ip_version', 'client_ip', 'client_port', 'server_ip', 'server_port',
   'packets_to_server', 'packets_to_client', 'bytes_to_server', 'bytes_to_client',
   'first_frame', 'first_time', 'last_time', 'duration_s', 'tcp_state', 'handshake_rtt_ms', 'tunnel', 'tunnel_parent',
-  'process', 'pid',
+  'process', 'pid', 'uid', 'package',
 ]
 const HEADER = `${COLUMNS.join(',')}\r\n`
 
@@ -18,7 +18,7 @@ function flowRow(f: FlowRecord): string {
     f.id, f.capture, f.proto, f.ipVersion, f.client.ip, f.client.port, f.server.ip, f.server.port,
     f.packets.toServer, f.packets.toClient, f.bytes.toServer, f.bytes.toClient,
     f.firstFrame, f.firstTime, f.lastTime, f.durationSeconds, f.tcp?.state, f.tcp?.handshakeRttMs, f.tunnel?.type, f.tunnel?.parentId,
-    f.process?.name, f.process?.pid,
+    f.process?.name, f.process?.pid, f.process?.uid, f.process?.package,
   ]
   return `${cells.map((c) => (c === undefined || c === null ? '' : typeof c === 'number' ? String(c) : safeCsv(c))).join(',')}\r\n`
 }

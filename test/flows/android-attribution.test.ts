@@ -14,6 +14,7 @@ import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import {defaultSignatures} from '../../src/apps/signatures.js'
 import {renderNdjson} from '../../src/report/ndjson.js'
 import {renderFlowsTable} from '../../src/report/flows-table.js'
+import {renderFlowsCsv} from '../../src/report/flows-csv.js'
 import {buildFlowsReport} from '../../src/flows/flows-report.js'
 
 const dir = tempDir('callaudit-android-')
@@ -164,6 +165,11 @@ describe('PCAPdroid captures name the Android app of each flow', () => {
     ])
     expect(processLabel(records[0]!.process!)).toBe('Zoom (us.zoom.videomeetings, uid 10234)')
     expect(processLabel(records[2]!.process!)).toBe('? (uid 10999)')
+    // The CSV carries the uid and package beside the name.
+    const csv = renderFlowsCsv(buildFlowsReport(collection, {})).split('\r\n')
+    expect(csv[0]).toMatch(/,process,pid,uid,package$/)
+    expect(csv[1]).toMatch(/,Zoom,,10234,us\.zoom\.videomeetings$/)
+    expect(csv[3]).toMatch(/,,,10999,$/)
     expect(collection.captures[0]!.packetComments).toEqual([
       {frame: 4, text: 'u-turn here: the call starts'},
       {frame: 5, text: 'u-1'},

@@ -108,7 +108,7 @@ describe('process attribution (macOS captures that name processes)', () => {
     expect(json).toBe(safeJsonStringify(flowRecordAt(collection, 3)))
     expect(json).not.toMatch(/[\u001b\u202e]/)
     const csv = renderFlowsCsv(buildFlowsReport(collection, {}))
-    expect(csv.split('\r\n')[0]).toMatch(/,process,pid$/)
+    expect(csv.split('\r\n')[0]).toMatch(/,process,pid,uid,package$/)
     expect(csv).toContain(',zoom.us,812')
     expect(csv).not.toMatch(/[\u001b\u202e]/)
   })
