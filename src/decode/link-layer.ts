@@ -208,6 +208,15 @@ function decodePpp(b: Uint8Array, offset: number, end: number, out: LinkResult):
   if (end - offset >= 4 && (b[offset] === 0x0f || b[offset] === 0x8f) && b[offset + 1] === 0x00) {
     return decodeEtherType(u16be(b, offset + 2), b, offset + 4, end, out)
   }
+  return decodePppFrame(b, offset, end, out)
+}
+
+/**
+ * A PPP frame without HDLC flags and checksum, as links, PPTP's GRE and L2TP carry it: the
+ * address and control bytes (0xFF 0x03, RFC 1662 §3.1) when not compressed away, then the
+ * protocol, IPv4 (0x0021) or IPv6 (0x0057).
+ */
+export function decodePppFrame(b: Uint8Array, offset: number, end: number, out: LinkResult): boolean {
   if (end - offset >= 2 && b[offset] === 0xff && b[offset + 1] === 0x03) offset += 2
   if (end - offset < 1) return false
   // Protocol-Field-Compression (RFC 1661 §6.5): an odd first byte is a one-byte protocol.

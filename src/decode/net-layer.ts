@@ -48,8 +48,9 @@ export const TUNNEL_GENEVE = 7
 export const TUNNEL_IP6IP = 8
 export const TUNNEL_CAPWAP = 9
 export const TUNNEL_TZSP = 10
+export const TUNNEL_L2TP = 11
 
-export const TUNNEL_NAMES = ['', 'gtp-u', 'gre', 'vxlan', 'ipip', '6in4', 'teredo', 'geneve', 'ip-in-ipv6', 'capwap', 'tzsp'] as const
+export const TUNNEL_NAMES = ['', 'gtp-u', 'gre', 'vxlan', 'ipip', '6in4', 'teredo', 'geneve', 'ip-in-ipv6', 'capwap', 'tzsp', 'l2tp'] as const
 
 export const PROTO_ICMP = 1
 export const PROTO_IPIP = 4

@@ -1,6 +1,6 @@
 import {u16be} from '../capture/bytes.js'
 import {decode80211Data} from './ieee80211.js'
-import {decodeEthernet, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ipByVersion, type LinkResult} from './link-layer.js'
+import {decodeEthernet, decodePppFrame, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ipByVersion, type LinkResult} from './link-layer.js'
 import {
   type NetLayer,
   PROTO_GRE,
@@ -14,6 +14,7 @@ import {
   TUNNEL_GTPU,
   TUNNEL_IP6IP,
   TUNNEL_IPIP,
+  TUNNEL_L2TP,
   TUNNEL_NONE,
   TUNNEL_TEREDO,
   TUNNEL_TZSP,
@@ -28,6 +29,10 @@ const GENEVE_PORT = 6081
 const CAPWAP_DATA_PORT = 5247
 /** TZSP: what MikroTik routers' packet sniffer streams to a collector (Wireshark's packet-tzsp.c). */
 const TZSP_PORT = 37008
+/** L2TP (RFC 2661 §8.1): LAC and LNS both send from and to 1701, but NAT may change a source. */
+const L2TP_PORT = 1701
+/** The bits of L2TPv2's first word that RFC 2661 §3.1 reserves (sent as 0). */
+const L2TP_RESERVED = 0x34f0
 
 /**
  * If `layer`'s payload is a tunnel we decode, find the inner network header and return the
@@ -55,6 +60,7 @@ export function findTunnel(b: Uint8Array, layer: NetLayer, out: LinkResult): num
       if (layer.sport === TEREDO_PORT || layer.dport === TEREDO_PORT) return decodeTeredo(b, p, end, out) ? TUNNEL_TEREDO : TUNNEL_NONE
       if (layer.sport === CAPWAP_DATA_PORT || layer.dport === CAPWAP_DATA_PORT) return decodeCapwapData(b, p, end, out) ? TUNNEL_CAPWAP : TUNNEL_NONE
       if (layer.dport === TZSP_PORT) return decodeTzsp(b, p, end, out) ? TUNNEL_TZSP : TUNNEL_NONE
+      if (layer.sport === L2TP_PORT || layer.dport === L2TP_PORT) return decodeL2tp(b, p, end, out) ? TUNNEL_L2TP : TUNNEL_NONE
       return TUNNEL_NONE
     default:
       return TUNNEL_NONE
@@ -72,7 +78,7 @@ export function mayBeTunnel(layer: NetLayer): boolean {
 /** mayBeTunnel for a UDP datagram between these ports (the flow collector's fast path asks it
  * without a decoded layer). */
 export function mayBeUdpTunnel(s: number, d: number): boolean {
-  return s === GTPU_PORT || d === GTPU_PORT || d === VXLAN_PORT || d === GENEVE_PORT || s === TEREDO_PORT || d === TEREDO_PORT || s === CAPWAP_DATA_PORT || d === CAPWAP_DATA_PORT || d === TZSP_PORT
+  return s === GTPU_PORT || d === GTPU_PORT || d === VXLAN_PORT || d === GENEVE_PORT || s === TEREDO_PORT || d === TEREDO_PORT || s === CAPWAP_DATA_PORT || d === CAPWAP_DATA_PORT || d === TZSP_PORT || s === L2TP_PORT || d === L2TP_PORT
 }
 
 /** GTP-U (3GPP TS 29.281 §5.1): version 1, PT 1, G-PDU (0xFF); optional fields when any of
@@ -207,14 +213,35 @@ function decodeGre(b: Uint8Array, o: number, end: number, out: LinkResult): bool
     p += 4 // key (payload length + call id) is always present
     if (flags & 0x1000) p += 4
     if (flags & 0x0080) p += 4 // acknowledgement
-    if (end - p < 2) return false
-    if (b[p] === 0xff && b[p + 1] === 0x03) p += 2
-    if (end - p < 1) return false
-    const pppProto = b[p]! & 1 ? b[p++]! : end - p >= 2 ? u16be(b, (p += 2) - 2) : -1
-    if (pppProto === 0x21) return found(out, p, ETHERTYPE_IPV4)
-    if (pppProto === 0x57) return found(out, p, ETHERTYPE_IPV6)
+    return decodePppFrame(b, p, end, out)
   }
   return false
+}
+
+/**
+ * L2TPv2 data message (RFC 2661 §3.1): flags and version 2 (T clear: not a control message),
+ * the optional length, tunnel and session ids, optional Ns/Nr and an optional offset pad, then
+ * the PPP frame the tunnel carries. Reserved bits must be clear, or this is not L2TP.
+ */
+function decodeL2tp(b: Uint8Array, o: number, end: number, out: LinkResult): boolean {
+  if (end - o < 6) return false
+  const flags = u16be(b, o)
+  if ((flags & 0x000f) !== 2 || (flags & (0x8000 | L2TP_RESERVED)) !== 0) return false
+  let p = o + 2
+  if (flags & 0x4000) {
+    // The length covers the whole message: the PPP frame ends there (padding may follow).
+    const length = u16be(b, p)
+    if (length < 6 || length > end - o) return false
+    end = o + length
+    p += 2
+  }
+  p += 4 // tunnel id, session id
+  if (flags & 0x0800) p += 4 // Ns, Nr
+  if (flags & 0x0200) {
+    if (end - p < 2) return false
+    p += 2 + u16be(b, p) // offset size, then that many bytes of pad
+  }
+  return p < end && decodePppFrame(b, p, end, out)
 }
 
 function inner(protocol: number, b: Uint8Array, p: number, end: number, out: LinkResult): boolean {
@@ -222,10 +249,4 @@ function inner(protocol: number, b: Uint8Array, p: number, end: number, out: Lin
   if (protocol === ETHERTYPE_IPV4 || protocol === ETHERTYPE_IPV6) return ipByVersion(b, p, end, out) && out.etherType === protocol
   if (protocol === 0x6558) return decodeEthernet(b, p, end, out) // transparent Ethernet bridging
   return false
-}
-
-function found(out: LinkResult, offset: number, etherType: number): boolean {
-  out.offset = offset
-  out.etherType = etherType
-  return true
 }

@@ -241,6 +241,56 @@ describe('tunnels', () => {
     expect(decode(LINKTYPE.RAW, outerUdp(37008, Buffer.from([1, 0, 0, 1, 0, 0, 10, 200])))).toHaveLength(1)
   })
 
+  it('L2TPv2 data messages carrying PPP, with and without the optional fields; control messages and what is not IP left alone', () => {
+    // RFC 2661 §3.1. Flags 0x0002: no optional field; tunnel 1, session 2; PPP address/control, IPv4.
+    const ppp = (protocol: number[], packet: Buffer) => Buffer.concat([Buffer.from([0xff, 0x03, ...protocol]), packet])
+    const plain = Buffer.concat([Buffer.from([0x00, 0x02, 0, 1, 0, 2]), ppp([0x00, 0x21], inner())])
+    expect(decode(LINKTYPE.RAW, outerUdp(1701, plain))[1]).toEqual({...innerLayer, tunnel: 'l2tp'})
+    // L, S and O set: length, Ns/Nr, a 2-byte offset pad; PPP with its protocol field compressed
+    // and without address/control; 3 bytes of padding after the message that the length leaves out.
+    const body = Buffer.concat([Buffer.from([0x21]), inner()])
+    const head = Buffer.alloc(16)
+    head.writeUInt16BE(0x4a02, 0)
+    head.writeUInt16BE(head.length + body.length, 2) // length
+    head.writeUInt16BE(7, 4) // tunnel
+    head.writeUInt16BE(9, 6) // session
+    head.writeUInt16BE(3, 8) // Ns
+    head.writeUInt16BE(4, 10) // Nr
+    head.writeUInt16BE(2, 12) // offset size, then 2 bytes of pad
+    const withOffset = Buffer.concat([head, body, Buffer.alloc(3)])
+    expect(decode(LINKTYPE.RAW, outerUdp(1701, withOffset))[1]).toEqual({...innerLayer, tunnel: 'l2tp'})
+    // IPv6 over PPP (0x0057); a NAT that changed the LAC's source port still leaves 1701 at one end.
+    const v6 = Buffer.concat([Buffer.from([0x00, 0x02, 0, 1, 0, 2]), ppp([0x00, 0x57], v6tcp())])
+    const natted = ipv4({src: '10.100.0.1', dst: '10.100.0.2', proto: IPPROTO.UDP}, udp({sport: 61000, dport: 1701}, v6))
+    expect(decode(LINKTYPE.RAW, natted)[1]).toMatchObject({src: '2001:db8::1', dport: 443, tunnel: 'l2tp'})
+    // A control message (T set), LCP (0xc021), version 3, a reserved bit, a length past the datagram.
+    const notIp = [
+      Buffer.concat([Buffer.from([0xc8, 0x02, 0, 12, 0, 1, 0, 2, 0, 0, 0, 0])]),
+      Buffer.concat([Buffer.from([0x00, 0x02, 0, 1, 0, 2]), ppp([0xc0, 0x21], inner())]),
+      Buffer.concat([Buffer.from([0x00, 0x03, 0, 1, 0, 2]), ppp([0x00, 0x21], inner())]),
+      Buffer.concat([Buffer.from([0x10, 0x02, 0, 1, 0, 2]), ppp([0x00, 0x21], inner())]),
+      Buffer.concat([Buffer.from([0x40, 0x02, 0x0f, 0xff, 0, 1, 0, 2]), ppp([0x00, 0x21], inner())]),
+    ]
+    for (const payload of notIp) expect(decode(LINKTYPE.RAW, outerUdp(1701, payload))).toHaveLength(1)
+  })
+
+  it('PPTP: enhanced GRE (version 1) carrying PPP, with sequence and acknowledgement numbers', () => {
+    // RFC 2637 §4.1: flags K, S, A and version 1; protocol 0x880b; key = payload length + call id.
+    const pptp = (pppFrame: Buffer) => {
+      const head = Buffer.alloc(16)
+      head.writeUInt16BE(0x3081, 0)
+      head.writeUInt16BE(0x880b, 2)
+      head.writeUInt16BE(pppFrame.length, 4)
+      head.writeUInt16BE(0x1234, 6) // call id
+      head.writeUInt32BE(5, 8) // sequence
+      head.writeUInt32BE(4, 12) // acknowledgement
+      return ipv4({src: '10.1.1.1', dst: '10.1.1.2', proto: IPPROTO.GRE}, Buffer.concat([head, pppFrame]))
+    }
+    expect(decode(LINKTYPE.RAW, pptp(Buffer.concat([Buffer.from([0xff, 0x03, 0x00, 0x21]), inner()])))[1]).toEqual({...innerLayer, tunnel: 'gre'})
+    expect(decode(LINKTYPE.RAW, pptp(Buffer.concat([Buffer.from([0x21]), inner()])))[1]).toEqual({...innerLayer, tunnel: 'gre'})
+    expect(decode(LINKTYPE.RAW, pptp(Buffer.concat([Buffer.from([0xc0, 0x21]), inner()])))).toHaveLength(1)
+  })
+
   it('CAPWAP data carrying IEEE 802.11 (plain and byte-swapped frame control, QoS) and 802.3', () => {
     // RFC 5415 §4.3: preamble 0; HLEN 4 words, WBID 1, T and W set; fragment fields; a 4-byte
     // wireless information element and padding to HLEN.
