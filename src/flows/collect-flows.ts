@@ -5,15 +5,15 @@ import type {FollowOptions} from '../capture/byte-source.js'
 import {readCapture} from '../capture/read-capture.js'
 import {distinctInputs, sameInputWarning} from '../capture/distinct-inputs.js'
 import {inTimeOrder, reorderedWarning} from '../capture/capture-order.js'
-import {PROTO_TCP, PROTO_UDP} from '../decode/net-layer.js'
+import {PROTO_TCP, PROTO_UDP, TCP_SYN, TUNNEL_NAMES} from '../decode/net-layer.js'
 import {PacketDecoder} from '../decode/packet-decoder.js'
 import {FlowTable, ST_SYN, ST_SYNACK} from './flow-table.js'
 import {type FragmentStats, FragmentTracker} from './fragment-tracker.js'
 import {FlowFastPath, type PayloadInspector} from './flow-fast-path.js'
 import {packetSignature} from './packet-signature.js'
 import {isoTime} from '../capture/timestamp.js'
-import {TUNNEL_NAMES} from '../decode/net-layer.js'
-import {type Evidence, type FlowInfo, type PacketPlace, type ProtocolAnalyzer, ReusedPayloadPacket} from '../protocols/analyzer.js'
+import {copyPacketPlace, type Evidence, type FlowInfo, type PacketPlace, type ProtocolAnalyzer, ReusedPayloadPacket} from '../protocols/analyzer.js'
+import {EarlySegments} from './early-segments.js'
 import {ProtocolDispatcher} from '../protocols/registry.js'
 import {ipv4Text, ipv6FromWords} from '../util/ip-text.js'
 import type {ProcessInfo} from '../capture/packet-record.js'
@@ -141,6 +141,35 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       ...(tunnel ? {tunnel: TUNNEL_NAMES[tunnel]} : {}),
     }
   }
+  /** Give `payload` (filled for flow `slot`) to the analyzers: the flow's first payload probes them. */
+  const offer = (slot: number): void => {
+    if (table.inspect[slot] === 0) {
+      const index = dispatcher!.start(describe(slot), payload)
+      table.inspect[slot] = index < 0 ? 2 : 1
+      table.inspectIndex[slot] = index
+    } else if (!dispatcher!.feed(table.inspectIndex[slot]!, payload)) {
+      table.inspect[slot] = 2
+    }
+  }
+  const early = new EarlySegments()
+  /**
+   * Offer what a TCP direction held back (see EarlySegments), in sequence order. After its first
+   * segment came, they are offered as seen in that segment's frame (Wireshark's "reassembled in"
+   * frame: where the stream could first be read in order); at the end of the read, each in its own.
+   */
+  const offerHeld = (slot: number, toServer: boolean, ownPlace: boolean): void => {
+    const held = early.take(table.ids[slot]!, toServer, payload.streamStart)
+    if (!held) return
+    for (const h of held) {
+      if (table.inspect[slot] === 2) return
+      if (ownPlace) copyPacketPlace(payload, h)
+      payload.toServer = toServer
+      payload.setData(h.data)
+      payload.seq = h.seq
+      payload.tcpFlags = h.tcpFlags
+      offer(slot)
+    }
+  }
   /** Offer the TCP/UDP payload bytes[start, end) of flow `slot` to the analyzers. No allocation
    * per packet (not even a view: see ReusedPayloadPacket). */
   const inspect: PayloadInspector = (slot, toServer, bytes, start, end, seq, tcpFlags, frame, sec, nsec) => {
@@ -152,7 +181,10 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     payload.nsec = nsec
     payload.toServer = toServer
     payload.setPayload(bytes, start, end)
-    payload.seq = seq >>> 0 // the fast path passes it as int32 (no heap number per call)
+    // The fast path passes seq as int32 (no heap number per call). A SYN occupies its sequence
+    // number before the segment's first data byte (RFC 9293 §3.4): data sent in a SYN (TCP Fast
+    // Open, RFC 7413) starts at ISN + 1.
+    payload.seq = (tcpFlags & TCP_SYN ? seq + 1 : seq) >>> 0
     payload.tcpFlags = tcpFlags
     payload.streamStart = -1
     if (table.protoOf(slot) === PROTO_TCP) {
@@ -161,14 +193,32 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       if (table.tcpState[slot]! & synBit) {
         const senderIsA = toServer === (table.clientIsA[slot] === 1)
         payload.streamStart = (table.baseSeq[slot * 2 + (senderIsA ? 0 : 1)]! + 1) >>> 0
+        const startedBit = toServer ? 1 : 2
+        if ((table.streamStarted[slot]! & startedBit) === 0) {
+          // A segment past the first byte, before the first byte was seen: hold it back (a
+          // direction that holds too many gives up waiting and offers them all now).
+          if (((payload.seq - payload.streamStart) | 0) > 0 && early.hold(table.ids[slot]!, toServer, bytes, start, end, payload.seq, tcpFlags, payload)) return
+          table.streamStarted[slot] |= startedBit
+          offer(slot)
+          if (early.size > 0) offerHeld(slot, toServer, false)
+          return
+        }
       }
     }
-    if (state === 0) {
-      const index = dispatcher.start(describe(slot), payload)
-      table.inspect[slot] = index < 0 ? 2 : 1
-      table.inspectIndex[slot] = index
-    } else if (!dispatcher.feed(table.inspectIndex[slot]!, payload)) {
-      table.inspect[slot] = 2
+    offer(slot)
+  }
+  /** At the end of the read: what directions still hold (their first segment never came) is
+   * offered as it is, in sequence order. */
+  const offerAllHeld = (): void => {
+    if (!dispatcher || early.size === 0) return
+    const ids = new Set(early.flowIds())
+    for (let slot = 0; slot < table.count && early.size > 0; slot++) {
+      if (!ids.has(table.ids[slot]!)) continue
+      for (const toServer of [true, false]) {
+        const senderIsA = toServer === (table.clientIsA[slot] === 1)
+        payload.streamStart = (table.baseSeq[slot * 2 + (senderIsA ? 0 : 1)]! + 1) >>> 0
+        offerHeld(slot, toServer, true)
+      }
     }
   }
   const count = (slot: number, senderIsA: boolean, length: number, sec: number, nsec: number, frame: number) => {
@@ -198,6 +248,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
   table.onEvict = () => {
     fragments.reset()
     dispatcher?.forget(table.lastEvictedIds)
+    early.forget(table.lastEvictedIds)
   }
 
   const processes = new ProcessTable()
@@ -299,6 +350,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     },
     finish(): FlowCollection {
       fragments.finish()
+      offerAllHeld()
       stats.fragments = fragments.stats
       const facts = dispatcher?.finish() ?? new Map()
       // The table outlives the read (it is the report's flows); its eviction hook holds this

@@ -86,6 +86,9 @@ export class FlowTable {
   inspect: Uint8Array
   /** The dispatcher's inspection index while `inspect` is 1. */
   inspectIndex: Int32Array
+  /** TCP: 1 once the analyzers were offered the first byte of the client's stream, 2 the
+   * server's (see EarlySegments). */
+  streamStarted: Uint8Array
   /** 1 + index into the collection's `processes` of the process the capture names for the
    * flow's first packet that names one (0 = none named). */
   process: Uint32Array
@@ -122,6 +125,7 @@ export class FlowTable {
     this.parentId = new Uint32Array(this.capacity)
     this.inspect = new Uint8Array(this.capacity)
     this.inspectIndex = new Int32Array(this.capacity)
+    this.streamStarted = new Uint8Array(this.capacity)
     this.process = new Uint32Array(this.capacity)
     this.lastSignature = new Int32Array(this.capacity)
     const indexSize = nextPowerOfTwo(this.capacity * 2)
@@ -386,6 +390,7 @@ export class FlowTable {
     this.tunnel[slot] = layer.tunnel
     this.parentId[slot] = parentId
     this.inspect[slot] = 0
+    this.streamStarted[slot] = 0
     this.process[slot] = 0
     this.lastSignature[slot] = 0
     if (Number.isNaN(this.timeBase)) this.timeBase = sec
@@ -415,6 +420,7 @@ export class FlowTable {
     this.parentId = grown(this.parentId, capacity)
     this.inspect = grown(this.inspect, capacity)
     this.inspectIndex = grown(this.inspectIndex, capacity)
+    this.streamStarted = grown(this.streamStarted, capacity)
     this.process = grown(this.process, capacity)
     this.lastSignature = grown(this.lastSignature, capacity)
     this.capacity = capacity
@@ -501,6 +507,7 @@ export class FlowTable {
     this.parentId[to] = this.parentId[from]!
     this.inspect[to] = this.inspect[from]!
     this.inspectIndex[to] = this.inspectIndex[from]!
+    this.streamStarted[to] = this.streamStarted[from]!
     this.process[to] = this.process[from]!
     this.lastSignature[to] = this.lastSignature[from]!
   }
