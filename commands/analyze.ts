@@ -100,7 +100,7 @@ With no --home and no policy file, home is the vantage's country (geolocated fro
       throw new InputError(failures[0] ?? 'no capture could be read')
     }
     for (const failure of failures) this.complain(failure)
-    this.exitCode = failures.length ? 2 : report.summary.exitCode
+    this.exitCode = report.summary.exitCode
     if (!fixedNow) {
       // Database age against today's date: said on stderr, never put in the (reproducible) report.
       for (const warning of groupedAgeWarnings(databases, analysisNow(process.env), undefined)) this.complain(`warning: ${warning}`)

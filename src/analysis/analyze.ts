@@ -64,7 +64,15 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<Analysis
   // The files' digests are computed on another thread while this one reads them.
   const digests = captureDigests(options.paths)
   const collection = await collectFlows(options.paths, {analyzers: ALL_ANALYZERS, maxFlows: options.maxFlows, onProgress: options.onProgress})
-  return {report: reportFromCollection(collection, context, {...options, digests: await digests}), failures: collection.failures.map((f) => f.oneLine()), databases: context.databases}
+  const failures = collection.failures.map((f) => f.oneLine())
+  const report = reportFromCollection(collection, context, {...options, digests: await digests})
+  if (failures.length > 0 && report.captures.length > 0) {
+    // What was read is reported, and the report says what was not: a briefing quoting it, or a
+    // CI job reading its exit code, must not take a partial analysis for the whole.
+    report.summary.warnings.unshift(...failures.map((f) => `not analysed: ${f}`))
+    report.summary.exitCode = 2
+  }
+  return {report, failures, databases: context.databases}
 }
 
 /** SHA-256 per capture path (null for standard input), computed off the main thread, by one

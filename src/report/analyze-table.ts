@@ -7,7 +7,7 @@ import {capturePathText} from './capture-name.js'
 import {safeTerminal} from './sanitize.js'
 import {wrap} from './text-wrap.js'
 import {SEVERITY_COLOUR} from './severity-colour.js'
-import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, sharePercent, unjudgedText} from './severity-text.js'
+import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, sharePercent, unjudgedText, unreadText} from './severity-text.js'
 import {vantageAddressesText} from './vantage-text.js'
 
 const WIDTH = 100
@@ -38,8 +38,8 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
   const s = report.summary
   const out: string[] = []
   const banner = s.verdict === 'fail' ? chalk.bgRed.white.bold(' FAIL ') : chalk.bgGreen.black.bold(' PASS ')
-  const unjudged = unjudgedText(report.policy.homeState)
-  out.push(`${banner} ${findingCountsText(s.findings, s.suppressed)} · fail-on ${report.policy.failOn} → exit ${s.exitCode}${unjudged ? ` · ${chalk.yellow(unjudged)}` : ''}`)
+  const notes = [unreadText(s.exitCode), unjudgedText(report.policy.homeState)].filter((n) => n !== undefined)
+  out.push(`${banner} ${findingCountsText(s.findings, s.suppressed)} · fail-on ${report.policy.failOn} → exit ${s.exitCode}${notes.map((n) => ` · ${chalk.yellow(n)}`).join('')}`)
   out.push('')
 
   const head = (label: string, text: string) => {

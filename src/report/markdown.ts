@@ -81,7 +81,7 @@ function summarySection(report: Report): string[] {
   return [
     '## Summary',
     '',
-    `**Verdict: ${t(s.verdict.toUpperCase())}** (exit code ${s.exitCode}). Findings counted: ${findingCountsText(s.findings)}${s.suppressed ? `; ${s.suppressed} suppressed by the policy` : ''}. ${report.policy.failOn === 'none' ? 'Findings never fail the report (fail on: none).' : `The report fails on findings of severity ${t(report.policy.failOn)} or above.`}${unjudgedText(report.policy.homeState) ? ' **The countries were not judged**: no home jurisdiction was given and none could be inferred from the vantage, so this verdict says nothing about where the traffic went.' : ''}`,
+    `**Verdict: ${t(s.verdict.toUpperCase())}** (exit code ${s.exitCode}). Findings counted: ${findingCountsText(s.findings)}${s.suppressed ? `; ${s.suppressed} suppressed by the policy` : ''}. ${report.policy.failOn === 'none' ? 'Findings never fail the report (fail on: none).' : `The report fails on findings of severity ${t(report.policy.failOn)} or above.`}${unjudgedText(report.policy.homeState) ? ' **The countries were not judged**: no home jurisdiction was given and none could be inferred from the vantage, so this verdict says nothing about where the traffic went.' : ''}${s.exitCode === 2 ? ' **Not every input could be read**: the report covers the others (see the warnings).' : ''}`,
     '',
     ...markdownTable(
       ['severity', 'findings'],

@@ -152,8 +152,9 @@ export interface CountryShare {
 
 export interface ReportSummary {
   verdict: 'pass' | 'fail'
-  /** 0 pass, 1 findings at or above --fail-on. (2 is bad input; no report is made then.) */
-  exitCode: 0 | 1
+  /** 0 pass, 1 findings at or above --fail-on, 2 some input could not be read (the report covers
+   * the others and its warnings name them; when none could be read no report is made). */
+  exitCode: 0 | 1 | 2
   worstSeverity: Severity | null
   findings: Record<Severity, number>
   suppressed: number

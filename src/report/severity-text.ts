@@ -40,3 +40,8 @@ export function countsByRule(findings: ReadonlyArray<{ruleId: string}>): string 
 export function unjudgedText(homeState: string): string | undefined {
   return homeState === 'unjudged' ? 'countries not judged (no home given or inferred: --home CC)' : undefined
 }
+
+/** What the verdict banner says beside the counts when the report covers less than was asked. */
+export function unreadText(exitCode: number): string | undefined {
+  return exitCode === 2 ? 'not every input could be read (see the warnings)' : undefined
+}

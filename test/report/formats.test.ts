@@ -221,6 +221,21 @@ describe('exit codes and errors', () => {
     expect(log.runs[0]!.invocations[0]).toEqual(expect.objectContaining({exitCode: 2, executionSuccessful: false}))
   })
 
+  it('2 in every format\'s own verdict when one input is unreadable, which the report names', async () => {
+    const missing = join(work, 'missing.pcap')
+    const json = await runCli(['analyze', missing, DEMO, '--fail-on', 'none', '--json'])
+    expect(json.code).toBe(2)
+    const report = JSON.parse(json.stdout) as {summary: {exitCode: number; warnings: string[]}}
+    expect(report.summary.exitCode).toBe(2)
+    expect(report.summary.warnings[0]).toBe(`not analysed: ${missing}: no such file`)
+    const terminal = await runCli(['analyze', missing, DEMO, '--fail-on', 'none'])
+    expect(terminal.stdout.split('\n')[0]).toMatch(/→ exit 2 · not every input could be read/)
+    const markdown = await runCli(['analyze', missing, DEMO, '--format', 'markdown'])
+    expect(markdown.stdout).toMatch(/\(exit code 2\)\..*\*\*Not every input could be read\*\*/)
+    const html = await runCli(['analyze', missing, DEMO, '--format', 'html'])
+    expect(html.stdout).toContain('exit code 2 · not every input could be read')
+  })
+
   it('an unknown --format is refused by oclif with exit 2, naming the formats', async () => {
     const run = await runCli(['analyze', DEMO, '--format', 'xml'])
     expect(run.code).toBe(2)

@@ -8,7 +8,7 @@ import {renderFindings, type Anchors} from './findings-section.js'
 import {esc, formatShare} from './html-text.js'
 import {locatedEndpoints, MAX_MAP_ENDPOINTS, renderMapLegend, renderWorldMap, vantageLonLat} from './map-svg.js'
 import {renderCaptures, renderDatabases, renderGeoLimitations, renderPolicy, renderVantage} from './provenance-section.js'
-import {findingCountsText, unjudgedText} from '../severity-text.js'
+import {findingCountsText, unjudgedText, unreadText} from '../severity-text.js'
 import {worstSeverityByEndpoint} from './severity.js'
 import {SORT_SCRIPT} from './sort-script.js'
 import {TUNNEL_NOTE, tunnelEndsText} from '../tunnel-ends.js'
@@ -30,8 +30,8 @@ const SECTIONS: Array<[string, string]> = [
 
 function renderBanner(report: Report): string {
   const s = report.summary
-  const unjudged = unjudgedText(report.policy.homeState)
-  const text = `${findingCountsText(s.findings, s.suppressed)} · fail on ${report.policy.failOn} → exit code ${s.exitCode}${unjudged ? ` · ${unjudged}` : ''}`
+  const notes = [unreadText(s.exitCode), unjudgedText(report.policy.homeState)].filter((n) => n !== undefined)
+  const text = `${findingCountsText(s.findings, s.suppressed)} · fail on ${report.policy.failOn} → exit code ${s.exitCode}${notes.map((n) => ` · ${n}`).join('')}`
   const pass = s.verdict === 'pass'
   return `<section class="banner ${pass ? 'verdict-pass' : 'verdict-fail'}" id="verdict"><span class="verdict">${pass ? 'PASS' : 'FAIL'}</span>${esc(text)}</section>`
 }
