@@ -135,8 +135,13 @@ export class PcapRecordParser extends CaptureParser {
         const inclLen = u32(view, 8, this.le)
         const present = pending - RECORD_HEADER_BYTES
         this.damage = {offset: this.streamOffset, message: `last record is cut short (${present} of ${inclLen} captured bytes present): the capture was cut short; its ${present} bytes were analysed`}
-        // Salvage the partial record: what was captured is still evidence.
+        // Salvage the partial record: what was captured is still evidence. It is short because
+        // the file ends, as the damage says; the snapshot length cut it too only if its own
+        // captured length is below its original length.
+        const cutBySnapLen = inclLen < u32(view, 12, this.le)
+        const truncatedBefore = this.summary.truncatedPackets
         this.handleUnit(view, 0, pending)
+        if (!cutBySnapLen && this.summary.truncatedPackets > truncatedBefore) this.summary.truncatedPackets--
       }
     }
     this.finishWarnings()

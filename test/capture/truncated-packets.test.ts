@@ -40,6 +40,23 @@ describe('packets cut by the snapshot length', () => {
     expect(record.warnings.filter((x) => x.includes('all 3 packets were stored shorter than sent'))).toHaveLength(1)
   })
 
+  it('does not blame the snapshot length for a last record the file\'s end cut short, unless it was cut by both', async () => {
+    const w = new PcapWriter({linkType: LINKTYPE.ETHERNET, snaplen: 96})
+    w.add({sec: 1_700_000_000, nsec: 0}, frame(60, 1))
+    w.add({sec: 1_700_000_001, nsec: 0}, frame(90, 2)) // whole, then the file ends 40 bytes into it
+    const whole = w.toBuffer()
+    const endCut = await captureOf(whole.subarray(0, whole.length - 50), 'end-cut.pcap')
+    expect(endCut.record.packets).toBe(2)
+    expect(endCut.record.truncatedPackets).toBe(0)
+    expect(endCut.record.warnings).toEqual([expect.stringContaining('last record is cut short (40 of 90 captured bytes present)')])
+    w.add({sec: 1_700_000_002, nsec: 0}, frame(400, 3)) // stored as 96 of 400, then the file ends inside it
+    const both = w.toBuffer()
+    const bothCut = await captureOf(both.subarray(0, both.length - 20), 'both-cut.pcap')
+    expect(bothCut.record.packets).toBe(3)
+    expect(bothCut.record.truncatedPackets).toBe(1)
+    expect(bothCut.record.warnings.filter((x) => x.includes('1 of 3 packets were stored shorter than sent (cut by the capture\'s snapshot length; first: frame 3)'))).toHaveLength(1)
+  })
+
   it('stays silent for a capture stored whole', async () => {
     const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
     w.add({sec: 1_700_000_000, nsec: 0}, frame(1500, 7))
