@@ -84,6 +84,9 @@ function decodeIpv6(b: Uint8Array, o: number, end: number, out: NetLayer): boole
   out.ipEnd = ipEnd
   let next = b[o + 6]!
   let p = o + 40
+  // Whether the chain was followed to its end: an extension header cut short (by the snapshot
+  // length) or too many of them leave no transport header to decode, as in Wireshark.
+  let chainEnded = false
   for (let n = 0; n < MAX_EXT_HEADERS; n++) {
     if (next === HOP_BY_HOP || next === ROUTING || next === DEST_OPTS || next === MOBILITY || next === HIP || next === SHIM6) {
       if (ipEnd - p < 8) break
@@ -105,14 +108,18 @@ function decodeIpv6(b: Uint8Array, o: number, end: number, out: NetLayer): boole
       next = b[p]!
       p += 8
       // In a later fragment what follows is data, not headers.
-      if (out.fragOffset > 0) break
+      if (out.fragOffset > 0) {
+        chainEnded = true
+        break
+      }
     } else {
+      chainEnded = true
       break
     }
   }
   out.proto = next
   out.l4Start = Math.min(p, ipEnd)
-  if (next !== NO_NEXT && out.fragOffset === 0 && p <= ipEnd) decodeTransport(b, p, ipEnd, out, next)
+  if (chainEnded && next !== NO_NEXT && out.fragOffset === 0 && p <= ipEnd) decodeTransport(b, p, ipEnd, out, next)
   else clearTransport(out)
   return true
 }

@@ -8,6 +8,13 @@ import {
   nullLink, pppoeSession, sll, sll2, tcp, udp, vlan8021q, vxlan,
 } from '../support/packet-builder.js'
 
+function recordOf(linkType: number, frame: Buffer) {
+  const record = newPacketRecord()
+  record.linkType = linkType
+  record.data = frame
+  return record
+}
+
 /** Decode raw bytes on a link type and describe every layer the decoder found. */
 function decode(linkType: number, frame: Buffer) {
   const decoder = new PacketDecoder()
@@ -141,6 +148,21 @@ describe('network and transport', () => {
   it('walks IPv6 extension headers to the transport header', () => {
     const packet = ipv6({src: '2001:db8::1', dst: '2001:db8::2', next: IPPROTO.UDP, extHeaders: [{type: 0}, {type: 43}, {type: 60}]}, udp({sport: 1234, dport: 5678}, UDP_PAYLOAD))
     expect(decode(LINKTYPE.RAW, packet)).toEqual([{src: '2001:db8::1', dst: '2001:db8::2', proto: 17, sport: 1234, dport: 5678, tunnel: '', payload: 'hello'}])
+  })
+
+  it('finds no transport when an IPv6 extension header is cut short (by the snapshot length) or the chain is too long', () => {
+    const packet = ipv6({src: '2001:db8::1', dst: '2001:db8::2', next: IPPROTO.UDP, extHeaders: [{type: 0}, {type: 60}]}, udp({sport: 1234, dport: 5678}, UDP_PAYLOAD))
+    // 40 bytes of IPv6 header, then 6 of the 8-byte Hop-by-Hop header; then 4 of Destination Options.
+    for (const cut of [46, 52]) {
+      const layers = new PacketDecoder()
+      const n = layers.decode(recordOf(LINKTYPE.RAW, packet.subarray(0, cut)))
+      expect(n, `cut at ${cut}`).toBe(1)
+      expect(layers.layers[0]!.hasTransport, `cut at ${cut}`).toBe(false)
+    }
+    const long = ipv6({src: '2001:db8::1', dst: '2001:db8::2', next: IPPROTO.UDP, extHeaders: Array.from({length: 40}, () => ({type: 60}))}, udp({sport: 1234, dport: 5678}, UDP_PAYLOAD))
+    const decoder = new PacketDecoder()
+    expect(decoder.decode(recordOf(LINKTYPE.RAW, long))).toBe(1)
+    expect(decoder.layers[0]!.hasTransport).toBe(false)
   })
 
   it('does not read the data of a later IPv6 fragment as headers or ports', () => {
