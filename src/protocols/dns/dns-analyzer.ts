@@ -249,7 +249,8 @@ function frameRef(e: Evidence): string {
 function answerSummary(m: DnsMessageFact): string {
   if (m.rcode !== 0) return m.rcodeName
   const answers = m.records.filter((r) => r.section === 'answer')
-  if (answers.length === 0) return 'no answer'
+  // A response cut short (a snapshot length, a damaged packet) may have had answers past the cut.
+  if (answers.length === 0) return m.malformed !== null ? `answer unreadable (${m.malformed})` : 'no answer'
   const cnames = answers.filter((r) => r.type === TYPE.CNAME && r.data !== null).map((r) => r.data!)
   const addresses = answers.filter((r) => (r.type === TYPE.A || r.type === TYPE.AAAA) && r.data !== null).map((r) => r.data!)
   const services = answers.filter((r) => r.type === TYPE.HTTPS || r.type === TYPE.SVCB)

@@ -57,6 +57,23 @@ describe('DNS analyzer', () => {
     expect(facts!.messages[5]!.records[0]!.svcb?.ech).toBe(true)
   })
 
+  it('says an answer cut short is unreadable, not that there was none', async () => {
+    const whole = Buffer.from(dnsResponse({id: 7, name: 'f.example.com', answers: [{name: 'f.example.com', type: 'A', ttl: 60, value: '192.0.2.1'}]}))
+    const empty = dnsResponse({id: 8, name: 'g.example.com', answers: []})
+    const frames = [
+      udpFrame(client, dnsQuery({id: 7, name: 'f.example.com'})),
+      udpFrame(reverse(client), whole.subarray(0, whole.length - 6)), // the A record's last bytes lost
+      udpFrame(client, dnsQuery({id: 8, name: 'g.example.com'})),
+      udpFrame(reverse(client), empty),
+    ]
+    const [facts] = factsOf<DnsFacts>(await analyze(frames, [dnsAnalyzer]), 'dns')
+    expect(dnsAnalyzer.describe(facts!)).toEqual([
+      `query f.example.com A → answer unreadable (${facts!.messages[1]!.malformed}) (frame 2)`,
+      'query g.example.com A → no answer (frame 4)',
+    ])
+    expect(facts!.messages[1]!.malformed).toMatch(/truncated/)
+  })
+
   it('reassembles DNS over TCP: a message over two segments, two messages in one', async () => {
     const q1 = tcpDns(dnsQuery({id: 10, name: 'a.example'}))
     const q2 = tcpDns(dnsQuery({id: 11, name: 'b.example'}))
