@@ -143,7 +143,7 @@ export function udpPayloadEnd(b: Uint8Array, o: number, end: number): number {
   return length >= 8 ? Math.min(end, o + length) : end
 }
 
-function decodeTransport(b: Uint8Array, o: number, end: number, out: NetLayer, proto: number): void {
+export function decodeTransport(b: Uint8Array, o: number, end: number, out: NetLayer, proto: number): void {
   out.payloadStart = out.payloadEnd = end
   if (proto === PROTO_TCP) {
     out.icmpType = -1

@@ -1,5 +1,5 @@
 import type {PacketRecord} from '../capture/packet-record.js'
-import {decodeIp} from './ip-layer.js'
+import {decodeIp, decodeTransport} from './ip-layer.js'
 import {u16be} from '../capture/bytes.js'
 import {decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE_ETHERNET, type LinkResult} from './link-layer.js'
 import {NetLayer, PROTO_UDP} from './net-layer.js'
@@ -33,18 +33,47 @@ export class PacketDecoder {
       this.lastFrameProtected = Boolean(link.protectedFrame)
       return 0
     }
-    let count = 0
-    let tunnel = 0
+    const first = this.layers[0]!
+    if (!decodeIp(link.etherType, b, link.offset, end, first)) return 0
+    first.tunnel = 0
+    return this.tunnelsIn(b, 1)
+  }
+
+  /**
+   * The layers inside a datagram reassembled from IP fragments (`datagram`: its IP payload, the
+   * transport or tunnel header first; `proto`: the IP protocol of its packet). Layer 0 is the
+   * datagram itself; the tunnel it carries, if any, is followed as `decode` follows one.
+   */
+  decodeDatagram(datagram: Uint8Array, proto: number, ipVersion: number): number {
+    const layer = this.layers[0]!
+    layer.ipVersion = ipVersion
+    layer.isFragment = false
+    layer.moreFragments = false
+    layer.fragOffset = 0
+    layer.truncated = false
+    layer.ipStart = 0
+    layer.l4Start = 0
+    layer.ipEnd = datagram.length
+    layer.proto = proto
+    layer.tunnel = 0
+    decodeTransport(datagram, 0, datagram.length, layer, proto)
+    return this.tunnelsIn(datagram, 1)
+  }
+
+  /** Follow tunnels from layers[count - 1] inwards; returns the number of layers in all. */
+  private tunnelsIn(b: Uint8Array, count: number): number {
+    const link = this.link
     for (;;) {
+      const outer = this.layers[count - 1]!
+      if (count === MAX_LAYERS || !mayBeTunnel(outer)) return count
+      const tunnel = findTunnel(b, outer, link)
+      if (tunnel === 0) return count
+      // The inner packet cannot extend past the datagram (UDP) or IP packet that carries it.
+      const end = outer.proto === PROTO_UDP ? outer.payloadEnd : outer.ipEnd
       const layer = this.layers[count]!
       if (!decodeIp(link.etherType, b, link.offset, end, layer)) return count
       layer.tunnel = tunnel
       count++
-      if (count === MAX_LAYERS || !mayBeTunnel(layer)) return count
-      tunnel = findTunnel(b, layer, link)
-      if (tunnel === 0) return count
-      // The inner packet cannot extend past the datagram (UDP) or IP packet that carries it.
-      end = layer.proto === PROTO_UDP ? layer.payloadEnd : layer.ipEnd
     }
   }
 }

@@ -5,8 +5,9 @@ import type {FollowOptions} from '../capture/byte-source.js'
 import {readCapture} from '../capture/read-capture.js'
 import {distinctInputs, sameInputWarning} from '../capture/distinct-inputs.js'
 import {inTimeOrder, reorderedWarning} from '../capture/capture-order.js'
-import {PROTO_TCP, PROTO_UDP, TCP_SYN, TUNNEL_NAMES} from '../decode/net-layer.js'
-import {PacketDecoder} from '../decode/packet-decoder.js'
+import {type NetLayer, PROTO_GRE, PROTO_IPIP, PROTO_IPV6, PROTO_TCP, PROTO_UDP, TCP_SYN, TUNNEL_NAMES} from '../decode/net-layer.js'
+import {MAX_LAYERS, PacketDecoder} from '../decode/packet-decoder.js'
+import {mayBeTunnel} from '../decode/tunnels.js'
 import {FlowTable, ST_SYN, ST_SYNACK} from './flow-table.js'
 import {type FragmentStats, FragmentTracker} from './fragment-tracker.js'
 import {FlowFastPath, type PayloadInspector} from './flow-fast-path.js'
@@ -226,13 +227,34 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     // A fragment that arrived before the first fragment is the flow's first frame.
     if (frame < table.firstFrame[slot]! && table.captureIndex[slot] === captureIndex) table.firstFrame[slot] = frame
   }
-  const fragments = new FragmentTracker(count, dispatcher ? (slot, senderIsA, ipPayload) => {
+  /** Decoders for datagrams reassembled from fragments, one per depth (a reassembled tunnel
+   * datagram can hold fragments of its own). */
+  const datagramDecoders: PacketDecoder[] = []
+  let datagramDepth = 0
+  const onDatagram = (slot: number, senderIsA: boolean, ipPayload: Uint8Array): void => {
+    if (!current || datagramDepth >= MAX_LAYERS) return
+    const proto = table.protoOf(slot)
+    // A tunnel in the datagram (GTP-U or VXLAN over an underlay with a 1500-byte MTU fragments
+    // often): its packets count on their own flows, credited to the frame that made it whole.
+    const datagramDecoder = (datagramDecoders[datagramDepth] ??= new PacketDecoder())
+    const n = datagramDecoder.decodeDatagram(ipPayload, proto, table.keyOf(slot)[0]! >>> 8)
+    if (n > 1) {
+      datagramDepth++
+      try {
+        walkLayers(current, ipPayload, datagramDecoder.layers, n, 1, table.ids[slot]!)
+      } finally {
+        datagramDepth--
+      }
+      return
+    }
     // A reassembled UDP datagram: hand its payload (after the 8-byte UDP header) on whole.
-    if (!current || ipPayload.length < 8 || table.protoOf(slot) !== PROTO_UDP) return
+    if (!dispatcher || ipPayload.length < 8 || proto !== PROTO_UDP) return
     const toServer = senderIsA === (table.clientIsA[slot] === 1)
     const udpLength = (ipPayload[4]! << 8) | ipPayload[5]!
     inspect(slot, toServer, ipPayload, 8, udpLength >= 8 ? Math.min(ipPayload.length, udpLength) : ipPayload.length, 0, 0, current.frame, current.tsSec, current.tsNsec)
-  } : undefined)
+  }
+  // Without analyzers only a datagram that may carry a tunnel is reassembled.
+  const fragments = new FragmentTracker(count, onDatagram, dispatcher ? undefined : mayCarryTunnel)
   const fragmentsByFlow = new Map<number, FragmentCounts>()
   fragments.setFragmentListener((slot, senderIsA, completes) => {
     const id = table.ids[slot]!
@@ -276,11 +298,16 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       if (!KNOWN_LINK_TYPES.has(rec.linkType)) stats.unsupportedLinkTypes.set(rec.linkType, (stats.unsupportedLinkTypes.get(rec.linkType) ?? 0) + 1)
       return
     }
-    let parentId = 0
-    for (let i = 0; i < n; i++) {
-      const layer = layers[i]!
+    walkLayers(rec, rec.buffer, layers, n, 0, 0)
+  }
+
+  /** Count a packet's layers from `from` on their flows (`buffer` holds them), follow TCP, track
+   * fragments, and offer the innermost payload to the analyzers. */
+  function walkLayers(rec: PacketRecord, buffer: Uint8Array, ls: NetLayer[], n: number, from: number, parentId: number): void {
+    for (let i = from; i < n; i++) {
+      const layer = ls[i]!
       if (!layer.hasTransport) {
-        if (layer.isFragment && layer.fragOffset > 0) fragments.fragment(layer, rec.buffer, rec.frame, -1, false, rec.origLen, rec.tsSec, rec.tsNsec)
+        if (layer.isFragment && layer.fragOffset > 0) fragments.fragment(layer, buffer, rec.frame, -1, false, rec.origLen, rec.tsSec, rec.tsNsec)
         else stats.undecodedTransport++
         return
       }
@@ -289,21 +316,21 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       // The packet itself (its outermost layer) may be a second copy of the one before; as the
       // fast path sees it: unfragmented TCP and UDP.
       if (i === 0 && !layer.isFragment && (layer.proto === PROTO_TCP || layer.proto === PROTO_UDP)) {
-        table.noteSignature(slot, packetSignature(rec.buffer, layer.ipStart, layer.l4Start, layer.ipEnd, layer.proto), rec.tsSec, rec.tsNsec, rec.frame)
+        table.noteSignature(slot, packetSignature(buffer, layer.ipStart, layer.l4Start, layer.ipEnd, layer.proto), rec.tsSec, rec.tsNsec, rec.frame)
       }
       table.count1(slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
       if (table.process[slot] === 0 && (rec.process !== undefined || rec.linkType === LINKTYPE_PKTAP || rec.linkType === LINKTYPE_ETHERNET)) table.process[slot] = processOf(rec)
       if (layer.proto === PROTO_TCP) table.trackTcp(slot, senderIsA, layer.tcpFlags, layer.tcpSeq, rec.tsSec, rec.tsNsec)
       if (layer.isFragment) {
-        fragments.fragment(layer, rec.buffer, rec.frame, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
+        fragments.fragment(layer, buffer, rec.frame, slot, senderIsA, rec.origLen, rec.tsSec, rec.tsNsec)
         // A first fragment cut by the snaplen can never be reassembled: offer what it holds now,
         // as Wireshark dissects it (a DNS answer's first part is still evidence).
         if (layer.truncated && layer.fragOffset === 0 && dispatcher && layer.proto === PROTO_UDP && layer.payloadEnd > layer.payloadStart) {
-          inspect(slot, senderIsA === (table.clientIsA[slot] === 1), rec.buffer, layer.payloadStart, layer.payloadEnd, 0, 0, rec.frame, rec.tsSec, rec.tsNsec)
+          inspect(slot, senderIsA === (table.clientIsA[slot] === 1), buffer, layer.payloadStart, layer.payloadEnd, 0, 0, rec.frame, rec.tsSec, rec.tsNsec)
         }
       } else if (i === n - 1 && dispatcher && table.inspect[slot] !== 2 && layer.payloadEnd > layer.payloadStart && (layer.proto === PROTO_TCP || layer.proto === PROTO_UDP)) {
         const toServer = senderIsA === (table.clientIsA[slot] === 1)
-        inspect(slot, toServer, rec.buffer, layer.payloadStart, layer.payloadEnd, layer.proto === PROTO_TCP ? layer.tcpSeq : 0, layer.proto === PROTO_TCP ? layer.tcpFlags : 0, rec.frame, rec.tsSec, rec.tsNsec)
+        inspect(slot, toServer, buffer, layer.payloadStart, layer.payloadEnd, layer.proto === PROTO_TCP ? layer.tcpSeq : 0, layer.proto === PROTO_TCP ? layer.tcpFlags : 0, rec.frame, rec.tsSec, rec.tsNsec)
       }
       if (i < n - 1) parentId = table.ids[slot]!
     }
@@ -369,4 +396,13 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
  */
 function duplicatesWarning(s: CaptureSummary): string {
   return `${s.path}: ${s.duplicatePackets} of ${s.packets} packets repeat the packet before them in their flow within 1 ms (first: frame ${s.firstDuplicateFrame}): the capture saw them twice, at two points of their path (tcpdump -i any with a bridge or tunnel, a mirror port fed both ways, pktmon), so packet and byte counts include the copies and RTP loss can come out negative; editcap -D 10 removes copies that are identical byte for byte, else capture on one interface`
+}
+
+/**
+ * Whether a fragmented datagram may carry a tunnel, judged from one of its fragments: on the
+ * first its transport header shows the ports; a later one shows only the protocol.
+ */
+function mayCarryTunnel(layer: NetLayer): boolean {
+  if (layer.fragOffset === 0) return mayBeTunnel(layer)
+  return layer.proto === PROTO_UDP || layer.proto === PROTO_GRE || layer.proto === PROTO_IPIP || layer.proto === PROTO_IPV6
 }

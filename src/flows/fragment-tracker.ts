@@ -64,6 +64,9 @@ export class FragmentTracker {
     private readonly count: CountFn,
     /** Receives each reassembled datagram's IP payload (transport header included). */
     private readonly onDatagram: DatagramFn | undefined,
+    /** Which datagrams to reassemble, judged on each fragment until one says no (all if unset):
+     * the first fragment shows the ports, later ones only the protocol. */
+    private readonly wanted?: (layer: NetLayer) => boolean,
   ) {}
 
   private onFragment: FragmentFn | undefined
@@ -151,6 +154,7 @@ export class FragmentTracker {
     } else {
       this.onFragment?.(slot, senderIsA, completes)
     }
+    if (dg.pieces && this.wanted && !this.wanted(layer)) dg.pieces = undefined
     if (dg.pieces) this.collect(key, dg, layer, frame)
     if (dg.complete && dg.slot >= 0 && !dg.pieces) {
       // Whole and attributed: only its key, flow and time are still needed (see `done`).

@@ -4,7 +4,11 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {collectFlows} from '../../src/flows/collect-flows.js'
 import {flowRecords} from '../../src/flows/flow-records.js'
 import {PcapWriter} from '../support/capture-writer.js'
-import {ETHERTYPE, ethernet, fragmentIpv4, fragmentIpv6, IPPROTO, ipv4, ipv6, udp} from '../support/packet-builder.js'
+import {dnsQuery, ETHERTYPE, ethernet, fragmentIpv4, fragmentIpv6, gtpu, IPPROTO, ipv4, ipv6, udp} from '../support/packet-builder.js'
+import {ALL_ANALYZERS} from '../../src/protocols/index.js'
+import {FragmentTracker} from '../../src/flows/fragment-tracker.js'
+import {PacketDecoder} from '../../src/decode/packet-decoder.js'
+import {newPacketRecord} from '../../src/capture/packet-record.js'
 import {tempDir} from '../helpers/temp-dir.js'
 
 const dir = tempDir('callaudit-fragdup-')
@@ -86,5 +90,50 @@ describe('duplicate fragments of a datagram that arrived whole', () => {
     expect(flows).toHaveLength(1)
     expect(flows[0]!.packets.toServer).toBe(3 * 4097 + 2)
     expect(collection.stats.fragments.unattributed).toBe(1)
+  })
+})
+
+describe('a tunnel in a datagram that came in fragments', () => {
+  // GTP-U between eNodeB and gateway, cut in two by a 1500-byte underlay: the subscriber's DNS
+  // query inside is whole only once both fragments are in.
+  const inner = (id: number) => ipv4({src: '10.45.0.7', dst: '8.8.8.8', proto: IPPROTO.UDP, id}, udp({sport: 40000, dport: 53}, Buffer.concat([dnsQuery({id, name: 'ministry.zoom.us'}), Buffer.alloc(1400)])))
+  const outer = (id: number) => ipv4({src: '192.0.2.1', dst: '192.0.2.2', proto: IPPROTO.UDP, id}, udp({sport: 2152, dport: 2152}, gtpu({teid: 7}, inner(id))))
+
+  it('is decoded once whole: the inner packet counts on its flow, credited to the frame that completed it, and its payload is analysed', async () => {
+    const [first, second] = fragmentIpv4(outer(11), 1000).map((f) => ethernet({type: ETHERTYPE.IPV4}, f))
+    const frames: Array<[number, Buffer]> = [[T0, ethernet({type: ETHERTYPE.IPV4}, ipv4({src: '192.0.2.1', dst: '192.0.2.2', proto: IPPROTO.UDP}, udp({sport: 2152, dport: 2152}, gtpu({teid: 7}, inner(10)))))], [T0 + 1, first!], [T0 + 2, second!]]
+    for (const analyzers of [undefined, ALL_ANALYZERS]) {
+      const w = new PcapWriter({linkType: 1})
+      for (const [sec, frame] of frames) w.add({sec, nsec: 0}, frame)
+      const path = join(dir, 'gtp-frag.pcap')
+      writeFileSync(path, w.toBuffer())
+      const collection = await collectFlows([path], analyzers ? {analyzers} : {})
+      const flows = flowRecords(collection)
+      const dns = flows.find((f) => f.server.port === 53)!
+      expect(dns.tunnel?.type).toBe('gtp-u')
+      expect(dns.packets.toServer).toBe(2)
+      expect(dns.bytes.toServer).toBe(frames[0]![1].length + second!.length)
+      expect(dns.lastTime).toBe('2023-11-14T22:13:22.000000Z')
+      if (analyzers) {
+        const facts = collection.facts.get(dns.id) as {dns: {messages: Array<{evidence: {frame: number}; questions: Array<{name: string}>}>}}
+        expect(facts.dns.messages.map((m) => [m.evidence.frame, m.questions[0]!.name])).toEqual([[1, 'ministry.zoom.us'], [3, 'ministry.zoom.us']])
+      }
+    }
+  })
+
+  it('reassembles only the datagrams the tracker is told to (without analyzers: those that may carry a tunnel)', () => {
+    const lengths: number[] = []
+    for (const wanted of [() => true, () => false]) {
+      const tracker = new FragmentTracker(() => {}, (_slot, _a, payload) => lengths.push(payload.length), wanted)
+      const decoder = new PacketDecoder()
+      fragmentIpv4(outer(3), 1000).forEach((f, i) => {
+        const record = newPacketRecord()
+        record.linkType = 101
+        record.data = f
+        expect(decoder.decode(record)).toBe(1)
+        tracker.fragment(decoder.layers[0]!, f, i + 1, i === 0 ? 0 : -1, true, f.length, T0, 0)
+      })
+    }
+    expect(lengths).toEqual([outer(3).length - 20])
   })
 })
