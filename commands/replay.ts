@@ -55,6 +55,7 @@ Exit codes: 0 analysed and within policy; 1 findings at or above --fail-on; 2 us
     speed: decimal({helpValue: 'N', default: 0, exclusive: ['follow'], description: 'Print the events at N times the speed of the call (0: as fast as possible).'}),
     filter: Flags.string({
       multiple: true,
+      multipleNonGreedy: true,
       helpValue: 'KIND|SEVERITY',
       description: 'Only these events (repeatable, comma-separated): kinds flow, dns, sni, certificate, stun-mapped, turn-allocation, media-start, media-stop (media: both), sdes, finding; a severity (info, low, medium, high, critical) selects findings of that severity.',
     }),

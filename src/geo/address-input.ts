@@ -1,6 +1,6 @@
 /**
  * Addresses for `callaudit geo`: arguments, or one per line on stdin. Blank lines and `#`
- * comments are ignored. oclif itself may hand piped stdin over as a single argument, so
+ * comments are ignored, and on stdin a first line of letters only (a CSV column's header). oclif itself may hand piped stdin over as a single argument, so
  * arguments are split into lines too.
  */
 import {InputError} from '../errors.js'
@@ -17,6 +17,9 @@ export async function readAddressList(stream: NodeJS.ReadStream): Promise<string
   const chunks: Buffer[] = []
   for await (const chunk of stream) chunks.push(chunk as Buffer)
   const lines = addressLines([Buffer.concat(chunks).toString('utf8')])
+  // A column cut from a CSV (`cut -d, -f1 endpoints.csv`) starts with its header, a word such
+  // as `ip` that no address is.
+  if (lines.length > 0 && /^[A-Za-z_][A-Za-z_ ]*$/.test(lines[0]!)) lines.shift()
   if (lines.length === 0) throw new InputError('no IP address on stdin')
   return lines
 }

@@ -8,12 +8,16 @@ import type {DiscoveryOptions} from './discovery.js'
 
 export const geoipFlags = {
   'geoip-db': Flags.string({
+    // One value per occurrence: `--geoip-db site.mmdb capture.pcap` must not read the capture
+    // as a second database (repeat the flag for several).
     multiple: true,
+    multipleNonGreedy: true,
     helpGroup: 'GEOIP',
     description: 'MMDB database to use before all others (repeatable; first answer per field wins). E.g. a `db build` site file, GeoIP2-City.mmdb, or as downloaded: GeoLite2-City_20261124.tar.gz, dbip-city-lite-2026-11.mmdb.gz, or a pipe.',
   }),
   'geoip-dir': Flags.string({
     multiple: true,
+    multipleNonGreedy: true,
     helpGroup: 'GEOIP',
     description: 'Directory of *.mmdb files (standard names such as GeoLite2-City.mmdb, GeoLite2-ASN.mmdb are ranked City > ISP > ASN > Country). Also read from $CALLAUDIT_GEOIP_DIR.',
   }),

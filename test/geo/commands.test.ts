@@ -34,6 +34,23 @@ describe('commands through oclif (node bin/run.js)', () => {
     expect(r.stdout).not.toContain('\u001b[') // NO_COLOR
   })
 
+  it('geo: --geoip-db takes one value per occurrence, so an address after it stays an address', () => {
+    const r = runCli(['geo', '--no-default-geoip', '--no-system-geoip', '--geoip-db', fixture('GeoIP2-City-Test.mmdb'), '192.0.2.9', '--json'])
+    expect(r.status).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.addresses.map((a: {ip: string}) => a.ip)).toEqual(['192.0.2.9'])
+    expect(out.databases.map((d: {id: string}) => d.id)).toEqual(['GeoIP2-City-Test'])
+  })
+
+  it('geo: a CSV column on stdin (its header first, as `cut -d, -f1` gives it)', () => {
+    const r = runCli(['geo', '--json', ...FIXTURE_DBS], {input: 'ip\n192.0.2.9\n'})
+    expect(r.status).toBe(0)
+    expect(JSON.parse(r.stdout).addresses.map((a: {ip: string}) => a.ip)).toEqual(['192.0.2.9'])
+    // Only a first line of letters is a header; anywhere else a word is an error.
+    const later = runCli(['geo', ...FIXTURE_DBS], {input: '192.0.2.9\nip\n'})
+    expect(later.status).toBe(2)
+  })
+
   it('geo: invalid address → one-line error, exit 2', () => {
     const r = runCli(['geo', '8.8.8.8', 'not-an-ip', ...FIXTURE_DBS])
     expect(r.status).toBe(2)
