@@ -11,6 +11,9 @@ import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, sharePercent, unjud
 import {vantageAddressesText} from './vantage-text.js'
 
 const WIDTH = 100
+/** The endpoints table's name column: as wide as the line leaves room for, within these. */
+const MIN_NAME_WIDTH = 12
+const MAX_NAME_WIDTH = 32
 
 function t(text: string | undefined | null): string {
   return safeTerminal(text ?? '')
@@ -38,8 +41,23 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
   const s = report.summary
   const out: string[] = []
   const banner = s.verdict === 'fail' ? chalk.bgRed.white.bold(' FAIL ') : chalk.bgGreen.black.bold(' PASS ')
-  const notes = [unreadText(s.exitCode), unjudgedText(report.policy.homeState)].filter((n) => n !== undefined)
-  out.push(`${banner} ${findingCountsText(s.findings, s.suppressed)} · fail-on ${report.policy.failOn} → exit ${s.exitCode}${notes.map((n) => ` · ${chalk.yellow(n)}`).join('')}`)
+  const verdictText = `${findingCountsText(s.findings, s.suppressed)} · fail-on ${report.policy.failOn} → exit ${s.exitCode}`
+  // The notes beside the verdict go on as long as the line has room (the banner is 6 wide), then
+  // on lines of their own under the counts.
+  let line = `${banner} ${verdictText}`
+  let length = 7 + verdictText.length
+  for (const note of [unreadText(s.exitCode), unjudgedText(report.policy.homeState)]) {
+    if (note === undefined) continue
+    if (length + 3 + note.length <= WIDTH) {
+      line += ` · ${chalk.yellow(note)}`
+      length += 3 + note.length
+    } else {
+      out.push(line)
+      line = `       ${chalk.yellow(note)}`
+      length = 7 + note.length
+    }
+  }
+  out.push(line)
   out.push('')
 
   const head = (label: string, text: string) => {
@@ -103,16 +121,24 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
   const endpoints = report.endpoints.filter((e) => e.judgement.verdict !== 'local').slice(0, limit)
   if (endpoints.length) {
     out.push(chalk.bold(`ENDPOINTS (${endpoints.length} of ${report.endpoints.filter((e) => e.judgement.verdict !== 'local').length}, by bytes)`))
+    const headers = ['address', 'name', 'roles', 'where', 'operator', 'bytes', 'verdict']
     const rows = endpoints.map((e) => [
       t(e.ip),
-      clip(t(e.names[0] ?? ''), 20) + (e.names.length > 1 ? ` +${e.names.length - 1}` : ''),
+      '', // the name, fitted below into the room the other columns leave
       t(e.roles.join(',')),
       t([e.geo?.country, e.geo?.registeredCountry && e.geo.registeredCountry !== e.geo.country ? `reg ${e.geo.registeredCountry}` : ''].filter(Boolean).join(' ')),
       clip(t(e.geo?.asOrg ?? ''), 14),
       formatBytes(e.bytes),
       t(e.judgement.verdict),
     ])
-    out.push(plainTable([['address', 'name', 'roles', 'where', 'operator', 'bytes', 'verdict'].map((h) => chalk.gray(h)), ...rows]))
+    // A line is its cells plus a space each side of every cell and one more before the first.
+    const others = headers.reduce((sum, h, i) => (i === 1 ? sum : sum + Math.max(h.length, ...rows.map((r) => r[i]!.length))), 0)
+    const nameWidth = Math.min(MAX_NAME_WIDTH, Math.max(MIN_NAME_WIDTH, WIDTH - others - 2 * headers.length - 1))
+    endpoints.forEach((e, i) => {
+      const more = e.names.length > 1 ? ` +${e.names.length - 1}` : ''
+      rows[i]![1] = clip(t(e.names[0] ?? ''), nameWidth - more.length) + more
+    })
+    out.push(plainTable([headers.map((h) => chalk.gray(h)), ...rows]))
     out.push('')
   }
 

@@ -113,13 +113,28 @@ describe('analyze on the Jakarta demo call (Zoom, media relayed abroad)', () => 
     // A PASS then says nothing about where the traffic went: every document for people says so
     // next to the verdict, and a judged report does not.
     const {report: judged} = await analyzeCaptures({paths: [join(FIXTURES, 'demo-call.pcapng')], geo: EMBEDDED_ONLY, policy: {home: 'DE'}, cwd: tempDir('x-'), toolVersion: 'test'})
-    const firstLine = (text: string) => text.split('\n')[0]!
-    expect(firstLine(renderAnalyzeTable(generic))).toMatch(/→ exit \d · countries not judged \(no home given or inferred: --home CC\)$/)
-    expect(firstLine(renderAnalyzeTable(judged))).not.toContain('not judged')
+    // The banner: the verdict line, and the notes beside it or under it when the line is full.
+    const banner = (text: string) => text.split('\n\n')[0]!.replace(/\s+/g, ' ')
+    expect(banner(renderAnalyzeTable(generic))).toMatch(/→ exit \d( ·)? countries not judged \(no home given or inferred: --home CC\)$/)
+    expect(renderAnalyzeTable(judged)).not.toContain('not judged')
     expect(renderMarkdown(generic)).toMatch(/^\*\*Verdict: (PASS|FAIL)\*\*.*\*\*The countries were not judged\*\*/m)
     expect(renderMarkdown(judged)).not.toContain('not judged')
     expect(renderHtml(generic)).toMatch(/<section class="banner [^"]+" id="verdict">.*countries not judged/)
     expect(renderHtml(judged)).not.toMatch(/<section class="banner [^"]+" id="verdict">[^<]*<\/span>[^<]*not judged/)
+  })
+
+  it('keeps the terminal report within 100 columns with long names, many of them, and every note beside the verdict', async () => {
+    const {report} = await analyzeCaptures({paths: [join(FIXTURES, 'demo-call.pcapng')], geo: EMBEDDED_ONLY, policy: {}, cwd: tempDir('x-'), toolVersion: 'test'})
+    report.summary.exitCode = 2
+    report.summary.findings = {info: 1234, low: 1234, medium: 1234, high: 1234, critical: 1234}
+    for (const e of report.endpoints) {
+      e.names = Array.from({length: 120}, (_, i) => `tenant-${i}.very-long-service-name.events.data.example.com`)
+      e.roles = ['media', 'control', 'telemetry']
+    }
+    const lines = renderAnalyzeTable(report).split('\n')
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(100)
+    expect(lines.slice(0, 3).join(' ')).toMatch(/exit 2 .*not every input could be read .*countries not judged/)
+    expect(lines.some((l) => / \+119 /.test(l))).toBe(true)
   })
 })
 
