@@ -1,5 +1,5 @@
-import {accessSync, closeSync, constants, openSync, realpathSync, renameSync, rmSync, type Stats, statSync, writeSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
+import {accessSync, closeSync, constants, lstatSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, type Stats, statSync, writeSync} from 'node:fs'
+import {basename, dirname, isAbsolute, join} from 'node:path'
 import chalk from 'chalk'
 import {InputError} from '../errors.js'
 import type {ChunkPool} from './json-bytes.js'
@@ -174,7 +174,7 @@ export function checkOutputPath(path: string, inputs: readonly string[] = []): v
   if (target && inputs.some((input) => sameFile(input, target))) throw new InputError('is one of the captures read: the report would replace it; choose another --output', path)
   // A pipe or character device is written into (see writeFileAtomic): its directory does not matter.
   if (target && (target.isFIFO() || target.isCharacterDevice())) return
-  const dir = dirname(target ? realpathOf(path) : path)
+  const dir = dirname(realpathOf(path))
   try {
     if (!statSync(dir).isDirectory()) throw new InputError(`cannot write here: ${dir} is not a directory`, path)
     accessSync(dir, constants.W_OK)
@@ -219,7 +219,7 @@ export function writeFileAtomic(path: string, text: Rendered, pool?: ChunkPool):
     // Does not exist yet: made below.
   }
   if (target && (target.isFIFO() || target.isCharacterDevice())) return writeInto(path, text, pool)
-  const real = target ? realpathOf(path) : path
+  const real = realpathOf(path)
   const temp = join(dirname(real), `.${basename(real)}.${process.pid}.tmp`)
   try {
     const fd = openSync(temp, 'w', 0o644)
@@ -235,11 +235,27 @@ export function writeFileAtomic(path: string, text: Rendered, pool?: ChunkPool):
   }
 }
 
-/** The file a path names, links followed (the path itself when that cannot be told). */
+/**
+ * The file a path names, links followed, also to a file that does not exist yet (a link to
+ * `report.json` about to be made): the write goes there and the link stays a link. The path
+ * itself when that cannot be told.
+ */
 function realpathOf(path: string): string {
   try {
     return realpathSync(path)
   } catch {
+    // Follow a dangling link by hand, as open(2) would (at most 40 links, its ELOOP limit).
+    let at = path
+    for (let hops = 0; hops < 40; hops++) {
+      let link: string
+      try {
+        if (!lstatSync(at).isSymbolicLink()) return at
+        link = readlinkSync(at)
+      } catch {
+        return at
+      }
+      at = isAbsolute(link) ? link : join(dirname(at), link)
+    }
     return path
   }
 }

@@ -202,6 +202,20 @@ describe('--output onto what is not a plain file', () => {
     expect(lstatSync(link).isSymbolicLink()).toBe(true)
     expect(readFileSync(file, 'utf8')).toBe(stdoutOf.get('json')!.stdout)
   })
+
+  it('follows a symbolic link to a file not made yet (a relative one too), and refuses one into a missing directory', async () => {
+    const link = join(work, 'dangling-report.json')
+    symlinkSync('new-report.json', link)
+    const run = await runCli(['analyze', DEMO, '-o', link])
+    expect(run.code).toBe(1)
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(readFileSync(join(work, 'new-report.json'), 'utf8')).toBe(stdoutOf.get('json')!.stdout)
+    const nowhere = join(work, 'nowhere-report.json')
+    symlinkSync('no-such-dir/x.json', nowhere)
+    const refused = await runCli(['analyze', DEMO, '-o', nowhere])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain(`${nowhere}: cannot write here: no directory ${join(work, 'no-such-dir')}`)
+  })
 })
 
 describe('exit codes and errors', () => {
