@@ -23,6 +23,7 @@ import {buildEndpoints, reportGeo} from './endpoints.js'
 import {markBuiltFlowList} from '../report/report-flow-json.js'
 import {flowEvidence, stunMappedAddresses} from './flow-evidence.js'
 import {throughProxy} from './proxied-destinations.js'
+import {reportPolicy} from './report-policy.js'
 import {boundedMemo} from '../util/bounded-memo.js'
 import {englishOrder} from '../report/compare-text.js'
 
@@ -158,17 +159,7 @@ export function reportFromCollection(
     analysisTime: options.now?.toISOString() ?? null,
     captures: flowsView.captures.map((c) => ({...c, sha256: options.digests?.get(c.path) ?? null})),
     databases: databases.map((d) => databaseReport(d, captureTime)),
-    policy: {
-      home: policy?.home ?? [],
-      allow: loadedPolicy.allow,
-      deny: loadedPolicy.deny,
-      failOn: loadedPolicy.failOn,
-      homeState: home.state,
-      notes: [...(home.state === 'set' ? (home.note ? [home.note] : []) : [home.message]), ...loadedPolicy.notes],
-      file: loadedPolicy.source.file ?? null,
-      suppressions: loadedPolicy.suppressions.map((s) => ({match: suppressionText(s.match), reason: s.reason})),
-      severityOverrides: loadedPolicy.severityOverrides,
-    },
+    policy: reportPolicy(home),
     vantage,
     apps: identification.apps.map((a) => ({app: a.app, displayName: a.displayName, confidence: a.confidence, evidence: a.evidence, flowIds: a.flowIds})),
     tenants: identification.tenants,
@@ -246,10 +237,6 @@ function flowsWithRoles(collection: FlowCollection, records: FlowRecord[]): {flo
 /** A name as the endpoint table lists it: lower case, no trailing dot. Memoised: the same
  * server names come with every flow to them. */
 const endpointName: (name: string) => string = boundedMemo((name) => name.toLowerCase().replace(/\.$/, ''), 1 << 16)
-
-function suppressionText(match: Record<string, unknown>): string {
-  return Object.entries(match).map(([k, v]) => `${k} ${String(v)}`).join(', ')
-}
 
 function vantageReport(v: ReturnType<typeof detectVantage>, resolver: GeoResolver): ReportVantage {
   // The address that places the vantage: a STUN mapped address, else the host's own public one.

@@ -290,6 +290,15 @@ export interface SuppressionHit {
   origin?: Origin
 }
 
+/** A suppression's match in words, as the report shows it and names what suppressed a finding:
+ * `address 192.0.2.7`, `cidr 52.112.0.0/14`, `host *.zoom.us`, `asn AS8075`. */
+export function suppressionMatchText(match: SuppressionMatch): string {
+  if ('address' in match) return `address ${match.address}`
+  if ('cidr' in match) return `cidr ${match.cidr}`
+  if ('host' in match) return `host ${match.host}`
+  return `asn AS${match.asn}`
+}
+
 type CompiledSuppression =
   | {kind: 'address'; ip: IpValue; text: string}
   | {kind: 'cidr'; cidr: CidrValue; text: string}

@@ -8,6 +8,7 @@ import {safeMarkdown} from './sanitize.js'
 import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
 import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, SEVERITIES_DESC, sharePercent, unjudgedText} from './severity-text.js'
 import {vantageAddressesText} from './vantage-text.js'
+import {countryRuleTexts, suppressionScopeText} from './policy-text.js'
 
 /** Untrusted text for Markdown (sanitize.ts safeMarkdown; the name tests and callers use). */
 export const markdownText = safeMarkdown
@@ -163,12 +164,16 @@ function methodSection(report: Report): string[] {
   out.push(`- Denied: ${p.deny.length ? p.deny.map((x) => t(x)).join(', ') : 'none'}.`)
   out.push(`- Fail on: ${t(p.failOn)}.`)
   out.push(`- Policy file: ${p.file ? t(p.file) : 'none'}.`)
+  const rules = countryRuleTexts(p)
+  if (rules.length) out.push('- Role and app rules:', ...rules.map((r) => `  - ${t(r)}`))
+  else out.push('- Role and app rules: none.')
   const overrides = Object.entries(p.severityOverrides).sort(([a], [b]) => compareText(a, b))
   out.push(`- Severity overrides: ${overrides.length ? overrides.map(([rule, sev]) => `${t(rule)} → ${t(sev)}`).join(', ') : 'none'}.`)
   for (const note of p.notes) out.push(`- ${t(note)}`)
   out.push('')
-  if (p.suppressions.length) out.push(...markdownTable(['suppression', 'reason'], p.suppressions.map((s) => [t(s.match), t(s.reason)])), '')
-  else out.push('Suppressions: none.', '')
+  if (p.suppressions.length) {
+    out.push(...markdownTable(['suppression', 'applies to', 'reason', 'file line'], p.suppressions.map((s) => [t(s.match), t(suppressionScopeText(s)), t(s.reason), s.line === undefined ? '' : String(s.line)])), '')
+  } else out.push('Suppressions: none.', '')
   return out
 }
 
