@@ -126,7 +126,10 @@ export function reportFromCollection(
   const vantageFound = detectVantage(records, stunMappedAddresses(records), options.vantage)
   const vantage = vantageReport(vantageFound, resolver)
   const home = inferHome(loadedPolicy, vantage.country ? {country: vantage.country, source: vantage.source, method: vantage.source.startsWith('--vantage') ? 'given' : 'geolocated'} : undefined)
-  const policy: Policy | undefined = home.state === 'unjudged' ? undefined : home.policy
+  // Without a home (none set, none inferred) the policy still applies: deny and allow (global,
+  // per role, per app) judge the countries they name, the rest stay unjudged (judgeCountry);
+  // suppressions and severity overrides apply whatever the home.
+  const policy: Policy = home.policy
 
   const localIps = new Set(vantageFound.privateAddresses.map((p) => p.ip))
   // The host's own public address is where the capture was made, not where traffic went.

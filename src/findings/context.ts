@@ -11,8 +11,9 @@ export interface CheckInput {
   flows: readonly ReportFlow[]
   endpoints: readonly ReportEndpoint[]
   vantage: ReportVantage
-  /** The policy with home set or inferred; undefined when countries are not judged. */
-  policy: Policy | undefined
+  /** The policy in effect. Its home may be empty (none set or inferred): then only the countries
+   * its lists name are judged (see judgeCountry). */
+  policy: Policy
   identification: AppIdentification
   /** The capture filters the inputs were recorded with (pcapng if_filter), distinct: what they
    * left out was never recorded. Absent when none is known. */

@@ -43,14 +43,13 @@ export const CHECKS: readonly Check[] = [
  * hyphens) sort the same by code unit as by localeCompare, and a test holds the catalogue to
  * that; endpoints keep an English collation (englishOrder), which orders '.' and ':' unlike code units.
  */
-export function runChecks(ctx: CheckContext, policy: Policy | undefined): Finding[] {
+export function runChecks(ctx: CheckContext, policy: Policy): Finding[] {
   const findings: Finding[] = []
   for (const check of CHECKS) {
     const found = check(ctx)
     for (let i = 0; i < found.length; i++) findings.push(found[i]!)
   }
   for (const f of findings) {
-    if (!policy) continue
     f.severity = effectiveSeverity(policy, f.ruleId, f.severity)
     const suppression = suppressionOf(ctx, policy, f)
     if (suppression) f.suppressed = suppression

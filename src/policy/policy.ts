@@ -138,6 +138,26 @@ export function defaultPolicy(): Policy {
 // ---------------------------------------------------------------------------------------------
 // Countries
 
+/** The lists a policy judges countries with, as the Policy and the report's policy hold them. */
+export interface CountryLists {
+  allow: readonly string[]
+  deny: readonly string[]
+  roles: Readonly<Record<string, CountryRule | undefined>>
+  apps: Readonly<Record<string, CountryRule | undefined>>
+}
+
+/**
+ * Whether any deny or allow list (global, per role, per app) names a country: without a home
+ * those countries are still judged (denied, allowed), the others only reported.
+ */
+export function namesCountries(p: CountryLists): boolean {
+  if (p.allow.length > 0 || p.deny.length > 0) return true
+  for (const rules of [p.roles, p.apps]) {
+    for (const rule of Object.values(rules)) if ((rule?.allow?.length ?? 0) > 0 || (rule?.deny?.length ?? 0) > 0) return true
+  }
+  return false
+}
+
 export type Verdict = 'home' | 'allowed' | 'outside' | 'denied' | 'unknown' | 'unjudged'
 
 export interface Judgement {

@@ -1,4 +1,4 @@
-import type {Severity} from '../policy/policy.js'
+import {namesCountries, type Severity} from '../policy/policy.js'
 import {formatBytes} from './flows-table.js'
 import type {Finding, Report, ReportDatabase, ReportEndpoint, ReportGeo} from './report-model.js'
 import {capturePathText, captureTitleName} from './capture-name.js'
@@ -82,7 +82,7 @@ function summarySection(report: Report): string[] {
   return [
     '## Summary',
     '',
-    `**Verdict: ${t(s.verdict.toUpperCase())}** (exit code ${s.exitCode}). Findings counted: ${findingCountsText(s.findings)}${s.suppressed ? `; ${s.suppressed} suppressed by the policy` : ''}. ${report.policy.failOn === 'none' ? 'Findings never fail the report (fail on: none).' : `The report fails on findings of severity ${t(report.policy.failOn)} or above.`}${unjudgedText(report.policy.homeState) ? ' **The countries were not judged**: no home jurisdiction was given and none could be inferred from the vantage, so this verdict says nothing about where the traffic went.' : ''}`,
+    `**Verdict: ${t(s.verdict.toUpperCase())}** (exit code ${s.exitCode}). Findings counted: ${findingCountsText(s.findings)}${s.suppressed ? `; ${s.suppressed} suppressed by the policy` : ''}. ${report.policy.failOn === 'none' ? 'Findings never fail the report (fail on: none).' : `The report fails on findings of severity ${t(report.policy.failOn)} or above.`}${unjudgedSentence(report)}`,
     '',
     ...markdownTable(
       ['severity', 'findings'],
@@ -98,9 +98,17 @@ function summarySection(report: Report): string[] {
   ]
 }
 
+/** After the verdict when no home was given or inferred: what the verdict cannot say. */
+function unjudgedSentence(report: Report): string {
+  if (!unjudgedText(report.policy)) return ''
+  return namesCountries(report.policy)
+    ? ' **Only the countries deny and allow name were judged**: no home jurisdiction was given and none could be inferred from the vantage, so this verdict says nothing about traffic to other countries.'
+    : ' **The countries were not judged**: no home jurisdiction was given and none could be inferred from the vantage, so this verdict says nothing about where the traffic went.'
+}
+
 function homeText(report: Report): string {
   const p = report.policy
-  if (p.homeState === 'unjudged') return 'none set, so countries are reported but not judged'
+  if (p.homeState === 'unjudged') return namesCountries(p) ? 'none set, so only the countries deny and allow name are judged; the others are reported without judging' : 'none set, so countries are reported but not judged'
   const list = p.home.map((c) => t(c)).join(', ')
   return p.homeState === 'inferred' ? `${list}, inferred from the vantage (${t(report.vantage.source)})` : `${list}, set by the policy (flag or file)`
 }

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures, type AnalyzeOptions} from '../../src/analysis/analyze.js'
 import type {Report} from '../../src/report/report-model.js'
-import {FIXTURES} from '../helpers/paths.js'
+import {corpusPath, FIXTURES, HAVE_CORPUS} from '../helpers/paths.js'
 import {runCli} from '../helpers/run-cli.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {renderAnalyzeTable} from '../../src/report/analyze-table.js'
@@ -120,6 +120,71 @@ describe('analyze on the Jakarta demo call (Zoom, media relayed abroad)', () => 
     expect(renderMarkdown(judged)).not.toContain('not judged')
     expect(renderHtml(generic)).toMatch(/<section class="banner [^"]+" id="verdict">.*countries not judged/)
     expect(renderHtml(judged)).not.toMatch(/<section class="banner [^"]+" id="verdict">[^<]*<\/span>[^<]*not judged/)
+  })
+})
+
+describe('analyze with no home: the rest of the policy still applies', () => {
+  // demo-call's public address is a documentation address: no home can be inferred.
+  const GENERIC = join(FIXTURES, 'demo-call.pcapng')
+  const analyzeGeneric = (policy: AnalyzeOptions['policy'], cwd = tempDir('x-')) =>
+    analyzeCaptures({paths: [GENERIC], geo: EMBEDDED_ONLY, policy, cwd, toolVersion: 'test'}).then((r) => r.report)
+  const verdictOf = (report: Report, ip: string) => report.endpoints.find((e) => e.ip === ip)!.judgement.verdict
+
+  it('deny judges the countries it names (critical), as it does with a home; the others stay unjudged', async () => {
+    const denied = await analyzeGeneric({deny: 'US'})
+    const withHome = await analyzeGeneric({home: 'DE', deny: 'US'})
+    expect(denied.policy.homeState).toBe('unjudged')
+    // Zoom control to 170.114.52.2 and the resolver 8.8.8.8 are in the US: critical either way.
+    const critical = (r: Report) => rules(r).filter((x) => x.includes(':critical'))
+    expect(critical(denied)).toEqual(['CA-GEO-001:critical:170.114.52.2', 'CA-GEO-004:critical:8.8.8.8'])
+    expect(critical(denied)).toEqual(critical(withHome))
+    expect(verdictOf(denied, '170.114.52.2')).toBe('denied')
+    // DE, NL and IN are in no list: reported, never flagged.
+    for (const ip of ['193.122.35.237', '52.112.238.41', '3.7.35.23']) expect(verdictOf(denied, ip)).toBe('unjudged')
+    expect(rules(denied).filter((x) => x.startsWith('CA-GEO-001'))).toEqual(['CA-GEO-001:critical:170.114.52.2'])
+    expect(denied.summary.countries.find((c) => c.country === 'US')!.verdict).toBe('denied')
+    // Every document for people says that only the listed countries were judged.
+    expect(renderAnalyzeTable(denied).split('\n')[0]).toMatch(/ · only countries in deny\/allow judged \(no home given or inferred: --home CC\)$/)
+    expect(renderMarkdown(denied)).toMatch(/^\*\*Verdict: FAIL\*\*.*\*\*Only the countries deny and allow name were judged\*\*/m)
+    expect(renderMarkdown(denied)).not.toContain('The countries were not judged')
+  })
+
+  it('allow judges the countries it names: allowed, not unjudged', async () => {
+    const allowed = await analyzeGeneric({allow: 'US'})
+    expect(verdictOf(allowed, '170.114.52.2')).toBe('allowed')
+    expect(verdictOf(allowed, '193.122.35.237')).toBe('unjudged')
+  })
+
+  it('severity overrides and suppressions from the file apply, and decide the verdict', async () => {
+    const dir = tempDir('callaudit-nohome-')
+    writeFileSync(join(dir, 'callaudit.yml'), ['severity-overrides:', '  CA-META-007: info', 'suppressions:', '  - match: {address: 170.114.52.2}', '    reason: the lab Zoom server', ''].join('\n'))
+    const report = await analyzeGeneric({}, dir)
+    expect(report.policy.homeState).toBe('unjudged')
+    expect(report.findings.find((f) => f.ruleId === 'CA-META-007')!.severity).toBe('info')
+    const http = report.findings.find((f) => f.ruleId === 'CA-META-008')!
+    expect(http.endpoint).toBe('170.114.52.2')
+    expect(http.suppressed).toEqual({reason: 'the lab Zoom server', rule: 'address 170.114.52.2'})
+    // The two high findings were CA-META-007 and CA-META-008: neither counts as high now.
+    expect(report.summary.findings.high).toBe(0)
+    expect(report.summary.suppressed).toBe(1)
+    expect(report.summary.exitCode).toBe(0)
+  })
+
+  it('through the CLI: --deny US with --fail-on critical fails (exit 1), as with a home', async () => {
+    const run = await runCli(['analyze', 'fixtures/demo-call.pcapng', '--deny', 'US', '--fail-on', 'critical', '--no-system-geoip'])
+    expect(run.code).toBe(1)
+    expect(run.stdout.split('\n')[0]).toMatch(/^ FAIL  2 critical, /)
+  })
+
+  it.skipIf(!HAVE_CORPUS)('a severity override of CA-CALL-001 applies to a capture without a call and with no home (corpus whatsapp.pcap)', async () => {
+    const dir = tempDir('callaudit-nocall-')
+    const file = join(dir, 'policy.yml')
+    writeFileSync(file, 'version: 1\nseverity-overrides: {CA-CALL-001: info}\n')
+    const run = await runCli(['analyze', corpusPath('whatsapp.pcap'), '--policy', file, '--json', '--no-system-geoip'])
+    const report = JSON.parse(run.stdout) as Report
+    expect(report.policy.homeState).toBe('unjudged')
+    expect(report.findings.find((f) => f.ruleId === 'CA-CALL-001')!.severity).toBe('info')
+    expect(run.code).toBe(0)
   })
 })
 

@@ -44,7 +44,6 @@ function rolesInOrder(flows: readonly ReportFlow[]): string[] {
 /** CA-GEO-001: traffic of each role judged against the policy, per endpoint. */
 export function outsidePolicy(ctx: CheckContext): Finding[] {
   const policy = ctx.policy
-  if (!policy) return []
   const out: Finding[] = []
   for (let i = 0; i < ctx.endpoints.length; i++) {
     const e = ctx.endpoints[i]!
@@ -85,7 +84,6 @@ export function outsidePolicy(ctx: CheckContext): Finding[] {
 /** CA-GEO-002: located in policy, but registered in a country the policy does not allow. */
 export function registeredAbroad(ctx: CheckContext): Finding[] {
   const policy = ctx.policy
-  if (!policy) return []
   const out: Finding[] = []
   for (let i = 0; i < ctx.endpoints.length; i++) {
     const e = ctx.endpoints[i]!
@@ -130,7 +128,6 @@ export function splitJurisdictions(ctx: CheckContext): Finding[] {
 /** CA-GEO-004: DNS resolvers outside policy. */
 export function resolverAbroad(ctx: CheckContext): Finding[] {
   const policy = ctx.policy
-  if (!policy) return []
   const out: Finding[] = []
   for (let i = 0; i < ctx.endpoints.length; i++) {
     const e = ctx.endpoints[i]!

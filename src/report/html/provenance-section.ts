@@ -6,6 +6,7 @@ import {maxOf} from './extent.js'
 import {esc} from './html-text.js'
 import {renderTable, num} from './table-html.js'
 import {countryRuleTexts, suppressionScopeText} from '../policy-text.js'
+import {noHomeText} from '../severity-text.js'
 
 function facts(rows: Array<[string, string]>): string {
   return `<dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>`
@@ -72,7 +73,7 @@ export function renderDatabases(report: Report): string {
 /** The policy the call was judged against, with how home was decided and any suppressions. */
 export function renderPolicy(report: Report): string {
   const p = report.policy
-  const home = p.homeState === 'unjudged' ? '<span class="muted">none: countries are reported, not judged</span>' : `${listOrNone(p.home)}${p.homeState === 'inferred' ? ' <span class="muted">(inferred from the vantage)</span>' : ''}`
+  const home = p.homeState === 'unjudged' ? `<span class="muted">none: ${esc(noHomeText(p))}</span>` : `${listOrNone(p.home)}${p.homeState === 'inferred' ? ' <span class="muted">(inferred from the vantage)</span>' : ''}`
   const overrides = Object.keys(p.severityOverrides).sort().map((k) => `${k} → ${p.severityOverrides[k]}`)
   const rules = countryRuleTexts(p)
   const out = [
