@@ -103,6 +103,38 @@ describe('analyze on the Jakarta demo call (Zoom, media relayed abroad)', () => 
     expect(suppressed.summary.suppressed).toBeGreaterThanOrEqual(1)
   })
 
+  it('rates a resolver outside the policy by roles.dns.severity; severity-overrides still have the last word', async () => {
+    const withFile = async (text: string) => {
+      const dir = tempDir('callaudit-dns-')
+      writeFileSync(join(dir, 'callaudit.yml'), text)
+      return analyze({cwd: dir})
+    }
+    const geo004 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-GEO-004').map((f) => `${f.severity}:${f.endpoint}:${f.flowIds.join(',')}`)
+    expect(geo004(await withFile('home: ID\nroles:\n  dns: {severity: high}\n'))).toEqual(['high:8.8.8.8:8'])
+    expect(geo004(await withFile('home: ID\nroles:\n  dns: {severity: low}\n'))).toEqual(['low:8.8.8.8:8'])
+    expect(geo004(await withFile('home: ID\nroles:\n  dns: {severity: high}\nseverity-overrides:\n  CA-GEO-004: info\n'))).toEqual(['info:8.8.8.8:8'])
+    // A denied country stays critical whatever the role's severity.
+    expect(geo004(await withFile('home: ID\ndeny: [US]\nroles:\n  dns: {severity: low}\n'))).toEqual(['critical:8.8.8.8:8'])
+  })
+
+  it("judges a resolver by the app of its DNS flows: apps.<app> rules reach resolvers too", async () => {
+    const withFile = async (text: string) => {
+      const dir = tempDir('callaudit-dns-app-')
+      writeFileSync(join(dir, 'callaudit.yml'), text)
+      return analyze({cwd: dir})
+    }
+    // The DNS flow to 8.8.8.8 (flow 8) asks for Zoom's names: it is Zoom's DNS traffic.
+    expect(report.flows.find((f) => f.id === 8)).toMatchObject({role: 'dns', app: 'zoom', remote: {ip: '8.8.8.8'}})
+    const allowed = await withFile('home: ID\napps:\n  zoom: {allow: [US]}\n')
+    expect(allowed.findings.filter((f) => f.ruleId === 'CA-GEO-004')).toEqual([])
+    const denied = await withFile('home: ID\napps:\n  zoom: {deny: [US]}\n')
+    const dns = denied.findings.find((f) => f.ruleId === 'CA-GEO-004')!
+    expect(dns.severity).toBe('critical')
+    expect(dns.detail).toContain('US is denied for zoom (apps.zoom.deny lists US)')
+    // Another app's rule does not reach it.
+    expect(rules(await withFile('home: ID\napps:\n  teams: {allow: [US]}\n'))).toContain('CA-GEO-004:medium:8.8.8.8')
+  })
+
   it('reports countries without judging when no home can be found', async () => {
     const {report: generic} = await analyzeCaptures({paths: [join(FIXTURES, 'demo-call.pcapng')], geo: EMBEDDED_ONLY, policy: {}, cwd: tempDir('x-'), toolVersion: 'test'})
     // demo-call's public address is a documentation address: no country.
