@@ -130,6 +130,24 @@ export function ascendingUnique(ids: readonly number[]): number[] {
   return ids.slice()
 }
 
+/**
+ * The names a finding without an endpoint is about (tenant names, names asked in clear, server
+ * names sent in clear), kept beside the finding rather than in it (the report shows them in its
+ * detail): a host suppression matching all of them suppresses it (runChecks).
+ */
+const findingNames = new WeakMap<Finding, readonly string[]>()
+
+/** Record the names `f` is about; returns `f`. */
+export function aboutNames(f: Finding, names: readonly string[]): Finding {
+  findingNames.set(f, [...names])
+  return f
+}
+
+/** The names recorded for `f` by aboutNames, or undefined. */
+export function namesOf(f: Finding): readonly string[] | undefined {
+  return findingNames.get(f)
+}
+
 /** Evidence naming a flow's first frame, for findings about whole flows. */
 export function flowEvidence(flow: ReportFlow, description: string): FindingEvidence {
   return {description, frame: flow.firstFrame, capture: flow.capture, time: flow.firstTime, flowId: flow.id}

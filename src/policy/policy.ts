@@ -389,6 +389,33 @@ export function suppressionFor(policy: Pick<Policy, 'suppressions'>, target: Sup
   return undefined
 }
 
+/**
+ * The suppression of a finding about `names` rather than an endpoint (CA-META-002's tenant
+ * names, the names CA-META-001 saw asked in clear, the server names CA-META-003 saw): found when
+ * every name is matched by a host entry (one pattern, or several: `*.zoom.us` and `zoom.us`).
+ * A finding that also names something no entry covers is about that too, and stays. Of the
+ * entries that matched, the first in policy order is the one reported. Rule limits as in
+ * suppressionFor. Undefined for an empty list.
+ */
+export function hostSuppressionForNames(policy: Pick<Policy, 'suppressions'>, names: readonly string[], ruleId?: string): SuppressionHit | undefined {
+  if (names.length === 0) return undefined
+  const compiled = compileSuppressions(policy.suppressions)
+  let first: {index: number; glob: HostGlob; name: string} | undefined
+  for (const name of names) {
+    let found: {index: number; glob: HostGlob} | undefined
+    for (let index = 0; index < compiled.length && found === undefined; index++) {
+      const suppression = policy.suppressions[index]!
+      if (suppression.rules !== undefined && (ruleId === undefined || !suppression.rules.includes(ruleId))) continue
+      const c = compiled[index]!
+      if (c.kind === 'host' && hostGlobMatches(c.glob, name)) found = {index, glob: c.glob}
+    }
+    if (found === undefined) return undefined
+    if (first === undefined || found.index < first.index) first = {...found, name}
+  }
+  const suppression = policy.suppressions[first!.index]!
+  return {reason: suppression.reason, rule: `host ${first!.glob.pattern}`, matched: first!.name, index: first!.index, ...(suppression.origin ? {origin: suppression.origin} : {})}
+}
+
 // ---------------------------------------------------------------------------------------------
 // Severities
 

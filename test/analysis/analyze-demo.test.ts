@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures, type AnalyzeOptions} from '../../src/analysis/analyze.js'
 import type {Report} from '../../src/report/report-model.js'
-import {corpusPath, FIXTURES, HAVE_CORPUS} from '../helpers/paths.js'
+import {corpusPath, FIXTURES, HAVE_CORPUS, ROOT} from '../helpers/paths.js'
 import {runCli} from '../helpers/run-cli.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {renderAnalyzeTable} from '../../src/report/analyze-table.js'
@@ -133,6 +133,38 @@ describe('analyze on the Jakarta demo call (Zoom, media relayed abroad)', () => 
     expect(dns.detail).toContain('US is denied for zoom (apps.zoom.deny lists US)')
     // Another app's rule does not reach it.
     expect(rules(await withFile('home: ID\napps:\n  teams: {allow: [US]}\n'))).toContain('CA-GEO-004:medium:8.8.8.8')
+  })
+
+  it('host suppressions reach the findings about names (CA-META-002, CA-META-001), though their flows include DNS to the LAN resolver', async () => {
+    const withFile = async (text: string) => {
+      const dir = tempDir('callaudit-host-')
+      writeFileSync(join(dir, 'callaudit.yml'), text)
+      return analyze({cwd: dir})
+    }
+    const tenant = (r: Report) => r.findings.find((f) => f.ruleId === 'CA-META-002')!
+    // The tenant finding's flows include DNS to 192.168.0.1, which has no names.
+    expect(tenant(report).flowIds.some((id) => report.flows.find((f) => f.id === id)!.remote.ip === '192.168.0.1')).toBe(true)
+    for (const match of ['"*.zoom.us"', 'kemlu-go-id.zoom.us']) {
+      for (const limit of ['', '    rules: [CA-META-002]\n']) {
+        const r = await withFile(`home: ID\nsuppressions:\n  - match: {host: ${match}}\n    reason: tenant names are public\n${limit}`)
+        expect(tenant(r).suppressed, `${match} ${limit}`).toEqual({reason: 'tenant names are public', rule: `host ${match.replaceAll('"', '')}`})
+      }
+    }
+    // A pattern that does not cover the tenant name leaves it.
+    expect(tenant(await withFile('home: ID\nsuppressions:\n  - match: {host: "*.webex.com"}\n    reason: x\n')).suppressed).toBeUndefined()
+    // CA-META-001 names zoom.us too, which *.zoom.us does not cover: it stays; with zoom.us added, it goes.
+    const dnsNames = (r: Report) => r.findings.find((f) => f.ruleId === 'CA-META-001')!
+    expect(dnsNames(await withFile('home: ID\nsuppressions:\n  - match: {host: "*.zoom.us"}\n    reason: x\n    rules: [CA-META-001]\n')).suppressed).toBeUndefined()
+    const both = await withFile('home: ID\nsuppressions:\n  - match: {host: "*.zoom.us"}\n    reason: x\n    rules: [CA-META-001]\n  - match: {host: zoom.us}\n    reason: y\n    rules: [CA-META-001]\n')
+    expect(dnsNames(both).suppressed).toEqual({reason: 'x', rule: 'host *.zoom.us'})
+    expect(both.findings.filter((f) => f.suppressed).map((f) => f.ruleId)).toEqual(['CA-META-001'])
+  })
+
+  it('the shipped example policy suppresses the tenant-name finding, and only it, by its host entry', async () => {
+    const r = await analyze({policy: {policy: join(ROOT, 'examples/callaudit.yml')}})
+    const byHost = r.findings.filter((f) => f.suppressed?.rule === 'host *.zoom.us')
+    expect(byHost.map((f) => f.ruleId)).toEqual(['CA-META-002'])
+    expect(byHost[0]!.suppressed!.reason).toBe('Zoom tenant names are not secret for this organisation')
   })
 
   it('reports countries without judging when no home can be found', async () => {
