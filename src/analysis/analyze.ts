@@ -23,6 +23,7 @@ import {buildEndpoints, reportGeo} from './endpoints.js'
 import {markBuiltFlowList} from '../report/report-flow-json.js'
 import {flowEvidence, stunMappedAddresses} from './flow-evidence.js'
 import {throughProxy} from './proxied-destinations.js'
+import {reportPolicy} from './report-policy.js'
 import {boundedMemo} from '../util/bounded-memo.js'
 import {englishOrder} from '../report/compare-text.js'
 
@@ -133,7 +134,10 @@ export function reportFromCollection(
   const vantageFound = detectVantage(records, stunMappedAddresses(records), options.vantage)
   const vantage = vantageReport(vantageFound, resolver)
   const home = inferHome(loadedPolicy, vantage.country ? {country: vantage.country, source: vantage.source, method: vantage.source.startsWith('--vantage') ? 'given' : 'geolocated'} : undefined)
-  const policy: Policy | undefined = home.state === 'unjudged' ? undefined : home.policy
+  // Without a home (none set, none inferred) the policy still applies: deny and allow (global,
+  // per role, per app) judge the countries they name, the rest stay unjudged (judgeCountry);
+  // suppressions and severity overrides apply whatever the home.
+  const policy: Policy = home.policy
 
   const localIps = new Set(vantageFound.privateAddresses.map((p) => p.ip))
   // The host's own public address is where the capture was made, not where traffic went.
@@ -166,17 +170,7 @@ export function reportFromCollection(
     analysisTime: options.now?.toISOString() ?? null,
     captures: flowsView.captures.map((c) => ({...c, sha256: options.digests?.get(c.path) ?? null})),
     databases: databases.map((d) => databaseReport(d, captureTime)),
-    policy: {
-      home: policy?.home ?? [],
-      allow: loadedPolicy.allow,
-      deny: loadedPolicy.deny,
-      failOn: loadedPolicy.failOn,
-      homeState: home.state,
-      notes: [...(home.state === 'set' ? (home.note ? [home.note] : []) : [home.message]), ...loadedPolicy.notes],
-      file: loadedPolicy.source.file ?? null,
-      suppressions: loadedPolicy.suppressions.map((s) => ({match: suppressionText(s.match), reason: s.reason})),
-      severityOverrides: loadedPolicy.severityOverrides,
-    },
+    policy: reportPolicy(home),
     vantage,
     apps: identification.apps.map((a) => ({app: a.app, displayName: a.displayName, confidence: a.confidence, evidence: a.evidence, flowIds: a.flowIds})),
     tenants: identification.tenants,
@@ -254,10 +248,6 @@ function flowsWithRoles(collection: FlowCollection, records: FlowRecord[]): {flo
 /** A name as the endpoint table lists it: lower case, no trailing dot. Memoised: the same
  * server names come with every flow to them. */
 const endpointName: (name: string) => string = boundedMemo((name) => name.toLowerCase().replace(/\.$/, ''), 1 << 16)
-
-function suppressionText(match: Record<string, unknown>): string {
-  return Object.entries(match).map(([k, v]) => `${k} ${String(v)}`).join(', ')
-}
 
 function vantageReport(v: ReturnType<typeof detectVantage>, resolver: GeoResolver): ReportVantage {
   // The address that places the vantage: a STUN mapped address, else the host's own public one.

@@ -44,7 +44,7 @@ export const ROLE_WEIGHT: Record<string, number> = {media: 0, relay: 1, control:
  * One entry per remote address: the flows to it, their roles and apps, names seen for it, its
  * geolocation and how the policy judges its country (for the most important role it plays).
  */
-export function buildEndpoints(flows: readonly ReportFlow[], resolver: GeoResolver, policy: Policy | undefined, names: Map<string, Set<string>>): ReportEndpoint[] {
+export function buildEndpoints(flows: readonly ReportFlow[], resolver: GeoResolver, policy: Policy, names: Map<string, Set<string>>): ReportEndpoint[] {
   const byIp = new Map<string, ReportEndpoint>()
   // Indexed loops: once per report over every flow, mostly before the optimiser has compiled
   // it (an unoptimised for-of allocates per element).
@@ -85,9 +85,8 @@ export function buildEndpoints(flows: readonly ReportFlow[], resolver: GeoResolv
   return out.sort((a, b) => b.bytes - a.bytes || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
 }
 
-function judge(e: ReportEndpoint, answer: GeoAnswer | undefined, policy: Policy | undefined): {verdict: JudgementVerdict; reason: string} {
+function judge(e: ReportEndpoint, answer: GeoAnswer | undefined, policy: Policy): {verdict: JudgementVerdict; reason: string} {
   if (answer?.special) return {verdict: 'local', reason: `${answer.special.name}: not a location, never foreign`}
-  if (!policy) return {verdict: 'unjudged', reason: 'no home jurisdiction set'}
   const role = e.roles[0]
   const app = e.apps[0]
   const j = judgeCountry(policy, e.geo?.country, role, app)

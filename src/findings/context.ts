@@ -11,8 +11,9 @@ export interface CheckInput {
   flows: readonly ReportFlow[]
   endpoints: readonly ReportEndpoint[]
   vantage: ReportVantage
-  /** The policy with home set or inferred; undefined when countries are not judged. */
-  policy: Policy | undefined
+  /** The policy in effect. Its home may be empty (none set or inferred): then only the countries
+   * its lists name are judged (see judgeCountry). */
+  policy: Policy
   identification: AppIdentification
   /** The capture filters the inputs were recorded with (pcapng if_filter), distinct: what they
    * left out was never recorded. Absent when none is known. */
@@ -127,6 +128,24 @@ export function ascendingUnique(ids: readonly number[]): number[] {
     if (!(ids[i - 1]! < ids[i]!)) return [...new Set(ids)].sort((a, b) => a - b)
   }
   return ids.slice()
+}
+
+/**
+ * The names a finding without an endpoint is about (tenant names, names asked in clear, server
+ * names sent in clear), kept beside the finding rather than in it (the report shows them in its
+ * detail): a host suppression matching all of them suppresses it (runChecks).
+ */
+const findingNames = new WeakMap<Finding, readonly string[]>()
+
+/** Record the names `f` is about; returns `f`. */
+export function aboutNames(f: Finding, names: readonly string[]): Finding {
+  findingNames.set(f, [...names])
+  return f
+}
+
+/** The names recorded for `f` by aboutNames, or undefined. */
+export function namesOf(f: Finding): readonly string[] | undefined {
+  return findingNames.get(f)
 }
 
 /** Evidence naming a flow's first frame, for findings about whole flows. */

@@ -37,7 +37,7 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'Call traffic to a country outside policy',
     category: 'jurisdiction',
     severity: 'high',
-    severityNote: 'critical for a denied country; high for media, relay, vpn and control; medium for telemetry and web; low for other roles',
+    severityNote: 'critical for a denied country; high for media, relay, vpn and control; medium for telemetry and web; low for other roles; the policy file\'s roles.<role>.severity sets a role\'s own',
     rationale:
       'Where a server is located decides whose law can compel its operator and who can intercept the traffic on its way. Control connections (meeting control, key distribution) matter as much as media: in 2020 meeting keys for calls elsewhere were served from abroad.',
     remediation: 'Pin the app to in-country data centres (tenant data-residency settings), block the out-of-policy ranges at the firewall, or choose a service that can be hosted in the permitted jurisdictions.',
@@ -64,6 +64,7 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'DNS resolver outside policy',
     category: 'jurisdiction',
     severity: 'medium',
+    severityNote: 'critical for a denied country; the policy file\'s roles.dns.severity sets it for a resolver outside the policy',
     rationale: 'Every name the device looks up — including meeting and tenant names — goes to the resolver, and a resolver abroad also steers the app to servers near it. Encryption (DNS over TLS, QUIC or HTTPS, recognised by port 853 or the public resolvers\' DoH names and addresses) hides the names from the path, not from the resolver: encrypted DNS to a resolver abroad counts the same.',
     remediation: 'Use the organisation\'s own resolver (or an in-country one) and block outbound DNS to others, including the browsers\' built-in DNS over HTTPS.',
   },

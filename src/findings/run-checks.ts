@@ -1,4 +1,4 @@
-import {effectiveSeverity, type Policy, severityRank, suppressionFor} from '../policy/policy.js'
+import {effectiveSeverity, hostSuppressionForNames, type Policy, severityRank, suppressionFor} from '../policy/policy.js'
 import type {Finding} from '../report/report-model.js'
 import {compareText, englishOrder} from '../report/compare-text.js'
 import {clientCertificatesInClear} from './checks/client-certificates.js'
@@ -11,7 +11,7 @@ import {
 } from './checks/metadata.js'
 import {implausibleLocation} from './checks/plausibility.js'
 import {throughProxy} from './checks/proxy.js'
-import type {Check, CheckContext} from './context.js'
+import {type Check, type CheckContext, namesOf} from './context.js'
 
 /** Every check, in catalogue order. */
 export const CHECKS: readonly Check[] = [
@@ -43,14 +43,13 @@ export const CHECKS: readonly Check[] = [
  * hyphens) sort the same by code unit as by localeCompare, and a test holds the catalogue to
  * that; endpoints keep an English collation (englishOrder), which orders '.' and ':' unlike code units.
  */
-export function runChecks(ctx: CheckContext, policy: Policy | undefined): Finding[] {
+export function runChecks(ctx: CheckContext, policy: Policy): Finding[] {
   const findings: Finding[] = []
   for (const check of CHECKS) {
     const found = check(ctx)
     for (let i = 0; i < found.length; i++) findings.push(found[i]!)
   }
   for (const f of findings) {
-    if (!policy) continue
     f.severity = effectiveSeverity(policy, f.ruleId, f.severity)
     const suppression = suppressionOf(ctx, policy, f)
     if (suppression) f.suppressed = suppression
@@ -65,9 +64,19 @@ export function runChecks(ctx: CheckContext, policy: Policy | undefined): Findin
   )
 }
 
-/** A finding is suppressed when its endpoint (or every remote endpoint of its flows) matches. */
+/**
+ * The suppression of a finding (docs/policy.md, "What a suppression matches"): a finding about
+ * one endpoint when the endpoint matches (its address, AS number or any of its names); a
+ * finding without one when a host pattern matches every name it is about (namesOf), or else
+ * when every remote endpoint of its flows matches.
+ */
 function suppressionOf(ctx: CheckContext, policy: Policy, f: Finding): Finding['suppressed'] {
   if (!policy.suppressions.length) return undefined
+  if (!f.endpoint) {
+    const names = namesOf(f)
+    const hit = names ? hostSuppressionForNames(policy, names, f.ruleId) : undefined
+    if (hit) return {reason: hit.reason, rule: hit.rule}
+  }
   const ips = f.endpoint ? [f.endpoint] : [...new Set(f.flowIds.map((id) => ctx.flowById.get(id)?.remote.ip).filter((ip): ip is string => ip !== undefined))]
   if (!ips.length) return undefined
   let first: Finding['suppressed']

@@ -4,7 +4,7 @@
  * the message telling the user how to set a home.
  */
 import {countryName, resolveCountryToken} from './countries.js'
-import type {Policy} from './policy.js'
+import {namesCountries, type Policy} from './policy.js'
 
 export interface Vantage {
   /** The vantage's country code, when known. */
@@ -23,7 +23,8 @@ export type HomeResolution =
   | {state: 'set'; policy: Policy; note?: string}
   /** Home taken from the vantage; `message` says so and must be shown. */
   | {state: 'inferred'; policy: Policy; message: string}
-  /** No home: countries are reported without judging; `message` says how to set one. */
+  /** No home: countries no deny or allow list names are reported without judging; `message`
+   * says so and how to set a home. */
   | {state: 'unjudged'; policy: Policy; message: string}
 
 export const SET_HOME_HINT = 'set one with --home CC (a country code or a group such as EU) or home: in callaudit.yml'
@@ -38,14 +39,16 @@ export function inferHome(policy: Policy, vantage?: Vantage): HomeResolution {
     }
     return {state: 'set', policy}
   }
+  // Deny and allow still judge the countries they name (judgeCountry): the message says so.
+  const unjudged = namesCountries(policy) ? 'countries that deny and allow do not name are reported without judging' : 'countries are reported without judging'
   if (vantage === undefined) {
-    return {state: 'unjudged', policy, message: `no home jurisdiction and no vantage location: countries are reported without judging; ${SET_HOME_HINT}`}
+    return {state: 'unjudged', policy, message: `no home jurisdiction and no vantage location: ${unjudged}; ${SET_HOME_HINT}`}
   }
   if (code === undefined) {
     const why = vantage.country === undefined || vantage.country.trim() === ''
       ? `${vantage.source} has no known country`
       : `${vantage.source} is placed in "${vantage.country}", which is not a country`
-    return {state: 'unjudged', policy, message: `no home jurisdiction: ${why}; countries are reported without judging; ${SET_HOME_HINT}`}
+    return {state: 'unjudged', policy, message: `no home jurisdiction: ${why}; ${unjudged}; ${SET_HOME_HINT}`}
   }
   const how = vantage.method === 'given' ? '' : 'geolocated '
   const message = `home inferred from ${vantage.source} (${how}${code}, ${countryName(code)})`

@@ -252,6 +252,7 @@ function mergePolicy(flags: FlagLayer, file: PolicyFile | undefined): Policy {
   if (flags.failOn !== undefined) {
     policy.failOn = flags.failOn
     policy.source.failOn = {from: 'flag', flag: '--fail-on'}
+    if (file?.failOn) note(`--fail-on replaces fail-on from ${file.file} (${file.failOn.value})`)
   } else if (file?.failOn) {
     policy.failOn = file.failOn.value
     policy.source.failOn = fileOrigin(file.failOn.line)

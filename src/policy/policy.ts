@@ -138,6 +138,26 @@ export function defaultPolicy(): Policy {
 // ---------------------------------------------------------------------------------------------
 // Countries
 
+/** The lists a policy judges countries with, as the Policy and the report's policy hold them. */
+export interface CountryLists {
+  allow: readonly string[]
+  deny: readonly string[]
+  roles: Readonly<Record<string, CountryRule | undefined>>
+  apps: Readonly<Record<string, CountryRule | undefined>>
+}
+
+/**
+ * Whether any deny or allow list (global, per role, per app) names a country: without a home
+ * those countries are still judged (denied, allowed), the others only reported.
+ */
+export function namesCountries(p: CountryLists): boolean {
+  if (p.allow.length > 0 || p.deny.length > 0) return true
+  for (const rules of [p.roles, p.apps]) {
+    for (const rule of Object.values(rules)) if ((rule?.allow?.length ?? 0) > 0 || (rule?.deny?.length ?? 0) > 0) return true
+  }
+  return false
+}
+
 export type Verdict = 'home' | 'allowed' | 'outside' | 'denied' | 'unknown' | 'unjudged'
 
 export interface Judgement {
@@ -290,6 +310,15 @@ export interface SuppressionHit {
   origin?: Origin
 }
 
+/** A suppression's match in words, as the report shows it and names what suppressed a finding:
+ * `address 192.0.2.7`, `cidr 52.112.0.0/14`, `host *.zoom.us`, `asn AS8075`. */
+export function suppressionMatchText(match: SuppressionMatch): string {
+  if ('address' in match) return `address ${match.address}`
+  if ('cidr' in match) return `cidr ${match.cidr}`
+  if ('host' in match) return `host ${match.host}`
+  return `asn AS${match.asn}`
+}
+
 type CompiledSuppression =
   | {kind: 'address'; ip: IpValue; text: string}
   | {kind: 'cidr'; cidr: CidrValue; text: string}
@@ -358,6 +387,33 @@ export function suppressionFor(policy: Pick<Policy, 'suppressions'>, target: Sup
     }
   }
   return undefined
+}
+
+/**
+ * The suppression of a finding about `names` rather than an endpoint (CA-META-002's tenant
+ * names, the names CA-META-001 saw asked in clear, the server names CA-META-003 saw): found when
+ * every name is matched by a host entry (one pattern, or several: `*.zoom.us` and `zoom.us`).
+ * A finding that also names something no entry covers is about that too, and stays. Of the
+ * entries that matched, the first in policy order is the one reported. Rule limits as in
+ * suppressionFor. Undefined for an empty list.
+ */
+export function hostSuppressionForNames(policy: Pick<Policy, 'suppressions'>, names: readonly string[], ruleId?: string): SuppressionHit | undefined {
+  if (names.length === 0) return undefined
+  const compiled = compileSuppressions(policy.suppressions)
+  let first: {index: number; glob: HostGlob; name: string} | undefined
+  for (const name of names) {
+    let found: {index: number; glob: HostGlob} | undefined
+    for (let index = 0; index < compiled.length && found === undefined; index++) {
+      const suppression = policy.suppressions[index]!
+      if (suppression.rules !== undefined && (ruleId === undefined || !suppression.rules.includes(ruleId))) continue
+      const c = compiled[index]!
+      if (c.kind === 'host' && hostGlobMatches(c.glob, name)) found = {index, glob: c.glob}
+    }
+    if (found === undefined) return undefined
+    if (first === undefined || found.index < first.index) first = {...found, name}
+  }
+  const suppression = policy.suppressions[first!.index]!
+  return {reason: suppression.reason, rule: `host ${first!.glob.pattern}`, matched: first!.name, index: first!.index, ...(suppression.origin ? {origin: suppression.origin} : {})}
 }
 
 // ---------------------------------------------------------------------------------------------

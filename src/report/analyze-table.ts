@@ -7,7 +7,7 @@ import {capturePathText} from './capture-name.js'
 import {safeTerminal} from './sanitize.js'
 import {wrap} from './text-wrap.js'
 import {SEVERITY_COLOUR} from './severity-colour.js'
-import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, sharePercent, unjudgedText, unreadText} from './severity-text.js'
+import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, noHomeText, sharePercent, unjudgedText, unreadText} from './severity-text.js'
 import {vantageAddressesText} from './vantage-text.js'
 
 const WIDTH = 100
@@ -46,7 +46,7 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
   // on lines of their own under the counts.
   let line = `${banner} ${verdictText}`
   let length = 7 + verdictText.length
-  for (const note of [unreadText(s.exitCode), unjudgedText(report.policy.homeState)]) {
+  for (const note of [unreadText(s.exitCode), unjudgedText(report.policy)]) {
     if (note === undefined) continue
     if (length + 3 + note.length <= WIDTH) {
       line += ` · ${chalk.yellow(note)}`
@@ -79,7 +79,7 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
   const v = report.vantage
   const vantagePlace = v.geo ? [v.geo.city, v.geo.country].filter(Boolean).join(', ') + (v.geo.asOrg ? ` (AS${v.geo.asn} ${v.geo.asOrg})` : '') : ''
   head('Vantage', `${vantageAddressesText(v, t, 'unknown')}${vantagePlace ? ` — ${t(vantagePlace)}` : ''}`)
-  const home = report.policy.homeState === 'unjudged' ? 'none (countries are reported, not judged)' : report.policy.home.join(', ')
+  const home = report.policy.homeState === 'unjudged' ? `none (${noHomeText(report.policy)})` : report.policy.home.join(', ')
   head('Home', `${t(home)}${report.policy.homeState === 'inferred' ? ' (inferred from the vantage)' : ''}${report.policy.deny.length ? ` · denied ${report.policy.deny.join(', ')}` : ''}`)
   // A process name is the strongest evidence a capture gives (macOS captures): say it here.
   const processesOf = (a: Report['apps'][number]): string => {

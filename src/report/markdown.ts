@@ -1,4 +1,4 @@
-import type {Severity} from '../policy/policy.js'
+import {namesCountries, type Severity} from '../policy/policy.js'
 import {formatBytes} from './flows-table.js'
 import type {Finding, Report, ReportDatabase, ReportEndpoint, ReportGeo} from './report-model.js'
 import {capturePathText, captureTitleName} from './capture-name.js'
@@ -8,6 +8,7 @@ import {safeMarkdown} from './sanitize.js'
 import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
 import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, SEVERITIES_DESC, sharePercent, unjudgedText} from './severity-text.js'
 import {vantageAddressesText} from './vantage-text.js'
+import {countryRuleTexts, suppressionScopeText} from './policy-text.js'
 
 /** Untrusted text for Markdown (sanitize.ts safeMarkdown; the name tests and callers use). */
 export const markdownText = safeMarkdown
@@ -81,7 +82,7 @@ function summarySection(report: Report): string[] {
   return [
     '## Summary',
     '',
-    `**Verdict: ${t(s.verdict.toUpperCase())}** (exit code ${s.exitCode}). Findings counted: ${findingCountsText(s.findings)}${s.suppressed ? `; ${s.suppressed} suppressed by the policy` : ''}. ${report.policy.failOn === 'none' ? 'Findings never fail the report (fail on: none).' : `The report fails on findings of severity ${t(report.policy.failOn)} or above.`}${unjudgedText(report.policy.homeState) ? ' **The countries were not judged**: no home jurisdiction was given and none could be inferred from the vantage, so this verdict says nothing about where the traffic went.' : ''}${s.exitCode === 2 ? ' **Not every input could be read**: the report covers the others (see the warnings).' : ''}`,
+    `**Verdict: ${t(s.verdict.toUpperCase())}** (exit code ${s.exitCode}). Findings counted: ${findingCountsText(s.findings)}${s.suppressed ? `; ${s.suppressed} suppressed by the policy` : ''}. ${report.policy.failOn === 'none' ? 'Findings never fail the report (fail on: none).' : `The report fails on findings of severity ${t(report.policy.failOn)} or above.`}${unjudgedSentence(report)}${s.exitCode === 2 ? ' **Not every input could be read**: the report covers the others (see the warnings).' : ''}`,
     '',
     ...markdownTable(
       ['severity', 'findings'],
@@ -97,9 +98,17 @@ function summarySection(report: Report): string[] {
   ]
 }
 
+/** After the verdict when no home was given or inferred: what the verdict cannot say. */
+function unjudgedSentence(report: Report): string {
+  if (!unjudgedText(report.policy)) return ''
+  return namesCountries(report.policy)
+    ? ' **Only the countries deny and allow name were judged**: no home jurisdiction was given and none could be inferred from the vantage, so this verdict says nothing about traffic to other countries.'
+    : ' **The countries were not judged**: no home jurisdiction was given and none could be inferred from the vantage, so this verdict says nothing about where the traffic went.'
+}
+
 function homeText(report: Report): string {
   const p = report.policy
-  if (p.homeState === 'unjudged') return 'none set, so countries are reported but not judged'
+  if (p.homeState === 'unjudged') return namesCountries(p) ? 'none set, so only the countries deny and allow name are judged; the others are reported without judging' : 'none set, so countries are reported but not judged'
   const list = p.home.map((c) => t(c)).join(', ')
   return p.homeState === 'inferred' ? `${list}, inferred from the vantage (${t(report.vantage.source)})` : `${list}, set by the policy (flag or file)`
 }
@@ -163,12 +172,16 @@ function methodSection(report: Report): string[] {
   out.push(`- Denied: ${p.deny.length ? p.deny.map((x) => t(x)).join(', ') : 'none'}.`)
   out.push(`- Fail on: ${t(p.failOn)}.`)
   out.push(`- Policy file: ${p.file ? t(p.file) : 'none'}.`)
+  const rules = countryRuleTexts(p)
+  if (rules.length) out.push('- Role and app rules:', ...rules.map((r) => `  - ${t(r)}`))
+  else out.push('- Role and app rules: none.')
   const overrides = Object.entries(p.severityOverrides).sort(([a], [b]) => compareText(a, b))
   out.push(`- Severity overrides: ${overrides.length ? overrides.map(([rule, sev]) => `${t(rule)} → ${t(sev)}`).join(', ') : 'none'}.`)
   for (const note of p.notes) out.push(`- ${t(note)}`)
   out.push('')
-  if (p.suppressions.length) out.push(...markdownTable(['suppression', 'reason'], p.suppressions.map((s) => [t(s.match), t(s.reason)])), '')
-  else out.push('Suppressions: none.', '')
+  if (p.suppressions.length) {
+    out.push(...markdownTable(['suppression', 'applies to', 'reason', 'file line'], p.suppressions.map((s) => [t(s.match), t(suppressionScopeText(s)), t(s.reason), s.line === undefined ? '' : String(s.line)])), '')
+  } else out.push('Suppressions: none.', '')
   return out
 }
 

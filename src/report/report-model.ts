@@ -43,19 +43,63 @@ export interface ReportDatabase {
   provenance?: {package?: string; version?: string; licence?: string; note?: string}
 }
 
+/** The policy in effect, as the report states it (docs/policy.md "In the report"). */
 export interface ReportPolicy {
+  /** Sorted alpha-2 codes, groups expanded; empty when no home was set or inferred. */
   home: string[]
   allow: string[]
   deny: string[]
   failOn: string
   /** How home was decided: 'set' (flag or file), 'inferred' (from the vantage) or 'unjudged'. */
   homeState: 'set' | 'inferred' | 'unjudged'
+  /** Per-role rules (`roles:` of the file): sorted codes, and the role's severity. */
+  roles: Record<string, ReportCountryRule>
+  /** Per-app rules (`apps:` of the file): sorted codes. */
+  apps: Record<string, ReportCountryRule>
   /** Sentences the reader must see (inferred home, replaced lists, aliases). */
   notes: string[]
   /** The policy file read, if any. */
   file: string | null
-  suppressions: Array<{match: string; reason: string}>
+  suppressions: ReportSuppression[]
   severityOverrides: Record<string, string>
+  /** The tokens of each list as written, canonical spelling (`home` → [EU, CH], `roles.dns.allow` → [US]). */
+  specs: Record<string, string[]>
+  /** Where each part came from: a flag, the file (with its line), the default, or inferred. */
+  source: ReportPolicySource
+}
+
+export interface ReportCountryRule {
+  allow?: string[]
+  deny?: string[]
+  severity?: string
+}
+
+export interface ReportSuppression {
+  /** The match in words: `cidr 52.112.0.0/14`, `host *.zoom.us`, `asn AS8075`, `address 192.0.2.7`. */
+  match: string
+  reason: string
+  /** The rule ids it is limited to; absent: every finding it matches. */
+  rules?: string[]
+  /** Its line in the policy file. */
+  line?: number
+}
+
+export type ReportOrigin =
+  | {from: 'flag'; flag: string}
+  | {from: 'file'; file: string; line: number}
+  | {from: 'default'}
+  | {from: 'inferred'; detail: string}
+
+export interface ReportPolicySource {
+  home: ReportOrigin
+  allow: ReportOrigin
+  deny: ReportOrigin
+  failOn: ReportOrigin
+  /** The file's `roles:`, `apps:`, `suppressions:` and `severity-overrides:` keys, when it has them. */
+  roles?: ReportOrigin
+  apps?: ReportOrigin
+  suppressions?: ReportOrigin
+  severityOverrides?: ReportOrigin
 }
 
 export interface ReportVantage {

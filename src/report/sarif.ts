@@ -45,7 +45,7 @@ export function sarifLog(report: Report, options: SarifOptions = {}): Log {
   const exitCode = options.exitCode ?? report.summary.exitCode
   const notifications: Notification[] = report.summary.warnings.map((w) => ({level: 'warning', message: {text: sarifText(w)}}))
   // A code-scanning page showing no result must not read as "within policy" when nothing was judged.
-  const unjudged = unjudgedText(report.policy.homeState)
+  const unjudged = unjudgedText(report.policy)
   if (unjudged) notifications.unshift({level: 'warning', message: {text: sarifText([unjudged, report.policy.notes[0]].filter(Boolean).join(': '))}})
   return {
     version: '2.1.0',

@@ -1,4 +1,5 @@
-import {SEVERITIES, type Severity} from '../policy/policy.js'
+import {type CountryLists, namesCountries, SEVERITIES, type Severity} from '../policy/policy.js'
+import type {ReportPolicy} from './report-model.js'
 import {compareText} from './compare-text.js'
 
 /** Most severe first: the order findings are listed and counted in by every renderer. */
@@ -34,11 +35,19 @@ export function countsByRule(findings: ReadonlyArray<{ruleId: string}>): string 
 
 /**
  * After the verdict, when no home jurisdiction was given or could be inferred: a PASS then says
- * nothing about where the traffic went (no jurisdiction finding can fire), which a CI log or a
- * briefing quoting the banner must show. Plain text, no capture text.
+ * nothing about where the traffic went, except to the countries deny and allow name (they are
+ * still judged), which a CI log or a briefing quoting the banner must show. Plain text, no
+ * capture text.
  */
-export function unjudgedText(homeState: string): string | undefined {
-  return homeState === 'unjudged' ? 'countries not judged (no home given or inferred: --home CC)' : undefined
+export function unjudgedText(policy: Pick<ReportPolicy, 'homeState'> & CountryLists): string | undefined {
+  if (policy.homeState !== 'unjudged') return undefined
+  return `${namesCountries(policy) ? 'only countries in deny/allow judged' : 'countries not judged'} (no home given or inferred: --home CC)`
+}
+
+/** What "no home" meant for the judgement: `countries are reported, not judged`, or that only
+ * the countries deny and allow name were judged. */
+export function noHomeText(policy: CountryLists): string {
+  return namesCountries(policy) ? 'only the countries deny and allow name are judged' : 'countries are reported, not judged'
 }
 
 /** What the verdict banner says beside the counts when the report covers less than was asked. */

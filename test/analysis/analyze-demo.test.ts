@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures, type AnalyzeOptions} from '../../src/analysis/analyze.js'
 import type {Report} from '../../src/report/report-model.js'
-import {FIXTURES} from '../helpers/paths.js'
+import {corpusPath, FIXTURES, HAVE_CORPUS, ROOT} from '../helpers/paths.js'
 import {runCli} from '../helpers/run-cli.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {renderAnalyzeTable} from '../../src/report/analyze-table.js'
@@ -103,6 +103,70 @@ describe('analyze on the Jakarta demo call (Zoom, media relayed abroad)', () => 
     expect(suppressed.summary.suppressed).toBeGreaterThanOrEqual(1)
   })
 
+  it('rates a resolver outside the policy by roles.dns.severity; severity-overrides still have the last word', async () => {
+    const withFile = async (text: string) => {
+      const dir = tempDir('callaudit-dns-')
+      writeFileSync(join(dir, 'callaudit.yml'), text)
+      return analyze({cwd: dir})
+    }
+    const geo004 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-GEO-004').map((f) => `${f.severity}:${f.endpoint}:${f.flowIds.join(',')}`)
+    expect(geo004(await withFile('home: ID\nroles:\n  dns: {severity: high}\n'))).toEqual(['high:8.8.8.8:8'])
+    expect(geo004(await withFile('home: ID\nroles:\n  dns: {severity: low}\n'))).toEqual(['low:8.8.8.8:8'])
+    expect(geo004(await withFile('home: ID\nroles:\n  dns: {severity: high}\nseverity-overrides:\n  CA-GEO-004: info\n'))).toEqual(['info:8.8.8.8:8'])
+    // A denied country stays critical whatever the role's severity.
+    expect(geo004(await withFile('home: ID\ndeny: [US]\nroles:\n  dns: {severity: low}\n'))).toEqual(['critical:8.8.8.8:8'])
+  })
+
+  it("judges a resolver by the app of its DNS flows: apps.<app> rules reach resolvers too", async () => {
+    const withFile = async (text: string) => {
+      const dir = tempDir('callaudit-dns-app-')
+      writeFileSync(join(dir, 'callaudit.yml'), text)
+      return analyze({cwd: dir})
+    }
+    // The DNS flow to 8.8.8.8 (flow 8) asks for Zoom's names: it is Zoom's DNS traffic.
+    expect(report.flows.find((f) => f.id === 8)).toMatchObject({role: 'dns', app: 'zoom', remote: {ip: '8.8.8.8'}})
+    const allowed = await withFile('home: ID\napps:\n  zoom: {allow: [US]}\n')
+    expect(allowed.findings.filter((f) => f.ruleId === 'CA-GEO-004')).toEqual([])
+    const denied = await withFile('home: ID\napps:\n  zoom: {deny: [US]}\n')
+    const dns = denied.findings.find((f) => f.ruleId === 'CA-GEO-004')!
+    expect(dns.severity).toBe('critical')
+    expect(dns.detail).toContain('US is denied for zoom (apps.zoom.deny lists US)')
+    // Another app's rule does not reach it.
+    expect(rules(await withFile('home: ID\napps:\n  teams: {allow: [US]}\n'))).toContain('CA-GEO-004:medium:8.8.8.8')
+  })
+
+  it('host suppressions reach the findings about names (CA-META-002, CA-META-001), though their flows include DNS to the LAN resolver', async () => {
+    const withFile = async (text: string) => {
+      const dir = tempDir('callaudit-host-')
+      writeFileSync(join(dir, 'callaudit.yml'), text)
+      return analyze({cwd: dir})
+    }
+    const tenant = (r: Report) => r.findings.find((f) => f.ruleId === 'CA-META-002')!
+    // The tenant finding's flows include DNS to 192.168.0.1, which has no names.
+    expect(tenant(report).flowIds.some((id) => report.flows.find((f) => f.id === id)!.remote.ip === '192.168.0.1')).toBe(true)
+    for (const match of ['"*.zoom.us"', 'kemlu-go-id.zoom.us']) {
+      for (const limit of ['', '    rules: [CA-META-002]\n']) {
+        const r = await withFile(`home: ID\nsuppressions:\n  - match: {host: ${match}}\n    reason: tenant names are public\n${limit}`)
+        expect(tenant(r).suppressed, `${match} ${limit}`).toEqual({reason: 'tenant names are public', rule: `host ${match.replaceAll('"', '')}`})
+      }
+    }
+    // A pattern that does not cover the tenant name leaves it.
+    expect(tenant(await withFile('home: ID\nsuppressions:\n  - match: {host: "*.webex.com"}\n    reason: x\n')).suppressed).toBeUndefined()
+    // CA-META-001 names zoom.us too, which *.zoom.us does not cover: it stays; with zoom.us added, it goes.
+    const dnsNames = (r: Report) => r.findings.find((f) => f.ruleId === 'CA-META-001')!
+    expect(dnsNames(await withFile('home: ID\nsuppressions:\n  - match: {host: "*.zoom.us"}\n    reason: x\n    rules: [CA-META-001]\n')).suppressed).toBeUndefined()
+    const both = await withFile('home: ID\nsuppressions:\n  - match: {host: "*.zoom.us"}\n    reason: x\n    rules: [CA-META-001]\n  - match: {host: zoom.us}\n    reason: y\n    rules: [CA-META-001]\n')
+    expect(dnsNames(both).suppressed).toEqual({reason: 'x', rule: 'host *.zoom.us'})
+    expect(both.findings.filter((f) => f.suppressed).map((f) => f.ruleId)).toEqual(['CA-META-001'])
+  })
+
+  it('the shipped example policy suppresses the tenant-name finding, and only it, by its host entry', async () => {
+    const r = await analyze({policy: {policy: join(ROOT, 'examples/callaudit.yml')}})
+    const byHost = r.findings.filter((f) => f.suppressed?.rule === 'host *.zoom.us')
+    expect(byHost.map((f) => f.ruleId)).toEqual(['CA-META-002'])
+    expect(byHost[0]!.suppressed!.reason).toBe('Zoom tenant names are not secret for this organisation')
+  })
+
   it('reports countries without judging when no home can be found', async () => {
     const {report: generic} = await analyzeCaptures({paths: [join(FIXTURES, 'demo-call.pcapng')], geo: EMBEDDED_ONLY, policy: {}, cwd: tempDir('x-'), toolVersion: 'test'})
     // demo-call's public address is a documentation address: no country.
@@ -135,6 +199,71 @@ describe('analyze on the Jakarta demo call (Zoom, media relayed abroad)', () => 
     expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(100)
     expect(lines.slice(0, 3).join(' ')).toMatch(/exit 2 .*not every input could be read .*countries not judged/)
     expect(lines.some((l) => / \+119 /.test(l))).toBe(true)
+  })
+})
+
+describe('analyze with no home: the rest of the policy still applies', () => {
+  // demo-call's public address is a documentation address: no home can be inferred.
+  const GENERIC = join(FIXTURES, 'demo-call.pcapng')
+  const analyzeGeneric = (policy: AnalyzeOptions['policy'], cwd = tempDir('x-')) =>
+    analyzeCaptures({paths: [GENERIC], geo: EMBEDDED_ONLY, policy, cwd, toolVersion: 'test'}).then((r) => r.report)
+  const verdictOf = (report: Report, ip: string) => report.endpoints.find((e) => e.ip === ip)!.judgement.verdict
+
+  it('deny judges the countries it names (critical), as it does with a home; the others stay unjudged', async () => {
+    const denied = await analyzeGeneric({deny: 'US'})
+    const withHome = await analyzeGeneric({home: 'DE', deny: 'US'})
+    expect(denied.policy.homeState).toBe('unjudged')
+    // Zoom control to 170.114.52.2 and the resolver 8.8.8.8 are in the US: critical either way.
+    const critical = (r: Report) => rules(r).filter((x) => x.includes(':critical'))
+    expect(critical(denied)).toEqual(['CA-GEO-001:critical:170.114.52.2', 'CA-GEO-004:critical:8.8.8.8'])
+    expect(critical(denied)).toEqual(critical(withHome))
+    expect(verdictOf(denied, '170.114.52.2')).toBe('denied')
+    // DE, NL and IN are in no list: reported, never flagged.
+    for (const ip of ['193.122.35.237', '52.112.238.41', '3.7.35.23']) expect(verdictOf(denied, ip)).toBe('unjudged')
+    expect(rules(denied).filter((x) => x.startsWith('CA-GEO-001'))).toEqual(['CA-GEO-001:critical:170.114.52.2'])
+    expect(denied.summary.countries.find((c) => c.country === 'US')!.verdict).toBe('denied')
+    // Every document for people says that only the listed countries were judged.
+    expect(renderAnalyzeTable(denied).split('\n\n')[0]!.replace(/\s+/g, ' ')).toMatch(/→ exit 1( ·)? only countries in deny\/allow judged \(no home given or inferred: --home CC\)$/)
+    expect(renderMarkdown(denied)).toMatch(/^\*\*Verdict: FAIL\*\*.*\*\*Only the countries deny and allow name were judged\*\*/m)
+    expect(renderMarkdown(denied)).not.toContain('The countries were not judged')
+  })
+
+  it('allow judges the countries it names: allowed, not unjudged', async () => {
+    const allowed = await analyzeGeneric({allow: 'US'})
+    expect(verdictOf(allowed, '170.114.52.2')).toBe('allowed')
+    expect(verdictOf(allowed, '193.122.35.237')).toBe('unjudged')
+  })
+
+  it('severity overrides and suppressions from the file apply, and decide the verdict', async () => {
+    const dir = tempDir('callaudit-nohome-')
+    writeFileSync(join(dir, 'callaudit.yml'), ['severity-overrides:', '  CA-META-007: info', 'suppressions:', '  - match: {address: 170.114.52.2}', '    reason: the lab Zoom server', ''].join('\n'))
+    const report = await analyzeGeneric({}, dir)
+    expect(report.policy.homeState).toBe('unjudged')
+    expect(report.findings.find((f) => f.ruleId === 'CA-META-007')!.severity).toBe('info')
+    const http = report.findings.find((f) => f.ruleId === 'CA-META-008')!
+    expect(http.endpoint).toBe('170.114.52.2')
+    expect(http.suppressed).toEqual({reason: 'the lab Zoom server', rule: 'address 170.114.52.2'})
+    // The two high findings were CA-META-007 and CA-META-008: neither counts as high now.
+    expect(report.summary.findings.high).toBe(0)
+    expect(report.summary.suppressed).toBe(1)
+    expect(report.summary.exitCode).toBe(0)
+  })
+
+  it('through the CLI: --deny US with --fail-on critical fails (exit 1), as with a home', async () => {
+    const run = await runCli(['analyze', 'fixtures/demo-call.pcapng', '--deny', 'US', '--fail-on', 'critical', '--no-system-geoip'])
+    expect(run.code).toBe(1)
+    expect(run.stdout.split('\n')[0]).toMatch(/^ FAIL  2 critical, /)
+  })
+
+  it.skipIf(!HAVE_CORPUS)('a severity override of CA-CALL-001 applies to a capture without a call and with no home (corpus whatsapp.pcap)', async () => {
+    const dir = tempDir('callaudit-nocall-')
+    const file = join(dir, 'policy.yml')
+    writeFileSync(file, 'version: 1\nseverity-overrides: {CA-CALL-001: info}\n')
+    const run = await runCli(['analyze', corpusPath('whatsapp.pcap'), '--policy', file, '--json', '--no-system-geoip'])
+    const report = JSON.parse(run.stdout) as Report
+    expect(report.policy.homeState).toBe('unjudged')
+    expect(report.findings.find((f) => f.ruleId === 'CA-CALL-001')!.severity).toBe('info')
+    expect(run.code).toBe(0)
   })
 })
 

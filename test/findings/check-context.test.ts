@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 import type {AppIdentification} from '../../src/apps/index.js'
 import {ascendingUnique, checkContext, finding, flowEvidence, flowsOf, flowsWith, MAX_FINDING_EVIDENCE} from '../../src/findings/context.js'
 import {RULES} from '../../src/findings/rules.js'
+import {defaultPolicy} from '../../src/policy/policy.js'
 import {compareText} from '../../src/report/compare-text.js'
 import type {ReportEndpoint, ReportFlow, ReportVantage} from '../../src/report/report-model.js'
 
@@ -43,7 +44,7 @@ describe('checkContext', () => {
     flow(5, {role: 'dns', protocols: {rtp: {}}}),
   ]
   const endpoints = [endpoint('203.0.113.9', [5, 1, 3]), endpoint('198.51.100.7', [2, 99])]
-  const ctx = checkContext({flows, endpoints, vantage, policy: undefined, identification})
+  const ctx = checkContext({flows, endpoints, vantage, policy: defaultPolicy(), identification})
   const ids = (list: readonly ReportFlow[]) => list.map((f) => f.id)
 
   it('lists the flows carrying each protocol, and any, in flow order', () => {

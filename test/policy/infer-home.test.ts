@@ -44,15 +44,26 @@ describe('inferHome', () => {
 
   it('without a usable vantage country: unjudged, telling how to set a home', () => {
     const hint = 'set one with --home CC (a country code or a group such as EU) or home: in callaudit.yml'
+    // noHome denies CN: deny still judges the countries it names, and the message says so.
+    const some = 'countries that deny and allow do not name are reported without judging'
     const none = inferHome(noHome, undefined)
-    expect(none).toEqual({state: 'unjudged', policy: noHome, message: `no home jurisdiction and no vantage location: countries are reported without judging; ${hint}`})
+    expect(none).toEqual({state: 'unjudged', policy: noHome, message: `no home jurisdiction and no vantage location: ${some}; ${hint}`})
     const unplaced = inferHome(noHome, {source: publicAddress})
     expect(unplaced.state).toBe('unjudged')
-    expect(unplaced.message).toBe(`no home jurisdiction: the vantage's public address 203.0.113.7 has no known country; countries are reported without judging; ${hint}`)
+    expect(unplaced.message).toBe(`no home jurisdiction: the vantage's public address 203.0.113.7 has no known country; ${some}; ${hint}`)
     const notCountry = inferHome(noHome, {country: 'EU', source: publicAddress})
     expect(notCountry.state).toBe('unjudged')
-    expect(notCountry.message).toBe(`no home jurisdiction: the vantage's public address 203.0.113.7 is placed in "EU", which is not a country; countries are reported without judging; ${hint}`)
+    expect(notCountry.message).toBe(`no home jurisdiction: the vantage's public address 203.0.113.7 is placed in "EU", which is not a country; ${some}; ${hint}`)
     expect(notCountry.policy.home).toEqual([])
+    // No list at all: no country is judged.
+    expect(inferHome(policyFromSources({}, undefined), undefined).message).toBe(`no home jurisdiction and no vantage location: countries are reported without judging; ${hint}`)
+    // A role's or an app's list counts as well as the global ones.
+    for (const text of ['allow: [DE]\n', 'roles:\n  control: {deny: [US]}\n', 'apps:\n  zoom: {allow: [US]}\n']) {
+      const withLists = policyFromSources({}, parsePolicyText(text, 'callaudit.yml'))
+      expect(inferHome(withLists, undefined).message, text).toBe(`no home jurisdiction and no vantage location: ${some}; ${hint}`)
+    }
+    // An empty role rule names no country.
+    expect(inferHome(policyFromSources({}, parsePolicyText('roles:\n  dns: {severity: high}\n', 'callaudit.yml')), undefined).message).toContain(': countries are reported without judging;')
   })
 
   it('a home set in the file counts as set', () => {

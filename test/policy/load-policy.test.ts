@@ -82,7 +82,16 @@ describe('precedence: flags > file > defaults', () => {
     expect(policy.source.deny).toEqual({from: 'flag', flag: '--deny'})
     expect(policy.source.failOn).toEqual({from: 'flag', flag: '--fail-on'})
     expect(policy.source.home).toEqual({from: 'file', file: 'callaudit.yml', line: 1})
-    expect(policy.notes).toEqual(['--deny replaces deny from callaudit.yml (CN, RU)'])
+    expect(policy.notes).toEqual(['--deny replaces deny from callaudit.yml (CN, RU)', '--fail-on replaces fail-on from callaudit.yml (medium)'])
+  })
+
+  it('--fail-on over the file\'s fail-on: none is noted like the lists (a CI gate the file switched off)', () => {
+    write('callaudit.yml', 'fail-on: none\n')
+    expect(loadPolicy({'fail-on': 'high'}, {cwd: dir}).notes).toEqual(['--fail-on replaces fail-on from callaudit.yml (none)'])
+    // Without the flag, or without the key in the file, nothing was replaced.
+    expect(loadPolicy({}, {cwd: dir}).notes).toEqual([])
+    write('callaudit.yml', 'home: DE\n')
+    expect(loadPolicy({'fail-on': 'high'}, {cwd: dir}).notes).toEqual([])
   })
 
   it('flags alone over the defaults, with groups and aliases', () => {

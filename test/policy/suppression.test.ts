@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {compileHostGlob, hostGlobMatches, normalizeHostName} from '../../src/policy/host-glob.js'
 import {cidrContains, formatCidr, formatIp, parseCidr, parseIpAddress, type CidrValue} from '../../src/policy/ip-match.js'
 import {parsePolicyText, policyFromSources} from '../../src/policy/load-policy.js'
-import {suppressionFor, type Policy, type Suppression} from '../../src/policy/policy.js'
+import {hostSuppressionForNames, suppressionFor, type Policy, type Suppression} from '../../src/policy/policy.js'
 
 function cidr(text: string): CidrValue {
   const parsed = parseCidr(text)
@@ -240,5 +240,38 @@ suppressions:
     )
     expect(suppressionFor(p, {ip: '10.1.2.3'})).toEqual({reason: 'b', rule: 'cidr 10.0.0.0/8', matched: '10.1.2.3', index: 0})
     expect(JSON.stringify(suppressionFor(p, {ip: '10.1.2.3'}))).toBe(JSON.stringify(suppressionFor(p, {ip: '10.1.2.3'})))
+  })
+})
+
+describe('hostSuppressionForNames (findings about names, not an endpoint)', () => {
+  const p = withSuppressions(
+    {match: {address: '192.0.2.1'}, reason: 'not a host match'},
+    {match: {host: '*.zoom.us'}, reason: 'tenant names only', rules: ['CA-META-002']},
+    {match: {host: 'teams.microsoft.com'}, reason: 'teams, any rule'},
+    {match: {host: 'zoom.us'}, reason: 'the bare domain, any rule'},
+    {match: {host: '*.zoom.us'}, reason: 'zoom names, any rule'},
+  )
+
+  it('matches when host entries cover every name, reporting the first entry used, respecting the rules limit', () => {
+    expect(hostSuppressionForNames(p, ['ministry.zoom.us'], 'CA-META-002')).toEqual({reason: 'tenant names only', rule: 'host *.zoom.us', matched: 'ministry.zoom.us', index: 1})
+    expect(hostSuppressionForNames(p, ['Ministry.Zoom.US.', 'log.zoom.us'], 'CA-META-002')).toMatchObject({index: 1, matched: 'Ministry.Zoom.US.'})
+    // Limited to CA-META-002: for another rule the next entry that covers the name decides.
+    expect(hostSuppressionForNames(p, ['ministry.zoom.us'], 'CA-META-001')).toMatchObject({index: 4, reason: 'zoom names, any rule'})
+    // Several entries together: zoom.us (entry 3) and *.zoom.us (entry 4); the first in order is reported.
+    expect(hostSuppressionForNames(p, ['ministry.zoom.us', 'zoom.us'], 'CA-META-001')).toMatchObject({index: 3, matched: 'zoom.us'})
+    expect(hostSuppressionForNames(p, ['teams.microsoft.com', 'zoom.us'], 'CA-META-001')).toMatchObject({index: 2, matched: 'teams.microsoft.com'})
+  })
+
+  it('a name no entry covers keeps the finding: every name, not one', () => {
+    expect(hostSuppressionForNames(p, ['ministry.zoom.us', 'meet.google.com'], 'CA-META-002')).toBeUndefined()
+    expect(hostSuppressionForNames(p, ['ministry.zoom.us', 'zoom.us.example'], 'CA-META-001')).toBeUndefined()
+    // Limited to CA-META-002 and CA-META-003 is asked: the limited entry is not used.
+    const limited = withSuppressions({match: {host: '*.zoom.us'}, reason: 'x', rules: ['CA-META-002']})
+    expect(hostSuppressionForNames(limited, ['ministry.zoom.us'], 'CA-META-003')).toBeUndefined()
+  })
+
+  it('takes host entries only, and no names match nothing', () => {
+    expect(hostSuppressionForNames(p, ['192.0.2.1'], 'CA-META-001')).toBeUndefined()
+    expect(hostSuppressionForNames(p, [], 'CA-META-001')).toBeUndefined()
   })
 })

@@ -342,6 +342,19 @@ describe('the HTML report under a stricter policy', () => {
     expect(classes(arc('206.247.118.34')).has('sev-critical')).toBe(true) // the TURN relay
     expect(classes(arc('149.137.41.57')).has('sev-high')).toBe(true) // Singapore: outside, not denied
   })
+
+  it('shows the policy file: role and app rules, and each suppression with its rule scope and file line', async () => {
+    const report = await analyze([DEMO], {policy: {policy: join(ROOT, 'examples/callaudit.yml')}})
+    const policy = section(renderHtml(report), 'policy')
+    expect(policy).toContain('<dt>role and app rules</dt><dd>roles.control: deny US; severity critical<br>roles.telemetry: allow US; severity low<br>roles.dns: allow US<br>apps.teams: allow US</dd>')
+    const rows = [...policy.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td data-sort="(\d+)" class="num">\d+<\/td><\/tr>/g)].map((m) => [m[1], m[2], m[4]])
+    expect(rows).toEqual([
+      ['cidr 52.112.0.0/14', 'every rule', '36'],
+      ['host *.zoom.us', 'CA-META-002 only', '38'],
+      ['asn AS15169', 'every rule', '41'],
+      ['address 2001:db8::53', 'every rule', '43'],
+    ])
+  })
 })
 
 describe('a call with more flows and endpoints than the report lists', () => {

@@ -15,14 +15,21 @@ import {markdownCells, markdownTables} from '../support/hostile-call.js'
 const DEMO = join(FIXTURES, 'demo-jakarta-call.pcapng')
 const EMBEDDED_ONLY = {dbPaths: [], dirs: [], env: {}, systemDirs: false as const, useEmbedded: true}
 
-// A policy file exercising every part of the policy section: home set, a denied country, a
-// suppression with its reason, a severity override.
+// A policy file exercising every part of the policy section: home set, a denied country,
+// role and app rules, suppressions with their reasons (one limited to a rule), a severity override.
 const POLICY = `version: 1
 home: [ID]
 deny: [SG]
+roles:
+  telemetry: {allow: [FIVE_EYES], severity: low}
+apps:
+  teams: {deny: [CN]}
 suppressions:
   - match: {asn: AS15169}
     reason: Google public DNS, used on purpose by the test laptop
+  - match: {host: "*.zoom.us"}
+    reason: Zoom names are not secret here
+    rules: [CA-META-002]
 severity-overrides:
   CA-META-003: low
 `
@@ -214,7 +221,13 @@ describe('renderMarkdown: content matches the report', () => {
     expect(policy).toContain('- Home: ID, set by the policy (flag or file).')
     expect(policy).toContain('- Denied: SG.')
     expect(policy).toContain('- Severity overrides: CA-META-003 → low.')
-    expect(tableAfter(policy, 'suppression')).toEqual([['asn 15169', 'Google public DNS, used on purpose by the test laptop']])
+    // Each suppression with its scope (a rule-limited one is not shown as a blanket one) and line.
+    expect(tableAfter(policy, 'suppression')).toEqual([
+      ['asn AS15169', 'every rule', 'Google public DNS, used on purpose by the test laptop', '9'],
+      [markdownText('host *.zoom.us'), 'CA-META-002 only', 'Zoom names are not secret here', '11'],
+    ])
+    // Role and app rules, lists as written (the group, not its five codes).
+    expect(policy).toContain(['- Role and app rules:', `  - ${markdownText('roles.telemetry: allow FIVE_EYES; severity low')}`, `  - ${markdownText('apps.teams: deny CN')}`].join('\n'))
     // The suppressed finding is kept, marked, with its reason.
     const suppressed = withPolicy.findings.filter((f) => f.suppressed)
     expect(suppressed.length).toBeGreaterThan(0)

@@ -5,7 +5,7 @@ import Ajv, {type ValidateFunction} from 'ajv'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import type {PolicyFlagValues} from '../../src/policy/load-policy.js'
-import {ROLES, SEVERITIES} from '../../src/policy/policy.js'
+import {APPS, ROLES, SEVERITIES} from '../../src/policy/policy.js'
 import {jsonText} from '../../src/report/json-text.js'
 import type {Report} from '../../src/report/report-model.js'
 import {corpusFiles, corpusPath, FIXTURES, HAVE_CORPUS, ROOT} from '../helpers/paths.js'
@@ -58,6 +58,7 @@ describe('the schema itself', () => {
     expect([...defs.severity.enum].sort()).toEqual([...SEVERITIES].sort())
     expect([...defs.role.enum].sort()).toEqual([...ROLES].sort())
     expect([...defs.failOn.enum].sort()).toEqual([...SEVERITIES, 'none'].sort())
+    expect([...defs.policy.properties.apps.propertyNames.enum].sort()).toEqual([...APPS].sort())
   })
 
   it('requires every top-level member of the Report and nothing else', () => {
@@ -104,6 +105,14 @@ describe('real reports validate', () => {
     expect(report.policy.suppressions.length).toBe(1)
     expect(problems(asJson(report))).toEqual([])
   })
+
+  it('the full example policy: role and app rules, rule-limited suppressions, file lines, sources', async () => {
+    const report = await analyze([join(FIXTURES, 'demo-jakarta-call.pcapng')], {policy: join(ROOT, 'examples/callaudit.yml'), 'fail-on': 'low'})
+    expect(Object.keys(report.policy.roles)).toEqual(['control', 'telemetry', 'dns'])
+    expect(report.policy.suppressions.some((s) => s.rules && s.line)).toBe(true)
+    expect(report.policy.source.failOn).toEqual({from: 'flag', flag: '--fail-on'})
+    expect(problems(asJson(report))).toEqual([])
+  })
 })
 
 function suppressingPolicy(): string {
@@ -132,6 +141,13 @@ describe('the schema rejects what is not a report', () => {
   it('a finding without its rule id', () => {
     const out = problems(broken((r) => delete r.findings[0].ruleId))
     expect(out.some((p) => p.startsWith('/findings/0 ') && p.includes('ruleId'))).toBe(true)
+  })
+
+  it('a policy without its source, with an origin of no known kind, or a suppression with an empty rules list', () => {
+    expect(problems(broken((r) => delete r.policy.source)).some((p) => p.startsWith('/policy ') && p.includes('source'))).toBe(true)
+    expect(problems(broken((r) => (r.policy.source.home = {from: 'guessed'}))).some((p) => p.startsWith('/policy/source/home'))).toBe(true)
+    expect(problems(broken((r) => (r.policy.roles = {sfu: {allow: ['US']}}))).some((p) => p.startsWith('/policy/roles'))).toBe(true)
+    expect(problems(broken((r) => (r.policy.suppressions = [{match: 'address 8.8.8.8', reason: 'x', rules: []}]))).some((p) => p.startsWith('/policy/suppressions/0/rules'))).toBe(true)
   })
 
   it('a summary without its verdict, or with a verdict that is not pass/fail', () => {

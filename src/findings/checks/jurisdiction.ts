@@ -44,7 +44,6 @@ function rolesInOrder(flows: readonly ReportFlow[]): string[] {
 /** CA-GEO-001: traffic of each role judged against the policy, per endpoint. */
 export function outsidePolicy(ctx: CheckContext): Finding[] {
   const policy = ctx.policy
-  if (!policy) return []
   const out: Finding[] = []
   for (let i = 0; i < ctx.endpoints.length; i++) {
     const e = ctx.endpoints[i]!
@@ -85,7 +84,6 @@ export function outsidePolicy(ctx: CheckContext): Finding[] {
 /** CA-GEO-002: located in policy, but registered in a country the policy does not allow. */
 export function registeredAbroad(ctx: CheckContext): Finding[] {
   const policy = ctx.policy
-  if (!policy) return []
   const out: Finding[] = []
   for (let i = 0; i < ctx.endpoints.length; i++) {
     const e = ctx.endpoints[i]!
@@ -127,20 +125,39 @@ export function splitJurisdictions(ctx: CheckContext): Finding[] {
   return [finding('CA-GEO-003', undefined, `The call's media, relay and control traffic went to ${countries.length} countries: ${parts.join(', ')}.`, all.slice(0, MAX_EVIDENCE_FLOWS).map((f) => flowEvidence(f, describeFlow(f))), all.map((f) => f.id))]
 }
 
-/** CA-GEO-004: DNS resolvers outside policy. */
+/**
+ * CA-GEO-004: DNS resolvers outside policy. Each DNS flow to a resolver is judged as DNS traffic
+ * of its app (`roles.dns` and `apps.<app>` rules apply, as for CA-GEO-001); the finding lists
+ * the flows outside the policy, rated by the worst: critical for a denied country, else the
+ * policy's `roles.dns.severity`, else the rule's default.
+ */
 export function resolverAbroad(ctx: CheckContext): Finding[] {
   const policy = ctx.policy
-  if (!policy) return []
   const out: Finding[] = []
   for (let i = 0; i < ctx.endpoints.length; i++) {
     const e = ctx.endpoints[i]!
     // An endpoint's roles are those of its flows: most endpoints are no resolver.
     if (e.judgement.verdict === 'local' || !e.geo?.country || !e.roles.includes('dns')) continue
-    const j = judgeCountry(policy, e.geo.country, 'dns')
-    if (j.verdict !== 'outside' && j.verdict !== 'denied') continue
-    const flows = flowsOf(ctx, e).filter((f) => f.role === 'dns')
-    const detail = `DNS resolver ${e.ip} is located in ${place(e)}${operator(e)}: ${j.reason}. ${flows.length} DNS flow${flows.length > 1 ? 's' : ''} went to it; every name asked there is seen abroad.`
-    out.push(finding('CA-GEO-004', j.verdict === 'denied' ? 'critical' : undefined, detail, flows.slice(0, MAX_EVIDENCE_FLOWS).map((f) => flowEvidence(f, describeFlow(f))), flows.map((f) => f.id), e.ip))
+    let worst: {severity: Severity | undefined; rank: number; reason: string} | undefined
+    const offending: ReportFlow[] = []
+    const flows = flowsOf(ctx, e)
+    for (let k = 0; k < flows.length; k++) {
+      const f = flows[k]!
+      if (f.role !== 'dns') continue
+      const j = judgeCountry(policy, e.geo.country, 'dns', f.app ?? undefined)
+      if (j.verdict !== 'outside' && j.verdict !== 'denied') continue
+      offending.push(f)
+      // undefined: the rule's default (medium), which ranks as such.
+      const severity: Severity | undefined = j.verdict === 'denied' ? 'critical' : j.roleSeverity
+      const rank = severityRank(severity ?? DNS_DEFAULT_SEVERITY)
+      if (worst === undefined || rank > worst.rank) worst = {severity, rank, reason: j.reason}
+    }
+    if (worst === undefined) continue
+    const detail = `DNS resolver ${e.ip} is located in ${place(e)}${operator(e)}: ${worst.reason}. ${offending.length} DNS flow${offending.length > 1 ? 's' : ''} went to it; every name asked there is seen abroad.`
+    out.push(finding('CA-GEO-004', worst.severity, detail, offending.slice(0, MAX_EVIDENCE_FLOWS).map((f) => flowEvidence(f, describeFlow(f))), offending.map((f) => f.id), e.ip))
   }
   return out
 }
+
+/** CA-GEO-004's catalogue severity, to rank a role severity against. */
+const DNS_DEFAULT_SEVERITY: Severity = 'medium'

@@ -1,7 +1,7 @@
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
 import {isPrivateAddress} from '../../apps/match.js'
-import {type CheckContext, finding, flowEvidence, flowsWith, quote} from '../context.js'
+import {aboutNames, type CheckContext, finding, flowEvidence, flowsWith, quote} from '../context.js'
 import type {Evidence} from '../../protocols/analyzer.js'
 import {hostOnly} from '../../protocols/http/meeting-links.js'
 
@@ -33,7 +33,7 @@ export function cleartextDnsNamesService(ctx: CheckContext): Finding[] {
     }
     if (!names.size) continue
     const list = [...names].sort()
-    out.push(finding('CA-META-001', undefined, `Unencrypted DNS queries name ${app.displayName}: ${list.map(quote).join(', ')}. Anyone on the path sees which service is about to be used, and when.`, evidence, flowIds))
+    out.push(aboutNames(finding('CA-META-001', undefined, `Unencrypted DNS queries name ${app.displayName}: ${list.map(quote).join(', ')}. Anyone on the path sees which service is about to be used, and when.`, evidence, flowIds), list))
   }
   return out
 }
@@ -73,7 +73,7 @@ export function organisationNames(ctx: CheckContext): Finding[] {
     }
     const frames = t.frames.length ? `, frames ${t.frames.slice(0, 10).join(', ')}` : ''
     const detail = `The name${t.names.length > 1 ? 's' : ''} ${names} reveal${t.names.length > 1 ? '' : 's'} the organisation ${quote(t.org)} on ${t.app}, in clear (DNS, TLS/QUIC server name or HTTP Host)${frames}.`
-    return finding('CA-META-002', undefined, detail, evidence, t.flowIds)
+    return aboutNames(finding('CA-META-002', undefined, detail, evidence, t.flowIds), t.names)
   })
 }
 
@@ -92,7 +92,8 @@ export function noEncryptedClientHello(ctx: CheckContext): Finding[] {
     }
   }
   if (!names.size) return []
-  return [finding('CA-META-003', undefined, `${flowIds.length} handshake${flowIds.length > 1 ? 's' : ''} to call servers sent the server name in clear (no Encrypted Client Hello): ${[...names].sort().map(quote).join(', ')}.`, evidence, flowIds)]
+  const sorted = [...names].sort()
+  return [aboutNames(finding('CA-META-003', undefined, `${flowIds.length} handshake${flowIds.length > 1 ? 's' : ''} to call servers sent the server name in clear (no Encrypted Client Hello): ${sorted.map(quote).join(', ')}.`, evidence, flowIds), sorted)]
 }
 
 /** CA-META-004: STUN/TURN attributes carrying the caller's private addresses to servers outside. */

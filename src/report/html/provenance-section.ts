@@ -5,6 +5,8 @@ import type {Report} from '../report-model.js'
 import {maxOf} from './extent.js'
 import {esc} from './html-text.js'
 import {renderTable, num} from './table-html.js'
+import {countryRuleTexts, suppressionScopeText} from '../policy-text.js'
+import {noHomeText} from '../severity-text.js'
 
 function facts(rows: Array<[string, string]>): string {
   return `<dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>`
@@ -71,8 +73,9 @@ export function renderDatabases(report: Report): string {
 /** The policy the call was judged against, with how home was decided and any suppressions. */
 export function renderPolicy(report: Report): string {
   const p = report.policy
-  const home = p.homeState === 'unjudged' ? '<span class="muted">none: countries are reported, not judged</span>' : `${listOrNone(p.home)}${p.homeState === 'inferred' ? ' <span class="muted">(inferred from the vantage)</span>' : ''}`
+  const home = p.homeState === 'unjudged' ? `<span class="muted">none: ${esc(noHomeText(p))}</span>` : `${listOrNone(p.home)}${p.homeState === 'inferred' ? ' <span class="muted">(inferred from the vantage)</span>' : ''}`
   const overrides = Object.keys(p.severityOverrides).sort().map((k) => `${k} → ${p.severityOverrides[k]}`)
+  const rules = countryRuleTexts(p)
   const out = [
     facts([
       ['home', home],
@@ -80,13 +83,26 @@ export function renderPolicy(report: Report): string {
       ['denied', listOrNone(p.deny)],
       ['fail on', esc(p.failOn)],
       ['policy file', p.file ? `<code>${esc(p.file)}</code>` : '<span class="muted">none</span>'],
+      ['role and app rules', rules.length ? rules.map((r) => esc(r)).join('<br>') : '<span class="muted">none</span>'],
       ['severity overrides', listOrNone(overrides)],
     ]),
   ]
   if (p.notes.length) out.push(`<ul class="plain">${p.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`)
   if (p.suppressions.length) {
     out.push('<h3>Suppressions</h3>')
-    out.push(`<ul class="plain">${p.suppressions.map((s) => `<li><code>${esc(s.match)}</code>: ${esc(s.reason)}</li>`).join('')}</ul>`)
+    out.push(
+      renderTable({
+        id: 'suppressions-table',
+        caption: 'Suppressions in file order: the first that matches a finding is the one it names.',
+        rows: p.suppressions,
+        columns: [
+          {label: 'match', cell: (s) => s.match},
+          {label: 'applies to', cell: (s) => suppressionScopeText(s)},
+          {label: 'reason', cell: (s) => s.reason},
+          {label: 'file line', numeric: true, cell: (s) => (s.line === undefined ? {html: '', sort: ''} : num(s.line, String(s.line)))},
+        ],
+      }),
+    )
   }
   return out.join('\n')
 }

@@ -8,7 +8,7 @@ import {renderFindings, type Anchors} from './findings-section.js'
 import {esc, formatShare} from './html-text.js'
 import {locatedEndpoints, MAX_MAP_ENDPOINTS, renderMapLegend, renderWorldMap, vantageLonLat} from './map-svg.js'
 import {renderCaptures, renderDatabases, renderGeoLimitations, renderPolicy, renderVantage} from './provenance-section.js'
-import {findingCountsText, unjudgedText, unreadText} from '../severity-text.js'
+import {findingCountsText, noHomeText, unjudgedText, unreadText} from '../severity-text.js'
 import {worstSeverityByEndpoint} from './severity.js'
 import {SORT_SCRIPT} from './sort-script.js'
 import {TUNNEL_NOTE, tunnelEndsText} from '../tunnel-ends.js'
@@ -30,7 +30,7 @@ const SECTIONS: Array<[string, string]> = [
 
 function renderBanner(report: Report): string {
   const s = report.summary
-  const notes = [unreadText(s.exitCode), unjudgedText(report.policy.homeState)].filter((n) => n !== undefined)
+  const notes = [unreadText(s.exitCode), unjudgedText(report.policy)].filter((n) => n !== undefined)
   const text = `${findingCountsText(s.findings, s.suppressed)} · fail on ${report.policy.failOn} → exit code ${s.exitCode}${notes.map((n) => ` · ${n}`).join('')}`
   const pass = s.verdict === 'pass'
   return `<section class="banner ${pass ? 'verdict-pass' : 'verdict-fail'}" id="verdict"><span class="verdict">${pass ? 'PASS' : 'FAIL'}</span>${esc(text)}</section>`
@@ -50,7 +50,7 @@ function renderOverview(report: Report): string {
     ['organisations named', orgs ? esc(orgs) : '<span class="muted">none</span>'],
     ...(tunnels ? [['VPN tunnels', esc(`${tunnels}: ${TUNNEL_NOTE}`)] as [string, string]] : []),
     ['vantage', esc(`${vantageAddressesText(v, (ip) => ip, 'unknown')}${place ? ` · ${place}` : ''}`)],
-    ['home', esc(report.policy.homeState === 'unjudged' ? 'none (countries are reported, not judged)' : `${report.policy.home.join(', ')}${report.policy.homeState === 'inferred' ? ' (inferred from the vantage)' : ''}`)],
+    ['home', esc(report.policy.homeState === 'unjudged' ? `none (${noHomeText(report.policy)})` : `${report.policy.home.join(', ')}${report.policy.homeState === 'inferred' ? ' (inferred from the vantage)' : ''}`)],
     ['traffic went to', countries ? esc(countries) : '<span class="muted">no geolocated public endpoint</span>'],
     ['capture', esc(`${s.packets} packets, ${formatBytes(s.bytes)}, ${s.flows} flows over ${duration.toFixed(0)} s`)],
   ]
