@@ -8,7 +8,7 @@
 import {type FlowEvidence, carriesMedia, isSustainedUdp} from './evidence.js'
 import {type AppIdentification, attributionByFlow, remoteEndpoint} from './identify-apps.js'
 import {encryptedDnsReason} from './encrypted-dns.js'
-import {isGroupAddress, normalizeName} from './match.js'
+import {isGroupAddress, isPrivateAddress, normalizeName} from './match.js'
 import {type RoleHintMatch, type Signatures, defaultSignatures} from './signatures.js'
 import {flatText} from '../util/flat-text.js'
 import {InternPool} from '../util/intern.js'
@@ -96,10 +96,23 @@ function appLabel(app: string | null, sig: Signatures): string {
   return app ? sig.app(app)?.displayName ?? app : 'unidentified'
 }
 
+/** UDP ports of LAN announcements that the LAN analyzer does not read: what a host tells every
+ * other host on its network, sent to the subnet's broadcast address as often as to 255.255.255.255. */
+const LAN_ANNOUNCEMENT_PORTS: ReadonlyMap<number, string> = new Map([
+  [138, 'NetBIOS datagram service (browser announcements)'],
+  [3702, 'WS-Discovery'],
+  [17500, 'Dropbox LAN sync discovery'],
+  [57621, 'Spotify Connect discovery'],
+])
+
 /** The role of one flow. `app` is its attribution (null when none). */
 export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures = defaultSignatures()): {role: Role; reason: string} {
   if (f.isLanDiscovery) return {role: 'lan', reason: 'LAN discovery protocol (mDNS/LLMNR/NetBIOS/SSDP/DHCP)'}
   if (isGroupAddress(f.server.ip)) return {role: 'lan', reason: `multicast/broadcast destination ${f.server.ip}`}
+  // Announcements to a subnet's broadcast address (192.168.1.255) cannot be told from unicast
+  // without the netmask; their well-known ports between local addresses can.
+  const lanPort = f.proto === 'udp' ? LAN_ANNOUNCEMENT_PORTS.get(f.server.port) : undefined
+  if (lanPort && isPrivateAddress(f.server.ip) && isPrivateAddress(f.client.ip)) return {role: 'lan', reason: `${lanPort} (UDP ${f.server.port}) between local addresses`}
   if (f.isDns) return {role: 'dns', reason: dnsReasons.get(f.server.ip, f.server.port)}
 
   const vpn = vpnReason(f)

@@ -18,6 +18,13 @@ describe('roles', () => {
     expect(one(flow(1, {isLanDiscovery: true, isDns: true, server: {ip: '224.0.0.251', port: 5353}})).role).toBe('lan')
     expect(one(flow(1, {server: {ip: '255.255.255.255', port: 17500}}))).toEqual({role: 'lan', reason: 'multicast/broadcast destination 255.255.255.255'})
     expect(one(flow(1, {server: {ip: 'ff02::fb', port: 5353}})).role).toBe('lan')
+    // Announcements to a subnet's broadcast address, told by their port between local addresses;
+    // the same port to a public server is not LAN traffic.
+    const local = {ip: '192.168.1.20', port: 17500}
+    expect(one(flow(1, {client: local, server: {ip: '192.168.1.255', port: 17500}}))).toEqual({role: 'lan', reason: 'Dropbox LAN sync discovery (UDP 17500) between local addresses'})
+    expect(one(flow(1, {client: {ip: '10.0.0.5', port: 138}, server: {ip: '10.0.0.255', port: 138}})).role).toBe('lan')
+    expect(one(flow(1, {client: local, server: {ip: '203.0.113.9', port: 17500}})).role).not.toBe('lan')
+    expect(one(flow(1, {proto: 'tcp', client: local, server: {ip: '192.168.1.255', port: 17500}})).role).not.toBe('lan')
   })
 
   it('remembered reasons are per server and port, never another flow\'s', () => {
