@@ -59,6 +59,7 @@ function decodeIpv4(b: Uint8Array, o: number, end: number, out: NetLayer): boole
   out.isFragment = moreFragments || fragOffset > 0
   const l4 = o + headerLength
   out.l4Start = l4
+  out.fragDataStart = l4
   if (fragOffset === 0) decodeTransport(b, l4, ipEnd, out, proto)
   else clearTransport(out)
   return true
@@ -76,6 +77,7 @@ function decodeIpv6(b: Uint8Array, o: number, end: number, out: NetLayer): boole
   out.moreFragments = false
   out.fragOffset = 0
   out.fragId = 0
+  out.fragDataStart = 0
   for (let i = 0; i < 4; i++) {
     out.src[i] = u32be(b, o + 8 + 4 * i)
     out.dst[i] = u32be(b, o + 24 + 4 * i)
@@ -107,6 +109,7 @@ function decodeIpv6(b: Uint8Array, o: number, end: number, out: NetLayer): boole
       out.isFragment = out.moreFragments || out.fragOffset > 0
       next = b[p]!
       p += 8
+      out.fragDataStart = p
       // In a later fragment what follows is data, not headers.
       if (out.fragOffset > 0) {
         chainEnded = true

@@ -20,6 +20,10 @@ export class NetLayer {
   /** Fragment identification (IPv4 16-bit, IPv6 32-bit) and offset in bytes. */
   fragId = 0
   fragOffset = 0
+  /** Where the fragmentable part starts, which fragOffset counts from: the transport header for
+   * IPv4, the byte after the Fragment header for IPv6 (RFC 8200 §4.5: extension headers after it,
+   * such as Destination Options, are part of the fragmented data). */
+  fragDataStart = 0
   moreFragments = false
   /** True for any fragment (first or later) of a fragmented datagram. */
   isFragment = false

@@ -35,6 +35,8 @@ interface Datagram {
   /** Reassembly (only when payload is wanted): pieces of the IP payload by offset. */
   pieces: Array<{offset: number; data: Uint8Array}> | undefined
   totalLength: number
+  /** IPv6 extension headers (after the Fragment header) before the transport header. */
+  headersBefore: number
   bytesHeld: number
   complete: boolean
 }
@@ -130,11 +132,11 @@ export class FragmentTracker {
       }
       this.expire(sec)
       if (this.datagrams.size >= MAX_DATAGRAMS) this.abandonOldest()
-      dg = {slot: -1, senderIsA: false, pending: [], lastSec: sec, ranges: [], pieces: this.onDatagram ? [] : undefined, totalLength: -1, bytesHeld: 0, complete: false}
+      dg = {slot: -1, senderIsA: false, pending: [], lastSec: sec, ranges: [], pieces: this.onDatagram ? [] : undefined, totalLength: -1, headersBefore: 0, bytesHeld: 0, complete: false}
       this.datagrams.set(key, dg)
     }
     dg.lastSec = sec
-    const payloadLength = layer.ipEnd - layer.l4Start
+    const payloadLength = layer.ipEnd - layer.fragDataStart
     const completes = this.cover(dg, layer.fragOffset, payloadLength, !layer.moreFragments)
     if (slot >= 0 && dg.slot < 0) {
       dg.slot = slot
@@ -196,7 +198,9 @@ export class FragmentTracker {
   }
 
   private collect(key: string, dg: Datagram, layer: NetLayer, frame: Uint8Array): void {
-    const data = frame.subarray(layer.l4Start, layer.ipEnd)
+    const data = frame.subarray(layer.fragDataStart, layer.ipEnd)
+    // Extension headers the first fragment carries before its transport header are not payload.
+    if (layer.fragOffset === 0) dg.headersBefore = layer.l4Start - layer.fragDataStart
     if (dg.bytesHeld + data.length > MAX_DATAGRAM_BYTES) {
       dg.pieces = undefined
       return
@@ -209,7 +213,7 @@ export class FragmentTracker {
     const whole = new Uint8Array(dg.totalLength)
     for (const p of pieces) whole.set(p.data.subarray(0, Math.max(0, Math.min(p.data.length, dg.totalLength - p.offset))), p.offset)
     dg.pieces = undefined
-    this.onDatagram?.(dg.slot, dg.senderIsA, whole)
+    this.onDatagram?.(dg.slot, dg.senderIsA, dg.headersBefore > 0 ? whole.subarray(dg.headersBefore) : whole)
     void key
   }
 

@@ -93,6 +93,22 @@ describe('duplicate fragments of a datagram that arrived whole', () => {
   })
 })
 
+describe('an IPv6 datagram with Destination Options after its Fragment header', () => {
+  it('is reassembled (the options are part of the fragmented data, RFC 8200 §4.5) and its payload read', async () => {
+    const query = Buffer.concat([dnsQuery({id: 9, name: 'ministry.zoom.us'}), Buffer.alloc(2000)])
+    const packet = ipv6({src: '2001:db8::10', dst: '2001:db8:1::53', next: IPPROTO.UDP, extHeaders: [{type: 60}]}, udp({sport: 40000, dport: 53}, query))
+    const w = new PcapWriter({linkType: 1})
+    fragmentIpv6(packet, 1280, 7).forEach((f, i) => w.add({sec: T0 + i, nsec: 0}, ethernet({type: ETHERTYPE.IPV6}, f)))
+    const path = join(dir, 'v6-destopts.pcap')
+    writeFileSync(path, w.toBuffer())
+    const collection = await collectFlows([path], {analyzers: ALL_ANALYZERS})
+    const [flow] = flowRecords(collection)
+    expect(flow!.fragments?.datagrams.toServer).toBe(1)
+    const facts = collection.facts.get(flow!.id) as {dns: {messages: Array<{questions: Array<{name: string}>}>}}
+    expect(facts.dns.messages[0]!.questions[0]!.name).toBe('ministry.zoom.us')
+  })
+})
+
 describe('a tunnel in a datagram that came in fragments', () => {
   // GTP-U between eNodeB and gateway, cut in two by a 1500-byte underlay: the subscriber's DNS
   // query inside is whole only once both fragments are in.
