@@ -114,7 +114,9 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'STUN exposes private addresses to external servers',
     category: 'metadata',
     severity: 'medium',
-    rationale: 'ICE candidates and STUN attributes that carry the caller\'s LAN addresses tell servers and peers outside the network how it is laid out.',
+    severityNote: 'low when the private addresses the caller sent are only its peers\', not its own',
+    rationale:
+      'STUN/TURN attributes travel in clear. When the caller\'s side sends one of its own LAN addresses (an address it uses in the capture) to a server outside the network — as the peer address of a TURN CreatePermission, ChannelBind or Send, or in an ICE check relayed through the server — that server and anyone on the path learn how the caller\'s network is addressed. Private addresses of its peers (their ICE host candidates) that the caller passes on describe the peers\' networks, and count at low. Only what the caller sends counts: the addresses a server sends — its relayed address, OTHER-ADDRESS, RESPONSE-ORIGIN, ALTERNATE-SERVER, the mapped address it saw, a peer\'s address in a Data indication — are not the caller\'s leak, nor is an address the server named first; loopback and unspecified addresses reveal no network.',
     remediation: 'Enable mDNS candidates / disable host candidates for external calls, or force relay-only policies.',
   },
   {

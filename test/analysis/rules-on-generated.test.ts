@@ -4,7 +4,10 @@ import {describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import type {Report} from '../../src/report/report-model.js'
 import {PcapWriter} from '../support/capture-writer.js'
-import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtcpSdes, rtp, stunBindingRequest, stunBindingSuccess, tcp, tlsClientHello, tlsServerHello, udp} from '../support/packet-builder.js'
+import {
+  ETHERTYPE, IPPROTO, LINKTYPE, STUN_TYPE, ethernet, ipv4, rtcpSdes, rtp, stunBindingRequest, stunBindingSuccess, stunMessage, stunXorMappedAddress, tcp, tlsClientHello, tlsServerHello,
+  turnData, turnRequestedTransport, turnXorPeerAddress, turnXorRelayedAddress, udp,
+} from '../support/packet-builder.js'
 import {CA_DER, CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, LEAF_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
 import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, handshake, record, serverHelloBody} from '../protocols/tls/tls-builders.js'
 import {tempDir} from '../helpers/temp-dir.js'
@@ -444,5 +447,78 @@ describe('CA-META-009: client certificate sent in clear', () => {
     expect(rest).toEqual([])
     expect(f?.detail).toContain(`The DTLS client sent its certificate in clear to ${GOOGLE}`)
     expect(f?.evidence[0]).toMatchObject({description: `DTLS client certificate CN "laptop-0042" issued by "laptop-0042" sent in clear to ${GOOGLE}:19305`, frame: 5})
+  })
+})
+
+describe('CA-META-004: private addresses the caller sends to external servers', () => {
+  const TURN = '206.247.118.34' // a public TURN server (Zoom's range)
+  const c = {sport: 41000, dport: 3478}
+  const s = {sport: 3478, dport: 41000}
+  let tx = 0
+  const txid = () => Buffer.alloc(12, ++tx)
+  /** RFC 8489 §14.1 plain (not XOR-ed) IPv4 address attribute: OTHER-ADDRESS, RESPONSE-ORIGIN... */
+  const plainAddress = (type: number, ip: string, port: number) => ({type, value: Buffer.concat([Buffer.from([0, 1, port >> 8, port & 0xff]), Buffer.from(ip.split('.').map(Number))])})
+  const toServer = (ms: number, m: Buffer) => frame(ms, CLIENT, TURN, udp(c, m), IPPROTO.UDP)
+  const toClient = (ms: number, m: Buffer) => frame(ms, TURN, CLIENT, udp(s, m), IPPROTO.UDP)
+  const createPermission = (ms: number, peer: string, port = 50000) => {
+    const t = txid()
+    return toServer(ms, stunMessage({type: STUN_TYPE.CREATE_PERMISSION_REQUEST, txid: t, attrs: [turnXorPeerAddress(peer, port, t)], fingerprint: true}))
+  }
+  const dataIndication = (ms: number, peer: string, port = 50000) => {
+    const t = txid()
+    return toClient(ms, stunMessage({type: STUN_TYPE.DATA_INDICATION, txid: t, attrs: [turnXorPeerAddress(peer, port, t), turnData(Buffer.alloc(8, 1))], fingerprint: true}))
+  }
+  /** An allocation whose server names private addresses of its own: a relayed address inside its
+   * network (as Google's TURN gives), an OTHER-ADDRESS and a RESPONSE-ORIGIN. */
+  const allocation = (): Frame[] => {
+    const t = txid()
+    return [
+      toServer(0, stunMessage({type: STUN_TYPE.ALLOCATE_REQUEST, txid: t, attrs: [turnRequestedTransport(17)], fingerprint: true})),
+      toClient(20, stunMessage({
+        type: STUN_TYPE.ALLOCATE_SUCCESS,
+        txid: t,
+        attrs: [turnXorRelayedAddress('10.13.0.62', 15530, t), stunXorMappedAddress('36.84.217.46', 41000, t), plainAddress(0x802c, '10.13.0.9', 3479), plainAddress(0x802b, '10.13.0.8', 3478)],
+        fingerprint: true,
+      })),
+    ]
+  }
+  const meta004 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-META-004')
+  const stunFacts = (r: Report) => r.flows.map((f) => f.protocols?.['stun'] as {peerAddresses: Array<{ip: string; sentBy: string}>; relayedAddresses: Array<{ip: string}>; serverAddresses: Array<{ip: string; attribute: string}>} | undefined).find(Boolean)
+
+  it('stays quiet on addresses the server sends about itself or a peer, on what it named first, and on loopback', async () => {
+    // The server's relayed address, OTHER-ADDRESS and RESPONSE-ORIGIN; a peer first named by the
+    // server (Data indication), then in the caller's CreatePermission; a loopback peer.
+    const r = await run([...allocation(), dataIndication(40, '10.13.0.50'), createPermission(41, '10.13.0.50'), createPermission(60, '127.0.0.1')], {home: 'ID'})
+    const stun = stunFacts(r)
+    // The rule had all of them to look at.
+    expect(stun?.relayedAddresses.map((a) => a.ip)).toEqual(['10.13.0.62'])
+    expect(stun?.serverAddresses.map((a) => `${a.attribute} ${a.ip}`).sort()).toEqual(['OTHER-ADDRESS 10.13.0.9', 'RESPONSE-ORIGIN 10.13.0.8'])
+    expect(stun?.peerAddresses.map((a) => `${a.sentBy} ${a.ip}`).sort()).toEqual(['client 10.13.0.50', 'client 127.0.0.1', 'server 10.13.0.50'])
+    expect(ids(r)).not.toContain('CA-META-004')
+  })
+
+  it("fires, medium, when the caller sends its own LAN address to the server, naming it the caller's", async () => {
+    const r = await run([...allocation(), createPermission(40, CLIENT, 41002)], {home: 'ID'})
+    expect(r.vantage.privateAddresses).toContain(CLIENT)
+    const [f, ...rest] = meta004(r)
+    expect(rest).toEqual([])
+    expect(f?.severity).toBe('medium')
+    expect(f?.detail).toBe(`The caller's side sent a private address of its own network, ${CLIENT}, to the external server ${TURN} in STUN/TURN attributes, in clear: that server and anyone on the path learn how the caller's network is addressed.`)
+    expect(f?.evidence.map((e) => [e.frame, e.description])).toEqual([[3, `XOR-PEER-ADDRESS ${CLIENT}:41002 (rfc1918; the caller's own address) in a CreatePermission Request sent by the caller's side to ${TURN}`]])
+    // Also when the server echoes it afterwards (a Data indication from that peer address).
+    expect(meta004(await run([...allocation(), createPermission(40, CLIENT, 41002), dataIndication(60, CLIENT, 41002)], {home: 'ID'}))[0]?.severity).toBe('medium')
+  })
+
+  it("fires, low, when the private addresses the caller passes on are its peers', and says they are theirs", async () => {
+    const r = await run([...allocation(), createPermission(40, '192.168.7.20'), createPermission(41, '10.36.43.120')], {home: 'ID'})
+    const [f, ...rest] = meta004(r)
+    expect(rest).toEqual([])
+    expect(f?.severity).toBe('low')
+    expect(f?.detail).toBe(`The caller's side sent its peers' private addresses (their ICE candidates, as the peer of TURN requests or checks relayed to them), 10.36.43.120, 192.168.7.20, to the external server ${TURN}: they describe the peers' networks, not the caller's.`)
+    expect(f?.detail).not.toContain('own network')
+    expect(f?.evidence.map((e) => e.description)).toEqual([
+      `XOR-PEER-ADDRESS 192.168.7.20:50000 (rfc1918; a peer's address) in a CreatePermission Request sent by the caller's side to ${TURN}`,
+      `XOR-PEER-ADDRESS 10.36.43.120:50000 (rfc1918; a peer's address) in a CreatePermission Request sent by the caller's side to ${TURN}`,
+    ])
   })
 })

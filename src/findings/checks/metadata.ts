@@ -3,6 +3,7 @@ import {factsOf} from '../../analysis/flow-facts.js'
 import {isPrivateAddress} from '../../apps/match.js'
 import {type CheckContext, finding, flowEvidence, flowsWith, quote} from '../context.js'
 import type {Evidence} from '../../protocols/analyzer.js'
+import type {AddressFact} from '../../protocols/stun/analyzer.js'
 import {hostOnly} from '../../protocols/http/meeting-links.js'
 
 const MAX_ITEMS = 20
@@ -95,23 +96,106 @@ export function noEncryptedClientHello(ctx: CheckContext): Finding[] {
   return [finding('CA-META-003', undefined, `${flowIds.length} handshake${flowIds.length > 1 ? 's' : ''} to call servers sent the server name in clear (no Encrypted Client Hello): ${[...names].sort().map(quote).join(', ')}.`, evidence, flowIds)]
 }
 
-/** CA-META-004: STUN/TURN attributes carrying the caller's private addresses to servers outside. */
+/** Scopes whose addresses say nothing about a network's layout: loopback and 0.0.0.0 / ::. */
+const UNREVEALING_SCOPES: ReadonlySet<string> = new Set(['loopback', 'unspecified'])
+
+/** The flow's capture-host side sent the message: `sentBy` is relative to the flow's client. */
+function sentByLocalSide(flow: ReportFlow, sentBy: 'client' | 'server'): boolean {
+  const remoteIsServer = flow.remote.ip === flow.server.ip && flow.remote.port === flow.server.port
+  return (sentBy === 'client') === remoteIsServer
+}
+
+function earlier(a: Evidence, b: Evidence): boolean {
+  return a.capture < b.capture || (a.capture === b.capture && a.frame < b.frame)
+}
+
+/** Whose network a private address the caller's side sent describes. */
+type Whose = 'own' | 'caller-side' | 'peer'
+
+interface SentPrivate {
+  flow: ReportFlow
+  fact: AddressFact
+  whose: Whose
+}
+
+const WHOSE_TEXT: Record<Whose, string> = {
+  own: "the caller's own address",
+  'caller-side': "an address of the caller's side",
+  peer: "a peer's address",
+}
+
+function plural(n: number, one: string, many: string): string {
+  return n > 1 ? many : one
+}
+
+/**
+ * CA-META-004: private addresses that the caller's side SENT, in STUN/TURN attributes, to an
+ * external (public) server. Only what the caller sends counts: addresses a server sends (its
+ * relayed and alternate addresses, OTHER-ADDRESS, RESPONSE-ORIGIN, the mapped address it saw, a
+ * peer's address in a Data indication) are the server's or the peer's, not the caller's leak, and
+ * an address the server named on the flow before the caller did was no news to it. Loopback and
+ * unspecified addresses reveal no network.
+ *
+ * Whose address it is: one the capture host used (the vantage's private addresses) is the
+ * caller's own; a peer address (XOR-PEER-ADDRESS in CreatePermission, ChannelBind, Send...) or a
+ * mapped address the caller answers a relayed check with names a peer; an address attribute
+ * in which a sender names itself (RESPONSE-ADDRESS, XOR-RESPONSE-TARGET...) is the caller's side.
+ * Addresses of the caller's network are the leak the rule is about (medium); peers' addresses
+ * alone (their ICE host candidates, passed on to the relay) are reported at low, worded as theirs.
+ */
 export function stunPrivateAddresses(ctx: CheckContext): Finding[] {
-  const evidence: FindingEvidence[] = []
-  const flowIds: number[] = []
-  const leaked = new Set<string>()
+  const own = new Set(ctx.vantage.privateAddresses)
+  const sent: SentPrivate[] = []
   for (const flow of flowsWith(ctx, 'stun')) {
     const stun = factsOf(flow).stun
     if (!stun || isPrivateAddress(flow.remote.ip)) continue
-    for (const a of [...stun.peerAddresses, ...stun.mappedAddresses, ...stun.serverAddresses, ...stun.relayedAddresses]) {
-      if (!a.scope) continue
-      leaked.add(a.ip)
-      flowIds.push(flow.id)
-      if (evidence.length < MAX_ITEMS) evidence.push(ev(flow, `${a.attribute} ${a.ip}:${a.port} (${a.scope}) in a ${a.message} ${a.sentBy === 'client' ? 'sent to' : 'received from'} ${flow.remote.ip}`, a.first))
+    const lists: Array<[AddressFact[], Whose]> = [
+      [stun.peerAddresses, 'peer'],
+      [stun.mappedAddresses, 'peer'],
+      [stun.serverAddresses, 'caller-side'],
+      [stun.relayedAddresses, 'caller-side'],
+    ]
+    // When the server first named each address on this flow.
+    const toldByServer = new Map<string, Evidence>()
+    for (const [list] of lists) {
+      for (const a of list) {
+        if (sentByLocalSide(flow, a.sentBy)) continue
+        const known = toldByServer.get(a.ip)
+        if (!known || earlier(a.first, known)) toldByServer.set(a.ip, a.first)
+      }
+    }
+    for (const [list, whose] of lists) {
+      for (const a of list) {
+        if (!a.scope || UNREVEALING_SCOPES.has(a.scope) || !sentByLocalSide(flow, a.sentBy)) continue
+        const told = toldByServer.get(a.ip)
+        if (told && earlier(told, a.first)) continue
+        sent.push({flow, fact: a, whose: own.has(a.ip) ? 'own' : whose})
+      }
     }
   }
-  if (!leaked.size) return []
-  return [finding('CA-META-004', undefined, `STUN/TURN messages exchanged with external servers carry private addresses of the caller's network: ${[...leaked].sort().join(', ')}.`, evidence, flowIds)]
+  if (!sent.length) return []
+  sent.sort((x, y) => (earlier(x.fact.first, y.fact.first) ? -1 : earlier(y.fact.first, x.fact.first) ? 1 : x.flow.id - y.flow.id))
+  const callers = sent.filter((s) => s.whose !== 'peer')
+  const peers = sent.filter((s) => s.whose === 'peer')
+  const addresses = (items: SentPrivate[]) => [...new Set(items.map((s) => s.fact.ip))].sort()
+  const servers = (items: SentPrivate[]) => {
+    const ips = [...new Set(items.map((s) => s.flow.remote.ip))].sort()
+    return `${plural(ips.length, 'the external server', 'the external servers')} ${ips.join(', ')}`
+  }
+  const parts: string[] = []
+  if (callers.length) {
+    const list = addresses(callers)
+    parts.push(`The caller's side sent ${plural(list.length, 'a private address', 'private addresses')} of its own network, ${list.join(', ')}, to ${servers(callers)} in STUN/TURN attributes, in clear: that server and anyone on the path learn how the caller's network is addressed.`)
+  }
+  if (peers.length) {
+    const list = addresses(peers)
+    parts.push(`${callers.length ? 'It also' : "The caller's side"} sent its peers' private ${plural(list.length, 'address', 'addresses')} (their ICE candidates, as the peer of TURN requests or checks relayed to them), ${list.join(', ')}, to ${servers(peers)}: ${plural(list.length, 'it describes', 'they describe')} the peers' networks, not the caller's.`)
+  }
+  const evidence = sent.slice(0, MAX_ITEMS).map(({flow, fact: a, whose}) => {
+    const inside = a.via ? `, inside ${a.via === 'turn-data' ? 'a TURN DATA attribute' : 'ChannelData'}` : ''
+    return ev(flow, `${a.attribute} ${a.ip}:${a.port} (${a.scope}; ${WHOSE_TEXT[whose]}) in a ${a.message}${inside} sent by the caller's side to ${flow.remote.ip}`, a.first)
+  })
+  return [finding('CA-META-004', callers.length ? undefined : 'low', parts.join(' '), evidence, sent.map((s) => s.flow.id))]
 }
 
 /** CA-META-005: the caller's public address, as STUN servers reflected it. */
