@@ -28,7 +28,7 @@ export const RULES: readonly RuleDefinition[] = [
     category: 'coverage',
     severity: 'high',
     rationale:
-      'Every other rule judges the call\'s traffic. A capture made before the call started, on another interface than the one the call used, or of a call inside a VPN tunnel holds none of it, and would pass them all: "no findings" would only mean that nothing was looked at. A CI job gating an app on this report must not pass on an empty capture.',
+      'Every other rule judges the call\'s traffic. A capture made before the call started, on another interface than the one the call used, or of a call inside a VPN tunnel holds none of it, and would pass them all: "no findings" would only mean that nothing was looked at. A CI job gating an app on this report must not pass on an empty capture. Call traffic is a media, relay or meeting-control flow, or any other flow of an identified conferencing app except DNS lookups and LAN discovery: looking up a meeting service\'s name is not a call, so a capture of lookups alone has none.',
     remediation:
       'Capture during the call, on the interface it uses (for a call through a VPN, the tunnel\'s own interface), and check that the app\'s traffic is in the capture. If the capture is not meant to hold a call, lower the rule in the policy file: CA-CALL-001: info under severity-overrides.',
   },

@@ -5,7 +5,7 @@ import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import type {Report} from '../../src/report/report-model.js'
 import {PcapWriter} from '../support/capture-writer.js'
 import {
-  ETHERTYPE, IPPROTO, LINKTYPE, STUN_TYPE, ethernet, ipv4, rtcpSdes, rtp, stunBindingRequest, stunBindingSuccess, stunMessage, stunXorMappedAddress, tcp, tlsClientHello, tlsServerHello,
+  ETHERTYPE, IPPROTO, LINKTYPE, STUN_TYPE, dnsQuery, dnsResponse, ethernet, ipv4, rtcpSdes, rtp, stunBindingRequest, stunBindingSuccess, stunMessage, stunXorMappedAddress, tcp, tlsClientHello, tlsServerHello,
   turnData, turnRequestedTransport, turnXorPeerAddress, turnXorRelayedAddress, udp,
 } from '../support/packet-builder.js'
 import {CA_DER, CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, LEAF_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
@@ -119,6 +119,39 @@ describe('CA-CALL-001: no call in the capture', () => {
     const lowered = await run([...web(ASHBURN, 50700)], {home: 'US', policy})
     expect(lowered.summary.verdict).toBe('pass')
     expect(lowered.findings.find((x) => x.ruleId === 'CA-CALL-001')?.severity).toBe('info')
+  })
+})
+
+describe('CA-CALL-001: DNS lookups of a meeting service are no call', () => {
+  const lookups = (): Frame[] => {
+    const frames: Frame[] = []
+    const names = ['teams.microsoft.com', 'api.teams.skype.com']
+    names.forEach((name, i) => {
+      const c = {sport: 53100 + i, dport: 53}
+      frames.push(frame(100 * i, CLIENT, '8.8.8.8', udp(c, dnsQuery({id: 0x100 + i, name})), IPPROTO.UDP))
+      frames.push(frame(100 * i + 20, '8.8.8.8', CLIENT, udp({sport: 53, dport: c.sport}, dnsResponse({id: 0x100 + i, name, answers: [{name, type: 'A', ttl: 60, value: '52.113.194.132'}]})), IPPROTO.UDP))
+    })
+    return frames
+  }
+
+  it('fires on a capture of lookups alone, though the app is identified from them, and says so', async () => {
+    const r = await run(lookups(), {home: 'US'})
+    // The lookups identify Teams and attribute the DNS flows to it...
+    expect(r.apps.map((a) => a.app)).toEqual(['teams'])
+    expect(r.flows.map((f) => [f.role, f.app])).toEqual([['dns', 'teams'], ['dns', 'teams']])
+    // ...but a lookup is not a call.
+    const f = r.findings.find((x) => x.ruleId === 'CA-CALL-001')
+    expect(f?.severity).toBe('high')
+    expect(f?.detail).toContain('No call traffic was found in this capture: Microsoft Teams / Skype was named only in DNS lookups or LAN discovery, which happen without a call;')
+    expect(r.summary.verdict).toBe('fail')
+    // The lookups still count as a leak of which service is about to be used.
+    expect(ids(r)).toContain('CA-META-001')
+  })
+
+  it('stays quiet once the app has traffic of its own beyond the lookups (its servers over TLS)', async () => {
+    const r = await run([...lookups(), ...tlsSession('52.113.194.132', 30, {sni: 'teams.microsoft.com', serverHello: serverHello(0xc02f)}, 500)], {home: 'US'})
+    expect(r.flows.filter((f) => f.role !== 'dns').map((f) => f.app)).toEqual(['teams'])
+    expect(ids(r)).not.toContain('CA-CALL-001')
   })
 })
 
