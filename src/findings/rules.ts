@@ -149,7 +149,9 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'Cleartext HTTP carries meeting identifiers, passcodes, cookies or credentials',
     category: 'metadata',
     severity: 'high',
-    rationale: 'Meeting links with passcodes, session cookies or Authorization headers sent over plain HTTP let an observer join the meeting or take over a session.',
+    severityNote: 'high for a meeting link wherever it travels, and for cookies, credentials or secret URL parameters on the call\'s flows; low for cookies or credentials sent to servers of no conferencing app',
+    rationale:
+      'A meeting link (its id, and any passcode in it) sent over plain HTTP lets anyone on the path join the meeting, wherever it goes: to the meeting service, in a Referer to another site, or in a redirect\'s Location. Session cookies, Authorization headers and secret URL parameters (token, sid...) on the call\'s flows — those of an identified conferencing app, or media, relay and control — let an observer take over the app\'s session. The same sent to servers of no conferencing app belong to another service (a browser or the operating system in the background): they are still readable on the path, but reveal nothing of the meeting, and are reported at low, worded so. Values are never shown: secrets are redacted and meeting ids masked.',
     remediation: 'Use HTTPS only (HSTS); never embed passcodes in links sent in clear.',
   },
   {

@@ -342,6 +342,62 @@ describe('CA-CRYPTO-003: certificates expired at the time of the call', () => {
   })
 })
 
+describe('CA-META-008: cleartext HTTP secrets, meeting data or not', () => {
+  /** One cleartext HTTP request to `server` on port 80. */
+  function httpRequest(server: string, head: string, sport = 50600): Frame[] {
+    const request = Buffer.from(`${head}\r\n\r\n`)
+    const c = {sport, dport: 80}
+    return [
+      frame(0, CLIENT, server, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
+      frame(200, server, CLIENT, tcp({sport: 80, dport: sport, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
+      frame(201, CLIENT, server, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, request), IPPROTO.TCP),
+    ]
+  }
+  const meta008 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-META-008')
+  const ZOOM_WEB = '170.114.10.73'
+
+  it('fires, low, on a cookie sent to a server of no conferencing app, and does not call it meeting data', async () => {
+    const r = await run(httpRequest(ASHBURN, 'POST /api/v1/events HTTP/1.1\r\nHost: api.example.com\r\nCookie: session=abc123'), {home: 'US'})
+    expect(r.flows.map((f) => f.app)).toEqual([null])
+    const [f, ...rest] = meta008(r)
+    expect(rest).toEqual([])
+    expect(f?.severity).toBe('low')
+    expect(f?.detail).toBe(`Cleartext HTTP to ${ASHBURN} carries cookies or credentials of a service that is not the call (no conferencing app was identified on the flow): anyone on the path can read them and may take over that session; they reveal nothing of the meeting (values shown redacted).`)
+    expect(f?.evidence.map((e) => e.description)).toEqual(['POST "api.example.com/api/v1/events" carries a Cookie header'])
+    expect(JSON.stringify(r)).not.toContain('abc123')
+  })
+
+  it("fires, high, on a cookie sent to the conferencing app's server: the call's session", async () => {
+    const r = await run(httpRequest(ZOOM_WEB, 'GET /wc/home HTTP/1.1\r\nHost: us05web.zoom.us\r\nCookie: _zm_ssid=abc123'), {home: 'US'})
+    expect(r.flows.map((f) => f.app)).toEqual(['zoom'])
+    const [f] = meta008(r)
+    expect(f?.severity).toBe('high')
+    expect(f?.detail).toBe(`Cleartext HTTP to ${ZOOM_WEB}, a server of Zoom, carries the session's cookies or credentials: anyone on the path can read them and take over the session with Zoom (values shown redacted).`)
+  })
+
+  it('fires, high, on a meeting link wherever it travels: in a Referer to a site of no conferencing app', async () => {
+    const r = await run(httpRequest(ASHBURN, 'GET /pixel.gif HTTP/1.1\r\nHost: tracker.example.com\r\nReferer: http://zoom.us/j/81234567890?pwd=Xy7abc'), {home: 'US'})
+    expect(r.flows.map((f) => f.app)).toEqual([null])
+    const [f] = meta008(r)
+    expect(f?.severity).toBe('high')
+    expect(f?.detail).toBe(`Cleartext HTTP to ${ASHBURN} carries a meeting link: anyone on the path can read it and join the meeting (values shown redacted).`)
+    expect(f?.evidence[0]?.description).toBe('GET "tracker.example.com/pixel.gif" carries Zoom meeting link "81•••••••90" with its passcode in its Referer, secret parameters pwd')
+    expect(JSON.stringify(r)).not.toContain('Xy7abc')
+  })
+
+  it('fires, high, on a meeting link that comes back in a redirect from a link shortener', async () => {
+    const head = 'GET /m3et HTTP/1.1\r\nHost: sho.rt'
+    const request = httpRequest(ASHBURN, head, 50610)
+    const ask = Buffer.byteLength(`${head}\r\n\r\n`)
+    const response = Buffer.from('HTTP/1.1 302 Found\r\nLocation: https://zoom.us/j/81234567890?pwd=Xy7abc\r\nContent-Length: 0\r\n\r\n')
+    const r = await run([...request, frame(400, ASHBURN, CLIENT, tcp({sport: 80, dport: 50610, seq: 8, ack: 2 + ask, flags: 'PA'}, response), IPPROTO.TCP)], {home: 'US'})
+    const [f] = meta008(r)
+    expect(f?.severity).toBe('high')
+    expect(f?.evidence.map((e) => [e.frame, e.description])).toEqual([[4, 'response 302 to GET "sho.rt/m3et" carries the Zoom meeting link "81•••••••90" with its passcode in its Location "https://zoom.us/j/81•••••••90?pwd=***"']])
+    expect(JSON.stringify(r)).not.toContain('Xy7abc')
+  })
+})
+
 describe('metadata rules stay quiet when there is nothing to leak', () => {
   it('CA-META-008: cleartext HTTP without meeting links, secrets, cookies or credentials', async () => {
     const request = Buffer.from('GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: test\r\n\r\n')

@@ -1,9 +1,10 @@
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
 import {isPrivateAddress} from '../../apps/match.js'
-import {type CheckContext, finding, flowEvidence, flowsWith, quote} from '../context.js'
+import {type CheckContext, finding, flowEvidence, flowsWith, isCallFlow, quote} from '../context.js'
 import type {Evidence} from '../../protocols/analyzer.js'
 import type {AddressFact} from '../../protocols/stun/analyzer.js'
+import type {HttpMeetingLinkFact, HttpRequestFact} from '../../protocols/http/http-analyzer.js'
 import {hostOnly} from '../../protocols/http/meeting-links.js'
 
 const MAX_ITEMS = 20
@@ -236,23 +237,72 @@ export function sdesItems(ctx: CheckContext): Finding[] {
   return out
 }
 
-/** CA-META-008: cleartext HTTP with meeting links, passcodes, cookies or credentials. */
+/** What one cleartext HTTP request (or its response) exposes. */
+interface HttpExposure {
+  evidence: FindingEvidence
+  /** A meeting link travelled in it (target, Referer or the response's Location). */
+  meeting: boolean
+  /** It carried a Cookie, an Authorization header or secret URL parameters. */
+  secret: boolean
+}
+
+const MEETING_APP_NAMES: Record<string, string> = {zoom: 'Zoom', webex: 'Webex', teams: 'Teams', meet: 'Google Meet', jitsi: 'Jitsi'}
+
+function meetingLinkText(link: HttpMeetingLinkFact): string {
+  return `${MEETING_APP_NAMES[link.app] ?? link.app} meeting link ${quote(link.id)}${link.passcode ? ' with its passcode' : ''}`
+}
+
+/** The request's and its response's exposures, as evidence. */
+function httpExposures(flow: ReportFlow, r: HttpRequestFact): HttpExposure[] {
+  const out: HttpExposure[] = []
+  const what = [
+    r.meetingLink ? `${meetingLinkText(r.meetingLink)}${r.meetingLink.where === 'referer' ? ' in its Referer' : ''}` : '',
+    r.redacted.length ? `secret parameters ${r.redacted.join(', ')}` : '',
+    r.cookie ? 'a Cookie header' : '',
+    r.authorization ? 'an Authorization header' : '',
+  ].filter(Boolean)
+  if (what.length) {
+    out.push({
+      evidence: ev(flow, `${r.method} ${quote(`${r.host ?? flow.remote.ip}${r.target}`)} carries ${what.join(', ')}`, r.evidence),
+      meeting: r.meetingLink !== null,
+      // Secret parameters of a meeting link (its passcode, a join token) are the link's.
+      secret: r.cookie || r.authorization || (r.meetingLink === null && r.redacted.length > 0),
+    })
+  }
+  // A redirect to a meeting link the request did not carry (a short link resolved in clear).
+  const answer = r.response
+  if (answer?.meetingLink && answer.location !== null && !r.meetingLink) {
+    out.push({evidence: ev(flow, `response ${answer.status} to ${r.method} ${quote(`${r.host ?? flow.remote.ip}${r.target}`)} carries the ${meetingLinkText(answer.meetingLink)} in its Location ${quote(answer.location)}`, answer.evidence), meeting: true, secret: false})
+  }
+  return out
+}
+
+/**
+ * CA-META-008: cleartext HTTP with meeting links, passcodes, cookies or credentials. A meeting
+ * link (with or without its passcode) is meeting data wherever it travels — to the meeting
+ * service, in a Referer to another site, in a redirect's Location — and is rated high. Cookies,
+ * Authorization headers and secret URL parameters are rated high on the call's flows (flows of an
+ * identified conferencing app, or media, relay and control): they are the app's session. The
+ * same sent to other servers belong to another service, not to the meeting: low, and worded so.
+ */
 export function cleartextHttpSecrets(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
   for (const flow of flowsWith(ctx, 'http')) {
-    const requests = factsOf(flow).http?.requests ?? []
-    const risky = requests.filter((r) => r.meetingLink || r.redacted.length > 0 || r.cookie || r.authorization)
-    if (!risky.length) continue
-    const evidence = risky.slice(0, MAX_ITEMS).map((r) => {
-      const what = [
-        r.meetingLink ? `${r.meetingLink.app} meeting link ${quote(r.meetingLink.id)}${r.meetingLink.passcode ? ' with its passcode' : ''}` : '',
-        r.redacted.length ? `secret parameters ${r.redacted.join(', ')}` : '',
-        r.cookie ? 'a Cookie header' : '',
-        r.authorization ? 'an Authorization header' : '',
-      ].filter(Boolean).join(', ')
-      return ev(flow, `${r.method} ${quote(`${r.host ?? flow.remote.ip}${r.target}`)} carries ${what}`, r.evidence)
-    })
-    out.push(finding('CA-META-008', undefined, `Cleartext HTTP to ${flow.remote.ip} carries what lets an observer join the meeting or take over a session (values shown redacted).`, evidence, [flow.id], flow.remote.ip))
+    const exposures = (factsOf(flow).http?.requests ?? []).flatMap((r) => httpExposures(flow, r))
+    if (!exposures.length) continue
+    const meeting = exposures.some((x) => x.meeting)
+    const secret = exposures.some((x) => x.secret)
+    const call = isCallFlow(flow)
+    const app = flow.app !== null ? (ctx.identification.apps.find((a) => a.app === flow.app)?.displayName ?? flow.app) : null
+    const server = `${flow.remote.ip}${app ? `, a server of ${app},` : call ? `, a ${flow.role} server of the call,` : ''}`
+    const session = app ? `the session with ${app}` : 'the session'
+    let detail: string
+    if (meeting && secret && call) detail = `Cleartext HTTP to ${server} carries a meeting link and the session's cookies or credentials: anyone on the path can read them, join the meeting and take over ${session} (values shown redacted).`
+    else if (meeting) detail = `Cleartext HTTP to ${server} carries a meeting link: anyone on the path can read it and join the meeting (values shown redacted).${secret ? ' The cookies or credentials it also carries belong to a service that is not the call (no conferencing app was identified on the flow).' : ''}`
+    else if (call) detail = `Cleartext HTTP to ${server} carries the session's cookies or credentials: anyone on the path can read them and take over ${session} (values shown redacted).`
+    else detail = `Cleartext HTTP to ${flow.remote.ip} carries cookies or credentials of a service that is not the call (no conferencing app was identified on the flow): anyone on the path can read them and may take over that session; they reveal nothing of the meeting (values shown redacted).`
+    const severity = meeting || call ? undefined : 'low'
+    out.push(finding('CA-META-008', severity, detail, exposures.slice(0, MAX_ITEMS).map((x) => x.evidence), [flow.id], flow.remote.ip))
   }
   return out
 }
