@@ -37,9 +37,9 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'Call traffic to a country outside policy',
     category: 'jurisdiction',
     severity: 'high',
-    severityNote: 'critical for a denied country; high for media, relay, vpn and control; medium for telemetry and web; low for other roles',
+    severityNote: 'critical for a denied country; high for media, relay, vpn and control; medium for a conferencing app\'s telemetry and web traffic; low for its other traffic',
     rationale:
-      'Where a server is located decides whose law can compel its operator and who can intercept the traffic on its way. Control connections (meeting control, key distribution) matter as much as media: in 2020 meeting keys for calls elsewhere were served from abroad.',
+      'Where a server is located decides whose law can compel its operator and who can intercept the traffic on its way. Control connections (meeting control, key distribution) matter as much as media: in 2020 meeting keys for calls elsewhere were served from abroad. The rule judges the call\'s traffic: media, relay and meeting-control flows, every other flow of an identified conferencing app (its web, telemetry and other connections), and VPN tunnels the call may travel in. Other traffic in the capture (a browser or the system in the background, no conferencing app identified on it) is not the call\'s: its countries are listed in the report\'s endpoints and countries, not judged here.',
     remediation: 'Pin the app to in-country data centres (tenant data-residency settings), block the out-of-policy ranges at the firewall, or choose a service that can be hosted in the permitted jurisdictions.',
   },
   {

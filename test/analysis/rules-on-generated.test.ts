@@ -155,6 +155,31 @@ describe('CA-CALL-001: DNS lookups of a meeting service are no call', () => {
   })
 })
 
+describe("CA-GEO-001: the call's traffic, not the background's", () => {
+  const ZOOM_WEB = '170.114.10.73' // US
+  it("judges a conferencing app's flows by role, critical in a denied country, and leaves a background site's flow to the endpoint list", async () => {
+    const frames = [
+      ...tlsSession(ZOOM_WEB, 240, {sni: 'us05web.zoom.us', serverHello: serverHello(0xc02f)}),
+      ...tlsSession(ASHBURN, 240, {sni: 'www.example.com', serverHello: serverHello(0xc02f)}, 1000),
+    ]
+    const r = await run(frames, {home: 'ID', deny: 'US'})
+    expect(r.flows.map((f) => [f.server.ip, f.app])).toEqual([[ZOOM_WEB, 'zoom'], [ASHBURN, null]])
+    // Both servers are in the denied country...
+    expect(r.endpoints.map((e) => [e.ip, e.judgement.verdict]).sort()).toEqual([[ZOOM_WEB, 'denied'], [ASHBURN, 'denied']])
+    // ...but only the call's is "call traffic to a country outside policy".
+    const geo = r.findings.filter((f) => f.ruleId === 'CA-GEO-001')
+    expect(geo.map((f) => [f.endpoint, f.severity])).toEqual([[ZOOM_WEB, 'critical']])
+    expect(geo[0]?.detail).toContain('It carried control traffic of zoom: 1 flow')
+  })
+
+  it("judges a conferencing app's telemetry at medium", async () => {
+    const r = await run(tlsSession(ASHBURN, 240, {sni: 'log.zoom.us', serverHello: serverHello(0xc02f)}), {home: 'ID'})
+    const geo = r.findings.filter((f) => f.ruleId === 'CA-GEO-001')
+    expect(geo.map((f) => [f.endpoint, f.severity])).toEqual([[ASHBURN, 'medium']])
+    expect(geo[0]?.detail).toContain('It carried telemetry traffic of zoom')
+  })
+})
+
 describe('CA-GEO-005: location not plausible for the measured round trip', () => {
   it('fires when Ashburn answers Jakarta in 2 ms', async () => {
     const r = await run(tlsSession(ASHBURN, 2, {sni: 'log.zoom.us', serverHello: serverHello(0xc02f)}), {home: 'ID'}, JAKARTA)
