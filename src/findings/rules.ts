@@ -140,8 +140,9 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'RTCP SDES items reveal personal data',
     category: 'metadata',
     severity: 'medium',
-    severityNote: 'high when NAME, EMAIL or PHONE items are present',
-    rationale: 'RTCP source descriptions (CNAME, NAME, EMAIL, PHONE, LOC, TOOL, NOTE) travel unencrypted unless SRTCP is used, and may name the participant.',
+    severityNote: 'high when NAME, EMAIL or PHONE items, or NOTE or PRIV text holding an e-mail address or an international phone number, are present',
+    rationale:
+      'RTCP source descriptions travel unencrypted unless SRTCP is used. RFC 3550 §6.5: NAME, EMAIL and PHONE name or reach the participant, LOC says where they are, and a CNAME "user@host" carries their login name; a NOTE or PRIV item holding an e-mail address or a phone number counts as they do. A CNAME whose user part is a random id, TOOL (the software) and other NOTE text name no one and are not reported here (see CA-META-010).',
     remediation: 'Use SRTCP and clients that send random CNAMEs and no personal SDES items.',
   },
   {
@@ -164,6 +165,15 @@ export const RULES: readonly RuleDefinition[] = [
       'TLS 1.3 encrypts the client\'s Certificate message; TLS 1.2 and earlier, DTLS 1.2 and the TLS handshake inside OpenVPN\'s control channel (without tls-crypt) send it in clear. Anyone on the path reads its subject — a person\'s name or e-mail address, a user or device id, the organisation — and recognises the same certificate every time it is used: a VPN or a certificate login that carries the call names the caller. (WebRTC\'s throwaway DTLS certificates, a lone CN such as "WebRTC", name no one and are not reported.)',
     remediation:
       'Use TLS 1.3 (DTLS 1.3), which encrypts the client certificate; for OpenVPN wrap the control channel with tls-crypt or tls-crypt-v2 (tls-auth does not encrypt it); where TLS 1.2 must stay, ask for the client certificate only in a renegotiation inside the encrypted session; issue client certificates whose subject is a random identifier, not a name or e-mail address.',
+  },
+  {
+    id: 'CA-META-010',
+    title: 'RTCP SDES items in clear name the software or carry notes',
+    category: 'metadata',
+    severity: 'info',
+    rationale:
+      'RFC 3550 §6.5.6 and §6.5.7: TOOL names the application that sends the stream (often with its version), NOTE and PRIV carry free text, such as a PBX\'s banner. Unencrypted, they tell an observer which client or server software took part in the call; they name no one (a NOTE or PRIV item holding an e-mail address or a phone number is reported as personal data, CA-META-007).',
+    remediation: 'Use SRTCP; configure clients and media servers not to send TOOL or NOTE items.',
   },
   {
     id: 'CA-CRYPTO-001',

@@ -423,6 +423,46 @@ describe('CA-META-008: cleartext HTTP secrets, meeting data or not', () => {
   })
 })
 
+describe('CA-META-007 / CA-META-010: RTCP SDES items, personal or not', () => {
+  type Item = {type: 'CNAME' | 'NAME' | 'EMAIL' | 'PHONE' | 'LOC' | 'TOOL' | 'NOTE' | 'PRIV'; text: string}
+  const rtcp = (items: Item[]) => Array.from({length: 4}, (_, i) => frame(1000 * i, CLIENT, '149.137.41.57', udp({sport: 40001, dport: 40003}, rtcpSdes([{ssrc: 0x0a0b0c0d, items}])), IPPROTO.UDP))
+  const of = (r: Report, rule: string) => r.findings.filter((f) => f.ruleId === rule)
+
+  it("calls a PBX's banner, the client's TOOL and a random CNAME's host no personal data: an info finding worded as software and notes", async () => {
+    const r = await run(rtcp([{type: 'CNAME', text: '11894297-4432a9f8@192.168.1.2'}, {type: 'TOOL', text: 'SIPPS'}, {type: 'NOTE', text: 'FreeSWITCH.org -- Come to ClueCon.com'}]), {home: 'SG'})
+    expect(of(r, 'CA-META-007')).toEqual([])
+    const [f, ...rest] = of(r, 'CA-META-010')
+    expect(rest).toEqual([])
+    expect(f?.severity).toBe('info')
+    expect(f?.title).toBe('RTCP SDES items in clear name the software or carry notes')
+    expect(f?.detail).toBe(`Unencrypted RTCP between ${CLIENT} and 149.137.41.57 carries source descriptions that name the software or carry notes: TOOL "SIPPS"; NOTE "FreeSWITCH.org -- Come to ClueCon.com". They tell an observer which client or server software took part; they name no one.`)
+    expect(f?.detail).not.toMatch(/personal/)
+  })
+
+  it('fires, high, on NAME, and on a NOTE that holds an e-mail address or a phone number', async () => {
+    const named = await run(rtcp([{type: 'CNAME', text: 'k3J9xQ2mZp'}, {type: 'NAME', text: 'Jane Doe'}, {type: 'TOOL', text: 'SIPPS'}]), {home: 'SG'})
+    const [f] = of(named, 'CA-META-007')
+    expect(f?.severity).toBe('high')
+    expect(f?.detail).toBe(`Unencrypted RTCP between ${CLIENT} and 149.137.41.57 carries source descriptions that identify the participant: NAME "Jane Doe".`)
+    // The TOOL item is reported apart, as software.
+    expect(of(named, 'CA-META-010').map((x) => x.detail)).toEqual([expect.stringContaining('TOOL "SIPPS"')])
+    for (const text of ['back at 3, mail jane.doe@ministry.example', 'call +62 21 384 8626']) {
+      const note = await run(rtcp([{type: 'NOTE', text}]), {home: 'SG'})
+      expect(of(note, 'CA-META-007').map((x) => x.severity), text).toEqual(['high'])
+      expect(of(note, 'CA-META-010'), text).toEqual([])
+    }
+  })
+
+  it('fires, medium, on a location and on a CNAME that carries a login name', async () => {
+    for (const item of [{type: 'LOC', text: 'Jakarta, Gedung Pancasila'}, {type: 'CNAME', text: 'bsantoso@192.168.0.105'}] as Item[]) {
+      const r = await run(rtcp([item]), {home: 'SG'})
+      const [f] = of(r, 'CA-META-007')
+      expect(f?.severity, item.text).toBe('medium')
+      expect(f?.detail, item.text).toBe(`Unencrypted RTCP between ${CLIENT} and 149.137.41.57 carries source descriptions that describe the participant (a login name or a location): ${item.type} "${item.text}".`)
+    }
+  })
+})
+
 describe('metadata rules stay quiet when there is nothing to leak', () => {
   it('CA-META-008: cleartext HTTP without meeting links, secrets, cookies or credentials', async () => {
     const request = Buffer.from('GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: test\r\n\r\n')
@@ -446,6 +486,7 @@ describe('metadata rules stay quiet when there is nothing to leak', () => {
     // The SDES item was read (so the rule looked at it) and judged harmless.
     expect(JSON.stringify(r.flows.map((f) => f.protocols?.['rtp'] ?? null))).toContain('k3J9xQ2mZp')
     expect(ids(r)).not.toContain('CA-META-007')
+    expect(ids(r)).not.toContain('CA-META-010')
   })
 
   it('CA-META-004: STUN that reveals only the public address', async () => {

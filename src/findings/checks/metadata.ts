@@ -5,6 +5,7 @@ import {type CheckContext, finding, flowEvidence, flowsWith, isCallFlow, quote} 
 import type {Evidence} from '../../protocols/analyzer.js'
 import type {AddressFact} from '../../protocols/stun/analyzer.js'
 import type {HttpMeetingLinkFact, HttpRequestFact} from '../../protocols/http/http-analyzer.js'
+import type {SdesFact} from '../../protocols/rtp/analyzer.js'
 import {hostOnly} from '../../protocols/http/meeting-links.js'
 
 const MAX_ITEMS = 20
@@ -220,19 +221,83 @@ export function plainRtp(ctx: CheckContext): Finding[] {
   return out
 }
 
-const PERSONAL_SDES = new Set(['NAME', 'EMAIL', 'PHONE'])
+/**
+ * What an RTCP SDES item (RFC 3550 §6.5) tells an observer:
+ *  - `identifying`: NAME, EMAIL and PHONE name or reach the participant, and so does NOTE or
+ *    PRIV text that holds an e-mail address or an international phone number;
+ *  - `personal`: LOC (where the participant is), and a CNAME "user@host" whose user part reads
+ *    as a login name (RFC 3550 §6.5.1) rather than a random id;
+ *  - `software`: TOOL (the application, §6.5.6), and NOTE or PRIV free text that is not
+ *    personal (a PBX's banner such as FreeSWITCH's "Come to ClueCon.com");
+ *  - `none`: a CNAME that is random, or a bare host (RFC 7022 asks for random CNAMEs).
+ */
+export type SdesKind = 'identifying' | 'personal' | 'software' | 'none'
 
-/** CA-META-007: RTCP SDES items in clear; CNAMEs count when they look like user@host. */
+const EMAIL_IN_TEXT = /[^\s@<>"(),;:]+@[^\s@<>"(),;:]+\.[a-z]{2,}/i
+/** An international number (E.164, +CC...) or a tel: URI: at least 7 digits after the sign. */
+const PHONE_IN_TEXT = /(?:\+|tel:)\s*\d(?:[\s().-]*\d){6,}/i
+/** A CNAME user part that is an id, not a name: hex groups with a digit (a UUID, "11894297-4432a9f8"). */
+const RANDOM_USER = /^(?=[^@]*\d)\{?[0-9a-f]+(?:[-_.:][0-9a-f]+)*\}?$/i
+
+export function sdesKind(item: string, text: string): SdesKind {
+  switch (item) {
+    case 'NAME':
+    case 'EMAIL':
+    case 'PHONE':
+      return 'identifying'
+    case 'LOC':
+      return 'personal'
+    case 'CNAME': {
+      const at = text.lastIndexOf('@')
+      if (at <= 0) return 'none'
+      return RANDOM_USER.test(text.slice(0, at)) ? 'none' : 'personal'
+    }
+    case 'NOTE':
+    case 'PRIV':
+      return EMAIL_IN_TEXT.test(text) || PHONE_IN_TEXT.test(text) ? 'identifying' : 'software'
+    case 'TOOL':
+      return 'software'
+    default:
+      return 'none'
+  }
+}
+
+function sdesEvidence(flow: ReportFlow, s: SdesFact): FindingEvidence {
+  return ev(flow, `SDES ${s.item} ${quote(s.text)} sent by the ${s.sentBy} (${s.count}×)`, s.first)
+}
+
+/** The first few distinct items, as `NAME "..."` (both directions often send the same). */
+function sdesList(items: readonly SdesFact[]): string {
+  return [...new Set(items.map((s) => `${s.item} ${quote(s.text)}`))].slice(0, 4).join('; ')
+}
+
+/**
+ * CA-META-007: RTCP SDES items in clear that identify the participant or say where they are;
+ * high when they name or reach them (NAME, EMAIL, PHONE, or such text in NOTE/PRIV).
+ */
 export function sdesItems(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
   for (const flow of flowsWith(ctx, 'rtp')) {
     const sdes = factsOf(flow).rtp?.rtcp?.sdes ?? []
-    const telling = sdes.filter((s) => s.item !== 'CNAME' || /@/.test(s.text))
+    const kinds = sdes.map((s) => sdesKind(s.item, s.text))
+    // Those that name or reach the participant first, then logins and locations.
+    const telling = [...sdes.filter((_, i) => kinds[i] === 'identifying'), ...sdes.filter((_, i) => kinds[i] === 'personal')]
     if (!telling.length) continue
-    const personal = telling.some((s) => PERSONAL_SDES.has(s.item))
-    const evidence = telling.slice(0, MAX_ITEMS).map((s) => ev(flow, `SDES ${s.item} ${quote(s.text)} sent by the ${s.sentBy} (${s.count}×)`, s.first))
-    const items = [...new Set(telling.map((s) => s.item))].sort()
-    out.push(finding('CA-META-007', personal ? 'high' : undefined, `Unencrypted RTCP between ${flow.client.ip} and ${flow.server.ip} carries source descriptions ${items.join(', ')}: ${telling.slice(0, 4).map((s) => `${s.item} ${quote(s.text)}`).join('; ')}.`, evidence, [flow.id], flow.remote.ip))
+    const identifying = kinds.includes('identifying')
+    const detail = `Unencrypted RTCP between ${flow.client.ip} and ${flow.server.ip} carries source descriptions that ${identifying ? 'identify the participant' : 'describe the participant (a login name or a location)'}: ${sdesList(telling)}.`
+    out.push(finding('CA-META-007', identifying ? 'high' : undefined, detail, telling.slice(0, MAX_ITEMS).map((s) => sdesEvidence(flow, s)), [flow.id], flow.remote.ip))
+  }
+  return out
+}
+
+/** CA-META-010: RTCP SDES items in clear that name the software (TOOL) or carry notes that are not personal. */
+export function sdesSoftwareItems(ctx: CheckContext): Finding[] {
+  const out: Finding[] = []
+  for (const flow of flowsWith(ctx, 'rtp')) {
+    const sdes = (factsOf(flow).rtp?.rtcp?.sdes ?? []).filter((s) => sdesKind(s.item, s.text) === 'software')
+    if (!sdes.length) continue
+    const detail = `Unencrypted RTCP between ${flow.client.ip} and ${flow.server.ip} carries source descriptions that name the software or carry notes: ${sdesList(sdes)}. They tell an observer which client or server software took part; they name no one.`
+    out.push(finding('CA-META-010', undefined, detail, sdes.slice(0, MAX_ITEMS).map((s) => sdesEvidence(flow, s)), [flow.id], flow.remote.ip))
   }
   return out
 }
