@@ -91,8 +91,17 @@ export function flowsWith(ctx: CheckContext, protocol: keyof FlowFacts): readonl
 /** Roles that carry the call itself: media, relays and the control channel (keys, meeting control). */
 export const CALL_ROLES = new Set(['media', 'relay', 'control'])
 
+/** Roles whose flows hold no call even when they name a conferencing app: a DNS lookup of a
+ * meeting service's name, or a LAN discovery broadcast, happens without any call being made. */
+export const LOOKUP_ROLES: ReadonlySet<string> = new Set(['dns', 'lan'])
+
+/**
+ * A flow of the call: its role is media, relay or control, or a conferencing app was identified
+ * on it and it is more than a DNS lookup or LAN discovery (the app's web, telemetry or other
+ * traffic). A capture of lookups alone names the app but holds no call.
+ */
 export function isCallFlow(flow: ReportFlow): boolean {
-  return CALL_ROLES.has(flow.role) || flow.app !== null
+  return CALL_ROLES.has(flow.role) || (flow.app !== null && !LOOKUP_ROLES.has(flow.role))
 }
 
 /** Evidence items a finding keeps; checks that find more need not describe the rest. */

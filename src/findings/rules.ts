@@ -28,7 +28,7 @@ export const RULES: readonly RuleDefinition[] = [
     category: 'coverage',
     severity: 'high',
     rationale:
-      'Every other rule judges the call\'s traffic. A capture made before the call started, on another interface than the one the call used, or of a call inside a VPN tunnel holds none of it, and would pass them all: "no findings" would only mean that nothing was looked at. A CI job gating an app on this report must not pass on an empty capture.',
+      'Every other rule judges the call\'s traffic. A capture made before the call started, on another interface than the one the call used, or of a call inside a VPN tunnel holds none of it, and would pass them all: "no findings" would only mean that nothing was looked at. A CI job gating an app on this report must not pass on an empty capture. Call traffic is a media, relay or meeting-control flow, or any other flow of an identified conferencing app except DNS lookups and LAN discovery: looking up a meeting service\'s name is not a call, so a capture of lookups alone has none.',
     remediation:
       'Capture during the call, on the interface it uses (for a call through a VPN, the tunnel\'s own interface), and check that the app\'s traffic is in the capture. If the capture is not meant to hold a call, lower the rule in the policy file: CA-CALL-001: info under severity-overrides.',
   },
@@ -37,9 +37,9 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'Call traffic to a country outside policy',
     category: 'jurisdiction',
     severity: 'high',
-    severityNote: 'critical for a denied country; high for media, relay, vpn and control; medium for telemetry and web; low for other roles; the policy file\'s roles.<role>.severity sets a role\'s own',
+    severityNote: 'critical for a denied country; high for media, relay, vpn and control; medium for a conferencing app\'s telemetry and web traffic; low for its other traffic; the policy file\'s roles.<role>.severity sets a role\'s own',
     rationale:
-      'Where a server is located decides whose law can compel its operator and who can intercept the traffic on its way. Control connections (meeting control, key distribution) matter as much as media: in 2020 meeting keys for calls elsewhere were served from abroad.',
+      'Where a server is located decides whose law can compel its operator and who can intercept the traffic on its way. Control connections (meeting control, key distribution) matter as much as media: in 2020 meeting keys for calls elsewhere were served from abroad. The rule judges the call\'s traffic: media, relay and meeting-control flows, every other flow of an identified conferencing app (its web, telemetry and other connections), and VPN tunnels the call may travel in. Other traffic in the capture (a browser or the system in the background, no conferencing app identified on it) is not the call\'s: its countries are listed in the report\'s endpoints and countries, not judged here.',
     remediation: 'Pin the app to in-country data centres (tenant data-residency settings), block the out-of-policy ranges at the firewall, or choose a service that can be hosted in the permitted jurisdictions.',
   },
   {
@@ -115,7 +115,9 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'STUN exposes private addresses to external servers',
     category: 'metadata',
     severity: 'medium',
-    rationale: 'ICE candidates and STUN attributes that carry the caller\'s LAN addresses tell servers and peers outside the network how it is laid out.',
+    severityNote: 'low when the private addresses the caller sent are only its peers\', not its own',
+    rationale:
+      'STUN/TURN attributes travel in clear. When the caller\'s side sends one of its own LAN addresses (an address it uses in the capture) to a server outside the network — as the peer address of a TURN CreatePermission, ChannelBind or Send, or in an ICE check relayed through the server — that server and anyone on the path learn how the caller\'s network is addressed. Private addresses of its peers (their ICE host candidates) that the caller passes on describe the peers\' networks, and count at low. Only what the caller sends counts: the addresses a server sends — its relayed address, OTHER-ADDRESS, RESPONSE-ORIGIN, ALTERNATE-SERVER, the mapped address it saw, a peer\'s address in a Data indication — are not the caller\'s leak, nor is an address the server named first; loopback and unspecified addresses reveal no network.',
     remediation: 'Enable mDNS candidates / disable host candidates for external calls, or force relay-only policies.',
   },
   {
@@ -139,8 +141,9 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'RTCP SDES items reveal personal data',
     category: 'metadata',
     severity: 'medium',
-    severityNote: 'high when NAME, EMAIL or PHONE items are present',
-    rationale: 'RTCP source descriptions (CNAME, NAME, EMAIL, PHONE, LOC, TOOL, NOTE) travel unencrypted unless SRTCP is used, and may name the participant.',
+    severityNote: 'high when NAME, EMAIL or PHONE items, or NOTE or PRIV text holding an e-mail address or an international phone number, are present',
+    rationale:
+      'RTCP source descriptions travel unencrypted unless SRTCP is used. RFC 3550 §6.5: NAME, EMAIL and PHONE name or reach the participant, LOC says where they are, and a CNAME "user@host" carries their login name; a NOTE or PRIV item holding an e-mail address or a phone number counts as they do. A CNAME whose user part is a random id, TOOL (the software) and other NOTE text name no one and are not reported here (see CA-META-010).',
     remediation: 'Use SRTCP and clients that send random CNAMEs and no personal SDES items.',
   },
   {
@@ -148,7 +151,9 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'Cleartext HTTP carries meeting identifiers, passcodes, cookies or credentials',
     category: 'metadata',
     severity: 'high',
-    rationale: 'Meeting links with passcodes, session cookies or Authorization headers sent over plain HTTP let an observer join the meeting or take over a session.',
+    severityNote: 'high for a meeting link wherever it travels, and for cookies, credentials or secret URL parameters on the call\'s flows; low for cookies or credentials sent to servers of no conferencing app',
+    rationale:
+      'A meeting link (its id, and any passcode in it) sent over plain HTTP lets anyone on the path join the meeting, wherever it goes: to the meeting service, in a Referer to another site, or in a redirect\'s Location. Session cookies, Authorization headers and secret URL parameters (token, sid...) on the call\'s flows — those of an identified conferencing app, or media, relay and control — let an observer take over the app\'s session. The same sent to servers of no conferencing app belong to another service (a browser or the operating system in the background): they are still readable on the path, but reveal nothing of the meeting, and are reported at low, worded so. Values are never shown: secrets are redacted and meeting ids masked.',
     remediation: 'Use HTTPS only (HSTS); never embed passcodes in links sent in clear.',
   },
   {
@@ -161,6 +166,15 @@ export const RULES: readonly RuleDefinition[] = [
       'TLS 1.3 encrypts the client\'s Certificate message; TLS 1.2 and earlier, DTLS 1.2 and the TLS handshake inside OpenVPN\'s control channel (without tls-crypt) send it in clear. Anyone on the path reads its subject — a person\'s name or e-mail address, a user or device id, the organisation — and recognises the same certificate every time it is used: a VPN or a certificate login that carries the call names the caller. (WebRTC\'s throwaway DTLS certificates, a lone CN such as "WebRTC", name no one and are not reported.)',
     remediation:
       'Use TLS 1.3 (DTLS 1.3), which encrypts the client certificate; for OpenVPN wrap the control channel with tls-crypt or tls-crypt-v2 (tls-auth does not encrypt it); where TLS 1.2 must stay, ask for the client certificate only in a renegotiation inside the encrypted session; issue client certificates whose subject is a random identifier, not a name or e-mail address.',
+  },
+  {
+    id: 'CA-META-010',
+    title: 'RTCP SDES items in clear name the software or carry notes',
+    category: 'metadata',
+    severity: 'info',
+    rationale:
+      'RFC 3550 §6.5.6 and §6.5.7: TOOL names the application that sends the stream (often with its version), NOTE and PRIV carry free text, such as a PBX\'s banner. Unencrypted, they tell an observer which client or server software took part in the call; they name no one (a NOTE or PRIV item holding an e-mail address or a phone number is reported as personal data, CA-META-007).',
+    remediation: 'Use SRTCP; configure clients and media servers not to send TOOL or NOTE items.',
   },
   {
     id: 'CA-CRYPTO-001',

@@ -7,7 +7,7 @@ import {badCertificates, repeatedCipherBlocks, weakTls} from './checks/crypto.js
 import {outsidePolicy, registeredAbroad, resolverAbroad, splitJurisdictions} from './checks/jurisdiction.js'
 import {
   cleartextDnsNamesService, cleartextHttpSecrets, noEncryptedClientHello, organisationNames, plainRtp, publicAddressVisible, sdesItems,
-  stunPrivateAddresses,
+  sdesSoftwareItems, stunPrivateAddresses,
 } from './checks/metadata.js'
 import {implausibleLocation} from './checks/plausibility.js'
 import {throughProxy} from './checks/proxy.js'
@@ -31,6 +31,7 @@ export const CHECKS: readonly Check[] = [
   sdesItems,
   cleartextHttpSecrets,
   clientCertificatesInClear,
+  sdesSoftwareItems,
   weakTls,
   badCertificates,
   repeatedCipherBlocks,

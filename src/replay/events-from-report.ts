@@ -11,12 +11,17 @@ export interface EventOptions {
   /**
    * The report is of a finished read (default). False for a report of a read still going on
    * (replay --follow): a media stream is then reported stopped only once the capture has gone
-   * on STOP_AFTER_IDLE_SECONDS past its last packet.
+   * on STOP_AFTER_IDLE_SECONDS past its last packet, and CA-CALL-001 (no call in the capture) is
+   * left out: the call may still come.
    */
   final?: boolean
 }
 
 const KIND_ORDER = new Map(EVENT_KINDS.map((k, i) => [k, i]))
+
+/** Findings about what the capture lacks: while a read goes on, what is missing may still come
+ * (a call whose DNS lookups came first), so they are events of the finished read only. */
+const SETTLED_AT_END = new Set(['CA-CALL-001'])
 
 /**
  * The call's events, in the order they happened: sorted by time, then capture and frame, then
@@ -37,7 +42,7 @@ export function eventsFromReport(report: Report, options: EventOptions = {}): Re
   for (const flow of report.flows) drafts.push(...flowEvents(flow, endpointByIp.get(flow.remote.ip), {final, stoppedBy}))
   // Appended one by one: a spread of every finding's event (a scan judged against a policy has
   // one per address, hundreds of thousands) as arguments overflows the stack.
-  for (const draft of findingEvents(report)) drafts.push(draft)
+  for (const draft of findingEvents(report)) if (final || !SETTLED_AT_END.has(draft.detail['ruleId'] as string)) drafts.push(draft)
   return placeInTime(report, drafts)
 }
 

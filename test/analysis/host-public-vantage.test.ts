@@ -45,7 +45,9 @@ describe("the capturing host's own public address places the vantage", () => {
     expect(report.policy.homeState).toBe('inferred')
     expect(report.policy.home).toEqual(['FR'])
     expect(report.endpoints.map((e) => e.ip)).toEqual([SERVER])
-    expect(report.findings.map((f) => [f.ruleId, f.endpoint])).toContainEqual(['CA-GEO-001', SERVER])
+    // The server is judged against the inferred home (the bare connections are no call's, so
+    // CA-GEO-001 does not report them; the endpoint's verdict shows the judgement).
+    expect(report.endpoints.map((e) => e.judgement.verdict)).toEqual(['outside'])
     expect(report.findings.map((f) => f.ruleId)).not.toContain('CA-META-005')
     expect(renderAnalyzeTable(report)).toContain(`${HOST} (own public address, no NAT)`)
   })

@@ -4,7 +4,7 @@ import {describe, expect, it} from 'vitest'
 import {runCli} from '../helpers/run-cli.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {PcapWriter} from '../support/capture-writer.js'
-import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv6, udp} from '../support/packet-builder.js'
+import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv6, stunBindingRequest, udp} from '../support/packet-builder.js'
 
 /**
  * The same capture gives the same bytes whatever the machine's locale. localeCompare without a
@@ -18,7 +18,8 @@ function capture(): string {
   SERVERS.forEach((server, i) => {
     for (let k = 0; k < 3; k++) {
       // The same bytes to each server: equal severity and bytes, so only the address orders them.
-      w.add({sec: 1_763_600_000 + i, nsec: k * 1000}, ethernet({type: ETHERTYPE.IPV6}, ipv6({src: '2001:4860::5', dst: server, next: IPPROTO.UDP}, udp({sport: 40000 + i, dport: 3478}, Buffer.alloc(40, k)))))
+      // STUN Binding requests to a STUN port: call traffic, which CA-GEO-001 judges.
+      w.add({sec: 1_763_600_000 + i, nsec: k * 1000}, ethernet({type: ETHERTYPE.IPV6}, ipv6({src: '2001:4860::5', dst: server, next: IPPROTO.UDP}, udp({sport: 40000 + i, dport: 3478}, stunBindingRequest({txid: Buffer.alloc(12, k)})))))
     }
   })
   const path = join(tempDir('callaudit-locale-'), 'call.pcap')

@@ -4,7 +4,10 @@ import {describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import type {Report} from '../../src/report/report-model.js'
 import {PcapWriter} from '../support/capture-writer.js'
-import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtcpSdes, rtp, stunBindingRequest, stunBindingSuccess, tcp, tlsClientHello, tlsServerHello, udp} from '../support/packet-builder.js'
+import {
+  ETHERTYPE, IPPROTO, LINKTYPE, STUN_TYPE, dnsQuery, dnsResponse, ethernet, ipv4, rtcpSdes, rtp, stunBindingRequest, stunBindingSuccess, stunMessage, stunXorMappedAddress, tcp, tlsClientHello, tlsServerHello,
+  turnData, turnRequestedTransport, turnXorPeerAddress, turnXorRelayedAddress, udp,
+} from '../support/packet-builder.js'
 import {CA_DER, CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, LEAF_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
 import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, handshake, record, serverHelloBody} from '../protocols/tls/tls-builders.js'
 import {tempDir} from '../helpers/temp-dir.js'
@@ -116,6 +119,64 @@ describe('CA-CALL-001: no call in the capture', () => {
     const lowered = await run([...web(ASHBURN, 50700)], {home: 'US', policy})
     expect(lowered.summary.verdict).toBe('pass')
     expect(lowered.findings.find((x) => x.ruleId === 'CA-CALL-001')?.severity).toBe('info')
+  })
+})
+
+describe('CA-CALL-001: DNS lookups of a meeting service are no call', () => {
+  const lookups = (): Frame[] => {
+    const frames: Frame[] = []
+    const names = ['teams.microsoft.com', 'api.teams.skype.com']
+    names.forEach((name, i) => {
+      const c = {sport: 53100 + i, dport: 53}
+      frames.push(frame(100 * i, CLIENT, '8.8.8.8', udp(c, dnsQuery({id: 0x100 + i, name})), IPPROTO.UDP))
+      frames.push(frame(100 * i + 20, '8.8.8.8', CLIENT, udp({sport: 53, dport: c.sport}, dnsResponse({id: 0x100 + i, name, answers: [{name, type: 'A', ttl: 60, value: '52.113.194.132'}]})), IPPROTO.UDP))
+    })
+    return frames
+  }
+
+  it('fires on a capture of lookups alone, though the app is identified from them, and says so', async () => {
+    const r = await run(lookups(), {home: 'US'})
+    // The lookups identify Teams and attribute the DNS flows to it...
+    expect(r.apps.map((a) => a.app)).toEqual(['teams'])
+    expect(r.flows.map((f) => [f.role, f.app])).toEqual([['dns', 'teams'], ['dns', 'teams']])
+    // ...but a lookup is not a call.
+    const f = r.findings.find((x) => x.ruleId === 'CA-CALL-001')
+    expect(f?.severity).toBe('high')
+    expect(f?.detail).toContain('No call traffic was found in this capture: Microsoft Teams / Skype was named only in DNS lookups or LAN discovery, which happen without a call;')
+    expect(r.summary.verdict).toBe('fail')
+    // The lookups still count as a leak of which service is about to be used.
+    expect(ids(r)).toContain('CA-META-001')
+  })
+
+  it('stays quiet once the app has traffic of its own beyond the lookups (its servers over TLS)', async () => {
+    const r = await run([...lookups(), ...tlsSession('52.113.194.132', 30, {sni: 'teams.microsoft.com', serverHello: serverHello(0xc02f)}, 500)], {home: 'US'})
+    expect(r.flows.filter((f) => f.role !== 'dns').map((f) => f.app)).toEqual(['teams'])
+    expect(ids(r)).not.toContain('CA-CALL-001')
+  })
+})
+
+describe("CA-GEO-001: the call's traffic, not the background's", () => {
+  const ZOOM_WEB = '170.114.10.73' // US
+  it("judges a conferencing app's flows by role, critical in a denied country, and leaves a background site's flow to the endpoint list", async () => {
+    const frames = [
+      ...tlsSession(ZOOM_WEB, 240, {sni: 'us05web.zoom.us', serverHello: serverHello(0xc02f)}),
+      ...tlsSession(ASHBURN, 240, {sni: 'www.example.com', serverHello: serverHello(0xc02f)}, 1000),
+    ]
+    const r = await run(frames, {home: 'ID', deny: 'US'})
+    expect(r.flows.map((f) => [f.server.ip, f.app])).toEqual([[ZOOM_WEB, 'zoom'], [ASHBURN, null]])
+    // Both servers are in the denied country...
+    expect(r.endpoints.map((e) => [e.ip, e.judgement.verdict]).sort()).toEqual([[ZOOM_WEB, 'denied'], [ASHBURN, 'denied']])
+    // ...but only the call's is "call traffic to a country outside policy".
+    const geo = r.findings.filter((f) => f.ruleId === 'CA-GEO-001')
+    expect(geo.map((f) => [f.endpoint, f.severity])).toEqual([[ZOOM_WEB, 'critical']])
+    expect(geo[0]?.detail).toContain('It carried control traffic of zoom: 1 flow')
+  })
+
+  it("judges a conferencing app's telemetry at medium", async () => {
+    const r = await run(tlsSession(ASHBURN, 240, {sni: 'log.zoom.us', serverHello: serverHello(0xc02f)}), {home: 'ID'})
+    const geo = r.findings.filter((f) => f.ruleId === 'CA-GEO-001')
+    expect(geo.map((f) => [f.endpoint, f.severity])).toEqual([[ASHBURN, 'medium']])
+    expect(geo[0]?.detail).toContain('It carried telemetry traffic of zoom')
   })
 })
 
@@ -306,6 +367,102 @@ describe('CA-CRYPTO-003: certificates expired at the time of the call', () => {
   })
 })
 
+describe('CA-META-008: cleartext HTTP secrets, meeting data or not', () => {
+  /** One cleartext HTTP request to `server` on port 80. */
+  function httpRequest(server: string, head: string, sport = 50600): Frame[] {
+    const request = Buffer.from(`${head}\r\n\r\n`)
+    const c = {sport, dport: 80}
+    return [
+      frame(0, CLIENT, server, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
+      frame(200, server, CLIENT, tcp({sport: 80, dport: sport, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
+      frame(201, CLIENT, server, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, request), IPPROTO.TCP),
+    ]
+  }
+  const meta008 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-META-008')
+  const ZOOM_WEB = '170.114.10.73'
+
+  it('fires, low, on a cookie sent to a server of no conferencing app, and does not call it meeting data', async () => {
+    const r = await run(httpRequest(ASHBURN, 'POST /api/v1/events HTTP/1.1\r\nHost: api.example.com\r\nCookie: session=abc123'), {home: 'US'})
+    expect(r.flows.map((f) => f.app)).toEqual([null])
+    const [f, ...rest] = meta008(r)
+    expect(rest).toEqual([])
+    expect(f?.severity).toBe('low')
+    expect(f?.detail).toBe(`Cleartext HTTP to ${ASHBURN} carries cookies or credentials of a service that is not the call (no conferencing app was identified on the flow): anyone on the path can read them and may take over that session; they reveal nothing of the meeting (values shown redacted).`)
+    expect(f?.evidence.map((e) => e.description)).toEqual(['POST "api.example.com/api/v1/events" carries a Cookie header'])
+    expect(JSON.stringify(r)).not.toContain('abc123')
+  })
+
+  it("fires, high, on a cookie sent to the conferencing app's server: the call's session", async () => {
+    const r = await run(httpRequest(ZOOM_WEB, 'GET /wc/home HTTP/1.1\r\nHost: us05web.zoom.us\r\nCookie: _zm_ssid=abc123'), {home: 'US'})
+    expect(r.flows.map((f) => f.app)).toEqual(['zoom'])
+    const [f] = meta008(r)
+    expect(f?.severity).toBe('high')
+    expect(f?.detail).toBe(`Cleartext HTTP to ${ZOOM_WEB}, a server of Zoom, carries the session's cookies or credentials: anyone on the path can read them and take over the session with Zoom (values shown redacted).`)
+  })
+
+  it('fires, high, on a meeting link wherever it travels: in a Referer to a site of no conferencing app', async () => {
+    const r = await run(httpRequest(ASHBURN, 'GET /pixel.gif HTTP/1.1\r\nHost: tracker.example.com\r\nReferer: http://zoom.us/j/81234567890?pwd=Xy7abc'), {home: 'US'})
+    expect(r.flows.map((f) => f.app)).toEqual([null])
+    const [f] = meta008(r)
+    expect(f?.severity).toBe('high')
+    expect(f?.detail).toBe(`Cleartext HTTP to ${ASHBURN} carries a meeting link: anyone on the path can read it and join the meeting (values shown redacted).`)
+    expect(f?.evidence[0]?.description).toBe('GET "tracker.example.com/pixel.gif" carries Zoom meeting link "81•••••••90" with its passcode in its Referer, secret parameters pwd')
+    expect(JSON.stringify(r)).not.toContain('Xy7abc')
+  })
+
+  it('fires, high, on a meeting link that comes back in a redirect from a link shortener', async () => {
+    const head = 'GET /m3et HTTP/1.1\r\nHost: sho.rt'
+    const request = httpRequest(ASHBURN, head, 50610)
+    const ask = Buffer.byteLength(`${head}\r\n\r\n`)
+    const response = Buffer.from('HTTP/1.1 302 Found\r\nLocation: https://zoom.us/j/81234567890?pwd=Xy7abc\r\nContent-Length: 0\r\n\r\n')
+    const r = await run([...request, frame(400, ASHBURN, CLIENT, tcp({sport: 80, dport: 50610, seq: 8, ack: 2 + ask, flags: 'PA'}, response), IPPROTO.TCP)], {home: 'US'})
+    const [f] = meta008(r)
+    expect(f?.severity).toBe('high')
+    expect(f?.evidence.map((e) => [e.frame, e.description])).toEqual([[4, 'response 302 to GET "sho.rt/m3et" carries the Zoom meeting link "81•••••••90" with its passcode in its Location "https://zoom.us/j/81•••••••90?pwd=***"']])
+    expect(JSON.stringify(r)).not.toContain('Xy7abc')
+  })
+})
+
+describe('CA-META-007 / CA-META-010: RTCP SDES items, personal or not', () => {
+  type Item = {type: 'CNAME' | 'NAME' | 'EMAIL' | 'PHONE' | 'LOC' | 'TOOL' | 'NOTE' | 'PRIV'; text: string}
+  const rtcp = (items: Item[]) => Array.from({length: 4}, (_, i) => frame(1000 * i, CLIENT, '149.137.41.57', udp({sport: 40001, dport: 40003}, rtcpSdes([{ssrc: 0x0a0b0c0d, items}])), IPPROTO.UDP))
+  const of = (r: Report, rule: string) => r.findings.filter((f) => f.ruleId === rule)
+
+  it("calls a PBX's banner, the client's TOOL and a random CNAME's host no personal data: an info finding worded as software and notes", async () => {
+    const r = await run(rtcp([{type: 'CNAME', text: '11894297-4432a9f8@192.168.1.2'}, {type: 'TOOL', text: 'SIPPS'}, {type: 'NOTE', text: 'FreeSWITCH.org -- Come to ClueCon.com'}]), {home: 'SG'})
+    expect(of(r, 'CA-META-007')).toEqual([])
+    const [f, ...rest] = of(r, 'CA-META-010')
+    expect(rest).toEqual([])
+    expect(f?.severity).toBe('info')
+    expect(f?.title).toBe('RTCP SDES items in clear name the software or carry notes')
+    expect(f?.detail).toBe(`Unencrypted RTCP between ${CLIENT} and 149.137.41.57 carries source descriptions that name the software or carry notes: TOOL "SIPPS"; NOTE "FreeSWITCH.org -- Come to ClueCon.com". They tell an observer which client or server software took part; they name no one.`)
+    expect(f?.detail).not.toMatch(/personal/)
+  })
+
+  it('fires, high, on NAME, and on a NOTE that holds an e-mail address or a phone number', async () => {
+    const named = await run(rtcp([{type: 'CNAME', text: 'k3J9xQ2mZp'}, {type: 'NAME', text: 'Jane Doe'}, {type: 'TOOL', text: 'SIPPS'}]), {home: 'SG'})
+    const [f] = of(named, 'CA-META-007')
+    expect(f?.severity).toBe('high')
+    expect(f?.detail).toBe(`Unencrypted RTCP between ${CLIENT} and 149.137.41.57 carries source descriptions that identify the participant: NAME "Jane Doe".`)
+    // The TOOL item is reported apart, as software.
+    expect(of(named, 'CA-META-010').map((x) => x.detail)).toEqual([expect.stringContaining('TOOL "SIPPS"')])
+    for (const text of ['back at 3, mail jane.doe@ministry.example', 'call +62 21 384 8626']) {
+      const note = await run(rtcp([{type: 'NOTE', text}]), {home: 'SG'})
+      expect(of(note, 'CA-META-007').map((x) => x.severity), text).toEqual(['high'])
+      expect(of(note, 'CA-META-010'), text).toEqual([])
+    }
+  })
+
+  it('fires, medium, on a location and on a CNAME that carries a login name', async () => {
+    for (const item of [{type: 'LOC', text: 'Jakarta, Gedung Pancasila'}, {type: 'CNAME', text: 'bsantoso@192.168.0.105'}] as Item[]) {
+      const r = await run(rtcp([item]), {home: 'SG'})
+      const [f] = of(r, 'CA-META-007')
+      expect(f?.severity, item.text).toBe('medium')
+      expect(f?.detail, item.text).toBe(`Unencrypted RTCP between ${CLIENT} and 149.137.41.57 carries source descriptions that describe the participant (a login name or a location): ${item.type} "${item.text}".`)
+    }
+  })
+})
+
 describe('metadata rules stay quiet when there is nothing to leak', () => {
   it('CA-META-008: cleartext HTTP without meeting links, secrets, cookies or credentials', async () => {
     const request = Buffer.from('GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: test\r\n\r\n')
@@ -329,6 +486,7 @@ describe('metadata rules stay quiet when there is nothing to leak', () => {
     // The SDES item was read (so the rule looked at it) and judged harmless.
     expect(JSON.stringify(r.flows.map((f) => f.protocols?.['rtp'] ?? null))).toContain('k3J9xQ2mZp')
     expect(ids(r)).not.toContain('CA-META-007')
+    expect(ids(r)).not.toContain('CA-META-010')
   })
 
   it('CA-META-004: STUN that reveals only the public address', async () => {
@@ -444,5 +602,78 @@ describe('CA-META-009: client certificate sent in clear', () => {
     expect(rest).toEqual([])
     expect(f?.detail).toContain(`The DTLS client sent its certificate in clear to ${GOOGLE}`)
     expect(f?.evidence[0]).toMatchObject({description: `DTLS client certificate CN "laptop-0042" issued by "laptop-0042" sent in clear to ${GOOGLE}:19305`, frame: 5})
+  })
+})
+
+describe('CA-META-004: private addresses the caller sends to external servers', () => {
+  const TURN = '206.247.118.34' // a public TURN server (Zoom's range)
+  const c = {sport: 41000, dport: 3478}
+  const s = {sport: 3478, dport: 41000}
+  let tx = 0
+  const txid = () => Buffer.alloc(12, ++tx)
+  /** RFC 8489 §14.1 plain (not XOR-ed) IPv4 address attribute: OTHER-ADDRESS, RESPONSE-ORIGIN... */
+  const plainAddress = (type: number, ip: string, port: number) => ({type, value: Buffer.concat([Buffer.from([0, 1, port >> 8, port & 0xff]), Buffer.from(ip.split('.').map(Number))])})
+  const toServer = (ms: number, m: Buffer) => frame(ms, CLIENT, TURN, udp(c, m), IPPROTO.UDP)
+  const toClient = (ms: number, m: Buffer) => frame(ms, TURN, CLIENT, udp(s, m), IPPROTO.UDP)
+  const createPermission = (ms: number, peer: string, port = 50000) => {
+    const t = txid()
+    return toServer(ms, stunMessage({type: STUN_TYPE.CREATE_PERMISSION_REQUEST, txid: t, attrs: [turnXorPeerAddress(peer, port, t)], fingerprint: true}))
+  }
+  const dataIndication = (ms: number, peer: string, port = 50000) => {
+    const t = txid()
+    return toClient(ms, stunMessage({type: STUN_TYPE.DATA_INDICATION, txid: t, attrs: [turnXorPeerAddress(peer, port, t), turnData(Buffer.alloc(8, 1))], fingerprint: true}))
+  }
+  /** An allocation whose server names private addresses of its own: a relayed address inside its
+   * network (as Google's TURN gives), an OTHER-ADDRESS and a RESPONSE-ORIGIN. */
+  const allocation = (): Frame[] => {
+    const t = txid()
+    return [
+      toServer(0, stunMessage({type: STUN_TYPE.ALLOCATE_REQUEST, txid: t, attrs: [turnRequestedTransport(17)], fingerprint: true})),
+      toClient(20, stunMessage({
+        type: STUN_TYPE.ALLOCATE_SUCCESS,
+        txid: t,
+        attrs: [turnXorRelayedAddress('10.13.0.62', 15530, t), stunXorMappedAddress('36.84.217.46', 41000, t), plainAddress(0x802c, '10.13.0.9', 3479), plainAddress(0x802b, '10.13.0.8', 3478)],
+        fingerprint: true,
+      })),
+    ]
+  }
+  const meta004 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-META-004')
+  const stunFacts = (r: Report) => r.flows.map((f) => f.protocols?.['stun'] as {peerAddresses: Array<{ip: string; sentBy: string}>; relayedAddresses: Array<{ip: string}>; serverAddresses: Array<{ip: string; attribute: string}>} | undefined).find(Boolean)
+
+  it('stays quiet on addresses the server sends about itself or a peer, on what it named first, and on loopback', async () => {
+    // The server's relayed address, OTHER-ADDRESS and RESPONSE-ORIGIN; a peer first named by the
+    // server (Data indication), then in the caller's CreatePermission; a loopback peer.
+    const r = await run([...allocation(), dataIndication(40, '10.13.0.50'), createPermission(41, '10.13.0.50'), createPermission(60, '127.0.0.1')], {home: 'ID'})
+    const stun = stunFacts(r)
+    // The rule had all of them to look at.
+    expect(stun?.relayedAddresses.map((a) => a.ip)).toEqual(['10.13.0.62'])
+    expect(stun?.serverAddresses.map((a) => `${a.attribute} ${a.ip}`).sort()).toEqual(['OTHER-ADDRESS 10.13.0.9', 'RESPONSE-ORIGIN 10.13.0.8'])
+    expect(stun?.peerAddresses.map((a) => `${a.sentBy} ${a.ip}`).sort()).toEqual(['client 10.13.0.50', 'client 127.0.0.1', 'server 10.13.0.50'])
+    expect(ids(r)).not.toContain('CA-META-004')
+  })
+
+  it("fires, medium, when the caller sends its own LAN address to the server, naming it the caller's", async () => {
+    const r = await run([...allocation(), createPermission(40, CLIENT, 41002)], {home: 'ID'})
+    expect(r.vantage.privateAddresses).toContain(CLIENT)
+    const [f, ...rest] = meta004(r)
+    expect(rest).toEqual([])
+    expect(f?.severity).toBe('medium')
+    expect(f?.detail).toBe(`The caller's side sent a private address of its own network, ${CLIENT}, to the external server ${TURN} in STUN/TURN attributes, in clear: that server and anyone on the path learn how the caller's network is addressed.`)
+    expect(f?.evidence.map((e) => [e.frame, e.description])).toEqual([[3, `XOR-PEER-ADDRESS ${CLIENT}:41002 (rfc1918; the caller's own address) in a CreatePermission Request sent by the caller's side to ${TURN}`]])
+    // Also when the server echoes it afterwards (a Data indication from that peer address).
+    expect(meta004(await run([...allocation(), createPermission(40, CLIENT, 41002), dataIndication(60, CLIENT, 41002)], {home: 'ID'}))[0]?.severity).toBe('medium')
+  })
+
+  it("fires, low, when the private addresses the caller passes on are its peers', and says they are theirs", async () => {
+    const r = await run([...allocation(), createPermission(40, '192.168.7.20'), createPermission(41, '10.36.43.120')], {home: 'ID'})
+    const [f, ...rest] = meta004(r)
+    expect(rest).toEqual([])
+    expect(f?.severity).toBe('low')
+    expect(f?.detail).toBe(`The caller's side sent its peers' private addresses (their ICE candidates, as the peer of TURN requests or checks relayed to them), 10.36.43.120, 192.168.7.20, to the external server ${TURN}: they describe the peers' networks, not the caller's.`)
+    expect(f?.detail).not.toContain('own network')
+    expect(f?.evidence.map((e) => e.description)).toEqual([
+      `XOR-PEER-ADDRESS 192.168.7.20:50000 (rfc1918; a peer's address) in a CreatePermission Request sent by the caller's side to ${TURN}`,
+      `XOR-PEER-ADDRESS 10.36.43.120:50000 (rfc1918; a peer's address) in a CreatePermission Request sent by the caller's side to ${TURN}`,
+    ])
   })
 })

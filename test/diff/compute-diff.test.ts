@@ -79,7 +79,7 @@ describe('findings: identity, severity changes, what fails', () => {
 
   it('a severity raised into the failing band fails; one raised within it is shown but does not', async () => {
     const parts: CallPart[] = [
-      {kind: 'tls', ip: '52.202.62.196', sni: 'www.example.com'}, // web: medium outside home
+      {kind: 'tls', ip: '52.202.62.196', sni: 'log.zoom.us'}, // zoom telemetry: medium outside home
       {kind: 'tls', ip: '170.114.10.73', sni: 'us05web.zoom.us'}, // zoom control: high outside home
     ]
     const before = await side(parts, ID)

@@ -42,6 +42,10 @@ describe('checkContext', () => {
     flow(3, {role: 'media', protocols: {http: {}}}),
     flow(4, {app: 'zoom', protocols: {}}),
     flow(5, {role: 'dns', protocols: {rtp: {}}}),
+    // A lookup of a meeting service's name, and a LAN broadcast naming the app: no call.
+    flow(6, {role: 'dns', app: 'teams'}),
+    flow(7, {role: 'lan', app: 'zoom'}),
+    flow(8, {role: 'web', app: 'teams'}),
   ]
   const endpoints = [endpoint('203.0.113.9', [5, 1, 3]), endpoint('198.51.100.7', [2, 99])]
   const ctx = checkContext({flows, endpoints, vantage, policy: defaultPolicy(), identification})
@@ -56,8 +60,8 @@ describe('checkContext', () => {
     expect(ids(ctx.flowsWithFacts)).toEqual([1, 3, 5])
   })
 
-  it('lists call flows by role or app, and each endpoint its flows in flowIds order', () => {
-    expect(ids(ctx.callFlows)).toEqual([3, 4])
+  it('lists call flows by role or app (beyond DNS lookups and LAN discovery), and each endpoint its flows in flowIds order', () => {
+    expect(ids(ctx.callFlows)).toEqual([3, 4, 8])
     expect(ids(flowsOf(ctx, endpoints[0]!))).toEqual([5, 1, 3])
     // Ids the report does not hold are left out.
     expect(ids(flowsOf(ctx, endpoints[1]!))).toEqual([2])

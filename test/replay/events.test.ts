@@ -117,6 +117,18 @@ describe('eventsFromReport on a generated call', () => {
     expect(stops).toEqual([hex(CLIENT_SSRC)])
     expect(live.filter((e) => e.kind !== 'media-stop')).toEqual(events.filter((e) => e.kind !== 'media-stop'))
   })
+
+  it('while a read goes on, "no call found" waits for the end: the call may still come after its DNS lookups', async () => {
+    // The call's first two frames: the DNS lookup of zoom.us and its answer, nothing of the call yet.
+    const dir = dirs.make()
+    const lookup = await analyzeFile(writeTemp(dir, 'lookup.pcap', call.bytes.subarray(0, call.offsets[frame('dns-answer').frame]!)), dir)
+    expect(lookup.flows.map((f) => f.role)).toEqual(['dns'])
+    expect(lookup.findings.map((f) => f.ruleId)).toContain('CA-CALL-001')
+    expect(eventsFromReport(lookup).filter((e) => e.detail['ruleId'] === 'CA-CALL-001')).toHaveLength(1)
+    expect(eventsFromReport(lookup, {final: false}).filter((e) => e.detail['ruleId'] === 'CA-CALL-001')).toEqual([])
+    // Other findings are live as ever.
+    expect(eventsFromReport(lookup, {final: false}).filter((e) => e.kind === 'finding').map((e) => e.id)).toEqual(eventsFromReport(lookup).filter((e) => e.kind === 'finding' && e.detail['ruleId'] !== 'CA-CALL-001').map((e) => e.id))
+  })
 })
 
 describe('rendering', () => {

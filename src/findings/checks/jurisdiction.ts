@@ -1,9 +1,9 @@
 import {judgeCountry, type Severity, severityRank} from '../../policy/policy.js'
 import type {Finding, FindingEvidence, ReportEndpoint, ReportFlow} from '../../report/report-model.js'
-import {CALL_ROLES, type CheckContext, finding, flowEvidence, flowsOf} from '../context.js'
+import {CALL_ROLES, type CheckContext, finding, flowEvidence, flowsOf, isCallFlow} from '../context.js'
 import {processLabel} from '../../flows/flow-records.js'
 
-const ROLE_SEVERITY: Record<string, Severity> = {media: 'high', relay: 'high', vpn: 'high', control: 'high', telemetry: 'medium', web: 'medium', other: 'low', lan: 'low'}
+const ROLE_SEVERITY: Record<string, Severity> = {media: 'high', relay: 'high', vpn: 'high', control: 'high', telemetry: 'medium', web: 'medium', other: 'low'}
 const ROLE_ORDER = ['media', 'relay', 'vpn', 'control', 'telemetry', 'web', 'other', 'lan']
 const MAX_EVIDENCE_FLOWS = 10
 
@@ -41,7 +41,13 @@ function rolesInOrder(flows: readonly ReportFlow[]): string[] {
 // The checks below run once per report, each over every endpoint, mostly before the optimiser
 // has compiled them: indexed loops (an unoptimised for-of allocates per element).
 
-/** CA-GEO-001: traffic of each role judged against the policy, per endpoint. */
+/**
+ * CA-GEO-001: the call's traffic judged against the policy, per endpoint and by role. It judges
+ * the call's flows (isCallFlow: media, relay and control, and every other flow of an identified
+ * conferencing app, such as its web and telemetry traffic) and VPN tunnels, which the call may
+ * travel in. Other traffic (a browser or the system in the background) is not the call's: its
+ * countries are in the report's endpoints and countries, not in this finding.
+ */
 export function outsidePolicy(ctx: CheckContext): Finding[] {
   const policy = ctx.policy
   const out: Finding[] = []
@@ -57,7 +63,7 @@ export function outsidePolicy(ctx: CheckContext): Finding[] {
     const flows = flowsOf(ctx, e)
     for (let k = 0; k < flows.length; k++) {
       const f = flows[k]!
-      if (f.role === 'dns') continue
+      if (!isCallFlow(f) && f.role !== 'vpn') continue
       const j = judgeCountry(policy, e.geo.country, f.role, f.app ?? undefined)
       if (j.verdict !== 'outside' && j.verdict !== 'denied') continue
       offending.push(f)

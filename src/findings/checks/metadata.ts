@@ -1,8 +1,11 @@
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
 import {isPrivateAddress} from '../../apps/match.js'
-import {aboutNames, type CheckContext, finding, flowEvidence, flowsWith, quote} from '../context.js'
+import {aboutNames, type CheckContext, finding, flowEvidence, flowsWith, isCallFlow, quote} from '../context.js'
 import type {Evidence} from '../../protocols/analyzer.js'
+import type {AddressFact} from '../../protocols/stun/analyzer.js'
+import type {HttpMeetingLinkFact, HttpRequestFact} from '../../protocols/http/http-analyzer.js'
+import type {SdesFact} from '../../protocols/rtp/analyzer.js'
 import {hostOnly} from '../../protocols/http/meeting-links.js'
 
 const MAX_ITEMS = 20
@@ -96,23 +99,106 @@ export function noEncryptedClientHello(ctx: CheckContext): Finding[] {
   return [aboutNames(finding('CA-META-003', undefined, `${flowIds.length} handshake${flowIds.length > 1 ? 's' : ''} to call servers sent the server name in clear (no Encrypted Client Hello): ${sorted.map(quote).join(', ')}.`, evidence, flowIds), sorted)]
 }
 
-/** CA-META-004: STUN/TURN attributes carrying the caller's private addresses to servers outside. */
+/** Scopes whose addresses say nothing about a network's layout: loopback and 0.0.0.0 / ::. */
+const UNREVEALING_SCOPES: ReadonlySet<string> = new Set(['loopback', 'unspecified'])
+
+/** The flow's capture-host side sent the message: `sentBy` is relative to the flow's client. */
+function sentByLocalSide(flow: ReportFlow, sentBy: 'client' | 'server'): boolean {
+  const remoteIsServer = flow.remote.ip === flow.server.ip && flow.remote.port === flow.server.port
+  return (sentBy === 'client') === remoteIsServer
+}
+
+function earlier(a: Evidence, b: Evidence): boolean {
+  return a.capture < b.capture || (a.capture === b.capture && a.frame < b.frame)
+}
+
+/** Whose network a private address the caller's side sent describes. */
+type Whose = 'own' | 'caller-side' | 'peer'
+
+interface SentPrivate {
+  flow: ReportFlow
+  fact: AddressFact
+  whose: Whose
+}
+
+const WHOSE_TEXT: Record<Whose, string> = {
+  own: "the caller's own address",
+  'caller-side': "an address of the caller's side",
+  peer: "a peer's address",
+}
+
+function plural(n: number, one: string, many: string): string {
+  return n > 1 ? many : one
+}
+
+/**
+ * CA-META-004: private addresses that the caller's side SENT, in STUN/TURN attributes, to an
+ * external (public) server. Only what the caller sends counts: addresses a server sends (its
+ * relayed and alternate addresses, OTHER-ADDRESS, RESPONSE-ORIGIN, the mapped address it saw, a
+ * peer's address in a Data indication) are the server's or the peer's, not the caller's leak, and
+ * an address the server named on the flow before the caller did was no news to it. Loopback and
+ * unspecified addresses reveal no network.
+ *
+ * Whose address it is: one the capture host used (the vantage's private addresses) is the
+ * caller's own; a peer address (XOR-PEER-ADDRESS in CreatePermission, ChannelBind, Send...) or a
+ * mapped address the caller answers a relayed check with names a peer; an address attribute
+ * in which a sender names itself (RESPONSE-ADDRESS, XOR-RESPONSE-TARGET...) is the caller's side.
+ * Addresses of the caller's network are the leak the rule is about (medium); peers' addresses
+ * alone (their ICE host candidates, passed on to the relay) are reported at low, worded as theirs.
+ */
 export function stunPrivateAddresses(ctx: CheckContext): Finding[] {
-  const evidence: FindingEvidence[] = []
-  const flowIds: number[] = []
-  const leaked = new Set<string>()
+  const own = new Set(ctx.vantage.privateAddresses)
+  const sent: SentPrivate[] = []
   for (const flow of flowsWith(ctx, 'stun')) {
     const stun = factsOf(flow).stun
     if (!stun || isPrivateAddress(flow.remote.ip)) continue
-    for (const a of [...stun.peerAddresses, ...stun.mappedAddresses, ...stun.serverAddresses, ...stun.relayedAddresses]) {
-      if (!a.scope) continue
-      leaked.add(a.ip)
-      flowIds.push(flow.id)
-      if (evidence.length < MAX_ITEMS) evidence.push(ev(flow, `${a.attribute} ${a.ip}:${a.port} (${a.scope}) in a ${a.message} ${a.sentBy === 'client' ? 'sent to' : 'received from'} ${flow.remote.ip}`, a.first))
+    const lists: Array<[AddressFact[], Whose]> = [
+      [stun.peerAddresses, 'peer'],
+      [stun.mappedAddresses, 'peer'],
+      [stun.serverAddresses, 'caller-side'],
+      [stun.relayedAddresses, 'caller-side'],
+    ]
+    // When the server first named each address on this flow.
+    const toldByServer = new Map<string, Evidence>()
+    for (const [list] of lists) {
+      for (const a of list) {
+        if (sentByLocalSide(flow, a.sentBy)) continue
+        const known = toldByServer.get(a.ip)
+        if (!known || earlier(a.first, known)) toldByServer.set(a.ip, a.first)
+      }
+    }
+    for (const [list, whose] of lists) {
+      for (const a of list) {
+        if (!a.scope || UNREVEALING_SCOPES.has(a.scope) || !sentByLocalSide(flow, a.sentBy)) continue
+        const told = toldByServer.get(a.ip)
+        if (told && earlier(told, a.first)) continue
+        sent.push({flow, fact: a, whose: own.has(a.ip) ? 'own' : whose})
+      }
     }
   }
-  if (!leaked.size) return []
-  return [finding('CA-META-004', undefined, `STUN/TURN messages exchanged with external servers carry private addresses of the caller's network: ${[...leaked].sort().join(', ')}.`, evidence, flowIds)]
+  if (!sent.length) return []
+  sent.sort((x, y) => (earlier(x.fact.first, y.fact.first) ? -1 : earlier(y.fact.first, x.fact.first) ? 1 : x.flow.id - y.flow.id))
+  const callers = sent.filter((s) => s.whose !== 'peer')
+  const peers = sent.filter((s) => s.whose === 'peer')
+  const addresses = (items: SentPrivate[]) => [...new Set(items.map((s) => s.fact.ip))].sort()
+  const servers = (items: SentPrivate[]) => {
+    const ips = [...new Set(items.map((s) => s.flow.remote.ip))].sort()
+    return `${plural(ips.length, 'the external server', 'the external servers')} ${ips.join(', ')}`
+  }
+  const parts: string[] = []
+  if (callers.length) {
+    const list = addresses(callers)
+    parts.push(`The caller's side sent ${plural(list.length, 'a private address', 'private addresses')} of its own network, ${list.join(', ')}, to ${servers(callers)} in STUN/TURN attributes, in clear: that server and anyone on the path learn how the caller's network is addressed.`)
+  }
+  if (peers.length) {
+    const list = addresses(peers)
+    parts.push(`${callers.length ? 'It also' : "The caller's side"} sent its peers' private ${plural(list.length, 'address', 'addresses')} (their ICE candidates, as the peer of TURN requests or checks relayed to them), ${list.join(', ')}, to ${servers(peers)}: ${plural(list.length, 'it describes', 'they describe')} the peers' networks, not the caller's.`)
+  }
+  const evidence = sent.slice(0, MAX_ITEMS).map(({flow, fact: a, whose}) => {
+    const inside = a.via ? `, inside ${a.via === 'turn-data' ? 'a TURN DATA attribute' : 'ChannelData'}` : ''
+    return ev(flow, `${a.attribute} ${a.ip}:${a.port} (${a.scope}; ${WHOSE_TEXT[whose]}) in a ${a.message}${inside} sent by the caller's side to ${flow.remote.ip}`, a.first)
+  })
+  return [finding('CA-META-004', callers.length ? undefined : 'low', parts.join(' '), evidence, sent.map((s) => s.flow.id))]
 }
 
 /** CA-META-005: the caller's public address, as STUN servers reflected it. */
@@ -136,40 +222,153 @@ export function plainRtp(ctx: CheckContext): Finding[] {
   return out
 }
 
-const PERSONAL_SDES = new Set(['NAME', 'EMAIL', 'PHONE'])
+/**
+ * What an RTCP SDES item (RFC 3550 §6.5) tells an observer:
+ *  - `identifying`: NAME, EMAIL and PHONE name or reach the participant, and so does NOTE or
+ *    PRIV text that holds an e-mail address or an international phone number;
+ *  - `personal`: LOC (where the participant is), and a CNAME "user@host" whose user part reads
+ *    as a login name (RFC 3550 §6.5.1) rather than a random id;
+ *  - `software`: TOOL (the application, §6.5.6), and NOTE or PRIV free text that is not
+ *    personal (a PBX's banner such as FreeSWITCH's "Come to ClueCon.com");
+ *  - `none`: a CNAME that is random, or a bare host (RFC 7022 asks for random CNAMEs).
+ */
+export type SdesKind = 'identifying' | 'personal' | 'software' | 'none'
 
-/** CA-META-007: RTCP SDES items in clear; CNAMEs count when they look like user@host. */
+const EMAIL_IN_TEXT = /[^\s@<>"(),;:]+@[^\s@<>"(),;:]+\.[a-z]{2,}/i
+/** An international number (E.164, +CC...) or a tel: URI: at least 7 digits after the sign. */
+const PHONE_IN_TEXT = /(?:\+|tel:)\s*\d(?:[\s().-]*\d){6,}/i
+/** A CNAME user part that is an id, not a name: hex groups with a digit (a UUID, "11894297-4432a9f8"). */
+const RANDOM_USER = /^(?=[^@]*\d)\{?[0-9a-f]+(?:[-_.:][0-9a-f]+)*\}?$/i
+
+export function sdesKind(item: string, text: string): SdesKind {
+  switch (item) {
+    case 'NAME':
+    case 'EMAIL':
+    case 'PHONE':
+      return 'identifying'
+    case 'LOC':
+      return 'personal'
+    case 'CNAME': {
+      const at = text.lastIndexOf('@')
+      if (at <= 0) return 'none'
+      return RANDOM_USER.test(text.slice(0, at)) ? 'none' : 'personal'
+    }
+    case 'NOTE':
+    case 'PRIV':
+      return EMAIL_IN_TEXT.test(text) || PHONE_IN_TEXT.test(text) ? 'identifying' : 'software'
+    case 'TOOL':
+      return 'software'
+    default:
+      return 'none'
+  }
+}
+
+function sdesEvidence(flow: ReportFlow, s: SdesFact): FindingEvidence {
+  return ev(flow, `SDES ${s.item} ${quote(s.text)} sent by the ${s.sentBy} (${s.count}×)`, s.first)
+}
+
+/** The first few distinct items, as `NAME "..."` (both directions often send the same). */
+function sdesList(items: readonly SdesFact[]): string {
+  return [...new Set(items.map((s) => `${s.item} ${quote(s.text)}`))].slice(0, 4).join('; ')
+}
+
+/**
+ * CA-META-007: RTCP SDES items in clear that identify the participant or say where they are;
+ * high when they name or reach them (NAME, EMAIL, PHONE, or such text in NOTE/PRIV).
+ */
 export function sdesItems(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
   for (const flow of flowsWith(ctx, 'rtp')) {
     const sdes = factsOf(flow).rtp?.rtcp?.sdes ?? []
-    const telling = sdes.filter((s) => s.item !== 'CNAME' || /@/.test(s.text))
+    const kinds = sdes.map((s) => sdesKind(s.item, s.text))
+    // Those that name or reach the participant first, then logins and locations.
+    const telling = [...sdes.filter((_, i) => kinds[i] === 'identifying'), ...sdes.filter((_, i) => kinds[i] === 'personal')]
     if (!telling.length) continue
-    const personal = telling.some((s) => PERSONAL_SDES.has(s.item))
-    const evidence = telling.slice(0, MAX_ITEMS).map((s) => ev(flow, `SDES ${s.item} ${quote(s.text)} sent by the ${s.sentBy} (${s.count}×)`, s.first))
-    const items = [...new Set(telling.map((s) => s.item))].sort()
-    out.push(finding('CA-META-007', personal ? 'high' : undefined, `Unencrypted RTCP between ${flow.client.ip} and ${flow.server.ip} carries source descriptions ${items.join(', ')}: ${telling.slice(0, 4).map((s) => `${s.item} ${quote(s.text)}`).join('; ')}.`, evidence, [flow.id], flow.remote.ip))
+    const identifying = kinds.includes('identifying')
+    const detail = `Unencrypted RTCP between ${flow.client.ip} and ${flow.server.ip} carries source descriptions that ${identifying ? 'identify the participant' : 'describe the participant (a login name or a location)'}: ${sdesList(telling)}.`
+    out.push(finding('CA-META-007', identifying ? 'high' : undefined, detail, telling.slice(0, MAX_ITEMS).map((s) => sdesEvidence(flow, s)), [flow.id], flow.remote.ip))
   }
   return out
 }
 
-/** CA-META-008: cleartext HTTP with meeting links, passcodes, cookies or credentials. */
+/** CA-META-010: RTCP SDES items in clear that name the software (TOOL) or carry notes that are not personal. */
+export function sdesSoftwareItems(ctx: CheckContext): Finding[] {
+  const out: Finding[] = []
+  for (const flow of flowsWith(ctx, 'rtp')) {
+    const sdes = (factsOf(flow).rtp?.rtcp?.sdes ?? []).filter((s) => sdesKind(s.item, s.text) === 'software')
+    if (!sdes.length) continue
+    const detail = `Unencrypted RTCP between ${flow.client.ip} and ${flow.server.ip} carries source descriptions that name the software or carry notes: ${sdesList(sdes)}. They tell an observer which client or server software took part; they name no one.`
+    out.push(finding('CA-META-010', undefined, detail, sdes.slice(0, MAX_ITEMS).map((s) => sdesEvidence(flow, s)), [flow.id], flow.remote.ip))
+  }
+  return out
+}
+
+/** What one cleartext HTTP request (or its response) exposes. */
+interface HttpExposure {
+  evidence: FindingEvidence
+  /** A meeting link travelled in it (target, Referer or the response's Location). */
+  meeting: boolean
+  /** It carried a Cookie, an Authorization header or secret URL parameters. */
+  secret: boolean
+}
+
+const MEETING_APP_NAMES: Record<string, string> = {zoom: 'Zoom', webex: 'Webex', teams: 'Teams', meet: 'Google Meet', jitsi: 'Jitsi'}
+
+function meetingLinkText(link: HttpMeetingLinkFact): string {
+  return `${MEETING_APP_NAMES[link.app] ?? link.app} meeting link ${quote(link.id)}${link.passcode ? ' with its passcode' : ''}`
+}
+
+/** The request's and its response's exposures, as evidence. */
+function httpExposures(flow: ReportFlow, r: HttpRequestFact): HttpExposure[] {
+  const out: HttpExposure[] = []
+  const what = [
+    r.meetingLink ? `${meetingLinkText(r.meetingLink)}${r.meetingLink.where === 'referer' ? ' in its Referer' : ''}` : '',
+    r.redacted.length ? `secret parameters ${r.redacted.join(', ')}` : '',
+    r.cookie ? 'a Cookie header' : '',
+    r.authorization ? 'an Authorization header' : '',
+  ].filter(Boolean)
+  if (what.length) {
+    out.push({
+      evidence: ev(flow, `${r.method} ${quote(`${r.host ?? flow.remote.ip}${r.target}`)} carries ${what.join(', ')}`, r.evidence),
+      meeting: r.meetingLink !== null,
+      // Secret parameters of a meeting link (its passcode, a join token) are the link's.
+      secret: r.cookie || r.authorization || (r.meetingLink === null && r.redacted.length > 0),
+    })
+  }
+  // A redirect to a meeting link the request did not carry (a short link resolved in clear).
+  const answer = r.response
+  if (answer?.meetingLink && answer.location !== null && !r.meetingLink) {
+    out.push({evidence: ev(flow, `response ${answer.status} to ${r.method} ${quote(`${r.host ?? flow.remote.ip}${r.target}`)} carries the ${meetingLinkText(answer.meetingLink)} in its Location ${quote(answer.location)}`, answer.evidence), meeting: true, secret: false})
+  }
+  return out
+}
+
+/**
+ * CA-META-008: cleartext HTTP with meeting links, passcodes, cookies or credentials. A meeting
+ * link (with or without its passcode) is meeting data wherever it travels — to the meeting
+ * service, in a Referer to another site, in a redirect's Location — and is rated high. Cookies,
+ * Authorization headers and secret URL parameters are rated high on the call's flows (flows of an
+ * identified conferencing app, or media, relay and control): they are the app's session. The
+ * same sent to other servers belong to another service, not to the meeting: low, and worded so.
+ */
 export function cleartextHttpSecrets(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
   for (const flow of flowsWith(ctx, 'http')) {
-    const requests = factsOf(flow).http?.requests ?? []
-    const risky = requests.filter((r) => r.meetingLink || r.redacted.length > 0 || r.cookie || r.authorization)
-    if (!risky.length) continue
-    const evidence = risky.slice(0, MAX_ITEMS).map((r) => {
-      const what = [
-        r.meetingLink ? `${r.meetingLink.app} meeting link ${quote(r.meetingLink.id)}${r.meetingLink.passcode ? ' with its passcode' : ''}` : '',
-        r.redacted.length ? `secret parameters ${r.redacted.join(', ')}` : '',
-        r.cookie ? 'a Cookie header' : '',
-        r.authorization ? 'an Authorization header' : '',
-      ].filter(Boolean).join(', ')
-      return ev(flow, `${r.method} ${quote(`${r.host ?? flow.remote.ip}${r.target}`)} carries ${what}`, r.evidence)
-    })
-    out.push(finding('CA-META-008', undefined, `Cleartext HTTP to ${flow.remote.ip} carries what lets an observer join the meeting or take over a session (values shown redacted).`, evidence, [flow.id], flow.remote.ip))
+    const exposures = (factsOf(flow).http?.requests ?? []).flatMap((r) => httpExposures(flow, r))
+    if (!exposures.length) continue
+    const meeting = exposures.some((x) => x.meeting)
+    const secret = exposures.some((x) => x.secret)
+    const call = isCallFlow(flow)
+    const app = flow.app !== null ? (ctx.identification.apps.find((a) => a.app === flow.app)?.displayName ?? flow.app) : null
+    const server = `${flow.remote.ip}${app ? `, a server of ${app},` : call ? `, a ${flow.role} server of the call,` : ''}`
+    const session = app ? `the session with ${app}` : 'the session'
+    let detail: string
+    if (meeting && secret && call) detail = `Cleartext HTTP to ${server} carries a meeting link and the session's cookies or credentials: anyone on the path can read them, join the meeting and take over ${session} (values shown redacted).`
+    else if (meeting) detail = `Cleartext HTTP to ${server} carries a meeting link: anyone on the path can read it and join the meeting (values shown redacted).${secret ? ' The cookies or credentials it also carries belong to a service that is not the call (no conferencing app was identified on the flow).' : ''}`
+    else if (call) detail = `Cleartext HTTP to ${server} carries the session's cookies or credentials: anyone on the path can read them and take over ${session} (values shown redacted).`
+    else detail = `Cleartext HTTP to ${flow.remote.ip} carries cookies or credentials of a service that is not the call (no conferencing app was identified on the flow): anyone on the path can read them and may take over that session; they reveal nothing of the meeting (values shown redacted).`
+    const severity = meeting || call ? undefined : 'low'
+    out.push(finding('CA-META-008', severity, detail, exposures.slice(0, MAX_ITEMS).map((x) => x.evidence), [flow.id], flow.remote.ip))
   }
   return out
 }
