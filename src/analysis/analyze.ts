@@ -268,13 +268,14 @@ function vantageReport(v: ReturnType<typeof detectVantage>, resolver: GeoResolve
   } else if (placedBy && geo) {
     country = geo.country ?? null
     if (geo.latitude !== undefined && geo.longitude !== undefined) location = {lat: geo.latitude, lon: geo.longitude}
-    source = v.primaryPublic
-      ? `the vantage's public address ${v.primaryPublic}`
+    const primary = v.publicAddresses[0]
+    source = primary
+      ? `the vantage's public address ${primary.ip}${primary.inferred !== undefined ? ` (inferred from ${primary.inferred})` : ''}`
       : `the capturing host's own public address ${placedBy} (no NAT: the client of ${v.hostPublic!.flows} of ${v.hostPublic!.of} flows)`
   }
   return {
     privateAddresses: v.privateAddresses.map((p) => p.ip),
-    publicAddresses: v.publicAddresses.map((p) => ({ip: p.ip, frames: p.frames})),
+    publicAddresses: v.publicAddresses.map((p) => ({ip: p.ip, frames: p.frames, attributes: p.attributes, inferred: p.inferred !== undefined})),
     hostPublicAddress: v.hostPublic?.ip ?? null,
     country,
     location,

@@ -59,9 +59,10 @@ export function parseVantageFlag(text: string): VantageLocation {
 }
 
 /** A STUN mapped address: the XOR-MAPPED-ADDRESS of a Binding or Allocate success response
- * (classic RFC 3489 STUN: MAPPED-ADDRESS of a Binding response). Pass only these reflexive
- * addresses, never XOR-RELAYED-ADDRESS, and not MAPPED-ADDRESS of MS-TURN Allocate responses,
- * which holds the relayed address. */
+ * (RFC 8489 §14.2, RFC 8656 §7.3), or the MAPPED-ADDRESS of a Binding success response (RFC 3489
+ * §11.2.1; RFC 8489 §14.1 keeps it for classic clients). Pass only these reflexive addresses,
+ * never XOR-RELAYED-ADDRESS, and not MAPPED-ADDRESS of MS-TURN Allocate responses, which holds
+ * the relayed address ([MS-TURN] §2.2.2.1). */
 export interface StunMapped {
   ip: string
   port: number
@@ -69,6 +70,12 @@ export interface StunMapped {
   /** Destination address of the response: lets responses the client *sent* to peers (which
    * carry the peer's address) be told apart from those it received. */
   receivedBy?: string
+  /** The attribute that carried it (default XOR-MAPPED-ADDRESS). */
+  attribute?: string
+  /** Set when the attribute's meaning is our inference, not a specification's, naming it
+   * (`Zoom's STUN-like attribute 0x0103`): it places the vantage only when no specified
+   * attribute does, and the report says so. */
+  inferred?: string
 }
 
 /** The minimum of a flow the vantage needs (FlowEvidence and FlowRecord both fit). */
@@ -94,13 +101,18 @@ export interface PublicAddress {
   frames: number[]
   /** Responses that carried it. */
   count: number
+  /** The attributes that carried it (sorted): XOR-MAPPED-ADDRESS, MAPPED-ADDRESS... */
+  attributes: string[]
+  /** Only attributes whose meaning is inferred carried it: what they are (Zoom's 0x0103). */
+  inferred?: string
 }
 
 export interface Vantage {
   /** Client-side private addresses, most flows first (at most MAX_PRIVATE). */
   privateAddresses: PrivateAddress[]
   primaryPrivate: string | null
-  /** Public addresses from STUN, most responses first. */
+  /** Public addresses from STUN: those a specified attribute carried first, then most
+   * responses first. */
   publicAddresses: PublicAddress[]
   primaryPublic: string | null
   /**
@@ -184,7 +196,7 @@ export function detectVantage(flows: readonly VantageFlow[], stunMapped: readonl
   }
   const hostPublic = hostPublicAddress(clientFlows, ranked)
   if (hostPublic) local.add(hostPublic.ip)
-  const publics = new Map<string, {ip: string; ports: Set<number>; frames: Set<number>; count: number}>()
+  const publics = new Map<string, {ip: string; ports: Set<number>; frames: Set<number>; count: number; attributes: Set<string>; inferred: string | undefined; specified: boolean}>()
   let foreign = 0
   for (const m of stunMapped) {
     if (!isPublicAddress(m.ip)) continue
@@ -193,16 +205,27 @@ export function detectVantage(flows: readonly VantageFlow[], stunMapped: readonl
       continue
     }
     let slot = publics.get(m.ip)
-    if (!slot) publics.set(m.ip, (slot = {ip: m.ip, ports: new Set(), frames: new Set(), count: 0}))
+    if (!slot) publics.set(m.ip, (slot = {ip: m.ip, ports: new Set(), frames: new Set(), count: 0, attributes: new Set(), inferred: undefined, specified: false}))
     slot.ports.add(m.port)
     slot.frames.add(m.frame)
     slot.count++
+    slot.attributes.add(m.attribute ?? 'XOR-MAPPED-ADDRESS')
+    if (m.inferred === undefined) slot.specified = true
+    else slot.inferred ??= m.inferred
   }
   if (foreign > 0) notes.push(`${foreign} STUN mapped address${foreign === 1 ? '' : 'es'} ignored: in responses sent to peers, not received by the client`)
-  const publicAddresses = [...publics.values()]
-    .map((p) => ({ip: p.ip, ports: [...p.ports].sort((a, b) => a - b), frames: [...p.frames].sort((a, b) => a - b).slice(0, 20), count: p.count}))
-    .sort((a, b) => b.count - a.count || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
+  const publicAddresses: PublicAddress[] = [...publics.values()]
+    .map((p) => {
+      const out: PublicAddress = {ip: p.ip, ports: [...p.ports].sort((a, b) => a - b), frames: [...p.frames].sort((a, b) => a - b).slice(0, 20), count: p.count, attributes: [...p.attributes].sort()}
+      if (!p.specified && p.inferred !== undefined) out.inferred = p.inferred
+      return out
+    })
+    .sort((a, b) => Number(a.inferred !== undefined) - Number(b.inferred !== undefined) || b.count - a.count || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
   if (publicAddresses.length > 1) notes.push(`${publicAddresses.length} public addresses in STUN responses (several networks, NAT pools, or IPv4 and IPv6)`)
+  const first = publicAddresses[0]
+  if (first?.inferred !== undefined) {
+    notes.push(`the public address ${first.ip} is read from ${first.inferred} alone: that it holds the client's mapped address is inferred from captures (MAPPED-ADDRESS's layout, a NAT'd client's public address), not documented`)
+  }
 
   let location: VantageLocation | null = null
   if (flag !== undefined) location = typeof flag === 'string' ? parseVantageFlag(flag) : flag

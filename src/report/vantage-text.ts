@@ -10,7 +10,7 @@ import type {ReportVantage} from './report-model.js'
 export function vantageAddressesText(v: ReportVantage, show: (ip: string) => string, none: string): string {
   // Without NAT, STUN maps the host's own address to itself: it is not "behind" it.
   const mapped = v.publicAddresses.filter((p) => p.ip !== v.hostPublicAddress)
-  const publics = mapped.length ? ` behind ${mapped.map((p) => show(p.ip)).join(', ')}` : ''
+  const publics = mapped.length ? ` behind ${mapped.map((p) => `${show(p.ip)}${p.inferred ? ' (inferred)' : ''}`).join(', ')}` : ''
   const own = v.hostPublicAddress ? `${show(v.hostPublicAddress)} (own public address, no NAT)` : ''
   if (v.privateAddresses.length) return `${v.privateAddresses.map(show).join(', ')}${publics}${own ? `; ${own}` : ''}`
   if (own) return `${own}${publics}`

@@ -67,10 +67,39 @@ describe('detectVantage', () => {
       {ip: '192.168.1.6', port: 50016, frame: 1501, receivedBy: '192.168.0.4'},
       {ip: '2001:db8::1', port: 1, frame: 1502},
     ])
-    expect(v.publicAddresses).toEqual([{ip: '80.181.206.72', ports: [57543, 61310], frames: [1418, 1516], count: 2}])
+    expect(v.publicAddresses).toEqual([{ip: '80.181.206.72', ports: [57543, 61310], frames: [1418, 1516], count: 2, attributes: ['XOR-MAPPED-ADDRESS']}])
     expect(v.primaryPublic).toBe('80.181.206.72')
     expect(v.locationSource).toBe('public-address')
     expect(v.notes).toEqual(['1 STUN mapped address ignored: in responses sent to peers, not received by the client'])
+  })
+
+  it('ranks addresses a specified attribute carried before those only an inferred one did', () => {
+    const zoom = "Zoom's STUN-like attribute 0x0103"
+    const inferredOnly = detectVantage(flows, [
+      {ip: '80.180.220.239', port: 65397, frame: 60, receivedBy: '192.168.1.6', attribute: 'ZOOM-MAPPED-ADDRESS (0x0103, inferred)', inferred: zoom},
+      {ip: '80.180.220.239', port: 65397, frame: 65, receivedBy: '192.168.1.6', attribute: 'ZOOM-MAPPED-ADDRESS (0x0103, inferred)', inferred: zoom},
+    ])
+    expect(inferredOnly.publicAddresses).toEqual([{ip: '80.180.220.239', ports: [65397], frames: [60, 65], count: 2, attributes: ['ZOOM-MAPPED-ADDRESS (0x0103, inferred)'], inferred: zoom}])
+    expect(inferredOnly.primaryPublic).toBe('80.180.220.239')
+    expect(inferredOnly.notes).toContain(`the public address 80.180.220.239 is read from ${zoom} alone: that it holds the client's mapped address is inferred from captures (MAPPED-ADDRESS's layout, a NAT'd client's public address), not documented`)
+    // A specified attribute wins even when seen fewer times, and the note goes.
+    const both = detectVantage(flows, [
+      {ip: '80.180.220.239', port: 65397, frame: 60, receivedBy: '192.168.1.6', attribute: 'ZOOM-MAPPED-ADDRESS (0x0103, inferred)', inferred: zoom},
+      {ip: '80.180.220.239', port: 65397, frame: 65, receivedBy: '192.168.1.6', attribute: 'ZOOM-MAPPED-ADDRESS (0x0103, inferred)', inferred: zoom},
+      {ip: '93.47.225.70', port: 12165, frame: 163, receivedBy: '192.168.1.6', attribute: 'MAPPED-ADDRESS'},
+    ])
+    expect(both.publicAddresses.map((p) => [p.ip, p.attributes, p.inferred])).toEqual([
+      ['93.47.225.70', ['MAPPED-ADDRESS'], undefined],
+      ['80.180.220.239', ['ZOOM-MAPPED-ADDRESS (0x0103, inferred)'], zoom],
+    ])
+    expect(both.notes.join('\n')).not.toContain('inferred from captures')
+    // An address also carried by a specified attribute is not inferred.
+    const mixed = detectVantage(flows, [
+      {ip: '80.180.220.239', port: 65397, frame: 60, receivedBy: '192.168.1.6', attribute: 'ZOOM-MAPPED-ADDRESS (0x0103, inferred)', inferred: zoom},
+      {ip: '80.180.220.239', port: 65397, frame: 70, receivedBy: '192.168.1.6', attribute: 'XOR-MAPPED-ADDRESS'},
+    ])
+    expect(mixed.publicAddresses[0]).toMatchObject({attributes: ['XOR-MAPPED-ADDRESS', 'ZOOM-MAPPED-ADDRESS (0x0103, inferred)']})
+    expect(mixed.publicAddresses[0]!.inferred).toBeUndefined()
   })
 
   it('uses the busiest client address as ours when there is no NAT', () => {
