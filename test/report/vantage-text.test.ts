@@ -19,6 +19,9 @@ describe('the vantage as one phrase', () => {
   it('a public address read from an attribute whose meaning is inferred says so', () => {
     expect(text({privateAddresses: ['192.168.1.117'], publicAddresses: [{ip: '80.180.220.239', frames: [60], attributes: ['ZOOM-MAPPED-ADDRESS (0x0103, inferred)'], inferred: true}]})).toBe('<192.168.1.117> behind <80.180.220.239> (inferred)')
   })
+  it('several candidate private addresses: the first, then the others as alternatives', () => {
+    expect(text({privateAddresses: ['192.168.1.117', '10.140.117.35'], publicAddresses: [{ip: '80.180.220.239', frames: [60], attributes: ['MAPPED-ADDRESS'], inferred: false}]})).toBe('<192.168.1.117> (or <10.140.117.35>: 2 candidates) behind <80.180.220.239>')
+  })
   it('nothing known', () => {
     expect(text({})).toBe('unknown')
   })
