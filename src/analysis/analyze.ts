@@ -25,6 +25,7 @@ import {flowEvidence, stunMappedAddresses} from './flow-evidence.js'
 import {throughProxy} from './proxied-destinations.js'
 import {boundedMemo} from '../util/bounded-memo.js'
 import {englishOrder} from '../report/compare-text.js'
+import {distanceKm} from '../findings/checks/plausibility.js'
 
 export interface AnalyzeOptions {
   paths: string[]
@@ -124,7 +125,7 @@ export function reportFromCollection(
 
   const vantageFound = detectVantage(records, stunMappedAddresses(records), options.vantage)
   const vantage = vantageReport(vantageFound, resolver)
-  const home = inferHome(loadedPolicy, vantage.country ? {country: vantage.country, source: vantage.source, method: vantage.source.startsWith('--vantage') ? 'given' : 'geolocated'} : undefined)
+  const home = inferHome(loadedPolicy, homeVantage(vantage))
   const policy: Policy | undefined = home.state === 'unjudged' ? undefined : home.policy
 
   const localIps = new Set(vantageFound.privateAddresses.map((p) => p.ip))
@@ -145,7 +146,7 @@ export function reportFromCollection(
     ...flowsView.summary.warnings,
     ...databaseNotes,
     ...groupedAgeWarnings(databases, options.now, captureTime),
-    ...vantageFound.notes,
+    ...vantage.notes,
   ]
   const counted = findings.filter((f) => !f.suppressed)
   const worst = counted.reduce<Severity | null>((w, f) => (w === null || severityRank(f.severity) > severityRank(w) ? f.severity : w), null)
@@ -251,20 +252,44 @@ function suppressionText(match: Record<string, unknown>): string {
   return Object.entries(match).map(([k, v]) => `${k} ${String(v)}`).join(', ')
 }
 
+/** What inferHome is told of the vantage: its country and how it was found; for `--vantage
+ * lat,lon` the point given and why it names no country. */
+function homeVantage(vantage: ReportVantage): Parameters<typeof inferHome>[1] {
+  const given = vantage.source.startsWith('--vantage')
+  if (vantage.country) return {country: vantage.country, source: vantage.source, method: given ? 'given' : 'geolocated'}
+  if (given && vantage.location) return {source: vantage.source, method: 'given', noCountry: 'gives a point, not a country (no country borders are bundled to find one offline, and the public address\'s country is not what the flag said)'}
+  return undefined
+}
+
+/** Kilometres between the given `--vantage` point and the public address's city beyond which
+ * they are called inconsistent, on top of the database's accuracy radius. */
+const VANTAGE_DISAGREEMENT_KM = 500
+
 function vantageReport(v: ReturnType<typeof detectVantage>, resolver: GeoResolver): ReportVantage {
   // The address that places the vantage: a STUN mapped address, else the host's own public one.
   const placedBy = v.primaryPublic ?? v.hostPublic?.ip ?? null
   const geo = placedBy ? reportGeo(resolver.lookup(placedBy)) : null
+  const notes = [...v.notes]
   let country: string | null = null
   let location: {lat: number; lon: number} | null = null
   let source = 'none: no public address seen and no --vantage given'
   if (v.location?.kind === 'country') {
     country = v.location.country
     source = `--vantage ${v.location.country}`
+    if (placedBy && geo?.country && geo.country !== country) {
+      notes.push(`--vantage ${country} disagrees with the capture: the public address ${placedBy} geolocates to ${[geo.city, geo.country].filter(Boolean).join(', ')} (a VPN or proxy, or a wrong flag); the flag is used`)
+    }
   } else if (v.location?.kind === 'coordinates') {
+    // The point as given. No country is derived from it (no country borders offline), and none
+    // is borrowed from the geolocated public address: that is not what the flag said.
     location = {lat: v.location.lat, lon: v.location.lon}
-    country = geo?.country ?? null
     source = `--vantage ${v.location.lat},${v.location.lon}`
+    if (placedBy && geo?.city && geo.latitude !== undefined && geo.longitude !== undefined) {
+      const km = distanceKm(location.lat, location.lon, geo.latitude, geo.longitude)
+      if (km > (geo.accuracyRadiusKm ?? 0) + VANTAGE_DISAGREEMENT_KM) {
+        notes.push(`${source} disagrees with the capture: it is ${Math.round(km)} km from ${geo.city}, ${geo.country ?? '?'}, where the public address ${placedBy} geolocates (a VPN or proxy, or a wrong flag); the flag's point is used, also for the round-trip check CA-GEO-005`)
+      }
+    }
   } else if (placedBy && geo) {
     country = geo.country ?? null
     if (geo.latitude !== undefined && geo.longitude !== undefined) location = {lat: geo.latitude, lon: geo.longitude}
@@ -281,7 +306,7 @@ function vantageReport(v: ReturnType<typeof detectVantage>, resolver: GeoResolve
     location,
     source,
     geo,
-    notes: v.notes,
+    notes,
   }
 }
 

@@ -8,6 +8,19 @@ import type {ReportVantage} from './report-model.js'
  * of its own (dual stack), else `none`. `show`
  * formats each address for the output (escaping, code spans); `none` is the text for no address.
  */
+/**
+ * Where `--vantage` put the vantage, as every renderer shows it (`-33.9, 151.2 (given with
+ * --vantage)`, `ID (given with --vantage)`), or undefined when it was not given. The vantage's
+ * `geo` is then only the public address's geolocation, which the flag overrides: renderers show
+ * this instead of it.
+ */
+export function givenVantagePlace(v: ReportVantage): string | undefined {
+  if (!v.source.startsWith('--vantage')) return undefined
+  if (v.location) return `${v.location.lat}, ${v.location.lon} (given with --vantage)`
+  if (v.country) return `${v.country} (given with --vantage)`
+  return undefined
+}
+
 export function vantageAddressesText(v: ReportVantage, show: (ip: string) => string, none: string): string {
   // Without NAT, STUN maps the host's own address to itself: it is not "behind" it.
   const mapped = v.publicAddresses.filter((p) => p.ip !== v.hostPublicAddress)

@@ -53,6 +53,9 @@ describe('inferHome', () => {
     expect(notCountry.state).toBe('unjudged')
     expect(notCountry.message).toBe(`no home jurisdiction: the vantage's public address 203.0.113.7 is placed in "EU", which is not a country; countries are reported without judging; ${hint}`)
     expect(notCountry.policy.home).toEqual([])
+    // --vantage lat,lon: placed, but on a point, which names no country.
+    const point = inferHome(noHome, {source: '--vantage -33.9,151.2', method: 'given', noCountry: 'gives a point, not a country'})
+    expect(point).toEqual({state: 'unjudged', policy: noHome, message: `no home jurisdiction: --vantage -33.9,151.2 gives a point, not a country; countries are reported without judging; ${hint}`})
   })
 
   it('a home set in the file counts as set', () => {
