@@ -44,7 +44,7 @@ With no --home and no policy file, home is the vantage's country (geolocated fro
 
   static override flags = {
     ...policyFlags,
-    vantage: Flags.string({helpValue: 'CC|LAT,LON', description: 'Where the capture was taken, when the capture does not show it: an ISO country code or decimal "lat,lon".'}),
+    vantage: Flags.string({helpValue: 'CC|LAT,LON', description: 'Where the capture was taken, when the capture does not show it: an ISO country code or decimal "lat,lon". A country also sets the inferred home; a lat,lon point names no country, so give --home with it.'}),
     format: Flags.string({
       char: 'f',
       options: [...FORMAT_NAMES],

@@ -26,6 +26,7 @@ import {throughProxy} from './proxied-destinations.js'
 import {reportPolicy} from './report-policy.js'
 import {boundedMemo} from '../util/bounded-memo.js'
 import {englishOrder} from '../report/compare-text.js'
+import {distanceKm} from '../findings/checks/plausibility.js'
 
 export interface AnalyzeOptions {
   paths: string[]
@@ -133,7 +134,7 @@ export function reportFromCollection(
 
   const vantageFound = detectVantage(records, stunMappedAddresses(records), options.vantage)
   const vantage = vantageReport(vantageFound, resolver)
-  const home = inferHome(loadedPolicy, vantage.country ? {country: vantage.country, source: vantage.source, method: vantage.source.startsWith('--vantage') ? 'given' : 'geolocated'} : undefined)
+  const home = inferHome(loadedPolicy, homeVantage(vantage))
   // Without a home (none set, none inferred) the policy still applies: deny and allow (global,
   // per role, per app) judge the countries they name, the rest stay unjudged (judgeCountry);
   // suppressions and severity overrides apply whatever the home.
@@ -157,7 +158,7 @@ export function reportFromCollection(
     ...flowsView.summary.warnings,
     ...databaseNotes,
     ...groupedAgeWarnings(databases, options.now, captureTime),
-    ...vantageFound.notes,
+    ...vantage.notes,
   ]
   const counted = findings.filter((f) => !f.suppressed)
   const worst = counted.reduce<Severity | null>((w, f) => (w === null || severityRank(f.severity) > severityRank(w) ? f.severity : w), null)
@@ -249,36 +250,61 @@ function flowsWithRoles(collection: FlowCollection, records: FlowRecord[]): {flo
  * server names come with every flow to them. */
 const endpointName: (name: string) => string = boundedMemo((name) => name.toLowerCase().replace(/\.$/, ''), 1 << 16)
 
+/** What inferHome is told of the vantage: its country and how it was found; for `--vantage
+ * lat,lon` the point given and why it names no country. */
+function homeVantage(vantage: ReportVantage): Parameters<typeof inferHome>[1] {
+  const given = vantage.source.startsWith('--vantage')
+  if (vantage.country) return {country: vantage.country, source: vantage.source, method: given ? 'given' : 'geolocated'}
+  if (given && vantage.location) return {source: vantage.source, method: 'given', noCountry: 'gives a point, not a country (no country borders are bundled to find one offline, and the public address\'s country is not what the flag said)'}
+  return undefined
+}
+
+/** Kilometres between the given `--vantage` point and the public address's city beyond which
+ * they are called inconsistent, on top of the database's accuracy radius. */
+const VANTAGE_DISAGREEMENT_KM = 500
+
 function vantageReport(v: ReturnType<typeof detectVantage>, resolver: GeoResolver): ReportVantage {
   // The address that places the vantage: a STUN mapped address, else the host's own public one.
   const placedBy = v.primaryPublic ?? v.hostPublic?.ip ?? null
   const geo = placedBy ? reportGeo(resolver.lookup(placedBy)) : null
+  const notes = [...v.notes]
   let country: string | null = null
   let location: {lat: number; lon: number} | null = null
   let source = 'none: no public address seen and no --vantage given'
   if (v.location?.kind === 'country') {
     country = v.location.country
     source = `--vantage ${v.location.country}`
+    if (placedBy && geo?.country && geo.country !== country) {
+      notes.push(`--vantage ${country} disagrees with the capture: the public address ${placedBy} geolocates to ${[geo.city, geo.country].filter(Boolean).join(', ')} (a VPN or proxy, or a wrong flag); the flag is used`)
+    }
   } else if (v.location?.kind === 'coordinates') {
+    // The point as given. No country is derived from it (no country borders offline), and none
+    // is borrowed from the geolocated public address: that is not what the flag said.
     location = {lat: v.location.lat, lon: v.location.lon}
-    country = geo?.country ?? null
     source = `--vantage ${v.location.lat},${v.location.lon}`
+    if (placedBy && geo?.city && geo.latitude !== undefined && geo.longitude !== undefined) {
+      const km = distanceKm(location.lat, location.lon, geo.latitude, geo.longitude)
+      if (km > (geo.accuracyRadiusKm ?? 0) + VANTAGE_DISAGREEMENT_KM) {
+        notes.push(`${source} disagrees with the capture: it is ${Math.round(km)} km from ${geo.city}, ${geo.country ?? '?'}, where the public address ${placedBy} geolocates (a VPN or proxy, or a wrong flag); the flag's point is used, also for the round-trip check CA-GEO-005`)
+      }
+    }
   } else if (placedBy && geo) {
     country = geo.country ?? null
     if (geo.latitude !== undefined && geo.longitude !== undefined) location = {lat: geo.latitude, lon: geo.longitude}
-    source = v.primaryPublic
-      ? `the vantage's public address ${v.primaryPublic}`
+    const primary = v.publicAddresses[0]
+    source = primary
+      ? `the vantage's public address ${primary.ip}${primary.inferred !== undefined ? ` (inferred from ${primary.inferred})` : ''}`
       : `the capturing host's own public address ${placedBy} (no NAT: the client of ${v.hostPublic!.flows} of ${v.hostPublic!.of} flows)`
   }
   return {
     privateAddresses: v.privateAddresses.map((p) => p.ip),
-    publicAddresses: v.publicAddresses.map((p) => ({ip: p.ip, frames: p.frames})),
+    publicAddresses: v.publicAddresses.map((p) => ({ip: p.ip, frames: p.frames, attributes: p.attributes, inferred: p.inferred !== undefined})),
     hostPublicAddress: v.hostPublic?.ip ?? null,
     country,
     location,
     source,
     geo,
-    notes: v.notes,
+    notes,
   }
 }
 

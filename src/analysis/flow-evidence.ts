@@ -2,6 +2,7 @@ import {baseEvidence, type EvidenceName, type FlowEvidence, type StunMapped} fro
 import type {FlowRecord} from '../flows/flow-records.js'
 import {type FlowFacts, factsOf} from './flow-facts.js'
 import {cachedHostOnly} from '../protocols/http/meeting-links.js'
+import {ZOOM_MAPPED_ADDRESS} from '../protocols/stun/attributes.js'
 
 /** Names per address learned outside the flow itself: passive DNS and pcapng NRB entries. */
 export interface AddressNames {
@@ -139,8 +140,19 @@ function vpnOf(flow: FlowRecord, f: FlowFacts): FlowEvidence['vpn'] {
   return undefined
 }
 
-/** XOR-MAPPED-ADDRESS values (the caller's public address as servers saw it), for the vantage.
- * MAPPED-ADDRESS is left out: Microsoft's TURN puts the relayed address there. */
+/** Binding success responses: RFC 8489's name, and RFC 3489 §11.1's (a classic message). */
+const BINDING_RESPONSES = new Set(['Binding Success Response', 'Binding Response'])
+
+/**
+ * The caller's public address as servers saw it, for the vantage:
+ *  - XOR-MAPPED-ADDRESS (RFC 8489 §14.2, and [MS-TURN]'s 0x8020) of Binding and Allocate success
+ *    responses (RFC 8656 §7.3);
+ *  - MAPPED-ADDRESS (RFC 3489 §11.2.1, RFC 8489 §14.1) of Binding success responses only: an
+ *    [MS-TURN] Allocate response's MAPPED-ADDRESS is the relayed address ([MS-TURN] §2.2.2.1,
+ *    already labelled relayed when parsed), and other messages do not carry the reflexive one;
+ *  - Zoom's STUN-like 0x0103 from Zoom's servers, marked inferred (src/protocols/stun/attributes.ts).
+ * Messages relayed inside TURN Data indications or ChannelData are a peer's, never ours.
+ */
 export function stunMappedAddresses(flows: readonly FlowRecord[]): StunMapped[] {
   const out: StunMapped[] = []
   for (let i = 0; i < flows.length; i++) {
@@ -148,11 +160,12 @@ export function stunMappedAddresses(flows: readonly FlowRecord[]): StunMapped[] 
     const stun = factsOf(flow).stun
     if (!stun) continue
     for (const a of stun.mappedAddresses) {
-      // Messages nested in TURN Data indications or ChannelData are a peer's, not ours.
-      if (a.attribute !== 'XOR-MAPPED-ADDRESS' || a.via !== undefined) continue
+      if (a.via !== undefined) continue
+      const inferred = a.attribute === ZOOM_MAPPED_ADDRESS ? "Zoom's STUN-like attribute 0x0103" : undefined
+      if (a.attribute === 'MAPPED-ADDRESS' ? !BINDING_RESPONSES.has(a.message) : a.attribute !== 'XOR-MAPPED-ADDRESS' && inferred === undefined) continue
       // The response travels to whoever did not send it.
       const receivedBy = a.sentBy === 'server' ? flow.client.ip : flow.server.ip
-      out.push({ip: a.ip, port: a.port, frame: a.first.frame, receivedBy})
+      out.push(inferred !== undefined ? {ip: a.ip, port: a.port, frame: a.first.frame, receivedBy, attribute: a.attribute, inferred} : {ip: a.ip, port: a.port, frame: a.first.frame, receivedBy, attribute: a.attribute})
     }
   }
   return out

@@ -1,11 +1,12 @@
 /**
  * The vantage point: where the capturing client sits. Its private addresses come from the flows
- * (the most frequent client-side private addresses), its public address from STUN mapped
- * addresses the client received, and its location either from `--vantage CC` /
- * `--vantage lat,lon` or, later in the pipeline, from geolocating the public address.
+ * (client-side private addresses that talk to public servers, those of the call first; not the
+ * other LAN devices a capture also shows), its public address from STUN mapped addresses the
+ * client received, and its location either from `--vantage CC` / `--vantage lat,lon` or, later in
+ * the pipeline, from geolocating the public address.
  */
 import {InputError} from '../errors.js'
-import {isPrivateAddress, isPublicAddress} from './match.js'
+import {isGroupAddress, isPrivateAddress, isPublicAddress} from './match.js'
 
 export type VantageLocation =
   | {kind: 'country'; country: string; name: string}
@@ -59,9 +60,10 @@ export function parseVantageFlag(text: string): VantageLocation {
 }
 
 /** A STUN mapped address: the XOR-MAPPED-ADDRESS of a Binding or Allocate success response
- * (classic RFC 3489 STUN: MAPPED-ADDRESS of a Binding response). Pass only these reflexive
- * addresses, never XOR-RELAYED-ADDRESS, and not MAPPED-ADDRESS of MS-TURN Allocate responses,
- * which holds the relayed address. */
+ * (RFC 8489 §14.2, RFC 8656 §7.3), or the MAPPED-ADDRESS of a Binding success response (RFC 3489
+ * §11.2.1; RFC 8489 §14.1 keeps it for classic clients). Pass only these reflexive addresses,
+ * never XOR-RELAYED-ADDRESS, and not MAPPED-ADDRESS of MS-TURN Allocate responses, which holds
+ * the relayed address ([MS-TURN] §2.2.2.1). */
 export interface StunMapped {
   ip: string
   port: number
@@ -69,21 +71,36 @@ export interface StunMapped {
   /** Destination address of the response: lets responses the client *sent* to peers (which
    * carry the peer's address) be told apart from those it received. */
   receivedBy?: string
+  /** The attribute that carried it (default XOR-MAPPED-ADDRESS). */
+  attribute?: string
+  /** Set when the attribute's meaning is our inference, not a specification's, naming it
+   * (`Zoom's STUN-like attribute 0x0103`): it places the vantage only when no specified
+   * attribute does, and the report says so. */
+  inferred?: string
 }
 
-/** The minimum of a flow the vantage needs (FlowEvidence and FlowRecord both fit). */
+/** The minimum of a flow the vantage needs (FlowEvidence, FlowRecord and ReportFlow all fit). */
 export interface VantageFlow {
   client: {ip: string; port: number}
   server: {ip: string; port: number}
   packets: {toServer: number; toClient: number}
   bytes: {toServer: number; toClient: number}
+  /** The flow's role and app when known (a report's flows): the call's flows rank first. */
+  role?: string
+  app?: string | null
+  /** Carried in a tunnel the capture saw (GTP-U, GRE...): its client is not the capturing host. */
+  tunnel?: unknown
 }
 
 export interface PrivateAddress {
   ip: string
+  /** Flows it is the client of, broadcast and multicast left out. */
   flows: number
   packets: number
   bytes: number
+  /** Of those, flows to public servers, and to the call's servers (media, relay, an app's). */
+  publicFlows: number
+  callFlows: number
 }
 
 export interface PublicAddress {
@@ -94,13 +111,18 @@ export interface PublicAddress {
   frames: number[]
   /** Responses that carried it. */
   count: number
+  /** The attributes that carried it (sorted): XOR-MAPPED-ADDRESS, MAPPED-ADDRESS... */
+  attributes: string[]
+  /** Only attributes whose meaning is inferred carried it: what they are (Zoom's 0x0103). */
+  inferred?: string
 }
 
 export interface Vantage {
   /** Client-side private addresses, most flows first (at most MAX_PRIVATE). */
   privateAddresses: PrivateAddress[]
   primaryPrivate: string | null
-  /** Public addresses from STUN, most responses first. */
+  /** Public addresses from STUN: those a specified attribute carried first, then most
+   * responses first. */
   publicAddresses: PublicAddress[]
   primaryPublic: string | null
   /**
@@ -117,6 +139,14 @@ export interface Vantage {
 }
 
 export const MAX_PRIVATE = 10
+
+/** Server ports of LAN infrastructure: DNS (RFC 1035) and DHCP (RFC 2131 §4.1, RFC 8415 §7.2).
+ * A private address that serves them to another client is the router or resolver, not the
+ * caller; flows to them do not make a client the caller either. */
+const RESOLVER_PORTS = new Set([53])
+const DHCP_PORTS = new Set([67, 68, 546, 547])
+/** Roles that are the call's own traffic (src/apps/assign-roles.ts). */
+const CALL_ROLES = new Set(['media', 'relay'])
 
 /** Flows a public client needs before it is taken for the capturing host: a call opens dozens
  * (DNS, TLS, STUN, media), while the client of one or two flows may as well be a remote client
@@ -153,38 +183,108 @@ function hostPublicAddress(clientFlows: ReadonlyMap<string, number>, privates: r
 }
 
 /**
+ * The private addresses that are the capturing client's, best first. A capture shows other LAN
+ * devices too: the router (DNS resolver, DHCP server), hosts heard only in broadcasts and
+ * multicasts (Dropbox and Spotify LAN discovery, SSDP, mDNS), a switch asking for an address.
+ * The caller is a host that talks to public servers: the candidates are the private clients of
+ * unicast flows to public servers (the call's servers first: flows with a media or relay role or
+ * an app's, then STUN responses received; tunnelled flows' clients after the capturing host's).
+ * Only when no private client talks to a public server (a LAN-only capture) do clients of
+ * unicast flows to other private hosts stand in. Never a private address that serves
+ * DNS or DHCP to another client. `excluded` says why other private clients were left out.
+ */
+function privateCandidates(flows: readonly VantageFlow[], stunMapped: readonly StunMapped[]): {ranked: PrivateAddress[]; excluded: Array<{ip: string; why: string}>; onlyLan: boolean} {
+  interface Slot extends PrivateAddress {
+    lanFlows: number
+    tunnelled: number
+    stun: number
+  }
+  const byIp = new Map<string, Slot>()
+  const infrastructure = new Map<string, string>()
+  // Indexed: this runs once per report, over every flow, mostly before the optimiser has
+  // compiled it (an unoptimised for-of allocates per element).
+  for (let i = 0; i < flows.length; i++) {
+    const f = flows[i]!
+    const client = f.client.ip
+    const server = f.server.ip
+    const port = f.server.port
+    if (isPrivateAddress(server) && isPrivateAddress(client) && client !== server) {
+      if (RESOLVER_PORTS.has(port) && !infrastructure.has(server)) infrastructure.set(server, `the DNS resolver ${client} queries`)
+      else if (DHCP_PORTS.has(port) && f.client.port !== port && !infrastructure.has(server)) infrastructure.set(server, `the DHCP server of ${client}`)
+    }
+    if (!isPrivateAddress(client)) continue
+    let slot = byIp.get(client)
+    if (!slot) byIp.set(client, (slot = {ip: client, flows: 0, packets: 0, bytes: 0, publicFlows: 0, callFlows: 0, lanFlows: 0, tunnelled: 0, stun: 0}))
+    // Broadcast: multicast and limited broadcast, and (a /24 guess: the mask is not in the
+    // capture) an unanswered datagram to a private x.x.x.255, as LAN discovery sends.
+    if (isGroupAddress(server) || DHCP_PORTS.has(port) || (f.packets.toClient === 0 && server.endsWith('.255') && isPrivateAddress(server))) continue
+    slot.flows++
+    slot.packets += f.packets.toServer + f.packets.toClient
+    slot.bytes += f.bytes.toServer + f.bytes.toClient
+    if (f.tunnel !== undefined) slot.tunnelled++
+    if (isPublicAddress(server)) {
+      slot.publicFlows++
+      if ((f.role !== undefined && CALL_ROLES.has(f.role)) || (f.app !== undefined && f.app !== null)) slot.callFlows++
+    } else slot.lanFlows++
+  }
+  for (const m of stunMapped) {
+    const slot = m.receivedBy === undefined ? undefined : byIp.get(m.receivedBy)
+    if (slot && isPublicAddress(m.ip)) slot.stun++
+  }
+  const slots = [...byIp.values()]
+  const usable = (s: Slot) => !infrastructure.has(s.ip)
+  let chosen = slots.filter((s) => usable(s) && s.publicFlows > 0)
+  const onlyLan = chosen.length === 0
+  if (onlyLan) chosen = slots.filter((s) => usable(s) && s.lanFlows > 0)
+  const picked = new Set(chosen.map((s) => s.ip))
+  const excluded = slots
+    .filter((s) => !picked.has(s.ip))
+    .map((s) => ({ip: s.ip, why: infrastructure.get(s.ip) ?? (s.flows === 0 ? 'seen only in LAN broadcasts and multicasts' : 'talks to no public server')}))
+    .sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
+  const own = (s: Slot) => (s.tunnelled === s.flows ? 1 : 0)
+  const ranked = chosen
+    .sort((a, b) => b.callFlows - a.callFlows || b.stun - a.stun || own(a) - own(b) || b.publicFlows - a.publicFlows || b.flows - a.flows || b.packets - a.packets || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
+    .map(({ip, flows: n, packets, bytes, publicFlows, callFlows}) => ({ip, flows: n, packets, bytes, publicFlows, callFlows}))
+  return {ranked, excluded, onlyLan}
+}
+
+/**
  * Find the vantage from the flows and STUN mapped addresses. `flag` is the `--vantage` value
  * (parsed here when a string).
  */
 export function detectVantage(flows: readonly VantageFlow[], stunMapped: readonly StunMapped[] = [], flag?: string | VantageLocation): Vantage {
   const notes: string[] = []
-  const byIp = new Map<string, PrivateAddress>()
-  const clientFlows = new Map<string, number>()
-  // Indexed: this runs once per report, over every flow, mostly before the optimiser has
-  // compiled it (an unoptimised for-of allocates per element).
-  for (let i = 0; i < flows.length; i++) {
-    const f = flows[i]!
-    clientFlows.set(f.client.ip, (clientFlows.get(f.client.ip) ?? 0) + 1)
-    if (!isPrivateAddress(f.client.ip)) continue
-    let slot = byIp.get(f.client.ip)
-    if (!slot) byIp.set(f.client.ip, (slot = {ip: f.client.ip, flows: 0, packets: 0, bytes: 0}))
-    slot.flows++
-    slot.packets += f.packets.toServer + f.packets.toClient
-    slot.bytes += f.bytes.toServer + f.bytes.toClient
-  }
-  const ranked = [...byIp.values()].sort((a, b) => b.flows - a.flows || b.packets - a.packets || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
+  const {ranked, excluded, onlyLan} = privateCandidates(flows, stunMapped)
   if (ranked.length > MAX_PRIVATE) notes.push(`${ranked.length - MAX_PRIVATE} more client-side private addresses not listed (merged captures or several clients)`)
   const privateAddresses = ranked.slice(0, MAX_PRIVATE)
+  if (ranked.length > 1) {
+    const first = ranked[0]!
+    const why = first.callFlows > 0 ? `the client of ${first.callFlows} of the call's flows` : `the client of ${onlyLan ? first.flows : first.publicFlows} flows to ${onlyLan ? 'other hosts' : 'public servers'}`
+    const who = onlyLan ? `no private address talks to a public server; ${ranked.length} talk to other private hosts` : `${ranked.length} private addresses talk to public servers`
+    notes.push(`${who} (several hosts on a shared network or in merged captures, or one host with several addresses): ${first.ip} is taken first, ${why}`)
+  } else if (onlyLan && ranked.length === 1) {
+    notes.push(`${ranked[0]!.ip} is taken for the vantage though it talks to no public server (a capture of LAN traffic only)`)
+  }
+  if (excluded.length > 0) {
+    const shown = excluded.slice(0, 5).map((e) => `${e.ip} (${e.why})`)
+    notes.push(`not the vantage: ${shown.join(', ')}${excluded.length > 5 ? ` and ${excluded.length - 5} more` : ''}`)
+  }
 
-  // Addresses that are ours: the private client addresses, or (no NAT) the busiest client address.
+  const clientFlows = new Map<string, number>()
+  for (let i = 0; i < flows.length; i++) {
+    const ip = flows[i]!.client.ip
+    clientFlows.set(ip, (clientFlows.get(ip) ?? 0) + 1)
+  }
+  // Addresses that are ours: the vantage's private addresses, or (no NAT) the busiest client address.
   const local = new Set(ranked.map((p) => p.ip))
   if (local.size === 0) {
     const top = [...clientFlows.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]
     if (top) local.add(top[0])
   }
+  // A family with a private vantage address is behind NAT (or ULA): no host address there.
   const hostPublic = hostPublicAddress(clientFlows, ranked)
   if (hostPublic) local.add(hostPublic.ip)
-  const publics = new Map<string, {ip: string; ports: Set<number>; frames: Set<number>; count: number}>()
+  const publics = new Map<string, {ip: string; ports: Set<number>; frames: Set<number>; count: number; attributes: Set<string>; inferred: string | undefined; specified: boolean}>()
   let foreign = 0
   for (const m of stunMapped) {
     if (!isPublicAddress(m.ip)) continue
@@ -193,16 +293,27 @@ export function detectVantage(flows: readonly VantageFlow[], stunMapped: readonl
       continue
     }
     let slot = publics.get(m.ip)
-    if (!slot) publics.set(m.ip, (slot = {ip: m.ip, ports: new Set(), frames: new Set(), count: 0}))
+    if (!slot) publics.set(m.ip, (slot = {ip: m.ip, ports: new Set(), frames: new Set(), count: 0, attributes: new Set(), inferred: undefined, specified: false}))
     slot.ports.add(m.port)
     slot.frames.add(m.frame)
     slot.count++
+    slot.attributes.add(m.attribute ?? 'XOR-MAPPED-ADDRESS')
+    if (m.inferred === undefined) slot.specified = true
+    else slot.inferred ??= m.inferred
   }
   if (foreign > 0) notes.push(`${foreign} STUN mapped address${foreign === 1 ? '' : 'es'} ignored: in responses sent to peers, not received by the client`)
-  const publicAddresses = [...publics.values()]
-    .map((p) => ({ip: p.ip, ports: [...p.ports].sort((a, b) => a - b), frames: [...p.frames].sort((a, b) => a - b).slice(0, 20), count: p.count}))
-    .sort((a, b) => b.count - a.count || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
+  const publicAddresses: PublicAddress[] = [...publics.values()]
+    .map((p) => {
+      const out: PublicAddress = {ip: p.ip, ports: [...p.ports].sort((a, b) => a - b), frames: [...p.frames].sort((a, b) => a - b).slice(0, 20), count: p.count, attributes: [...p.attributes].sort()}
+      if (!p.specified && p.inferred !== undefined) out.inferred = p.inferred
+      return out
+    })
+    .sort((a, b) => Number(a.inferred !== undefined) - Number(b.inferred !== undefined) || b.count - a.count || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
   if (publicAddresses.length > 1) notes.push(`${publicAddresses.length} public addresses in STUN responses (several networks, NAT pools, or IPv4 and IPv6)`)
+  const first = publicAddresses[0]
+  if (first?.inferred !== undefined) {
+    notes.push(`the public address ${first.ip} is read from ${first.inferred} alone: that it holds the client's mapped address is inferred from captures (MAPPED-ADDRESS's layout, a NAT'd client's public address), not documented`)
+  }
 
   let location: VantageLocation | null = null
   if (flag !== undefined) location = typeof flag === 'string' ? parseVantageFlag(flag) : flag

@@ -16,6 +16,9 @@ export interface Vantage {
   source: string
   /** `geolocated` (default): the country comes from a database; `given`: the user stated it. */
   method?: 'geolocated' | 'given'
+  /** Why a vantage that was placed has no country, as a phrase after `source` (`--vantage
+   * lat,lon` gives a point, not a country). */
+  noCountry?: string
 }
 
 export type HomeResolution =
@@ -46,7 +49,7 @@ export function inferHome(policy: Policy, vantage?: Vantage): HomeResolution {
   }
   if (code === undefined) {
     const why = vantage.country === undefined || vantage.country.trim() === ''
-      ? `${vantage.source} has no known country`
+      ? `${vantage.source} ${vantage.noCountry ?? 'has no known country'}`
       : `${vantage.source} is placed in "${vantage.country}", which is not a country`
     return {state: 'unjudged', policy, message: `no home jurisdiction: ${why}; ${unjudged}; ${SET_HOME_HINT}`}
   }

@@ -8,7 +8,7 @@ import {safeTerminal} from './sanitize.js'
 import {wrap} from './text-wrap.js'
 import {SEVERITY_COLOUR} from './severity-colour.js'
 import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, noHomeText, sharePercent, unjudgedText, unreadText} from './severity-text.js'
-import {vantageAddressesText} from './vantage-text.js'
+import {givenVantagePlace, vantageAddressesText} from './vantage-text.js'
 
 const WIDTH = 100
 /** The endpoints table's name column: as wide as the line leaves room for, within these. */
@@ -77,7 +77,7 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
     head('Captures', `${formatCount(cs.length)} files, ${formatCount(packets)} packets, ${formatBytes(bytes)}, from ${times[0] ?? '-'}: ${names} (each listed with --json, --format markdown or html)`)
   }
   const v = report.vantage
-  const vantagePlace = v.geo ? [v.geo.city, v.geo.country].filter(Boolean).join(', ') + (v.geo.asOrg ? ` (AS${v.geo.asn} ${v.geo.asOrg})` : '') : ''
+  const vantagePlace = givenVantagePlace(v) ?? (v.geo ? [v.geo.city, v.geo.country].filter(Boolean).join(', ') + (v.geo.asOrg ? ` (AS${v.geo.asn} ${v.geo.asOrg})` : '') : '')
   head('Vantage', `${vantageAddressesText(v, t, 'unknown')}${vantagePlace ? ` — ${t(vantagePlace)}` : ''}`)
   const home = report.policy.homeState === 'unjudged' ? `none (${noHomeText(report.policy)})` : report.policy.home.join(', ')
   head('Home', `${t(home)}${report.policy.homeState === 'inferred' ? ' (inferred from the vantage)' : ''}${report.policy.deny.length ? ` · denied ${report.policy.deny.join(', ')}` : ''}`)

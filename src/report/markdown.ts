@@ -7,7 +7,7 @@ import {compareText} from './compare-text.js'
 import {safeMarkdown} from './sanitize.js'
 import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
 import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, SEVERITIES_DESC, sharePercent, unjudgedText} from './severity-text.js'
-import {vantageAddressesText} from './vantage-text.js'
+import {givenVantagePlace, vantageAddressesText} from './vantage-text.js'
 import {countryRuleTexts, suppressionScopeText} from './policy-text.js'
 
 /** Untrusted text for Markdown (sanitize.ts safeMarkdown; the name tests and callers use). */
@@ -77,7 +77,7 @@ function summarySection(report: Report): string[] {
   const v = report.vantage
   const vantage = [
     vantageAddressesText(v, address, 'no private address seen'),
-    v.geo ? `in ${place(v.geo)}${operator(v.geo) ? ` (${operator(v.geo)})` : ''}` : '',
+    givenVantagePlace(v) !== undefined ? `at ${t(givenVantagePlace(v))}` : v.geo ? `in ${place(v.geo)}${operator(v.geo) ? ` (${operator(v.geo)})` : ''}` : '',
   ].filter(Boolean).join(' ')
   return [
     '## Summary',

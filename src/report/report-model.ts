@@ -104,7 +104,9 @@ export interface ReportPolicySource {
 
 export interface ReportVantage {
   privateAddresses: string[]
-  publicAddresses: Array<{ip: string; frames: number[]}>
+  /** STUN mapped addresses the client received: `attributes` that carried each, `inferred`
+   * when only an attribute whose meaning is inferred did (Zoom's 0x0103). */
+  publicAddresses: Array<{ip: string; frames: number[]; attributes: string[]; inferred: boolean}>
   /** The capturing host's own address when public (no NAT, e.g. IPv6 on a dual-stack host):
    * the client of most flows of an address family with no private client address; else null. */
   hostPublicAddress: string | null

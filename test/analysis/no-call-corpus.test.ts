@@ -40,9 +40,16 @@ describe.skipIf(!HAVE_CORPUS)('CA-CALL-001 on the corpus', () => {
     expect(wrong).toEqual([])
   }, 120_000)
 
-  it('fires on captures of other protocols only (mail, plain web, FTP), and of DNS lookups of a meeting service alone', async () => {
-    for (const name of ['smtp.pcap', 'http.pcapng', 'ftp.pcap', 'dns.pcap', 'dns_ambiguous_names.pcap'].filter((n) => corpusFiles().includes(n))) {
+  it('fires on captures of other protocols only (mail, plain web, FTP, Kerberos, GTP-C), and of DNS lookups of a meeting service alone', async () => {
+    // Kerberos and GTPv2-C datagrams fit a TURN ChannelData header: they were read as relay traffic.
+    for (const name of ['smtp.pcap', 'http.pcapng', 'ftp.pcap', 'kerberos-login.pcap', 'kerberos-error.pcap', 'gtp_c.pcap', 'dns.pcap', 'dns_ambiguous_names.pcap'].filter((n) => corpusFiles().includes(n))) {
       expect(await ruleIds(name), name).toContain('CA-CALL-001')
     }
+  })
+
+  it('Kerberos to a server abroad is not a TURN relay carrying the call', async () => {
+    const {report} = await analyzeCaptures({paths: [corpusPath('kerberos-error.pcap')], geo: EMBEDDED_ONLY, policy: {home: 'DE'}, cwd: tempDir('callaudit-cwd-'), toolVersion: 'test'})
+    expect(report.flows.map((f) => [f.server.port, f.role])).toEqual([[88, 'other']])
+    expect(report.findings.filter((f) => f.severity === 'high').map((f) => f.ruleId)).toEqual(['CA-CALL-001'])
   })
 })

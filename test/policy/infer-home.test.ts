@@ -64,6 +64,9 @@ describe('inferHome', () => {
     }
     // An empty role rule names no country.
     expect(inferHome(policyFromSources({}, parsePolicyText('roles:\n  dns: {severity: high}\n', 'callaudit.yml')), undefined).message).toContain(': countries are reported without judging;')
+    // --vantage lat,lon: placed, but on a point, which names no country.
+    const point = inferHome(noHome, {source: '--vantage -33.9,151.2', method: 'given', noCountry: 'gives a point, not a country'})
+    expect(point).toEqual({state: 'unjudged', policy: noHome, message: `no home jurisdiction: --vantage -33.9,151.2 gives a point, not a country; ${some}; ${hint}`})
   })
 
   it('a home set in the file counts as set', () => {

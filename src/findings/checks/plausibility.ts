@@ -69,8 +69,9 @@ function fastestRtt(ctx: CheckContext, e: ReportEndpoint): RttEvidence | undefin
 export function implausibleLocation(ctx: CheckContext): Finding[] {
   const v = ctx.vantage
   if (!v.location) return []
-  const vantageRadius = v.source.startsWith('--vantage') ? 0 : v.geo?.accuracyRadiusKm
-  if (!v.source.startsWith('--vantage') && !v.geo?.city) return []
+  const given = v.source.startsWith('--vantage')
+  const vantageRadius = given ? 0 : v.geo?.accuracyRadiusKm
+  if (!given && !v.geo?.city) return []
   const out: Finding[] = []
   for (let i = 0; i < ctx.endpoints.length; i++) {
     const e = ctx.endpoints[i]!
@@ -84,8 +85,8 @@ export function implausibleLocation(ctx: CheckContext): Finding[] {
     if (distance <= reach + allowance) continue
     const detail =
       `${e.ip} answered a ${rtt.how} in ${rtt.ms} ms, which light in fibre (about ${KM_PER_RTT_MS} km per ms of round trip) can cover for at most ${Math.round(reach)} km; ` +
-      `the database places it in ${g.city}, ${g.country ?? '?'} (${g.sources['latitude'] ?? 'database'}), ${Math.round(distance)} km from the vantage. ` +
-      `The server is closer than the database says (anycast or a mislabelled range): do not quote its country without checking.`
+      `the database places it in ${g.city}, ${g.country ?? '?'} (${g.sources['latitude'] ?? 'database'}), ${Math.round(distance)} km from the vantage${given ? ` (${v.source})` : ''}. ` +
+      `The server is closer than the database says (anycast or a mislabelled range)${given ? ', or the given vantage is not where the capture was made' : ''}: do not quote its country without checking.`
     out.push(finding('CA-GEO-005', undefined, detail, [flowEvidence(rtt.flow, `${rtt.how} of ${rtt.ms} ms, frame ${rtt.frame}`)], [rtt.flow.id], e.ip))
   }
   return out

@@ -17,6 +17,7 @@ import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} fr
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {channelDataHeader, type ChannelDataHeader, findDataAttribute, hasMagicCookie, MS_MULTIPLEXED_CHANNEL, type ValueBounds} from '../stun/message.js'
 import {type StreamFrame, StunStreamFramer} from '../stun/tcp-framing.js'
+import {channelDataExcluded, isStunPort} from '../stun/ports.js'
 import {type ContentAssessment, PayloadSampler} from './payload-content.js'
 import {payloadTypeName} from './payload-types.js'
 import {feedbackName, parseRtcpCompound, RTCP_NAMES, SDES_NAMES} from './rtcp.js'
@@ -49,7 +50,14 @@ const TCP_STREAM_CAP = 256 * 1024
 const STUN_PORTS = new Set([3478, 3479, 3480, 3481, 5349, 5350])
 
 /** UDP services that are never RTP: not worth looking at. */
-const NOT_RTP_PORTS = new Set([53, 67, 68, 69, 123, 137, 138, 161, 162, 500, 514, 1900, 4500, 5353, 5355])
+const NOT_RTP_PORTS = new Set([53, 67, 68, 69, 88, 123, 137, 138, 161, 162, 500, 514, 1900, 2123, 4500, 5353, 5355])
+
+/** Whether UDP datagrams shaped like TURN ChannelData are opened (see stun/ports.ts: Kerberos
+ * and GTP-C fit the header): at once on a STUN/TURN port, from the first RFC 5389 STUN message
+ * on other ports, never on a well-known service's port. */
+const CHANNEL_DATA_NEVER = -1
+const CHANNEL_DATA_AFTER_STUN = 0
+const CHANNEL_DATA_READ = 1
 
 export type Sender = 'client' | 'server'
 
@@ -198,6 +206,8 @@ class RtpState {
   /** Index of the stream of the previous RTP packet, where the scan starts. */
   lastIndex = 0
   tcp: [TcpDirection, TcpDirection] | undefined = undefined
+  /** CHANNEL_DATA_NEVER, _AFTER_STUN (until a STUN message is seen) or _READ. */
+  channelData = CHANNEL_DATA_AFTER_STUN
 
   constructor(readonly evidenceOf: EvidenceOf) {}
 }
@@ -235,6 +245,7 @@ export const rtpAnalyzer: ProtocolAnalyzer<RtpState, RtpFacts> = {
 
   start(flow: FlowInfo, evidenceOf: EvidenceOf): RtpState {
     const state = new RtpState(evidenceOf)
+    state.channelData = isStunPort(flow) ? CHANNEL_DATA_READ : channelDataExcluded(flow) ? CHANNEL_DATA_NEVER : CHANNEL_DATA_AFTER_STUN
     if (flow.transport === 'tcp') {
       const stunPort = STUN_PORTS.has(flow.server.port) || STUN_PORTS.has(flow.client.port)
       state.tcp = [
@@ -254,9 +265,11 @@ export const rtpAnalyzer: ProtocolAnalyzer<RtpState, RtpFacts> = {
     if (lead > 79 && lead < 128 || lead > 191 && lead < 255 || (lead > 3 && lead < 20)) state.foreign++
     if ((lead & 0xc0) === 0x80) inspect(state, packet, bytes, start, end, CARRIER_DIRECT, -1)
     else if ((lead >= 0x40 && lead <= 0x7f) || lead === 0xff) {
-      if (channelDataHeader(bytes, start, end, true, scratchChannel)) relayedByChannel(state, packet, bytes, start)
-    } else if (lead <= 0x01 && end - start >= 24 && findDataAttribute(bytes, start, end, scratchData)) {
-      inspect(state, packet, bytes, scratchData.start, scratchData.end, CARRIER_TURN_DATA, -1)
+      if (state.channelData === CHANNEL_DATA_READ && channelDataHeader(bytes, start, end, true, scratchChannel)) relayedByChannel(state, packet, bytes, start)
+    } else if (lead <= 0x01 && end - start >= 20) {
+      // RFC 8489 §5: a STUN header with the magic cookie; TURN (RFC 8656) may now use channels.
+      if (state.channelData === CHANNEL_DATA_AFTER_STUN && hasMagicCookie(bytes, start)) state.channelData = CHANNEL_DATA_READ
+      if (end - start >= 24 && findDataAttribute(bytes, start, end, scratchData)) inspect(state, packet, bytes, scratchData.start, scratchData.end, CARRIER_TURN_DATA, -1)
     }
     return keepGoing(state)
   },

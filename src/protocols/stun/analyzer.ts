@@ -14,6 +14,7 @@ import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} fr
 import {intern} from '../../util/intern.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {type StreamFrame, StunStreamFramer} from './tcp-framing.js'
+import {channelDataExcluded, isStunPort, STUN_PORTS} from './ports.js'
 import type {AddressRole, Vendor} from './attributes.js'
 import type {AddressScope} from './address-scope.js'
 import {
@@ -27,10 +28,6 @@ import {
   stunFrameLength,
   type StunMessage,
 } from './message.js'
-
-/** Ports where STUN/TURN servers listen: IANA stun/turn 3478, stuns 5349, Teams 3478-3481,
- * Zoom 3478/3479, Google 19302-19309. */
-const STUN_PORTS = new Set([3478, 3479, 3480, 3481, 5349, 5350, 19302, 19303, 19304, 19305, 19306, 19307, 19308, 19309])
 
 /** Caps: message details kept, distinct values kept per list, pending requests, RTT samples. */
 const MAX_SAMPLE_MESSAGES = 32
@@ -47,6 +44,9 @@ const TCP_STREAM_CAP = 64 * 1024
  * with DTLS or RTP (a WebRTC flow captured mid-call sends a consent check every few seconds). */
 const PATIENCE_PACKETS = 24
 const PATIENCE_MUX_PACKETS = 200
+/** ChannelData messages on one channel that make a TURN port's flow TURN when no STUN message
+ * was seen on it (a capture started after the ChannelBind). */
+const CHANNEL_DATA_TO_CONFIRM = 3
 
 export type Sender = 'client' | 'server'
 
@@ -199,12 +199,24 @@ class StunState {
   truncated = false
   tcp: [Direction, Direction] | undefined = undefined
   framing: 'stream' | 'rfc4571' | undefined = undefined
+  /**
+   * ChannelData counts on this flow (see ports.ts for why it must be earned): a STUN message was
+   * seen on it, or, on a STUN/TURN port, CHANNEL_DATA_TO_CONFIRM well-formed ChannelData messages
+   * on one channel with no malformed one. Until then ChannelData is recorded tentatively and is
+   * reported only if the flow earns it later.
+   */
+  turnConfirmed = false
+  /** A UDP datagram with ChannelData's first two bits whose length did not fit: on a flow with
+   * no STUN message, ChannelData is not confirmed by counting. */
+  channelDataMismatch = false
 
   constructor(
     readonly evidenceOf: EvidenceOf,
     readonly transport: 'udp' | 'tcp',
     /** The flow is to or from a STUN port. */
     readonly stunPort: boolean,
+    /** A well-known non-STUN service's port (Kerberos, GTP-C, DNS...): ChannelData never read. */
+    readonly channelDataOff: boolean,
   ) {}
 }
 
@@ -262,8 +274,7 @@ function looksLikeStunDatagram(data: Uint8Array): boolean {
 }
 
 function looksLikeChannelData(data: Uint8Array, exact: boolean): boolean {
-  const h: ChannelDataHeader = {channel: 0, length: 0}
-  return channelDataHeader(data, 0, data.length, exact, h) && (!exact || data.length - 4 - h.length <= 3)
+  return channelDataHeader(data, 0, data.length, exact, scratchChannel)
 }
 
 export const stunAnalyzer: ProtocolAnalyzer<StunState, StunFacts> = {
@@ -276,7 +287,9 @@ export const stunAnalyzer: ProtocolAnalyzer<StunState, StunFacts> = {
     if (data.length === 0) return false
     if (flow.transport === 'udp') {
       if (STUN_PORTS.has(flow.server.port) || STUN_PORTS.has(flow.client.port)) return true
-      return isMuxFirstByte(data[0]!) || looksLikeStunDatagram(data) || looksLikeChannelData(data, true)
+      // A flow that starts with ChannelData is looked at (its STUN may follow), but not on a
+      // well-known service's port (Kerberos and GTP-C fit a ChannelData header, see ports.ts).
+      return isMuxFirstByte(data[0]!) || looksLikeStunDatagram(data) || (looksLikeChannelData(data, true) && !channelDataExcluded(flow))
     }
     // TCP: a STUN header at the start of the segment, or after an RFC 4571 length prefix.
     if (data.length >= 20 && (data[0]! & 0xc0) === 0 && hasMagicCookie(data, 0)) return true
@@ -288,7 +301,7 @@ export const stunAnalyzer: ProtocolAnalyzer<StunState, StunFacts> = {
   },
 
   start(flow: FlowInfo, evidenceOf: EvidenceOf): StunState {
-    const state = new StunState(evidenceOf, flow.transport, isStunPort(flow))
+    const state = new StunState(evidenceOf, flow.transport, isStunPort(flow), channelDataExcluded(flow))
     if (flow.transport === 'tcp') {
       state.tcp = [
         {stream: new TcpByteStream(TCP_STREAM_CAP), framer: new StunStreamFramer(state.stunPort)},
@@ -305,7 +318,10 @@ export const stunAnalyzer: ProtocolAnalyzer<StunState, StunFacts> = {
     if (state.packets === 1 && state.transport === 'udp' && isMuxFirstByte(packet.bytes[packet.start]!)) state.patience = PATIENCE_MUX_PACKETS
     if (state.tcp) return feedTcp(state, packet)
     feedDatagram(state, packet)
-    return state.messages + state.channelData > 0 || state.packets < state.patience
+    if (state.turnConfirmed || state.packets < state.patience) return true
+    // Stepping aside with ChannelData that never earned belief: nothing of it is kept.
+    state.sum = undefined
+    return false
   },
 
   finish(state: StunState): StunFacts | undefined {
@@ -326,7 +342,8 @@ export const stunAnalyzer: ProtocolAnalyzer<StunState, StunFacts> = {
 
 function factsOf(state: StunState): StunFacts | undefined {
   const sum = state.sum
-  if (!sum || (state.messages === 0 && state.channelData === 0)) return undefined
+  // Tentative ChannelData the flow never confirmed is not reported (see ports.ts).
+  if (!sum || !state.turnConfirmed) return undefined
   const byRole = (role: AddressRole): AddressFact[] =>
     [...sum.addresses.values()].filter((a) => a.role === role).map(({role: _role, ...rest}) => rest)
   return {
@@ -385,7 +402,9 @@ function feedDatagram(state: StunState, packet: PayloadPacket): void {
   const {bytes, start, end} = packet
   const first = bytes[start]!
   if ((first >= 0x40 && first <= 0x7f) || first === 0xff) {
+    if (state.channelDataOff) return
     if (channelDataHeader(bytes, start, end, true, scratchChannel)) recordChannelData(state, packet, bytes, start)
+    else state.channelDataMismatch = true
     return
   }
   if ((first & 0xc0) !== 0) return
@@ -397,10 +416,6 @@ function feedDatagram(state: StunState, packet: PayloadPacket): void {
   }
   const message = parseStunMessage(data, 0, data.length, {allowEmptyClassic: state.messages > 0 || isStunPortFlow(state)})
   if (message) record(state, packet, message, data, undefined)
-}
-
-function isStunPort(flow: FlowInfo): boolean {
-  return STUN_PORTS.has(flow.server.port) || STUN_PORTS.has(flow.client.port)
 }
 
 function isStunPortFlow(state: StunState): boolean {
@@ -422,6 +437,7 @@ function countOnly(state: StunState, data: Uint8Array): void {
   const t = sum.byType.get(type)
   if (t) t.count++
   sum.notKept++
+  state.turnConfirmed = true
 }
 
 function recordChannelData(state: StunState, packet: PayloadPacket, b: Uint8Array, offset: number): void {
@@ -440,6 +456,8 @@ function recordChannelData(state: StunState, packet: PayloadPacket, b: Uint8Arra
   if (c) {
     c.packets++
     c.bytes += length
+    // No STUN yet: a TURN port's flow is believed after a few well-formed messages on one channel.
+    if (!state.turnConfirmed && state.stunPort && !state.channelDataMismatch && c.packets >= CHANNEL_DATA_TO_CONFIRM) state.turnConfirmed = true
   }
   // A relayed ICE check travels as STUN inside the channel ([MS-TURN] 0xFF10 adds an 8-byte
   // session id first). Only the first messages are decoded.
@@ -499,6 +517,8 @@ function record(state: StunState, packet: PayloadPacket, m: StunMessage, bytes: 
   const sum = summary(state)
   const sentBy: Sender = packet.toServer ? 'client' : 'server'
   let pending: Pending | undefined
+  // A STUN message on the flow, or one relayed inside its ChannelData: TURN is in use here.
+  state.turnConfirmed = true
   if (via) state.nested++
   else {
     state.messages++

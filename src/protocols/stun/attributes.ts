@@ -167,9 +167,10 @@ export function msTurnAttribute(type: number, method: number): AttributeInfo | u
  * the MAPPED-ADDRESS layout and carries a public address for a client on a private one, so it is
  * read as the reflexive (mapped) address; the name says that this is our inference.
  */
+export const ZOOM_MAPPED_ADDRESS = 'ZOOM-MAPPED-ADDRESS (0x0103, inferred)'
 export const ZOOM_ATTRIBUTES: ReadonlyMap<number, AttributeInfo> = new Map([
   [0x0101, A('ZOOM-0101', 'opaque')],
-  [0x0103, A('ZOOM-MAPPED-ADDRESS (0x0103, inferred)', 'address', 'mapped')],
+  [0x0103, A(ZOOM_MAPPED_ADDRESS, 'address', 'mapped')],
 ])
 
 export const METHOD_BINDING = 0x001

@@ -7,6 +7,7 @@ import {maxOf} from './extent.js'
 import {esc, round1} from './html-text.js'
 import {SEVERITIES_DESC} from './severity.js'
 import {atlasCountries} from './world-atlas.js'
+import {givenVantagePlace} from '../vantage-text.js'
 
 const WIDTH = 960
 const SPHERE: GeoPermissibleObjects = {type: 'Sphere'}
@@ -175,7 +176,7 @@ export function renderWorldMap(report: Report, worst: ReadonlyMap<string, Severi
   if (vantage) {
     const xy = projection(vantage)
     if (xy) {
-      const place = [report.vantage.geo?.city, report.vantage.geo?.country ?? report.vantage.country].filter(Boolean).join(', ')
+      const place = givenVantagePlace(report.vantage) ?? [report.vantage.geo?.city, report.vantage.geo?.country ?? report.vantage.country].filter(Boolean).join(', ')
       out.push(`<path class="marker vantage" d="${diamond(xy[0], xy[1], 7)}"><title>Vantage (capturing host)${place ? `: ${esc(place)}` : ''} · ${esc(report.vantage.source)}</title></path>`)
     }
   }

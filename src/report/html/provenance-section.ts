@@ -7,6 +7,7 @@ import {esc} from './html-text.js'
 import {renderTable, num} from './table-html.js'
 import {countryRuleTexts, suppressionScopeText} from '../policy-text.js'
 import {noHomeText} from '../severity-text.js'
+import {givenVantagePlace} from '../vantage-text.js'
 
 function facts(rows: Array<[string, string]>): string {
   return `<dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>`
@@ -111,7 +112,10 @@ export function renderPolicy(report: Report): string {
 export function renderVantage(report: Report): string {
   const v = report.vantage
   const g = v.geo
-  const place = g ? [g.city, g.country].filter(Boolean).join(', ') + (g.asn !== undefined ? ` (AS${g.asn} ${g.asOrg ?? ''})`.replace(/ \)$/, ')') : '') : ''
+  const located = g ? [g.city, g.country].filter(Boolean).join(', ') + (g.asn !== undefined ? ` (AS${g.asn} ${g.asOrg ?? ''})`.replace(/ \)$/, ')') : '') : ''
+  // A --vantage place overrides the public address's geolocation, which stays shown beside it.
+  const given = givenVantagePlace(v)
+  const place = given !== undefined ? `${given}${located ? `; the public address geolocates to ${located}` : ''}` : located
   const rows: Array<[string, string]> = [
     ['private addresses', listOrNone(v.privateAddresses)],
     ...(v.hostPublicAddress ? [['own public address', esc(`${v.hostPublicAddress} (no NAT)`)] as [string, string]] : []),

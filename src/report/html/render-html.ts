@@ -12,7 +12,7 @@ import {findingCountsText, noHomeText, unjudgedText, unreadText} from '../severi
 import {worstSeverityByEndpoint} from './severity.js'
 import {SORT_SCRIPT} from './sort-script.js'
 import {TUNNEL_NOTE, tunnelEndsText} from '../tunnel-ends.js'
-import {vantageAddressesText} from '../vantage-text.js'
+import {givenVantagePlace, vantageAddressesText} from '../vantage-text.js'
 import {STYLES} from './styles.js'
 import {callStart, MAX_TIMELINE_FLOWS, renderTimeline} from './timeline-svg.js'
 
@@ -39,7 +39,7 @@ function renderBanner(report: Report): string {
 function renderOverview(report: Report): string {
   const s = report.summary
   const v = report.vantage
-  const place = v.geo ? [v.geo.city, v.geo.country].filter(Boolean).join(', ') : v.country ?? ''
+  const place = givenVantagePlace(v) ?? (v.geo ? [v.geo.city, v.geo.country].filter(Boolean).join(', ') : v.country ?? '')
   const duration = report.captures.reduce((sum, c) => sum + c.durationSeconds, 0)
   const countries = s.countries.map((c) => `${c.country} ${formatShare(c.share)}`).join(', ')
   const apps = report.apps.map((a) => `${a.displayName} (${a.confidence})`).join(', ')

@@ -144,4 +144,24 @@ describe.skipIf(!HAVE_CORPUS)('STUN/TURN agrees with tshark over the corpus', ()
     expect(c.missed).toEqual([])
     expect(c.total).toBeGreaterThan(0)
   })
+
+  it('TURN ChannelData: none where tshark saw none, over every capture (Kerberos and GTP-C fit its header)', async () => {
+    const extra: string[] = []
+    let ours = 0
+    for (const name of corpusFiles()) {
+      const oracle = JSON.parse(readFileSync(oraclePath(name), 'utf8')) as {stun?: OracleMessage[]}
+      const theirs = new Set((oracle.stun ?? []).filter((m) => m.channel).map((m) => `${pair(m.transport, m.src, m.sport, m.dst, m.dport)}|${m.channel}`))
+      const collection = await collectFlows([corpusPath(name)], {analyzers: [stunAnalyzer]})
+      for (const f of flowRecords(collection)) {
+        const s = f.protocols?.stun as StunFacts | undefined
+        for (const c of s?.channels ?? []) {
+          ours++
+          const key = `${pair(f.proto, f.client.ip, f.client.port, f.server.ip, f.server.port)}|${c.channel}`
+          if (!theirs.has(key)) extra.push(`${name}|${key}`)
+        }
+      }
+    }
+    expect(extra).toEqual([])
+    expect(ours).toBeGreaterThanOrEqual(5) // adult_content, stun.pcap (2 flows), teams.pcap (2 flows)
+  }, 120_000)
 })
