@@ -1,6 +1,6 @@
 import type {AppEvidence, FlowRole, TenantFinding} from '../apps/index.js'
 import type {CaptureRecord, FlowRecord} from '../flows/flow-records.js'
-import type {Severity} from '../policy/policy.js'
+import type {Origin, Severity} from '../policy/policy.js'
 
 /**
  * The Report: one model, every renderer reads it (docs/report-json.md). Same inputs give the
@@ -84,11 +84,8 @@ export interface ReportSuppression {
   line?: number
 }
 
-export type ReportOrigin =
-  | {from: 'flag'; flag: string}
-  | {from: 'file'; file: string; line: number}
-  | {from: 'default'}
-  | {from: 'inferred'; detail: string}
+/** Where a part of the policy came from, as the policy loader records it. */
+export type ReportOrigin = Origin
 
 export interface ReportPolicySource {
   home: ReportOrigin
