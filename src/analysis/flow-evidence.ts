@@ -150,13 +150,18 @@ const BINDING_RESPONSES = new Set(['Binding Success Response', 'Binding Response
  *  - MAPPED-ADDRESS (RFC 3489 §11.2.1, RFC 8489 §14.1) of Binding success responses only: an
  *    [MS-TURN] Allocate response's MAPPED-ADDRESS is the relayed address ([MS-TURN] §2.2.2.1,
  *    already labelled relayed when parsed), and other messages do not carry the reflexive one;
- *  - Zoom's STUN-like 0x0103 from Zoom's servers, marked inferred (src/protocols/stun/attributes.ts).
+ *  - Zoom's STUN-like 0x0103 from Zoom's servers, marked inferred (src/protocols/stun/attributes.ts);
+ *  - the answer of Discord's voice IP discovery (not STUN, the same fact).
  * Messages relayed inside TURN Data indications or ChannelData are a peer's, never ours.
  */
 export function stunMappedAddresses(flows: readonly FlowRecord[]): StunMapped[] {
   const out: StunMapped[] = []
   for (let i = 0; i < flows.length; i++) {
     const flow = flows[i]!
+    const discovered = factsOf(flow).discord
+    // Discord's IP discovery answer is the same fact as a mapped address: the voice server says
+    // where the client's socket came from (src/protocols/discord/ip-discovery.ts).
+    if (discovered) out.push({ip: discovered.address, port: discovered.port, frame: discovered.evidence.frame, receivedBy: discovered.sentBy === 'server' ? flow.client.ip : flow.server.ip, attribute: 'Discord IP discovery'})
     const stun = factsOf(flow).stun
     if (!stun) continue
     for (const a of stun.mappedAddresses) {

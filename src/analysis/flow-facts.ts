@@ -1,3 +1,4 @@
+import type {IpDiscoveryFacts} from '../protocols/discord/ip-discovery.js'
 import type {DnsFacts} from '../protocols/dns/dns-analyzer.js'
 import type {DtlsFacts} from '../protocols/dtls/dtls-analyzer.js'
 import type {HttpFacts} from '../protocols/http/http-analyzer.js'
@@ -15,6 +16,7 @@ import type {FlowRecord} from '../flows/flow-records.js'
 
 /** The protocol facts of one flow, typed (the flow record carries them as plain JSON). */
 export interface FlowFacts {
+  discord?: IpDiscoveryFacts
   dns?: DnsFacts
   dtls?: DtlsFacts
   http?: HttpFacts

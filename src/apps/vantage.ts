@@ -309,7 +309,7 @@ export function detectVantage(flows: readonly VantageFlow[], stunMapped: readonl
       return out
     })
     .sort((a, b) => Number(a.inferred !== undefined) - Number(b.inferred !== undefined) || b.count - a.count || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
-  if (publicAddresses.length > 1) notes.push(`${publicAddresses.length} public addresses in STUN responses (several networks, NAT pools, or IPv4 and IPv6)`)
+  if (publicAddresses.length > 1) notes.push(`${publicAddresses.length} public addresses in STUN (or Discord IP discovery) responses (several networks, NAT pools, or IPv4 and IPv6)`)
   const first = publicAddresses[0]
   if (first?.inferred !== undefined) {
     notes.push(`the public address ${first.ip} is read from ${first.inferred} alone: that it holds the client's mapped address is inferred from captures (MAPPED-ADDRESS's layout, a NAT'd client's public address), not documented`)

@@ -5,6 +5,7 @@ import type {ProtocolAnalyzer} from './analyzer.js'
  * own module under src/protocols/<name>/ and is added here (one import, one list entry).
  */
 // analyzer imports (keep one per line, alphabetical)
+import {discordIpDiscoveryAnalyzer} from './discord/ip-discovery.js'
 import {dnsAnalyzer} from './dns/dns-analyzer.js'
 import {dtlsAnalyzer} from './dtls/dtls-analyzer.js'
 import {httpAnalyzer} from './http/http-analyzer.js'
@@ -34,6 +35,7 @@ export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   stunAnalyzer,
   rtpAnalyzer,
   zoomAnalyzer,
+  discordIpDiscoveryAnalyzer,
 ]
 
 export function analyzerByName(name: string): ProtocolAnalyzer<any, any> | undefined {
