@@ -3,6 +3,7 @@ import type {FlowRecord} from '../flows/flow-records.js'
 import {type FlowFacts, factsOf} from './flow-facts.js'
 import {cachedHostOnly} from '../protocols/http/meeting-links.js'
 import {ZOOM_MAPPED_ADDRESS} from '../protocols/stun/attributes.js'
+import {DISCORD_IP_DISCOVERY} from '../protocols/discord/ip-discovery.js'
 
 /** Names per address learned outside the flow itself: passive DNS and pcapng NRB entries. */
 export interface AddressNames {
@@ -161,7 +162,7 @@ export function stunMappedAddresses(flows: readonly FlowRecord[]): StunMapped[] 
     const discovered = factsOf(flow).discord
     // Discord's IP discovery answer is the same fact as a mapped address: the voice server says
     // where the client's socket came from (src/protocols/discord/ip-discovery.ts).
-    if (discovered) out.push({ip: discovered.address, port: discovered.port, frame: discovered.evidence.frame, receivedBy: discovered.sentBy === 'server' ? flow.client.ip : flow.server.ip, attribute: 'Discord IP discovery'})
+    if (discovered) out.push({ip: discovered.address, port: discovered.port, frame: discovered.evidence.frame, receivedBy: discovered.sentBy === 'server' ? flow.client.ip : flow.server.ip, attribute: DISCORD_IP_DISCOVERY})
     const stun = factsOf(flow).stun
     if (!stun) continue
     for (const a of stun.mappedAddresses) {

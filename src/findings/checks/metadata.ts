@@ -7,6 +7,7 @@ import type {AddressFact} from '../../protocols/stun/analyzer.js'
 import type {HttpMeetingLinkFact, HttpRequestFact} from '../../protocols/http/http-analyzer.js'
 import type {SdesFact} from '../../protocols/rtp/analyzer.js'
 import {hostOnly} from '../../protocols/http/meeting-links.js'
+import {DISCORD_IP_DISCOVERY} from '../../protocols/discord/ip-discovery.js'
 
 const MAX_ITEMS = 20
 
@@ -204,7 +205,7 @@ export function stunPrivateAddresses(ctx: CheckContext): Finding[] {
 /** CA-META-005: the caller's public address, as STUN servers reflected it. */
 export function publicAddressVisible(ctx: CheckContext): Finding[] {
   if (!ctx.vantage.publicAddresses.length) return []
-  const evidence: FindingEvidence[] = ctx.vantage.publicAddresses.map((p) => ({description: `${p.attributes.join(', ')} ${p.ip} in ${p.attributes.every((a) => a === 'Discord IP discovery') ? "Discord voice servers'" : 'STUN'} responses (frames ${p.frames.slice(0, 10).join(', ')})`, ...(p.frames[0] !== undefined ? {frame: p.frames[0]} : {})}))
+  const evidence: FindingEvidence[] = ctx.vantage.publicAddresses.map((p) => ({description: `${p.attributes.join(', ')} ${p.ip} in ${p.attributes.every((a) => a === DISCORD_IP_DISCOVERY) ? "Discord voice servers'" : 'STUN'} responses (frames ${p.frames.slice(0, 10).join(', ')})`, ...(p.frames[0] !== undefined ? {frame: p.frames[0]} : {})}))
   const where = ctx.vantage.geo?.country ? `, placed in ${[ctx.vantage.geo.city, ctx.vantage.geo.country].filter(Boolean).join(', ')}${ctx.vantage.geo.asOrg ? ` (${ctx.vantage.geo.asOrg})` : ''}` : ''
   return [finding('CA-META-005', undefined, `The caller's public address ${ctx.vantage.publicAddresses.map((p) => p.ip).join(', ')}${where} is visible to the call's servers and peers.`, evidence, [])]
 }

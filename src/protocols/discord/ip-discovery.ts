@@ -16,6 +16,9 @@
 import {ipv4Value} from '../../geo/ip.js'
 import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 
+/** How the vantage and CA-META-005 name this source of a public address. */
+export const DISCORD_IP_DISCOVERY = 'Discord IP discovery'
+
 const MESSAGE_BYTES = 74
 const REQUEST = 1
 const RESPONSE = 2

@@ -17,7 +17,7 @@ import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} fr
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {channelDataHeader, type ChannelDataHeader, findDataAttribute, hasMagicCookie, MS_MULTIPLEXED_CHANNEL, type ValueBounds} from '../stun/message.js'
 import {type StreamFrame, StunStreamFramer} from '../stun/tcp-framing.js'
-import {channelDataExcluded, isStunPort} from '../stun/ports.js'
+import {channelDataExcluded, isStunPort, STUN_PORTS} from '../stun/ports.js'
 import {type ContentAssessment, PayloadSampler} from './payload-content.js'
 import {payloadTypeName} from './payload-types.js'
 import {feedbackName, parseRtcpCompound, RTCP_NAMES, SDES_NAMES} from './rtcp.js'
@@ -47,7 +47,6 @@ const PATIENCE_SHAPED = 48
 const PATIENCE_TOTAL = 4096
 /** TCP (TURN over TCP, ICE-TCP): bytes reassembled per direction. */
 const TCP_STREAM_CAP = 256 * 1024
-const STUN_PORTS = new Set([3478, 3479, 3480, 3481, 5349, 5350])
 
 /** UDP services that are never RTP: not worth looking at. */
 const NOT_RTP_PORTS = new Set([53, 67, 68, 69, 88, 123, 137, 138, 161, 162, 500, 514, 1900, 2123, 4500, 5353, 5355])
@@ -247,7 +246,7 @@ export const rtpAnalyzer: ProtocolAnalyzer<RtpState, RtpFacts> = {
     const state = new RtpState(evidenceOf)
     state.channelData = isStunPort(flow) ? CHANNEL_DATA_READ : channelDataExcluded(flow) ? CHANNEL_DATA_NEVER : CHANNEL_DATA_AFTER_STUN
     if (flow.transport === 'tcp') {
-      const stunPort = STUN_PORTS.has(flow.server.port) || STUN_PORTS.has(flow.client.port)
+      const stunPort = isStunPort(flow)
       state.tcp = [
         {stream: new TcpByteStream(TCP_STREAM_CAP), framer: new StunStreamFramer(stunPort)},
         {stream: new TcpByteStream(TCP_STREAM_CAP), framer: new StunStreamFramer(stunPort)},
