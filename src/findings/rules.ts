@@ -74,8 +74,8 @@ export const RULES: readonly RuleDefinition[] = [
     category: 'plausibility',
     severity: 'info',
     rationale:
-      'Light in fibre covers about 100 km per millisecond of round-trip time. A server that answers faster than its database location allows is closer than the database says (anycast, a mislabelled range): the country column for it should not be trusted.',
-    remediation: 'Confirm the server\'s location by traceroute or the operator\'s documentation before quoting its country.',
+      'Light in fibre covers about 100 km per millisecond of round-trip time. A server that answers faster than its database location allows is closer than the database says (anycast, a mislabelled range): the country column for it should not be trusted. When several servers fail together and could all be near one place, while most servers measured do, one wrong vantage (a VPN or proxy exit, a wrong --vantage) explains them better: one finding then names the vantage instead of one per server.',
+    remediation: 'Confirm the server\'s location by traceroute or the operator\'s documentation before quoting its country; when the finding names the vantage, give --vantage where the capture was made.',
   },
   {
     id: 'CA-GEO-006',

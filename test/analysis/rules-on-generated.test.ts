@@ -192,6 +192,39 @@ describe('CA-GEO-005: location not plausible for the measured round trip', () =>
     const r = await run(tlsSession(ASHBURN, 240, {sni: 'log.zoom.us', serverHello: serverHello(0xc02f)}), {home: 'ID'}, JAKARTA)
     expect(ids(r)).not.toContain('CA-GEO-005')
   })
+
+  const hello = {sni: 'log.zoom.us', serverHello: serverHello(0xc02f)}
+  // Three addresses of one /14 the embedded database places in Ashburn, and two far from it.
+  const ashburnTrio = ['52.200.1.1', '52.201.2.2', ASHBURN]
+  const SINGAPORE = '20.198.162.76'
+  const INCHEON = '3.5.140.2'
+
+  it('blames the vantage once when the impossible servers could all be near one place', async () => {
+    // Captured near Ashburn but analysed with --vantage Jakarta: every server answers in 2 ms.
+    const r = await run(ashburnTrio.flatMap((ip, i) => tlsSession(ip, 2, hello, i * 50)), {home: 'ID'}, JAKARTA)
+    const found = r.findings.filter((f) => f.ruleId === 'CA-GEO-005')
+    expect(found).toHaveLength(1)
+    expect(found[0]!.endpoint).toBeUndefined()
+    expect(found[0]!.flowIds).toHaveLength(3)
+    expect(found[0]!.evidence.map((e) => e.description.split(':')[0]).sort()).toEqual([...ashburnTrio].sort())
+    expect(found[0]!.detail).toMatch(/^3 of the 3 servers with a measured round trip answered faster than light/)
+    expect(found[0]!.detail).toContain('the given vantage (--vantage -6.2,106.8) is probably not where the capture was made')
+  })
+
+  it('keeps one finding per server when no one place could reach them all', async () => {
+    // Ashburn, Singapore and Incheon all in 2 ms: no vantage explains that, the database entries are suspect.
+    const r = await run([ASHBURN, SINGAPORE, INCHEON].flatMap((ip, i) => tlsSession(ip, 2, hello, i * 50)), {home: 'ID'}, '48.85,2.35')
+    const found = r.findings.filter((f) => f.ruleId === 'CA-GEO-005')
+    expect(found.map((f) => f.endpoint).sort()).toEqual([ASHBURN, SINGAPORE, INCHEON].sort())
+  })
+
+  it('keeps one finding per server when most measured servers are plausible', async () => {
+    // Three impossible answers among seven measured: the vantage is borne out by the other four.
+    const plausible = ['3.5.140.2', '20.198.162.76', '52.203.3.3', '52.202.9.9'].map((ip, i) => tlsSession(ip, 400, hello, 500 + i * 50))
+    const r = await run([...ashburnTrio.flatMap((ip, i) => tlsSession(ip, 2, hello, i * 50)), ...plausible.flat()], {home: 'ID'}, JAKARTA)
+    const found = r.findings.filter((f) => f.ruleId === 'CA-GEO-005')
+    expect(found.map((f) => f.endpoint).sort()).toEqual([...ashburnTrio].sort())
+  })
 })
 
 describe('CA-CRYPTO-001/002: obsolete versions and weak suites on call servers', () => {

@@ -60,11 +60,31 @@ function fastestRtt(ctx: CheckContext, e: ReportEndpoint): RttEvidence | undefin
   return {ms: bestMs, flow: bestFlow, how: bestStun === undefined ? 'TCP handshake (SYN → SYN/ACK)' : `STUN ${bestStun.message} transaction`, frame: bestFrame}
 }
 
+/** One endpoint's round trip that light cannot make from the vantage to where the database puts it. */
+interface Implausible {
+  endpoint: ReportEndpoint
+  rtt: RttEvidence
+  /** Kilometres from the vantage to the database's location. */
+  distance: number
+  /** Kilometres light in fibre covers in the round trip, plus the radii and the slack granted. */
+  reach: number
+}
+
+/** Fewest impossible round trips that can point at the vantage rather than at the servers. */
+const MIN_FOR_VANTAGE = 3
+
 /**
  * CA-GEO-005: the round trip from the vantage is shorter than light in fibre needs to reach the
  * database's location. Careful by construction: both ends need city-level coordinates (a
  * country-level point says nothing about distance), the accuracy radii and a slack are granted,
  * and only the fastest measured round trip counts.
+ *
+ * When several servers fail the test and could all be near one place (each pair no farther
+ * apart than their two reaches allow), and they are at least half of the servers measured, one
+ * wrong vantage explains them all better than as many wrong database entries: a VPN or proxy
+ * exit geolocated for the vantage, or a wrong `--vantage`. That is one finding about the
+ * vantage, not one per server. Servers spread wider than any one place could reach stay
+ * findings of their own (anycast, mislabelled ranges).
  */
 export function implausibleLocation(ctx: CheckContext): Finding[] {
   const v = ctx.vantage
@@ -72,22 +92,64 @@ export function implausibleLocation(ctx: CheckContext): Finding[] {
   const given = v.source.startsWith('--vantage')
   const vantageRadius = given ? 0 : v.geo?.accuracyRadiusKm
   if (!given && !v.geo?.city) return []
-  const out: Finding[] = []
+  const implausible: Implausible[] = []
+  let measured = 0
   for (let i = 0; i < ctx.endpoints.length; i++) {
     const e = ctx.endpoints[i]!
     const g = e.geo
     if (e.judgement.verdict === 'local' || !g || g.latitude === undefined || g.longitude === undefined || !g.city) continue
     const rtt = fastestRtt(ctx, e)
     if (!rtt || rtt.ms <= 0) continue
+    measured++
     const distance = distanceKm(v.location.lat, v.location.lon, g.latitude, g.longitude)
+    const reach = rtt.ms * KM_PER_RTT_MS + (g.accuracyRadiusKm ?? 0) + SLACK_KM / 2
+    if (distance <= reach + (vantageRadius ?? 0) + SLACK_KM / 2) continue
+    implausible.push({endpoint: e, rtt, distance, reach})
+  }
+  if (implausible.length >= MIN_FOR_VANTAGE && implausible.length * 2 >= measured && nearOnePlace(implausible)) {
+    return [vantageFinding(implausible, measured, v.source, given)]
+  }
+  return implausible.map(({endpoint: e, rtt, distance}) => {
+    const g = e.geo!
     const reach = rtt.ms * KM_PER_RTT_MS
-    const allowance = (vantageRadius ?? 0) + (g.accuracyRadiusKm ?? 0) + SLACK_KM
-    if (distance <= reach + allowance) continue
     const detail =
       `${e.ip} answered a ${rtt.how} in ${rtt.ms} ms, which light in fibre (about ${KM_PER_RTT_MS} km per ms of round trip) can cover for at most ${Math.round(reach)} km; ` +
       `the database places it in ${g.city}, ${g.country ?? '?'} (${g.sources['latitude'] ?? 'database'}), ${Math.round(distance)} km from the vantage${given ? ` (${v.source})` : ''}. ` +
       `The server is closer than the database says (anycast or a mislabelled range)${given ? ', or the given vantage is not where the capture was made' : ''}: do not quote its country without checking.`
-    out.push(finding('CA-GEO-005', undefined, detail, [flowEvidence(rtt.flow, `${rtt.how} of ${rtt.ms} ms, frame ${rtt.frame}`)], [rtt.flow.id], e.ip))
+    return finding('CA-GEO-005', undefined, detail, [flowEvidence(rtt.flow, `${rtt.how} of ${rtt.ms} ms, frame ${rtt.frame}`)], [rtt.flow.id], e.ip)
+  })
+}
+
+/** Whether every pair of servers could be reached from one point: no two farther apart than
+ * the sum of their reaches (a necessary condition, cheap, and what the finding claims). */
+function nearOnePlace(list: readonly Implausible[]): boolean {
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i]!.endpoint.geo!
+    for (let j = i + 1; j < list.length; j++) {
+      const b = list[j]!.endpoint.geo!
+      if (distanceKm(a.latitude!, a.longitude!, b.latitude!, b.longitude!) > list[i]!.reach + list[j]!.reach) return false
+    }
   }
-  return out
+  return true
+}
+
+/** Servers shown by name in the finding's text (all are in its evidence). */
+const NAMED_IN_TEXT = 3
+
+function vantageFinding(list: readonly Implausible[], measured: number, source: string, given: boolean): Finding {
+  // Fastest first: the strongest evidence leads; then by address for a stable order.
+  const sorted = [...list].sort((a, b) => a.rtt.ms - b.rtt.ms || (a.endpoint.ip < b.endpoint.ip ? -1 : a.endpoint.ip > b.endpoint.ip ? 1 : 0))
+  const examples = sorted
+    .slice(0, NAMED_IN_TEXT)
+    .map(({endpoint: e, rtt, distance}) => `${e.ip} (${e.geo!.city}, ${e.geo!.country ?? '?'}) in ${rtt.ms} ms, ${Math.round(distance)} km away`)
+  const more = sorted.length > NAMED_IN_TEXT ? `, and ${sorted.length - NAMED_IN_TEXT} more` : ''
+  const cause = given
+    ? `the given vantage (${source}) is probably not where the capture was made`
+    : `the vantage is probably not where its public address geolocates (${source}): a VPN or proxy exit, or a wrong entry for that address`
+  const detail =
+    `${sorted.length} of the ${measured} servers with a measured round trip answered faster than light in fibre (about ${KM_PER_RTT_MS} km per ms) allows from the vantage: ${examples.join('; ')}${more}. ` +
+    `They could all be near one place, so one wrong vantage explains them better than ${sorted.length} wrong database entries: ${cause}. ` +
+    `Set --vantage to where the capture was made; until then the round-trip checks say nothing about these servers' locations.`
+  const evidence = sorted.map(({endpoint: e, rtt}) => flowEvidence(rtt.flow, `${e.ip}: ${rtt.how} of ${rtt.ms} ms, frame ${rtt.frame}`))
+  return finding('CA-GEO-005', undefined, detail, evidence, [...new Set(sorted.map((x) => x.rtt.flow.id))].sort((a, b) => a - b))
 }
