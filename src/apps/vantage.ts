@@ -248,6 +248,35 @@ function privateCandidates(flows: readonly VantageFlow[], stunMapped: readonly S
   return {ranked, excluded, onlyLan}
 }
 
+/** PCAPdroid's VPN mode (Android, no root): its virtual interface's address, the source of every
+ * connection it captures, and its virtual DNS server, which forwards each query to the device's
+ * own resolver (PCAPdroid FAQ, "Why I see connections originating from the IP 10.215.173.1?" and
+ * "Why I see DNS requests to 10.215.173.2?", https://github.com/emanuele-f/PCAPdroid/blob/master/faq.md). */
+export const PCAPDROID_INTERFACE = '10.215.173.1'
+export const PCAPDROID_DNS = '10.215.173.2'
+
+/**
+ * What a capture made by PCAPdroid in VPN mode cannot show: the device's real addresses, and
+ * where its DNS really went. Said when the vantage is PCAPdroid's interface address.
+ */
+function pcapdroidNotes(flows: readonly VantageFlow[], privateAddresses: readonly PrivateAddress[]): string[] {
+  if (!privateAddresses.some((p) => p.ip === PCAPDROID_INTERFACE)) return []
+  const notes = [
+    `${PCAPDROID_INTERFACE} is the address of PCAPdroid's virtual interface: probably an Android capture made by PCAPdroid in VPN mode, where every connection has this source address; the device's own network addresses are not in the capture`,
+  ]
+  let dns = 0
+  for (let i = 0; i < flows.length; i++) {
+    const f = flows[i]!
+    if (f.client.ip === PCAPDROID_INTERFACE && f.server.ip === PCAPDROID_DNS && f.server.port === 53) dns++
+  }
+  if (dns > 0) {
+    notes.push(
+      `the ${dns} DNS flow${dns === 1 ? '' : 's'} to ${PCAPDROID_DNS} went to PCAPdroid's virtual resolver, which forwards each query to the device's DNS server: that server's address, and so whether the resolver is abroad (CA-GEO-004), is not in the capture`,
+    )
+  }
+  return notes
+}
+
 /**
  * Find the vantage from the flows and STUN mapped addresses. `flag` is the `--vantage` value
  * (parsed here when a string).
@@ -265,6 +294,7 @@ export function detectVantage(flows: readonly VantageFlow[], stunMapped: readonl
   } else if (onlyLan && ranked.length === 1) {
     notes.push(`${ranked[0]!.ip} is taken for the vantage though it talks to no public server (a capture of LAN traffic only)`)
   }
+  notes.push(...pcapdroidNotes(flows, privateAddresses))
   if (excluded.length > 0) {
     const shown = excluded.slice(0, 5).map((e) => `${e.ip} (${e.why})`)
     notes.push(`not the vantage: ${shown.join(', ')}${excluded.length > 5 ? ` and ${excluded.length - 5} more` : ''}`)

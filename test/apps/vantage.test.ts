@@ -218,4 +218,18 @@ describe('detectVantage', () => {
     expect(v.privateAddresses[0]!.ip).toBe('10.0.0.1')
     expect(v.notes[0]).toBe('5 more client-side private addresses not listed (merged captures or several clients)')
   })
+
+  it('says what a PCAPdroid capture (Android, VPN mode) cannot show', () => {
+    const v = detectVantage([
+      flow(1, {client: {ip: '10.215.173.1'}}),
+      flow(2, {client: {ip: '10.215.173.1'}, server: {ip: '10.215.173.2', port: 53}}),
+      flow(3, {client: {ip: '10.215.173.1', port: 40001}, server: {ip: '10.215.173.2', port: 53}}),
+    ])
+    expect(v.primaryPrivate).toBe('10.215.173.1')
+    expect(v.notes).toContain("10.215.173.1 is the address of PCAPdroid's virtual interface: probably an Android capture made by PCAPdroid in VPN mode, where every connection has this source address; the device's own network addresses are not in the capture")
+    expect(v.notes).toContain("the 2 DNS flows to 10.215.173.2 went to PCAPdroid's virtual resolver, which forwards each query to the device's DNS server: that server's address, and so whether the resolver is abroad (CA-GEO-004), is not in the capture")
+    // Without DNS to the virtual resolver, only the interface note; another 10/8 vantage, none.
+    expect(detectVantage([flow(1, {client: {ip: '10.215.173.1'}})]).notes.filter((n) => n.includes('PCAPdroid'))).toHaveLength(1)
+    expect(detectVantage([flow(1, {client: {ip: '10.215.174.1'}}), flow(2, {client: {ip: '10.215.174.1'}, server: {ip: '10.215.173.2', port: 53}})]).notes.join('\n')).not.toContain('PCAPdroid')
+  })
 })
