@@ -1,6 +1,7 @@
 import {Buffer} from 'node:buffer'
 import type {ChunkPool} from './json-bytes.js'
 import {PIECE_CHARS} from './text-pieces.js'
+import {UNSAFE_CLASS} from './sanitize.js'
 
 /**
  * Deterministic JSON text: keys in the order the model builds them (the model is built in a
@@ -12,19 +13,21 @@ export function jsonText(value: unknown, expandDepth = 2): string {
 }
 
 /**
- * Characters JSON.stringify leaves raw that a terminal or viewer could act on: DEL and the C1
- * controls (U+009B is an 8-bit CSI), zero-width and bidi overrides (they reorder what a reader
- * sees), line/paragraph separators. Written as \u escapes, the JSON means the same.
+ * Characters JSON.stringify leaves raw that a terminal or viewer could act on, or that show as
+ * nothing: sanitize.ts's UNSAFE_CLASS (DEL and the C1 controls, U+009B being an 8-bit CSI;
+ * bidi, zero-width and other format characters; line/paragraph separators; Hangul fillers)
+ * less the C0 controls and lone surrogates JSON.stringify escapes itself. Written as \u
+ * escapes (a pair for a character beyond the BMP), the JSON means the same.
  */
-const RAW_UNSAFE_CLASS = '[\\u007f-\\u009f\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ufeff]'
-const RAW_UNSAFE = new RegExp(RAW_UNSAFE_CLASS, 'g')
-const RAW_UNSAFE_ONE = new RegExp(`^${RAW_UNSAFE_CLASS}$`)
+const RAW_UNSAFE = new RegExp(UNSAFE_CLASS, 'gu')
 
-/** Whether safeJsonStringify writes the character with code `c` as a \u escape although
- * JSON.stringify leaves it raw (the one definition: writers that skip safeJsonStringify for
- * text needing no escape ask this). */
+/** Whether safeJsonStringify writes the UTF-16 unit `c` (outside the surrogates) as a \u escape
+ * although JSON.stringify leaves it raw (the one definition: writers that skip
+ * safeJsonStringify for text needing no escape ask this; they leave surrogates to it). */
 export function isRawUnsafe(c: number): boolean {
-  return RAW_UNSAFE_ONE.test(String.fromCharCode(c))
+  if (c < 0x7f) return false
+  RAW_UNSAFE.lastIndex = 0
+  return RAW_UNSAFE.test(String.fromCharCode(c))
 }
 
 /** JSON.stringify with nothing raw that a terminal could interpret (see RAW_UNSAFE). */
@@ -35,7 +38,15 @@ export function safeJsonStringify(value: unknown): string | undefined {
   // bulk, ~20× faster than the regular expression's scan on a 100 MB report), and then only DEL
   // can be unsafe.
   if (Buffer.byteLength(text, 'utf8') === text.length && !text.includes('\x7f')) return text
-  return text.replace(RAW_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  // C0 controls and lone surrogates are already escapes here: only the rest can match.
+  return text.replace(RAW_UNSAFE, unicodeEscapes)
+}
+
+/** `\uXXXX` for each UTF-16 unit of `ch`. */
+function unicodeEscapes(ch: string): string {
+  let out = ''
+  for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`
+  return out
 }
 
 /** A number as JSON.stringify writes it (null for NaN and infinities), for JSON written by hand. */

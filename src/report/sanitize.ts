@@ -4,17 +4,31 @@
  * markup or spreadsheet formulas. Each output format calls the function for its own context.
  */
 
-// C0 controls, DEL and C1 controls (ESC, CSI 0x9b, OSC...), plus bidi overrides and
-// zero-width characters that can make a terminal or a page show something other than the bytes.
-const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
+/**
+ * Characters that act on a terminal or a page, or show as nothing, so that what a reader sees is
+ * not what the capture held: controls (Cc: C0, DEL and C1, with ESC and the 8-bit CSI 0x9b),
+ * format characters (Cf: bidi marks, embeddings, overrides and isolates, U+061C, zero-width
+ * spaces and joiners, the word joiner, the soft hyphen, U+180E, interlinear annotation marks,
+ * the BOM, the invisible tag characters U+E0000-E007F), the line and paragraph separators (Zl,
+ * Zp, which some viewers break lines at), lone surrogates (Cs: not text at all), and the
+ * Hangul fillers, letters that render as blank space. One definition: JSON output escapes the
+ * same set (RAW_UNSAFE in json-text.ts, less what JSON.stringify escapes itself).
+ */
+export const UNSAFE_CLASS = '[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Cs}\\u115f\\u1160\\u3164\\uffa0]'
+const UNSAFE_CHARS = new RegExp(UNSAFE_CLASS, 'gu')
 
-/** Replace control, bidi and zero-width characters by a visible `\xNN` / `\u{NNNN}` escape. */
+/** Replace control, format (bidi, zero-width), separator and invisible characters by a visible
+ * `\xNN` / `\u{NNNN}` escape. */
 export function safeText(value: string): string {
+  // Printable ASCII, the usual case, has none of them: skip the Unicode-aware scan.
+  if (PRINTABLE_ASCII.test(value)) return value
   return value.replace(UNSAFE_CHARS, (ch) => {
     const code = ch.codePointAt(0) ?? 0
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`
   })
 }
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
 
 /** Text for a terminal: control characters escaped so no escape sequence reaches the TTY. */
 export const safeTerminal = safeText

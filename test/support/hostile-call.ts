@@ -40,6 +40,10 @@ export const HOSTILE = {
   oscLink: '\x1b]8;;http://x\x07click\x1b]8;;\x07',
   /** C1 controls: 8-bit CSI (U+009B), OSC (U+009D), ST (U+009C). */
   c1: '\u009b31mC1\u009d0;title\u009c',
+  /** Characters that show as nothing or reorder text (Unicode Cf, Zl, Zp, Hangul filler): line
+   * and paragraph separators, Arabic letter mark, word joiner, soft hyphen, Mongolian vowel
+   * separator, tag characters, an interlinear annotation anchor, a right-to-left override. */
+  invisible: '\u2028L\u2029P\u061cA\u2060W\u00adS\u180eM\u{e0041}\u{e0042}T\ufff9F\u3164H\u202eR',
   script: '<script>alert(1)</script>',
   img: '<img src=x onerror=alert(1)>',
   mdTable: 'a|b|c',
@@ -73,9 +77,9 @@ export const HTTP_HOST = `${HOSTILE.formulaEquals}${HOSTILE.c1}.zoom.us`
 export const HTTP_PATH = `/j/123456789?pwd=secret&q=${HOSTILE.script}${HOSTILE.ansiCsi}`
 export const USER_AGENT = `${HOSTILE.img}${HOSTILE.oscLink}`
 export const SDES_CNAME = `user@${HOSTILE.img}`
-export const SDES_NAME = `${HOSTILE.ansiCsi}${HOSTILE.mdHeading} | ${HOSTILE.c1}`
+export const SDES_NAME = `${HOSTILE.ansiCsi}${HOSTILE.mdHeading} | ${HOSTILE.c1}${HOSTILE.invisible}`
 export const SDES_EMAIL = `${HOSTILE.formulaEquals}@${HOSTILE.script}`
-export const STUN_SOFTWARE = `${HOSTILE.oscLink}Zoom ${HOSTILE.script}${HOSTILE.c1}`
+export const STUN_SOFTWARE = `${HOSTILE.oscLink}Zoom ${HOSTILE.script}${HOSTILE.c1}${HOSTILE.invisible}`
 
 /** The Android app PCAPdroid names for the TLS flow (a UID map block, then `u-<uid>` packet
  * comments): its name and package reach the flow's process and the findings' evidence. */
@@ -276,7 +280,9 @@ export type OutputFormat = 'terminal' | 'json' | 'ndjson' | 'markdown' | 'csv' |
 
 // C0 controls other than LF, DEL, C1 controls, bidi overrides and zero-width characters: what
 // a terminal, a viewer or a spreadsheet could act on. CR is allowed only before LF (CSV).
-const RAW_CONTROL = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]|\r(?!\n)/
+// Raw in an output, any of these is a defect: controls but the line end (LF or CRLF), format
+// characters, separators, lone surrogates, Hangul fillers (what sanitize.ts's UNSAFE_CLASS escapes).
+const RAW_CONTROL = /(?![\n\r])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u115f\u1160\u3164\uffa0]|\r(?!\n)/u
 const FORMULA_START = /^[=+\-@\t\r]/
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i
 
@@ -302,7 +308,7 @@ export function assertNeutralised(format: OutputFormat, text: string, hostile: r
   const control = RAW_CONTROL.exec(text)
   if (control) fail(`raw control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${control.index}: ${JSON.stringify(text.slice(Math.max(0, control.index - 40), control.index + 40))}`)
   for (const payload of hostile) {
-    if (/[\u0000-\u001f\u007f-\u009f]/.test(payload) && text.includes(payload)) fail(`payload ${JSON.stringify(payload)} verbatim`)
+    if (/[\u0000-\u001f\u007f-\u009f\u2028\u202e]/.test(payload) && text.includes(payload)) fail(`payload ${JSON.stringify(payload)} verbatim`)
   }
   if (format === 'json' || format === 'sarif') JSON.parse(text)
   if (format === 'ndjson') for (const line of text.trimEnd().split('\n')) JSON.parse(line)
