@@ -36,7 +36,8 @@ export interface CollectOptions {
 }
 
 export interface CollectStats {
-  /** Frames with no IPv4/IPv6 we could find (ARP, STP, unsupported link types...). */
+  /** Frames with no IPv4/IPv6 we could find (ARP, STP, unsupported link types...); in an IEEE
+   * 802.11 A-MSDU each subframe that holds none or cannot be read (malformed) counts as one. */
   nonIpPackets: number
   /** Of those, IEEE 802.11 data frames that are protected (encrypted with the network's keys). */
   protectedWifiFrames: number
@@ -321,14 +322,18 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
   const onPacket: PacketSink = (rec: PacketRecord): void => {
     current = rec
     packetSerial++
-    const n = decoder.decode(rec)
-    if (n === 0) {
-      stats.nonIpPackets++
-      if (decoder.lastFrameProtected) stats.protectedWifiFrames++
-      if (!KNOWN_LINK_TYPES.has(rec.linkType)) stats.unsupportedLinkTypes.set(rec.linkType, (stats.unsupportedLinkTypes.get(rec.linkType) ?? 0) + 1)
-      return
+    let n = decoder.decode(rec)
+    // Mostly once; an IEEE 802.11 A-MSDU gives the packet of each subframe in turn, each counted
+    // in its flow with the frame's length, as tshark's conversation tables count them.
+    for (;;) {
+      if (n === 0) {
+        stats.nonIpPackets++
+        if (decoder.lastFrameProtected) stats.protectedWifiFrames++
+        if (!KNOWN_LINK_TYPES.has(rec.linkType)) stats.unsupportedLinkTypes.set(rec.linkType, (stats.unsupportedLinkTypes.get(rec.linkType) ?? 0) + 1)
+      } else walkLayers(rec, rec.buffer, layers, n, 0, 0)
+      if (!decoder.morePackets) return
+      n = decoder.decodeNext()
     }
-    walkLayers(rec, rec.buffer, layers, n, 0, 0)
   }
 
   /** Count a packet's layers from `from` on their flows (`buffer` holds them), follow TCP, track
