@@ -121,7 +121,9 @@ function decodeIpv6(b: Uint8Array, o: number, end: number, out: NetLayer): boole
     }
   }
   out.proto = next
-  out.l4Start = Math.min(p, ipEnd)
+  // Past ipEnd when the extension headers run past the packet: in a first fragment they go on in
+  // the next one, and the reassembled datagram's transport header starts there.
+  out.l4Start = p
   if (chainEnded && next !== NO_NEXT && out.fragOffset === 0 && p <= ipEnd) decodeTransport(b, p, ipEnd, out, next)
   else clearTransport(out)
   return true

@@ -67,6 +67,14 @@ export interface LinkResult {
   /** Set when the frame was an IEEE 802.11 data frame with the Protected bit (WEP/WPA): its
    * contents cannot be read without the network's keys. The caller clears it. */
   protectedFrame?: boolean
+  /** Set (with a false answer) when the frame was an IEEE 802.11 QoS data frame whose body is an
+   * A-MSDU: where its first subframe starts. Its packets are not at one place: the caller walks
+   * the subframes (amsduSubframe). The caller sets -1 before decoding. */
+  amsdu?: number
+  /** amsduSubframe's answer: where the subframe's packet ends (its MSDU's end), and where the next
+   * subframe starts (-1: none). */
+  packetEnd?: number
+  nextSubframe?: number
 }
 
 const MAX_SHIMS = 8

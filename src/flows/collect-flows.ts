@@ -5,11 +5,12 @@ import type {FollowOptions} from '../capture/byte-source.js'
 import {readCapture} from '../capture/read-capture.js'
 import {distinctInputs, sameInputWarning} from '../capture/distinct-inputs.js'
 import {inTimeOrder, reorderedWarning} from '../capture/capture-order.js'
-import {type NetLayer, PROTO_GRE, PROTO_IPIP, PROTO_IPV6, PROTO_TCP, PROTO_UDP, TCP_SYN, TUNNEL_NAMES} from '../decode/net-layer.js'
+import {NetLayer, PROTO_TCP, PROTO_UDP, TCP_SYN, TUNNEL_NAMES} from '../decode/net-layer.js'
+import {decodeTransport} from '../decode/ip-layer.js'
 import {MAX_LAYERS, PacketDecoder} from '../decode/packet-decoder.js'
 import {mayBeTunnel} from '../decode/tunnels.js'
 import {FlowTable, ST_SYN, ST_SYNACK} from './flow-table.js'
-import {type FragmentStats, FragmentTracker} from './fragment-tracker.js'
+import {type FragmentStats, FragmentTracker, type ResolveFn, transportCutInFirstFragment} from './fragment-tracker.js'
 import {FlowFastPath, type PayloadInspector} from './flow-fast-path.js'
 import {packetSignature} from './packet-signature.js'
 import {isoTime} from '../capture/timestamp.js'
@@ -35,7 +36,8 @@ export interface CollectOptions {
 }
 
 export interface CollectStats {
-  /** Frames with no IPv4/IPv6 we could find (ARP, STP, unsupported link types...). */
+  /** Frames with no IPv4/IPv6 we could find (ARP, STP, unsupported link types...); in an IEEE
+   * 802.11 A-MSDU each subframe that holds none or cannot be read (malformed) counts as one. */
   nonIpPackets: number
   /** Of those, IEEE 802.11 data frames that are protected (encrypted with the network's keys). */
   protectedWifiFrames: number
@@ -253,8 +255,37 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     const udpLength = (ipPayload[4]! << 8) | ipPayload[5]!
     inspect(slot, toServer, ipPayload, 8, udpLength >= 8 ? Math.min(ipPayload.length, udpLength) : ipPayload.length, 0, 0, current.frame, current.tsSec, current.tsNsec)
   }
-  // Without analyzers only a datagram that may carry a tunnel is reassembled.
-  const fragments = new FragmentTracker(count, onDatagram, dispatcher ? undefined : mayCarryTunnel)
+  /** The tunnel parent of the fragment handed to the tracker (a datagram whose first fragment
+   * gave no ports gets its flow when the fragment that completes it comes: see resolveHeaderless). */
+  let fragmentParentId = 0
+  const headerless = new NetLayer()
+  /** The flow of a datagram whose first fragment was too short for its transport header, from
+   * the reassembled header, made or found at the frame that completed it (as tshark credits it). */
+  const resolveHeaderless: ResolveFn = (fragment, proto, transport) => {
+    const rec = current
+    if (!rec) return undefined
+    const l = headerless
+    l.ipVersion = fragment.ipVersion
+    l.src.set(fragment.src)
+    l.dst.set(fragment.dst)
+    l.proto = proto
+    l.tunnel = fragment.tunnel
+    l.isFragment = l.moreFragments = l.truncated = false
+    l.fragOffset = 0
+    decodeTransport(transport, 0, transport.length, l, proto)
+    if (!l.hasTransport) {
+      stats.undecodedTransport++
+      return undefined
+    }
+    const slot = table.lookup(l, rec.frame, rec.tsSec, rec.tsNsec, captureIndex, fragmentParentId)
+    const senderIsA = table.senderIsA
+    if (table.process[slot] === 0 && (rec.process !== undefined || rec.linkType === LINKTYPE_PKTAP || rec.linkType === LINKTYPE_ETHERNET)) table.process[slot] = processOf(rec)
+    if (proto === PROTO_TCP) table.trackTcp(slot, senderIsA, l.tcpFlags, l.tcpSeq, rec.tsSec, rec.tsNsec)
+    return {slot, senderIsA}
+  }
+  // Without analyzers only a datagram that may carry a tunnel, or whose first fragment cannot
+  // name its flow, is reassembled.
+  const fragments = new FragmentTracker(count, onDatagram, dispatcher ? undefined : reassemblyWanted, resolveHeaderless)
   const fragmentsByFlow = new Map<number, FragmentCounts>()
   fragments.setFragmentListener((slot, senderIsA, completes) => {
     const id = table.ids[slot]!
@@ -291,14 +322,18 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
   const onPacket: PacketSink = (rec: PacketRecord): void => {
     current = rec
     packetSerial++
-    const n = decoder.decode(rec)
-    if (n === 0) {
-      stats.nonIpPackets++
-      if (decoder.lastFrameProtected) stats.protectedWifiFrames++
-      if (!KNOWN_LINK_TYPES.has(rec.linkType)) stats.unsupportedLinkTypes.set(rec.linkType, (stats.unsupportedLinkTypes.get(rec.linkType) ?? 0) + 1)
-      return
+    let n = decoder.decode(rec)
+    // Mostly once; an IEEE 802.11 A-MSDU gives the packet of each subframe in turn, each counted
+    // in its flow with the frame's length, as tshark's conversation tables count them.
+    for (;;) {
+      if (n === 0) {
+        stats.nonIpPackets++
+        if (decoder.lastFrameProtected) stats.protectedWifiFrames++
+        if (!KNOWN_LINK_TYPES.has(rec.linkType)) stats.unsupportedLinkTypes.set(rec.linkType, (stats.unsupportedLinkTypes.get(rec.linkType) ?? 0) + 1)
+      } else walkLayers(rec, rec.buffer, layers, n, 0, 0)
+      if (!decoder.morePackets) return
+      n = decoder.decodeNext()
     }
-    walkLayers(rec, rec.buffer, layers, n, 0, 0)
   }
 
   /** Count a packet's layers from `from` on their flows (`buffer` holds them), follow TCP, track
@@ -307,8 +342,12 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     for (let i = from; i < n; i++) {
       const layer = ls[i]!
       if (!layer.hasTransport) {
-        if (layer.isFragment && layer.fragOffset > 0) fragments.fragment(layer, buffer, rec.frame, -1, false, rec.origLen, rec.tsSec, rec.tsNsec)
-        else stats.undecodedTransport++
+        // A later fragment, or a first one too short for the ports (RFC 1858 tiny fragment):
+        // the tracker counts it once its datagram's flow is known.
+        if (layer.isFragment && (layer.fragOffset > 0 || transportCutInFirstFragment(layer))) {
+          fragmentParentId = parentId
+          fragments.fragment(layer, buffer, rec.frame, -1, false, rec.origLen, rec.tsSec, rec.tsNsec)
+        } else stats.undecodedTransport++
         return
       }
       const slot = table.lookup(layer, rec.frame, rec.tsSec, rec.tsNsec, captureIndex, parentId)
@@ -399,10 +438,13 @@ function duplicatesWarning(s: CaptureSummary): string {
 }
 
 /**
- * Whether a fragmented datagram may carry a tunnel, judged from one of its fragments: on the
- * first its transport header shows the ports; a later one shows only the protocol.
+ * Whether to reassemble a fragmented datagram when no analyzer reads payloads, judged on its
+ * first fragment: when it may carry a tunnel (its transport header shows the ports), or when it
+ * is too short to show them (RFC 1858 tiny fragment: only the whole datagram names the flow).
+ * A later fragment cannot tell (any protocol's first fragment can be tiny): its bytes are kept
+ * until the first fragment decides.
  */
-function mayCarryTunnel(layer: NetLayer): boolean {
-  if (layer.fragOffset === 0) return mayBeTunnel(layer)
-  return layer.proto === PROTO_UDP || layer.proto === PROTO_GRE || layer.proto === PROTO_IPIP || layer.proto === PROTO_IPV6
+export function reassemblyWanted(layer: NetLayer): boolean {
+  if (layer.fragOffset > 0) return true
+  return transportCutInFirstFragment(layer) || mayBeTunnel(layer)
 }

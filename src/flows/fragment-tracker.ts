@@ -1,4 +1,4 @@
-import type {NetLayer} from '../decode/net-layer.js'
+import {type NetLayer, PROTO_ICMP, PROTO_ICMPV6, PROTO_SCTP, PROTO_TCP, PROTO_UDP} from '../decode/net-layer.js'
 import {CompletedDatagrams} from './completed-datagrams.js'
 import {KEY_WORDS} from './flow-table.js'
 
@@ -10,6 +10,12 @@ import {KEY_WORDS} from './flow-table.js'
  * that payload consumers (DNS, QUIC) see them entire. Once whole and attributed, a datagram
  * leaves the map: its key and flow stay in CompletedDatagrams for TIMEOUT_SECONDS more, so that
  * a duplicate of one of its fragments still counts on the flow.
+ *
+ * A first fragment too short to hold its transport header (the "tiny fragment" of RFC 1858 §3.1,
+ * or a UDP header split across fragments) gives no ports: its datagram is reassembled whatever
+ * `wanted` says, and once whole the transport header at its start names the flow (`resolve`),
+ * credited to the frame that completed it, as Wireshark does; its fragment frames then count on
+ * that flow like any others.
  */
 
 const MAX_DATAGRAMS = 4096
@@ -37,6 +43,12 @@ interface Datagram {
   totalLength: number
   /** IPv6 extension headers (after the Fragment header) before the transport header. */
   headersBefore: number
+  /** The first fragment came without the whole transport header: only the reassembled datagram
+   * can name the flow. */
+  headerless: boolean
+  /** The transport protocol the first fragment named (a later IPv6 fragment shows only the
+   * header after its Fragment header). */
+  proto: number
   bytesHeld: number
   complete: boolean
 }
@@ -53,6 +65,36 @@ export type DatagramFn = (slot: number, senderIsA: boolean, ipPayload: Uint8Arra
 /** A fragment frame was attributed to a flow; `completes` when it was the one that made the
  * datagram whole (the frame tshark credits the reassembled datagram to). */
 export type FragmentFn = (slot: number, senderIsA: boolean, completes: boolean) => void
+/** The flow of a datagram whose first fragment could not give the ports, from its reassembled
+ * transport header and payload (`transport`; `fragment`: the fragment that completed it, for the
+ * addresses); undefined when even the whole datagram has no readable transport header. */
+export type ResolveFn = (fragment: NetLayer, proto: number, transport: Uint8Array) => {slot: number; senderIsA: boolean} | undefined
+
+/**
+ * Whether `layer` is a first fragment (offset 0) too short to hold its transport header: a TCP
+ * header cut below its 20 fixed bytes (RFC 1858 §3.1, the "tiny fragment"; RFC 9293 §3.1), a UDP
+ * header below 8 (RFC 768), SCTP's common header below 12 (RFC 9260 §3.1), ICMP below 4. Its
+ * datagram names its flow only once whole. So is an IPv6 first fragment whose extension headers
+ * (after its Fragment header) end at or run past its end (l4Start at or past ipEnd). A fragment
+ * cut by the snapshot length is not one of these: its missing bytes never come.
+ */
+export function transportCutInFirstFragment(layer: NetLayer): boolean {
+  if (!layer.isFragment || layer.fragOffset !== 0 || layer.hasTransport || layer.truncated) return false
+  const held = layer.ipEnd - layer.l4Start
+  switch (layer.proto) {
+    case PROTO_TCP:
+      return held < 20
+    case PROTO_UDP:
+      return held < 8
+    case PROTO_SCTP:
+      return held < 12
+    case PROTO_ICMP:
+    case PROTO_ICMPV6:
+      return held < 4
+    default:
+      return false
+  }
+}
 
 export class FragmentTracker {
   /** Datagrams in progress (and whole ones whose flow is not known). */
@@ -67,8 +109,12 @@ export class FragmentTracker {
     /** Receives each reassembled datagram's IP payload (transport header included). */
     private readonly onDatagram: DatagramFn | undefined,
     /** Which datagrams to reassemble, judged on each fragment until one says no (all if unset):
-     * the first fragment shows the ports, later ones only the protocol. */
+     * the first fragment shows the ports, later ones only the protocol. A datagram whose first
+     * fragment cannot give the ports must be wanted (see transportCutInFirstFragment). */
     private readonly wanted?: (layer: NetLayer) => boolean,
+    /** Names the flow of a datagram whose first fragment could not (see ResolveFn). Without it
+     * such datagrams stay unattributed. */
+    private readonly resolve?: ResolveFn,
   ) {}
 
   private onFragment: FragmentFn | undefined
@@ -119,7 +165,8 @@ export class FragmentTracker {
 
   /**
    * Handle one fragment. For the first fragment (`slot` >= 0) the caller has already counted it
-   * on its flow; for later ones (`slot` = -1) this counts it once its flow is known.
+   * on its flow; for later ones (`slot` = -1) this counts it once its flow is known. A first
+   * fragment without its transport header (transportCutInFirstFragment) comes with `slot` -1 too.
    */
   fragment(layer: NetLayer, frame: Uint8Array, frameNumber: number, slot: number, senderIsA: boolean, length: number, sec: number, nsec: number): void {
     const key = this.keyOf(layer)
@@ -132,10 +179,14 @@ export class FragmentTracker {
       }
       this.expire(sec)
       if (this.datagrams.size >= MAX_DATAGRAMS) this.abandonOldest()
-      dg = {slot: -1, senderIsA: false, pending: [], lastSec: sec, ranges: [], pieces: this.onDatagram ? [] : undefined, totalLength: -1, headersBefore: 0, bytesHeld: 0, complete: false}
+      dg = {slot: -1, senderIsA: false, pending: [], lastSec: sec, ranges: [], pieces: this.onDatagram ? [] : undefined, totalLength: -1, headersBefore: 0, bytesHeld: 0, complete: false, headerless: false, proto: -1}
       this.datagrams.set(key, dg)
     }
     dg.lastSec = sec
+    if (slot < 0 && layer.fragOffset === 0) {
+      dg.headerless = true
+      dg.proto = layer.proto
+    }
     const payloadLength = layer.ipEnd - layer.fragDataStart
     const completes = this.cover(dg, layer.fragOffset, payloadLength, !layer.moreFragments)
     if (slot >= 0 && dg.slot < 0) {
@@ -157,7 +208,7 @@ export class FragmentTracker {
       this.onFragment?.(slot, senderIsA, completes)
     }
     if (dg.pieces && this.wanted && !this.wanted(layer)) dg.pieces = undefined
-    if (dg.pieces) this.collect(key, dg, layer, frame)
+    if (dg.pieces) this.collect(key, dg, layer, frame, frameNumber)
     if (dg.complete && dg.slot >= 0 && !dg.pieces) {
       // Whole and attributed: only its key, flow and time are still needed (see `done`).
       this.datagrams.delete(key)
@@ -197,7 +248,7 @@ export class FragmentTracker {
     return dg.complete
   }
 
-  private collect(key: string, dg: Datagram, layer: NetLayer, frame: Uint8Array): void {
+  private collect(key: string, dg: Datagram, layer: NetLayer, frame: Uint8Array, frameNumber: number): void {
     const data = frame.subarray(layer.fragDataStart, layer.ipEnd)
     // Extension headers the first fragment carries before its transport header are not payload.
     if (layer.fragOffset === 0) dg.headersBefore = layer.l4Start - layer.fragDataStart
@@ -208,13 +259,39 @@ export class FragmentTracker {
     // Copy: the frame buffer is reused for the next packet.
     dg.pieces!.push({offset: layer.fragOffset, data: Uint8Array.from(data)})
     dg.bytesHeld += data.length
-    if (!dg.complete || dg.slot < 0) return
+    // Whole, and its flow known or to be named by its transport header.
+    if (!dg.complete || (dg.slot < 0 && !dg.headerless)) return
     const pieces = dg.pieces!
     const whole = new Uint8Array(dg.totalLength)
     for (const p of pieces) whole.set(p.data.subarray(0, Math.max(0, Math.min(p.data.length, dg.totalLength - p.offset))), p.offset)
     dg.pieces = undefined
-    this.onDatagram?.(dg.slot, dg.senderIsA, dg.headersBefore > 0 ? whole.subarray(dg.headersBefore) : whole)
-    void key
+    const transport = dg.headersBefore > 0 ? whole.subarray(dg.headersBefore) : whole
+    if (dg.slot < 0 && !this.attribute(key, dg, layer, transport, frameNumber)) return
+    this.onDatagram?.(dg.slot, dg.senderIsA, transport)
+  }
+
+  /**
+   * Name the flow of a whole datagram whose first fragment gave no ports, from its transport
+   * header, and count its fragment frames there (the one that completed it, `frameNumber`, as
+   * completing it). False when it has none that can be read: its frames are unattributed.
+   */
+  private attribute(key: string, dg: Datagram, layer: NetLayer, transport: Uint8Array, frameNumber: number): boolean {
+    // Out of the map first: making the flow may evict flows, and the eviction resets the tracker.
+    this.datagrams.delete(key)
+    const flow = this.resolve?.(layer, dg.proto, transport)
+    if (!flow) {
+      this.stats.unattributed += dg.pending.length
+      dg.pending = []
+      return false
+    }
+    dg.slot = flow.slot
+    dg.senderIsA = flow.senderIsA
+    for (const p of dg.pending) {
+      this.count(flow.slot, flow.senderIsA, p.length, p.sec, p.nsec, p.frame)
+      this.onFragment?.(flow.slot, flow.senderIsA, p.frame === frameNumber)
+    }
+    dg.pending = []
+    return true
   }
 
   private expire(now: number): void {
