@@ -3,6 +3,7 @@ import type {ProcessInfo} from './packet-record.js'
 import {CaptureParser} from './capture-parser.js'
 import {MAX_PACKET_BYTES} from './capture-summary.js'
 import {formatIpv4, formatIpv6} from '../util/ip-text.js'
+import {decodeWireText} from '../util/wire-text.js'
 import {MICROSECONDS, resolutionFromTsresol, type SecNsec, splitTimestamp, type TimeResolution} from './timestamp.js'
 
 // Block types, draft-ietf-opsawg-pcapng §11.1.
@@ -327,7 +328,7 @@ export class PcapngBlockParser extends CaptureParser {
     const pid = u32(buf, body, this.le) | 0
     let name = ''
     this.forEachOption(buf, body + 4, end, (code, start, len) => {
-      if (code === 2) name = new TextDecoder('utf-8', {fatal: false}).decode(buf.subarray(start, start + Math.min(len, 256))).replace(/\0[^]*$/, '')
+      if (code === 2) name = optionText(buf, start, len, 256)
     })
     this.sectionProcesses.push({pid, name})
   }
@@ -466,11 +467,11 @@ export class PcapngBlockParser extends CaptureParser {
       const addrLen = type === 1 ? 4 : type === 2 ? 16 : 0
       if (addrLen > 0 && len > addrLen) {
         const ip = addrLen === 4 ? formatIpv4(buf, value) : formatIpv6(buf, value)
-        const names = new TextDecoder().decode(buf.subarray(value + addrLen, value + len)).split('\0').filter((n) => n.length > 0)
+        const names = nrbNames(buf, value + addrLen, value + len)
         const known = this.summary.names.get(ip)
         if (known) {
-          for (const n of names) if (!known.includes(n)) known.push(n)
-        } else if (this.summary.names.size < MAX_NAMES) {
+          for (const n of names) if (known.length < MAX_NAMES_PER_ADDRESS && !known.includes(n)) known.push(n)
+        } else if (this.summary.names.size < MAX_NAMES && names.length > 0) {
           this.summary.names.set(ip, names)
         }
       }
@@ -567,10 +568,33 @@ function number(buf: Uint8Array, p: number, end: number, signed: boolean): numbe
  * of many interface blocks must not make each one a megabyte of text to hold. */
 const MAX_OPTION_TEXT = 512
 
-/** A UTF-8 text option, without the NUL padding some writers include (untrusted text). */
-function optionText(buf: Uint8Array, start: number, length: number): string {
-  return new TextDecoder('utf-8', {fatal: false})
-    .decode(buf.subarray(start, start + Math.min(length, MAX_OPTION_TEXT * 4)))
-    .replace(/\0+$/, '')
-    .slice(0, MAX_OPTION_TEXT)
+/** A UTF-8 text option up to its first NUL (the padding some writers include), invalid bytes as
+ * `\xHH`, cut to `max` characters with a mark (untrusted text; see util/wire-text.ts). */
+function optionText(buf: Uint8Array, start: number, length: number, max = MAX_OPTION_TEXT): string {
+  let end = start + length
+  const nul = buf.subarray(start, end).indexOf(0)
+  if (nul >= 0) end = start + nul
+  return decodeWireText(buf.subarray(start, end), max)
+}
+
+/** Most names kept per address from name resolution blocks, and characters per name (a DNS
+ * name has at most 253, RFC 1035 §2.3.4): every name is repeated wherever its address is
+ * shown, so an unbounded list would multiply the size of every report. */
+const MAX_NAMES_PER_ADDRESS = 16
+const MAX_NRB_NAME = 255
+
+/** The NUL-separated names of an NRB record (pcapng §4.5), empty ones dropped, bounded. */
+function nrbNames(buf: Uint8Array, start: number, end: number): string[] {
+  const names: string[] = []
+  let p = start
+  while (p < end && names.length < MAX_NAMES_PER_ADDRESS) {
+    let q = p
+    while (q < end && buf[q] !== 0) q++
+    if (q > p) {
+      const name = decodeWireText(buf.subarray(p, q), MAX_NRB_NAME)
+      if (!names.includes(name)) names.push(name)
+    }
+    p = q + 1
+  }
+  return names
 }

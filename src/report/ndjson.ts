@@ -85,10 +85,17 @@ function nanoseconds(seconds: number): number {
   return Math.round(seconds * 1e9)
 }
 
+/** Most of an endpoint's names each flow event lists (callaudit.endpoint.names, related.hosts). */
+export const MAX_EVENT_NAMES = 16
+
 function flowEvent(report: Report, flow: ReportFlow, endpoint: ReportEndpoint | undefined): Json {
   // Names the flow itself showed (SNI, certificate, HTTP Host, DNS questions).
   const seen = flowEvidence(flow, {dns: new Map(), nrb: new Map()}).names
   const names = seen.map((n) => n.name)
+  // The endpoint's names repeat in every event of its flows: a bounded few (all are in the
+  // JSON report), with their total, so an address with hundreds of names (passive DNS, a name
+  // resolution block) cannot multiply the export's size.
+  const eventNames = endpoint && endpoint.names.length > MAX_EVENT_NAMES ? endpoint.names.slice(0, MAX_EVENT_NAMES) : (endpoint?.names ?? [])
   const sni = sortedUnique(seen.filter((n) => n.source === 'sni' || n.source === 'quic-sni' || n.source === 'dtls-sni').map((n) => n.name))
   const remoteIsServer = flow.remote.ip === flow.server.ip && flow.remote.port === flow.server.port
   const remoteGeo = geoFields(endpoint?.geo)
@@ -140,7 +147,7 @@ function flowEvent(report: Report, flow: ReportFlow, endpoint: ReportEndpoint | 
     user: flow.process?.uid === undefined ? undefined : {id: String(flow.process.uid)},
     related: {
       ip: sortedUnique([flow.client.ip, flow.server.ip]),
-      hosts: sortedUnique([...names, ...(endpoint?.names ?? [])]),
+      hosts: sortedUnique([...names, ...eventNames]),
     },
     callaudit: {
       flow: {
@@ -159,7 +166,13 @@ function flowEvent(report: Report, flow: ReportFlow, endpoint: ReportEndpoint | 
         handshake_rtt_ms: flow.tcp?.handshakeRttMs ?? undefined,
       },
       endpoint: endpoint
-        ? {registered_country: endpoint.geo?.registeredCountry, verdict: endpoint.judgement.verdict, reason: endpoint.judgement.reason, names: endpoint.names}
+        ? {
+            registered_country: endpoint.geo?.registeredCountry,
+            verdict: endpoint.judgement.verdict,
+            reason: endpoint.judgement.reason,
+            names: eventNames,
+            names_total: endpoint.names.length > eventNames.length ? endpoint.names.length : undefined,
+          }
         : undefined,
     },
   })!

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
-import {ECS_SEVERITY, jsonLine, ndjsonPieces, renderNdjson} from '../../src/report/ndjson.js'
+import {ECS_SEVERITY, MAX_EVENT_NAMES, jsonLine, ndjsonPieces, renderNdjson} from '../../src/report/ndjson.js'
 import {expectPiecesOfWholeLines} from '../support/pieces.js'
 import type {Report} from '../../src/report/report-model.js'
 import {FIXTURES} from '../helpers/paths.js'
@@ -205,6 +205,22 @@ describe('renderNdjson: flow events', () => {
     ;[f.client, f.server] = [f.server, f.client]
     const d = flatten(JSON.parse(renderNdjson(inbound).split('\n')[inbound.flows.indexOf(f)]!) as Doc)
     expect([d['source.ip'], d['source.geo.country_iso_code'], d['destination.geo.country_iso_code']]).toEqual(['149.137.41.57', 'SG', undefined])
+  })
+})
+
+describe('renderNdjson: an endpoint with many names', () => {
+  it(`lists at most ${MAX_EVENT_NAMES} of them per flow event, with their total`, () => {
+    const many = structuredClone(report)
+    const f = many.flows.find((x) => x.id === 14)!
+    const endpoint = many.endpoints.find((e) => e.ip === f.remote.ip)!
+    endpoint.names = Array.from({length: 300}, (_, i) => `n${String(i).padStart(3, '0')}.example`)
+    const doc = JSON.parse(renderNdjson(many).split('\n')[many.flows.indexOf(f)]!) as {callaudit: {endpoint: {names: string[]; names_total?: number}}; related: {hosts: string[]}}
+    expect(doc.callaudit.endpoint.names).toEqual(endpoint.names.slice(0, MAX_EVENT_NAMES))
+    expect(doc.callaudit.endpoint.names_total).toBe(300)
+    expect(doc.related.hosts.filter((h) => h.endsWith('.example'))).toHaveLength(MAX_EVENT_NAMES)
+    // Few names: all of them, and no total.
+    const plain = JSON.parse(renderNdjson(report).split('\n')[report.flows.indexOf(report.flows.find((x) => x.id === 14)!)]!) as {callaudit: {endpoint: {names_total?: number}}}
+    expect(plain.callaudit.endpoint.names_total).toBeUndefined()
   })
 })
 

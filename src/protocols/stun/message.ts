@@ -10,6 +10,7 @@
  *    that fills the declared length exactly.
  *  - RFC 8656 §12.4 ChannelData: channel number 0x4000-0x7FFF, 16-bit length, data.
  */
+import {decodeWireText} from '../../util/wire-text.js'
 import {ATTRIBUTES, type AddressRole, type AttributeInfo, messageTypeName, msTurnAttribute, type Vendor, ZOOM_ATTRIBUTES} from './attributes.js'
 import {type AddressScope, addressScope} from './address-scope.js'
 import {formatIpv4, formatIpv6} from '../../util/ip-text.js'
@@ -60,12 +61,10 @@ export interface StunMessage {
   attributes: StunAttribute[]
 }
 
-const textDecoder = new TextDecoder('utf-8', {fatal: false})
-
-/** Decode capture bytes as UTF-8 (invalid bytes become U+FFFD), capped to `max` characters. */
+/** Capture bytes as text: UTF-8, invalid bytes as `\xHH`, capped to `max` characters with a
+ * mark (see util/wire-text.ts). */
 export function captureText(b: Uint8Array, start: number, end: number, max = MAX_TEXT): string {
-  const text = textDecoder.decode(b.subarray(start, Math.min(end, start + max * 4)))
-  return text.length > max ? text.slice(0, max) : text
+  return decodeWireText(b.subarray(start, end), max)
 }
 
 function u16(b: Uint8Array, o: number): number {

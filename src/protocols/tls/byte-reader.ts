@@ -3,6 +3,7 @@
  * throws and never reads outside the window: it yields 0 (or an empty view), sets `failed`, and
  * every later read fails too, so a parser can read a whole structure and check `failed` once.
  */
+import {capText as capWireText, decodeWireText} from '../../util/wire-text.js'
 export class ByteReader {
   /** A read went past the end of the window; every value read since is meaningless. */
   failed = false
@@ -147,20 +148,18 @@ function FAILED_READER(): ByteReader {
 /** Longest text kept from a capture (SNI, ALPN, certificate fields...), in characters. */
 export const MAX_TEXT = 255
 
-const UTF8 = new TextDecoder('utf-8', {fatal: false})
-
 /**
- * Text from the wire, kept raw but bounded: decoded as UTF-8 with U+FFFD for invalid bytes (it
- * never throws) and cut to `max` characters. Renderers neutralise control characters.
+ * Text from the wire, kept raw but bounded: UTF-8 with each invalid byte as a visible `\xHH`,
+ * cut to `max` characters with a mark (see util/wire-text.ts). Renderers neutralise control
+ * characters.
  */
 export function wireText(bytes: Uint8Array, max = MAX_TEXT): string {
-  const text = UTF8.decode(bytes.length > max * 4 ? bytes.subarray(0, max * 4) : bytes)
-  return text.length > max ? text.slice(0, max) : text
+  return decodeWireText(bytes, max)
 }
 
-/** Cut a string from a library (e.g. an X.509 field) to `max` characters. */
+/** Cut a string from a library (e.g. an X.509 field) to `max` characters, with a mark. */
 export function capText(text: string, max = MAX_TEXT): string {
-  return text.length > max ? text.slice(0, max) : text
+  return capWireText(text, max)
 }
 
 export function hex(bytes: Uint8Array): string {

@@ -233,10 +233,10 @@ describe('STUN message parsing (RFC 8489)', () => {
     expect(findDataAttribute(RFC5769_REQUEST, 0, RFC5769_REQUEST.length, out)).toBe(false)
   })
 
-  it('captureText decodes UTF-8 with replacement and caps the length', () => {
-    expect(captureText(Buffer.from([0x41, 0xff, 0x42]), 0, 3)).toBe('A\ufffdB')
-    expect(captureText(Buffer.alloc(400, 0x61), 0, 400)).toHaveLength(255)
-    expect(captureText(Buffer.from('Grüße'), 0, 7, 3)).toBe('Grü')
+  it('captureText decodes UTF-8, shows invalid bytes as \\xHH and caps the length with a mark', () => {
+    expect(captureText(Buffer.from([0x41, 0xff, 0x42]), 0, 3)).toBe('A\\xffB')
+    expect(captureText(Buffer.alloc(400, 0x61), 0, 400)).toBe(`${'a'.repeat(255)}…`)
+    expect(captureText(Buffer.from('Grüße'), 0, 7, 3)).toBe('Grü…')
   })
 
   it('addressScope ignores out-of-range offsets', () => {
