@@ -4,6 +4,7 @@ import {type FlowFacts, factsOf} from './flow-facts.js'
 import {cachedHostOnly} from '../protocols/http/meeting-links.js'
 import {ZOOM_MAPPED_ADDRESS} from '../protocols/stun/attributes.js'
 import {DISCORD_IP_DISCOVERY} from '../protocols/discord/ip-discovery.js'
+import {WHATSAPP_CHAT} from '../protocols/whatsapp/chat-prologue.js'
 
 /** Names per address learned outside the flow itself: passive DNS and pcapng NRB entries. */
 export interface AddressNames {
@@ -85,6 +86,12 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
     e.processes = [flow.process.name, flow.process.effectiveName, flow.process.package]
       .filter((name): name is string => typeof name === 'string' && name.length > 0)
       .map((name) => ({name, frame: flow.firstFrame}))
+  }
+
+  const whatsapp = f.whatsapp
+  if (whatsapp) {
+    const routing = whatsapp.form === 'edge-routing' ? ' after an edge routing header' : ''
+    e.payloads = [{id: WHATSAPP_CHAT, detail: `chat prologue WA ${whatsapp.version}${routing}`, frame: whatsapp.evidence.frame}]
   }
 
   const stun = f.stun
