@@ -99,6 +99,7 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
     e.stunPresent = stun.messages + stun.classicMessages + stun.channelDataMessages > 0
     if (stun.software.length) e.stunSoftware = stun.software.map((s) => ({software: s.text, frame: s.first.frame}))
     if (stun.vendorAttributes.length) e.stunAttributes = stun.vendorAttributes.map((a) => Number.parseInt(a.type, 16)).filter(Number.isFinite)
+    if (stun.rolesReversed) e.stunRolesReversed = true
     e.relay =
       stun.relayedAddresses.length > 0 ||
       stun.channelDataMessages > 0 ||

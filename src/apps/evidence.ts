@@ -59,6 +59,10 @@ export interface FlowEvidence {
   stunSoftware?: Array<{software: string; frame: number}>
   /** STUN attribute types seen (e.g. 0x8008 MS-VERSION), for vendor extensions. */
   stunAttributes?: number[]
+  /** STUN's message classes show the flow's server is the STUN client (it sent the requests, the
+   * flow's client answered): the flow table took the server for the client because it spoke
+   * first in the capture. The far end (remoteEndpoint) is then the flow's client. */
+  stunRolesReversed?: boolean
   /** TURN in use: Allocate/Refresh/CreatePermission/ChannelBind, Send/Data indications,
    * ChannelData, or an XOR-RELAYED-ADDRESS. */
   relay?: boolean

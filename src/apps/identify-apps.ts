@@ -108,10 +108,18 @@ interface Hit {
   flowId: number
 }
 
-/** The far end of a flow: its server, unless the server is a private address and the client a
- * public one (a flow oriented towards the capturing host, e.g. TURN ChannelData arriving first). */
+/** The far end of a flow: its server, unless STUN shows the flow's server is the STUN client (the
+ * STUN/TURN server spoke first in the capture), or the server is a private address and the
+ * client a public one (a flow oriented towards the capturing host, e.g. TURN ChannelData
+ * arriving first). */
 export function remoteEndpoint(f: FlowEvidence): {ip: string; port: number} {
-  return (f.remote ??= isPrivateAddress(f.server.ip) && !isPrivateAddress(f.client.ip) ? f.client : f.server)
+  return (f.remote ??= stunServerIsClient(f) || (isPrivateAddress(f.server.ip) && !isPrivateAddress(f.client.ip)) ? f.client : f.server)
+}
+
+/** STUN shows the flow's client is the STUN server, and that does not make a private address the
+ * far end of a public one (a LAN host that only answered a public peer's checks stays ours). */
+function stunServerIsClient(f: FlowEvidence): boolean {
+  return f.stunRolesReversed === true && !(isPrivateAddress(f.client.ip) && !isPrivateAddress(f.server.ip))
 }
 
 /** A hit of match `m` on the flow, added to `hits` (made on the first). `claims` starts as "may
@@ -235,11 +243,14 @@ function bestConfidence(list: Array<{confidence: Confidence}>): Confidence | und
  */
 function socketEnds(f: FlowEvidence): 0 | 1 | 2 {
   if (f.proto !== 'udp' || f.isDns || f.isLanDiscovery || f.quic) return 0
+  if (stunServerIsClient(f)) return 1
   return isPrivateAddress(f.server.ip) && f.server.port >= 1024 && f.client.port >= 1024 ? 2 : 1
 }
 
-/** Socket end `i` (< socketEnds(f)) of a flow: its client, then its server. */
+/** Socket end `i` (< socketEnds(f)) of a flow: its client, then its server; the flow's server
+ * alone when STUN shows it is the STUN client (the capture host's socket). */
 function socketEnd(f: FlowEvidence, i: number): {ip: string; port: number} {
+  if (stunServerIsClient(f)) return f.server
   return i === 0 ? f.client : f.server
 }
 
