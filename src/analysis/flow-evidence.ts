@@ -4,6 +4,7 @@ import {type FlowFacts, factsOf} from './flow-facts.js'
 import {cachedHostOnly} from '../protocols/http/meeting-links.js'
 import {ZOOM_MAPPED_ADDRESS} from '../protocols/stun/attributes.js'
 import {DISCORD_IP_DISCOVERY} from '../protocols/discord/ip-discovery.js'
+import {WHATSAPP_CHAT} from '../protocols/whatsapp/chat-prologue.js'
 
 /** Names per address learned outside the flow itself: passive DNS and pcapng NRB entries. */
 export interface AddressNames {
@@ -87,11 +88,18 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
       .map((name) => ({name, frame: flow.firstFrame}))
   }
 
+  const whatsapp = f.whatsapp
+  if (whatsapp) {
+    const routing = whatsapp.form === 'edge-routing' ? ' after an edge routing header' : ''
+    e.payloads = [{id: WHATSAPP_CHAT, detail: `chat prologue WA ${whatsapp.version}${routing}`, frame: whatsapp.evidence.frame}]
+  }
+
   const stun = f.stun
   if (stun) {
     e.stunPresent = stun.messages + stun.classicMessages + stun.channelDataMessages > 0
     if (stun.software.length) e.stunSoftware = stun.software.map((s) => ({software: s.text, frame: s.first.frame}))
     if (stun.vendorAttributes.length) e.stunAttributes = stun.vendorAttributes.map((a) => Number.parseInt(a.type, 16)).filter(Number.isFinite)
+    if (stun.rolesReversed) e.stunRolesReversed = true
     e.relay =
       stun.relayedAddresses.length > 0 ||
       stun.channelDataMessages > 0 ||

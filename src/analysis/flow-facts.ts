@@ -10,6 +10,7 @@ import type {RtpFacts} from '../protocols/rtp/analyzer.js'
 import type {SocksFacts} from '../protocols/socks/socks-analyzer.js'
 import type {StunFacts} from '../protocols/stun/analyzer.js'
 import type {TlsFacts} from '../protocols/tls/tls-analyzer.js'
+import type {WhatsAppChatFacts} from '../protocols/whatsapp/chat-prologue.js'
 import type {WireGuardFacts} from '../protocols/wireguard/wireguard-analyzer.js'
 import type {ZoomFacts} from '../protocols/zoom/analyzer.js'
 import type {FlowRecord} from '../flows/flow-records.js'
@@ -28,6 +29,7 @@ export interface FlowFacts {
   socks?: SocksFacts
   stun?: StunFacts
   tls?: TlsFacts
+  whatsapp?: WhatsAppChatFacts
   wireguard?: WireGuardFacts
   zoom?: ZoomFacts
 }

@@ -150,6 +150,9 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
   const web = f.tls || f.quic || f.http === true || WEB_PORTS.has(f.server.port)
   if (conferencing) {
     const label = appLabel(app, sig)
+    // The app's own protocol read on the flow (WhatsApp's chat connection): say so.
+    const payload = f.payloads?.[0]
+    if (payload) return {role: 'control', reason: `${label} ${payload.detail}, ${f.proto.toUpperCase()} to ${endpointText(remoteEndpoint(f))}`}
     const name = names[0] ? ` ${names[0]}` : ` ${f.server.ip}`
     if (f.tls || f.quic || f.http === true) {
       const proto = f.quic ? 'QUIC' : f.tls ? 'TLS' : 'HTTP'

@@ -51,10 +51,18 @@ export interface FlowEvidence {
   /** Processes the capturing host names for the flow (macOS captures): the process and the
    * effective process it acted for, with the flow's first frame. Untrusted text. */
   processes?: Array<{name: string; frame: number}>
+  /** An app's own wire format recognised on the flow by a protocol analyzer: `id` as the
+   * signature file names it (kind `payload`, e.g. `whatsapp-chat`), `detail` what was read
+   * (`prologue WA 5.2 after an edge routing header`), `frame` where. */
+  payloads?: Array<{id: string; detail: string; frame: number}>
   /** SOFTWARE attribute values, with the frame of the message that carried each. */
   stunSoftware?: Array<{software: string; frame: number}>
   /** STUN attribute types seen (e.g. 0x8008 MS-VERSION), for vendor extensions. */
   stunAttributes?: number[]
+  /** STUN's message classes show the flow's server is the STUN client (it sent the requests, the
+   * flow's client answered): the flow table took the server for the client because it spoke
+   * first in the capture. The far end (remoteEndpoint) is then the flow's client. */
+  stunRolesReversed?: boolean
   /** TURN in use: Allocate/Refresh/CreatePermission/ChannelBind, Send/Data indications,
    * ChannelData, or an XOR-RELAYED-ADDRESS. */
   relay?: boolean

@@ -21,8 +21,8 @@ import {type FlowEvidence, type NameSource, carriesCallProtocols, isSustainedUdp
 import {isPrivateAddress, normalizeName} from './match.js'
 import {type Confidence, type SignatureMatch, type Signatures, CONFIDENCE_RANK, defaultSignatures, minConfidence} from './signatures.js'
 
-export type EvidenceKind = 'process' | 'name' | 'stun-software' | 'stun-attribute' | 'range' | 'port' | 'protocols'
-const KIND_ORDER: Record<EvidenceKind, number> = {process: 0, name: 1, 'stun-software': 2, 'stun-attribute': 3, range: 4, port: 5, protocols: 6}
+export type EvidenceKind = 'process' | 'payload' | 'name' | 'stun-software' | 'stun-attribute' | 'range' | 'port' | 'protocols'
+const KIND_ORDER: Record<EvidenceKind, number> = {process: 0, payload: 1, name: 2, 'stun-software': 3, 'stun-attribute': 4, range: 5, port: 6, protocols: 7}
 
 /** At most this many frame numbers are cited per evidence item (the first ones). */
 export const MAX_FRAMES = 20
@@ -108,10 +108,18 @@ interface Hit {
   flowId: number
 }
 
-/** The far end of a flow: its server, unless the server is a private address and the client a
- * public one (a flow oriented towards the capturing host, e.g. TURN ChannelData arriving first). */
+/** The far end of a flow: its server, unless STUN shows the flow's server is the STUN client (the
+ * STUN/TURN server spoke first in the capture), or the server is a private address and the
+ * client a public one (a flow oriented towards the capturing host, e.g. TURN ChannelData
+ * arriving first). */
 export function remoteEndpoint(f: FlowEvidence): {ip: string; port: number} {
-  return (f.remote ??= isPrivateAddress(f.server.ip) && !isPrivateAddress(f.client.ip) ? f.client : f.server)
+  return (f.remote ??= stunServerIsClient(f) || (isPrivateAddress(f.server.ip) && !isPrivateAddress(f.client.ip)) ? f.client : f.server)
+}
+
+/** STUN shows the flow's client is the STUN server, and that does not make a private address the
+ * far end of a public one (a LAN host that only answered a public peer's checks stays ours). */
+function stunServerIsClient(f: FlowEvidence): boolean {
+  return f.stunRolesReversed === true && !(isPrivateAddress(f.client.ip) && !isPrivateAddress(f.server.ip))
 }
 
 /** A hit of match `m` on the flow, added to `hits` (made on the first). `claims` starts as "may
@@ -150,9 +158,22 @@ function hitsOfFlow(flow: FlowEvidence, sig: Signatures): Hit[] | undefined {
       for (const m of sig.matchProcess(p.name)) hits = addHit(hits, flow, m, 'process', p.name.slice(0, 64), p.frame, undefined)
     }
   }
+  if (flow.payloads) {
+    for (const p of flow.payloads) {
+      for (const m of sig.matchPayload(p.id)) hits = addHit(hits, flow, m, 'payload', p.detail.slice(0, 128), p.frame, undefined)
+    }
+  }
   const remote = remoteEndpoint(flow)
   const ranges = sig.matchAddress(remote.ip)
-  for (let j = 0; j < ranges.length; j++) hits = addHit(hits, flow, ranges[j]!, 'range', remote.ip, flow.firstFrame, undefined)
+  for (let j = 0; j < ranges.length; j++) {
+    const range = ranges[j]!
+    const ports = range.entry.ports
+    if (ports === undefined) hits = addHit(hits, flow, range, 'range', remote.ip, flow.firstFrame, undefined)
+    else if (ports.includes(`${flow.proto}/${remote.port}`)) {
+      // A range that counts only for the app's own port: the match names both.
+      hits = addHit(hits, flow, {...range, pattern: `${range.pattern} on ${flow.proto}/${remote.port}`}, 'range', remote.ip, flow.firstFrame, undefined)
+    }
+  }
   const ports = sig.matchPort(flow.proto, remote.port)
   for (let j = 0; j < ports.length; j++) hits = addHit(hits, flow, ports[j]!, 'port', `${flow.proto}/${remote.port}`, flow.firstFrame, undefined)
   if (!hits) return undefined
@@ -222,11 +243,14 @@ function bestConfidence(list: Array<{confidence: Confidence}>): Confidence | und
  */
 function socketEnds(f: FlowEvidence): 0 | 1 | 2 {
   if (f.proto !== 'udp' || f.isDns || f.isLanDiscovery || f.quic) return 0
+  if (stunServerIsClient(f)) return 1
   return isPrivateAddress(f.server.ip) && f.server.port >= 1024 && f.client.port >= 1024 ? 2 : 1
 }
 
-/** Socket end `i` (< socketEnds(f)) of a flow: its client, then its server. */
+/** Socket end `i` (< socketEnds(f)) of a flow: its client, then its server; the flow's server
+ * alone when STUN shows it is the STUN client (the capture host's socket). */
 function socketEnd(f: FlowEvidence, i: number): {ip: string; port: number} {
+  if (stunServerIsClient(f)) return f.server
   return i === 0 ? f.client : f.server
 }
 
@@ -257,6 +281,8 @@ function describeHit(h: Hit): string {
   switch (h.kind) {
     case 'process':
       return `process ${h.value} (${h.match})`
+    case 'payload':
+      return `${h.match}: ${h.value}`
     case 'name':
       return `${h.via ?? 'name'} ${h.value} matches ${h.match}`
     case 'range':

@@ -40,8 +40,13 @@ export function minConfidence(a: Confidence, b: Confidence): Confidence {
 export type NameSource = 'sni' | 'quic-sni' | 'dtls-sni' | 'http-host' | 'socks' | 'cert' | 'dns' | 'dns-query' | 'nrb'
 export const NAME_SOURCES: readonly NameSource[] = ['sni', 'quic-sni', 'dtls-sni', 'http-host', 'socks', 'cert', 'dns', 'dns-query', 'nrb']
 
-export type SignatureKind = 'domain' | 'name' | 'stun-software' | 'stun-attribute' | 'port' | 'range' | 'process'
-const KINDS: readonly SignatureKind[] = ['domain', 'name', 'stun-software', 'stun-attribute', 'port', 'range', 'process']
+export type SignatureKind = 'domain' | 'name' | 'stun-software' | 'stun-attribute' | 'port' | 'range' | 'process' | 'payload'
+const KINDS: readonly SignatureKind[] = ['domain', 'name', 'stun-software', 'stun-attribute', 'port', 'range', 'process', 'payload']
+
+/** What a protocol analyzer recognises of an app's own wire format, by the id FlowEvidence.payloads
+ * carries (kind `payload`): `whatsapp-chat` is WhatsApp's chat connection prologue
+ * (src/protocols/whatsapp/chat-prologue.ts). */
+export const PAYLOAD_IDS: readonly string[] = ['whatsapp-chat']
 
 /** The kernel keeps a process's command name to this many characters (MAXCOMLEN, macOS). */
 const MAX_COMMAND_NAME = 16
@@ -58,6 +63,8 @@ export const KIND_CONFIDENCE: Record<SignatureKind, Confidence> = {
   port: 'low',
   // The capturing host's own kernel says which process owned the socket.
   process: 'high',
+  // The app's own protocol bytes, read on the flow.
+  payload: 'high',
 }
 
 export type HintRole = 'telemetry' | 'relay' | 'control' | 'web'
@@ -77,6 +84,9 @@ export interface SignatureEntry {
   /** false: supporting evidence only, never claims the app by itself (Apple's whole /8, Google's
    * public STUN ports used by every WebRTC app). Default true. */
   claims?: boolean
+  /** range entries: the range matches only a far end on one of these ports (`tcp/5222`): an
+   * operator's whole network is no app's, its servers on the app's own port may be. */
+  ports?: string[]
   note?: string
   /** URL or document title; `unverified: <why>` when it could not be checked; `observed: ...`
    * for values seen in the nDPI test corpus together with nDPI's label. */
@@ -235,6 +245,12 @@ function checkEntry(p: Problems, path: string, e: unknown): void {
     } else if (kind !== 'name' && kind !== 'domain') p.add(`${path}.sources`, 'only name and domain entries have sources')
   }
   if (kind === 'port' && e.proto !== 'udp' && e.proto !== 'tcp') p.add(`${path}.proto`, 'port entries need "proto": "udp" or "tcp"')
+  if (e.ports !== undefined) {
+    if (kind !== 'range') p.add(`${path}.ports`, 'only range entries have ports')
+    else if (!Array.isArray(e.ports) || e.ports.length === 0 || !e.ports.every((v) => typeof v === 'string' && /^(udp|tcp)\/\d{1,5}$/.test(v) && Number(v.split('/')[1]) >= 1 && Number(v.split('/')[1]) <= 65535)) {
+      p.add(`${path}.ports`, 'must be a non-empty list of udp/N or tcp/N')
+    }
+  }
   if (!checkStrings(p, `${path}.values`, e.values)) return
   e.values.forEach((v, i) => {
     const at = `${path}.values[${i}]`
@@ -265,6 +281,9 @@ function checkEntry(p: Problems, path: string, e: unknown): void {
       }
       case 'process':
         if (v.trim() !== v || v.length === 0 || v.length > 64) p.add(at, `"${v}" is not a process name`)
+        break
+      case 'payload':
+        if (!PAYLOAD_IDS.includes(v)) p.add(at, `"${v}" is not a payload recognition the analyzers make (${PAYLOAD_IDS.join(', ')})`)
         break
     }
   })
@@ -409,6 +428,7 @@ export class Signatures {
   private readonly stunSoftware: Array<{app: string; entry: SignatureEntry; prefix: string}> = []
   private readonly stunAttributes: Array<{app: string; entry: SignatureEntry; type: number; text: string}> = []
   private readonly processNames: Array<{app: string; entry: SignatureEntry; name: string; pattern: string}> = []
+  private readonly payloads: Array<{app: string; entry: SignatureEntry; id: string}> = []
   private readonly generic = new Set<string>()
   private readonly genericSoftware: string[]
   private readonly hints: CompiledHint[] = []
@@ -450,6 +470,9 @@ export class Signatures {
               break
             case 'process':
               this.processNames.push({app: app.id, entry, name: value.toLowerCase(), pattern: value})
+              break
+            case 'payload':
+              this.payloads.push({app: app.id, entry, id: value})
               break
             case 'port': {
               const r = parsePortRange(value) as {low: number; high: number}
@@ -551,6 +574,14 @@ export class Signatures {
     return this.processNames
       .filter((s) => value === s.name || value === s.name.slice(0, MAX_COMMAND_NAME) || value.startsWith(`${s.name} `) || (`${s.name} `.startsWith(value) && value.length === MAX_COMMAND_NAME) || (cutPackage && s.name.startsWith(value)))
       .map((s) => ({app: s.app, kind: 'process' as const, pattern: s.pattern, confidence: entryConfidence(s.entry), entry: s.entry}))
+  }
+
+  /** Apps whose payload signatures name a recognition an analyzer made on the flow
+   * (FlowEvidence.payloads[].id, e.g. `whatsapp-chat`). */
+  matchPayload(id: string): SignatureMatch[] {
+    return this.payloads
+      .filter((s) => s.id === id)
+      .map((s) => ({app: s.app, kind: 'payload' as const, pattern: s.id, confidence: entryConfidence(s.entry), entry: s.entry}))
   }
 
   /** A SOFTWARE value of a general-purpose STUN/TURN server (Coturn...): no app evidence. */

@@ -90,6 +90,23 @@ export interface VantageFlow {
   app?: string | null
   /** Carried in a tunnel the capture saw (GTP-U, GRE...): its client is not the capturing host. */
   tunnel?: unknown
+  /** The far end as the report worked it out (remoteEndpoint): when it is the flow's client because
+   * STUN showed the flow's server is the STUN client (the STUN/TURN server spoke first in the
+   * capture), the flow's server is the host's end. */
+  remote?: {ip: string; port: number}
+}
+
+/**
+ * The host's end of a flow: its client, or its server when `remote` is the client and a public
+ * client of a private server did not make it so (a flow towards a private server from a public
+ * client, e.g. a server-side capture, keeps the vantage rules it always had; STUN's reversal is
+ * what moves the host's end here).
+ */
+function hostEnd(f: VantageFlow): {ip: string; port: number} {
+  const r = f.remote
+  if (r === undefined || r === f.server || (r.ip === f.server.ip && r.port === f.server.port)) return f.client
+  if (r.ip !== f.client.ip || r.port !== f.client.port) return f.client
+  return isPrivateAddress(f.server.ip) && !isPrivateAddress(f.client.ip) ? f.client : f.server
 }
 
 export interface PrivateAddress {
@@ -205,12 +222,14 @@ function privateCandidates(flows: readonly VantageFlow[], stunMapped: readonly S
   // compiled it (an unoptimised for-of allocates per element).
   for (let i = 0; i < flows.length; i++) {
     const f = flows[i]!
-    const client = f.client.ip
-    const server = f.server.ip
-    const port = f.server.port
+    const host = hostEnd(f)
+    const far = host === f.client ? f.server : f.client
+    const client = host.ip
+    const server = far.ip
+    const port = far.port
     if (isPrivateAddress(server) && isPrivateAddress(client) && client !== server) {
       if (RESOLVER_PORTS.has(port) && !infrastructure.has(server)) infrastructure.set(server, `the DNS resolver ${client} queries`)
-      else if (DHCP_PORTS.has(port) && f.client.port !== port && !infrastructure.has(server)) infrastructure.set(server, `the DHCP server of ${client}`)
+      else if (DHCP_PORTS.has(port) && host.port !== port && !infrastructure.has(server)) infrastructure.set(server, `the DHCP server of ${client}`)
     }
     if (!isPrivateAddress(client)) continue
     let slot = byIp.get(client)
@@ -302,7 +321,7 @@ export function detectVantage(flows: readonly VantageFlow[], stunMapped: readonl
 
   const clientFlows = new Map<string, number>()
   for (let i = 0; i < flows.length; i++) {
-    const ip = flows[i]!.client.ip
+    const ip = hostEnd(flows[i]!).ip
     clientFlows.set(ip, (clientFlows.get(ip) ?? 0) + 1)
   }
   // Addresses that are ours: the vantage's private addresses, or (no NAT) the busiest client address.

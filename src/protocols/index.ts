@@ -17,6 +17,7 @@ import {rtpAnalyzer} from './rtp/analyzer.js'
 import {socksAnalyzer} from './socks/socks-analyzer.js'
 import {stunAnalyzer} from './stun/analyzer.js'
 import {tlsAnalyzer} from './tls/tls-analyzer.js'
+import {whatsappChatAnalyzer} from './whatsapp/chat-prologue.js'
 import {wireguardAnalyzer} from './wireguard/wireguard-analyzer.js'
 import {zoomAnalyzer} from './zoom/analyzer.js'
 
@@ -36,6 +37,7 @@ export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   rtpAnalyzer,
   zoomAnalyzer,
   discordIpDiscoveryAnalyzer,
+  whatsappChatAnalyzer,
 ]
 
 export function analyzerByName(name: string): ProtocolAnalyzer<any, any> | undefined {

@@ -255,11 +255,11 @@ describe('analyze with no home: the rest of the policy still applies', () => {
     expect(run.stdout.split('\n')[0]).toMatch(/^ FAIL  2 critical, /)
   })
 
-  it.skipIf(!HAVE_CORPUS)('a severity override of CA-CALL-001 applies to a capture without a call and with no home (corpus whatsapp.pcap)', async () => {
+  it.skipIf(!HAVE_CORPUS)('a severity override of CA-CALL-001 applies to a capture without a call and with no home (corpus jabber.pcap: XMPP chat)', async () => {
     const dir = tempDir('callaudit-nocall-')
     const file = join(dir, 'policy.yml')
     writeFileSync(file, 'version: 1\nseverity-overrides: {CA-CALL-001: info}\n')
-    const run = await runCli(['analyze', corpusPath('whatsapp.pcap'), '--policy', file, '--json', '--no-system-geoip'])
+    const run = await runCli(['analyze', corpusPath('jabber.pcap'), '--policy', file, '--json', '--no-system-geoip'])
     const report = JSON.parse(run.stdout) as Report
     expect(report.policy.homeState).toBe('unjudged')
     expect(report.findings.find((f) => f.ruleId === 'CA-CALL-001')!.severity).toBe('info')

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {type FlowEvidence, MAX_FRAMES, identifyApps} from '../../src/apps/index.js'
+import {remoteEndpoint} from '../../src/apps/identify-apps.js'
 import {SUSTAINED, flow, tlsFlow} from './flow-builder.js'
 
 const claimed = (flows: FlowEvidence[]) => identifyApps(flows).apps.map((a) => `${a.app}:${a.confidence}`)
@@ -227,5 +228,25 @@ describe('determinism and limits', () => {
   it('handles no flows and flows with no evidence', () => {
     expect(identifyApps([])).toEqual({signaturesVersion: expect.any(String), apps: [], unclaimed: [], tenants: [], flows: []})
     expect(identifyApps([flow(1), flow(2, {proto: 'icmp', server: {port: 0}})]).apps).toEqual([])
+  })
+})
+
+describe('remoteEndpoint: the far end of a flow', () => {
+  it('is the flow\'s client when STUN shows its server is the STUN client (the server spoke first), unless that makes a private address the far end of a public one', () => {
+    const turn = {ip: '157.240.196.62', port: 40000}
+    const host = {ip: '80.180.162.48', port: 50000}
+    expect(remoteEndpoint(flow(1, {client: turn, server: host}))).toEqual(host)
+    expect(remoteEndpoint(flow(2, {client: turn, server: host, stunPresent: true, stunRolesReversed: true}))).toEqual(turn)
+    // A LAN host that only answered a public peer's checks is still the capture host's end.
+    const lan = {ip: '192.168.1.23', port: 50003}
+    expect(remoteEndpoint(flow(3, {client: lan, server: turn, stunPresent: true, stunRolesReversed: true}))).toEqual(turn)
+  })
+
+  it('keys the shared local socket on the flow\'s server when STUN reversed the roles', () => {
+    const host = {ip: '80.180.162.48', port: 50000}
+    const zoom = flow(1, {client: host, server: {ip: '198.51.100.9', port: 8801}, rtpStreams: 1, stunPresent: true, names: [{name: 'zoomfr84zc.zoom.us', source: 'sni', frame: 3}]})
+    const turn = flow(2, {client: {ip: '157.240.196.62', port: 40000}, server: host, stunPresent: true, stunRolesReversed: true})
+    const id = identifyApps([zoom, turn])
+    expect(id.flows.find((a) => a.flowId === 2)).toMatchObject({app: 'zoom', via: 'shared-socket'})
   })
 })

@@ -132,6 +132,17 @@ export interface StunFacts {
   messagesNotKept: number
   /** Lists were capped or the TCP stream was longer than we reassemble. */
   truncated: boolean
+  /**
+   * Present (true) when the flow's server is the STUN client: every RFC 5389+ message on the flow
+   * whose class says who sent it (RFC 8489 §5: requests 0b00, success 0b10 and error 0b11
+   * responses; of the indications, TURN's Send from the client and Data from the server, RFC 8656
+   * §10-11) says so, e.g. a capture that starts mid-call with the server's Binding success
+   * response or Data indication. The flow table orients a flow by its first packet (and ports,
+   * and private-vs-public addresses); this keeps its columns as they are and says who the STUN
+   * client is. Absent when the messages agree with the table or disagree among themselves (ICE
+   * checks go both ways between peers).
+   */
+  rolesReversed?: true
 }
 
 interface Pending {
@@ -209,6 +220,10 @@ class StunState {
   /** A UDP datagram with ChannelData's first two bits whose length did not fit: on a flow with
    * no STUN message, ChannelData is not confirmed by counting. */
   channelDataMismatch = false
+  /** RFC 5389+ messages whose class agrees with the flow's orientation (sent by the flow's client
+   * as the STUN client, or by its server as the STUN server), and those that contradict it. */
+  orientationAgrees = 0
+  orientationContradicts = 0
 
   constructor(
     readonly evidenceOf: EvidenceOf,
@@ -379,6 +394,7 @@ function factsOf(state: StunState): StunFacts | undefined {
     messageSample: sum.sample.slice(),
     messagesNotKept: sum.notKept,
     truncated: state.truncated,
+    ...(state.orientationContradicts > 0 && state.orientationAgrees === 0 ? {rolesReversed: true as const} : {}),
   }
 }
 
@@ -512,6 +528,28 @@ function readFrames(state: StunState, dir: Direction, stream: TcpByteStream, pac
   }
 }
 
+/** TURN's Send and Data indications (RFC 8656 §10.1, §11.1): the client sends, the server relays. */
+const SEND_METHOD = 0x006
+const DATA_METHOD = 0x007
+
+/**
+ * Whether the message's sender acts as the STUN client, by its class (RFC 8489 §5): requests
+ * and Send indications come from the client, success and error responses and Data indications
+ * from the server; other indications say nothing. Classic (RFC 3489) messages are left out:
+ * Zoom's STUN-like messages reuse their types with other meanings.
+ */
+function voteOrientation(state: StunState, m: StunMessage, toServer: boolean): void {
+  if (m.classic) return
+  let fromStunClient: boolean
+  if (m.cls === 0b00) fromStunClient = true
+  else if (m.cls === 0b10 || m.cls === 0b11) fromStunClient = false
+  else if (m.method === SEND_METHOD) fromStunClient = true
+  else if (m.method === DATA_METHOD) fromStunClient = false
+  else return
+  if (fromStunClient === toServer) state.orientationAgrees++
+  else state.orientationContradicts++
+}
+
 /** Account one parsed message: counters, summary lists, transaction matching, sample. */
 function record(state: StunState, packet: PayloadPacket, m: StunMessage, bytes: Uint8Array, via: 'turn-data' | 'channel-data' | undefined): void {
   const sum = summary(state)
@@ -529,6 +567,7 @@ function record(state: StunState, packet: PayloadPacket, m: StunMessage, bytes: 
     else if (sum.byType.size < MAX_ITEMS) sum.byType.set(m.type, {name: m.name, count: 1})
     else state.truncated = true
     pending = matchTransaction(state, packet, m)
+    voteOrientation(state, m, packet.toServer)
   }
   for (const a of m.attributes) recordAttribute(state, m, a, sentBy, via)
   if (sum.sample.length < MAX_SAMPLE_MESSAGES) {
@@ -751,6 +790,7 @@ function describeStun(f: StunFacts): string[] {
   if (f.classicMessages > 0) parts.push(`${f.classicMessages} RFC 3489-style`)
   if (f.channelDataMessages > 0) parts.push(`${f.channelDataMessages} TURN ChannelData`)
   lines.push(`${parts.join(', ')}${kinds ? ` (${kinds})` : ''}${f.framing === 'rfc4571' ? ', RFC 4571 framing' : ''}`)
+  if (f.rolesReversed) lines.push('STUN roles reversed: the flow\'s server is the STUN client (it sent the requests), its client the STUN server')
   const addressLines = (list: AddressFact[]) => {
     for (const a of list.slice(0, 6)) {
       const where = a.via ? `, inside ${a.via === 'turn-data' ? 'TURN DATA' : 'ChannelData'}` : ''
