@@ -15,6 +15,7 @@ const NDPI_GUESSES: Record<string, string> = {
   'cip_io.pcap': 'EtherNet/IP CIP I/O on UDP 2222: nDPI guesses SkypeCall from the port range, there is no call',
   'knxip.pcapng': 'KNXnet/IP building automation on UDP 3671: nDPI guesses SkypeCall, there is no call',
   'dns_ambiguous_names.pcap': 'DNS queries only (10 flows to 8.8.8.8): nDPI labels those for teams.skype.com Teams, there is no call',
+  'sites.pcapng': 'a browser visiting some 40 sites, Teams and Telegram web among them (4 small TLS flows): nDPI labels those Teams and Telegram, there is no call',
 }
 
 function ndpiLabels(name: string): string[] {
@@ -43,6 +44,14 @@ describe.skipIf(!HAVE_CORPUS)('CA-CALL-001 on the corpus', () => {
   it('fires on captures of other protocols only (mail, plain web, FTP, Kerberos, GTP-C), and of DNS lookups of a meeting service alone', async () => {
     // Kerberos and GTPv2-C datagrams fit a TURN ChannelData header: they were read as relay traffic.
     for (const name of ['smtp.pcap', 'http.pcapng', 'ftp.pcap', 'kerberos-login.pcap', 'kerberos-error.pcap', 'gtp_c.pcap', 'dns.pcap', 'dns_ambiguous_names.pcap'].filter((n) => corpusFiles().includes(n))) {
+      expect(await ruleIds(name), name).toContain('CA-CALL-001')
+    }
+  })
+
+  it('fires on captures of a messenger running without a call (chat, login, file transfer)', async () => {
+    // nDPI labels these WhatsApp, not WhatsAppCall: the chat connection, no media.
+    for (const name of ['whatsapp.pcap', 'whatsapp_login_chat.pcap', 'whatsappfiles.pcap'].filter((n) => corpusFiles().includes(n))) {
+      expect(ndpiLabels(name), name).not.toContain('WhatsAppCall')
       expect(await ruleIds(name), name).toContain('CA-CALL-001')
     }
   })

@@ -2,6 +2,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
+import {FALLBACK_MEDIA_PACKETS} from '../../src/findings/checks/coverage.js'
 import type {Report} from '../../src/report/report-model.js'
 import {PcapWriter} from '../support/capture-writer.js'
 import {
@@ -122,6 +123,43 @@ describe('CA-CALL-001: no call in the capture', () => {
   })
 })
 
+describe('CA-CALL-001: an app running without a call', () => {
+  const hello = {sni: 'zoomus.zoom.us', serverHello: serverHello(0xc02f)}
+  /** Packets of an established TLS connection to 443 (already counted as control by the hello). */
+  const traffic = (server: string, each: number): Frame[] => {
+    const frames: Frame[] = []
+    for (let i = 0; i < each; i++) {
+      frames.push(frame(1000 + 20 * i, CLIENT, server, tcp({sport: 50500, dport: 443, seq: 5000 + 100 * i, ack: 9500, flags: 'PA'}, Buffer.alloc(100, 0x17)), IPPROTO.TCP))
+      frames.push(frame(1005 + 20 * i, server, CLIENT, tcp({sport: 443, dport: 50500, seq: 9500 + 100 * i, ack: 5000, flags: 'PA'}, Buffer.alloc(100, 0x17)), IPPROTO.TCP))
+    }
+    return frames
+  }
+
+  it('fires on an app\'s signalling alone, naming the app and its flows', async () => {
+    const r = await run([...tlsSession(ASHBURN, 40, hello), ...traffic(ASHBURN, 20)], {home: 'US'})
+    expect(r.flows.map((f) => [f.role, f.app])).toEqual([['control', 'zoom']])
+    const f = r.findings.find((x) => x.ruleId === 'CA-CALL-001')
+    expect(f?.detail).toMatch(/^No call was found in this capture: Zoom was running \(1 flow: control 1\), but no flow carries media or a TURN relay/)
+    expect(f?.evidence[0]?.description).toMatch(/^flow #1 tcp to 52\.202\.62\.196:443 \(control, zoom, 2[0-9]\/2[0-9] packets/)
+  })
+
+  it(`stays quiet when a control flow is busy enough both ways to carry the media (${FALLBACK_MEDIA_PACKETS} packets)`, async () => {
+    const r = await run([...tlsSession(ASHBURN, 40, hello), ...traffic(ASHBURN, FALLBACK_MEDIA_PACKETS)], {home: 'US'})
+    expect(r.flows[0]!.packets.toServer).toBeGreaterThanOrEqual(FALLBACK_MEDIA_PACKETS)
+    expect(ids(r)).not.toContain('CA-CALL-001')
+  })
+
+  it('stays quiet when STUN sets a call up', async () => {
+    const stun = [
+      frame(0, CLIENT, '149.137.41.57', udp({sport: 40001, dport: 3478}, stunBindingRequest({txid: Buffer.alloc(12, 7)})), IPPROTO.UDP),
+      frame(30, '149.137.41.57', CLIENT, udp({sport: 3478, dport: 40001}, stunBindingSuccess({txid: Buffer.alloc(12, 7), mapped: {ip: '36.84.217.46', port: 40001}})), IPPROTO.UDP),
+    ]
+    const r = await run([...tlsSession(ASHBURN, 40, hello), ...stun], {home: 'US'})
+    expect(r.flows.some((f) => f.protocols?.stun)).toBe(true)
+    expect(ids(r)).not.toContain('CA-CALL-001')
+  })
+})
+
 describe('CA-CALL-001: DNS lookups of a meeting service are no call', () => {
   const lookups = (): Frame[] => {
     const frames: Frame[] = []
@@ -148,10 +186,11 @@ describe('CA-CALL-001: DNS lookups of a meeting service are no call', () => {
     expect(ids(r)).toContain('CA-META-001')
   })
 
-  it('stays quiet once the app has traffic of its own beyond the lookups (its servers over TLS)', async () => {
+  it('once the app has traffic of its own beyond the lookups (its servers over TLS), says the app ran without a call', async () => {
     const r = await run([...lookups(), ...tlsSession('52.113.194.132', 30, {sni: 'teams.microsoft.com', serverHello: serverHello(0xc02f)}, 500)], {home: 'US'})
     expect(r.flows.filter((f) => f.role !== 'dns').map((f) => f.app)).toEqual(['teams'])
-    expect(ids(r)).not.toContain('CA-CALL-001')
+    const f = r.findings.filter((x) => x.ruleId === 'CA-CALL-001')
+    expect(f.map((x) => x.detail.slice(0, 84))).toEqual(['No call was found in this capture: Microsoft Teams / Skype was running (1 flow: cont'])
   })
 })
 

@@ -1,5 +1,6 @@
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
 import {type CheckContext, finding, LOOKUP_ROLES, quote} from '../context.js'
+import {factsOf} from '../../analysis/flow-facts.js'
 
 /** Largest flows cited as what the capture holds instead of a call. */
 const FLOWS_SHOWN = 5
@@ -10,20 +11,18 @@ const FLOWS_SHOWN = 5
  * them all, and "no findings" would mean "nothing was looked at". A flow is call traffic when its
  * role is media, relay or control, or a conferencing app was identified on it beyond a DNS lookup
  * or LAN discovery (isCallFlow): a capture of lookups alone names the app but holds no call.
+ * Call flows that only show an app running (signalling, chat, web: see carriesCall) get the
+ * finding too, worded for that (signallingOnly).
  */
 export function noCall(ctx: CheckContext): Finding[] {
-  if (ctx.callFlows.length > 0) return []
+  if (ctx.callFlows.length > 0) return ctx.callFlows.some(carriesCall) ? [] : [signallingOnly(ctx)]
   const flows = ctx.flows
   const byRole = new Map<string, number>()
   for (const f of flows) byRole.set(f.role, (byRole.get(f.role) ?? 0) + 1)
   const roles = [...byRole].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([role, n]) => `${role} ${n}`).join(', ')
-  const vpn = flows.filter((f) => f.role === 'vpn')
-  const vpnEnds = [...new Set(vpn.map((f) => f.remote.ip))]
   const held =
     flows.length === 0 ? 'It holds no IP traffic at all.' : flows.length === 1 ? `It holds 1 flow (${flows[0]!.role}), not a call's.` : `It holds ${flows.length} flows (${roles}), none of them a call's.`
-  const tunnel = vpn.length
-    ? ` ${vpn.length} flow${vpn.length > 1 ? 's' : ''} to ${vpnEnds.slice(0, 3).join(', ')}${vpnEnds.length > 3 ? ` and ${vpnEnds.length - 3} more` : ''} ${vpn.length > 1 ? 'are' : 'is'} a VPN tunnel: a call inside it is hidden from this capture; capture on the tunnel's own interface to audit it.`
-    : ''
+  const tunnel = tunnelSentence(flows)
   const filters = ctx.captureFilters ?? []
   const filtered = filters.length
     ? ` The capture was recorded with the capture filter ${filters.slice(0, 3).map(quote).join(', ')}${filters.length > 3 ? ` and ${filters.length - 3} more` : ''}: the call's traffic may be what it left out.`
@@ -47,6 +46,56 @@ export function noCall(ctx: CheckContext): Finding[] {
     flowId: f.id,
   }))
   return [finding('CA-CALL-001', undefined, detail, evidence, largest.map((f) => f.id))]
+}
+
+/** Packets each way from which an app's control flow may be the call itself: media sent over
+ * TCP/TLS when UDP is blocked (Zoom, Teams and Webex fall back to TLS on 443) takes 50 or more
+ * packets a second each way, while an idle app's signalling or chat connection sends a few. */
+export const FALLBACK_MEDIA_PACKETS = 500
+
+/** Whether a call flow shows a call being made, not only an app running: media or a relay, a
+ * STUN exchange (ICE connectivity checks and TURN allocations set calls up), or an app's control
+ * flow busy enough both ways to carry the media itself. */
+function carriesCall(f: ReportFlow): boolean {
+  if (f.role === 'media' || f.role === 'relay') return true
+  if (factsOf(f).stun) return true
+  return f.role === 'control' && f.app !== null && f.packets.toServer >= FALLBACK_MEDIA_PACKETS && f.packets.toClient >= FALLBACK_MEDIA_PACKETS
+}
+
+/**
+ * CA-CALL-001 when a conferencing app was running but made no call: its signalling, chat or web
+ * connections (a messenger keeps its chat connection open all the time), no media, relay, STUN,
+ * or control flow busy enough to carry media.
+ */
+function signallingOnly(ctx: CheckContext): Finding {
+  const calls = ctx.callFlows
+  const apps = [...new Set(calls.map((f) => f.app).filter((a): a is string => a !== null))].sort()
+  const names = apps.map((app) => ctx.identification.apps.find((a) => a.app === app)?.displayName ?? app)
+  const byRole = new Map<string, number>()
+  for (const f of calls) byRole.set(f.role, (byRole.get(f.role) ?? 0) + 1)
+  const roles = [...byRole].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([role, n]) => `${role} ${n}`).join(', ')
+  const who = names.length ? `${names.join(', ')} ${names.length > 1 ? 'were' : 'was'} running` : 'Conferencing servers were contacted'
+  const detail =
+    `No call was found in this capture: ${who} (${calls.length} flow${calls.length === 1 ? '' : 's'}: ${roles}), but no flow carries media or a TURN relay, none sets a call up with STUN, ` +
+    `and no control flow is busy enough to carry the media itself (${FALLBACK_MEDIA_PACKETS} packets each way). An app signs in, syncs and chats without a call.${tunnelSentence(ctx.flows)} ` +
+    `The findings on these flows stand, but they do not show where a call's media would go. Check that the capture was made during the call, on the interface the call used.`
+  const largest = [...calls].sort((a, b) => total(b) - total(a) || a.id - b.id).slice(0, FLOWS_SHOWN)
+  const evidence: FindingEvidence[] = largest.map((f) => ({
+    description: `flow #${f.id} ${f.proto} to ${f.remote.ip}:${f.remote.port} (${f.role}${f.app ? `, ${f.app}` : ''}, ${f.packets.toServer}/${f.packets.toClient} packets, ${total(f)} bytes)`,
+    frame: f.firstFrame,
+    capture: f.capture,
+    time: f.firstTime,
+    flowId: f.id,
+  }))
+  return finding('CA-CALL-001', undefined, detail, evidence, largest.map((f) => f.id))
+}
+
+/** What a VPN tunnel in the capture means for finding the call: ' N flows to X are a VPN tunnel...' or ''. */
+function tunnelSentence(flows: readonly ReportFlow[]): string {
+  const vpn = flows.filter((f) => f.role === 'vpn')
+  if (vpn.length === 0) return ''
+  const ends = [...new Set(vpn.map((f) => f.remote.ip))]
+  return ` ${vpn.length} flow${vpn.length > 1 ? 's' : ''} to ${ends.slice(0, 3).join(', ')}${ends.length > 3 ? ` and ${ends.length - 3} more` : ''} ${vpn.length > 1 ? 'are' : 'is'} a VPN tunnel: a call inside it is hidden from this capture; capture on the tunnel's own interface to audit it.`
 }
 
 function total(f: ReportFlow): number {
