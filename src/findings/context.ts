@@ -162,6 +162,19 @@ export function flowEvidence(flow: ReportFlow, description: string): FindingEvid
   return {description, frame: flow.firstFrame, capture: flow.capture, time: flow.firstTime, flowId: flow.id}
 }
 
+const graphemes = new Intl.Segmenter('en', {granularity: 'grapheme'})
+
+/** Text in double quotes, JSON-escaped, cut to 117 UTF-16 units and `...` past 120. */
 export function quote(text: string): string {
-  return JSON.stringify(text.length > 120 ? `${text.slice(0, 117)}...` : text)
+  if (text.length <= 120) return JSON.stringify(text)
+  // Cut between grapheme clusters: half a surrogate pair (an emoji's) would be written \ud83d,
+  // and a letter cut from its combining accent would change. (A first cluster longer than 117
+  // units is cut at 117, between code points.)
+  let end = 0
+  for (const {segment, index} of graphemes.segment(text.slice(0, 118))) {
+    if (index + segment.length > 117) break
+    end = index + segment.length
+  }
+  if (end === 0) end = /[\ud800-\udbff]/.test(text[116]!) ? 116 : 117
+  return JSON.stringify(`${text.slice(0, end)}...`)
 }

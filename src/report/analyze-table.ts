@@ -2,6 +2,7 @@ import chalk from 'chalk'
 import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
 import {formatBytes, formatCount} from './flows-table.js'
 import {clip, plainTable} from './plain-table.js'
+import {displayWidth} from './display-width.js'
 import type {Finding, Report} from './report-model.js'
 import {capturePathText} from './capture-name.js'
 import {safeTerminal} from './sanitize.js'
@@ -21,9 +22,17 @@ function t(text: string | undefined | null): string {
 
 function renderFinding(f: Finding): string[] {
   const tag = SEVERITY_COLOUR[f.severity](` ${f.severity.toUpperCase()} `)
-  const lines = [`${tag} ${chalk.bold(f.ruleId)} ${t(f.title)}${f.suppressed ? chalk.gray(' (suppressed)') : ''}`]
+  // The title wraps beside the tag (its visible width: the severity and a space each side); the
+  // rule id, always on the first line, in bold and the closing "(suppressed)" in grey.
+  const tagWidth = f.severity.length + 2
+  const head = `${f.ruleId} ${t(f.title)}${f.suppressed ? ' (suppressed)' : ''}`
+  const title = displayWidth(head) <= WIDTH - tagWidth - 1 ? [head] : wrap(head, WIDTH - tagWidth - 1, '')
+  const last = title.length - 1
+  if (f.suppressed) title[last] = title[last]!.replace(/ ?\(suppressed\)$/, (s) => chalk.gray(s))
+  title[0] = `${tag} ${chalk.bold(f.ruleId)}${title[0]!.slice(f.ruleId.length)}`
+  const lines = title.map((l, i) => (i === 0 ? l : `${' '.repeat(tagWidth + 1)}${l}`))
   for (const l of wrap(t(f.detail), WIDTH - 6, '')) lines.push(`      ${l}`)
-  if (f.suppressed) lines.push(chalk.gray(`      suppressed by ${t(f.suppressed.rule)}: ${t(f.suppressed.reason)}`))
+  if (f.suppressed) for (const l of wrap(`suppressed by ${t(f.suppressed.rule)}: ${t(f.suppressed.reason)}`, WIDTH - 6, '')) lines.push(chalk.gray(`      ${l}`))
   for (const e of f.evidence.slice(0, 3)) {
     const where = e.frame !== undefined ? `frame ${e.frame}${e.capture ? ` of capture ${e.capture + 1}` : ''}: ` : ''
     for (const l of wrap(`· ${where}${t(e.description)}`, WIDTH - 6, '  ')) lines.push(chalk.gray(`      ${l}`))
@@ -45,16 +54,16 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
   // The notes beside the verdict go on as long as the line has room (the banner is 6 wide), then
   // on lines of their own under the counts.
   let line = `${banner} ${verdictText}`
-  let length = 7 + verdictText.length
+  let length = 7 + displayWidth(verdictText)
   for (const note of [unreadText(s.exitCode), unjudgedText(report.policy)]) {
     if (note === undefined) continue
-    if (length + 3 + note.length <= WIDTH) {
+    if (length + 3 + displayWidth(note) <= WIDTH) {
       line += ` · ${chalk.yellow(note)}`
-      length += 3 + note.length
+      length += 3 + displayWidth(note)
     } else {
       out.push(line)
       line = `       ${chalk.yellow(note)}`
-      length = 7 + note.length
+      length = 7 + displayWidth(note)
     }
   }
   out.push(line)
@@ -131,8 +140,9 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
       formatBytes(e.bytes),
       t(e.judgement.verdict),
     ])
-    // A line is its cells plus a space each side of every cell and one more before the first.
-    const others = headers.reduce((sum, h, i) => (i === 1 ? sum : sum + Math.max(h.length, ...rows.map((r) => r[i]!.length))), 0)
+    // A line is its cells plus a space each side of every cell and one more before the first,
+    // in terminal columns (a CJK name takes two a character).
+    const others = headers.reduce((sum, h, i) => (i === 1 ? sum : sum + Math.max(h.length, ...rows.map((r) => displayWidth(r[i]!)))), 0)
     const nameWidth = Math.min(MAX_NAME_WIDTH, Math.max(MIN_NAME_WIDTH, WIDTH - others - 2 * headers.length - 1))
     endpoints.forEach((e, i) => {
       const more = e.names.length > 1 ? ` +${e.names.length - 1}` : ''

@@ -1,6 +1,7 @@
 import {formatBytes} from './human-units.js'
 import {capturePathText} from './capture-name.js'
 import {safeTerminal} from './sanitize.js'
+import {displayWidth} from './display-width.js'
 
 /**
  * A one-line progress bar on stderr for long analyses: bytes read of the file's size (`-` and
@@ -42,9 +43,18 @@ export function renderProgress(state: ProgressState, width: number): string {
   return `${head}${tail.trim()}`.slice(0, Math.max(0, width - 1))
 }
 
+/** The end of `text` in `room` terminal columns (display-width.ts), an ellipsis before it when
+ * cut; cut between grapheme clusters, so no CJK or emoji name pushes the line past the edge. */
 function clipStart(text: string, room: number): string {
-  const chars = [...text]
-  return chars.length <= room ? text : `…${chars.slice(chars.length - room + 1).join('')}`
+  if (displayWidth(text) <= room) return text
+  const clusters = [...new Intl.Segmenter('en', {granularity: 'grapheme'}).segment(text)].map((s) => s.segment)
+  let start = clusters.length
+  for (let width = 0; start > 0; start--) {
+    const w = displayWidth(clusters[start - 1]!)
+    if (width + w > room - 1) break
+    width += w
+  }
+  return `…${clusters.slice(start).join('')}`
 }
 
 /** Where the bar is drawn: a terminal stream (process.stderr). */

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import type {AppIdentification} from '../../src/apps/index.js'
-import {ascendingUnique, checkContext, finding, flowEvidence, flowsOf, flowsWith, MAX_FINDING_EVIDENCE} from '../../src/findings/context.js'
+import {ascendingUnique, checkContext, finding, flowEvidence, flowsOf, flowsWith, MAX_FINDING_EVIDENCE, quote} from '../../src/findings/context.js'
 import {RULES} from '../../src/findings/rules.js'
 import {defaultPolicy} from '../../src/policy/policy.js'
 import {compareText} from '../../src/report/compare-text.js'
@@ -93,5 +93,22 @@ describe('rule ids', () => {
   it('sort the same by code unit as by localeCompare (runChecks orders findings by code unit)', () => {
     const ids = RULES.map((r) => r.id)
     for (const a of ids) for (const b of ids) expect(Math.sign(compareText(a, b))).toBe(Math.sign(a.localeCompare(b)))
+  })
+})
+
+describe('quote', () => {
+  it('quotes short text whole and cuts long text to 117 units with "..."', () => {
+    expect(quote('a "b"')).toBe('"a \\"b\\""')
+    expect(quote('x'.repeat(120))).toBe(`"${'x'.repeat(120)}"`)
+    expect(quote('x'.repeat(121))).toBe(`"${'x'.repeat(117)}..."`)
+  })
+
+  it('cuts between grapheme clusters: no half emoji (written \\ud83d), no accent off its letter', () => {
+    // 117 units end inside the 59th emoji and between e and its U+0301.
+    const emoji = quote('😀'.repeat(63))
+    expect(emoji).toBe(`"${'😀'.repeat(58)}..."`)
+    expect(emoji).not.toMatch(/\\ud[89ab]/i)
+    expect(quote('e\u0301'.repeat(80))).toBe(`"${'e\u0301'.repeat(58)}..."`)
+    expect(quote(`a${'👍🏽'.repeat(40)}`)).toBe(`"a${'👍🏽'.repeat(29)}..."`)
   })
 })
