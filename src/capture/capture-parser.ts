@@ -1,7 +1,7 @@
 import {type CaptureSummary, captureFilters, MAX_PACKET_BYTES} from './capture-summary.js'
 import {newPacketRecord, type PacketRecord, type PacketSink} from './packet-record.js'
 import {DAMAGED, RecordFramer} from './record-framer.js'
-import {hasRealDate, isoTime} from './timestamp.js'
+import {hasRealDate, isoTime, LATEST_REAL_CAPTURE_SEC} from './timestamp.js'
 
 /** Warnings of one kind are reported once with a count, so a bad file cannot flood the output. */
 const WARNING_LIMIT = 50
@@ -124,7 +124,10 @@ export abstract class CaptureParser extends RecordFramer {
       s.warnings.push(`${s.path}: recorded with the capture filter ${filters.map((f) => JSON.stringify(f)).join(', ')}: packets it left out were never recorded, so a report that finds none of them does not show that none was sent`)
     }
     if (s.packets > 0 && !hasRealDate(s.firstSec)) {
-      s.warnings.push(`${s.path}: its packets are dated from ${isoTime(s.firstSec, s.firstNsec, s.precision).slice(0, 10)}, before any real capture: relative times (an anonymised or rewritten capture) or a device whose clock was not set; times are shown as recorded, and the GeoIP databases' age is not judged against them`)
+      const late = s.firstSec >= LATEST_REAL_CAPTURE_SEC
+      const from = late ? `${isoTime(s.firstSec, s.firstNsec, s.precision)} (seconds since 1970)` : isoTime(s.firstSec, s.firstNsec, s.precision).slice(0, 10)
+      const why = late ? 'after the year 9999: a corrupt or mis-scaled timestamp' : 'before any real capture: relative times (an anonymised or rewritten capture) or a device whose clock was not set'
+      s.warnings.push(`${s.path}: its packets are dated from ${from}, ${why}; times are shown as recorded, and the GeoIP databases' age is not judged against them`)
     }
     this.flushRepeatCounts()
   }

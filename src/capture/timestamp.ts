@@ -265,7 +265,11 @@ export function toSeconds(sec: number, nsec: number): number {
  */
 export const EARLIEST_REAL_CAPTURE_SEC = Date.UTC(1990, 0, 1) / 1000
 
+/** Year 10000: a date past it is no capture's (a corrupt or mis-scaled timestamp), and neither
+ * ISO 8601's four-digit years nor a JavaScript Date (±8.64e15 ms) can hold all of them. */
+export const LATEST_REAL_CAPTURE_SEC = Date.UTC(10000, 0, 1) / 1000
+
 /** Whether a capture starting at `sec` (Unix seconds) has a real date to judge databases against. */
 export function hasRealDate(sec: number): boolean {
-  return sec >= EARLIEST_REAL_CAPTURE_SEC
+  return sec >= EARLIEST_REAL_CAPTURE_SEC && sec < LATEST_REAL_CAPTURE_SEC
 }
