@@ -6,6 +6,7 @@ import type {ProtocolAnalyzer} from '../protocols/analyzer.js'
 import {formatBytes, formatCount} from './human-units.js'
 import {safeTerminal} from './sanitize.js'
 import {wrap} from './text-wrap.js'
+import {displayWidth} from './display-width.js'
 
 // Re-exported: the formatters live apart so that the progress bar (loaded on every analyze run)
 // does not load this table renderer and the table package with them.
@@ -90,14 +91,27 @@ export function renderFlowsTable(report: FlowsReport, options: {detail?: Analyze
   return `${lines.join('\n')}\n`
 }
 
+/** A flow's header in 100 columns: on one line when it fits, else the counters on a line of
+ * their own, and the server too when two long IPv6 ends do not fit one line. */
+function headLines(from: string, to: string, counts: string): string[] {
+  const one = `${from} ${to}  ${counts}`
+  if (displayWidth(one) <= DETAIL_WIDTH) return [one]
+  const rest = displayWidth(counts) <= DETAIL_WIDTH - 4 ? [`    ${counts}`] : wrap(counts, DETAIL_WIDTH - 4, '  ').map((piece) => `    ${piece}`)
+  const ends = `${from} ${to}`
+  if (displayWidth(ends) <= DETAIL_WIDTH) return [ends, ...rest]
+  return [from, `    ${to}`, ...rest]
+}
+
+const DETAIL_WIDTH = 100
+
 /** `--detail`: a header line per flow, then what it revealed, wrapped to 100 columns. */
 function renderDetail(report: FlowsReport, analyzerByName: AnalyzerLookup): string {
   const out: string[] = []
   for (const f of report.flows) {
-    const head = `#${f.id} ${f.proto} ${endpoint(f.client.ip, f.client.port, f.proto)} → ${endpoint(f.server.ip, f.server.port, f.proto)}  ` +
-      `${formatCount(f.packets.toServer + f.packets.toClient)} pkts ${formatBytes(f.bytes.toServer + f.bytes.toClient)}  frame ${f.firstFrame}` +
-      (note(f) ? `  ${note(f)}` : '')
-    out.push(chalk.bold(safeTerminal(head)))
+    const from = `#${f.id} ${f.proto} ${endpoint(f.client.ip, f.client.port, f.proto)}`
+    const to = `→ ${endpoint(f.server.ip, f.server.port, f.proto)}`
+    const counts = `${formatCount(f.packets.toServer + f.packets.toClient)} pkts ${formatBytes(f.bytes.toServer + f.bytes.toClient)}  frame ${f.firstFrame}` + (note(f) ? `  ${note(f)}` : '')
+    for (const line of headLines(safeTerminal(from), safeTerminal(to), safeTerminal(counts))) out.push(chalk.bold(line))
     for (const line of detailLines(f, analyzerByName)) for (const piece of wrap(safeTerminal(line), 96, '  ')) out.push(`    ${piece}`)
   }
   const s = report.summary

@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import chalk from 'chalk'
@@ -14,6 +14,8 @@ import {displayWidth} from '../../src/report/display-width.js'
 import {renderFlowsTable} from '../../src/report/flows-table.js'
 import type {Report} from '../../src/report/report-model.js'
 import {CJK, COMBINING, EMOJI, MEDIA_SERVER, writeWideCall, writeWidePolicy} from '../support/wide-call.js'
+import {PcapWriter} from '../support/capture-writer.js'
+import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv6, tcp} from '../support/packet-builder.js'
 
 /**
  * The terminal renderers promise 100 columns. A call whose names are CJK (two columns a
@@ -117,6 +119,19 @@ describe('terminal renderers fit 100 columns with wide text from the capture', (
     const text = expectFits(() => renderFlowsTable(buildFlowsReport(collection), {detail: analyzerByName}))
     expect(text).toContain('会議会議会議会議')
     expect(text).toContain('😀😀😀😀')
+  })
+
+  it('flows --detail with two long IPv6 ends: the header split, each line within 100 columns', async () => {
+    const a = '2a01:cb01:2049:8b07:991d:ec85:28df:f629'
+    const b = '2001:470:1f0b:16b0:20c:29ff:fe7c:a4cb'
+    const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
+    const syn = ethernet({type: ETHERTYPE.IPV6}, ipv6({src: a, dst: b, next: IPPROTO.TCP}, tcp({sport: 49548, dport: 443, seq: 1, flags: 'S'})))
+    w.add({sec: 1_763_600_000, nsec: 0}, syn)
+    const file = join(dir, 'v6.pcap')
+    writeFileSync(file, w.toBuffer())
+    const collection = await collectFlows([file], {analyzers: ALL_ANALYZERS})
+    const text = expectFits(() => renderFlowsTable(buildFlowsReport(collection), {detail: analyzerByName}))
+    expect(text).toContain(`#1 tcp [${a}]:49548 → [${b}]:443\n    1 pkts`)
   })
 
   it('diff, the wide call new and gone', () => {
