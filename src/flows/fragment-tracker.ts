@@ -19,7 +19,18 @@ import {KEY_WORDS} from './flow-table.js'
  */
 
 const MAX_DATAGRAMS = 4096
+/** Fragments of one datagram whose byte ranges are kept: a datagram of more is never made whole
+ * (1480-byte fragments make a 64 KiB datagram of 45). */
+const MAX_RANGES = 64
 const MAX_DATAGRAM_BYTES = 65_535
+/**
+ * Fragment bytes held for reassembly across all datagrams in flight. Datagrams complete within
+ * milliseconds in real traffic, but fragments whose first fragment never comes (captured
+ * elsewhere, or before the capture began) wait for the timeout: without a budget of their own,
+ * 4096 of them could hold 256 MiB, and memory grew with the length of the capture. A datagram
+ * that would pass the budget is no longer reassembled (its frames are still counted).
+ */
+export const MAX_HELD_BYTES = 1024 * 1024
 /** A datagram whose fragments stop arriving for this long (capture time) is given up. */
 const TIMEOUT_SECONDS = 60
 
@@ -103,6 +114,8 @@ export class FragmentTracker {
   private readonly done = new CompletedDatagrams(MAX_DATAGRAMS)
   private readonly words = new Uint32Array(KEY_WORDS)
   readonly stats: FragmentStats = {unattributed: 0, abandoned: 0}
+  /** Bytes in every datagram's `pieces` (see MAX_HELD_BYTES). */
+  private heldBytes = 0
 
   constructor(
     private readonly count: CountFn,
@@ -118,6 +131,11 @@ export class FragmentTracker {
   ) {}
 
   private onFragment: FragmentFn | undefined
+
+  /** Fragment bytes held for reassembly now (at most MAX_HELD_BYTES). */
+  get reassemblyBytes(): number {
+    return this.heldBytes
+  }
 
   setFragmentListener(listener: FragmentFn): void {
     this.onFragment = listener
@@ -207,7 +225,7 @@ export class FragmentTracker {
     } else {
       this.onFragment?.(slot, senderIsA, completes)
     }
-    if (dg.pieces && this.wanted && !this.wanted(layer)) dg.pieces = undefined
+    if (dg.pieces && this.wanted && !this.wanted(layer)) this.release(dg)
     if (dg.pieces) this.collect(key, dg, layer, frame, frameNumber)
     if (dg.complete && dg.slot >= 0 && !dg.pieces) {
       // Whole and attributed: only its key, flow and time are still needed (see `done`).
@@ -232,7 +250,7 @@ export class FragmentTracker {
 
   /** Add a fragment's byte range; true when this fragment makes the datagram whole. */
   private cover(dg: Datagram, offset: number, length: number, last: boolean): boolean {
-    if (dg.complete || dg.ranges.length >= 128) return false
+    if (dg.complete || dg.ranges.length >= MAX_RANGES * 2) return false
     if (last) dg.totalLength = offset + length
     dg.ranges.push(offset, offset + length)
     if (dg.totalLength < 0) return false
@@ -249,22 +267,29 @@ export class FragmentTracker {
   }
 
   private collect(key: string, dg: Datagram, layer: NetLayer, frame: Uint8Array, frameNumber: number): void {
+    // Past MAX_RANGES fragments a datagram is never made whole (cover): hold nothing more of it.
+    if (!dg.complete && dg.ranges.length >= MAX_RANGES * 2) {
+      this.release(dg)
+      return
+    }
     const data = frame.subarray(layer.fragDataStart, layer.ipEnd)
     // Extension headers the first fragment carries before its transport header are not payload.
     if (layer.fragOffset === 0) dg.headersBefore = layer.l4Start - layer.fragDataStart
     if (dg.bytesHeld + data.length > MAX_DATAGRAM_BYTES) {
-      dg.pieces = undefined
+      this.release(dg)
       return
     }
+    if (this.heldBytes + data.length > MAX_HELD_BYTES) this.makeRoom(dg, data.length)
     // Copy: the frame buffer is reused for the next packet.
     dg.pieces!.push({offset: layer.fragOffset, data: Uint8Array.from(data)})
     dg.bytesHeld += data.length
+    this.heldBytes += data.length
     // Whole, and its flow known or to be named by its transport header.
     if (!dg.complete || (dg.slot < 0 && !dg.headerless)) return
     const pieces = dg.pieces!
     const whole = new Uint8Array(dg.totalLength)
     for (const p of pieces) whole.set(p.data.subarray(0, Math.max(0, Math.min(p.data.length, dg.totalLength - p.offset))), p.offset)
-    dg.pieces = undefined
+    this.release(dg)
     const transport = dg.headersBefore > 0 ? whole.subarray(dg.headersBefore) : whole
     if (dg.slot < 0 && !this.attribute(key, dg, layer, transport, frameNumber)) return
     this.onDatagram?.(dg.slot, dg.senderIsA, transport)
@@ -306,7 +331,24 @@ export class FragmentTracker {
     if (!first.done) this.drop(first.value[0], first.value[1])
   }
 
+  /** Let go of the pieces of the oldest datagrams (most likely fragments whose first never
+   * came) until `bytes` more fit the budget; `keep` is the datagram being added to. */
+  private makeRoom(keep: Datagram, bytes: number): void {
+    for (const dg of this.datagrams.values()) {
+      if (this.heldBytes + bytes <= MAX_HELD_BYTES) return
+      if (dg !== keep && dg.pieces) this.release(dg)
+    }
+  }
+
+  /** Stop reassembling a datagram: its pieces are let go (its frames are still counted). */
+  private release(dg: Datagram): void {
+    this.heldBytes -= dg.bytesHeld
+    dg.bytesHeld = 0
+    dg.pieces = undefined
+  }
+
   private drop(key: string, dg: Datagram): void {
+    this.release(dg)
     if (dg.slot < 0) this.stats.unattributed += dg.pending.length
     this.stats.abandoned++
     this.datagrams.delete(key)
@@ -322,6 +364,7 @@ export class FragmentTracker {
   finish(): void {
     for (const dg of this.datagrams.values()) if (dg.slot < 0) this.stats.unattributed += dg.pending.length
     this.datagrams.clear()
+    this.heldBytes = 0
     this.done.clear()
   }
 }

@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {collectFlows, reassemblyWanted} from '../../src/flows/collect-flows.js'
 import {flowRecords} from '../../src/flows/flow-records.js'
-import {FragmentTracker, transportCutInFirstFragment} from '../../src/flows/fragment-tracker.js'
+import {FragmentTracker, MAX_HELD_BYTES, transportCutInFirstFragment} from '../../src/flows/fragment-tracker.js'
 import {PacketDecoder} from '../../src/decode/packet-decoder.js'
 import {newPacketRecord} from '../../src/capture/packet-record.js'
 import {ALL_ANALYZERS} from '../../src/protocols/index.js'
@@ -156,6 +156,46 @@ describe('FragmentTracker and a datagram whose first fragment gave no ports', ()
 
   it('cannot name the flow when `wanted` let the bytes go', () => {
     expect(track(() => false).asked).toEqual([])
+  })
+
+  it('lets go of a datagram past 64 fragments, which can never be made whole', () => {
+    const tracker = new FragmentTracker(() => {}, () => {}, reassemblyWanted, () => undefined)
+    // One datagram of 100 later fragments of 8 bytes each (its first never comes).
+    const pieces = ipv4Pieces(ipv4({src: '10.0.0.9', dst: '10.0.0.2', proto: IPPROTO.TCP, id: 7}, tcp({sport: 1, dport: 2, seq: 1, flags: 'PA'}, Buffer.alloc(800))), Array.from({length: 100}, (_, i) => 8 * (i + 1)))
+    for (const [i, piece] of pieces.slice(1, 64).entries()) {
+      const frame = ethernet({type: ETHERTYPE.IPV4}, piece)
+      tracker.fragment(firstLayer(frame), frame, i + 1, -1, false, frame.length, T0, 0)
+    }
+    expect(tracker.reassemblyBytes).toBe(63 * 8)
+    for (const [i, piece] of pieces.slice(64, 90).entries()) {
+      const frame = ethernet({type: ETHERTYPE.IPV4}, piece)
+      tracker.fragment(firstLayer(frame), frame, i + 64, -1, false, frame.length, T0, 0)
+    }
+    expect(tracker.reassemblyBytes).toBe(0)
+  })
+
+  it(`holds at most ${MAX_HELD_BYTES} bytes of fragments whose first never came, letting the oldest go, and still reassembles the next datagram`, () => {
+    const asked: number[] = []
+    const tracker = new FragmentTracker(() => {}, () => {}, reassemblyWanted, (_fragment, _proto, transport) => {
+      asked.push((transport[2]! << 8) | transport[3]!)
+      return {slot: 0, senderIsA: true}
+    })
+    // 4000 later fragments of 1400 bytes, each of its own datagram: 5.6 MB, past the budget.
+    for (let id = 1; id <= 4000; id++) {
+      const orphan = ipv4Pieces(ipv4({src: '10.0.0.9', dst: '10.0.0.2', proto: IPPROTO.UDP, id}, udp({sport: 5000, dport: 6000}, Buffer.alloc(1408))), [8])[1]!
+      const frame = ethernet({type: ETHERTYPE.IPV4}, orphan)
+      tracker.fragment(firstLayer(frame), frame, id, -1, false, frame.length, T0, 0)
+      expect(tracker.reassemblyBytes).toBeLessThanOrEqual(MAX_HELD_BYTES)
+    }
+    expect(tracker.reassemblyBytes).toBeGreaterThan(MAX_HELD_BYTES - 2000)
+    // A TCP segment of 3000 bytes, its second fragment (more than the room left) first, then
+    // its tiny first fragment: room is made by letting the oldest go, not by refusing it.
+    const big = ipv4Pieces(ipv4({src: '10.0.0.1', dst: '10.0.0.2', proto: IPPROTO.TCP, id: 4242}, tcp({sport: 1234, dport: 443, seq: 1, flags: 'PA'}, Buffer.alloc(3000))), [8])
+    for (const [frame, piece] of [[5001, big[1]!], [5002, big[0]!]] as const) {
+      const bytes = ethernet({type: ETHERTYPE.IPV4}, piece)
+      tracker.fragment(firstLayer(bytes), bytes, frame, -1, false, bytes.length, T0, 0)
+    }
+    expect(asked).toEqual([443])
   })
 })
 
