@@ -116,6 +116,9 @@ export class FragmentTracker {
   readonly stats: FragmentStats = {unattributed: 0, abandoned: 0}
   /** Bytes in every datagram's `pieces` (see MAX_HELD_BYTES). */
   private heldBytes = 0
+  /** The datagrams holding bytes, oldest first: room is made from the front of it, so a capture
+   * of fragments whose first never comes costs no scan of the waiting datagrams per fragment. */
+  private readonly holding = new Set<Datagram>()
 
   constructor(
     private readonly count: CountFn,
@@ -282,6 +285,7 @@ export class FragmentTracker {
     if (this.heldBytes + data.length > MAX_HELD_BYTES) this.makeRoom(dg, data.length)
     // Copy: the frame buffer is reused for the next packet.
     dg.pieces!.push({offset: layer.fragOffset, data: Uint8Array.from(data)})
+    if (dg.bytesHeld === 0) this.holding.add(dg)
     dg.bytesHeld += data.length
     this.heldBytes += data.length
     // Whole, and its flow known or to be named by its transport header.
@@ -334,15 +338,16 @@ export class FragmentTracker {
   /** Let go of the pieces of the oldest datagrams (most likely fragments whose first never
    * came) until `bytes` more fit the budget; `keep` is the datagram being added to. */
   private makeRoom(keep: Datagram, bytes: number): void {
-    for (const dg of this.datagrams.values()) {
+    for (const dg of this.holding) {
       if (this.heldBytes + bytes <= MAX_HELD_BYTES) return
-      if (dg !== keep && dg.pieces) this.release(dg)
+      if (dg !== keep) this.release(dg)
     }
   }
 
   /** Stop reassembling a datagram: its pieces are let go (its frames are still counted). */
   private release(dg: Datagram): void {
     this.heldBytes -= dg.bytesHeld
+    this.holding.delete(dg)
     dg.bytesHeld = 0
     dg.pieces = undefined
   }
@@ -364,6 +369,7 @@ export class FragmentTracker {
   finish(): void {
     for (const dg of this.datagrams.values()) if (dg.slot < 0) this.stats.unattributed += dg.pending.length
     this.datagrams.clear()
+    this.holding.clear()
     this.heldBytes = 0
     this.done.clear()
   }
