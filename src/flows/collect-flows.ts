@@ -249,11 +249,21 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       }
       return
     }
-    // A reassembled UDP datagram: hand its payload (after the 8-byte UDP header) on whole.
-    if (!dispatcher || ipPayload.length < 8 || proto !== PROTO_UDP) return
+    if (!dispatcher) return
     const toServer = senderIsA === (table.clientIsA[slot] === 1)
-    const udpLength = (ipPayload[4]! << 8) | ipPayload[5]!
-    inspect(slot, toServer, ipPayload, 8, udpLength >= 8 ? Math.min(ipPayload.length, udpLength) : ipPayload.length, 0, 0, current.frame, current.tsSec, current.tsNsec)
+    if (proto === PROTO_UDP && ipPayload.length >= 8) {
+      // A reassembled UDP datagram: hand its payload (after the 8-byte UDP header) on whole.
+      const udpLength = (ipPayload[4]! << 8) | ipPayload[5]!
+      inspect(slot, toServer, ipPayload, 8, udpLength >= 8 ? Math.min(ipPayload.length, udpLength) : ipPayload.length, 0, 0, current.frame, current.tsSec, current.tsNsec)
+    } else if (proto === PROTO_TCP && ipPayload.length >= 20) {
+      // A reassembled TCP segment (a tunnel's smaller MTU fragments segments sent without DF):
+      // its payload after the header's data offset (RFC 9293 §3.1), at the segment's sequence
+      // number. Its first fragment, which held the header, was counted and tracked already.
+      const dataOffset = (ipPayload[12]! >>> 4) * 4
+      if (dataOffset < 20 || dataOffset >= ipPayload.length) return
+      const seq = (ipPayload[4]! << 24) | (ipPayload[5]! << 16) | (ipPayload[6]! << 8) | ipPayload[7]!
+      inspect(slot, toServer, ipPayload, dataOffset, ipPayload.length, seq, ipPayload[13]!, current.frame, current.tsSec, current.tsNsec)
+    }
   }
   /** The tunnel parent of the fragment handed to the tracker (a datagram whose first fragment
    * gave no ports gets its flow when the fragment that completes it comes: see resolveHeaderless). */

@@ -8,7 +8,7 @@ import {PacketDecoder} from '../../src/decode/packet-decoder.js'
 import {newPacketRecord} from '../../src/capture/packet-record.js'
 import {ALL_ANALYZERS} from '../../src/protocols/index.js'
 import {PcapWriter} from '../support/capture-writer.js'
-import {dnsQuery, ETHERTYPE, ethernet, IPPROTO, ipv4, ipv6, tcp, udp} from '../support/packet-builder.js'
+import {dnsQuery, ETHERTYPE, ethernet, IPPROTO, ipv4, ipv6, tcp, tlsClientHello, udp} from '../support/packet-builder.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {runCli} from '../helpers/run-cli.js'
 
@@ -266,3 +266,30 @@ describe('collectFlows and the CLI count a datagram whose first fragment was tin
     expect(collection.stats.fragments.unattributed).toBe(2)
   })
 })
+
+describe('a TCP segment in fragments (a tunnel with a smaller MTU, DF not set)', () => {
+  it('is offered to the analyzers whole once reassembled: the ClientHello split over two IP fragments gives its SNI', async () => {
+    const c = {src: '10.0.0.1', dst: '93.184.216.34'}
+    const hello = tlsClientHello({sni: 'meeting.example.org', version: '1.3'})
+    expect(hello.length).toBeGreaterThan(200)
+    const segment = ipv4({...c, proto: IPPROTO.TCP, id: 501}, tcp({sport: 40000, dport: 443, seq: 1001, ack: 7001, flags: 'PA'}, hello))
+    const pieces = ipv4Pieces(segment, [128])
+    const frames = [
+      ethernet({type: ETHERTYPE.IPV4}, ipv4({...c, proto: IPPROTO.TCP}, tcp({sport: 40000, dport: 443, seq: 1000, flags: 'S'}))),
+      ethernet({type: ETHERTYPE.IPV4}, ipv4({src: c.dst, dst: c.src, proto: IPPROTO.TCP}, tcp({sport: 443, dport: 40000, seq: 7000, ack: 1001, flags: 'SA'}))),
+      ethernet({type: ETHERTYPE.IPV4}, ipv4({...c, proto: IPPROTO.TCP}, tcp({sport: 40000, dport: 443, seq: 1001, ack: 7001, flags: 'A'}))),
+      ...pieces.map((p) => ethernet({type: ETHERTYPE.IPV4}, p)),
+    ]
+    const path = write('tcp-fragmented-hello.pcap', frames)
+    for (const fastPath of [true, false]) {
+      const collection = await collectFlows([path], {analyzers: ALL_ANALYZERS, fastPath})
+      const [flow] = flowRecords(collection)
+      expect(flow!.packets).toEqual({toServer: 4, toClient: 1})
+      const tls = collection.facts.get(flow!.id)?.['tls'] as {clientHello?: {sni?: string; evidence: {frame: number}}} | undefined
+      expect(tls?.clientHello?.sni).toBe('meeting.example.org')
+      // Read at the frame that made the segment whole.
+      expect(tls?.clientHello?.evidence.frame).toBe(5)
+    }
+  })
+})
+
