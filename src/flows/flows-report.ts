@@ -136,7 +136,7 @@ export function flowsReportHead(collection: FlowCollection, listed: number): Omi
   if (stats.protectedWifiFrames > 0) {
     warnings.push(`${stats.protectedWifiFrames} IEEE 802.11 data frames are protected (WEP/WPA): what they carry cannot be read without the network's keys; decrypt them first (Wireshark: Preferences › Protocols › IEEE 802.11 › Decryption keys, then File › Export Packet Dissections or Export Specified Packets) and analyse that capture`)
   }
-  if (stats.fragments.unattributed > 0) warnings.push(`${stats.fragments.unattributed} IP fragments could not be attributed to a flow (their first fragment was not captured)`)
+  if (stats.fragments.unattributed > 0) warnings.push(`${stats.fragments.unattributed} IP fragments could not be attributed to a flow (their first fragment was not captured, or gave no ports and its datagram was never made whole)`)
   const unsupported = Object.fromEntries([...stats.unsupportedLinkTypes.entries()].sort(([a], [b]) => a - b).map(([lt, n]) => [linkTypeName(lt), n]))
   for (const [name, n] of Object.entries(unsupported)) warnings.push(`${n} packets on link type ${name} cannot be decoded (unsupported link type); they are counted but form no flows`)
 
