@@ -20,6 +20,7 @@
  * and in emoji presentation (U+FE0F, a skin tone: ❤️, 👍🏽) each pictograph 2, its skin tone 0,
  * a keycap or a flag 2. SGR colour sequences (chalk) take no column.
  */
+import {boundedMemo} from '../util/bounded-memo.js'
 
 /** EastAsianWidth.txt W and F ranges that are not Emoji_Presentation (see above). */
 const WIDE_RANGES: ReadonlyArray<readonly [number, number]> = [
@@ -91,34 +92,29 @@ function measure(cp: number): number {
   return 1
 }
 
-const graphemeCache = new Map<string, number>()
-
 /**
  * Columns of one grapheme cluster: the sum of its code points', except that in emoji
  * presentation (U+FE0F or a skin tone) each pictograph takes two columns (❤️, ☺️) and a skin tone
  * after one none (👍🏽); a keycap and a flag (🇩🇪) take two.
  */
 function graphemeWidth(g: string): number {
-  if (g.length === 1) return codePointWidth(g.charCodeAt(0))
-  let width = graphemeCache.get(g)
-  if (width !== undefined) return width
-  width = 0
-  if (KEYCAP_OR_FLAG.test(g)) {
-    width = 2
-  } else {
-    const presented = PRESENTED.test(g)
-    let afterPictograph = false
-    for (const ch of g) {
-      const pictograph = presented && PICTOGRAPH.test(ch)
-      if (pictograph) width += 2
-      else if (!(afterPictograph && SKIN_TONE.test(ch))) width += codePointWidth(ch.codePointAt(0)!)
-      afterPictograph = pictograph
-    }
-  }
-  if (graphemeCache.size >= 4096) graphemeCache.clear()
-  graphemeCache.set(g, width)
-  return width
+  return g.length === 1 ? codePointWidth(g.charCodeAt(0)) : clusterWidth(g)
 }
+
+/** graphemeWidth of a cluster of several code units, memoised (the same few repeat). */
+const clusterWidth = boundedMemo((g: string): number => {
+  if (KEYCAP_OR_FLAG.test(g)) return 2
+  const presented = PRESENTED.test(g)
+  let width = 0
+  let afterPictograph = false
+  for (const ch of g) {
+    const pictograph = presented && PICTOGRAPH.test(ch)
+    if (pictograph) width += 2
+    else if (!(afterPictograph && SKIN_TONE.test(ch))) width += codePointWidth(ch.codePointAt(0)!)
+    afterPictograph = pictograph
+  }
+  return width
+}, 4096)
 
 /**
  * Terminal columns `text` takes. Printable ASCII, the common case, is its length. Without the
