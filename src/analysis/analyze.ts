@@ -202,7 +202,10 @@ export function reportFromCollection(
  */
 function flowsWithRoles(collection: FlowCollection, records: FlowRecord[]): {flows: ReportFlow[]; identification: AppIdentification; namesByIp: Map<string, Set<string>>} {
   // Names for every address: passive DNS from the capture's own answers, and pcapng NRB entries.
-  const dnsNames = passiveDns(collection.facts)
+  // Only the flows' own addresses are named: see passiveDns.
+  const ends = new Set<string>()
+  for (const r of records) ends.add(r.client.ip).add(r.server.ip)
+  const dnsNames = passiveDns(collection.facts, ends)
   const nrbNames = new Map<string, string[]>()
   for (const capture of collection.captures) for (const [ip, names] of capture.names) nrbNames.set(ip, [...(nrbNames.get(ip) ?? []), ...names])
   const addressNames = {dns: dnsNames, nrb: nrbNames}

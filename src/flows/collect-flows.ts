@@ -16,6 +16,7 @@ import {packetSignature} from './packet-signature.js'
 import {isoTime} from '../capture/timestamp.js'
 import {copyPacketPlace, type Evidence, type FlowInfo, type PacketPlace, type ProtocolAnalyzer, ReusedPayloadPacket} from '../protocols/analyzer.js'
 import {EarlySegments} from './early-segments.js'
+import {HeapWatch} from './heap-watch.js'
 import {ProtocolDispatcher} from '../protocols/registry.js'
 import {ipv4Text, ipv6FromWords} from '../util/ip-text.js'
 import type {ProcessInfo} from '../capture/packet-record.js'
@@ -33,6 +34,19 @@ export interface CollectOptions {
   /** Count common packets of known flows straight from their bytes (FlowFastPath; default
    * true). False sends every packet through the general path: tests compare the two. */
   fastPath?: boolean
+  /** Share of V8's heap limit the analyzers may fill before they are stopped (HeapWatch;
+   * default ANALYZER_HEAP_SHARE). */
+  analyzerHeapShare?: number
+}
+
+/** Where the protocol analyzers were stopped because memory ran short (see HeapWatch). */
+export interface AnalyzersStopped {
+  /** Index of the capture being read, and the last frame of it the analyzers saw. */
+  capture: number
+  frame: number
+  /** The share of the JavaScript heap the analyzers outgrew, and V8's limit for it, in bytes. */
+  budgetBytes: number
+  limitBytes: number
 }
 
 export interface CollectStats {
@@ -68,6 +82,9 @@ export interface FlowCollection {
   facts: Map<number, Record<string, unknown>>
   /** Processes the captures name (macOS), numbered from 1 by the flow table's `process` column. */
   processes: ProcessInfo[]
+  /** Set when memory ran short and the analyzers stopped before the end of the read: the facts
+   * hold what they learned up to there; flows, packets and bytes are counted in full. */
+  analyzersStopped?: AnalyzersStopped
 }
 
 const KNOWN_LINK_TYPES = new Set([0, 1, 9, 12, 14, 50, 51, 101, 104, 105, 108, 113, 119, 127, 163, 192, 228, 229, 258, 276])
@@ -126,6 +143,8 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     time: isoTime(p.sec, p.nsec, summaries[p.capture]?.precision ?? 6),
   })
   const dispatcher = options.analyzers?.length ? new ProtocolDispatcher(options.analyzers, evidenceOf) : undefined
+  let heapWatch = dispatcher ? new HeapWatch(options.analyzerHeapShare) : undefined
+  let analyzersStopped: AnalyzersStopped | undefined
   const payload = new ReusedPayloadPacket()
   const describe = (slot: number): FlowInfo => {
     const key = table.keyOf(slot)
@@ -147,7 +166,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
   /** Give `payload` (filled for flow `slot`) to the analyzers: the flow's first payload probes them. */
   const offer = (slot: number): void => {
     if (table.inspect[slot] === 0) {
-      const index = dispatcher!.start(describe(slot), payload)
+      const index = analyzersStopped ? -1 : dispatcher!.start(describe(slot), payload)
       table.inspect[slot] = index < 0 ? 2 : 1
       table.inspectIndex[slot] = index
     } else if (!dispatcher!.feed(table.inspectIndex[slot]!, payload)) {
@@ -177,7 +196,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
    * per packet (not even a view: see ReusedPayloadPacket). */
   const inspect: PayloadInspector = (slot, toServer, bytes, start, end, seq, tcpFlags, frame, sec, nsec) => {
     const state = table.inspect[slot]!
-    if (!dispatcher || state === 2 || end <= start) return
+    if (!dispatcher || state === 2 || end <= start || analyzersStopped) return
     payload.frame = frame
     payload.capture = captureIndex
     payload.sec = sec
@@ -308,6 +327,20 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       counts.completingBytes[dir] += current?.origLen ?? 0
     }
   })
+  /**
+   * After each chunk: when the analyzers' facts have outgrown their share of the heap, finish
+   * them where they are (HeapWatch), so that the read goes on counting flows instead of the
+   * process dying at V8's heap limit.
+   */
+  const watchHeap = (): void => {
+    const pressure = heapWatch?.afterChunk()
+    if (!pressure || !dispatcher) return
+    dispatcher.stop()
+    heapWatch = undefined
+    table.inspect.fill(2)
+    early.forget(early.flowIds())
+    analyzersStopped = {capture: captureIndex, frame: reading?.packets ?? 0, ...pressure}
+  }
   table.onEvict = () => {
     fragments.reset()
     dispatcher?.forget(table.lastEvictedIds)
@@ -395,7 +428,13 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
     async readPath(path: string, readOptions: {follow?: FollowOptions} = {}): Promise<void> {
       try {
         const summary = await readCapture(path, onPacket, {
-          onProgress: options.onProgress && ((read, total) => options.onProgress!(path, read, total)),
+          onProgress:
+            options.onProgress || heapWatch
+              ? (read, total) => {
+                  options.onProgress?.(path, read, total)
+                  watchHeap()
+                }
+              : undefined,
           onStart: (s) => {
             summaries[captureIndex] = s
             reading = s
@@ -422,6 +461,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
         fragmentsByFlow,
         facts: dispatcher?.snapshot(copyState) ?? new Map(),
         processes: [...processes.list],
+        ...(analyzersStopped ? {analyzersStopped} : {}),
       }
     },
     finish(): FlowCollection {
@@ -432,7 +472,7 @@ export function openCollectSession(options: CollectOptions = {}): CollectSession
       // The table outlives the read (it is the report's flows); its eviction hook holds this
       // session, and through it every analyzer's state of every flow. Let them go.
       table.onEvict = undefined
-      return {captures, failures, table, stats, fragmentsByFlow, facts, processes: processes.list}
+      return {captures, failures, table, stats, fragmentsByFlow, facts, processes: processes.list, ...(analyzersStopped ? {analyzersStopped} : {})}
     },
   }
 }

@@ -1,5 +1,6 @@
 import {linkTypeName} from '../decode/link-layer.js'
-import type {FlowCollection} from './collect-flows.js'
+import type {AnalyzersStopped, FlowCollection} from './collect-flows.js'
+import type {CaptureSummary} from '../capture/capture-summary.js'
 import {Buffer} from 'node:buffer'
 import {type CaptureRecord, captureRecords, type FlowRecord, flowRecordAt, flowRecordBytes, protoName} from './flow-records.js'
 import {jsonText} from '../report/json-text.js'
@@ -125,6 +126,17 @@ const INDENT = fragment('    ')
 const COMMA_NEWLINE = fragment(',\n')
 const NEWLINE = fragment('\n')
 
+/**
+ * The analyzers stopped early (HeapWatch): the report is whole for flows, packets and bytes, but
+ * what the protocols said (names, SNI, certificates, STUN, RTP) stops at a frame, and a reader
+ * must know that absence of evidence past it is no evidence.
+ */
+function analyzersStoppedWarning(stopped: AnalyzersStopped, captures: readonly CaptureSummary[]): string {
+  const mib = (bytes: number) => Math.round(bytes / 2 ** 20)
+  const path = captures[stopped.capture]?.path ?? `capture ${stopped.capture + 1}`
+  return `memory ran short: the protocol analyzers stopped after frame ${stopped.frame} of ${path} (their facts outgrew ${mib(stopped.budgetBytes)} MiB, their share of the JavaScript heap's ${mib(stopped.limitBytes)} MiB limit), so names, SNI, certificates, STUN, RTP and other protocol facts of later packets are not in this report, and findings that rest on them may be missing; flows, packets and bytes are counted in full. To read them all, give Node a larger heap (NODE_OPTIONS=--max-old-space-size=${Math.max(2 * mib(stopped.limitBytes), 8192)}) or split the capture (editcap -c)`
+}
+
 /** Everything of the flows report but the flow list: captures and the summary with its warnings. */
 export function flowsReportHead(collection: FlowCollection, listed: number): Omit<FlowsReport, 'flows'> {
   const captures = captureRecords(collection)
@@ -133,6 +145,7 @@ export function flowsReportHead(collection: FlowCollection, listed: number): Omi
   if (table.evicted.flows > 0) {
     warnings.push(`flow table limit of ${table.maxFlows} flows reached at frame ${table.evicted.firstFrame}: ${table.evicted.flows} longest-idle flows (${table.evicted.packets} packets, ${table.evicted.bytes} bytes) were evicted and are not listed; raise --max-flows to keep them`)
   }
+  if (collection.analyzersStopped) warnings.push(analyzersStoppedWarning(collection.analyzersStopped, collection.captures))
   if (stats.protectedWifiFrames > 0) {
     warnings.push(`${stats.protectedWifiFrames} IEEE 802.11 data frames are protected (WEP/WPA): what they carry cannot be read without the network's keys; decrypt them first (Wireshark: Preferences › Protocols › IEEE 802.11 › Decryption keys, then File › Export Packet Dissections or Export Specified Packets) and analyse that capture`)
   }

@@ -31,6 +31,8 @@ const MAX_PACKETS_PER_FLOW = 1_000_000
  */
 export class ProtocolDispatcher {
   private readonly inspections: FlowInspection[] = []
+  /** Set by `stop`: the facts every flow had then; no analyzer runs after it. */
+  private stoppedFacts: Map<number, Record<string, unknown>> | undefined
 
   constructor(
     private readonly analyzers: ProtocolAnalyzer[],
@@ -43,6 +45,7 @@ export class ProtocolDispatcher {
    * stepped aside already).
    */
   start(info: FlowInfo, packet: PayloadPacket): number {
+    if (this.stoppedFacts) return -1
     const active: Active[] = []
     for (const analyzer of this.analyzers) {
       let wanted = false
@@ -85,6 +88,7 @@ export class ProtocolDispatcher {
 
   /** Facts per flow id: `{dns: {...}, tls: {...}}`, only flows where something was learned. */
   finish(): Map<number, Record<string, unknown>> {
+    if (this.stoppedFacts) return this.stoppedFacts
     const facts = this.factsBy((a) => a.analyzer.finish(a.state))
     // The states are consumed: nothing may feed them again, and their memory is freed.
     this.inspections.length = 0
@@ -98,6 +102,7 @@ export class ProtocolDispatcher {
    * copied with `copy` and the copy is finished.
    */
   snapshot(copy: (state: unknown) => unknown): Map<number, Record<string, unknown>> {
+    if (this.stoppedFacts) return new Map(this.stoppedFacts)
     return this.factsBy((a) => a.analyzer.finish(copy(a.state)))
   }
 
@@ -120,9 +125,24 @@ export class ProtocolDispatcher {
     return out
   }
 
+  /**
+   * Finish every flow's analyzers now and start none hereafter (memory ran short: see
+   * HeapWatch): what they learned so far is kept for `finish`, and their states (reassembly
+   * buffers, payload samples) are freed. The caller stops offering packets: `feed` must not be
+   * called again, and `start` refuses every flow.
+   */
+  stop(): void {
+    if (!this.stoppedFacts) this.stoppedFacts = this.finish()
+  }
+
+  get stopped(): boolean {
+    return this.stoppedFacts !== undefined
+  }
+
   /** Flows evicted from the flow table: drop their state (their facts are not reported). */
   forget(flowIds: Iterable<number>): void {
     const ids = new Set(flowIds)
+    if (this.stoppedFacts) for (const id of ids) this.stoppedFacts.delete(id)
     for (const inspection of this.inspections) {
       if (!ids.has(inspection.flowId)) continue
       inspection.forgotten = true

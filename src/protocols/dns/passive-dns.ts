@@ -59,10 +59,16 @@ function compareAddresses(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-export function passiveDns(facts: Map<number, Record<string, unknown>>): Map<string, string[]> {
+/**
+ * Names per address from the responses in `facts`. With `wanted`, only those addresses are
+ * named: a report names the ends of its flows, and a capture of a busy resolver answers for
+ * millions of addresses no flow went to (memory would follow the answers, not the flows).
+ */
+export function passiveDns(facts: Map<number, Record<string, unknown>>, wanted?: ReadonlySet<string>): Map<string, string[]> {
   const names = new Map<string, Set<string>>()
   const add = (address: string, name: string) => {
     if (name === '.' || name === '') return
+    if (wanted && !wanted.has(address)) return
     let set = names.get(address)
     if (!set) names.set(address, (set = new Set()))
     if (set.size < MAX_NAMES_PER_ADDRESS) set.add(name)
@@ -86,7 +92,7 @@ export function passiveDns(facts: Map<number, Record<string, unknown>>): Map<str
         aliasesOf.set(target, list)
       }
       for (const r of records) {
-        if (r.type !== 1 && r.type !== 28) continue
+        if ((r.type !== 1 && r.type !== 28) || (wanted && !wanted.has(r.data))) continue
         const owner = lowerAscii(r.name)
         if (!aliasesOf) {
           add(r.data, owner)
