@@ -120,14 +120,34 @@ export function implausibleLocation(ctx: CheckContext): Finding[] {
   })
 }
 
-/** Whether every pair of servers could be reached from one point: no two farther apart than
- * the sum of their reaches (a necessary condition, cheap, and what the finding claims). */
+/** Distinct server locations compared pairwise at most: beyond it (servers in thousands of
+ * places) they are not taken as near one place, and each keeps its finding. */
+const MAX_PLACES = 2048
+
+/**
+ * Whether every pair of servers could be reached from one point: no two farther apart than the
+ * sum of their reaches (a necessary condition, cheap, and what the finding claims). Servers at
+ * the same coordinates (a database places a whole hosting range at one city's point) are
+ * compared once, with the shortest reach among them, which decides every pair they are part
+ * of: the pairs grow with the places, not with the servers (a VPN capture can reach tens of
+ * thousands of servers in one city).
+ */
 function nearOnePlace(list: readonly Implausible[]): boolean {
-  for (let i = 0; i < list.length; i++) {
-    const a = list[i]!.endpoint.geo!
-    for (let j = i + 1; j < list.length; j++) {
-      const b = list[j]!.endpoint.geo!
-      if (distanceKm(a.latitude!, a.longitude!, b.latitude!, b.longitude!) > list[i]!.reach + list[j]!.reach) return false
+  const places = new Map<string, {lat: number; lon: number; reach: number}>()
+  for (const {endpoint, reach} of list) {
+    const g = endpoint.geo!
+    const key = `${g.latitude},${g.longitude}`
+    const place = places.get(key)
+    if (!place) places.set(key, {lat: g.latitude!, lon: g.longitude!, reach})
+    else if (reach < place.reach) place.reach = reach
+  }
+  if (places.size > MAX_PLACES) return false
+  const all = [...places.values()]
+  for (let i = 0; i < all.length; i++) {
+    const a = all[i]!
+    for (let j = i + 1; j < all.length; j++) {
+      const b = all[j]!
+      if (distanceKm(a.lat, a.lon, b.lat, b.lon) > a.reach + b.reach) return false
     }
   }
   return true
