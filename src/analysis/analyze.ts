@@ -25,6 +25,7 @@ import {flowEvidence, stunMappedAddresses} from './flow-evidence.js'
 import {throughProxy} from './proxied-destinations.js'
 import {reportPolicy} from './report-policy.js'
 import {boundedMemo} from '../util/bounded-memo.js'
+import {appendAll} from '../util/append-all.js'
 import {englishOrder} from '../report/compare-text.js'
 import {distanceKm} from '../findings/checks/plausibility.js'
 
@@ -71,7 +72,7 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<Analysis
   if (failures.length > 0 && report.captures.length > 0) {
     // What was read is reported, and the report says what was not: a briefing quoting it, or a
     // CI job reading its exit code, must not take a partial analysis for the whole.
-    report.summary.warnings.unshift(...failures.map((f) => `not analysed: ${f}`))
+    report.summary.warnings = appendAll(failures.map((f) => `not analysed: ${f}`), report.summary.warnings)
     report.summary.exitCode = 2
   }
   return {report, failures, databases: context.databases}

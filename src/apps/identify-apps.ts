@@ -20,6 +20,7 @@
 import {type FlowEvidence, type NameSource, carriesCallProtocols, isSustainedUdp} from './evidence.js'
 import {isPrivateAddress, normalizeName} from './match.js'
 import {type Confidence, type SignatureMatch, type Signatures, CONFIDENCE_RANK, defaultSignatures, minConfidence} from './signatures.js'
+import {appendAll} from '../util/append-all.js'
 
 export type EvidenceKind = 'process' | 'payload' | 'name' | 'stun-software' | 'stun-attribute' | 'range' | 'port' | 'protocols'
 const KIND_ORDER: Record<EvidenceKind, number> = {process: 0, payload: 1, name: 2, 'stun-software': 3, 'stun-attribute': 4, range: 5, port: 6, protocols: 7}
@@ -419,7 +420,7 @@ export function identifyApps(flows: readonly FlowEvidence[], signatures: Signatu
     const kept = webrtcHits.filter((h) => attribution.get(h.flowId)?.app === 'webrtc')
     if (kept.length > 0) {
       claimed.set('webrtc', 'medium')
-      allHits.push(...kept)
+      appendAll(allHits, kept)
     }
   } else {
     for (const h of webrtcHits) attribution.delete(h.flowId)

@@ -9,6 +9,7 @@
 import {readdirSync, statSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {regularFileIdentity} from './file-identity.js'
+import {appendAll} from '../util/append-all.js'
 
 const GLOB_CHARS = /[*?[]/
 
@@ -20,7 +21,7 @@ export function expandCapturePaths(paths: readonly string[]): string[] {
       continue
     }
     const matches = matchesOf(path)
-    if (matches.length) out.push(...matches)
+    if (matches.length) appendAll(out, matches)
     else out.push(path)
   }
   return out

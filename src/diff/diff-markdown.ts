@@ -9,6 +9,7 @@ import {safeMarkdown} from '../report/sanitize.js'
 import type {Diff, DiffSide, FindingChange} from './diff-model.js'
 import {changeSummary, sideCountsText, shareText} from './diff-text.js'
 import {codeList, homeText} from './side-warnings.js'
+import {appendAll} from '../util/append-all.js'
 
 const m = (text: string | null | undefined): string => safeMarkdown(text ?? '')
 
@@ -19,11 +20,11 @@ export function renderDiffMarkdown(diff: Diff): string {
   const verdict = s.exitCode === 1 ? `**${s.newFailing} new finding${s.newFailing > 1 ? 's' : ''} at or above ${m(diff.failOn)}** (exit code 1)` : s.empty ? '**No change** (exit code 0)' : `**No new finding at or above ${m(diff.failOn)}** (exit code 0)`
   out.push(`${verdict}: ${m(changeSummary(diff))}.`, '')
 
-  out.push(...markdownTable(['', 'before', 'after'], sideRows(diff.before, diff.after)), '')
+  appendAll(out, markdownTable(['', 'before', 'after'], sideRows(diff.before, diff.after)), '')
   for (const w of diff.warnings) out.push(`> **Warning:** ${m(w)}`, '')
 
-  out.push(...findingSection('Findings', diff.findings))
-  if (diff.suppressed.length) out.push(...findingSection('Suppressed findings (not counted)', diff.suppressed))
+  appendAll(out, findingSection('Findings', diff.findings))
+  if (diff.suppressed.length) appendAll(out, findingSection('Suppressed findings (not counted)', diff.suppressed))
 
   out.push('### Countries', '')
   if (diff.countries.length === 0) out.push('No country on either side.', '')
@@ -38,7 +39,7 @@ export function renderDiffMarkdown(diff: Diff): string {
       m(c.before?.verdict ?? '-'),
       m(c.after?.verdict ?? '-'),
     ])
-    out.push(...markdownTable(['change', 'country', 'share before', 'share after', 'bytes before', 'bytes after', 'verdict before', 'verdict after'], rows), '')
+    appendAll(out, markdownTable(['change', 'country', 'share before', 'share after', 'bytes before', 'bytes after', 'verdict before', 'verdict after'], rows), '')
   }
 
   out.push('### Endpoints', '')
@@ -58,12 +59,12 @@ export function renderDiffMarkdown(diff: Diff): string {
         m(c.changes?.join('; ') ?? state.verdict),
       ]
     })
-    out.push(...markdownTable(['change', 'address', 'was', 'names', 'where', 'roles', 'bytes', 'verdict'], rows), '')
+    appendAll(out, markdownTable(['change', 'address', 'was', 'names', 'where', 'roles', 'bytes', 'verdict'], rows), '')
   }
 
   out.push('### Apps', '')
   if (diff.apps.length === 0) out.push(`No change (${s.apps.unchanged} unchanged).`, '')
-  else out.push(...markdownTable(['change', 'app', 'confidence before', 'confidence after'], diff.apps.map((a) => [a.status, `${m(a.displayName)} (${m(a.app)})`, m(a.before?.confidence ?? '-'), m(a.after?.confidence ?? '-')])), '')
+  else appendAll(out, markdownTable(['change', 'app', 'confidence before', 'confidence after'], diff.apps.map((a) => [a.status, `${m(a.displayName)} (${m(a.app)})`, m(a.before?.confidence ?? '-'), m(a.after?.confidence ?? '-')])), '')
   while (out[out.length - 1] === '') out.pop()
   return `${out.join('\n')}\n`
 }

@@ -15,6 +15,7 @@ import {CALL_SUBJECT} from './finding-identity.js'
 import {codeList, homeText} from './side-warnings.js'
 import {changeSummary, sideCountsText, MARK, shareText} from './diff-text.js'
 import {SEVERITY_COLOUR} from '../report/severity-colour.js'
+import {appendAll} from '../util/append-all.js'
 
 const WIDTH = 100
 
@@ -36,8 +37,8 @@ export function renderDiffTable(diff: Diff, options: DiffTableOptions = {}): str
   for (const [i, line] of wrap(`${what} · fail-on ${diff.failOn} → exit ${s.exitCode}`, WIDTH - 18, '').entries()) out.push(i === 0 ? `${banner} ${line}` : `   ${line}`)
   if (s.exitCode === 1) for (const line of wrap(changeSummary(diff), WIDTH - 3, '')) out.push(chalk.gray(`   ${line}`))
   out.push('')
-  out.push(...sideLines('Before', diff.before))
-  out.push(...sideLines('After', diff.after))
+  appendAll(out, sideLines('Before', diff.before))
+  appendAll(out, sideLines('After', diff.after))
   out.push('')
 
   section(out, `FINDINGS (${countsText(s.findings)})`, diff.findings, renderFinding)
@@ -84,7 +85,7 @@ function sideLines(label: string, side: DiffSide): string[] {
 function section(out: string[], title: string, changes: FindingChange[], render: (c: FindingChange) => string[]): void {
   out.push(chalk.bold(title))
   if (changes.length === 0) out.push('  no change')
-  for (const c of changes) out.push(...render(c))
+  for (const c of changes) appendAll(out, render(c))
   out.push('')
 }
 

@@ -154,8 +154,9 @@ export function flowsReportHead(collection: FlowCollection, listed: number): Omi
   for (const [name, n] of Object.entries(unsupported)) warnings.push(`${n} packets on link type ${name} cannot be decoded (unsupported link type); they are counted but form no flows`)
 
   const first = collection.captures.filter((c) => c.packets > 0)
-  const start = Math.min(...first.map((c) => c.firstSec + c.firstNsec / 1e9))
-  const end = Math.max(...first.map((c) => c.lastSec + c.lastNsec / 1e9))
+  // Reduced, not Math.min(...): one argument per capture could overflow the stack.
+  const start = first.reduce((m, c) => Math.min(m, c.firstSec + c.firstNsec / 1e9), Infinity)
+  const end = first.reduce((m, c) => Math.max(m, c.lastSec + c.lastNsec / 1e9), -Infinity)
   return {
     captures,
     summary: {

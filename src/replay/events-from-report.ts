@@ -3,6 +3,7 @@ import type {Finding, Report} from '../report/report-model.js'
 import {compareInstants, type Instant, offsetBetween, parseInstant} from './event-time.js'
 import {flowEvents} from './flow-events.js'
 import {type DraftEvent, EVENT_KINDS, type ReplayEvent} from './replay-event.js'
+import {appendAll} from '../util/append-all.js'
 
 /** While a read goes on, a stream with no packet for this long (capture time) counts as stopped. */
 export const STOP_AFTER_IDLE_SECONDS = 5
@@ -39,7 +40,7 @@ export function eventsFromReport(report: Report, options: EventOptions = {}): Re
   }
   const endpointByIp = new Map(report.endpoints.map((e) => [e.ip, e]))
   const drafts: DraftEvent[] = []
-  for (const flow of report.flows) drafts.push(...flowEvents(flow, endpointByIp.get(flow.remote.ip), {final, stoppedBy}))
+  for (const flow of report.flows) appendAll(drafts, flowEvents(flow, endpointByIp.get(flow.remote.ip), {final, stoppedBy}))
   // Appended one by one: a spread of every finding's event (a scan judged against a policy has
   // one per address, hundreds of thousands) as arguments overflows the stack.
   for (const draft of findingEvents(report)) if (final || !SETTLED_AT_END.has(draft.detail['ruleId'] as string)) drafts.push(draft)

@@ -142,7 +142,8 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
     ])
     // A line is its cells plus a space each side of every cell and one more before the first,
     // in terminal columns (a CJK name takes two a character).
-    const others = headers.reduce((sum, h, i) => (i === 1 ? sum : sum + Math.max(h.length, ...rows.map((r) => displayWidth(r[i]!)))), 0)
+    // A loop over the rows, not Math.max(...rows): `--endpoints 200000` would overflow the stack.
+    const others = headers.reduce((sum, h, i) => (i === 1 ? sum : sum + rows.reduce((w, r) => Math.max(w, displayWidth(r[i]!)), h.length)), 0)
     const nameWidth = Math.min(MAX_NAME_WIDTH, Math.max(MIN_NAME_WIDTH, WIDTH - others - 2 * headers.length - 1))
     endpoints.forEach((e, i) => {
       const more = e.names.length > 1 ? ` +${e.names.length - 1}` : ''

@@ -9,6 +9,7 @@ import {TUNNEL_NOTE, tunnelEndsText} from './tunnel-ends.js'
 import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, SEVERITIES_DESC, sharePercent, unjudgedText} from './severity-text.js'
 import {givenVantagePlace, vantageAddressesText} from './vantage-text.js'
 import {countryRuleTexts, suppressionScopeText} from './policy-text.js'
+import {appendAll} from '../util/append-all.js'
 
 /** Untrusted text for Markdown (sanitize.ts safeMarkdown; the name tests and callers use). */
 export const markdownText = safeMarkdown
@@ -118,8 +119,7 @@ function methodSection(report: Report): string[] {
   out.push(`Analysed with ${t(report.tool.name)} ${t(report.tool.version)}, offline. Analysis time: ${report.analysisTime ? time(report.analysisTime) : 'not recorded (the report holds no wall-clock time; database ages are measured against the capture)'}.`, '')
 
   out.push('### Captures', '')
-  out.push(
-    ...markdownTable(
+  appendAll(out, markdownTable(
       ['#', 'file', 'format', 'packets', 'bytes', 'first packet (UTC)', 'last packet (UTC)', 'duration (s)', 'SHA-256'],
       report.captures.map((c, i) => [
         String(i + 1),
@@ -146,7 +146,7 @@ function methodSection(report: Report): string[] {
     if (c.captureFilters.length) lines.push(`- Capture ${i + 1} was recorded with the capture filter ${c.captureFilters.map((f) => t(`"${f}"`)).join(', ')}: packets it left out were never recorded.`)
     if (c.stoppedAt) lines.push(`- Capture ${i + 1} was read up to byte ${c.stoppedAt.offset} only: ${t(c.stoppedAt.reason)}.`)
     if (c.droppedByCapture) lines.push(`- Capture ${i + 1}: the capturing system reported ${c.droppedByCapture} packets dropped.`)
-    out.push(...lines)
+    appendAll(out, lines)
     notes += lines.length
   }
   if (notes) out.push('')
@@ -154,8 +154,7 @@ function methodSection(report: Report): string[] {
   out.push('### Geolocation databases', '')
   if (report.databases.length === 0) out.push('None: no address was geolocated.', '')
   else {
-    out.push(
-      ...markdownTable(
+    appendAll(out, markdownTable(
         ['id', 'type', 'build date', 'age at capture (days)', 'source', 'licence'],
         report.databases.map((d) => [t(d.id), t(d.databaseType), t(d.buildDate), d.ageDaysAtCapture === null ? 'unknown' : String(d.ageDaysAtCapture), t(d.source), t(d.provenance?.licence ?? '')]),
       ),
@@ -180,7 +179,7 @@ function methodSection(report: Report): string[] {
   for (const note of p.notes) out.push(`- ${t(note)}`)
   out.push('')
   if (p.suppressions.length) {
-    out.push(...markdownTable(['suppression', 'applies to', 'reason', 'file line'], p.suppressions.map((s) => [t(s.match), t(suppressionScopeText(s)), t(s.reason), s.line === undefined ? '' : String(s.line)])), '')
+    appendAll(out, markdownTable(['suppression', 'applies to', 'reason', 'file line'], p.suppressions.map((s) => [t(s.match), t(suppressionScopeText(s)), t(s.reason), s.line === undefined ? '' : String(s.line)])), '')
   } else out.push('Suppressions: none.', '')
   return out
 }
@@ -235,7 +234,7 @@ function findingsSection(report: Report): string[] {
       if (f.endpoint) out.push(`- Endpoint: ${address(f.endpoint)}`)
       if (f.flowIds.length) out.push(`- Flows: ${flowList(f.flowIds)}`)
       out.push(`- Recommendation: ${t(f.recommendation)}`, '')
-      if (f.evidence.length) out.push(...markdownTable(['frame', 'capture', 'time (UTC)', 'flow', 'evidence'], evidenceRows(f)), '')
+      if (f.evidence.length) appendAll(out, markdownTable(['frame', 'capture', 'time (UTC)', 'flow', 'evidence'], evidenceRows(f)), '')
     }
   }
   if (left.length) out.push(`Not written out here: ${left.join('; ')}. This appendix shows the first ${MAX_FINDINGS_SHOWN} findings, most severe first; the JSON report (\`--json\`) has them all.`, '')
@@ -247,8 +246,7 @@ function countriesSection(report: Report): string[] {
   const out = ['## Countries', '']
   if (!countries.length) return [...out, 'No remote public endpoint was seen.', '']
   out.push('Share of the bytes exchanged with remote public endpoints, by the country the databases place them in.', '')
-  out.push(
-    ...markdownTable(
+  appendAll(out, markdownTable(
       ['country', 'share of bytes', 'bytes', 'endpoints', 'roles', 'verdict'],
       countries.map((c) => [t(c.country), sharePercent(c.share), String(c.bytes), String(c.endpoints), t(c.roles.join(', ')), t(c.verdict)]),
     ),
@@ -275,7 +273,7 @@ function endpointsSection(report: Report): string[] {
     `${t(e.judgement.verdict)}${e.judgement.reason ? `: ${t(e.judgement.reason)}` : ''}`,
   ]
   const listed = report.endpoints.slice(0, MAX_ENDPOINTS_LISTED)
-  out.push(...markdownTable(['address', 'names', 'location', 'registered', 'operator', 'roles', 'apps', 'flows', 'packets', 'bytes', 'verdict'], listed.map(row)), '')
+  appendAll(out, markdownTable(['address', 'names', 'location', 'registered', 'operator', 'roles', 'apps', 'flows', 'packets', 'bytes', 'verdict'], listed.map(row)), '')
   if (listed.length < report.endpoints.length) out.push(`${listed.length} of ${report.endpoints.length} endpoints listed, largest first; the JSON report (\`--json\`) and \`--format csv --csv-table endpoints\` have them all.`, '')
   return out
 }
@@ -286,8 +284,7 @@ function appsSection(report: Report): string[] {
   for (const a of report.apps) {
     out.push(`### ${t(a.displayName)} (${t(a.confidence)} confidence)`, '')
     out.push(`Flows: ${flowList(a.flowIds) || 'none'}.`, '')
-    out.push(
-      ...markdownTable(
+    appendAll(out, markdownTable(
         ['evidence', 'seen', 'matched', 'confidence', 'frames', 'flows', 'source'],
         a.evidence.map((e) => [
           t(`${e.kind}${e.via?.length ? ` (${e.via.join(', ')})` : ''}`),
@@ -304,7 +301,7 @@ function appsSection(report: Report): string[] {
   }
   if (report.tenants.length) {
     out.push('### Organisations named in clear', '')
-    out.push(...markdownTable(['app', 'organisation', 'names', 'frames', 'flows'], report.tenants.map((x) => [t(x.app), t(x.org), x.names.map((n) => t(n)).join(', '), x.frames.join(', '), flowList(x.flowIds)])), '')
+    appendAll(out, markdownTable(['app', 'organisation', 'names', 'frames', 'flows'], report.tenants.map((x) => [t(x.app), t(x.org), x.names.map((n) => t(n)).join(', '), x.frames.join(', '), flowList(x.flowIds)])), '')
   }
   return out
 }

@@ -8,6 +8,7 @@ import {esc, round1} from './html-text.js'
 import {SEVERITIES_DESC} from './severity.js'
 import {atlasCountries} from './world-atlas.js'
 import {givenVantagePlace} from '../vantage-text.js'
+import {appendAll} from '../../util/append-all.js'
 
 const WIDTH = 960
 const SPHERE: GeoPermissibleObjects = {type: 'Sphere'}
@@ -140,7 +141,7 @@ export function renderWorldMap(report: Report, worst: ReadonlyMap<string, Severi
     else plain.push(d)
   }
   out.push(`<path class="land" d="${plain.join('')}"/>`)
-  out.push(...tinted)
+  appendAll(out, tinted)
 
   // Arcs, least severe first so the worst are drawn on top.
   if (vantage) {

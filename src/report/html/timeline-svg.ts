@@ -4,6 +4,7 @@ import type {Report, ReportFlow} from '../report-model.js'
 import {roleClass} from './css-classes.js'
 import {maxOf, minOf} from './extent.js'
 import {esc, round1} from './html-text.js'
+import {appendAll} from '../../util/append-all.js'
 
 /** The most flows drawn; beyond it the largest (by bytes) are kept and the rest counted. */
 export const MAX_TIMELINE_FLOWS = 500
@@ -132,7 +133,7 @@ export function renderTimeline(flows: readonly ReportFlow[], start?: number): Ti
     out.push(`<line x1="${tx}" y1="${AXIS - 6}" x2="${tx}" y2="${height - 4}"/><text x="${tx}" y="${AXIS - 10}">${esc(formatOffset(t))}</text>`)
   }
   out.push('</g>')
-  out.push(...laneBlocks)
+  appendAll(out, laneBlocks)
   out.push('</svg>')
   return {svg: out.join('\n'), drawn: kept.length, omitted: flows.length - kept.length}
 }

@@ -1,0 +1,57 @@
+import {join} from 'node:path'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {analyzeCaptures} from '../../src/analysis/analyze.js'
+import {diffReports} from '../../src/diff/compute-diff.js'
+import {renderDiffMarkdown} from '../../src/diff/diff-markdown.js'
+import {renderDiffTable} from '../../src/diff/diff-table.js'
+import {FORMAT_NAMES, FORMATS} from '../../src/report/formats.js'
+import {ChunkPool} from '../../src/report/json-bytes.js'
+import type {Report} from '../../src/report/report-model.js'
+import {FIXTURES} from '../helpers/paths.js'
+import {tempDir} from '../helpers/temp-dir.js'
+
+/**
+ * Lists as long as a large capture makes them: 100 000 TLS flows each naming its organisation
+ * in the SNI (`org1.zoom.us`, `org2.zoom.us`...) give 100 000 tenants, and as many endpoints.
+ * `out.push(...rows)` with rows that long overflows the stack ("Maximum call stack size
+ * exceeded"): `analyze --format markdown` died with exit 3 on such a capture.
+ */
+const COUNT = 150_000
+
+let small: Report
+let large: Report
+
+beforeAll(async () => {
+  const geo = {dbPaths: [], dirs: [], env: {}, systemDirs: false as const, useEmbedded: true}
+  small = (await analyzeCaptures({paths: [join(FIXTURES, 'demo-jakarta-call.pcapng')], geo, policy: {}, cwd: tempDir(), toolVersion: 'test'})).report
+  large = structuredClone(small)
+  const tenant = small.tenants[0]!
+  large.tenants = Array.from({length: COUNT}, (_, i) => ({...tenant, org: `org${i}`, names: [`org${i}.zoom.us`]}))
+  const endpoint = small.endpoints.find((e) => e.judgement.verdict !== 'local')!
+  large.endpoints = Array.from({length: COUNT}, (_, i) => ({...endpoint, ip: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`}))
+})
+
+function text(rendered: string | Iterable<string | Uint8Array>): string {
+  if (typeof rendered === 'string') return rendered
+  return [...rendered].map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))).join('')
+}
+
+describe('a report with 150 000 tenants and endpoints', () => {
+  it.each(FORMAT_NAMES)('renders as %s', async (format) => {
+    const out = text(await FORMATS[format].render(large, {color: false, endpoints: COUNT, csvTable: 'endpoints', exitCode: 1, detail: false, pool: new ChunkPool()}))
+    // Every format names the last endpoint or the last organisation (the terminal and HTML
+    // reports cap their tables; the data formats list all).
+    expect(out.length).toBeGreaterThan(0)
+    if (format === 'markdown') {
+      expect(out).toContain('org149999')
+      expect(out).toContain(`10.2.73.239`)
+    }
+    if (format === 'json' || format === 'csv') expect(out).toContain('10.2.73.239')
+  })
+
+  it('diff: as Markdown and as a table', () => {
+    const diff = diffReports({input: 'before.json', kind: 'report', report: small}, {input: 'after.json', kind: 'report', report: large}, {failOn: 'high', toolVersion: 'test'})
+    expect(renderDiffMarkdown(diff)).toContain('10.2.73.239')
+    expect(renderDiffTable(diff, {endpoints: COUNT}).length).toBeGreaterThan(COUNT)
+  })
+})
