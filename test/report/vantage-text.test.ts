@@ -22,6 +22,14 @@ describe('the vantage as one phrase', () => {
   it('several candidate private addresses: the first, then the others as alternatives', () => {
     expect(text({privateAddresses: ['192.168.1.117', '10.140.117.35'], publicAddresses: [{ip: '80.180.220.239', frames: [60], attributes: ['MAPPED-ADDRESS'], inferred: false}]})).toBe('<192.168.1.117> (or <10.140.117.35>: 2 candidates) behind <80.180.220.239>')
   })
+  it('a capture at a NAT gateway: eight public addresses named, the rest counted', () => {
+    const publicAddresses = Array.from({length: 1000}, (_, i) => ({ip: `93.0.${i >> 8}.${i & 255}`, frames: [2 * i + 2], attributes: ['XOR-MAPPED-ADDRESS'], inferred: false}))
+    const privateAddresses = Array.from({length: 20}, (_, i) => `10.0.0.${i + 1}`)
+    expect(text({privateAddresses, publicAddresses})).toBe(
+      '<10.0.0.1> (or <10.0.0.2>, <10.0.0.3>, <10.0.0.4>, <10.0.0.5>, <10.0.0.6>, <10.0.0.7>, <10.0.0.8>, <10.0.0.9> and 11 more (all in the JSON report): 20 candidates)' +
+        ' behind <93.0.0.0>, <93.0.0.1>, <93.0.0.2>, <93.0.0.3>, <93.0.0.4>, <93.0.0.5>, <93.0.0.6>, <93.0.0.7> and 992 more (all in the JSON report)',
+    )
+  })
   it('nothing known', () => {
     expect(text({})).toBe('unknown')
   })
