@@ -10,6 +10,7 @@ import {wrap} from './text-wrap.js'
 import {SEVERITY_COLOUR} from './severity-colour.js'
 import {countsByRule, findingCountsText, MAX_FINDINGS_SHOWN, noHomeText, sharePercent, unjudgedText, unreadText} from './severity-text.js'
 import {givenVantagePlace, vantageAddressesText} from './vantage-text.js'
+import {cappedList} from './capped-list.js'
 
 const WIDTH = 100
 /** The endpoints table's name column: as wide as the line leaves room for, within these. */
@@ -96,7 +97,7 @@ export function renderAnalyzeTable(report: Report, options: {endpoints?: number}
     return names.length ? `, process ${names.slice(0, 2).join(', ')}${names.length > 2 ? ` +${names.length - 2}` : ''}` : ''
   }
   const apps = report.apps.map((a) => `${a.displayName} (${a.confidence}${processesOf(a)})`).join(', ') || 'none identified'
-  head('Apps', `${t(apps)}${report.tenants.length ? ` · organisations named: ${t(report.tenants.map((x) => x.org).join(', '))}` : ''}`)
+  head('Apps', `${t(apps)}${report.tenants.length ? ` · organisations named: ${t(cappedList(report.tenants.map((x) => x.org)))}` : ''}`)
   // VPN tunnels up front: what went inside them is hidden from this capture, and where they end
   // is where all of it surfaced.
   const tunnels = tunnelEndsText(report)

@@ -1,3 +1,4 @@
+import {cappedList} from './capped-list.js'
 import type {ReportVantage} from './report-model.js'
 
 /**
@@ -24,22 +25,14 @@ export function givenVantagePlace(v: ReportVantage): string | undefined {
 export function vantageAddressesText(v: ReportVantage, show: (ip: string) => string, none: string): string {
   // Without NAT, STUN maps the host's own address to itself: it is not "behind" it.
   const mapped = v.publicAddresses.filter((p) => p.ip !== v.hostPublicAddress)
-  const publics = mapped.length ? ` behind ${listed(mapped.map((p) => `${show(p.ip)}${p.inferred ? ' (inferred)' : ''}`))}` : ''
+  const publics = mapped.length ? ` behind ${cappedList(mapped.map((p) => `${show(p.ip)}${p.inferred ? ' (inferred)' : ''}`))}` : ''
   const own = v.hostPublicAddress ? `${show(v.hostPublicAddress)} (own public address, no NAT)` : ''
   // Several private addresses are candidates (several hosts, or one with several addresses):
   // the first is the best, the others are named as alternatives, not as the same host's.
   const [first, ...others] = v.privateAddresses
-  const privates = first === undefined ? '' : others.length ? `${show(first)} (or ${listed(others.map(show))}: ${v.privateAddresses.length} candidates)` : show(first)
+  const privates = first === undefined ? '' : others.length ? `${show(first)} (or ${cappedList(others.map(show))}: ${v.privateAddresses.length} candidates)` : show(first)
   if (privates) return `${privates}${publics}${own ? `; ${own}` : ''}`
   if (own) return `${own}${publics}`
   return `${none}${publics}`
 }
 
-/** Addresses a line names at most: a capture made at a NAT gateway or a TURN server can show STUN
- * mapping thousands of them; the rest are counted (the JSON report lists all). */
-export const MAX_VANTAGE_ADDRESSES_SHOWN = 8
-
-function listed(items: string[]): string {
-  if (items.length <= MAX_VANTAGE_ADDRESSES_SHOWN) return items.join(', ')
-  return `${items.slice(0, MAX_VANTAGE_ADDRESSES_SHOWN).join(', ')} and ${items.length - MAX_VANTAGE_ADDRESSES_SHOWN} more (all in the JSON report)`
-}

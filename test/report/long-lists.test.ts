@@ -47,6 +47,11 @@ describe('a report with 150 000 tenants and endpoints', () => {
       expect(out).toContain(`10.2.73.239`)
     }
     if (format === 'json' || format === 'csv') expect(out).toContain('10.2.73.239')
+    // The summary names eight organisations and counts the rest, in one line.
+    if (format === 'table' || format === 'html') {
+      expect(out).toMatch(new RegExp(`org7\\s+and\\s+${COUNT - 8}\\s+more\\s+\\(all\\s+in\\s+the\\s+JSON\\s+report\\)`))
+      expect(out).not.toContain('org8,')
+    }
   })
 
   it('diff: as Markdown and as a table', () => {

@@ -13,6 +13,7 @@ import {worstSeverityByEndpoint} from './severity.js'
 import {SORT_SCRIPT} from './sort-script.js'
 import {TUNNEL_NOTE, tunnelEndsText} from '../tunnel-ends.js'
 import {givenVantagePlace, vantageAddressesText} from '../vantage-text.js'
+import {cappedList} from '../capped-list.js'
 import {STYLES} from './styles.js'
 import {callStart, MAX_TIMELINE_FLOWS, renderTimeline} from './timeline-svg.js'
 
@@ -43,7 +44,7 @@ function renderOverview(report: Report): string {
   const duration = report.captures.reduce((sum, c) => sum + c.durationSeconds, 0)
   const countries = s.countries.map((c) => `${c.country} ${formatShare(c.share)}`).join(', ')
   const apps = report.apps.map((a) => `${a.displayName} (${a.confidence})`).join(', ')
-  const orgs = report.tenants.map((t) => t.org).join(', ')
+  const orgs = cappedList(report.tenants.map((t) => t.org))
   const tunnels = tunnelEndsText(report)
   const rows: Array<[string, string]> = [
     ['apps', apps ? esc(apps) : '<span class="muted">none identified</span>'],
