@@ -58,7 +58,7 @@ With no --home and no policy file, home is the vantage's country (geolocated fro
     'csv-table': Flags.string({options: [...CSV_TABLES], description: 'Which table --format csv holds: one row per flow, or per remote endpoint. Default: flows.'}),
     detail: Flags.boolean({description: "JSON: keep each flow's protocol facts (every DNS message, TLS hello, certificate, STUN transaction...) in flows[].protocols. Without it the findings, endpoints and apps cite what matters and the file stays small."}),
     endpoints: Flags.integer({description: 'Endpoints shown in the table (the JSON has all).', default: 15, min: 0}),
-    'max-flows': Flags.integer({description: 'Most flows held in memory; beyond it the longest-idle quarter is evicted and counted.', default: 1_000_000, min: 16}),
+    'max-flows': Flags.integer({description: 'Most flows held in memory; beyond it the longest-idle quarter is evicted and counted. Default: 1000000, or one per 3 KiB of Node\'s heap limit when that is fewer (a machine with less than 16 GiB of memory; NODE_OPTIONS=--max-old-space-size raises it).', min: 16}),
     ...geoipFlags,
   }
 

@@ -39,7 +39,7 @@ Exit codes: 0 no new finding at or above --fail-on; 1 the after side has new fin
     ...policyFlags,
     vantage: Flags.string({helpValue: 'CC|LAT,LON', description: 'Where the captures were taken, when they do not show it (capture sides only).'}),
     endpoints: Flags.integer({description: 'Endpoint rows shown in the table (JSON and Markdown have all).', default: 20, min: 0}),
-    'max-flows': Flags.integer({description: 'Most flows held in memory per capture side.', default: 1_000_000, min: 16}),
+    'max-flows': Flags.integer({description: 'Most flows held in memory per capture side; beyond it the longest-idle quarter is evicted and counted. Default: 1000000, or one per 3 KiB of Node\'s heap limit when that is fewer (a machine with less than 16 GiB of memory; NODE_OPTIONS=--max-old-space-size raises it).', min: 16}),
     ...geoipFlags,
   }
 

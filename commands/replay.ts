@@ -66,7 +66,7 @@ Exit codes: 0 analysed and within policy; 1 findings at or above --fail-on; 2 us
     ...policyFlags,
     vantage: Flags.string({helpValue: 'CC|LAT,LON', description: 'Where the capture was taken, when the capture does not show it: an ISO country code or decimal "lat,lon".'}),
     endpoints: Flags.integer({description: 'Endpoints shown in the summary table (the JSON has all).', default: 15, min: 0}),
-    'max-flows': Flags.integer({description: 'Most flows held in memory; beyond it the longest-idle quarter is evicted and counted.', default: 1_000_000, min: 16}),
+    'max-flows': Flags.integer({description: 'Most flows held in memory; beyond it the longest-idle quarter is evicted and counted. Default: 1000000, or one per 3 KiB of Node\'s heap limit when that is fewer (a machine with less than 16 GiB of memory; NODE_OPTIONS=--max-old-space-size raises it).', min: 16}),
     ...geoipFlags,
   }
 

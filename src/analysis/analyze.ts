@@ -26,6 +26,7 @@ import {throughProxy} from './proxied-destinations.js'
 import {reportPolicy} from './report-policy.js'
 import {boundedMemo} from '../util/bounded-memo.js'
 import {appendAll} from '../util/append-all.js'
+import {reportMaxFlows} from './report-flow-limit.js'
 import {englishOrder} from '../report/compare-text.js'
 import {distanceKm} from '../findings/checks/plausibility.js'
 
@@ -66,7 +67,7 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<Analysis
   const context = await prepareAnalysisAsync(options)
   // The files' digests are computed on another thread while this one reads them.
   const digests = captureDigests(options.paths)
-  const collection = await collectFlows(options.paths, {analyzers: ALL_ANALYZERS, maxFlows: options.maxFlows, onProgress: options.onProgress})
+  const collection = await collectFlows(options.paths, {analyzers: ALL_ANALYZERS, maxFlows: options.maxFlows ?? reportMaxFlows(), onProgress: options.onProgress})
   const failures = collection.failures.map((f) => f.oneLine())
   const report = reportFromCollection(collection, context, {...options, digests: await digests})
   if (failures.length > 0 && report.captures.length > 0) {

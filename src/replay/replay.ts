@@ -12,6 +12,7 @@ import {type Clock, Pacer, SYSTEM_CLOCK} from './pacer.js'
 import {watchFollowedFile} from './followed-file.js'
 import {renderEventJson, renderEventLines, reportJsonLinePieces} from './render-events.js'
 import type {ReplayEvent} from './replay-event.js'
+import {reportMaxFlows} from '../analysis/report-flow-limit.js'
 
 /** Where replay writes; `write` resolves when the output can take more (back-pressure). */
 export interface ReplayOutput {
@@ -95,7 +96,7 @@ export async function followCapture(path: string, analyze: Omit<AnalyzeOptions, 
   let bytesReported = 0
   const session = openCollectSession({
     analyzers: ALL_ANALYZERS,
-    maxFlows: analyze.maxFlows,
+    maxFlows: analyze.maxFlows ?? reportMaxFlows(),
     onProgress: (_path, read) => {
       if (read === bytesRead) return
       bytesRead = read
