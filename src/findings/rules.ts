@@ -107,7 +107,7 @@ export const RULES: readonly RuleDefinition[] = [
     title: 'TLS or QUIC without Encrypted Client Hello to call servers',
     category: 'metadata',
     severity: 'info',
-    rationale: 'Without ECH the server name travels in clear in every handshake.',
+    rationale: 'Without ECH the server name travels in clear in every handshake. An Encrypted Client Hello extension does not prove otherwise: browsers and Electron apps send a GREASE one to every server they have no ECH config for, with the real name in the SNI; only an SNI that is an ECH config\'s public name (from an HTTPS record in the capture, or a known deployment such as cloudflare-ech.com) shows the real name was hidden.',
     remediation: 'Prefer clients and services that support ECH; meanwhile assume server names are visible.',
   },
   {

@@ -31,10 +31,10 @@ function frame(ms: number, src: string, dst: string, l4: Buffer, proto: number):
 }
 
 /** A TCP connection with a measured handshake RTT and a TLS ClientHello/ServerHello. */
-function tlsSession(server: string, rttMs: number, hello: {sni: string; serverHello: Buffer}, start = 0): Frame[] {
+function tlsSession(server: string, rttMs: number, hello: {sni: string; serverHello: Buffer; clientHello?: Buffer}, start = 0): Frame[] {
   const c = {sport: 50500, dport: 443}
   const s = {sport: 443, dport: 50500}
-  const ch = tlsClientHello({sni: hello.sni, version: '1.2'})
+  const ch = hello.clientHello ?? tlsClientHello({sni: hello.sni, version: '1.2'})
   return [
     frame(start, CLIENT, server, tcp({...c, seq: 1000, flags: 'S'}), IPPROTO.TCP),
     frame(start + rttMs, server, CLIENT, tcp({...s, seq: 9000, ack: 1001, flags: 'SA'}), IPPROTO.TCP),
@@ -263,6 +263,42 @@ describe('CA-GEO-005: location not plausible for the measured round trip', () =>
     const r = await run([...ashburnTrio.flatMap((ip, i) => tlsSession(ip, 2, hello, i * 50)), ...plausible.flat()], {home: 'ID'}, JAKARTA)
     const found = r.findings.filter((f) => f.ruleId === 'CA-GEO-005')
     expect(found.map((f) => f.endpoint).sort()).toEqual([...ashburnTrio].sort())
+  })
+})
+
+describe('CA-META-003: server names in clear to call servers, ECH extension or not', () => {
+  const ZOOM = '170.114.10.73'
+  const withEch = (sni: string) => record(0x16, handshake(1, clientHelloBody({extensions: [ext.sni(sni), ext.ech()]})), 0x0301)
+
+  /** An HTTPS answer for `name` whose ech parameter holds one ECHConfig with `publicName`. */
+  function httpsAnswer(name: string, publicName: string): Buffer {
+    const u16 = (n: number) => [n >> 8, n & 0xff]
+    const wire = (n: string) => [...n.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]), 0]
+    const pn = [...Buffer.from(publicName)]
+    const contents = [1, ...u16(0x20), ...u16(32), ...new Array(32).fill(9), ...u16(4), ...u16(1), ...u16(1), 0, pn.length, ...pn, ...u16(0)]
+    const config = [...u16(0xfe0d), ...u16(contents.length), ...contents]
+    const list = [...u16(config.length), ...config]
+    const rdata = [...u16(1), 0, ...u16(5), ...u16(list.length), ...list]
+    return Buffer.from([0x12, 0x34, 0x81, 0x80, ...u16(1), ...u16(1), ...u16(0), ...u16(0), ...wire(name), ...u16(65), ...u16(1), 0xc0, 12, ...u16(65), ...u16(1), 0, 0, 0x0e, 0x10, ...u16(rdata.length), ...rdata])
+  }
+
+  it('counts a name sent beside a GREASE ECH extension as in clear, and says why', async () => {
+    const r = await run(tlsSession(ZOOM, 240, {sni: 'kemlu-go-id.zoom.us', serverHello: serverHello(0xc02f), clientHello: withEch('kemlu-go-id.zoom.us')}), {home: 'ID'})
+    const f = r.findings.find((x) => x.ruleId === 'CA-META-003')
+    expect(f?.detail).toMatch(/^1 handshake to call servers sent the server name in clear \(no Encrypted Client Hello\): "kemlu-go-id\.zoom\.us"\. It also carried an Encrypted Client Hello extension, which did not hide the name/)
+    expect(f?.evidence[0]!.description).toContain('(and an ECH extension that did not hide it)')
+  })
+
+  it('does not count an SNI that is the public name of an ECH config the capture\'s DNS offered', async () => {
+    const dns = [
+      frame(0, CLIENT, '8.8.8.8', udp({sport: 53000, dport: 53}, dnsQuery({id: 0x1234, name: 'kemlu-go-id.zoom.us', type: 'A'})), IPPROTO.UDP),
+      frame(10, '8.8.8.8', CLIENT, udp({sport: 53, dport: 53000}, httpsAnswer('kemlu-go-id.zoom.us', 'front.example')), IPPROTO.UDP),
+    ]
+    const hidden = await run([...dns, ...tlsSession(ZOOM, 240, {sni: 'front.example', serverHello: serverHello(0xc02f), clientHello: withEch('front.example')}, 100)], {home: 'ID'})
+    expect(ids(hidden)).not.toContain('CA-META-003')
+    // The same public name without the extension is a name in clear like any other.
+    const plain = await run([...dns, ...tlsSession(ZOOM, 240, {sni: 'front.example', serverHello: serverHello(0xc02f)}, 100)], {home: 'ID'})
+    expect(plain.findings.find((x) => x.ruleId === 'CA-META-003')?.detail).toContain('"front.example"')
   })
 })
 

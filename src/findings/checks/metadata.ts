@@ -81,23 +81,52 @@ export function organisationNames(ctx: CheckContext): Finding[] {
   })
 }
 
-/** CA-META-003: handshakes to call servers that show the server name because ECH was not used. */
+/**
+ * Public names of ECH deployments a client may put in the outer SNI without an HTTPS record in
+ * the capture (DNS over HTTPS hides it): Cloudflare's, the one large deployment.
+ */
+const KNOWN_ECH_PUBLIC_NAMES: readonly string[] = ['cloudflare-ech.com']
+
+/** The ECHConfig public names offered in the capture's HTTPS/SVCB answers, and the known ones. */
+function echPublicNames(ctx: CheckContext): Set<string> {
+  const names = new Set(KNOWN_ECH_PUBLIC_NAMES)
+  for (const flow of ctx.flows) {
+    for (const m of factsOf(flow).dns?.messages ?? []) for (const r of m.records) for (const n of r.svcb?.echPublicNames ?? []) names.add(n)
+  }
+  return names
+}
+
+/**
+ * CA-META-003: handshakes to call servers that show the server name in clear. An
+ * encrypted_client_hello extension alone does not hide it: browsers and Electron apps (Chrome
+ * since version 117) send a GREASE one to every server they hold no ECH config for, with the
+ * real name in the SNI (draft-ietf-tls-esni §6.2). A client that does use ECH puts the config's
+ * public_name there instead; so the name counts as hidden only when the SNI is such a public
+ * name (offered in an HTTPS record of this capture, or a known deployment's).
+ */
 export function noEncryptedClientHello(ctx: CheckContext): Finding[] {
+  const publicNames = echPublicNames(ctx)
   const names = new Set<string>()
   const evidence: FindingEvidence[] = []
   const flowIds: number[] = []
+  let grease = 0
   for (const flow of ctx.callFlows) {
     const f = factsOf(flow)
     for (const [proto, hello] of [['TLS', f.tls?.clientHello], ['QUIC', f.quic?.clientHello]] as const) {
-      if (!hello?.sni || hello.ech) continue
+      if (!hello?.sni) continue
+      if (hello.ech && publicNames.has(hello.sni.toLowerCase())) continue
+      if (hello.ech) grease++
       names.add(hello.sni)
       flowIds.push(flow.id)
-      if (evidence.length < MAX_ITEMS) evidence.push(ev(flow, `${proto} ClientHello to ${flow.remote.ip} with server name ${quote(hello.sni)}`, hello.evidence))
+      if (evidence.length < MAX_ITEMS) evidence.push(ev(flow, `${proto} ClientHello to ${flow.remote.ip} with server name ${quote(hello.sni)}${hello.ech ? ' (and an ECH extension that did not hide it)' : ''}`, hello.evidence))
     }
   }
   if (!names.size) return []
   const sorted = [...names].sort()
-  return [aboutNames(finding('CA-META-003', undefined, `${flowIds.length} handshake${flowIds.length > 1 ? 's' : ''} to call servers sent the server name in clear (no Encrypted Client Hello): ${sorted.map(quote).join(', ')}.`, evidence, flowIds), sorted)]
+  const greaseText = grease
+    ? ` ${grease === flowIds.length ? (grease > 1 ? 'All of them' : 'It') : `${grease} of them`} also carried an Encrypted Client Hello extension, which did not hide the name: it was not the public name of an ECH config, so the extension was the GREASE one browsers send to servers without ECH.`
+    : ''
+  return [aboutNames(finding('CA-META-003', undefined, `${flowIds.length} handshake${flowIds.length > 1 ? 's' : ''} to call servers sent the server name in clear (no Encrypted Client Hello): ${sorted.map(quote).join(', ')}.${greaseText}`, evidence, flowIds), sorted)]
 }
 
 /** Scopes whose addresses say nothing about a network's layout: loopback and 0.0.0.0 / ::. */

@@ -257,7 +257,7 @@ function answerSummary(m: DnsMessageFact): string {
   const others = answers.filter((r) => r.type !== TYPE.CNAME && r.type !== TYPE.A && r.type !== TYPE.AAAA && r.type !== TYPE.HTTPS && r.type !== TYPE.SVCB)
   const parts = [...cnames]
   if (addresses.length) parts.push(addresses.join(', '))
-  for (const s of services) parts.push(`${s.typeName} ${s.data ?? '?'}${s.svcb?.ech ? ' (ECH offered)' : ''}`)
+  for (const s of services) parts.push(`${s.typeName} ${s.data ?? '?'}${s.svcb?.ech ? ` (ECH offered${s.svcb.echPublicNames ? `, public name ${s.svcb.echPublicNames.join(', ')}` : ''})` : ''}`)
   if (others.length) parts.push(others.map((r) => `${r.typeName} ${r.data ?? '?'}`).slice(0, 4).join(', ') + (others.length > 4 ? ', …' : ''))
   return parts.join(' → ')
 }

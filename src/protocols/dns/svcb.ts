@@ -19,6 +19,9 @@ export interface SvcbInfo {
   ipv6hint: string[]
   /** An `ech` SvcParam (key 5) is present: the server offers Encrypted Client Hello. */
   ech: boolean
+  /** The public_name of each ECHConfig in it (lower case): the name a client that uses ECH puts
+   * in the outer ClientHello's SNI instead of the real one. Absent when there is none. */
+  echPublicNames?: string[]
   /** Every SvcParam key present, in wire order. */
   keys: number[]
 }
@@ -49,6 +52,7 @@ export function parseSvcb(msg: Uint8Array, start: number, end: number): SvcbInfo
   const ipv4hint: string[] = []
   const ipv6hint: string[] = []
   let ech = false
+  let publicNames: string[] = NONE
   const keys: number[] = []
   let pos = name.end
   while (pos + 4 <= end && keys.length < MAX_PARAMS) {
@@ -74,6 +78,7 @@ export function parseSvcb(msg: Uint8Array, start: number, end: number): SvcbInfo
         break
       case 5:
         ech = length > 0
+        publicNames = echConfigPublicNames(msg, value, value + length)
         break
       case 6:
         for (let p = value; p + 16 <= value + length && ipv6hint.length < MAX_HINTS; p += 16) ipv6hint.push(intern(formatIpv6(msg, p)))
@@ -81,7 +86,48 @@ export function parseSvcb(msg: Uint8Array, start: number, end: number): SvcbInfo
     }
     pos = value + length
   }
-  return {priority, target: intern(name.text), alpn: exact(alpn, NONE), port, ipv4hint: exact(ipv4hint, NONE), ipv6hint: exact(ipv6hint, NONE), ech, keys: exact(keys, NO_KEYS)}
+  const info: SvcbInfo = {priority, target: intern(name.text), alpn: exact(alpn, NONE), port, ipv4hint: exact(ipv4hint, NONE), ipv6hint: exact(ipv6hint, NONE), ech, keys: exact(keys, NO_KEYS)}
+  if (publicNames.length) info.echPublicNames = publicNames
+  return info
+}
+
+/** ECHConfigs read from one list at most. */
+const MAX_ECH_CONFIGS = 8
+/** ECHConfig version of the ECH drafts since -13 and of the RFC. */
+const ECH_VERSION = 0xfe0d
+
+/**
+ * The public_name of every ECHConfig the list at msg[start, end) holds (draft-ietf-tls-esni-22
+ * §4): ECHConfigList is a 2-octet length and ECHConfigs, each a version (2), a length (2) and,
+ * for version 0xfe0d, ECHConfigContents: HpkeKeyConfig (config_id 1, kem_id 2, public_key
+ * <1..2^16-1>, cipher_suites <4..2^16-4>), maximum_name_length (1), public_name <1..255>,
+ * extensions. Configs of other versions are skipped by their length; a cut one ends the list.
+ */
+function echConfigPublicNames(msg: Uint8Array, start: number, end: number): string[] {
+  if (start + 2 > end) return NONE
+  const listEnd = Math.min(end, start + 2 + ((msg[start]! << 8) | msg[start + 1]!))
+  const names: string[] = []
+  let p = start + 2
+  for (let n = 0; p + 4 <= listEnd && n < MAX_ECH_CONFIGS; n++) {
+    const version = (msg[p]! << 8) | msg[p + 1]!
+    const body = p + 4
+    const bodyEnd = body + ((msg[p + 2]! << 8) | msg[p + 3]!)
+    if (bodyEnd > listEnd) break
+    p = bodyEnd
+    if (version !== ECH_VERSION) continue
+    let q = body + 3 // config_id, kem_id
+    if (q + 2 > bodyEnd) continue
+    q += 2 + ((msg[q]! << 8) | msg[q + 1]!) // public_key
+    if (q + 2 > bodyEnd) continue
+    q += 2 + ((msg[q]! << 8) | msg[q + 1]!) // cipher_suites
+    q += 1 // maximum_name_length
+    if (q + 1 > bodyEnd) continue
+    const length = msg[q]!
+    if (length === 0 || q + 1 + length > bodyEnd) continue
+    const publicName = intern(safeBytesText(msg, q + 1, q + 1 + length, 255).toLowerCase())
+    if (!names.includes(publicName)) names.push(publicName)
+  }
+  return exact(names, NONE)
 }
 
 /** Presentation-like summary: `1 . alpn=h3,h2 port=443 ipv4hint=… ech`. */

@@ -95,6 +95,22 @@ describe('parseDnsMessage', () => {
     expect(r.data).toBe('1 . alpn=h3,h2 port=8443 ipv4hint=104.16.1.1,104.16.2.2 ipv6hint=2606:4700::1 ech')
   })
 
+  it('reads the public name of each ECHConfig in the ech parameter (draft-ietf-tls-esni §4)', () => {
+    const config = (version: number, publicName: string) => {
+      const name = [...Buffer.from(publicName)]
+      const contents = [0x2a, ...u16(0x0020), ...u16(32), ...new Array(32).fill(7), ...u16(4), ...u16(1), ...u16(1), 0, name.length, ...name, ...u16(0)]
+      return [...u16(version), ...u16(contents.length), ...contents]
+    }
+    // An older draft's config (skipped by its length), then two of the RFC's version.
+    const configs = [...config(0xfe0a, 'old.example'), ...config(0xfe0d, 'cloudflare-ech.com'), ...config(0xfe0d, 'Public.Example')]
+    const rdata = [...u16(1), 0, ...param(5, [...u16(configs.length), ...configs])]
+    const r = parseDnsMessage(httpsResponse('crypto.cloudflare.com', rdata))!.records[0]!
+    expect(r.svcb).toMatchObject({ech: true, echPublicNames: ['cloudflare-ech.com', 'public.example']})
+    // A list cut inside its last config keeps the names read before the cut.
+    const cut = [...u16(1), 0, ...param(5, [...u16(configs.length), ...configs.slice(0, -10)])]
+    expect(parseDnsMessage(httpsResponse('crypto.cloudflare.com', cut))!.records[0]!.svcb!.echPublicNames).toEqual(['cloudflare-ech.com'])
+  })
+
   it('reads an SVCB alias form and a record without ECH', () => {
     const rdata = [...u16(0), ...wireName('svc.example.net')]
     const m = parseDnsMessage(httpsResponse('_dns.resolver.arpa', rdata, 64))!
