@@ -175,7 +175,7 @@ function newFlowEvent(flow: ReportFlow, endpoint: ReportEndpoint | undefined): D
 
 function sniEvent(flow: ReportFlow, protocol: string, evidence: Evidence, sni: string, extra: {alpn: string[]; ech: boolean; userAgent?: string | null}, server: string): DraftEvent {
   const label = protocol === 'tls' ? 'TLS' : protocol === 'quic' ? 'QUIC' : protocol === 'gquic' ? 'gQUIC' : 'DTLS'
-  const notes = [extra.alpn.length ? `ALPN ${extra.alpn.join(',')}` : '', extra.ech ? 'outer name: Encrypted Client Hello offered' : '', extra.userAgent ? `UAID ${extra.userAgent}` : ''].filter(Boolean)
+  const notes = [extra.alpn.length ? `ALPN ${extra.alpn.join(',')}` : '', extra.ech ? 'with an ECH extension (the name is in clear unless it is an ECH public name: browsers send a GREASE one to every server)' : '', extra.userAgent ? `UAID ${extra.userAgent}` : ''].filter(Boolean)
   return {
     kind: 'sni',
     id: `sni:${flow.id}:${protocol}:${evidence.capture}:${evidence.frame}`,
