@@ -432,7 +432,9 @@ export function describeClientHello(hello: ClientHelloFacts, label = 'ClientHell
   if (hello.alpn.length > 0) parts.push(`ALPN ${hello.alpn.join(',')}`)
   parts.push(hello.maxVersion)
   if (hello.obsoleteMaxVersion) parts.push('(obsolete)')
-  parts.push(hello.ech ? 'ECH' : hello.esni ? 'ESNI' : 'no ECH')
+  // The extension, not proof the name was hidden: browsers send a GREASE one with the real name
+  // (see CA-META-003).
+  parts.push(hello.ech ? 'ECH extension' : hello.esni ? 'ESNI' : 'no ECH')
   if (hello.postQuantumKeyShare) parts.push('post-quantum key share')
   if (hello.weakCipherSuites.length > 0) parts.push(`offers ${hello.weakCipherSuites.length} weak cipher suites`)
   if (hello.srtpProfiles) parts.push(`SRTP ${hello.srtpProfiles.join(',')}`)
