@@ -72,6 +72,8 @@ describe('TLS analyzer', () => {
     expect(feeds).toEqual([4, 5, 6, 7, 8, 9])
     const lines = tlsAnalyzer.describe(facts!)
     expect(lines[0]).toMatch(/^ClientHello SNI ministry\.zoom\.us ALPN h2,http\/1\.1 TLS1\.3 no ECH JA4 t13d0303h2_\w{12}_\w{12} \(frame 6\)$/)
+    // An ECH extension is named as such: a browser's GREASE one leaves the real name in the SNI.
+    expect(tlsAnalyzer.describe({...facts!, clientHello: {...facts!.clientHello!, ech: true}})[0]).toContain(' TLS1.3 ECH extension JA4 ')
     expect(lines[1]).toBe('ServerHello TLS1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ALPN h2 (frame 7)')
     expect(lines[2]).toMatch(/^certificate CN=\*\.meet\.example issuer CN=Callaudit Test Root CA valid to 2023-06-01 \(2 DNS names\) chain of 2 SHA-256 .* \(frame 8\)$/)
   })
