@@ -27,6 +27,9 @@ beforeAll(async () => {
   large = structuredClone(small)
   const tenant = small.tenants[0]!
   large.tenants = Array.from({length: COUNT}, (_, i) => ({...tenant, org: `org${i}`, names: [`org${i}.zoom.us`]}))
+  // One CA-META-002 finding per organisation, as analyze makes them.
+  const named = small.findings.find((f) => f.ruleId === 'CA-META-002')!
+  large.findings = [...small.findings.filter((f) => f.ruleId !== 'CA-META-002'), ...large.tenants.map((t, i) => ({...named, flowIds: [100 + i], detail: `${named.detail} (organisation ${JSON.stringify(t.org)})`}))]
   const endpoint = small.endpoints.find((e) => e.judgement.verdict !== 'local')!
   large.endpoints = Array.from({length: COUNT}, (_, i) => ({...endpoint, ip: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`}))
 })
@@ -54,8 +57,13 @@ describe('a report with 150 000 tenants and endpoints', () => {
     }
   })
 
-  it('diff: as Markdown and as a table', () => {
+  it('diff: as Markdown and as a table, each organisation\'s finding matched to its own (not by a search of all)', () => {
     const diff = diffReports({input: 'before.json', kind: 'report', report: small}, {input: 'after.json', kind: 'report', report: large}, {failOn: 'high', toolVersion: 'test'})
+    const named = diff.findings.filter((c) => c.ruleId === 'CA-META-002')
+    // Every organisation of the after side is new; the before side's one (kemlu-go-id) is gone.
+    expect(named.filter((c) => c.status === 'new')).toHaveLength(COUNT)
+    expect(named.filter((c) => c.status === 'gone').map((c) => c.subject)).toEqual(['organisation "kemlu-go-id" (zoom)'])
+    expect(named.find((c) => c.subject === 'organisation "org149999" (zoom)')?.status).toBe('new')
     expect(renderDiffMarkdown(diff)).toContain('10.2.73.239')
     expect(renderDiffTable(diff, {endpoints: COUNT}).length).toBeGreaterThan(COUNT)
   })
