@@ -6,7 +6,7 @@
  * cautiously: same operator (ASN), country, role and app, and only to an address that is gone.
  */
 import type {Report, ReportEndpoint} from '../report/report-model.js'
-import {compareText, sameSet, sortedUnique} from '../report/compare-text.js'
+import {compareText, sortedUnique} from '../report/compare-text.js'
 import type {ChangeCounts, EndpointChange, EndpointState} from './diff-model.js'
 
 export interface EndpointDiff {
@@ -62,12 +62,24 @@ export function diffEndpoints(before: Report, after: Report): EndpointDiff {
   // Indexes, so that matching a new address looks only at the addresses that could match it
   // (a capture of a browsing session has thousands of CDN addresses on each side).
   const byName = new Map<string, ReportEndpoint[]>()
-  const unnamedGoneByOperator = new Map<string, ReportEndpoint[]>()
+  // Unnamed gone addresses per operator, country, apps and role, each list in address order
+  // with a head past the claimed ones: a new unnamed address takes the lowest unclaimed one of
+  // its roles' lists (a scan has hundreds of thousands of unnamed addresses of one operator,
+  // which a search per new address went through one by one).
+  const unnamedGone = new Map<string, {list: ReportEndpoint[]; head: number}>()
   for (const old of beforeList) {
     const names = beforeNames.get(old.ip)!
     for (const n of names) appendTo(byName, n, old)
-    if (!names.length && !afterByIp.has(old.ip) && old.geo?.asn !== undefined) appendTo(unnamedGoneByOperator, operatorKey(old.geo.country ?? null, old.geo.asn), old)
+    if (!names.length && !afterByIp.has(old.ip) && old.geo?.asn !== undefined) {
+      for (const role of new Set(old.roles)) {
+        const key = unnamedKey(old.geo.country ?? null, old.geo.asn, old.apps, role)
+        const queue = unnamedGone.get(key)
+        if (queue) queue.list.push(old)
+        else unnamedGone.set(key, {list: [old], head: 0})
+      }
+    }
   }
+  for (const queue of unnamedGone.values()) queue.list.sort((x, y) => compareText(x.ip, y.ip))
   const changes: EndpointChange[] = []
   const canonical = new Map<string, string>()
   let unchanged = 0
@@ -101,11 +113,12 @@ export function diffEndpoints(before: Report, after: Report): EndpointDiff {
     }
     if (!best && names.length === 0) {
       // Unnamed servers: only an unnamed, gone address of the same operator, country, role and app.
-      for (const old of e.geo?.asn === undefined ? [] : (unnamedGoneByOperator.get(operatorKey(country, e.geo.asn)) ?? [])) {
-        if (claimed.has(old.ip)) continue
-        if (!old.roles.some((r) => e.roles.includes(r)) || !sameSet(old.apps, e.apps)) continue
-        const candidate = {endpoint: old, gone: true, shared: []}
-        if (!best || compareText(old.ip, best.endpoint.ip) < 0) best = candidate
+      for (const role of e.geo?.asn === undefined ? [] : new Set(e.roles)) {
+        const queue = unnamedGone.get(unnamedKey(country, e.geo!.asn!, e.apps, role))
+        if (!queue) continue
+        while (queue.head < queue.list.length && claimed.has(queue.list[queue.head]!.ip)) queue.head++
+        const old = queue.list[queue.head]
+        if (old && (!best || compareText(old.ip, best.endpoint.ip) < 0)) best = {endpoint: old, gone: true, shared: []}
       }
       match = 'operator'
     }
@@ -146,8 +159,9 @@ function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value])
 }
 
-function operatorKey(country: string | null, asn: number): string {
-  return `${country ?? ''}|${asn}`
+/** Operator, country, the set of apps (in any order, as compared before) and one role. */
+function unnamedKey(country: string | null, asn: number, apps: readonly string[], role: string): string {
+  return `${country ?? ''}|${asn}|${sortedUnique(apps).join(',')}|${role}`
 }
 
 /** Lower is better: an unclaimed gone address, then a claimed gone one, then one still in use;
