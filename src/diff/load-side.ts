@@ -12,6 +12,8 @@ import {startsWithBrace} from '../capture/format.js'
 import {InputError} from '../errors.js'
 import type {DiffInput} from './compute-diff.js'
 import {parseReport} from './report-shape.js'
+import {getHeapStatistics} from 'node:v8'
+import {reportMaxFlows} from '../analysis/report-flow-limit.js'
 
 const PEEK_BYTES = 4096
 
@@ -52,7 +54,9 @@ export async function loadSide(input: string, options: CaptureOptions): Promise<
     }
     return {input, kind: 'report', report: parseReport(text, input)}
   }
-  const {report, failures} = await analyzeCaptures({...options, paths: [input]})
+  // Both sides' reports are held at once: by default each gets the flows half the heap can hold.
+  const maxFlows = options.maxFlows ?? reportMaxFlows(getHeapStatistics().heap_size_limit / 2)
+  const {report, failures} = await analyzeCaptures({...options, maxFlows, paths: [input]})
   // One input: it was read (perhaps up to some damage, which the report's warnings say) or not.
   if (report.captures.length === 0) throw new InputError(failures[0] ?? `${input}: no capture could be read`)
   return {input, kind: 'capture', report}

@@ -47,8 +47,16 @@ export function sideWarnings(before: Report, after: Report): string[] {
     out.push(`before and after were geolocated with different databases (before: ${dbs(before).join(', ') || 'none'}; after: ${dbs(after).join(', ') || 'none'}): a country change may come from the databases, not the traffic`)
   }
   if (before.tool.version !== after.tool.version) out.push(`before was made by callaudit ${before.tool.version} and after by ${after.tool.version}: rules and their wording may differ`)
+  // A side that does not hold all of its capture (flows evicted, protocol facts stopped for
+  // memory): what it lacks would show as gone or new.
+  for (const [side, report] of [['before', before], ['after', after]] as const) {
+    for (const w of report.summary.warnings) if (INCOMPLETE_SIDE.some((start) => w.startsWith(start))) out.push(`${side}: ${w}`)
+  }
   return out
 }
+
+/** The beginnings of a report's warnings that say it does not hold all of its capture. */
+const INCOMPLETE_SIDE = ['flow table limit of ', 'memory ran short: ']
 
 /**
  * A report side keeps the judgement it was made with. When the policy given to the diff (flags

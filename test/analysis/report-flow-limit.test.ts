@@ -50,6 +50,16 @@ describe('analyze of a 60 000-address scan on a small heap', () => {
     expect(warning).toMatch(/^flow table limit of \d+ flows reached at frame \d+: \d+ longest-idle flows .* raise --max-flows to keep them \(a report takes up to 3 KiB of Node's heap per flow/)
   })
 
+  it('diff holds two reports: each side gets the flows half the heap can hold', async () => {
+    const run = await runCli(['diff', capture, capture, '--json'], {env: {NODE_OPTIONS: '--max-old-space-size=96'}})
+    expect(run.code).toBe(0)
+    const diff = JSON.parse(run.stdout) as {warnings: string[]}
+    // Both sides were cut to fewer flows than one report alone could keep (27 306 on this heap).
+    const limits = diff.warnings.map((w) => /^(before|after): flow table limit of (\d+) flows/.exec(w)).filter((m) => m !== null)
+    expect(limits.map((m) => m![1])).toEqual(['before', 'after'])
+    expect(Number(limits[0]![2])).toBeLessThan(15_000)
+  })
+
   it('--max-flows given is obeyed as before', async () => {
     const run = await runCli(['analyze', capture, '--json', '--max-flows', '100000'])
     const report = JSON.parse(run.stdout) as {summary: {flows: number; warnings: string[]}}
