@@ -1,7 +1,5 @@
 import {getHeapStatistics} from 'node:v8'
-
-/** The flow table's limit when nothing smaller is called for (FlowTable's own default). */
-export const MAX_FLOWS_DEFAULT = 1_000_000
+import {MAX_FLOWS_DEFAULT} from '../flows/flow-table.js'
 
 /**
  * Heap a report may take per flow, at most: each flow becomes a report flow with its roles and

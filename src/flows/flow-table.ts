@@ -27,6 +27,9 @@ const ST_BASESEQ_B = 128
  * twice: 1 ms. Copies made by the capture are microseconds apart. */
 export const DUPLICATE_WINDOW_NS = 1_000_000
 
+/** Flows the table holds when no limit is given (`--max-flows`' default). */
+export const MAX_FLOWS_DEFAULT = 1_000_000
+
 /** Packets captured twice (see FlowTable.noteSignature), and the frame of the first copy. */
 export interface DuplicateCounts {
   duplicatePackets: number
@@ -102,7 +105,7 @@ export class FlowTable {
   private readonly scratch = new Uint32Array(KEY_WORDS)
 
   constructor(options: FlowTableOptions = {}) {
-    this.maxFlows = Math.max(16, options.maxFlows ?? 1_000_000)
+    this.maxFlows = Math.max(16, options.maxFlows ?? MAX_FLOWS_DEFAULT)
     this.capacity = Math.min(this.maxFlows, options.initialCapacity ?? 4096)
     this.keys = new Uint32Array(this.capacity * KEY_WORDS)
     this.hashes = new Int32Array(this.capacity)

@@ -1,4 +1,5 @@
 import {linkTypeName} from '../decode/link-layer.js'
+import {MAX_FLOWS_DEFAULT} from './flow-table.js'
 import type {AnalyzersStopped, FlowCollection} from './collect-flows.js'
 import type {CaptureSummary} from '../capture/capture-summary.js'
 import {Buffer} from 'node:buffer'
@@ -143,7 +144,7 @@ export function flowsReportHead(collection: FlowCollection, listed: number): Omi
   const {stats, table} = collection
   const warnings = captures.flatMap((c) => c.warnings)
   if (table.evicted.flows > 0) {
-    warnings.push(`flow table limit of ${table.maxFlows} flows reached at frame ${table.evicted.firstFrame}: ${table.evicted.flows} longest-idle flows (${table.evicted.packets} packets, ${table.evicted.bytes} bytes) were evicted and are not listed; raise --max-flows to keep them${table.maxFlows < 1_000_000 ? ` (a report takes up to 3 KiB of Node's heap per flow, and the default limit follows the heap's: give Node more with NODE_OPTIONS=--max-old-space-size=<MiB> first)` : ''}`)
+    warnings.push(`flow table limit of ${table.maxFlows} flows reached at frame ${table.evicted.firstFrame}: ${table.evicted.flows} longest-idle flows (${table.evicted.packets} packets, ${table.evicted.bytes} bytes) were evicted and are not listed; raise --max-flows to keep them${table.maxFlows < MAX_FLOWS_DEFAULT ? ` (a report takes up to 3 KiB of Node's heap per flow, and the default limit follows the heap's: give Node more with NODE_OPTIONS=--max-old-space-size=<MiB> first)` : ''}`)
   }
   if (collection.analyzersStopped) warnings.push(analyzersStoppedWarning(collection.analyzersStopped, collection.captures))
   if (stats.protectedWifiFrames > 0) {
