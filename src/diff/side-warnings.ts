@@ -7,6 +7,7 @@
 import type {Policy} from '../policy/policy.js'
 import type {Report} from '../report/report-model.js'
 import {compareText, sameSet, sortedUnique} from '../report/compare-text.js'
+import {ANALYZERS_STOPPED_WARNING_START, EVICTION_WARNING_START} from '../flows/flows-report.js'
 
 /** Country lists for a sentence: `none`, or up to 8 codes and how many more. */
 export function codeList(codes: readonly string[]): string {
@@ -56,7 +57,7 @@ export function sideWarnings(before: Report, after: Report): string[] {
 }
 
 /** The beginnings of a report's warnings that say it does not hold all of its capture. */
-const INCOMPLETE_SIDE = ['flow table limit of ', 'memory ran short: ']
+const INCOMPLETE_SIDE = [EVICTION_WARNING_START, ANALYZERS_STOPPED_WARNING_START]
 
 /**
  * A report side keeps the judgement it was made with. When the policy given to the diff (flags

@@ -127,6 +127,11 @@ const INDENT = fragment('    ')
 const COMMA_NEWLINE = fragment(',\n')
 const NEWLINE = fragment('\n')
 
+/** How the warnings that say a report does not hold all of its capture begin: evicted flows,
+ * and protocol facts stopped for memory (diff names a side that has them). */
+export const EVICTION_WARNING_START = 'flow table limit of '
+export const ANALYZERS_STOPPED_WARNING_START = 'memory ran short: '
+
 /**
  * The analyzers stopped early (HeapWatch): the report is whole for flows, packets and bytes, but
  * what the protocols said (names, SNI, certificates, STUN, RTP) stops at a frame, and a reader
@@ -135,7 +140,7 @@ const NEWLINE = fragment('\n')
 function analyzersStoppedWarning(stopped: AnalyzersStopped, captures: readonly CaptureSummary[]): string {
   const mib = (bytes: number) => Math.round(bytes / 2 ** 20)
   const path = captures[stopped.capture]?.path ?? `capture ${stopped.capture + 1}`
-  return `memory ran short: the protocol analyzers stopped after frame ${stopped.frame} of ${path} (their facts outgrew ${mib(stopped.budgetBytes)} MiB, their share of the JavaScript heap's ${mib(stopped.limitBytes)} MiB limit), so names, SNI, certificates, STUN, RTP and other protocol facts of later packets are not in this report, and findings that rest on them may be missing; flows, packets and bytes are counted in full. To read them all, give Node a larger heap (NODE_OPTIONS=--max-old-space-size=${Math.max(2 * mib(stopped.limitBytes), 8192)}) or split the capture (editcap -c)`
+  return `${ANALYZERS_STOPPED_WARNING_START}the protocol analyzers stopped after frame ${stopped.frame} of ${path} (their facts outgrew ${mib(stopped.budgetBytes)} MiB, their share of the JavaScript heap's ${mib(stopped.limitBytes)} MiB limit), so names, SNI, certificates, STUN, RTP and other protocol facts of later packets are not in this report, and findings that rest on them may be missing; flows, packets and bytes are counted in full. To read them all, give Node a larger heap (NODE_OPTIONS=--max-old-space-size=${Math.max(2 * mib(stopped.limitBytes), 8192)}) or split the capture (editcap -c)`
 }
 
 /** Everything of the flows report but the flow list: captures and the summary with its warnings. */
@@ -144,7 +149,7 @@ export function flowsReportHead(collection: FlowCollection, listed: number): Omi
   const {stats, table} = collection
   const warnings = captures.flatMap((c) => c.warnings)
   if (table.evicted.flows > 0) {
-    warnings.push(`flow table limit of ${table.maxFlows} flows reached at frame ${table.evicted.firstFrame}: ${table.evicted.flows} longest-idle flows (${table.evicted.packets} packets, ${table.evicted.bytes} bytes) were evicted and are not listed; raise --max-flows to keep them${table.maxFlows < MAX_FLOWS_DEFAULT ? ` (a report takes up to 3 KiB of Node's heap per flow, and the default limit follows the heap's: give Node more with NODE_OPTIONS=--max-old-space-size=<MiB> first)` : ''}`)
+    warnings.push(`${EVICTION_WARNING_START}${table.maxFlows} flows reached at frame ${table.evicted.firstFrame}: ${table.evicted.flows} longest-idle flows (${table.evicted.packets} packets, ${table.evicted.bytes} bytes) were evicted and are not listed; raise --max-flows to keep them${table.maxFlows < MAX_FLOWS_DEFAULT ? ` (a report takes up to 3 KiB of Node's heap per flow, and the default limit follows the heap's: give Node more with NODE_OPTIONS=--max-old-space-size=<MiB> first)` : ''}`)
   }
   if (collection.analyzersStopped) warnings.push(analyzersStoppedWarning(collection.analyzersStopped, collection.captures))
   if (stats.protectedWifiFrames > 0) {

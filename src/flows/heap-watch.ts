@@ -3,9 +3,8 @@ import {runInNewContext} from 'node:vm'
 
 /**
  * Share of V8's heap limit the protocol analyzers' facts may fill during a read. What is left
- * serves the report built from them afterwards (about 1-2 KB per flow on top of the facts, so a
- * million flows fit in what remains of a 4 GiB heap, Node's default on a machine with 16 GiB or
- * more).
+ * serves the report built from them afterwards (up to REPORT_HEAP_BYTES_PER_FLOW, 3 KiB, per
+ * flow on top of the facts, which the report's flow limit allows for: report-flow-limit.ts).
  */
 export const ANALYZER_HEAP_SHARE = 0.3
 
