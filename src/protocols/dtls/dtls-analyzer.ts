@@ -11,6 +11,14 @@
  * STUN message, and then each datagram whose first byte is not DTLS's is skipped at once. The
  * analyzer steps aside once both sides send encrypted records (epoch > 0), or when no DTLS shows
  * up within MAX_PACKETS_BEFORE_DTLS packets.
+ *
+ * A call relayed by a TURN server (RFC 8656) carries the peers' DTLS inside TURN: in ChannelData
+ * messages (§12.4; [MS-TURN]'s multiplexed channel 0xFF10 puts an 8-byte session id first) or in
+ * the DATA attribute of Send and Data indications (§11). A capture made at the client sees only
+ * its flow to the relay, so the handshake is read there too, as Wireshark's TURN dissector hands
+ * ChannelData on: the records found inside are read as if direct, and the facts say `relayed`.
+ * ChannelData is believed only where TURN is in use (a STUN message on the flow, or a STUN/TURN
+ * server port: see ../stun/ports.ts).
  */
 import {copyPacketPlace, type Evidence, type EvidenceOf, type FlowInfo, type PayloadPacket, placeOnlyPacket, type ProtocolAnalyzer} from '../analyzer.js'
 import {parseCertificateMessage} from '../tls/certificate.js'
@@ -34,9 +42,15 @@ import {RangeBuffer} from '../tls/range-buffer.js'
 import {parseServerHello} from '../tls/server-hello.js'
 import {CONTENT, HS, versionName} from '../tls/tls-registry.js'
 import {capwapDtlsOffset, forEachHandshakeFragment, forEachRecord, looksLikeDtlsRecord, looksLikeStun} from './dtls-record.js'
+import {channelDataExcluded, isStunPort} from '../stun/ports.js'
+import {type ChannelDataHeader, channelDataHeader, findDataAttribute, hasMagicCookie, MS_MULTIPLEXED_CHANNEL, type ValueBounds} from '../stun/message.js'
 
 /** Payload packets to wait for a first DTLS record (STUN checks come first) before stepping aside. */
 const MAX_PACKETS_BEFORE_DTLS = 40
+/** The same through a TURN relay, where allocation, permissions and the ICE checks relayed to each
+ * of the peer's candidates come first (a Chrome call through coturn: the ClientHello was the
+ * 20th packet of the client's flow to the relay). */
+const MAX_PACKETS_BEFORE_RELAYED_DTLS = 120
 /** Payload packets looked at per flow in all. */
 const MAX_PACKETS = 200
 /** Largest handshake message reassembled (longer ones are read up to this). */
@@ -63,6 +77,9 @@ export interface DtlsFacts {
   rolesReversed?: true
   /** Records with epoch > 0 (or DTLS 1.3 ciphertext) were seen: the session is keyed. */
   encrypted: boolean
+  /** Some of the records were relayed inside TURN messages (ChannelData, Send or Data
+   * indications) on this flow to a TURN server: the DTLS peer is beyond the relay. */
+  relayed?: true
 }
 
 interface PendingMessage {
@@ -85,10 +102,24 @@ interface DtlsState {
   client: Direction
   server: Direction
   sawDtls: boolean
+  /** TURN_NEVER, TURN_AFTER_STUN (until a STUN message is seen) or TURN_READ: whether TURN
+   * ChannelData is believed on this flow (see ../stun/ports.ts). */
+  turn: number
+  /** A TURN message (a TURN method, or believed ChannelData) was seen: the flow goes to a relay. */
+  relaying: boolean
+  relayed: boolean
   /** Where the last DTLS packet was, to date a message left incomplete. */
   lastPacket: {frame: number; capture: number; sec: number; nsec: number; toServer: boolean}
   facts: DtlsFacts
 }
+
+const TURN_NEVER = -1
+const TURN_AFTER_STUN = 0
+const TURN_READ = 1
+
+/** Scratch structs the TURN parsers fill (feed is never re-entered). */
+const scratchChannel: ChannelDataHeader = {channel: 0, length: 0}
+const scratchData: ValueBounds = {start: 0, end: 0}
 
 /** Placeholder until the first DTLS record (replaced, never changed). */
 const NO_RECORD: Evidence = Object.freeze({frame: 0, capture: 0, time: ''})
@@ -119,6 +150,8 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
     if (flow.transport !== 'udp') return false
   const d = packet.data
     if (looksLikeDtlsRecord(d) || looksLikeStun(d)) return true
+    // A capture begun during a relayed call: ChannelData to a TURN server port.
+    if (isStunPort(flow) && channelDataHeader(d, 0, d.length, true, scratchChannel)) return true
     // CAPWAP control: cleartext discovery (preamble 0x00) comes before the DTLS session (0x01).
     return isCapwapPort(flow) && d.length >= 4 && (d[0] === 0x00 || d[0] === 0x01)
   },
@@ -131,6 +164,9 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
       client: newDirection(),
       server: newDirection(),
       sawDtls: false,
+      turn: isStunPort(flow) ? TURN_READ : channelDataExcluded(flow) ? TURN_NEVER : TURN_AFTER_STUN,
+      relaying: false,
+      relayed: false,
       lastPacket: {frame: 0, capture: 0, sec: 0, nsec: 0, toServer: true},
       facts: {recordVersion: '', firstRecord: NO_RECORD, encrypted: false},
     }
@@ -159,6 +195,7 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
     if (f.alerts) out.alerts = f.alerts
     if (f.rolesReversed) out.rolesReversed = true
     out.encrypted = state.facts.encrypted
+    if (state.relayed) out.relayed = true
     release(state)
     return out
   },
@@ -170,19 +207,28 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
     for (const message of facts.certificates ?? []) lines.push(`DTLS ${describeCertificateMessage(message)}`)
     for (const alert of facts.alerts ?? []) lines.push(describeAlert(alert, 'DTLS alert'))
     if (lines.length === 0) lines.push(`DTLS ${facts.recordVersion}${facts.encrypted ? ' encrypted records (handshake not captured)' : ''} ${frameRef(facts.firstRecord)}`)
+    if (facts.relayed) lines.push('DTLS relayed inside TURN messages: the DTLS peer is beyond the relay')
     return lines
   },
 }
 
 function feedDatagram(state: DtlsState, packet: PayloadPacket): boolean {
   state.packets++
-  const d = packet.data
+  let d = packet.data
   const at = state.capwap ? capwapDtlsOffset(d) : 0
   const first = d[at]
-  // RFC 7983: DTLS records start with 20-63; anything else (STUN, RTP...) is not ours.
-  if (first === undefined || first < 20 || first > 63) return state.packets < (state.sawDtls ? MAX_PACKETS : MAX_PACKETS_BEFORE_DTLS)
+  // RFC 7983: DTLS records start with 20-63; anything else (STUN, RTP...) is not ours, unless it
+  // is a TURN message relaying DTLS.
+  let relayed: Uint8Array | undefined
+  if (first === undefined || first < 20 || first > 63) {
+    relayed = at === 0 && state.turn !== TURN_NEVER ? relayedPayload(state, d) : undefined
+    if (!relayed) return wantsMore(state)
+    d = relayed
+  }
   const dir = packet.toServer ? state.client : state.server
+  let records = 0
   const result = forEachRecord(d, at, (record) => {
+    records++
     if (!state.sawDtls) {
       state.sawDtls = true
       state.facts.recordVersion = versionName(record.version)
@@ -215,6 +261,7 @@ function feedDatagram(state: DtlsState, packet: PayloadPacket): boolean {
       if (alerts.length < 2) alerts.push(alertFacts(record.fragment[0]!, record.fragment[1]!, packet.toServer ? 'client' : 'server', state.evidenceOf(packet)))
     }
   })
+  if (relayed && (records > 0 || result.encrypted)) state.relayed = true
   if (result.encrypted) {
     if (!state.sawDtls) {
       state.sawDtls = true
@@ -228,7 +275,47 @@ function feedDatagram(state: DtlsState, packet: PayloadPacket): boolean {
     state.lastPacket.toServer = packet.toServer
   }
   if (state.client.encrypted && state.server.encrypted) return false
-  return state.packets < (state.sawDtls ? MAX_PACKETS : MAX_PACKETS_BEFORE_DTLS)
+  return wantsMore(state)
+}
+
+function wantsMore(state: DtlsState): boolean {
+  return state.packets < (state.sawDtls ? MAX_PACKETS : state.relaying ? MAX_PACKETS_BEFORE_RELAYED_DTLS : MAX_PACKETS_BEFORE_DTLS)
+}
+
+/**
+ * The packet a TURN message in `d` relays, when it starts like DTLS (RFC 7983: 20-63): the data
+ * of a ChannelData message (RFC 8656 §12.4, once TURN is believed on the flow) or the DATA
+ * attribute of a Send or Data indication (§11). A STUN message with the magic cookie makes
+ * ChannelData believed from then on (a ChannelBind comes before a channel is used).
+ */
+function relayedPayload(state: DtlsState, d: Uint8Array): Uint8Array | undefined {
+  const lead = d[0]!
+  let start = 0
+  let end = 0
+  if ((lead >= 0x40 && lead <= 0x7f) || lead === 0xff) {
+    if (state.turn !== TURN_READ || !channelDataHeader(d, 0, d.length, true, scratchChannel)) return undefined
+    state.relaying = true
+    start = scratchChannel.channel === MS_MULTIPLEXED_CHANNEL ? 12 : 4
+    end = 4 + scratchChannel.length
+  } else if (lead <= 0x01 && d.length >= 20) {
+    // (Without the cookie: a classic RFC 3489 / [MS-TURN] message, which findDataAttribute allows
+    // only for the message types that relay data.)
+    if (hasMagicCookie(d, 0)) {
+      if (state.turn === TURN_AFTER_STUN) state.turn = TURN_READ
+      // RFC 8489 §5: the method's 12 bits are spread around the class bits C1 (0x0100) and C0 (0x0010).
+      const type = (d[0]! << 8) | d[1]!
+      const method = (type & 0x000f) | ((type & 0x00e0) >> 1) | ((type & 0x3e00) >> 2)
+      // TURN's methods (RFC 8656 §18: Allocate 0x003 to ChannelBind 0x009; RFC 6062's
+      // Connect 0x00a-0x00c): the flow goes to a relay.
+      if (method >= 0x003 && method <= 0x00c) state.relaying = true
+    }
+    if (d.length < 24 || !findDataAttribute(d, 0, d.length, scratchData)) return undefined
+    start = scratchData.start
+    end = scratchData.end
+  } else return undefined
+  if (end - start < 13) return undefined
+  const inner = d[start]!
+  return inner >= 20 && inner <= 63 ? d.subarray(start, end) : undefined
 }
 
 /**

@@ -1,9 +1,13 @@
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {analyzeCaptures} from '../../../src/analysis/analyze.js'
+import {tempDir} from '../../helpers/temp-dir.js'
 import type {PayloadPacket, ProtocolAnalyzer} from '../../../src/protocols/analyzer.js'
 import {type DtlsFacts, dtlsAnalyzer} from '../../../src/protocols/dtls/dtls-analyzer.js'
 import {capwapDtlsOffset, forEachHandshakeFragment, forEachRecord, looksLikeDtlsRecord, looksLikeStun} from '../../../src/protocols/dtls/dtls-record.js'
-import {rtp, stunBindingRequest, stunBindingSuccess} from '../../support/packet-builder.js'
-import {analyze, type Endpoints, factsOf, reverse, udpFrame} from '../tls/capture-kit.js'
+import {rtp, stunBindingRequest, stunBindingSuccess, stunMessage, turnChannelData, turnChannelNumber, turnData, turnXorPeerAddress} from '../../support/packet-builder.js'
+import {analyze, type Endpoints, factsOf, pcapOf, reverse, udpFrame} from '../tls/capture-kit.js'
 import {CA_DER, LEAF_DER, WEBRTC_DER} from '../tls/test-certificates.js'
 import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, serverHelloBody} from '../tls/tls-builders.js'
 
@@ -160,6 +164,80 @@ describe('DTLS analyzer', () => {
     expect(feeds).toHaveLength(40)
   })
 
+  it('reads the handshake a TURN relay carries: in Send and Data indications and in ChannelData, on the client\'s flow to the relay', async () => {
+    // A client's capture of a relayed call (RFC 8656): its one flow goes to the relay; the DTLS
+    // peer is beyond it. The ClientHello goes out in a Send indication, the server flight comes
+    // back in ChannelData (after a ChannelBind), the client's Finished flight in ChannelData.
+    const relay: Endpoints = {src: '192.168.1.20', sport: 51999, dst: '198.51.100.20', dport: 3478}
+    const back = reverse(relay)
+    const peer = turnXorPeerAddress('203.0.113.50', 49278, txid)
+    const serverCert = certificateBody([LEAF_DER, CA_DER])
+    const frames = [
+      udpFrame(relay, stunMessage({type: 0x0003, txid, attrs: [{type: 0x0019, value: Buffer.from([17, 0, 0, 0])}]})),
+      udpFrame(relay, stunMessage({type: 0x0009, txid: Buffer.alloc(12, 8), attrs: [turnChannelNumber(0x4000), peer]})),
+      udpFrame(relay, stunMessage({type: 0x0016, txid: Buffer.alloc(12, 9), attrs: [peer, turnData(hs(dtlsFragments(CH, 0, clientHello)))]})),
+      udpFrame(back, turnChannelData(0x4000, datagram(hs(dtlsFragments(SH, 0, serverHello), 1), hs(dtlsFragments(CERT, 1, serverCert), 2), hs(dtlsFragments(SHD, 2, Buffer.alloc(0)), 3)), true)),
+      udpFrame(relay, turnChannelData(0x4000, datagram(hs(dtlsFragments(CKE, 1, Buffer.alloc(65, 4)), 1), dtlsRecord(20, Buffer.from([1]), {seq: 2}), dtlsRecord(22, Buffer.alloc(40), {epoch: 1})), true)),
+      udpFrame(back, turnChannelData(0x4000, datagram(dtlsRecord(20, Buffer.from([1]), {seq: 4}), dtlsRecord(22, Buffer.alloc(40), {epoch: 1})))),
+      udpFrame(relay, turnChannelData(0x4000, rtp({pt: 111, seq: 1, timestamp: 1, ssrc: 0x1234}, Buffer.alloc(100, 0xab)))),
+    ]
+    const {analyzer, feeds} = counting()
+    const [facts] = factsOf<DtlsFacts>(await analyze(frames, [analyzer], Date.UTC(2023, 0, 20) / 1000), 'dtls')
+    expect(facts).toMatchObject({recordVersion: 'DTLS1.2', firstRecord: {frame: 3}, relayed: true, encrypted: true})
+    expect(facts!.clientHello).toMatchObject({evidence: {frame: 3}, srtpProfiles: ['SRTP_AES128_CM_HMAC_SHA1_80', 'SRTP_AEAD_AES_128_GCM', 'SRTP_AEAD_AES_256_GCM']})
+    expect(facts!.serverHello).toMatchObject({srtpProfile: 'SRTP_AEAD_AES_128_GCM', evidence: {frame: 4}})
+    expect(facts!.certificates!.map((m) => [m.sentBy, m.evidence.frame, m.chain.map((c) => c.subjectCN)])).toEqual([['server', 4, ['*.meet.example', 'Callaudit Test Root CA']]])
+    expect(facts!.rolesReversed).toBeUndefined()
+    // Keyed both ways by frame 6: the relayed RTP after it is not looked at.
+    expect(feeds).toEqual([1, 2, 3, 4, 5, 6])
+    expect(dtlsAnalyzer.describe(facts!).at(-1)).toBe('DTLS relayed inside TURN messages: the DTLS peer is beyond the relay')
+
+    // On a port that is no TURN server's, ChannelData is believed only after a STUN message on the
+    // flow (Kerberos and GTPv2-C datagrams fit its header, see stun/ports.ts).
+    const plain: Endpoints = {...relay, dport: 40000}
+    const wrappedServerHello = udpFrame(reverse(plain), turnChannelData(0x4000, hs(dtlsFragments(SH, 0, serverHello), 1), true))
+    const before = [udpFrame(plain, hs(dtlsFragments(CH, 0, clientHello))), wrappedServerHello]
+    const [unbelieved] = factsOf<DtlsFacts>(await analyze(before, [dtlsAnalyzer]), 'dtls')
+    expect(unbelieved!.serverHello).toBeUndefined()
+    expect(unbelieved!.relayed).toBeUndefined()
+    const [believed] = factsOf<DtlsFacts>(await analyze([before[0]!, udpFrame(plain, stunBindingRequest({txid})), wrappedServerHello], [dtlsAnalyzer]), 'dtls')
+    expect(believed!.serverHello).toMatchObject({evidence: {frame: 3}})
+    expect(believed!.relayed).toBe(true)
+    // A direct handshake stays unmarked.
+    const [direct] = factsOf<DtlsFacts>(await analyze([udpFrame(webrtc, hs(dtlsFragments(CH, 0, clientHello)))], [dtlsAnalyzer]), 'dtls')
+    expect(direct!.relayed).toBeUndefined()
+  })
+
+  it('makes a relayed call captured at the client a WebRTC call (STUN + DTLS + RTP, all inside TURN) through the whole pipeline', async () => {
+    const relay: Endpoints = {src: '192.168.1.20', sport: 51999, dst: '198.51.100.20', dport: 3478}
+    const back = reverse(relay)
+    const peer = turnXorPeerAddress('203.0.113.50', 49278, txid)
+    const srtp = (i: number) => turnChannelData(0x4000, rtp({pt: 111, seq: 100 + i, timestamp: 960 * i, ssrc: 0x5eed}, Buffer.from(Array.from({length: 80}, (_, j) => (i * 131 + j * 197 + ((j * j) >> 3)) & 0xff))), true)
+    const frames = [
+      udpFrame(relay, stunMessage({type: 0x0003, txid, attrs: [{type: 0x0019, value: Buffer.from([17, 0, 0, 0])}]})),
+      udpFrame(relay, stunMessage({type: 0x0009, txid: Buffer.alloc(12, 8), attrs: [turnChannelNumber(0x4000), peer]})),
+      udpFrame(relay, turnChannelData(0x4000, hs(dtlsFragments(CH, 0, clientHello)), true)),
+      udpFrame(back, turnChannelData(0x4000, hs(dtlsFragments(SH, 0, serverHello), 1), true)),
+      ...Array.from({length: 30}, (_, i) => udpFrame(relay, srtp(i))),
+    ]
+    const path = join(tempDir('callaudit-turn-'), 'relayed.pcap')
+    writeFileSync(path, pcapOf(frames))
+    const {report} = await analyzeCaptures({paths: [path], geo: {dbPaths: [], dirs: [], env: {}, systemDirs: false, useEmbedded: true}, policy: {}, cwd: tempDir('callaudit-cwd-'), toolVersion: 'test'})
+    expect(report.apps.map((a) => [a.app, a.flowIds, a.evidence.map((e) => e.value)])).toEqual([['webrtc', [1], ['STUN+DTLS+RTP']]])
+    expect(report.flows[0]).toMatchObject({role: 'relay', app: 'webrtc'})
+  })
+
+  it('waits longer for the handshake on a flow to a TURN relay, where relayed ICE checks come first', async () => {
+    const relay: Endpoints = {src: '192.168.1.20', sport: 51999, dst: '198.51.100.20', dport: 3478}
+    const peer = turnXorPeerAddress('203.0.113.50', 49278, txid)
+    const send = (i: number, data: Buffer) => udpFrame(relay, stunMessage({type: 0x0016, txid: Buffer.alloc(12, i), attrs: [peer, turnData(data)]}))
+    // 60 ICE connectivity checks relayed to the peer's candidates before the ClientHello.
+    const checks = Array.from({length: 60}, (_, i) => send(i, stunBindingRequest({txid: Buffer.alloc(12, 100 + i)})))
+    const [facts] = factsOf<DtlsFacts>(await analyze([...checks, send(200, hs(dtlsFragments(CH, 0, clientHello)))], [dtlsAnalyzer]), 'dtls')
+    expect(facts!.clientHello).toMatchObject({evidence: {frame: 61}})
+    expect(facts!.relayed).toBe(true)
+  })
+
   it('takes UDP flows that start with DTLS or STUN only', () => {
     const flow = {id: 1, transport: 'udp' as const, client: {ip: '10.0.0.1', port: 5000}, server: {ip: '10.0.0.2', port: 3478}}
     const packet = (data: Buffer) => ({data}) as unknown as PayloadPacket
@@ -167,5 +245,9 @@ describe('DTLS analyzer', () => {
     expect(dtlsAnalyzer.probe(flow, packet(stunBindingRequest({txid})))).toBe(true)
     expect(dtlsAnalyzer.probe(flow, packet(rtp({pt: 0, seq: 1, timestamp: 0, ssrc: 1}, Buffer.alloc(160))))).toBe(false)
     expect(dtlsAnalyzer.probe({...flow, transport: 'tcp'}, packet(stunBindingRequest({txid})))).toBe(false)
+    // ChannelData first (a capture begun during a relayed call): on a TURN server port only.
+    const channelData = turnChannelData(0x4000, dtlsRecord(23, Buffer.alloc(40), {epoch: 1}), true)
+    expect(dtlsAnalyzer.probe(flow, packet(channelData))).toBe(true)
+    expect(dtlsAnalyzer.probe({...flow, server: {ip: '10.0.0.2', port: 40000}}, packet(channelData))).toBe(false)
   })
 })
