@@ -1,3 +1,5 @@
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {analyzeCaptures} from '../../src/analysis/analyze.js'
 import {certificateIdentity, dtlsCertificateIdentifies} from '../../src/findings/checks/client-certificates.js'
@@ -5,7 +7,10 @@ import {type CertificateFacts, certificateFacts} from '../../src/protocols/tls/c
 import type {Report} from '../../src/report/report-model.js'
 import {corpusFiles, corpusPath, HAVE_CORPUS} from '../helpers/paths.js'
 import {tempDir} from '../helpers/temp-dir.js'
-import {CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
+import {CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, LEAF_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
+import {type Endpoints, pcapOf, reverse, udpFrame} from '../protocols/tls/capture-kit.js'
+import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, serverHelloBody} from '../protocols/tls/tls-builders.js'
+import {stunBindingRequest} from '../support/packet-builder.js'
 
 const AT = Date.UTC(2025, 5, 1)
 /** Facts of a certificate as the TLS parser hands them out, with only the subject changed. */
@@ -57,6 +62,27 @@ describe('CA-META-009: what a client certificate subject tells', () => {
   })
 })
 
+describe('CA-META-009 on WebRTC: the certificate of the capture\'s own side, whichever end is the DTLS client', () => {
+  it('reports the certificate the caller sent as DTLS server, and not the one the remote DTLS client sent', async () => {
+    // The remote answered the caller's offer as the active side (RFC 8842 §5): its ClientHello
+    // comes first; both send certificates carrying an organisation.
+    const caller: Endpoints = {src: '192.168.1.20', sport: 51000, dst: '198.51.100.30', dport: 3478}
+    const back = reverse(caller)
+    const frames = [
+      udpFrame(caller, stunBindingRequest({txid: Buffer.alloc(12, 1)})),
+      udpFrame(back, dtlsRecord(22, Buffer.concat(dtlsFragments(1, 0, clientHelloBody({dtls: true}))))),
+      udpFrame(caller, dtlsRecord(22, Buffer.concat([...dtlsFragments(2, 0, serverHelloBody({legacyVersion: 0xfefd, cipherSuite: 0xc02b})), ...dtlsFragments(11, 1, certificateBody([CLIENT_DEVICE_DER]))]))),
+      udpFrame(back, dtlsRecord(22, Buffer.concat(dtlsFragments(11, 1, certificateBody([LEAF_DER]))), {seq: 1})),
+    ]
+    const path = join(tempDir('callaudit-dtls-cert-'), 'call.pcap')
+    writeFileSync(path, pcapOf(frames, Math.floor(AT / 1000)))
+    const {report} = await analyzeCaptures({paths: [path], geo: {dbPaths: [], dirs: [], env: {}, systemDirs: false, useEmbedded: true}, policy: {}, cwd: tempDir('callaudit-cwd-'), toolVersion: 'test'})
+    const found = meta009(report)
+    expect(found.map((f) => f.evidence.map((e) => [e.description, e.frame]))).toEqual([[['DTLS server certificate CN "laptop-0042" issued by "laptop-0042" sent in clear to 198.51.100.30:3478', 3]]])
+    expect(found[0]!.detail).toMatch(/^The DTLS server sent its certificate in clear to 198\.51\.100\.30 \(1 connection\): CN "laptop-0042"/)
+  })
+})
+
 async function analyze(name: string): Promise<Report> {
   const {report} = await analyzeCaptures({
     paths: [corpusPath(name)],
@@ -101,7 +127,17 @@ describe.skipIf(!HAVE_CORPUS)('CA-META-009 on the corpus (../shared/captures)', 
 
   it('reports the CAPWAP access point, the DTLS client of a flow seen the other way round, not its controller', async () => {
     const found = meta009(await analyze('capwap.pcap'))
-    expect(found.map((f) => [f.severity, f.evidence[0]?.description])).toEqual([['medium', 'DTLS client certificate CN "AP3G2-b83861f305ac" issued by "Cisco Manufacturing CA" sent in clear to 192.168.10.10:12380']])
+    // The access point (192.168.10.10:12380, the flow's server) sends it to the controller.
+    expect(found.map((f) => [f.severity, f.evidence[0]?.description])).toEqual([['medium', 'DTLS client certificate CN "AP3G2-b83861f305ac" issued by "Cisco Manufacturing CA" sent in clear to 192.168.10.9:5246']])
+    expect(found[0]!.detail).toMatch(/^The DTLS client sent its certificate in clear to 192\.168\.10\.9 \(1 connection\)/)
+  })
+
+  it('stays quiet on a relayed WebRTC stream whose DTLS client is the remote media server (adult_content.pcap: "Mouflon WebRTC Server", O "StripChat")', async () => {
+    const report = await analyze('adult_content.pcap')
+    // The handshake, inside TURN, is read (the flow is WebRTC), and the certificate the remote
+    // sent names the service, not the caller.
+    expect(report.apps.map((a) => a.app)).toEqual(['webrtc'])
+    expect(meta009(report)).toEqual([])
   })
 
   it('stays quiet on WebRTC calls (Google Meet: CN "WebRTC")', async () => {

@@ -77,22 +77,49 @@ interface Sending {
   flow: ReportFlow
   protocol: ClientCertificateProtocol
   message: CertificateMessageFacts
+  /** Who sent it, as the finding names them: 'TLS client', 'DTLS client', ... */
+  sender: string
+  /** The end of the flow the certificate was sent to. */
+  to: {ip: string; port: number}
 }
 
-/** Certificate messages sent by the (TLS, OpenVPN or DTLS) client of a flow. */
+/**
+ * Certificates that can name the caller, sent in clear on a flow: for TLS and OpenVPN the
+ * protocol client's (a credential issued to a user or device); for DTLS the one the capture's own
+ * side sent. In WebRTC both ends of a DTLS handshake send a certificate (RFC 5763 §5: each
+ * side's fingerprint is in its own SDP), and which end is the DTLS client follows the SDP
+ * offer/answer (RFC 8842 §5), not who the caller is: through a TURN relay or from a media server
+ * the client is often the remote end, whose certificate names the remote (a server's "Mouflon
+ * WebRTC Server", StripChat), not the caller.
+ */
 function clientCertificates(flow: ReportFlow): Sending[] {
   const f = factsOf(flow)
   const out: Sending[] = []
   // `sentBy` names the flow endpoint; the protocol's client is the flow's server when the roles
   // were found reversed (the ClientHello, or OpenVPN's hard reset, came from the flow's server).
-  const add = (protocol: ClientCertificateProtocol, messages: readonly CertificateMessageFacts[] | undefined, reversed: boolean) => {
-    const client = reversed ? 'server' : 'client'
-    for (const message of messages ?? []) if (message.sentBy === client) out.push({flow, protocol, message})
+  const add = (protocol: ClientCertificateProtocol, messages: readonly CertificateMessageFacts[] | undefined, end: 'client' | 'server', sender: string) => {
+    for (const message of messages ?? []) if (message.sentBy === end) out.push({flow, protocol, message, sender, to: end === 'client' ? flow.server : flow.client})
   }
-  if (f.tls) add('TLS', f.tls.certificates, f.tls.rolesReversed === true)
-  if (f.openvpn?.tls) add('OpenVPN', f.openvpn.tls.certificates, f.openvpn.rolesReversed === true || f.openvpn.tls.rolesReversed === true)
-  if (f.dtls) add('DTLS', f.dtls.certificates, f.dtls.rolesReversed === true)
+  const protocolClient = (reversed: boolean) => (reversed ? 'server' : 'client')
+  if (f.tls) add('TLS', f.tls.certificates, protocolClient(f.tls.rolesReversed === true), 'TLS client')
+  if (f.openvpn?.tls) add('OpenVPN', f.openvpn.tls.certificates, protocolClient(f.openvpn.rolesReversed === true || f.openvpn.tls.rolesReversed === true), 'OpenVPN client')
+  if (f.dtls) {
+    if (isCapwap(flow)) add('DTLS', f.dtls.certificates, protocolClient(f.dtls.rolesReversed === true), 'DTLS client')
+    else {
+      const own = sameEnd(flow.remote, flow.server) ? 'client' : 'server'
+      add('DTLS', f.dtls.certificates, own, own === protocolClient(f.dtls.rolesReversed === true) ? 'DTLS client' : 'DTLS server')
+    }
+  }
   return out
+}
+
+/** CAPWAP control or data (RFC 5415 §15.7: UDP 5246, 5247). */
+function isCapwap(flow: ReportFlow): boolean {
+  return [5246, 5247].includes(flow.server.port) || [5246, 5247].includes(flow.client.port)
+}
+
+function sameEnd(a: {ip: string; port: number}, b: {ip: string; port: number}): boolean {
+  return a.ip === b.ip && a.port === b.port
 }
 
 function fieldsText(identity: CertificateIdentity): string {
@@ -111,8 +138,8 @@ function shortFingerprint(cert: CertificateFacts): string {
  * that carries the call names the caller whichever app it is. One finding per certificate (by
  * SHA-256 of the holder's certificate), with the connections it was sent on as evidence. TLS and
  * OpenVPN client certificates are credentials issued to a user or device: each is reported (a
- * subject naming no one is still the same certificate on every connection); DTLS ones only when
- * they carry identifying fields. Certificates node could not parse, and empty Certificate
+ * subject naming no one is still the same certificate on every connection); DTLS ones (those the
+ * capture's own side sent, see clientCertificates) only when they carry identifying fields. Certificates node could not parse, and empty Certificate
  * messages (a client without a certificate), are not reported.
  */
 export function clientCertificatesInClear(ctx: CheckContext): Finding[] {
@@ -130,14 +157,14 @@ export function clientCertificatesInClear(ctx: CheckContext): Finding[] {
   }
   const out: Finding[] = []
   for (const {cert, identity, sendings} of groups.values()) {
-    const protocols = [...new Set(sendings.map((s) => s.protocol))].sort()
-    const remotes = [...new Set(sendings.map((s) => s.flow.remote.ip))].sort()
+    const senders = [...new Set(sendings.map((s) => s.sender))].sort()
+    const remotes = [...new Set(sendings.map((s) => s.to.ip))].sort()
     const flowIds = [...new Set(sendings.map((s) => s.flow.id))]
     // Evidence names the certificate briefly (the detail lists its fields).
     const first = identity.fields[0]
     const holder = `${first ? `${first[0]} ${quote(first[1])}` : `SHA-256 ${shortFingerprint(cert)}`}${cert.issuerCN !== undefined ? ` issued by ${quote(cert.issuerCN)}` : ''}`
-    const evidence: FindingEvidence[] = sendings.slice(0, MAX_ITEMS).map(({flow, protocol, message}) => ({
-      description: `${protocol} client certificate ${holder} sent in clear to ${flow.remote.ip}:${flow.remote.port}`,
+    const evidence: FindingEvidence[] = sendings.slice(0, MAX_ITEMS).map(({flow, message, sender, to}) => ({
+      description: `${sender} certificate ${holder} sent in clear to ${to.ip}:${to.port}`,
       frame: message.evidence.frame,
       capture: message.evidence.capture,
       time: message.evidence.time,
@@ -149,7 +176,7 @@ export function clientCertificatesInClear(ctx: CheckContext): Finding[] {
     const inside = identity.emails.filter((address) => !identity.fields.some(([attribute, value]) => attribute === 'emailAddress' && value === address))
     const emails = inside.length ? ` It carries the e-mail address${inside.length > 1 ? 'es' : ''} ${inside.slice(0, 4).map(quote).join(', ')}.` : ''
     const detail =
-      `The ${protocols.join('/')} client sent its certificate in clear to ${to} (${flowIds.length} connection${flowIds.length > 1 ? 's' : ''}): ${names}.${emails} ` +
+      `The ${senders.join(' and the ')} sent ${senders.length > 1 ? 'their' : 'its'} certificate in clear to ${to} (${flowIds.length} connection${flowIds.length > 1 ? 's' : ''}): ${names}.${emails} ` +
       `Anyone on the path reads who or what is connecting, and recognises the same certificate (SHA-256 ${shortFingerprint(cert)}) every time it is used.`
     out.push(finding('CA-META-009', identity.personal ? 'high' : undefined, detail, evidence, flowIds, remotes.length === 1 ? remotes[0] : undefined))
   }
