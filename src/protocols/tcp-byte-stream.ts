@@ -78,6 +78,23 @@ export class TcpByteStream {
   }
 
 
+  /**
+   * Forget the first `n` bytes held (read already): the stream now starts `n` bytes further on,
+   * and the cap bounds what is held rather than the whole connection. A reader that consumes
+   * the stream as it goes (a call's media framed in TCP: TURN over TCP, ICE-TCP) so reads all of
+   * it. Segments that come again for forgotten bytes (retransmissions) are dropped as before the
+   * stream start.
+   */
+  discard(n: number): void {
+    const count = Math.min(n, this.length)
+    if (count <= 0) return
+    this.buffer.copyWithin(0, count, this.length)
+    this.length -= count
+    this.base = (this.base + count) >>> 0
+    // Waiting segments lie beyond the held bytes (offset > length), so their offsets stay positive.
+    for (const p of this.pending) p.offset -= count
+  }
+
   /** The contiguous bytes from the start of the stream (a view; copy to keep). */
   get bytes(): Uint8Array {
     return this.buffer.subarray(0, this.length)

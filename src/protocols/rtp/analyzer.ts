@@ -45,7 +45,7 @@ const MAX_SEQUENCE_STEP = 100
 const PATIENCE_NOTHING = 64
 const PATIENCE_SHAPED = 48
 const PATIENCE_TOTAL = 4096
-/** TCP (TURN over TCP, ICE-TCP): bytes reassembled per direction. */
+/** TCP (TURN over TCP, ICE-TCP): bytes held per direction (read frames are let go: see StunStreamFramer.discardParsed). */
 const TCP_STREAM_CAP = 256 * 1024
 
 /** UDP services that are never RTP: not worth looking at. */
@@ -338,6 +338,7 @@ function feedTcp(state: RtpState, packet: PayloadPacket): boolean {
         inspect(state, packet, bytes, scratchData.start, scratchData.end, CARRIER_TURN_DATA, -1)
       }
     }
+    dir.framer.discardParsed(dir.stream)
     if (dir.stream.full) {
       if (!dir.framer.stopped()) state.truncated = true
       dir.framer.stop()

@@ -38,7 +38,7 @@ const MAX_CHANNELS = 16
 /** Messages fully parsed per flow; beyond, only messages of a type not seen yet are parsed and
  * the others counted by type (a TURN flow relaying media in Send/Data indications is all STUN). */
 const MAX_PARSED = 256
-/** Bytes of TCP stream reassembled per direction. */
+/** Bytes of TCP stream held per direction (read frames are let go: see StunStreamFramer.discardParsed). */
 const TCP_STREAM_CAP = 64 * 1024
 /** Packets to wait for a first STUN message before stepping aside; longer on a flow that starts
  * with DTLS or RTP (a WebRTC flow captured mid-call sends a consent check every few seconds). */
@@ -492,8 +492,11 @@ function feedTcp(state: StunState, packet: PayloadPacket): boolean {
   if (dir.stream && !dir.framer.stopped()) {
     dir.stream.push(packet.seq, packet.data, packet.streamStart)
     readFrames(state, dir, dir.stream, packet)
+    dir.framer.discardParsed(dir.stream)
     if (dir.stream.full) {
-      // Cap reached: what was parsed stays, the rest of this direction is not read.
+      // Cap reached with nothing more to cut (a frame longer than the cap, or a hole the
+      // capture missed that segments pile up behind): what was parsed stays, the rest of this
+      // direction is not read.
       if (!dir.framer.stopped()) state.truncated = true
       dir.framer.stop()
     }

@@ -36,6 +36,17 @@ export class StunStreamFramer {
     this.framing = 'none'
   }
 
+  /**
+   * Let the stream forget the bytes already cut into frames (TcpByteStream.discard), so that a
+   * connection carrying a whole call is read to its end within the stream's cap; the frames'
+   * bounds then count from the new start. Call between `next` loops, never inside one.
+   */
+  discardParsed(stream: {discard(n: number): void}): void {
+    if (this.parsed === 0) return
+    stream.discard(this.parsed)
+    this.parsed = 0
+  }
+
   /** No more frames will come (bytes fit neither framing, or stop() was called). */
   stopped(): boolean {
     return this.framing === 'none'

@@ -145,3 +145,31 @@ describe('TURN ChannelData look-alikes', () => {
     expect(await streams({ip: '198.51.100.10', port: 1812}, true)).toBeUndefined()
   })
 })
+
+describe('TURN over TCP carrying a whole call', () => {
+  it('is read to its end: every relayed RTP packet and ChannelData message counted, past any buffer cap', async () => {
+    // 3000 ChannelData messages of 212 bytes, 636 kB: more than the RTP analyzer's 256 KiB and
+    // the STUN analyzer's 64 KiB of held stream, which once cut the count short.
+    const kit = new CaptureKit()
+    const c = {ip: '192.168.1.20', port: 59164}
+    const s = {ip: '198.51.100.20', port: 3478}
+    let seq = 1
+    const send = (p: Buffer) => {
+      kit.tcp(c, s, {seq, flags: 'PA'}, p)
+      seq += p.length
+    }
+    send(stunBindingRequest({txid: detBytes('tcp-turn', 12)}))
+    for (let i = 0; i < 3000; i++) {
+      const media = rtp({pt: 111, seq: i & 0xffff, timestamp: 960 * i, ssrc: 0x64e1da3a}, detBytes(`m${i}`, 200))
+      send(Buffer.concat([hex('4000'), Buffer.from([media.length >> 8, media.length & 0xff]), media]))
+    }
+    const flows = await kit.analyze([rtpAnalyzer, stunAnalyzer])
+    const r = factsOn<RtpFacts>(flows, 'rtp', c, s)!
+    expect(r.streams.map((x) => [x.ssrc, x.carrier, x.packets, x.lost])).toEqual([['0x64e1da3a', 'turn-channel', 3000, 0]])
+    expect(r.truncated).toBe(false)
+    const st = factsOn<StunFacts>(flows, 'stun', c, s)!
+    expect(st.channels?.map((x) => [x.channel, x.packets])).toEqual([['0x4000', 3000]])
+    expect(st.truncated).toBeFalsy()
+  })
+})
+
