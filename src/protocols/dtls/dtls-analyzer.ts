@@ -19,6 +19,12 @@
  * ChannelData on: the records found inside are read as if direct, and the facts say `relayed`.
  * ChannelData is believed only where TURN is in use (a STUN message on the flow, or a STUN/TURN
  * server port: see ../stun/ports.ts).
+ *
+ * Where UDP is blocked, the same call goes over TCP: ICE-TCP (RFC 6544) frames each packet with a
+ * 16-bit length (RFC 4571), TURN over TCP sends STUN and ChannelData back to back (RFC 8656
+ * §12.5). A TCP flow is taken when it starts with STUN in either framing (or ChannelData to a
+ * TURN port); each direction is reassembled and cut into frames as the STUN analyzer does, and
+ * the DTLS inside read as from datagrams.
  */
 import {copyPacketPlace, type Evidence, type EvidenceOf, type FlowInfo, type PayloadPacket, placeOnlyPacket, type ProtocolAnalyzer} from '../analyzer.js'
 import {parseCertificateMessage} from '../tls/certificate.js'
@@ -44,6 +50,8 @@ import {CONTENT, HS, versionName} from '../tls/tls-registry.js'
 import {capwapDtlsOffset, forEachHandshakeFragment, forEachRecord, looksLikeDtlsRecord, looksLikeStun} from './dtls-record.js'
 import {channelDataExcluded, isStunPort} from '../stun/ports.js'
 import {type ChannelDataHeader, channelDataHeader, findDataAttribute, hasMagicCookie, MS_MULTIPLEXED_CHANNEL, type ValueBounds} from '../stun/message.js'
+import {type StreamFrame, StunStreamFramer} from '../stun/tcp-framing.js'
+import {TcpByteStream} from '../tcp-byte-stream.js'
 
 /** Payload packets to wait for a first DTLS record (STUN checks come first) before stepping aside. */
 const MAX_PACKETS_BEFORE_DTLS = 40
@@ -60,6 +68,8 @@ const MAX_PENDING = 4
 /** message_seq values remembered per direction (to skip retransmissions). */
 const MAX_DONE = 64
 const MAX_CERTIFICATE_MESSAGES = 4
+/** TCP: bytes held per direction while cutting frames (read frames are let go). */
+const TCP_HELD = 64 * 1024
 
 export interface DtlsFacts {
   /** Version of the first DTLS record seen. */
@@ -95,6 +105,11 @@ interface Direction {
   alertSeen: boolean
 }
 
+interface TcpDirection {
+  stream: TcpByteStream | undefined
+  framer: StunStreamFramer
+}
+
 interface DtlsState {
   evidenceOf: EvidenceOf
   capwap: boolean
@@ -105,6 +120,8 @@ interface DtlsState {
   /** TURN_NEVER, TURN_AFTER_STUN (until a STUN message is seen) or TURN_READ: whether TURN
    * ChannelData is believed on this flow (see ../stun/ports.ts). */
   turn: number
+  /** TCP: each direction's stream and framer; undefined for UDP. */
+  tcp: [TcpDirection, TcpDirection] | undefined
   /** A TURN message (a TURN method, or believed ChannelData) was seen: the flow goes to a relay. */
   relaying: boolean
   relayed: boolean
@@ -120,6 +137,7 @@ const TURN_READ = 1
 /** Scratch structs the TURN parsers fill (feed is never re-entered). */
 const scratchChannel: ChannelDataHeader = {channel: 0, length: 0}
 const scratchData: ValueBounds = {start: 0, end: 0}
+const scratchFrame: StreamFrame = {kind: 'stun', start: 0, end: 0}
 
 /** Placeholder until the first DTLS record (replaced, never changed). */
 const NO_RECORD: Evidence = Object.freeze({frame: 0, capture: 0, time: ''})
@@ -130,6 +148,7 @@ const FINISHED_DIRECTION: Direction = {pending: new Map(), done: new Set(), encr
 const FINISHED_FACTS: DtlsFacts = {recordVersion: '', firstRecord: NO_RECORD, encrypted: false}
 
 function release(state: DtlsState): void {
+  state.tcp = undefined
   state.client = FINISHED_DIRECTION
   state.server = FINISHED_DIRECTION
   state.facts = FINISHED_FACTS
@@ -147,8 +166,13 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
   name: 'dtls',
 
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
-    if (flow.transport !== 'udp') return false
-  const d = packet.data
+    const d = packet.data
+    if (flow.transport === 'tcp') {
+      // ICE-TCP or TURN over TCP: a STUN message first, RFC 4571-framed or not (as the RTP and
+      // STUN analyzers take such a flow), or ChannelData to a TURN port.
+      if (looksLikeStun(d) || (d.length >= 22 && looksLikeStun(d.subarray(2)))) return true
+      return isStunPort(flow) && channelDataHeader(d, 0, d.length, false, scratchChannel)
+    }
     if (looksLikeDtlsRecord(d) || looksLikeStun(d)) return true
     // A capture begun during a relayed call: ChannelData to a TURN server port.
     if (isStunPort(flow) && channelDataHeader(d, 0, d.length, true, scratchChannel)) return true
@@ -165,6 +189,13 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
       server: newDirection(),
       sawDtls: false,
       turn: isStunPort(flow) ? TURN_READ : channelDataExcluded(flow) ? TURN_NEVER : TURN_AFTER_STUN,
+      tcp:
+        flow.transport === 'tcp'
+          ? [
+              {stream: new TcpByteStream(TCP_HELD), framer: new StunStreamFramer(isStunPort(flow))},
+              {stream: new TcpByteStream(TCP_HELD), framer: new StunStreamFramer(isStunPort(flow))},
+            ]
+          : undefined,
       relaying: false,
       relayed: false,
       lastPacket: {frame: 0, capture: 0, sec: 0, nsec: 0, toServer: true},
@@ -173,7 +204,7 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
   },
 
   feed(state: DtlsState, packet: PayloadPacket): boolean {
-    const more = feedDatagram(state, packet)
+    const more = state.tcp ? feedStream(state, packet, state.tcp) : feedDatagram(state, packet)
     // Stepping aside: read what is left in the reassembly buffers, then drop them.
     if (!more) wrapUp(state)
     return more
@@ -214,17 +245,58 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
 
 function feedDatagram(state: DtlsState, packet: PayloadPacket): boolean {
   state.packets++
-  let d = packet.data
+  const d = packet.data
   const at = state.capwap ? capwapDtlsOffset(d) : 0
   const first = d[at]
   // RFC 7983: DTLS records start with 20-63; anything else (STUN, RTP...) is not ours, unless it
   // is a TURN message relaying DTLS.
-  let relayed: Uint8Array | undefined
   if (first === undefined || first < 20 || first > 63) {
-    relayed = at === 0 && state.turn !== TURN_NEVER ? relayedPayload(state, d) : undefined
+    const relayed = at === 0 && state.turn !== TURN_NEVER ? relayedPayload(state, d, 0, d.length) : undefined
     if (!relayed) return wantsMore(state)
-    d = relayed
+    readRecords(state, packet, relayed, 0, true)
+  } else readRecords(state, packet, d, at, false)
+  return !keyed(state) && wantsMore(state)
+}
+
+/**
+ * TCP: reassemble the packet's direction and read each complete frame: an RFC 4571 packet holds
+ * DTLS itself (ICE-TCP, direct), ChannelData and Send/Data indications relay it (TURN over TCP).
+ */
+function feedStream(state: DtlsState, packet: PayloadPacket, tcp: [TcpDirection, TcpDirection]): boolean {
+  state.packets++
+  const dir = tcp[packet.toServer ? 0 : 1]
+  const stream = dir.stream
+  if (stream && !dir.framer.stopped()) {
+    stream.push(packet.seq, packet.data, packet.streamStart)
+    const bytes = stream.bytes
+    const frame = scratchFrame
+    while (!keyed(state) && dir.framer.next(bytes, frame)) {
+      const first = bytes[frame.start]
+      if (first === undefined) continue
+      if (frame.kind === 'packet' && first >= 20 && first <= 63) {
+        readRecords(state, packet, bytes.subarray(frame.start, frame.end), 0, false)
+        continue
+      }
+      // A STUN message (in either framing) or ChannelData; over TCP a ChannelData frame's
+      // bounds are exact (RFC 8656 §12.5 padding lies outside them).
+      const relayed = relayedPayload(state, bytes, frame.start, frame.end)
+      if (relayed) readRecords(state, packet, relayed, 0, true)
+    }
+    dir.framer.discardParsed(stream)
+    if (stream.full) dir.framer.stop()
   }
+  if (dir.framer.stopped()) dir.stream = undefined
+  if (tcp[0].framer.stopped() && tcp[1].framer.stopped()) return false
+  return !keyed(state) && wantsMore(state)
+}
+
+/** Both sides send encrypted records: the handshake is over, nothing more is in clear. */
+function keyed(state: DtlsState): boolean {
+  return state.client.encrypted && state.server.encrypted
+}
+
+/** The DTLS records of `d` from `at`, sent in `packet` (inside a TURN message when `relayed`). */
+function readRecords(state: DtlsState, packet: PayloadPacket, d: Uint8Array, at: number, relayed: boolean): void {
   const dir = packet.toServer ? state.client : state.server
   let records = 0
   const result = forEachRecord(d, at, (record) => {
@@ -274,8 +346,6 @@ function feedDatagram(state: DtlsState, packet: PayloadPacket): boolean {
     copyPacketPlace(state.lastPacket, packet)
     state.lastPacket.toServer = packet.toServer
   }
-  if (state.client.encrypted && state.server.encrypted) return false
-  return wantsMore(state)
 }
 
 function wantsMore(state: DtlsState): boolean {
@@ -288,28 +358,28 @@ function wantsMore(state: DtlsState): boolean {
  * attribute of a Send or Data indication (§11). A STUN message with the magic cookie makes
  * ChannelData believed from then on (a ChannelBind comes before a channel is used).
  */
-function relayedPayload(state: DtlsState, d: Uint8Array): Uint8Array | undefined {
-  const lead = d[0]!
+function relayedPayload(state: DtlsState, d: Uint8Array, from: number, to: number): Uint8Array | undefined {
+  const lead = d[from]!
   let start = 0
   let end = 0
   if ((lead >= 0x40 && lead <= 0x7f) || lead === 0xff) {
-    if (state.turn !== TURN_READ || !channelDataHeader(d, 0, d.length, true, scratchChannel)) return undefined
+    if (state.turn !== TURN_READ || !channelDataHeader(d, from, to, true, scratchChannel)) return undefined
     state.relaying = true
-    start = scratchChannel.channel === MS_MULTIPLEXED_CHANNEL ? 12 : 4
-    end = 4 + scratchChannel.length
-  } else if (lead <= 0x01 && d.length >= 20) {
+    start = from + (scratchChannel.channel === MS_MULTIPLEXED_CHANNEL ? 12 : 4)
+    end = from + 4 + scratchChannel.length
+  } else if (lead <= 0x01 && to - from >= 20) {
     // (Without the cookie: a classic RFC 3489 / [MS-TURN] message, which findDataAttribute allows
     // only for the message types that relay data.)
-    if (hasMagicCookie(d, 0)) {
+    if (hasMagicCookie(d, from)) {
       if (state.turn === TURN_AFTER_STUN) state.turn = TURN_READ
       // RFC 8489 §5: the method's 12 bits are spread around the class bits C1 (0x0100) and C0 (0x0010).
-      const type = (d[0]! << 8) | d[1]!
+      const type = (d[from]! << 8) | d[from + 1]!
       const method = (type & 0x000f) | ((type & 0x00e0) >> 1) | ((type & 0x3e00) >> 2)
       // TURN's methods (RFC 8656 §18: Allocate 0x003 to ChannelBind 0x009; RFC 6062's
       // Connect 0x00a-0x00c): the flow goes to a relay.
       if (method >= 0x003 && method <= 0x00c) state.relaying = true
     }
-    if (d.length < 24 || !findDataAttribute(d, 0, d.length, scratchData)) return undefined
+    if (to - from < 24 || !findDataAttribute(d, from, to, scratchData)) return undefined
     start = scratchData.start
     end = scratchData.end
   } else return undefined

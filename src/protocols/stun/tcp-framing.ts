@@ -9,7 +9,7 @@
  * The framing is decided on the first bytes of each direction; bytes that fit neither stop the
  * framer, which then yields nothing more.
  */
-import {channelDataHeader, type ChannelDataHeader, hasMagicCookie, stunFrameLength} from './message.js'
+import {channelDataHeader, type ChannelDataHeader, hasMagicCookie, MS_MULTIPLEXED_CHANNEL, stunFrameLength} from './message.js'
 
 export type FrameKind = 'stun' | 'channel-data' | 'packet'
 
@@ -101,9 +101,18 @@ export class StunStreamFramer {
     if ((bytes[0]! & 0xc0) === 0 && end >= 8 && hasMagicCookie(bytes, 0)) this.framing = 'stream'
     else if (end >= 10 && ((bytes[0]! << 8) | bytes[1]!) >= 20 && (bytes[2]! & 0xc0) === 0 && hasMagicCookie(bytes, 2)) this.framing = 'rfc4571'
     else if (channelDataHeader(bytes, 0, end, false, this.channel)) this.framing = 'stream'
+    // To a TURN port, a direction may start with ChannelData cut across segments (a capture begun
+    // mid-call): wait for the rest. Elsewhere "GET " would fit a channel header as well.
+    else if (this.stunPort && isChannelNumber((bytes[0]! << 8) | bytes[1]!) && 4 + ((bytes[2]! << 8) | bytes[3]!) > end) return false
     else if (this.stunPort && (bytes[0]! & 0xc0) === 0 && stunFrameLength(bytes, 0, end) > 0) this.framing = 'stream'
     else if (end >= 20) this.framing = 'none'
     else return false
     return this.framing !== 'none'
   }
 }
+
+/** A TURN channel number (RFC 5766 §11: 0x4000-0x7FFF) or [MS-TURN]'s multiplexed channel. */
+function isChannelNumber(n: number): boolean {
+  return (n >= 0x4000 && n <= 0x7fff) || n === MS_MULTIPLEXED_CHANNEL
+}
+

@@ -6,8 +6,8 @@ import {tempDir} from '../../helpers/temp-dir.js'
 import type {PayloadPacket, ProtocolAnalyzer} from '../../../src/protocols/analyzer.js'
 import {type DtlsFacts, dtlsAnalyzer} from '../../../src/protocols/dtls/dtls-analyzer.js'
 import {capwapDtlsOffset, forEachHandshakeFragment, forEachRecord, looksLikeDtlsRecord, looksLikeStun} from '../../../src/protocols/dtls/dtls-record.js'
-import {rtp, stunBindingRequest, stunBindingSuccess, stunMessage, turnChannelData, turnChannelNumber, turnData, turnXorPeerAddress} from '../../support/packet-builder.js'
-import {analyze, type Endpoints, factsOf, pcapOf, reverse, udpFrame} from '../tls/capture-kit.js'
+import {rtp, stunBindingRequest, stunBindingSuccess, stunMessage, turnChannelData, turnChannelNumber, turnData, turnXorPeerAddress, turnXorRelayedAddress} from '../../support/packet-builder.js'
+import {analyze, type Endpoints, factsOf, pcapOf, reverse, tcpFrame, udpFrame} from '../tls/capture-kit.js'
 import {CA_DER, LEAF_DER, WEBRTC_DER} from '../tls/test-certificates.js'
 import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, serverHelloBody} from '../tls/tls-builders.js'
 
@@ -227,6 +227,55 @@ describe('DTLS analyzer', () => {
     expect(report.flows[0]).toMatchObject({role: 'relay', app: 'webrtc'})
   })
 
+  it('reads the handshake over TCP: ICE-TCP frames (RFC 4571) directly, TURN over TCP relayed, across segments', async () => {
+    const framed = (p: Buffer) => Buffer.concat([Buffer.from([p.length >> 8, p.length & 0xff]), p])
+    const serverCert = certificateBody([LEAF_DER, CA_DER])
+    const serverFlight = datagram(hs(dtlsFragments(SH, 0, serverHello), 1), hs(dtlsFragments(CERT, 1, serverCert), 2))
+    const finished = datagram(dtlsRecord(20, Buffer.from([1]), {seq: 2}), dtlsRecord(22, Buffer.alloc(40), {epoch: 1}))
+
+    // ICE-TCP to a media server's passive candidate: each packet length-prefixed.
+    const ice: Endpoints = {src: '192.168.1.20', sport: 50123, dst: '198.51.100.40', dport: 4443}
+    const iceStream = [framed(stunBindingRequest({txid})), framed(hs(dtlsFragments(CH, 0, clientHello))), framed(finished)]
+    const back = reverse(ice)
+    const serverBytes = Buffer.concat([framed(stunBindingSuccess({txid, mapped: {ip: '203.0.113.7', port: 50123}})), framed(serverFlight), framed(finished)])
+    const half = Math.floor(serverBytes.length / 2)
+    let cseq = 1000
+    let sseq = 5000
+    const frames: Buffer[] = [tcpFrame(ice, {seq: cseq - 1, flags: 'S'}), tcpFrame(back, {seq: sseq - 1, ack: cseq, flags: 'SA'})]
+    frames.push(tcpFrame(ice, {seq: cseq, flags: 'PA'}, Buffer.concat(iceStream.slice(0, 2))))
+    cseq += iceStream[0]!.length + iceStream[1]!.length
+    // The server's flight split mid-record over two segments.
+    frames.push(tcpFrame(back, {seq: sseq, flags: 'PA'}, serverBytes.subarray(0, half)))
+    frames.push(tcpFrame(back, {seq: sseq + half, flags: 'PA'}, serverBytes.subarray(half)))
+    sseq += serverBytes.length
+    frames.push(tcpFrame(ice, {seq: cseq, flags: 'PA'}, iceStream[2]!))
+    const [direct] = factsOf<DtlsFacts>(await analyze(frames, [dtlsAnalyzer], Date.UTC(2023, 0, 20) / 1000), 'dtls')
+    expect(direct).toMatchObject({recordVersion: 'DTLS1.2', clientHello: {evidence: {frame: 3}}, serverHello: {evidence: {frame: 5}}, encrypted: true})
+    expect(direct!.certificates!.map((m) => [m.sentBy, m.chain.map((c) => c.subjectCN)])).toEqual([['server', ['*.meet.example', 'Callaudit Test Root CA']]])
+    expect(direct!.relayed).toBeUndefined()
+
+    // TURN over TCP (RFC 8656 §12.5: STUN and padded ChannelData back to back) on port 443.
+    const turn: Endpoints = {src: '192.168.1.20', sport: 50200, dst: '198.51.100.20', dport: 443}
+    const turnBack = reverse(turn)
+    const peer = turnXorPeerAddress('203.0.113.50', 49278, txid)
+    const up = Buffer.concat([
+      stunMessage({type: 0x0003, txid, attrs: [{type: 0x0019, value: Buffer.from([17, 0, 0, 0])}]}),
+      stunMessage({type: 0x0016, txid: Buffer.alloc(12, 9), attrs: [peer, turnData(hs(dtlsFragments(CH, 0, clientHello)))]}),
+    ])
+    const allocated = stunMessage({type: 0x0103, txid, attrs: [turnXorRelayedAddress('198.51.100.20', 50000, txid)]})
+    const down = Buffer.concat([allocated, turnChannelData(0x4000, serverFlight, true)])
+    const cut = allocated.length + 100
+    const relayedFrames = [
+      tcpFrame(turn, {seq: 99, flags: 'S'}),
+      tcpFrame(turnBack, {seq: 699, ack: 100, flags: 'SA'}),
+      tcpFrame(turn, {seq: 100, flags: 'PA'}, up),
+      tcpFrame(turnBack, {seq: 700, flags: 'PA'}, down.subarray(0, cut)),
+      tcpFrame(turnBack, {seq: 700 + cut, flags: 'PA'}, down.subarray(cut)),
+    ]
+    const [relayed] = factsOf<DtlsFacts>(await analyze(relayedFrames, [dtlsAnalyzer], Date.UTC(2023, 0, 20) / 1000), 'dtls')
+    expect(relayed).toMatchObject({clientHello: {evidence: {frame: 3}}, serverHello: {evidence: {frame: 5}}, relayed: true})
+  })
+
   it('waits longer for the handshake on a flow to a TURN relay, where relayed ICE checks come first', async () => {
     const relay: Endpoints = {src: '192.168.1.20', sport: 51999, dst: '198.51.100.20', dport: 3478}
     const peer = turnXorPeerAddress('203.0.113.50', 49278, txid)
@@ -244,7 +293,13 @@ describe('DTLS analyzer', () => {
     expect(dtlsAnalyzer.probe(flow, packet(hs(dtlsFragments(CH, 0, clientHello))))).toBe(true)
     expect(dtlsAnalyzer.probe(flow, packet(stunBindingRequest({txid})))).toBe(true)
     expect(dtlsAnalyzer.probe(flow, packet(rtp({pt: 0, seq: 1, timestamp: 0, ssrc: 1}, Buffer.alloc(160))))).toBe(false)
-    expect(dtlsAnalyzer.probe({...flow, transport: 'tcp'}, packet(stunBindingRequest({txid})))).toBe(false)
+    // TCP: ICE-TCP or TURN over TCP, STUN first (RFC 4571-framed or not); nothing else.
+    const tcpFlow = {...flow, transport: 'tcp' as const}
+    const request = stunBindingRequest({txid})
+    expect(dtlsAnalyzer.probe(tcpFlow, packet(request))).toBe(true)
+    expect(dtlsAnalyzer.probe(tcpFlow, packet(Buffer.concat([Buffer.from([0, request.length]), request])))).toBe(true)
+    expect(dtlsAnalyzer.probe(tcpFlow, packet(Buffer.from('160301020001', 'hex')))).toBe(false)
+    expect(dtlsAnalyzer.probe(tcpFlow, packet(hs(dtlsFragments(CH, 0, clientHello))))).toBe(false)
     // ChannelData first (a capture begun during a relayed call): on a TURN server port only.
     const channelData = turnChannelData(0x4000, dtlsRecord(23, Buffer.alloc(40), {epoch: 1}), true)
     expect(dtlsAnalyzer.probe(flow, packet(channelData))).toBe(true)

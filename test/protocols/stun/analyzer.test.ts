@@ -222,6 +222,16 @@ describe('StunStreamFramer', () => {
     expect(framer.stopped()).toBe(true)
   })
 
+  it('to a TURN port, waits for a first ChannelData message cut across segments', () => {
+    const framer = new StunStreamFramer(true)
+    const message = Buffer.concat([Buffer.from([0x40, 0x00, 0x00, 200]), detBytes('cd', 200)])
+    const out = {kind: 'stun' as 'stun' | 'channel-data' | 'packet', start: 0, end: 0}
+    expect(framer.next(message.subarray(0, 100), out)).toBe(false)
+    expect(framer.stopped()).toBe(false)
+    expect(framer.next(message, out)).toBe(true)
+    expect(out).toEqual({kind: 'channel-data', start: 0, end: 204})
+  })
+
   it('waits for more bytes, then yields the frame', () => {
     const framer = new StunStreamFramer(false)
     const msg = stunBindingRequest({txid: detBytes('w', 12), software: 'x'})
