@@ -5,7 +5,7 @@
  *
  *   lan → dns → vpn → encrypted dns → relay → media → telemetry → control → web → other
  */
-import {type FlowEvidence, carriesMedia, isSustainedUdp} from './evidence.js'
+import {type FlowEvidence, carriesMedia, isSustainedTcp, isSustainedUdp} from './evidence.js'
 import {type AppIdentification, attributionByFlow, remoteEndpoint} from './identify-apps.js'
 import {encryptedDnsReason} from './encrypted-dns.js'
 import {isGroupAddress, isPrivateAddress, normalizeName} from './match.js'
@@ -26,7 +26,7 @@ export const ROLE_DESCRIPTIONS: readonly RoleDescription[] = [
   {role: 'lan', title: 'LAN discovery', description: 'mDNS, LLMNR, NetBIOS name service, SSDP, DHCP and other multicast or broadcast traffic that stays on the local network but broadcasts names to everyone on it.'},
   {role: 'dns', title: 'DNS', description: 'Name lookups, in clear or encrypted (DNS over TLS, QUIC or HTTPS to a public resolver). Where the resolver is, and the names asked in clear, matter on their own.'},
   {role: 'vpn', title: 'VPN tunnel', description: 'A VPN tunnel: OpenVPN (its control channel read), IPsec (ESP or AH over IP, IKE on UDP 500, IKE or ESP in UDP 4500 for NAT traversal) or WireGuard (a handshake read). What the call did inside is hidden from this vantage point; the VPN server\'s country is where all of it surfaced.'},
-  {role: 'relay', title: 'TURN relay', description: 'A TURN server relaying the call: allocations, permissions, ChannelData or Send/Data indications, or media to a known relay host. The relay sees every media packet and both parties\' addresses.'},
+  {role: 'relay', title: 'TURN relay', description: 'A TURN server relaying the call: allocations, permissions, ChannelData or Send/Data indications, media to a known relay host, or TURN over TLS (the turns port 5349, ALPN stun.turn, or a long connection to a relay host). The relay sees every media packet and both parties\' addresses.'},
   {role: 'media', title: 'Media', description: 'Audio, video or screen sharing: RTP/SRTP (and RTCP on a port of its own, which reports on it), Zoom\'s media encapsulation, DTLS-SRTP after STUN, sustained UDP both ways to a conferencing server, or STUN-established peer streams.'},
   {role: 'telemetry', title: 'Telemetry and logging', description: 'Diagnostics, analytics and crash reporting (log.zoom.us, *.events.data.microsoft.com, Google Analytics, Sentry...): metadata about the call leaves the device.'},
   {role: 'control', title: 'Signalling and control', description: 'TLS, QUIC or HTTP to an identified app\'s servers (meeting control, key distribution, presence, chat), and STUN exchanges that set up the call. Keys served from abroad travel here, not in the media.'},
@@ -96,6 +96,25 @@ function appLabel(app: string | null, sig: Signatures): string {
   return app ? sig.app(app)?.displayName ?? app : 'unidentified'
 }
 
+/** IANA's turns/stuns port 5349 (RFC 8656 §3.1, RFC 7350) and the 5350 some servers also
+ * listen on. */
+const TURNS_PORTS = new Set([5349, 5350])
+
+/**
+ * TURN over TLS (or DTLS): the whole call relayed inside an encrypted connection, where UDP is
+ * blocked. Told by the ALPN "stun.turn" (RFC 7443 §5; browsers do not send it), by the turns port
+ * 5349, or by a relay host's name on a TLS connection sustained both ways (Teams' *.tr.teams...,
+ * Google's turn*: over 443 a relayed call is one long TLS connection, a page load is not).
+ */
+function turnOverTlsReason(f: FlowEvidence, relayName: string | undefined, relayPattern: string | undefined): string | undefined {
+  if (!f.tls && !f.dtls) return undefined
+  const proto = f.tls ? 'TLS' : 'DTLS'
+  if (f.alpn?.includes('stun.turn')) return `${proto} with ALPN "stun.turn" (RFC 7443): TURN over ${proto}, the call relayed inside`
+  if (TURNS_PORTS.has(f.server.port)) return `${proto} to port ${f.server.port} (turns, RFC 8656 §3.1): TURN over ${proto}, the call relayed inside`
+  if (relayName && f.tls && isSustainedTcp(f)) return `TLS to relay host ${relayName} (${relayPattern}), sustained both ways (${f.packets.toServer}/${f.packets.toClient} packets): TURN over TLS, the call relayed inside`
+  return undefined
+}
+
 /** UDP ports of LAN announcements that the LAN analyzer does not read: what a host tells every
  * other host on its network, sent to the subnet's broadcast address as often as to 255.255.255.255. */
 const LAN_ANNOUNCEMENT_PORTS: ReadonlyMap<number, string> = new Map([
@@ -133,6 +152,8 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
   }
   const relayHint = hintOfRole(hints, 'relay')
   if (relayHint && streamish) return {role: 'relay', reason: `media/STUN to relay host ${relayHint.name} (${relayHint.hint!.pattern})`}
+  const turnOverTls = turnOverTlsReason(f, relayHint?.name, relayHint?.hint!.pattern)
+  if (turnOverTls) return {role: 'relay', reason: turnOverTls}
 
   if (carriesMedia(f)) return {role: 'media', reason: mediaReason(f)}
   // RTCP on a port of its own reports on the call's media (senders, loss, SDES names): part of

@@ -70,6 +70,8 @@ export interface FlowEvidence {
   dtls: boolean
   /** TLS handshake on the flow. */
   tls: boolean
+  /** ALPN protocols the flow's TLS or DTLS ClientHello offered; absent when none. */
+  alpn?: readonly string[]
   /** QUIC long-header packets on the flow. */
   quic: boolean
   /** Cleartext HTTP request or response on the flow. */
@@ -131,6 +133,18 @@ export function carriesMedia(f: FlowEvidence): boolean {
 /** Protocol-level signs of a call on the flow: media, RTCP, STUN/TURN, or DTLS over UDP. */
 export function carriesCallProtocols(f: FlowEvidence): boolean {
   return carriesMedia(f) || f.rtcpOnly !== undefined || f.stunPresent || f.relay === true || (f.dtls && f.proto === 'udp') || (f.zoomMedia !== undefined && f.zoomMedia.rtcp > 0)
+}
+
+/** Many TCP packets both ways over a while: with a relay host's name or a TURN port, a call
+ * relayed over TURN over TLS (RFC 8656 §3.1) rather than a page load. Same thresholds as UDP. */
+export function isSustainedTcp(f: FlowEvidence): boolean {
+  return (
+    f.proto === 'tcp' &&
+    f.packets.toServer >= SUSTAINED_UDP.minEachWay &&
+    f.packets.toClient >= SUSTAINED_UDP.minEachWay &&
+    f.packets.toServer + f.packets.toClient >= SUSTAINED_UDP.minTotal &&
+    f.durationSeconds >= SUSTAINED_UDP.minSeconds
+  )
 }
 
 /** Thresholds for "sustained UDP": enough packets both ways over enough time to be a stream. */

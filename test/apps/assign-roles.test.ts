@@ -1,4 +1,10 @@
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {analyzeCaptures} from '../../src/analysis/analyze.js'
+import {tempDir} from '../helpers/temp-dir.js'
+import {type Endpoints, pcapOf, reverse, tcpFrame} from '../protocols/tls/capture-kit.js'
+import {tlsClientHello} from '../support/packet-builder.js'
 import {type FlowEvidence, type Role, ROLE_DESCRIPTIONS, assignRoles, identifyApps, roleOfFlow} from '../../src/apps/index.js'
 import {SUSTAINED, flow, tlsFlow} from './flow-builder.js'
 
@@ -91,6 +97,25 @@ describe('roles', () => {
     expect(one(tlsFlow(3, 'euaz.tr.teams.microsoft.com', '52.114.250.123'), 'teams').role).toBe('control')
   })
 
+  it('relay: TURN over TLS, by the turns port, by ALPN "stun.turn", or to a relay host sustained both ways', () => {
+    const tls = (id: number, o: Parameters<typeof flow>[1]) => flow(id, {proto: 'tcp', tls: true, ...o})
+    // Chrome through a TURN server on 5349: no ALPN, the server's own name.
+    expect(one(tls(1, {server: {ip: '198.51.100.20', port: 5349}, names: [{name: 'meet.test.example', source: 'sni', frame: 14}]}))).toEqual({
+      role: 'relay',
+      reason: 'TLS to port 5349 (turns, RFC 8656 §3.1): TURN over TLS, the call relayed inside',
+    })
+    expect(one(tls(2, {alpn: ['stun.turn'], server: {ip: '198.51.100.20', port: 443}})).reason).toBe('TLS with ALPN "stun.turn" (RFC 7443): TURN over TLS, the call relayed inside')
+    // Teams' transport relay over 443: a long connection both ways is the relayed call...
+    const teamsRelay = {server: {ip: '52.114.250.123', port: 443}, names: [{name: 'euaz.tr.teams.microsoft.com', source: 'sni' as const, frame: 13}]}
+    expect(one(tls(3, {...teamsRelay, packets: {toServer: 2400, toClient: 2600}, durationSeconds: 95}), 'teams')).toEqual({
+      role: 'relay',
+      reason: 'TLS to relay host euaz.tr.teams.microsoft.com (*.tr.teams.microsoft.com), sustained both ways (2400/2600 packets): TURN over TLS, the call relayed inside',
+    })
+    // ...a short one is not (nor a plain web connection to 443, however long).
+    expect(one(tls(4, {...teamsRelay, packets: {toServer: 12, toClient: 9}, durationSeconds: 0.4}), 'teams').role).toBe('control')
+    expect(one(tls(5, {server: {ip: '198.51.100.7', port: 443}, names: [{name: 'www.example.com', source: 'sni', frame: 3}], packets: {toServer: 2400, toClient: 2600}, durationSeconds: 95})).role).toBe('web')
+  })
+
   it('media: RTP, Zoom media, DTLS after STUN, STUN-established or app-bound sustained UDP', () => {
     expect(one(flow(1, {rtpStreams: 2}))).toEqual({role: 'media', reason: 'RTP/SRTP, 2 streams'})
     expect(one(flow(1, {zoomMedia: {audio: 10, video: 0, screenShare: 4, rtcp: 2}}))).toEqual({role: 'media', reason: 'Zoom media (audio, screen share)'})
@@ -151,3 +176,19 @@ describe('roles', () => {
     ])
   })
 })
+
+describe('TURN over TLS through the whole pipeline', () => {
+  it('takes the ALPN a ClientHello offers into the evidence: "stun.turn" on 443 is a relay', async () => {
+    const c: Endpoints = {src: '192.168.1.20', sport: 50300, dst: '198.51.100.20', dport: 443}
+    const frames = [
+      tcpFrame(c, {seq: 99, flags: 'S'}),
+      tcpFrame(reverse(c), {seq: 499, ack: 100, flags: 'SA'}),
+      tcpFrame(c, {seq: 100, flags: 'PA'}, tlsClientHello({sni: 'relay.example.org', alpn: ['stun.turn']})),
+    ]
+    const path = join(tempDir('callaudit-turns-'), 'turns.pcap')
+    writeFileSync(path, pcapOf(frames))
+    const {report} = await analyzeCaptures({paths: [path], geo: {dbPaths: [], dirs: [], env: {}, systemDirs: false, useEmbedded: true}, policy: {}, cwd: tempDir('callaudit-cwd-'), toolVersion: 'test'})
+    expect(report.flows.map((f) => [f.role, f.roleReason])).toEqual([['relay', 'TLS with ALPN "stun.turn" (RFC 7443): TURN over TLS, the call relayed inside']])
+  })
+})
+
