@@ -111,8 +111,19 @@ function turnOverTlsReason(f: FlowEvidence, relayName: string | undefined, relay
   const proto = f.tls ? 'TLS' : 'DTLS'
   if (f.alpn?.includes('stun.turn')) return `${proto} with ALPN "stun.turn" (RFC 7443): TURN over ${proto}, the call relayed inside`
   if (TURNS_PORTS.has(f.server.port)) return `${proto} to port ${f.server.port} (turns, RFC 8656 §3.1): TURN over ${proto}, the call relayed inside`
-  if (relayName && f.tls && isSustainedTcp(f)) return `TLS to relay host ${relayName} (${relayPattern}), sustained both ways (${f.packets.toServer}/${f.packets.toClient} packets): TURN over TLS, the call relayed inside`
+  if (relayName && f.tls && isSustainedTcp(f) && turnLikeName(relayName)) return `TLS to relay host ${relayName} (${relayPattern}), sustained both ways (${f.packets.toServer}/${f.packets.toClient} packets): TURN over TLS, the call relayed inside`
   return undefined
+}
+
+/**
+ * The relay hint `turn*.**` also fits turnitin.com or turnkey.example, harmless where the flow
+ * carries STUN or media but not for a long TLS connection alone: there the name's first label
+ * must read as a TURN server's (turn, turns, turn3, turn-eu1); the hint's other patterns
+ * (*.turns.goog, *.tr.teams.microsoft.com) name relays outright.
+ */
+function turnLikeName(name: string): boolean {
+  const first = name.slice(0, name.indexOf('.') >>> 0)
+  return !first.startsWith('turn') || /^turns?(?:\d+|-[a-z0-9-]+)?$/.test(first)
 }
 
 /** UDP ports of LAN announcements that the LAN analyzer does not read: what a host tells every

@@ -114,6 +114,10 @@ describe('roles', () => {
     // ...a short one is not (nor a plain web connection to 443, however long).
     expect(one(tls(4, {...teamsRelay, packets: {toServer: 12, toClient: 9}, durationSeconds: 0.4}), 'teams').role).toBe('control')
     expect(one(tls(5, {server: {ip: '198.51.100.7', port: 443}, names: [{name: 'www.example.com', source: 'sni', frame: 3}], packets: {toServer: 2400, toClient: 2600}, durationSeconds: 95})).role).toBe('web')
+    // turn*.** fits turnitin.com: a long session there is no relay; turn3.voip.signal.org is.
+    const long = {packets: {toServer: 2400, toClient: 2600}, durationSeconds: 95}
+    expect(one(tls(6, {server: {ip: '198.51.100.8', port: 443}, names: [{name: 'turnitin.com', source: 'sni', frame: 3}], ...long})).role).toBe('web')
+    expect(one(tls(7, {server: {ip: '198.51.100.9', port: 443}, names: [{name: 'turn3.voip.signal.org', source: 'sni', frame: 3}], ...long})).role).toBe('relay')
   })
 
   it('media: RTP, Zoom media, DTLS after STUN, STUN-established or app-bound sustained UDP', () => {
