@@ -12,6 +12,7 @@ import {isGroupAddress, isPrivateAddress, normalizeName} from './match.js'
 import {type RoleHintMatch, type Signatures, defaultSignatures} from './signatures.js'
 import {flatText} from '../util/flat-text.js'
 import {InternPool} from '../util/intern.js'
+import {hostPort} from '../util/ip-text.js'
 
 export type Role = 'media' | 'relay' | 'vpn' | 'control' | 'telemetry' | 'web' | 'dns' | 'lan' | 'other'
 
@@ -83,7 +84,7 @@ function vpnReason(f: FlowEvidence): string | undefined {
 }
 
 function endpointText(e: {ip: string; port: number}): string {
-  return e.port ? `${e.ip}:${e.port}` : e.ip
+  return e.port ? hostPort(e.ip, e.port) : e.ip
 }
 
 /** The first hint of a role (a function, not a closure made per flow: this runs for every flow). */
@@ -234,7 +235,7 @@ class ReasonMemo<K extends string> {
   }
 }
 
-const dnsReasons = new ReasonMemo<string>((ip, port) => `DNS to ${ip}:${port}`)
+const dnsReasons = new ReasonMemo<string>((ip, port) => `DNS to ${hostPort(ip, port)}`)
 const otherReasons = new ReasonMemo<string>((proto, port) => `${proto}${port ? ` port ${port}` : ''}: no recognised protocol or app`)
 
 /** One role per flow (in flow-id order). */

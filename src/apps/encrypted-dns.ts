@@ -12,6 +12,7 @@
  * 2026-11.
  */
 import type {FlowEvidence} from './evidence.js'
+import {hostPort} from '../util/ip-text.js'
 
 /** DoH host names; a name matches itself and its subdomains (NextDNS gives each user one). */
 const DOH_NAMES = [
@@ -65,13 +66,13 @@ function isDohName(name: string): boolean {
 export function encryptedDnsReason(f: FlowEvidence, names: readonly string[]): string | undefined {
   const {ip, port} = f.server
   if (port === DOT_PORT) {
-    if (f.proto === 'tcp') return `DNS over TLS (RFC 7858) to ${ip}:${port}`
-    if (f.proto === 'udp' && f.quic) return `DNS over QUIC (RFC 9250) to ${ip}:${port}`
+    if (f.proto === 'tcp') return `DNS over TLS (RFC 7858) to ${hostPort(ip, port)}`
+    if (f.proto === 'udp' && f.quic) return `DNS over QUIC (RFC 9250) to ${hostPort(ip, port)}`
     return undefined
   }
   // DoH on its port (RFC 8484 §1: https), TLS or QUIC (HTTP/3).
   if (port !== 443 || (!f.tls && !f.quic)) return undefined
-  for (const n of names) if (isDohName(n)) return `DNS over HTTPS (RFC 8484) to ${n} (${ip}:${port})`
-  if (names.length === 0 && RESOLVER_ADDRESSES.has(ip)) return `DNS over HTTPS (RFC 8484) to the public resolver ${ip}:${port}`
+  for (const n of names) if (isDohName(n)) return `DNS over HTTPS (RFC 8484) to ${n} (${hostPort(ip, port)})`
+  if (names.length === 0 && RESOLVER_ADDRESSES.has(ip)) return `DNS over HTTPS (RFC 8484) to the public resolver ${hostPort(ip, port)}`
   return undefined
 }

@@ -21,6 +21,7 @@ import {type FlowEvidence, type NameSource, carriesCallProtocols, isSustainedUdp
 import {isPrivateAddress, normalizeName} from './match.js'
 import {type Confidence, type SignatureMatch, type Signatures, CONFIDENCE_RANK, defaultSignatures, minConfidence} from './signatures.js'
 import {appendAll} from '../util/append-all.js'
+import {hostPort} from '../util/ip-text.js'
 
 export type EvidenceKind = 'process' | 'payload' | 'name' | 'stun-software' | 'stun-attribute' | 'range' | 'port' | 'protocols'
 const KIND_ORDER: Record<EvidenceKind, number> = {process: 0, payload: 1, name: 2, 'stun-software': 3, 'stun-attribute': 4, range: 5, port: 6, protocols: 7}
@@ -395,7 +396,7 @@ export function identifyApps(flows: readonly FlowEvidence[], signatures: Signatu
           app,
           confidence: minConfidence(from.confidence, 'medium'),
           via: 'shared-socket',
-          reason: `shares local socket ${end.ip}:${end.port} with flow ${from.flowId}`,
+          reason: `shares local socket ${hostPort(end.ip, end.port)} with flow ${from.flowId}`,
         })
         break
       }

@@ -5,6 +5,7 @@ import type {RtpStreamFact} from '../protocols/rtp/analyzer.js'
 import type {ZoomMediaKind} from '../protocols/zoom/analyzer.js'
 import type {ReportEndpoint, ReportFlow} from '../report/report-model.js'
 import type {DraftEvent} from './replay-event.js'
+import {flowEndText, hostPort} from '../util/ip-text.js'
 
 /** DNS answer records shown in one event's text (the detail has all that the facts kept). */
 const MAX_ANSWERS_SHOWN = 6
@@ -24,7 +25,7 @@ export function flowEvents(flow: ReportFlow, endpoint: ReportEndpoint | undefine
   const out: DraftEvent[] = [newFlowEvent(flow, endpoint)]
   const facts = factsOf(flow)
   const at = (e: Evidence) => ({time: e.time, capture: e.capture, frame: e.frame, flowId: flow.id, severity: null})
-  const server = `${flow.server.ip}:${flow.server.port}`
+  const server = hostPort(flow.server.ip, flow.server.port)
 
   facts.dns?.messages.forEach((m, index) => {
     if (!m.response) return
@@ -73,7 +74,7 @@ export function flowEvents(flow: ReportFlow, endpoint: ReportEndpoint | undefine
         kind: 'stun-mapped',
         id: `stun-mapped:${flow.id}:${a.attribute}:${a.ip}:${a.port}:${a.sentBy}:${a.message}:${a.via ?? ''}`,
         ...at(a.first),
-        text: `${a.attribute} ${a.ip}:${a.port}${scope} ${a.sentBy === 'server' ? 'from' : 'to'} ${server} (${a.message}${via})`,
+        text: `${a.attribute} ${hostPort(a.ip, a.port)}${scope} ${a.sentBy === 'server' ? 'from' : 'to'} ${server} (${a.message}${via})`,
         detail: {attribute: a.attribute, ip: a.ip, port: a.port, scope: a.scope ?? null, message: a.message, sentBy: a.sentBy, via: a.via ?? null, server},
       })
     }
@@ -84,7 +85,7 @@ export function flowEvents(flow: ReportFlow, endpoint: ReportEndpoint | undefine
         kind: 'turn-allocation',
         id: `turn-allocation:${flow.id}:${a.ip}:${a.port}`,
         ...at(a.first),
-        text: `TURN relay ${a.ip}:${a.port} allocated on ${server}${realm !== null ? ` (realm ${realm})` : ''}${lifetime ? `, lifetime ${lifetime} s` : ''}`,
+        text: `TURN relay ${hostPort(a.ip, a.port)} allocated on ${server}${realm !== null ? ` (realm ${realm})` : ''}${lifetime ? `, lifetime ${lifetime} s` : ''}`,
         detail: {relayed: {ip: a.ip, port: a.port}, server, realm, lifetimeSeconds: lifetime || null, message: a.message},
       })
     }
@@ -144,7 +145,7 @@ function newFlowEvent(flow: ReportFlow, endpoint: ReportEndpoint | undefined): D
     : [geo?.city, geo?.country].filter(Boolean).join(', ') + (geo?.registeredCountry && geo.registeredCountry !== geo.country ? ` (registered ${geo.registeredCountry})` : '')
   const operator = geo?.asn !== undefined ? `AS${geo.asn}${geo.asOrg ? ` ${geo.asOrg}` : ''}` : ''
   const verdict = endpoint?.judgement.verdict ?? 'local'
-  const parts = [`${flow.proto} ${flow.client.ip}:${flow.client.port} → ${flow.server.ip}:${flow.server.port}`, `${flow.role}${flow.app ? ` (${flow.app})` : ''}`]
+  const parts = [`${flow.proto} ${flowEndText(flow.client.ip, flow.client.port, flow.proto)} → ${flowEndText(flow.server.ip, flow.server.port, flow.proto)}`, `${flow.role}${flow.app ? ` (${flow.app})` : ''}`]
   if (where) parts.push(where)
   if (operator) parts.push(operator)
   parts.push(verdict)
@@ -232,7 +233,7 @@ function rtpStreamEvents(flow: ReportFlow, s: RtpStreamFact, zoomKind: ZoomMedia
   const carrier = s.carrier === 'direct' ? '' : s.turnChannel ? `, via TURN channel ${s.turnChannel}` : `, carried as ${s.carrier}`
   const zoom = zoomKind ? `, Zoom ${zoomKind}` : ''
   const payload = s.payloadTypes.map((p) => p.name).join(', ')
-  const server = `${flow.server.ip}:${flow.server.port}`
+  const server = hostPort(flow.server.ip, flow.server.port)
   const events: DraftEvent[] = [
     {
       kind: 'media-start',

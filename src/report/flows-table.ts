@@ -7,15 +7,12 @@ import {formatBytes, formatCount} from './human-units.js'
 import {safeTerminal} from './sanitize.js'
 import {wrap} from './text-wrap.js'
 import {displayWidth} from './display-width.js'
+import {flowEndText} from '../util/ip-text.js'
 
 // Re-exported: the formatters live apart so that the progress bar (loaded on every analyze run)
 // does not load this table renderer and the table package with them.
 export {formatBytes, formatCount} from './human-units.js'
 
-function endpoint(ip: string, port: number, proto: string): string {
-  const host = ip.includes(':') ? `[${ip}]` : ip
-  return proto === 'tcp' || proto === 'udp' || proto === 'sctp' ? `${host}:${port}` : host
-}
 
 const STATE_SHORT: Record<string, string> = {established: 'est', closed: 'fin', reset: 'rst', 'syn-sent': 'syn', 'syn-received': 'syn-ack', midstream: 'mid'}
 
@@ -64,8 +61,8 @@ export function renderFlowsTable(report: FlowsReport, options: {detail?: Analyze
   const rows = report.flows.map((f) => [
     String(f.id),
     f.proto,
-    endpoint(f.client.ip, f.client.port, f.proto),
-    endpoint(f.server.ip, f.server.port, f.proto),
+    flowEndText(f.client.ip, f.client.port, f.proto),
+    flowEndText(f.server.ip, f.server.port, f.proto),
     `${formatCount(f.packets.toServer)}/${formatCount(f.packets.toClient)}`,
     `${formatBytes(f.bytes.toServer)}/${formatBytes(f.bytes.toClient)}`,
     String(f.firstFrame),
@@ -108,8 +105,8 @@ const DETAIL_WIDTH = 100
 function renderDetail(report: FlowsReport, analyzerByName: AnalyzerLookup): string {
   const out: string[] = []
   for (const f of report.flows) {
-    const from = `#${f.id} ${f.proto} ${endpoint(f.client.ip, f.client.port, f.proto)}`
-    const to = `→ ${endpoint(f.server.ip, f.server.port, f.proto)}`
+    const from = `#${f.id} ${f.proto} ${flowEndText(f.client.ip, f.client.port, f.proto)}`
+    const to = `→ ${flowEndText(f.server.ip, f.server.port, f.proto)}`
     const counts = `${formatCount(f.packets.toServer + f.packets.toClient)} pkts ${formatBytes(f.bytes.toServer + f.bytes.toClient)}  frame ${f.firstFrame}` + (note(f) ? `  ${note(f)}` : '')
     for (const line of headLines(safeTerminal(from), safeTerminal(to), safeTerminal(counts))) out.push(chalk.bold(line))
     for (const line of detailLines(f, analyzerByName)) for (const piece of wrap(safeTerminal(line), 96, '  ')) out.push(`    ${piece}`)

@@ -6,6 +6,7 @@ import {sortedUnique} from './compare-text.js'
 import {safeJsonStringify} from './json-text.js'
 import {findingCountsText} from './severity-text.js'
 import {textPieces} from './text-pieces.js'
+import {flowEndText} from '../util/ip-text.js'
 
 /**
  * The report as newline-delimited JSON in Elastic Common Schema (ECS 8.11) field names, for a
@@ -99,7 +100,7 @@ function flowEvent(report: Report, flow: ReportFlow, endpoint: ReportEndpoint | 
   const sni = sortedUnique(seen.filter((n) => n.source === 'sni' || n.source === 'quic-sni' || n.source === 'dtls-sni').map((n) => n.name))
   const remoteIsServer = flow.remote.ip === flow.server.ip && flow.remote.port === flow.server.port
   const remoteGeo = geoFields(endpoint?.geo)
-  const arrow = `${flow.client.ip}:${flow.client.port} → ${flow.server.ip}:${flow.server.port}`
+  const arrow = `${flowEndText(flow.client.ip, flow.client.port, flow.proto)} → ${flowEndText(flow.server.ip, flow.server.port, flow.proto)}`
   return compact({
     '@timestamp': flow.firstTime,
     ecs: {version: ECS_VERSION},

@@ -67,3 +67,18 @@ function formatIpv6Groups(groups: number[]): string {
   const tail = hex.slice(bestStart + bestLen).join(':')
   return flatText(`${head}::${tail}`)
 }
+
+/**
+ * An address and port as text: `192.0.2.1:443`, and an IPv6 address in brackets,
+ * `[2001:db8::1]:443` (RFC 5952 §6; RFC 3986 §3.2.2), where `2001:db8::1:443` would read as one
+ * address. For every endpoint a report prints.
+ */
+export function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
+}
+
+/** A flow's end as text: with its port for TCP, UDP and SCTP, the address alone for ICMP, ESP
+ * and the rest (whose "port" is 0). */
+export function flowEndText(ip: string, port: number, proto: string): string {
+  return proto === 'tcp' || proto === 'udp' || proto === 'sctp' ? hostPort(ip, port) : ip.includes(':') ? `[${ip}]` : ip
+}

@@ -3,6 +3,7 @@ import {factsOf} from '../../analysis/flow-facts.js'
 import type {CertificateFacts} from '../../protocols/tls/certificate.js'
 import type {CertificateMessageFacts} from '../../protocols/tls/hello-facts.js'
 import {type CheckContext, finding, quote} from '../context.js'
+import {hostPort} from '../../util/ip-text.js'
 
 const MAX_ITEMS = 20
 /** Subject attributes shown per certificate (the rest are counted). */
@@ -164,7 +165,7 @@ export function clientCertificatesInClear(ctx: CheckContext): Finding[] {
     const first = identity.fields[0]
     const holder = `${first ? `${first[0]} ${quote(first[1])}` : `SHA-256 ${shortFingerprint(cert)}`}${cert.issuerCN !== undefined ? ` issued by ${quote(cert.issuerCN)}` : ''}`
     const evidence: FindingEvidence[] = sendings.slice(0, MAX_ITEMS).map(({flow, message, sender, to}) => ({
-      description: `${sender} certificate ${holder} sent in clear to ${to.ip}:${to.port}`,
+      description: `${sender} certificate ${holder} sent in clear to ${hostPort(to.ip, to.port)}`,
       frame: message.evidence.frame,
       capture: message.evidence.capture,
       time: message.evidence.time,

@@ -1,6 +1,7 @@
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
 import {type CheckContext, finding, LOOKUP_ROLES, quote} from '../context.js'
 import {factsOf} from '../../analysis/flow-facts.js'
+import {hostPort} from '../../util/ip-text.js'
 
 /** Largest flows cited as what the capture holds instead of a call. */
 const FLOWS_SHOWN = 5
@@ -39,7 +40,7 @@ export function noCall(ctx: CheckContext): Finding[] {
     `So this report cannot say where a call went, and its other results do not show that a call stayed in policy. Check that the capture was made during the call, on the interface the call used.`
   const largest = [...flows].sort((a, b) => total(b) - total(a) || a.id - b.id).slice(0, FLOWS_SHOWN)
   const evidence: FindingEvidence[] = largest.map((f) => ({
-    description: `what the capture holds instead: flow #${f.id} ${f.proto} to ${f.remote.ip}:${f.remote.port} (${f.role}, ${total(f)} bytes)`,
+    description: `what the capture holds instead: flow #${f.id} ${f.proto} to ${hostPort(f.remote.ip, f.remote.port)} (${f.role}, ${total(f)} bytes)`,
     frame: f.firstFrame,
     capture: f.capture,
     time: f.firstTime,
@@ -81,7 +82,7 @@ function signallingOnly(ctx: CheckContext): Finding {
     `The findings on these flows stand, but they do not show where a call's media would go. Check that the capture was made during the call, on the interface the call used.`
   const largest = [...calls].sort((a, b) => total(b) - total(a) || a.id - b.id).slice(0, FLOWS_SHOWN)
   const evidence: FindingEvidence[] = largest.map((f) => ({
-    description: `flow #${f.id} ${f.proto} to ${f.remote.ip}:${f.remote.port} (${f.role}${f.app ? `, ${f.app}` : ''}, ${f.packets.toServer}/${f.packets.toClient} packets, ${total(f)} bytes)`,
+    description: `flow #${f.id} ${f.proto} to ${hostPort(f.remote.ip, f.remote.port)} (${f.role}${f.app ? `, ${f.app}` : ''}, ${f.packets.toServer}/${f.packets.toClient} packets, ${total(f)} bytes)`,
     frame: f.firstFrame,
     capture: f.capture,
     time: f.firstTime,

@@ -2,6 +2,7 @@ import {judgeCountry, type Severity, severityRank} from '../../policy/policy.js'
 import type {Finding, FindingEvidence, ReportEndpoint, ReportFlow} from '../../report/report-model.js'
 import {CALL_ROLES, type CheckContext, finding, flowEvidence, flowsOf, isCallFlow} from '../context.js'
 import {processLabel} from '../../flows/flow-records.js'
+import {flowEndText} from '../../util/ip-text.js'
 
 const ROLE_SEVERITY: Record<string, Severity> = {media: 'high', relay: 'high', vpn: 'high', control: 'high', telemetry: 'medium', web: 'medium', other: 'low'}
 const ROLE_ORDER = ['media', 'relay', 'vpn', 'control', 'telemetry', 'web', 'other', 'lan']
@@ -28,7 +29,7 @@ function describeFlow(f: ReportFlow): string {
   const bytes = f.bytes.toServer + f.bytes.toClient
   // Which program sent it, when the capture says (macOS): what an analyst asks next.
   const process = f.process ? `, process ${processLabel(f.process)}` : ''
-  return `flow #${f.id} ${f.proto} ${f.client.ip}:${f.client.port} → ${f.server.ip}:${f.server.port}: ${f.role}${f.app ? ` (${f.app})` : ''}, ${bytes} bytes${process}`
+  return `flow #${f.id} ${f.proto} ${flowEndText(f.client.ip, f.client.port, f.proto)} → ${flowEndText(f.server.ip, f.server.port, f.proto)}: ${f.role}${f.app ? ` (${f.app})` : ''}, ${bytes} bytes${process}`
 }
 
 /** The distinct roles of the flows, in ROLE_ORDER. */

@@ -8,6 +8,7 @@ import type {HttpMeetingLinkFact, HttpRequestFact} from '../../protocols/http/ht
 import type {SdesFact} from '../../protocols/rtp/analyzer.js'
 import {hostOnly} from '../../protocols/http/meeting-links.js'
 import {DISCORD_IP_DISCOVERY} from '../../protocols/discord/ip-discovery.js'
+import {hostPort} from '../../util/ip-text.js'
 
 const MAX_ITEMS = 20
 
@@ -226,7 +227,7 @@ export function stunPrivateAddresses(ctx: CheckContext): Finding[] {
   }
   const evidence = sent.slice(0, MAX_ITEMS).map(({flow, fact: a, whose}) => {
     const inside = a.via ? `, inside ${a.via === 'turn-data' ? 'a TURN DATA attribute' : 'ChannelData'}` : ''
-    return ev(flow, `${a.attribute} ${a.ip}:${a.port} (${a.scope}; ${WHOSE_TEXT[whose]}) in a ${a.message}${inside} sent by the caller's side to ${flow.remote.ip}`, a.first)
+    return ev(flow, `${a.attribute} ${hostPort(a.ip, a.port)} (${a.scope}; ${WHOSE_TEXT[whose]}) in a ${a.message}${inside} sent by the caller's side to ${flow.remote.ip}`, a.first)
   })
   return [finding('CA-META-004', callers.length ? undefined : 'low', parts.join(' '), evidence, sent.map((s) => s.flow.id))]
 }

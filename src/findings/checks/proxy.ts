@@ -1,6 +1,7 @@
 import {type ProxiedDestination, proxiedDestinations} from '../../analysis/proxied-destinations.js'
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
 import {type CheckContext, finding, isCallFlow, quote} from '../context.js'
+import {hostPort} from '../../util/ip-text.js'
 
 const MAX_EVIDENCE_FLOWS = 10
 const MAX_NAMES_SHOWN = 6
@@ -40,7 +41,7 @@ export function throughProxy(ctx: CheckContext): Finding[] {
     const n = proxy.flows.length
     const shown = names.slice(0, MAX_NAMES_SHOWN).map(quote).join(', ') + (names.length > MAX_NAMES_SHOWN ? ` and ${names.length - MAX_NAMES_SHOWN} more` : '')
     const detail =
-      `${n} call flow${n > 1 ? 's' : ''}${apps.length ? ` of ${apps.join(', ')}` : ''} went through the ${kinds} proxy ${proxy.ip}:${proxy.port} (${where}), asking it for ${shown}. ` +
+      `${n} call flow${n > 1 ? 's' : ''}${apps.length ? ` of ${apps.join(', ')}` : ''} went through the ${kinds} proxy ${hostPort(proxy.ip, proxy.port)} (${where}), asking it for ${shown}. ` +
       `This capture holds only the hop to the proxy: the servers behind these names were reached from the proxy's network, so where the call went from there is not in it. ` +
       `Judge those servers where the proxy is (its logs, or a capture on its outside interface) before saying where the call went.`
     const evidence: FindingEvidence[] = []

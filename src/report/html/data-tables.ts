@@ -8,6 +8,7 @@ import {esc, formatShare} from './html-text.js'
 import {SEVERITIES_DESC} from './severity.js'
 import {renderTable, num, text, type Cell} from './table-html.js'
 import {flowBytes, isoSeconds} from './timeline-svg.js'
+import {hostPort} from '../../util/ip-text.js'
 
 /** Flows listed in the flows table: the largest, as on the timeline. */
 export const MAX_TABLE_FLOWS = 500
@@ -114,8 +115,8 @@ export function renderFlowsTable(report: Report, flows: readonly ReportFlow[], t
       {label: 'role', cell: (f) => f.role},
       {label: 'app', cell: (f) => f.app ?? ''},
       {label: 'proto', cell: (f) => f.proto + (f.tunnel ? ` in ${f.tunnel.type}` : '')},
-      {label: 'client', wrap: 'nowrap', cell: (f) => ({html: `<span class="mono">${esc(`${f.client.ip}:${f.client.port}`)}</span>`, sort: `${addressSortKey(f.client.ip)}:${String(f.client.port).padStart(5, '0')}`})},
-      {label: 'server', wrap: 'nowrap', cell: (f) => ({html: `<span class="mono">${esc(`${f.server.ip}:${f.server.port}`)}</span>`, sort: `${addressSortKey(f.server.ip)}:${String(f.server.port).padStart(5, '0')}`})},
+      {label: 'client', wrap: 'nowrap', cell: (f) => ({html: `<span class="mono">${esc(hostPort(f.client.ip, f.client.port))}</span>`, sort: `${addressSortKey(f.client.ip)}:${String(f.client.port).padStart(5, '0')}`})},
+      {label: 'server', wrap: 'nowrap', cell: (f) => ({html: `<span class="mono">${esc(hostPort(f.server.ip, f.server.port))}</span>`, sort: `${addressSortKey(f.server.ip)}:${String(f.server.port).padStart(5, '0')}`})},
       {label: 'packets', numeric: true, cell: (f) => num(f.packets.toServer + f.packets.toClient)},
       {label: 'bytes', numeric: true, cell: (f) => num(flowBytes(f), formatBytes(flowBytes(f)))},
       {label: 'first frame', numeric: true, cell: (f) => num(f.firstFrame)},

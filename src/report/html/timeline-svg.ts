@@ -5,6 +5,7 @@ import {roleClass} from './css-classes.js'
 import {maxOf, minOf} from './extent.js'
 import {esc, round1} from './html-text.js'
 import {appendAll} from '../../util/append-all.js'
+import {flowEndText} from '../../util/ip-text.js'
 
 /** The most flows drawn; beyond it the largest (by bytes) are kept and the rest counted. */
 export const MAX_TIMELINE_FLOWS = 500
@@ -115,7 +116,7 @@ export function renderTimeline(flows: readonly ReportFlow[], start?: number): Ti
       const left = x(p.start)
       const width = Math.max(2, x(p.end) - left)
       const f = p.flow
-      const title = `flow #${f.id} ${f.proto} ${f.client.ip}:${f.client.port} → ${f.server.ip}:${f.server.port} · ${f.role}${f.app ? ` (${f.app})` : ''} · ${formatBytes(flowBytes(f))} · ${formatOffset(p.start - t0)} – ${formatOffset(p.end - t0)}`
+      const title = `flow #${f.id} ${f.proto} ${flowEndText(f.client.ip, f.client.port, f.proto)} → ${flowEndText(f.server.ip, f.server.port, f.proto)} · ${f.role}${f.app ? ` (${f.app})` : ''} · ${formatBytes(flowBytes(f))} · ${formatOffset(p.start - t0)} – ${formatOffset(p.end - t0)}`
       laneBlocks.push(`<rect class="flow-bar ${roleClass(f.role)}" data-flow="${f.id}" x="${round1(left)}" y="${round1(y + LANE_PAD / 2 + p.row * ROW + (ROW - BAR) / 2)}" width="${round1(width)}" height="${BAR}"><title>${esc(title)}</title></rect>`)
     }
     laneBlocks.push('</g>')
