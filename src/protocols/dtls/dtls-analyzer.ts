@@ -49,7 +49,7 @@ import {parseServerHello} from '../tls/server-hello.js'
 import {CONTENT, HS, versionName} from '../tls/tls-registry.js'
 import {capwapDtlsOffset, forEachHandshakeFragment, forEachRecord, looksLikeDtlsRecord, looksLikeStun} from './dtls-record.js'
 import {channelDataExcluded, isStunPort} from '../stun/ports.js'
-import {type ChannelDataHeader, channelDataHeader, findDataAttribute, hasMagicCookie, MS_MULTIPLEXED_CHANNEL, type ValueBounds} from '../stun/message.js'
+import {type ChannelDataHeader, channelDataHeader, findDataAttribute, hasMagicCookie, MS_MULTIPLEXED_CHANNEL, stunMethod, type ValueBounds} from '../stun/message.js'
 import {type StreamFrame, StunStreamFramer} from '../stun/tcp-framing.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
 
@@ -372,9 +372,7 @@ function relayedPayload(state: DtlsState, d: Uint8Array, from: number, to: numbe
     // only for the message types that relay data.)
     if (hasMagicCookie(d, from)) {
       if (state.turn === TURN_AFTER_STUN) state.turn = TURN_READ
-      // RFC 8489 §5: the method's 12 bits are spread around the class bits C1 (0x0100) and C0 (0x0010).
-      const type = (d[from]! << 8) | d[from + 1]!
-      const method = (type & 0x000f) | ((type & 0x00e0) >> 1) | ((type & 0x3e00) >> 2)
+      const method = stunMethod((d[from]! << 8) | d[from + 1]!)
       // TURN's methods (RFC 8656 §18: Allocate 0x003 to ChannelBind 0x009; RFC 6062's
       // Connect 0x00a-0x00c): the flow goes to a relay.
       if (method >= 0x003 && method <= 0x00c) state.relaying = true

@@ -262,6 +262,11 @@ export interface ChannelDataHeader {
   length: number
 }
 
+/** A TURN channel number (RFC 5766 §11: 0x4000-0x7FFF) or [MS-TURN]'s multiplexed channel. */
+export function isChannelNumber(n: number): boolean {
+  return (n >= 0x4000 && n <= 0x7fff) || n === MS_MULTIPLEXED_CHANNEL
+}
+
 /**
  * RFC 8656 §12.4 ChannelData header at `offset`, if the channel number is in 0x4000-0x7FFF
  * (RFC 5766 range; RFC 8656 narrowed it to 0x4FFF) or [MS-TURN]'s 0xFF10, and the data fits.
@@ -270,7 +275,7 @@ export interface ChannelDataHeader {
 export function channelDataHeader(b: Uint8Array, offset: number, end: number, exact: boolean, out: ChannelDataHeader): boolean {
   if (offset + 4 > end) return false
   const channel = u16(b, offset)
-  if (!((channel >= 0x4000 && channel <= 0x7fff) || channel === MS_MULTIPLEXED_CHANNEL)) return false
+  if (!isChannelNumber(channel)) return false
   const length = u16(b, offset + 2)
   const dataEnd = offset + 4 + length
   if (dataEnd > end) return false

@@ -9,7 +9,7 @@
  * The framing is decided on the first bytes of each direction; bytes that fit neither stop the
  * framer, which then yields nothing more.
  */
-import {channelDataHeader, type ChannelDataHeader, hasMagicCookie, MS_MULTIPLEXED_CHANNEL, stunFrameLength} from './message.js'
+import {channelDataHeader, type ChannelDataHeader, hasMagicCookie, isChannelNumber, stunFrameLength} from './message.js'
 
 export type FrameKind = 'stun' | 'channel-data' | 'packet'
 
@@ -110,9 +110,3 @@ export class StunStreamFramer {
     return this.framing !== 'none'
   }
 }
-
-/** A TURN channel number (RFC 5766 §11: 0x4000-0x7FFF) or [MS-TURN]'s multiplexed channel. */
-function isChannelNumber(n: number): boolean {
-  return (n >= 0x4000 && n <= 0x7fff) || n === MS_MULTIPLEXED_CHANNEL
-}
-
