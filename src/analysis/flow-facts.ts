@@ -7,6 +7,7 @@ import type {LanFacts} from '../protocols/lan/lan-analyzer.js'
 import type {OpenVpnFacts} from '../protocols/openvpn/openvpn-analyzer.js'
 import type {QuicFacts} from '../protocols/quic/quic-analyzer.js'
 import type {RtpFacts} from '../protocols/rtp/analyzer.js'
+import type {SipFacts} from '../protocols/sip/sip-analyzer.js'
 import type {SocksFacts} from '../protocols/socks/socks-analyzer.js'
 import type {StunFacts} from '../protocols/stun/analyzer.js'
 import type {TlsFacts} from '../protocols/tls/tls-analyzer.js'
@@ -26,6 +27,7 @@ export interface FlowFacts {
   openvpn?: OpenVpnFacts
   quic?: QuicFacts
   rtp?: RtpFacts
+  sip?: SipFacts
   socks?: SocksFacts
   stun?: StunFacts
   tls?: TlsFacts

@@ -70,6 +70,8 @@ export interface FlowEvidence {
   dtls: boolean
   /** TLS handshake on the flow. */
   tls: boolean
+  /** SIP messages (RFC 3261) in clear on the flow; absent when none. */
+  sip?: true
   /** ALPN protocols the flow's TLS or DTLS ClientHello offered; absent when none. */
   alpn?: readonly string[]
   /** QUIC long-header packets on the flow. */

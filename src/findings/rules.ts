@@ -177,6 +177,16 @@ export const RULES: readonly RuleDefinition[] = [
     remediation: 'Use SRTCP; configure clients and media servers not to send TOOL or NOTE items.',
   },
   {
+    id: 'CA-META-011',
+    title: 'SIP signalling in clear names the parties of the call',
+    category: 'metadata',
+    severity: 'medium',
+    severityNote: 'high when an INVITE sets up a call (who calls whom)',
+    rationale:
+      'SIP over UDP or TCP (RFC 3261) is plain text: its From and To headers name the caller and the called party (user names, phone numbers, display names), Contact and the SDP body give their addresses and where the media goes, User-Agent and Server the software. Anyone on the path reads who calls whom, when, from where and with what, call after call; a registration alone tells who is reachable where. SIP over TLS (sips:, port 5061) hides all of it.',
+    remediation: 'Use SIP over TLS (sips:, TCP 5061) between phones, PBX and trunks; where the carrier cannot, keep plain SIP on a network of its own (a VPN to the trunk).',
+  },
+  {
     id: 'CA-CRYPTO-001',
     title: 'Obsolete TLS version on a call server',
     category: 'crypto',
@@ -207,6 +217,15 @@ export const RULES: readonly RuleDefinition[] = [
     severity: 'high',
     rationale: 'Good encryption output does not repeat. Repeated identical 16-byte ciphertext blocks within media payloads are the mark of AES in ECB mode, the weakness found in Zoom\'s media encryption in 2020: patterns of the plaintext survive encryption. Only packets that advance their stream\'s sequence numbers are sampled, so a packet captured twice (a mirror port, `tcpdump -i any`) is not taken for a repeat.',
     remediation: 'Report it to the vendor; do not rely on the media encryption of this app version.',
+  },
+  {
+    id: 'CA-CRYPTO-005',
+    title: 'SRTP keys sent in clear (SDES in unencrypted SIP)',
+    category: 'crypto',
+    severity: 'high',
+    rationale:
+      'With SDES keying (RFC 4568) the SRTP master key travels inline in the SDP\'s a=crypto lines. RFC 4568 §8.3 allows it only over signalling that is itself encrypted: sent in plain SIP, the key is readable by anyone on the path, who can then decrypt the media as if it were plain RTP. The keys are never shown in the report.',
+    remediation: 'Carry SDES only over SIP over TLS, or key SRTP with DTLS-SRTP (RFC 5764), which puts no key in the signalling.',
   },
 ]
 

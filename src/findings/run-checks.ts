@@ -11,6 +11,7 @@ import {
 } from './checks/metadata.js'
 import {implausibleLocation} from './checks/plausibility.js'
 import {throughProxy} from './checks/proxy.js'
+import {cleartextSip, srtpKeysInClear} from './checks/sip.js'
 import {type Check, type CheckContext, namesOf} from './context.js'
 
 /** Every check, in catalogue order. */
@@ -32,9 +33,11 @@ export const CHECKS: readonly Check[] = [
   cleartextHttpSecrets,
   clientCertificatesInClear,
   sdesSoftwareItems,
+  cleartextSip,
   weakTls,
   badCertificates,
   repeatedCipherBlocks,
+  srtpKeysInClear,
 ]
 
 /**

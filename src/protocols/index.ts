@@ -14,6 +14,7 @@ import {lanAnalyzer} from './lan/lan-analyzer.js'
 import {openvpnAnalyzer} from './openvpn/openvpn-analyzer.js'
 import {quicAnalyzer} from './quic/quic-analyzer.js'
 import {rtpAnalyzer} from './rtp/analyzer.js'
+import {sipAnalyzer} from './sip/sip-analyzer.js'
 import {socksAnalyzer} from './socks/socks-analyzer.js'
 import {stunAnalyzer} from './stun/analyzer.js'
 import {tlsAnalyzer} from './tls/tls-analyzer.js'
@@ -26,6 +27,7 @@ export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   dnsAnalyzer,
   socksAnalyzer,
   httpAnalyzer,
+  sipAnalyzer,
   tlsAnalyzer,
   quicAnalyzer,
   dtlsAnalyzer,

@@ -12,6 +12,7 @@ import {
 import {CA_DER, CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, LEAF_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
 import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, handshake, record, serverHelloBody} from '../protocols/tls/tls-builders.js'
 import {tempDir} from '../helpers/temp-dir.js'
+import {invite, ok, SDP_SDES} from '../support/sip-builders.js'
 
 /**
  * One generated capture per rule that must trigger it, and a near twin that must not: the
@@ -785,3 +786,39 @@ describe('CA-META-004: private addresses the caller sends to external servers', 
     ])
   })
 })
+
+describe('CA-META-011 / CA-CRYPTO-005: SIP in clear, with SRTP keys in its SDP or not', () => {
+  const PROXY = '212.242.33.35' // a SIP provider's proxy, public
+  const sip = (body?: string): Frame[] => [
+    frame(0, CLIENT, PROXY, udp({sport: 5060, dport: 5060}, Buffer.from(invite(body ? {body} : {}), 'latin1')), IPPROTO.UDP),
+    frame(40, PROXY, CLIENT, udp({sport: 5060, dport: 5060}, Buffer.from(ok(), 'latin1')), IPPROTO.UDP),
+  ]
+
+  it('an INVITE in clear names both parties (high); SDES keys in its SDP are keys in clear (high)', async () => {
+    const r = await run(sip(SDP_SDES), {home: 'DK'})
+    const parties = r.findings.find((f) => f.ruleId === 'CA-META-011')
+    expect(parties).toMatchObject({severity: 'high', endpoint: PROXY, flowIds: [1]})
+    expect(parties!.detail).toContain('names the parties of a call: "Jane Doe <sip:jane.doe@sip.example.net>", "<sip:+4930123456@sip.example.net>"')
+    expect(parties!.detail).toContain('It names the software: "Example Phone 4.2 (build 17)", "Example PBX 9"')
+    expect(parties!.evidence[0]).toMatchObject({frame: 1, description: 'SIP INVITE "sip:+4930123456@sip.example.net" from "Jane Doe <sip:jane.doe@sip.example.net>" to "<sip:+4930123456@sip.example.net>"'})
+    const keys = r.findings.find((f) => f.ruleId === 'CA-CRYPTO-005')
+    expect(keys).toMatchObject({severity: 'high', endpoint: PROXY})
+    expect(keys!.detail).toContain('2 a=crypto lines ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32") in 1 message')
+    expect(JSON.stringify(r)).not.toContain('WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz')
+    expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'SIP signalling (RFC 3261) in clear: registration and call set-up'})
+  })
+
+  it('without SDES keys no key finding; a registration alone is medium; SIP over TLS says nothing', async () => {
+    const plain = await run(sip(), {home: 'DK'})
+    expect(ids(plain)).toContain('CA-META-011')
+    expect(ids(plain)).not.toContain('CA-CRYPTO-005')
+    const register = Buffer.from(invite().replace('INVITE sip:+4930123456@sip.example.net', 'REGISTER sip:sip.example.net').replace('CSeq: 314159 INVITE', 'CSeq: 1 REGISTER'), 'latin1')
+    const registered = await run([frame(0, CLIENT, PROXY, udp({sport: 5060, dport: 5060}, register), IPPROTO.UDP)], {home: 'DK'})
+    expect(registered.findings.find((f) => f.ruleId === 'CA-META-011')).toMatchObject({severity: 'medium'})
+    expect(registered.findings.find((f) => f.ruleId === 'CA-META-011')!.detail).toContain('names the user')
+    // SIP over TLS is TLS: its handshake is read, nothing of what it carries.
+    const overTls = await run(tlsSession(PROXY, 20, {sni: 'sip.example.net', serverHello: serverHello(0xc02f)}), {home: 'DK'})
+    expect(ids(overTls).filter((id) => id === 'CA-META-011' || id === 'CA-CRYPTO-005')).toEqual([])
+  })
+})
+

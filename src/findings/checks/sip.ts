@@ -1,0 +1,99 @@
+/**
+ * SIP in clear (RFC 3261 over UDP or TCP, not TLS): what its messages give away. The analyzer's
+ * facts (src/protocols/sip/sip-analyzer.ts) keep each message's From, To, Contact, software and
+ * SDP summary.
+ */
+import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
+import {factsOf} from '../../analysis/flow-facts.js'
+import type {SipMessageFact} from '../../protocols/sip/sip-analyzer.js'
+import {type CheckContext, finding, flowsWith, quote} from '../context.js'
+import {hostPort} from '../../util/ip-text.js'
+
+const MAX_ITEMS = 20
+const MAX_LISTED = 4
+
+function ev(flow: ReportFlow, description: string, m: SipMessageFact): FindingEvidence {
+  return {description, frame: m.evidence.frame, capture: m.evidence.capture, time: m.evidence.time, flowId: flow.id}
+}
+
+/** A From or To value as a party: the name-addr without its parameters (the dialog tag, RFC 3261 §19.3). */
+function party(value: string): string {
+  const angle = value.indexOf('>')
+  const nameAddr = (angle >= 0 ? value.slice(0, angle + 1) : value.split(';')[0]!).trim()
+  // A quoted display name (§25.1 quoted-string) loses its quotes: the finding quotes the whole.
+  const quoted = /^"((?:[^"\\]|\\.)*)"\s*(<.*)$/.exec(nameAddr)
+  return quoted ? `${quoted[1]!.replace(/\\(.)/g, '$1')} ${quoted[2]}` : nameAddr
+}
+
+function list(values: Iterable<string>): string {
+  const all = [...new Set(values)]
+  const shown = all.slice(0, MAX_LISTED).map(quote).join(', ')
+  return all.length > MAX_LISTED ? `${shown} and ${all.length - MAX_LISTED} more` : shown
+}
+
+function requestText(m: SipMessageFact): string {
+  return m.requestUri !== undefined ? `${m.method} ${quote(m.requestUri)}` : `${m.status} answering ${m.method || 'a request'}`
+}
+
+/**
+ * CA-META-011: SIP signalling in clear. Per flow: the parties its From and To headers name, the
+ * software, and the addresses its SDP sends the media to; high when an INVITE sets up a call
+ * (who calls whom), medium for registrations and the rest (who is reachable where).
+ */
+export function cleartextSip(ctx: CheckContext): Finding[] {
+  const out: Finding[] = []
+  for (const flow of flowsWith(ctx, 'sip')) {
+    const sip = factsOf(flow).sip
+    if (!sip || sip.kept.length === 0) continue
+    const parties = new Set<string>()
+    const software = new Set<string>()
+    const mediaAt = new Set<string>()
+    for (const m of sip.kept) {
+      if (m.from) parties.add(party(m.from))
+      if (m.to) parties.add(party(m.to))
+      if (m.software) software.add(m.software)
+      for (const address of m.sdp?.connections ?? []) mediaAt.add(address)
+    }
+    if (parties.size === 0) continue
+    const invites = sip.kept.filter((m) => m.method === 'INVITE' && m.requestUri !== undefined)
+    const call = invites.length > 0
+    const parts = [`Unencrypted SIP between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)} (${sip.messages} message${sip.messages === 1 ? '' : 's'}) names ${call ? 'the parties of a call' : 'the user'}: ${list(parties)}.`]
+    if (software.size) parts.push(`It names the software: ${list(software)}.`)
+    if (mediaAt.size) parts.push(`Its SDP says where the media goes: ${list(mediaAt)}.`)
+    parts.push(call ? 'Anyone on the path reads who calls whom, when, and from where.' : 'Anyone on the path reads who is registered, from where, and with what software.')
+    const shown = call ? [...invites, ...sip.kept.filter((m) => m.method !== 'INVITE')] : sip.kept
+    // Retransmissions (the same request again) are listed once.
+    const evidence: FindingEvidence[] = []
+    const listed = new Set<string>()
+    for (const m of shown) {
+      const description = `SIP ${requestText(m)}${m.from ? ` from ${quote(party(m.from))}` : ''}${m.to ? ` to ${quote(party(m.to))}` : ''}`
+      if (listed.has(description)) continue
+      listed.add(description)
+      if (evidence.length < MAX_ITEMS) evidence.push(ev(flow, description, m))
+    }
+    out.push(finding('CA-META-011', call ? 'high' : undefined, parts.join(' '), evidence, [flow.id], flow.remote.ip))
+  }
+  return out
+}
+
+/**
+ * CA-CRYPTO-005: SRTP master keys in clear. An SDP `a=crypto` line (SDES, RFC 4568) carries the
+ * key inline; sent over unencrypted SIP, anyone on the path can decrypt the call's SRTP media.
+ * RFC 4568 §8.3 allows SDES only over signalling that is itself encrypted.
+ */
+export function srtpKeysInClear(ctx: CheckContext): Finding[] {
+  const out: Finding[] = []
+  for (const flow of flowsWith(ctx, 'sip')) {
+    const sip = factsOf(flow).sip
+    const keyed = (sip?.kept ?? []).filter((m) => (m.sdp?.cryptoLines ?? 0) > 0)
+    if (keyed.length === 0) continue
+    const suites = new Set(keyed.flatMap((m) => m.sdp!.cryptoSuites))
+    const lines = keyed.reduce((n, m) => n + m.sdp!.cryptoLines, 0)
+    const detail =
+      `SIP in clear between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)} carries SRTP master keys in its SDP: ${lines} a=crypto line${lines === 1 ? '' : 's'} (${list(suites)}) in ${keyed.length} message${keyed.length === 1 ? '' : 's'}. ` +
+      'Whoever reads the signalling can decrypt the media it keys: the SRTP protects nothing against an eavesdropper on this path. (The keys are not shown.)'
+    const evidence = keyed.slice(0, MAX_ITEMS).map((m) => ev(flow, `SDP with ${m.sdp!.cryptoLines} a=crypto line${m.sdp!.cryptoLines === 1 ? '' : 's'} in SIP ${requestText(m)} sent by the ${m.sentBy}`, m))
+    out.push(finding('CA-CRYPTO-005', undefined, detail, evidence, [flow.id], flow.remote.ip))
+  }
+  return out
+}

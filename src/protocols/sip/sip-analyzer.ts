@@ -1,0 +1,219 @@
+/**
+ * SIP (RFC 3261) in clear, over UDP and TCP: who calls whom and with what. Each message's start
+ * line, From, To, Contact, the client software (User-Agent, or Server in responses), Call-ID,
+ * whether credentials were sent (Authorization, Proxy-Authorization: presence only, never the
+ * value) and the SDP body's addresses, media and keys (./sdp.ts). SIP over TLS (port 5061, sips:)
+ * is TLS and read as such.
+ *
+ * A flow is taken on port 5060 (either end) or when its first payload is a whole SIP start line.
+ * UDP: each datagram holds one message (§18.3). TCP: each direction is reassembled and cut into
+ * messages by Content-Length (§18.3, §20.14). The first MAX_MESSAGES messages are kept in full,
+ * the rest counted; the analyzer steps aside after MAX_PACKETS packets or at the first bytes
+ * that are not SIP.
+ */
+import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
+import {TcpByteStream} from '../tcp-byte-stream.js'
+import {headerValue, looksLikeSipStart, parseSipMessage, type SipMessage} from './sip-message.js'
+import {parseSdp, type SdpFacts} from './sdp.js'
+
+/** Messages kept in full per flow. */
+export const MAX_MESSAGES = 32
+/** Payload packets looked at per flow (a registration refreshes for hours; its first messages
+ * tell who). */
+const MAX_PACKETS = 512
+const SIP_PORT = 5060
+/** Bytes of TCP stream held per direction (a message head is at most 16 KiB). */
+const TCP_HELD = 64 * 1024
+
+export interface SipMessageFact {
+  evidence: Evidence
+  /** The flow endpoint that sent it. */
+  sentBy: 'client' | 'server'
+  /** The request's method, or for a response the method it answers (its CSeq). */
+  method: string
+  /** Responses: the status code and reason phrase. */
+  status?: number
+  reason?: string
+  /** Requests: the Request-URI. */
+  requestUri?: string
+  from: string | null
+  to: string | null
+  contact: string | null
+  /** User-Agent (requests) or Server (responses). */
+  software: string | null
+  callId: string | null
+  /** Authorization or Proxy-Authorization present (their values are never kept). */
+  credentials: boolean
+  sdp?: SdpFacts
+}
+
+export interface SipFacts {
+  transport: 'udp' | 'tcp'
+  /** Messages read (all of them, kept or not). */
+  messages: number
+  /** Requests by method and responses by "status method" (e.g. "200 INVITE"), in order of first sight. */
+  counts: Array<{name: string; count: number}>
+  /** The first MAX_MESSAGES messages. */
+  kept: SipMessageFact[]
+  /** More messages than were kept, or a TCP direction cut. */
+  truncated: boolean
+}
+
+interface SipState {
+  evidenceOf: EvidenceOf
+  transport: 'udp' | 'tcp'
+  packets: number
+  messages: number
+  counts: Map<string, number>
+  kept: SipMessageFact[]
+  truncated: boolean
+  /** TCP: both directions' streams; a direction stops (undefined) at bytes that are not SIP. */
+  tcp: [TcpByteStream | undefined, TcpByteStream | undefined] | undefined
+  /** UDP: datagrams that were not SIP in a row. */
+  misses: number
+}
+
+export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
+  name: 'sip',
+  packetBudget: MAX_PACKETS,
+
+  probe(flow: FlowInfo, packet: PayloadPacket): boolean {
+    if (flow.server.port === SIP_PORT || flow.client.port === SIP_PORT) return true
+    return looksLikeSipStart(packet.bytes, packet.start, packet.end)
+  },
+
+  start(flow: FlowInfo, evidenceOf: EvidenceOf): SipState {
+    return {
+      evidenceOf,
+      transport: flow.transport,
+      packets: 0,
+      messages: 0,
+      counts: new Map(),
+      kept: [],
+      truncated: false,
+      tcp: flow.transport === 'tcp' ? [new TcpByteStream(TCP_HELD), new TcpByteStream(TCP_HELD)] : undefined,
+      misses: 0,
+    }
+  },
+
+  feed(state: SipState, packet: PayloadPacket): boolean {
+    state.packets++
+    if (state.tcp) return feedStream(state, packet, state.tcp)
+    const parsed = parseSipMessage(packet.bytes, packet.start, packet.end, true)
+    if (parsed.status === 'ok') {
+      state.misses = 0
+      record(state, packet, parsed.message, packet.bytes)
+    } else if (++state.misses >= 8 && state.messages === 0) return false // not SIP after all
+    return true
+  },
+
+  finish(state: SipState): SipFacts | undefined {
+    state.tcp = undefined
+    if (state.messages === 0) return undefined
+    return {
+      transport: state.transport,
+      messages: state.messages,
+      counts: [...state.counts].map(([name, count]) => ({name, count})),
+      kept: state.kept,
+      truncated: state.truncated,
+    }
+  },
+
+  describe(facts: SipFacts): string[] {
+    const lines = [`SIP over ${facts.transport.toUpperCase()}: ${facts.messages} message${facts.messages === 1 ? '' : 's'} (${facts.counts.map((c) => `${c.name} ×${c.count}`).join(', ')})`]
+    // Each distinct thing once, with the frame it was first seen in (dialog tags left out: they
+    // differ per message and say nothing about who).
+    const seen = new Set<string>()
+    const once = (what: string, frame: number) => {
+      if (seen.has(what) || lines.length >= MAX_DESCRIBE_LINES) return
+      seen.add(what)
+      lines.push(`${what} (frame ${frame})`)
+    }
+    for (const m of facts.kept) {
+      const frame = m.evidence.frame
+      if (m.requestUri !== undefined) once(`SIP ${m.method} ${m.requestUri}`, frame)
+      if (m.from) once(`SIP From ${withoutTag(m.from)}`, frame)
+      if (m.to) once(`SIP To ${withoutTag(m.to)}`, frame)
+      if (m.contact) once(`SIP Contact ${m.contact}`, frame)
+      if (m.software) once(`SIP ${m.sentBy} software ${m.software}`, frame)
+      if (m.credentials) once('SIP credentials sent (Authorization)', frame)
+      const sdp = m.sdp
+      if (sdp) {
+        const media = sdp.media.map((x) => `${x.type} ${x.port} ${x.proto}`).join(', ')
+        once(`SDP media at ${sdp.connections.join(', ') || 'no address'}${media ? `: ${media}` : ''}`, frame)
+        if (sdp.cryptoLines > 0) once(`SDP SRTP keys IN CLEAR (a=crypto ${sdp.cryptoSuites.join(', ')})`, frame)
+      }
+    }
+    return lines
+  },
+}
+
+const MAX_DESCRIBE_LINES = 24
+
+/** A From or To value without its dialog tag parameter (RFC 3261 §19.3). */
+function withoutTag(value: string): string {
+  return value.replace(/;\s*tag=[^;]*/i, '')
+}
+
+function feedStream(state: SipState, packet: PayloadPacket, tcp: [TcpByteStream | undefined, TcpByteStream | undefined]): boolean {
+  const i = packet.toServer ? 0 : 1
+  const stream = tcp[i]
+  if (stream) {
+    stream.push(packet.seq, packet.data, packet.streamStart)
+    const bytes = stream.bytes
+    let at = 0
+    for (;;) {
+      // Keep-alives between messages (RFC 5626 §3.5.1: CRLF pings) are skipped.
+      while (at < bytes.length && (bytes[at] === 0x0d || bytes[at] === 0x0a)) at++
+      if (at >= bytes.length) break
+      const parsed = parseSipMessage(bytes, at, bytes.length, false)
+      if (parsed.status === 'incomplete') break
+      if (parsed.status === 'invalid') {
+        tcp[i] = undefined
+        break
+      }
+      record(state, packet, parsed.message, bytes)
+      at = parsed.end
+    }
+    if (tcp[i]) {
+      stream.discard(at)
+      if (stream.full) {
+        state.truncated = true
+        tcp[i] = undefined
+      }
+    }
+  }
+  return tcp[0] !== undefined || tcp[1] !== undefined
+}
+
+function record(state: SipState, packet: PayloadPacket, m: SipMessage, bytes: Uint8Array): void {
+  state.messages++
+  const name = m.kind === 'request' ? m.method : `${m.status}${m.method ? ` ${m.method}` : ''}`
+  if (state.counts.has(name) || state.counts.size < 64) state.counts.set(name, (state.counts.get(name) ?? 0) + 1)
+  if (state.kept.length >= MAX_MESSAGES) {
+    state.truncated = true
+    return
+  }
+  const h = m.headers
+  const fact: SipMessageFact = {
+    evidence: state.evidenceOf(packet),
+    sentBy: packet.toServer ? 'client' : 'server',
+    method: m.method,
+    ...(m.kind === 'response' ? {status: m.status, reason: m.reason} : {requestUri: m.requestUri}),
+    from: headerValue(h, 'from') ?? null,
+    to: headerValue(h, 'to') ?? null,
+    contact: headerValue(h, 'contact') ?? null,
+    software: headerValue(h, m.kind === 'request' ? 'user-agent' : 'server') ?? null,
+    callId: headerValue(h, 'call-id') ?? null,
+    credentials: h.some(([n]) => n === 'authorization' || n === 'proxy-authorization'),
+  }
+  const type = headerValue(h, 'content-type')?.toLowerCase() ?? ''
+  if (m.bodyEnd > m.bodyStart && (type.startsWith('application/sdp') || type === '')) {
+    let text = ''
+    const end = Math.min(m.bodyEnd, m.bodyStart + 16 * 1024)
+    for (let i = m.bodyStart; i < end; i += 4096) text += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[])
+    const sdp = parseSdp(text)
+    if (sdp) fact.sdp = sdp
+  }
+  state.kept.push(fact)
+}
