@@ -804,6 +804,7 @@ describe('CA-META-011 / CA-CRYPTO-005: SIP in clear, with SRTP keys in its SDP o
     const keys = r.findings.find((f) => f.ruleId === 'CA-CRYPTO-005')
     expect(keys).toMatchObject({severity: 'high', endpoint: PROXY})
     expect(keys!.detail).toContain('2 a=crypto lines ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32") in 1 message')
+    expect(keys!.evidence).toEqual([expect.objectContaining({frame: 1, description: `SDP with 2 a=crypto lines in SIP INVITE "sip:+4930123456@sip.example.net" sent by ${CLIENT}:5060`})])
     expect(JSON.stringify(r)).not.toContain('WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz')
     expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'SIP signalling (RFC 3261) in clear: registration and call set-up'})
   })

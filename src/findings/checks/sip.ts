@@ -92,7 +92,10 @@ export function srtpKeysInClear(ctx: CheckContext): Finding[] {
     const detail =
       `SIP in clear between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)} carries SRTP master keys in its SDP: ${lines} a=crypto line${lines === 1 ? '' : 's'} (${list(suites)}) in ${keyed.length} message${keyed.length === 1 ? '' : 's'}. ` +
       'Whoever reads the signalling can decrypt the media it keys: the SRTP protects nothing against an eavesdropper on this path. (The keys are not shown.)'
-    const evidence = keyed.slice(0, MAX_ITEMS).map((m) => ev(flow, `SDP with ${m.sdp!.cryptoLines} a=crypto line${m.sdp!.cryptoLines === 1 ? '' : 's'} in SIP ${requestText(m)} sent by the ${m.sentBy}`, m))
+    const evidence = keyed.slice(0, MAX_ITEMS).map((m) => {
+      const sender = m.sentBy === 'client' ? flow.client : flow.server
+      return ev(flow, `SDP with ${m.sdp!.cryptoLines} a=crypto line${m.sdp!.cryptoLines === 1 ? '' : 's'} in SIP ${requestText(m)} sent by ${hostPort(sender.ip, sender.port)}`, m)
+    })
     out.push(finding('CA-CRYPTO-005', undefined, detail, evidence, [flow.id], flow.remote.ip))
   }
   return out

@@ -135,7 +135,8 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
       if (m.from) once(`SIP From ${withoutTag(m.from)}`, frame)
       if (m.to) once(`SIP To ${withoutTag(m.to)}`, frame)
       if (m.contact) once(`SIP Contact ${m.contact}`, frame)
-      if (m.software) once(`SIP ${m.sentBy} software ${m.software}`, frame)
+      // Both ends of SIP are user agents (a phone, a PBX): the header says which role sent it.
+      if (m.software) once(`SIP ${m.requestUri !== undefined ? 'User-Agent' : 'Server'} ${m.software}`, frame)
       if (m.credentials) once('SIP credentials sent (Authorization)', frame)
       const sdp = m.sdp
       if (sdp) {

@@ -80,6 +80,9 @@ describe('SIP analyzer', () => {
     const lines = sipAnalyzer.describe(facts)
     expect(lines).toContain(`SIP From "Jane Doe" <sip:jane.doe@sip.example.net> (frame ${first})`)
     expect(lines).toContain(`SDP SRTP keys IN CLEAR (a=crypto AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32) (frame ${first})`)
+    // Named by the header that carried it: both ends of SIP are user agents.
+    expect(lines).toContain(`SIP User-Agent Example Phone 4.2 (build 17) (frame ${first})`)
+    expect(lines).toContain(`SIP Server Example PBX 9 (frame ${first + 1})`)
   })
 
   it('over TCP, cuts the stream into messages however the segments fall', async () => {
