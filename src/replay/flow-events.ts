@@ -6,6 +6,10 @@ import type {ZoomMediaKind} from '../protocols/zoom/analyzer.js'
 import type {ReportEndpoint, ReportFlow} from '../report/report-model.js'
 import type {DraftEvent} from './replay-event.js'
 import {flowEndText, hostPort} from '../util/ip-text.js'
+import {withoutTag} from '../protocols/sip/sip-analyzer.js'
+
+/** SIP requests shown as events: those that set up, end or register. */
+const SIP_EVENT_METHODS = new Set(['INVITE', 'BYE', 'CANCEL', 'REGISTER'])
 
 /** DNS answer records shown in one event's text (the detail has all that the facts kept). */
 const MAX_ANSWERS_SHOWN = 6
@@ -124,6 +128,41 @@ export function flowEvents(flow: ReportFlow, endpoint: ReportEndpoint | undefine
         detail: {source: 'zoom', zoomMediaTypes: media.map((m) => m.kind), packets: flow.packets.toServer + flow.packets.toClient},
       })
     }
+  }
+
+  // SIP: each request that sets up, ends or registers (retransmissions once), and the final
+  // answer to each INVITE or REGISTER.
+  const sipSeen = new Set<string>()
+  for (const m of facts.sip?.kept ?? []) {
+    const request = m.requestUri !== undefined
+    if (request ? !SIP_EVENT_METHODS.has(m.method) : (m.status ?? 0) < 200 || (m.method !== 'INVITE' && m.method !== 'REGISTER')) continue
+    // One event per request and answer of a dialog or registration (its Call-ID): a
+    // retransmission, or a registration refreshed every few minutes, is not another.
+    const key = request ? `${m.method} ${m.callId ?? m.requestUri}` : `${m.status} ${m.method} ${m.callId ?? ''}`
+    if (sipSeen.has(key)) continue
+    sipSeen.add(key)
+    const sender = m.sentBy === 'client' ? flow.client : flow.server
+    const sdp = m.sdp
+    const keys = sdp && sdp.cryptoLines > 0 ? ', SRTP keys in clear' : ''
+    out.push({
+      kind: 'sip',
+      id: `sip:${flow.id}:${sipSeen.size}`,
+      ...at(m.evidence),
+      text: request
+        ? `SIP ${m.method} ${m.requestUri} from ${m.from ? withoutTag(m.from) : '?'} to ${m.to ? withoutTag(m.to) : '?'} (sent by ${hostPort(sender.ip, sender.port)}${sdp ? `, media at ${sdp.connections.join(', ') || '?'}` : ''}${keys})`
+        : `SIP ${m.status} ${m.reason ?? ''} (${m.method}) (sent by ${hostPort(sender.ip, sender.port)}${sdp ? `, media at ${sdp.connections.join(', ') || '?'}` : ''}${keys})`,
+      detail: {
+        method: m.method,
+        status: m.status ?? null,
+        requestUri: m.requestUri ?? null,
+        from: m.from,
+        to: m.to,
+        software: m.software,
+        sentBy: m.sentBy,
+        mediaAddresses: sdp?.connections ?? [],
+        srtpKeysInClear: (sdp?.cryptoLines ?? 0) > 0,
+      },
+    })
   }
 
   for (const s of facts.rtp?.rtcp?.sdes ?? []) {

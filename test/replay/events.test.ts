@@ -6,7 +6,9 @@ import {FilterError, parseEventFilter, passesFilter} from '../../src/replay/even
 import {Pacer} from '../../src/replay/pacer.js'
 import {jsonLine, renderEventJson, renderEventLines} from '../../src/replay/render-events.js'
 import type {ReplayEvent} from '../../src/replay/replay-event.js'
-import {ETHERTYPE, IPPROTO, ethernet, ipv4, rtp, udp} from '../support/packet-builder.js'
+import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtp, udp} from '../support/packet-builder.js'
+import {PcapWriter} from '../support/capture-writer.js'
+import {invite, ok, SDP_SDES} from '../support/sip-builders.js'
 import {type CallFrame, CLIENT, CLIENT_SSRC, HOSTILE_NAME, PUBLIC, SERVER_SSRC, SNI, STUN_SERVER, TURN_SERVER, WEB, type WrittenCall, writeCallPcap} from './call-capture.js'
 import {analyzeFile, tempDirs, writeTemp} from './helpers.js'
 
@@ -293,5 +295,24 @@ describe('Zoom media types', () => {
     expect(stop).toHaveLength(1)
     // The Zoom facts list media by inner type: screen share (13) before audio (15).
     expect(stop[0]).toMatchObject({frame: null, time: call.frames.get('share-4')!.time, detail: {zoomMediaTypes: ['screen-share', 'audio']}})
+  })
+})
+
+describe('SIP events', () => {
+  it('each request and final answer of a dialog once, retransmissions not again, with where the media goes and whether its keys are in clear', async () => {
+    const phone = '192.168.1.20'
+    const proxy = '212.242.33.35'
+    const datagram = (src: string, dst: string, text: string) => ethernet({type: ETHERTYPE.IPV4}, ipv4({src, dst, proto: IPPROTO.UDP}, udp({sport: 5060, dport: 5060}, Buffer.from(text, 'latin1'))))
+    const inviteText = invite({body: SDP_SDES})
+    const frames = [datagram(phone, proxy, inviteText), datagram(phone, proxy, inviteText), datagram(proxy, phone, ok())]
+    const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
+    frames.forEach((f, i) => w.add({sec: 1_763_600_000 + i, nsec: 0}, f))
+    const report = await analyzeFile(writeTemp(dirs.make(), 'sip.pcap', w.toBuffer()), dirs.make())
+    const sip = eventsFromReport(report).filter((e) => e.kind === 'sip')
+    expect(sip.map((e) => [e.frame, e.text])).toEqual([
+      [1, 'SIP INVITE sip:+4930123456@sip.example.net from "Jane Doe" <sip:jane.doe@sip.example.net> to <sip:+4930123456@sip.example.net> (sent by 192.168.1.20:5060, media at 192.168.1.20, SRTP keys in clear)'],
+      [3, 'SIP 200 OK (INVITE) (sent by 212.242.33.35:5060)'],
+    ])
+    expect(sip[0]!.detail).toMatchObject({method: 'INVITE', status: null, mediaAddresses: ['192.168.1.20'], srtpKeysInClear: true, software: 'Example Phone 4.2 (build 17)'})
   })
 })

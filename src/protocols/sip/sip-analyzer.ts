@@ -152,7 +152,7 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
 const MAX_DESCRIBE_LINES = 24
 
 /** A From or To value without its dialog tag parameter (RFC 3261 §19.3). */
-function withoutTag(value: string): string {
+export function withoutTag(value: string): string {
   return value.replace(/;\s*tag=[^;]*/i, '')
 }
 
