@@ -67,6 +67,14 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
     }
   }
   if (f.socks?.hostIsName) addName(out, f.socks.host, 'socks', f.socks.request.frame)
+  const sip = f.sip?.kept
+  if (sip) {
+    for (let i = 0; i < sip.length; i++) {
+      const m = sip[i]!
+      const host = m.requestUri === undefined ? undefined : sipUriHost(m.requestUri)
+      if (host && !out.some((n) => n.source === 'sip' && n.name === host)) addName(out, host, 'sip', m.evidence.frame)
+    }
+  }
   const messages = f.dns?.messages
   if (messages) {
     for (let i = 0; i < messages.length; i++) {
@@ -187,3 +195,15 @@ export function stunMappedAddresses(flows: readonly FlowRecord[]): StunMapped[] 
   }
   return out
 }
+
+/**
+ * The host of a SIP or SIPS URI (RFC 3261 §19.1.1: `sip:user:password@host:port;params?headers`),
+ * when it is a name: an address literal names no domain.
+ */
+export function sipUriHost(uri: string): string | undefined {
+  const m = /^sips?:(?:[^@;?]*@)?(\[[^\]]*\]|[^:;?>]+)/i.exec(uri)
+  const host = m?.[1]?.toLowerCase()
+  if (!host || host.startsWith('[') || /^\d+\.\d+\.\d+\.\d+$/.test(host) || !/[a-z]/.test(host)) return undefined
+  return host
+}
+

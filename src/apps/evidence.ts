@@ -20,6 +20,8 @@ export interface EvidenceName {
    * - `http-host`: Host header of a cleartext HTTP request on this flow;
    * - `socks`: the destination host name this flow asked a SOCKS proxy to connect to (the
    *   flow's server is the proxy: what it carried went on to that name);
+   * - `sip`: the host of a SIP request's Request-URI on this flow (the domain the call or
+   *   registration was for: `zoomcrc.com`, `acme.webex.com`);
    * - `cert`: subject CN or DNS SAN of the certificate the server of this flow presented
    *   (TLS 1.2 or DTLS; may be a non-DNS name such as `hangouts`);
    * - `dns`: a DNS answer seen in the capture resolved this name to this flow's server address;

@@ -37,8 +37,8 @@ export function minConfidence(a: Confidence, b: Confidence): Confidence {
 }
 
 /** Where a name in a flow's evidence came from (see FlowEvidence.names). */
-export type NameSource = 'sni' | 'quic-sni' | 'dtls-sni' | 'http-host' | 'socks' | 'cert' | 'dns' | 'dns-query' | 'nrb'
-export const NAME_SOURCES: readonly NameSource[] = ['sni', 'quic-sni', 'dtls-sni', 'http-host', 'socks', 'cert', 'dns', 'dns-query', 'nrb']
+export type NameSource = 'sni' | 'quic-sni' | 'dtls-sni' | 'http-host' | 'socks' | 'sip' | 'cert' | 'dns' | 'dns-query' | 'nrb'
+export const NAME_SOURCES: readonly NameSource[] = ['sni', 'quic-sni', 'dtls-sni', 'http-host', 'socks', 'sip', 'cert', 'dns', 'dns-query', 'nrb']
 
 export type SignatureKind = 'domain' | 'name' | 'stun-software' | 'stun-attribute' | 'port' | 'range' | 'process' | 'payload'
 const KINDS: readonly SignatureKind[] = ['domain', 'name', 'stun-software', 'stun-attribute', 'port', 'range', 'process', 'payload']

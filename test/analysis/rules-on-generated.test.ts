@@ -809,6 +809,15 @@ describe('CA-META-011 / CA-CRYPTO-005: SIP in clear, with SRTP keys in its SDP o
     expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'SIP signalling (RFC 3261) in clear: registration and call set-up'})
   })
 
+  it('the domain a SIP request is for names the service and its tenant: a Webex meeting dialled by SIP', async () => {
+    const dial = Buffer.from(invite().replaceAll('sip:+4930123456@sip.example.net', 'sip:25712345678@acme-ministry.webex.com'), 'latin1')
+    const r = await run([frame(0, CLIENT, '170.72.0.10', udp({sport: 5060, dport: 5060}, dial), IPPROTO.UDP)], {home: 'DK'})
+    expect(r.apps.map((a) => a.app)).toEqual(['webex'])
+    expect(r.apps[0]!.evidence.find((e) => e.kind === 'name')).toMatchObject({value: 'acme-ministry.webex.com', via: ['sip'], frames: [1]})
+    expect(r.tenants.map((t) => [t.app, t.org])).toContainEqual(['webex', 'acme-ministry'])
+    expect(ids(r)).toContain('CA-META-002')
+  })
+
   it('without SDES keys no key finding; a registration alone is medium; SIP over TLS says nothing', async () => {
     const plain = await run(sip(), {home: 'DK'})
     expect(ids(plain)).toContain('CA-META-011')

@@ -126,3 +126,15 @@ describe.skipIf(!HAVE_CORPUS)('SIP on the corpus (sip.pcap: a SIPPS phone regist
     expect(invites[0]).toMatchObject({from: expect.stringContaining('"arik"'), software: 'Nero SIPPS IP Phone Version 2.0.51.16'})
   })
 })
+
+describe('the domain of a SIP request (RFC 3261 §19.1.1)', () => {
+  it('is the host of a sip: or sips: URI, when it is a name', async () => {
+    const {sipUriHost} = await import('../../../src/analysis/flow-evidence.js')
+    expect(sipUriHost('sip:25712345678@Acme.Webex.com')).toBe('acme.webex.com')
+    expect(sipUriHost('sips:alice:secret@example.org:5061;transport=tls?subject=x')).toBe('example.org')
+    expect(sipUriHost('sip:sip.cybercity.dk')).toBe('sip.cybercity.dk')
+    expect(sipUriHost('sip:bob@127.0.0.1:5062')).toBeUndefined()
+    expect(sipUriHost('sip:bob@[2001:db8::1]:5060')).toBeUndefined()
+    expect(sipUriHost('tel:+4930123456')).toBeUndefined()
+  })
+})
