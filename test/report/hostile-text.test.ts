@@ -18,7 +18,7 @@ import {renderMarkdown} from '../../src/report/markdown.js'
 import {renderNdjson} from '../../src/report/ndjson.js'
 import {renderEndpointsCsv, renderFlowsCsv} from '../../src/report/report-csv.js'
 import type {Report} from '../../src/report/report-model.js'
-import {ANDROID_APP, assertNeutralised, HOSTILE, type HostileCall, markdownTables, NRB_NAMES, parseCsv, SDES_NAME, TLS_SERVER, writeHostileCall} from '../support/hostile-call.js'
+import {ANDROID_APP, assertNeutralised, HOSTILE, type HostileCall, markdownTables, NRB_NAMES, parseCsv, SDES_NAME, SIP_DISPLAY_NAME, SIP_USER_AGENT, TLS_SERVER, writeHostileCall} from '../support/hostile-call.js'
 
 /**
  * A capture file name is untrusted too (a report read by diff names files of another machine;
@@ -96,7 +96,11 @@ describe('the hostile capture', () => {
     const findingText = report.findings.flatMap((f) => [f.detail, ...f.evidence.map((e) => e.description)]).join('\n')
     expect(findingText).toContain(HOSTILE.c1)
     expect(findingText).toContain(HOSTILE.img)
-    expect(report.findings.map((f) => f.ruleId)).toEqual(expect.arrayContaining(['CA-META-003', 'CA-META-007', 'CA-META-008']))
+    expect(report.findings.map((f) => f.ruleId)).toEqual(expect.arrayContaining(['CA-META-003', 'CA-META-007', 'CA-META-008', 'CA-META-011']))
+    // SIP: the display name whole (a '>' and '|' inside its quotes cut nothing), and the User-Agent.
+    const sip = report.findings.find((f) => f.ruleId === 'CA-META-011')!
+    expect(sip.detail).toContain(JSON.stringify(`${SIP_DISPLAY_NAME} <sip:jane@sip.example.net>`))
+    expect(sip.detail).toContain(JSON.stringify(SIP_USER_AGENT))
   })
 })
 
@@ -221,6 +225,7 @@ describe('every renderer neutralises the hostile call', () => {
       try {
         const text = await replay(false)
         expect(text).toContain(' sdes ')
+        expect(text).toContain(' sip ')
         assertNeutralised('terminal', text, payloads)
       } finally {
         chalk.level = level

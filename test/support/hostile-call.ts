@@ -80,6 +80,10 @@ export const SDES_CNAME = `user@${HOSTILE.img}`
 export const SDES_NAME = `${HOSTILE.ansiCsi}${HOSTILE.mdHeading} | ${HOSTILE.c1}${HOSTILE.invisible}`
 export const SDES_EMAIL = `${HOSTILE.formulaEquals}@${HOSTILE.script}`
 export const STUN_SOFTWARE = `${HOSTILE.oscLink}Zoom ${HOSTILE.script}${HOSTILE.c1}${HOSTILE.invisible}`
+/** SIP: a hostile display name and User-Agent (UTF-8, RFC 3261 §7.3.1) in an INVITE in clear. */
+export const SIP_DISPLAY_NAME = `${HOSTILE.ansiCsi}${HOSTILE.script}${HOSTILE.mdTable}${HOSTILE.c1}`
+export const SIP_USER_AGENT = `${HOSTILE.formulaEquals}${HOSTILE.oscLink}${HOSTILE.invisible}`
+const SIP_PROXY = '212.242.33.35'
 
 /** The Android app PCAPdroid names for the TLS flow (a UID map block, then `u-<uid>` packet
  * comments): its name and package reach the flow's process and the findings' evidence. */
@@ -171,6 +175,22 @@ export function writeHostileCall(dir: string): HostileCall {
     const sdes = rtcpSdes([{ssrc: 0x0a0b0c0d, items: [{type: 'CNAME', text: SDES_CNAME}, {type: 'NAME', text: SDES_NAME}, {type: 'EMAIL', text: SDES_EMAIL}]}])
     udpTo(300 + 1000 * i, CLIENT, MEDIA_SERVER, 40001, 8801, sdes)
   }
+
+  // SIP in clear: CA-META-011 quotes the display name and the User-Agent, replay and flows
+  // --detail show them.
+  const invite = [
+    'INVITE sip:+4930123456@sip.example.net SIP/2.0',
+    'Via: SIP/2.0/UDP 192.168.0.105:5060;branch=z9hG4bKhostile',
+    'To: <sip:+4930123456@sip.example.net>',
+    `From: "${SIP_DISPLAY_NAME}" <sip:jane@sip.example.net>;tag=1`,
+    'Call-ID: hostile@192.168.0.105',
+    'CSeq: 1 INVITE',
+    `User-Agent: ${SIP_USER_AGENT}`,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n')
+  udpTo(400, CLIENT, SIP_PROXY, 5060, 5060, Buffer.from(invite, 'utf8'))
 
   // One small flow to each NRB-named address, so each becomes an endpoint.
   NRB_NAMES.forEach((n, i) => udpTo(7000 + 10 * i, CLIENT, n.ip, 42000 + i, 5000 + i, Buffer.from('ping')))

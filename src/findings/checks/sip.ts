@@ -16,13 +16,26 @@ function ev(flow: ReportFlow, description: string, m: SipMessageFact): FindingEv
   return {description, frame: m.evidence.frame, capture: m.evidence.capture, time: m.evidence.time, flowId: flow.id}
 }
 
-/** A From or To value as a party: the name-addr without its parameters (the dialog tag, RFC 3261 §19.3). */
+/**
+ * A From or To value as a party: display name and address without the parameters after it (the
+ * dialog tag, RFC 3261 §19.3). A quoted display name (§25.1 quoted-string) is read to its closing
+ * quote, so a '>' or ';' inside it cuts nothing, and loses its quotes: the finding quotes the whole.
+ */
 function party(value: string): string {
-  const angle = value.indexOf('>')
-  const nameAddr = (angle >= 0 ? value.slice(0, angle + 1) : value.split(';')[0]!).trim()
-  // A quoted display name (§25.1 quoted-string) loses its quotes: the finding quotes the whole.
-  const quoted = /^"((?:[^"\\]|\\.)*)"\s*(<.*)$/.exec(nameAddr)
-  return quoted ? `${quoted[1]!.replace(/\\(.)/g, '$1')} ${quoted[2]}` : nameAddr
+  let rest = value.trim()
+  let display = ''
+  if (rest.startsWith('"')) {
+    let i = 1
+    for (; i < rest.length && rest[i] !== '"'; i++) if (rest[i] === '\\') i++
+    display = rest.slice(1, i).replace(/\\(.)/g, '$1')
+    rest = rest.slice(i + 1).trim()
+  }
+  const lt = rest.indexOf('<')
+  if (lt < 0) return `${display ? `${display} ` : ''}${rest.split(';')[0]!.trim()}`
+  const gt = rest.indexOf('>', lt)
+  const address = gt >= 0 ? rest.slice(lt, gt + 1) : rest.slice(lt)
+  const name = display || rest.slice(0, lt).trim()
+  return name ? `${name} ${address}` : address
 }
 
 function list(values: Iterable<string>): string {

@@ -4,7 +4,7 @@
  * them in the compact one-letter form of §7.3.3, folded lines joined (§7.3.1); an empty line; and
  * a body of Content-Length bytes (§20.14), which on UDP may be absent: the body then runs to the
  * datagram's end (§18.3). Parsed from raw bytes with every length checked; header values kept
- * as Latin-1 text, capped.
+ * as UTF-8 text (§7.3.1), capped.
  */
 
 /** Longest head (start line and headers) read. */
@@ -74,6 +74,14 @@ function isSipVersionAt(b: Uint8Array, at: number, end: number): boolean {
   )
 }
 
+const UTF8 = new TextDecoder('utf-8')
+
+/** Header values, the Request-URI and the reason phrase are UTF-8 (RFC 3261 §7.3.1, §25.1
+ * TEXT-UTF8): "Müller" in a display name stays Müller. Malformed bytes become U+FFFD. */
+function utf8(b: Uint8Array, start: number, end: number, max: number): string {
+  return UTF8.decode(b.subarray(start, Math.min(end, start + max * 4))).slice(0, max)
+}
+
 function latin1(b: Uint8Array, start: number, end: number, max: number): string {
   const stop = Math.min(end, start + max)
   let out = ''
@@ -111,7 +119,7 @@ function startLine(b: Uint8Array, start: number, stop: number): {kind: 'request'
     if (sp + 4 < stop && b[sp + 4] !== 0x20) return undefined
     const status = (b[sp + 1]! - 0x30) * 100 + (b[sp + 2]! - 0x30) * 10 + (b[sp + 3]! - 0x30)
     if (status < 100) return undefined
-    return {kind: 'response', method: '', status, reason: latin1(b, Math.min(stop, sp + 5), stop, 255), requestUri: ''}
+    return {kind: 'response', method: '', status, reason: utf8(b, Math.min(stop, sp + 5), stop, 255), requestUri: ''}
   }
   let sp1 = -1
   for (let i = start; i < Math.min(stop, start + MAX_METHOD + 1); i++) {
@@ -136,7 +144,7 @@ function startLine(b: Uint8Array, start: number, stop: number): {kind: 'request'
   }
   if (colon >= sp2) return undefined
   for (let i = sp1 + 1; i < sp2; i++) if (b[i] === 0x20) return undefined
-  return {kind: 'request', method: latin1(b, start, sp1, MAX_METHOD), status: 0, reason: '', requestUri: latin1(b, sp1 + 1, sp2, MAX_VALUE_CHARS)}
+  return {kind: 'request', method: latin1(b, start, sp1, MAX_METHOD), status: 0, reason: '', requestUri: utf8(b, sp1 + 1, sp2, MAX_VALUE_CHARS)}
 }
 
 /**
@@ -169,14 +177,14 @@ export function parseSipMessage(b: Uint8Array, start: number, end: number, datag
     if ((c0 === 0x20 || c0 === 0x09) && headers.length > 0) {
       // A folded line continues the previous value (§7.3.1).
       const last = headers[headers.length - 1]!
-      last[1] = `${last[1]} ${latin1(b, pos, stop, MAX_VALUE_CHARS).trim()}`.slice(0, MAX_VALUE_CHARS)
+      last[1] = `${last[1]} ${utf8(b, pos, stop, MAX_VALUE_CHARS).trim()}`.slice(0, MAX_VALUE_CHARS)
     } else {
       let colon = pos
       while (colon < stop && b[colon] !== 0x3a) colon++
       if (colon > pos && colon < stop && headers.length < MAX_HEADERS) {
         const raw = latin1(b, pos, colon, 64).trim().toLowerCase()
         const name = COMPACT[raw] ?? raw
-        const value = latin1(b, colon + 1, stop, MAX_VALUE_CHARS).trim()
+        const value = utf8(b, colon + 1, stop, MAX_VALUE_CHARS).trim()
         headers.push([name, value])
         if (name === 'content-length' && contentLength < 0) {
           const n = /^\d{1,7}$/.test(value) ? Number(value) : Number.NaN

@@ -24,6 +24,12 @@ describe('SIP messages (RFC 3261 §7)', () => {
     expect(b(text).subarray(r.message.bodyStart, r.message.bodyEnd).toString('latin1')).toBe(SDP_SDES)
   })
 
+  it('decodes header values as UTF-8 (RFC 3261 §7.3.1)', () => {
+    const text = Buffer.from('MESSAGE sip:bob@example.org SIP/2.0\r\nFrom: "Jürgen Müller" <sip:jm@example.org>\r\nContent-Length: 0\r\n\r\n', 'utf8')
+    const r = parseSipMessage(text, 0, text.length, false)
+    expect(r.status === 'ok' && new Map(r.message.headers).get('from')).toBe('"Jürgen Müller" <sip:jm@example.org>')
+  })
+
   it('reads a response, with the method its CSeq answers', () => {
     const r = parseSipMessage(b(ok()), 0, ok().length, true)
     expect(r.status === 'ok' && r.message).toMatchObject({kind: 'response', status: 200, reason: 'OK', method: 'INVITE'})
