@@ -13,7 +13,7 @@
  */
 import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
-import {headerValue, looksLikeSipStart, parseSipMessage, type SipMessage} from './sip-message.js'
+import {headerValue, looksLikeSipStart, parseSipMessage, type SipMessage, utf8} from './sip-message.js'
 import {parseSdp, type SdpFacts} from './sdp.js'
 
 /** Messages kept in full per flow. */
@@ -22,6 +22,8 @@ export const MAX_MESSAGES = 32
  * tell who). */
 const MAX_PACKETS = 512
 const SIP_PORT = 5060
+/** Longest SDP body read (characters). */
+const MAX_SDP_CHARS = 16 * 1024
 /** Bytes of TCP stream held per direction (a message head is at most 16 KiB). */
 const TCP_HELD = 64 * 1024
 
@@ -210,10 +212,7 @@ function record(state: SipState, packet: PayloadPacket, m: SipMessage, bytes: Ui
   }
   const type = headerValue(h, 'content-type')?.toLowerCase() ?? ''
   if (m.bodyEnd > m.bodyStart && (type.startsWith('application/sdp') || type === '')) {
-    let text = ''
-    const end = Math.min(m.bodyEnd, m.bodyStart + 16 * 1024)
-    for (let i = m.bodyStart; i < end; i += 4096) text += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[])
-    const sdp = parseSdp(text)
+    const sdp = parseSdp(utf8(bytes, m.bodyStart, m.bodyEnd, MAX_SDP_CHARS))
     if (sdp) fact.sdp = sdp
   }
   state.kept.push(fact)

@@ -77,8 +77,9 @@ function isSipVersionAt(b: Uint8Array, at: number, end: number): boolean {
 const UTF8 = new TextDecoder('utf-8')
 
 /** Header values, the Request-URI and the reason phrase are UTF-8 (RFC 3261 §7.3.1, §25.1
- * TEXT-UTF8): "Müller" in a display name stays Müller. Malformed bytes become U+FFFD. */
-function utf8(b: Uint8Array, start: number, end: number, max: number): string {
+ * TEXT-UTF8), and so is an SDP body (RFC 8866 §5): "Müller" in a display name stays Müller.
+ * Malformed bytes become U+FFFD. At most `max` characters. */
+export function utf8(b: Uint8Array, start: number, end: number, max: number): string {
   return UTF8.decode(b.subarray(start, Math.min(end, start + max * 4))).slice(0, max)
 }
 
