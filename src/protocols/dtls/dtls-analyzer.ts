@@ -49,7 +49,7 @@ import {parseServerHello} from '../tls/server-hello.js'
 import {CONTENT, HS, versionName} from '../tls/tls-registry.js'
 import {capwapDtlsOffset, forEachHandshakeFragment, forEachRecord, looksLikeDtlsRecord, looksLikeStun} from './dtls-record.js'
 import {channelDataExcluded, isStunPort} from '../stun/ports.js'
-import {type ChannelDataHeader, channelDataHeader, findDataAttribute, hasMagicCookie, MS_MULTIPLEXED_CHANNEL, stunMethod, type ValueBounds} from '../stun/message.js'
+import {type ChannelDataHeader, channelDataHeader, channelDataPayload, findDataAttribute, hasMagicCookie, stunMethod, type ValueBounds} from '../stun/message.js'
 import {type StreamFrame, StunStreamFramer} from '../stun/tcp-framing.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
 
@@ -365,8 +365,7 @@ function relayedPayload(state: DtlsState, d: Uint8Array, from: number, to: numbe
   if ((lead >= 0x40 && lead <= 0x7f) || lead === 0xff) {
     if (state.turn !== TURN_READ || !channelDataHeader(d, from, to, true, scratchChannel)) return undefined
     state.relaying = true
-    start = from + (scratchChannel.channel === MS_MULTIPLEXED_CHANNEL ? 12 : 4)
-    end = from + 4 + scratchChannel.length
+    ;({start, end} = channelDataPayload(from, scratchChannel, scratchData))
   } else if (lead <= 0x01 && to - from >= 20) {
     // (Without the cookie: a classic RFC 3489 / [MS-TURN] message, which findDataAttribute allows
     // only for the message types that relay data.)

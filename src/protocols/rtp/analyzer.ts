@@ -15,7 +15,7 @@
  */
 import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
-import {channelDataHeader, type ChannelDataHeader, findDataAttribute, hasMagicCookie, MS_MULTIPLEXED_CHANNEL, type ValueBounds} from '../stun/message.js'
+import {channelDataHeader, type ChannelDataHeader, channelDataPayload, findDataAttribute, hasMagicCookie, type ValueBounds} from '../stun/message.js'
 import {type StreamFrame, StunStreamFramer} from '../stun/tcp-framing.js'
 import {channelDataExcluded, isStunPort, STUN_PORTS} from '../stun/ports.js'
 import {type ContentAssessment, PayloadSampler} from './payload-content.js'
@@ -317,10 +317,8 @@ function inspect(state: RtpState, packet: PayloadPacket, data: Uint8Array, offse
 
 /** ChannelData at data[at]: the relayed packet follows the header ([MS-TURN] 0xFF10: +8). */
 function relayedByChannel(state: RtpState, packet: PayloadPacket, data: Uint8Array, at: number): void {
-  const channel = scratchChannel.channel
-  const start = at + (channel === MS_MULTIPLEXED_CHANNEL ? 12 : 4)
-  const end = at + 4 + scratchChannel.length
-  if (start < end) inspect(state, packet, data, start, end, CARRIER_TURN_CHANNEL, channel)
+  const {start, end} = channelDataPayload(at, scratchChannel, scratchData)
+  if (start < end) inspect(state, packet, data, start, end, CARRIER_TURN_CHANNEL, scratchChannel.channel)
 }
 
 /** TCP: reassemble, cut into STUN / ChannelData / RFC 4571 frames, look inside each. */

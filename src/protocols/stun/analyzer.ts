@@ -20,13 +20,14 @@ import type {AddressScope} from './address-scope.js'
 import {
   channelDataHeader,
   type ChannelDataHeader,
+  channelDataPayload,
   hasMagicCookie,
-  MS_MULTIPLEXED_CHANNEL,
   parseStunMessage,
   type StunAttribute,
   type StunDialect,
   stunFrameLength,
   type StunMessage,
+  type ValueBounds,
 } from './message.js'
 
 /** Caps: message details kept, distinct values kept per list, pending requests, RTT samples. */
@@ -241,6 +242,7 @@ class StunState {
  */
 const scratchChannel: ChannelDataHeader = {channel: 0, length: 0}
 const scratchFrame: StreamFrame = {kind: 'stun', start: 0, end: 0}
+const scratchBounds: ValueBounds = {start: 0, end: 0}
 
 function summary(state: StunState): Summary {
   return (state.sum ??= {
@@ -478,8 +480,7 @@ function recordChannelData(state: StunState, packet: PayloadPacket, b: Uint8Arra
   // A relayed ICE check travels as STUN inside the channel ([MS-TURN] 0xFF10 adds an 8-byte
   // session id first). Only the first messages are decoded.
   if (state.messages >= MAX_PARSED) return
-  const inner = offset + 4 + (channel === MS_MULTIPLEXED_CHANNEL ? 8 : 0)
-  const end = offset + 4 + length
+  const {start: inner, end} = channelDataPayload(offset, scratchChannel, scratchBounds)
   if (end - inner >= 20 && (b[inner]! & 0xc0) === 0 && hasMagicCookie(b, inner)) {
     const nested = parseStunMessage(b, inner, end)
     if (nested) record(state, packet, nested, b, 'channel-data')

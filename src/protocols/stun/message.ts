@@ -292,6 +292,17 @@ export interface ValueBounds {
 }
 
 /**
+ * Where the packet a ChannelData message relays lies, for the message at `at` whose header
+ * channelDataHeader read into `h`: after the 4-byte header, and after [MS-TURN]'s 8-byte session
+ * id on its multiplexed channel 0xFF10; `end` is where the header's length says it ends.
+ */
+export function channelDataPayload(at: number, h: ChannelDataHeader, out: ValueBounds): ValueBounds {
+  out.start = at + 4 + (h.channel === MS_MULTIPLEXED_CHANNEL ? 8 : 0)
+  out.end = at + 4 + h.length
+  return out
+}
+
+/**
  * The DATA attribute (0x0013) of the STUN message filling b[offset, end): what a TURN Send or
  * Data indication (RFC 8656 §11) or an [MS-TURN] Send request / Data indication relays. A light
  * walk (header shape and attribute tiling only), for analyzers that want the relayed packet.
