@@ -97,6 +97,9 @@ function appLabel(app: string | null, sig: Signatures): string {
   return app ? sig.app(app)?.displayName ?? app : 'unidentified'
 }
 
+/** IANA sip-tls. */
+const SIPS_PORT = 5061
+
 /** IANA's turns/stuns port 5349 (RFC 8656 §3.1, RFC 7350) and the 5350 some servers also
  * listen on. */
 const TURNS_PORTS = new Set([5349, 5350])
@@ -181,6 +184,8 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
 
   if (f.stunPresent) return {role: 'control', reason: 'STUN only: NAT discovery / ICE connectivity checks (exposes the caller\'s addresses)'}
   if (f.sip) return {role: 'control', reason: 'SIP signalling (RFC 3261) in clear: registration and call set-up'}
+  // SIP over TLS (RFC 3261 §26.2: sips:, TCP 5061): the same signalling, encrypted.
+  if (f.tls && f.server.port === SIPS_PORT) return {role: 'control', reason: 'TLS to port 5061: SIP over TLS (sips:, RFC 3261 §26.2), call signalling'}
   const web = f.tls || f.quic || f.http === true || WEB_PORTS.has(f.server.port)
   if (conferencing) {
     const label = appLabel(app, sig)

@@ -120,6 +120,13 @@ describe('roles', () => {
     expect(one(tls(7, {server: {ip: '198.51.100.9', port: 443}, names: [{name: 'turn3.voip.signal.org', source: 'sni', frame: 3}], ...long})).role).toBe('relay')
   })
 
+  it('control: SIP in clear, and SIP over TLS on 5061; TLS on other ports stays web', () => {
+    expect(one(flow(1, {sip: true, server: {ip: '212.242.33.35', port: 5060}}))).toEqual({role: 'control', reason: 'SIP signalling (RFC 3261) in clear: registration and call set-up'})
+    const tls = (port: number) => flow(2, {proto: 'tcp', tls: true, server: {ip: '212.242.33.35', port}})
+    expect(one(tls(5061))).toEqual({role: 'control', reason: 'TLS to port 5061: SIP over TLS (sips:, RFC 3261 §26.2), call signalling'})
+    expect(one(tls(443)).role).toBe('web')
+  })
+
   it('media: RTP, Zoom media, DTLS after STUN, STUN-established or app-bound sustained UDP', () => {
     expect(one(flow(1, {rtpStreams: 2}))).toEqual({role: 'media', reason: 'RTP/SRTP, 2 streams'})
     expect(one(flow(1, {zoomMedia: {audio: 10, video: 0, screenShare: 4, rtcp: 2}}))).toEqual({role: 'media', reason: 'Zoom media (audio, screen share)'})
