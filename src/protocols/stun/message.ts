@@ -67,6 +67,18 @@ export function captureText(b: Uint8Array, start: number, end: number, max = MAX
   return decodeWireText(b.subarray(start, end), max)
 }
 
+/**
+ * Where a text attribute's characters end: before NUL bytes that close it. RFC 8489 text
+ * (SOFTWARE, REALM, USERNAME, a reason phrase) holds no NUL, and its padding lies outside the
+ * attribute's length; some servers count NUL padding in (coturn 4.6: "Unsupported address
+ * family" and two NULs), which Wireshark does not show either.
+ */
+function textEnd(b: Uint8Array, start: number, end: number): number {
+  let e = end
+  while (e > start && b[e - 1] === 0) e--
+  return e
+}
+
 function u16(b: Uint8Array, o: number): number {
   return (b[o]! << 8) | b[o + 1]!
 }
@@ -210,13 +222,13 @@ function decodeAttribute(b: Uint8Array, messageOffset: number, type: number, inf
       break
     }
     case 'text':
-      attr.text = captureText(b, at, at + length)
+      attr.text = captureText(b, at, textEnd(b, at, at + length))
       break
     case 'error-code':
       // RFC 8489 §14.8: 21 reserved bits, 3-bit class (hundreds), 8-bit number, reason.
       if (length >= 4) {
         attr.errorCode = (b[at + 2]! & 0x07) * 100 + b[at + 3]!
-        if (length > 4) attr.text = captureText(b, at + 4, at + length)
+        if (length > 4) attr.text = captureText(b, at + 4, textEnd(b, at + 4, at + length))
       }
       break
     case 'u32':

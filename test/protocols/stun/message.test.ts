@@ -167,6 +167,26 @@ describe('STUN message parsing (RFC 8489)', () => {
     ])
   })
 
+  it('leaves out NUL padding a server counted into a text attribute (coturn 4.6), as Wireshark does', () => {
+    const txid = detBytes('n', 12)
+    const m = stunMessage({
+      type: 0x0113,
+      txid,
+      attrs: [
+        {type: 0x0009, value: Buffer.concat([hex('00000428'), Buffer.from('Unsupported address family\0\0')])},
+        {type: 0x8022, value: Buffer.from('Coturn\0\0')},
+        {type: 0x0014, value: Buffer.from('a\0b')},
+      ],
+    })
+    const p = parseStunMessage(m, 0, m.length)!
+    expect(p.attributes.map((a) => [a.name, a.errorCode, a.text])).toEqual([
+      ['ERROR-CODE', 440, 'Unsupported address family'],
+      ['SOFTWARE', undefined, 'Coturn'],
+      // A NUL inside the text is the capture's and is kept (shown escaped by every renderer).
+      ['REALM', undefined, 'a\0b'],
+    ])
+  })
+
   it('class and method bits (RFC 8489 §5)', () => {
     expect([stunClass(0x0001), stunMethod(0x0001)]).toEqual([0, 1])
     expect([stunClass(0x0011), stunMethod(0x0011)]).toEqual([1, 1])
