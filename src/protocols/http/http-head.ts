@@ -12,6 +12,7 @@
  * upper-case token, the version is `HTTP/<digit>.<digit>`). Never throws.
  */
 import {decodeUtf8Lenient} from '../dns/dns-name.js'
+import {isDigit, isUpper} from '../../util/ascii.js'
 
 /** Longest head searched for its end. */
 export const MAX_HEAD_BYTES = 16 * 1024
@@ -48,14 +49,6 @@ export type HttpHead = (HttpRequestLine | HttpStatusLine) & {
 }
 
 export type HeadResult = {status: 'ok'; head: HttpHead} | {status: 'incomplete'} | {status: 'invalid'; reason: string}
-
-function isUpper(b: number): boolean {
-  return b >= 0x41 && b <= 0x5a
-}
-
-function isDigit(b: number): boolean {
-  return b >= 0x30 && b <= 0x39
-}
 
 /** `HTTP/d.d` at `at`. */
 function isVersionAt(bytes: Uint8Array, at: number, end: number): boolean {

@@ -6,6 +6,7 @@
  * datagram's end (§18.3). Parsed from raw bytes with every length checked; header values kept
  * as UTF-8 text (§7.3.1), capped.
  */
+import {isDigit, isUpper} from '../../util/ascii.js'
 
 /** Longest head (start line and headers) read. */
 export const MAX_HEAD_BYTES = 16 * 1024
@@ -56,14 +57,6 @@ export interface SipMessage {
 }
 
 export type SipParse = {status: 'ok'; message: SipMessage; end: number} | {status: 'incomplete'} | {status: 'invalid'}
-
-function isUpper(b: number): boolean {
-  return b >= 0x41 && b <= 0x5a
-}
-
-function isDigit(b: number): boolean {
-  return b >= 0x30 && b <= 0x39
-}
 
 /** `SIP/2.0` at `at` (the only version, RFC 3261 §7.1; compared case-insensitively as §7.1 asks). */
 function isSipVersionAt(b: Uint8Array, at: number, end: number): boolean {
