@@ -8,8 +8,8 @@
  * A flow is taken on port 5060 (either end) or when its first payload is a whole SIP start line.
  * UDP: each datagram holds one message (§18.3). TCP: each direction is reassembled and cut into
  * messages by Content-Length (§18.3, §20.14). The first MAX_MESSAGES messages are kept in full,
- * the rest counted; the analyzer steps aside after MAX_PACKETS packets or at the first bytes
- * that are not SIP.
+ * the rest counted (to MAX_COUNTED); the analyzer steps aside when a TCP direction's bytes stop
+ * being SIP, or a UDP flow's first datagrams are not.
  */
 import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
@@ -18,9 +18,9 @@ import {parseSdp, type SdpFacts} from './sdp.js'
 
 /** Messages kept in full per flow. */
 export const MAX_MESSAGES = 32
-/** Payload packets looked at per flow (a registration refreshes for hours; its first messages
- * tell who). */
-const MAX_PACKETS = 512
+/** Messages counted per flow: a trunk between two PBXs carries every call on one 5-tuple, and
+ * each message is counted (tshark's count) until this many; the first MAX_MESSAGES are kept. */
+const MAX_COUNTED = 1_000_000
 const SIP_PORT = 5060
 /** Longest SDP body read (characters). */
 const MAX_SDP_CHARS = 16 * 1024
@@ -77,7 +77,8 @@ interface SipState {
 
 export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
   name: 'sip',
-  packetBudget: MAX_PACKETS,
+  // Every message is counted (up to MAX_COUNTED): not a packet budget of the default's size.
+  packetBudget: Number.POSITIVE_INFINITY,
 
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
     if (flow.server.port === SIP_PORT || flow.client.port === SIP_PORT) return true
@@ -106,7 +107,7 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
       state.misses = 0
       record(state, packet, parsed.message, packet.bytes)
     } else if (++state.misses >= 8 && state.messages === 0) return false // not SIP after all
-    return true
+    return state.messages < MAX_COUNTED
   },
 
   finish(state: SipState): SipFacts | undefined {
@@ -186,7 +187,7 @@ function feedStream(state: SipState, packet: PayloadPacket, tcp: [TcpByteStream 
       }
     }
   }
-  return tcp[0] !== undefined || tcp[1] !== undefined
+  return (tcp[0] !== undefined || tcp[1] !== undefined) && state.messages < MAX_COUNTED
 }
 
 function record(state: SipState, packet: PayloadPacket, m: SipMessage, bytes: Uint8Array): void {

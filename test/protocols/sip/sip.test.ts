@@ -91,6 +91,21 @@ describe('SIP analyzer', () => {
     expect(lines).toContain(`SIP Server Example PBX 9 (frame ${first + 1})`)
   })
 
+  it('counts every message of a trunk that carries call after call on one 5-tuple, keeping the first in full', async () => {
+    const kit = new CaptureKit()
+    const pbx = {ip: '192.168.1.2', port: 5060}
+    const trunk = {ip: '198.51.100.5', port: 5060}
+    for (let i = 0; i < 400; i++) {
+      kit.udp(pbx, trunk, b(invite({callId: `call-${i}@pbx`})))
+      kit.udp(trunk, pbx, b(ok()))
+    }
+    const facts = factsOn<SipFacts>(await kit.analyze([sipAnalyzer]), 'sip', pbx, trunk)!
+    expect(facts.messages).toBe(800)
+    expect(facts.counts).toEqual([{name: 'INVITE', count: 400}, {name: '200 INVITE', count: 400}])
+    expect(facts.kept).toHaveLength(32)
+    expect(facts.truncated).toBe(true)
+  })
+
   it('over TCP, cuts the stream into messages however the segments fall', async () => {
     const kit = new CaptureKit()
     const c = {ip: '192.168.1.20', port: 40111}
