@@ -12,7 +12,7 @@
  * upper-case token, the version is `HTTP/<digit>.<digit>`). Never throws.
  */
 import {decodeUtf8Lenient} from '../dns/dns-name.js'
-import {isDigit, isUpper} from '../../util/ascii.js'
+import {isDigit, methodTokenEnd} from '../../util/ascii.js'
 
 /** Longest head searched for its end. */
 export const MAX_HEAD_BYTES = 16 * 1024
@@ -66,13 +66,7 @@ function isVersionAt(bytes: Uint8Array, at: number, end: number): boolean {
 export function looksLikeHttpStart(bytes: Uint8Array): boolean {
   if (bytes.length < 4) return false
   if (isVersionAt(bytes, 0, bytes.length)) return true
-  const limit = Math.min(bytes.length, MAX_METHOD + 1)
-  for (let i = 0; i < limit; i++) {
-    const b = bytes[i]!
-    if (b === 0x20) return i >= 3
-    if (!isUpper(b) && !(i > 0 && (b === 0x2d || b === 0x5f))) return false
-  }
-  return false
+  return methodTokenEnd(bytes, 0, bytes.length, MAX_METHOD) >= 3
 }
 
 /** End of the line starting at `from`: [index of CR or LF, index after the line break]. */
@@ -254,15 +248,7 @@ export function parseHttpHead(bytes: Uint8Array, start = 0, wanted?: ReadonlySet
     const reasonStart = Math.min(lineStop, sp + 5)
     startLine = {kind: 'response', version: token(bytes, start, start + 8), status, reason: text(bytes, reasonStart, lineStop, 255)}
   } else {
-    let sp1 = -1
-    for (let i = start; i < Math.min(lineStop, start + MAX_METHOD + 1); i++) {
-      const b = bytes[i]!
-      if (b === 0x20) {
-        sp1 = i
-        break
-      }
-      if (!isUpper(b) && !(i > start && (b === 0x2d || b === 0x5f))) break
-    }
+    const sp1 = methodTokenEnd(bytes, start, lineStop, MAX_METHOD)
     if (sp1 < start + 3) return {status: 'invalid', reason: 'not an HTTP start line'}
     const sp2 = bytes.lastIndexOf(0x20, lineStop - 1)
     if (sp2 <= sp1 || !isVersionAt(bytes, sp2 + 1, lineStop) || sp2 + 9 !== lineStop) return {status: 'invalid', reason: 'bad request line'}

@@ -6,7 +6,7 @@
  * datagram's end (§18.3). Parsed from raw bytes with every length checked; header values kept
  * as UTF-8 text (§7.3.1), capped.
  */
-import {isDigit, isUpper} from '../../util/ascii.js'
+import {isDigit, isUpper, methodTokenEnd} from '../../util/ascii.js'
 
 /** Longest head (start line and headers) read. */
 export const MAX_HEAD_BYTES = 16 * 1024
@@ -115,15 +115,7 @@ function startLine(b: Uint8Array, start: number, stop: number): {kind: 'request'
     if (status < 100) return undefined
     return {kind: 'response', method: '', status, reason: utf8(b, Math.min(stop, sp + 5), stop, 255), requestUri: ''}
   }
-  let sp1 = -1
-  for (let i = start; i < Math.min(stop, start + MAX_METHOD + 1); i++) {
-    const c = b[i]!
-    if (c === 0x20) {
-      sp1 = i
-      break
-    }
-    if (!isUpper(c) && !(i > start && (c === 0x2d || c === 0x5f))) return undefined
-  }
+  const sp1 = methodTokenEnd(b, start, stop, MAX_METHOD)
   if (sp1 < start + 3) return undefined
   // Request-Line = Method SP Request-URI SP SIP-Version (§7.1): one space each, no spaces inside.
   const sp2 = stop - 8
