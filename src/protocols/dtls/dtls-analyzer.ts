@@ -48,7 +48,7 @@ import {RangeBuffer} from '../tls/range-buffer.js'
 import {parseServerHello} from '../tls/server-hello.js'
 import {CONTENT, HS, versionName} from '../tls/tls-registry.js'
 import {capwapDtlsOffset, forEachHandshakeFragment, forEachRecord, looksLikeDtlsRecord, looksLikeStun} from './dtls-record.js'
-import {channelDataExcluded, isStunPort} from '../stun/ports.js'
+import {CHANNEL_DATA_AFTER_STUN, CHANNEL_DATA_NEVER, CHANNEL_DATA_READ, channelDataTrust, isStunPort} from '../stun/ports.js'
 import {type ChannelDataHeader, channelDataHeader, channelDataPayload, findDataAttribute, hasMagicCookie, stunMethod, type ValueBounds} from '../stun/message.js'
 import {type StreamFrame, StunStreamFramer} from '../stun/tcp-framing.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
@@ -117,7 +117,7 @@ interface DtlsState {
   client: Direction
   server: Direction
   sawDtls: boolean
-  /** TURN_NEVER, TURN_AFTER_STUN (until a STUN message is seen) or TURN_READ: whether TURN
+  /** CHANNEL_DATA_NEVER, _AFTER_STUN (until a STUN message is seen) or _READ: whether TURN
    * ChannelData is believed on this flow (see ../stun/ports.ts). */
   turn: number
   /** TCP: each direction's stream and framer; undefined for UDP. */
@@ -129,10 +129,6 @@ interface DtlsState {
   lastPacket: {frame: number; capture: number; sec: number; nsec: number; toServer: boolean}
   facts: DtlsFacts
 }
-
-const TURN_NEVER = -1
-const TURN_AFTER_STUN = 0
-const TURN_READ = 1
 
 /** Scratch structs the TURN parsers fill (feed is never re-entered). */
 const scratchChannel: ChannelDataHeader = {channel: 0, length: 0}
@@ -170,7 +166,7 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
     if (flow.transport === 'tcp') {
       // ICE-TCP or TURN over TCP: a STUN message first, RFC 4571-framed or not (as the RTP and
       // STUN analyzers take such a flow), or ChannelData to a TURN port.
-      if (looksLikeStun(d) || (d.length >= 22 && looksLikeStun(d.subarray(2)))) return true
+      if (looksLikeStun(d) || looksLikeStun(d, 2)) return true
       return isStunPort(flow) && channelDataHeader(d, 0, d.length, false, scratchChannel)
     }
     if (looksLikeDtlsRecord(d) || looksLikeStun(d)) return true
@@ -188,7 +184,7 @@ export const dtlsAnalyzer: ProtocolAnalyzer<DtlsState, DtlsFacts> = {
       client: newDirection(),
       server: newDirection(),
       sawDtls: false,
-      turn: isStunPort(flow) ? TURN_READ : channelDataExcluded(flow) ? TURN_NEVER : TURN_AFTER_STUN,
+      turn: channelDataTrust(flow),
       tcp:
         flow.transport === 'tcp'
           ? [
@@ -251,7 +247,7 @@ function feedDatagram(state: DtlsState, packet: PayloadPacket): boolean {
   // RFC 7983: DTLS records start with 20-63; anything else (STUN, RTP...) is not ours, unless it
   // is a TURN message relaying DTLS.
   if (first === undefined || first < 20 || first > 63) {
-    const relayed = at === 0 && state.turn !== TURN_NEVER ? relayedPayload(state, d, 0, d.length) : undefined
+    const relayed = at === 0 && state.turn !== CHANNEL_DATA_NEVER ? relayedPayload(state, d, 0, d.length) : undefined
     if (!relayed) return wantsMore(state)
     readRecords(state, packet, relayed, 0, true)
   } else readRecords(state, packet, d, at, false)
@@ -363,14 +359,14 @@ function relayedPayload(state: DtlsState, d: Uint8Array, from: number, to: numbe
   let start = 0
   let end = 0
   if ((lead >= 0x40 && lead <= 0x7f) || lead === 0xff) {
-    if (state.turn !== TURN_READ || !channelDataHeader(d, from, to, true, scratchChannel)) return undefined
+    if (state.turn !== CHANNEL_DATA_READ || !channelDataHeader(d, from, to, true, scratchChannel)) return undefined
     state.relaying = true
     ;({start, end} = channelDataPayload(from, scratchChannel, scratchData))
   } else if (lead <= 0x01 && to - from >= 20) {
     // (Without the cookie: a classic RFC 3489 / [MS-TURN] message, which findDataAttribute allows
     // only for the message types that relay data.)
     if (hasMagicCookie(d, from)) {
-      if (state.turn === TURN_AFTER_STUN) state.turn = TURN_READ
+      if (state.turn === CHANNEL_DATA_AFTER_STUN) state.turn = CHANNEL_DATA_READ
       const method = stunMethod((d[from]! << 8) | d[from + 1]!)
       // TURN's methods (RFC 8656 §18: Allocate 0x003 to ChannelBind 0x009; RFC 6062's
       // Connect 0x00a-0x00c): the flow goes to a relay.

@@ -38,9 +38,10 @@ export function capwapDtlsOffset(d: Uint8Array): number {
   return d.length >= 4 + RECORD_HEADER && d[0] === 0x01 && d[1] === 0 && d[2] === 0 && d[3] === 0 && looksLikeDtlsRecord(d, 4) ? 4 : 0
 }
 
-/** STUN message (RFC 8489 §5): first two bits 0, magic cookie 0x2112A442 at bytes 4-7. */
-export function looksLikeStun(d: Uint8Array): boolean {
-  return d.length >= 20 && d[0]! < 4 && d[4] === 0x21 && d[5] === 0x12 && d[6] === 0xa4 && d[7] === 0x42
+/** STUN message (RFC 8489 §5) at `at`: first two bits 0, magic cookie 0x2112A442 at bytes 4-7
+ * (`at` 2: inside an RFC 4571 frame). */
+export function looksLikeStun(d: Uint8Array, at = 0): boolean {
+  return d.length >= at + 20 && d[at]! < 4 && d[at + 4] === 0x21 && d[at + 5] === 0x12 && d[at + 6] === 0xa4 && d[at + 7] === 0x42
 }
 
 export interface DtlsRecordView {

@@ -17,7 +17,7 @@ import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} fr
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {channelDataHeader, type ChannelDataHeader, channelDataPayload, findDataAttribute, hasMagicCookie, type ValueBounds} from '../stun/message.js'
 import {type StreamFrame, StunStreamFramer} from '../stun/tcp-framing.js'
-import {channelDataExcluded, isStunPort, STUN_PORTS} from '../stun/ports.js'
+import {CHANNEL_DATA_AFTER_STUN, CHANNEL_DATA_READ, channelDataTrust, isStunPort, STUN_PORTS} from '../stun/ports.js'
 import {type ContentAssessment, PayloadSampler} from './payload-content.js'
 import {payloadTypeName} from './payload-types.js'
 import {feedbackName, parseRtcpCompound, RTCP_NAMES, SDES_NAMES} from './rtcp.js'
@@ -54,9 +54,6 @@ const NOT_RTP_PORTS = new Set([53, 67, 68, 69, 88, 123, 137, 138, 161, 162, 500,
 /** Whether UDP datagrams shaped like TURN ChannelData are opened (see stun/ports.ts: Kerberos
  * and GTP-C fit the header): at once on a STUN/TURN port, from the first RFC 5389 STUN message
  * on other ports, never on a well-known service's port. */
-const CHANNEL_DATA_NEVER = -1
-const CHANNEL_DATA_AFTER_STUN = 0
-const CHANNEL_DATA_READ = 1
 
 export type Sender = 'client' | 'server'
 
@@ -244,7 +241,7 @@ export const rtpAnalyzer: ProtocolAnalyzer<RtpState, RtpFacts> = {
 
   start(flow: FlowInfo, evidenceOf: EvidenceOf): RtpState {
     const state = new RtpState(evidenceOf)
-    state.channelData = isStunPort(flow) ? CHANNEL_DATA_READ : channelDataExcluded(flow) ? CHANNEL_DATA_NEVER : CHANNEL_DATA_AFTER_STUN
+    state.channelData = channelDataTrust(flow)
     if (flow.transport === 'tcp') {
       const stunPort = isStunPort(flow)
       state.tcp = [

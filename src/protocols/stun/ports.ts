@@ -47,3 +47,15 @@ export function channelDataExcluded(flow: {client: {port: number}; server: {port
   if (isStunPort(flow)) return false
   return NOT_CHANNEL_DATA_PORTS.has(flow.server.port) || (flow.client.port < 1024 && NOT_CHANNEL_DATA_PORTS.has(flow.client.port))
 }
+
+/** Whether ChannelData is believed on a flow, as an analyzer reads it: never, once a STUN
+ * message with the magic cookie has been seen on the flow, or from the start (a TURN port). */
+export const CHANNEL_DATA_NEVER = -1
+export const CHANNEL_DATA_AFTER_STUN = 0
+export const CHANNEL_DATA_READ = 1
+
+/** The trust a flow starts with (see the rules above). */
+export function channelDataTrust(flow: {client: {port: number}; server: {port: number}}): number {
+  return isStunPort(flow) ? CHANNEL_DATA_READ : channelDataExcluded(flow) ? CHANNEL_DATA_NEVER : CHANNEL_DATA_AFTER_STUN
+}
+
