@@ -537,25 +537,40 @@ function senderIsClient(layer: NetLayer): boolean {
     // Echo reply (0, 129) travels from the server of the exchange.
     return !(layer.icmpType === 0 || layer.icmpType === 129)
   }
+  const s = layer.src
+  const d = layer.dst
+  // A multicast group or the broadcast address never sends: whatever the ports, the sender is
+  // the flow's client (a DHCP server's broadcast OFFER from port 67, a DHCPv6 Solicit to
+  // ff02::1:2, port 547, would otherwise put the group on the client side).
+  if (layer.ipVersion === 4 ? isGroupIpv4(d[0]!) : isGroupIpv6(d[0]!)) return true
   const srcServer = isServerPort(layer.sport)
   const dstServer = isServerPort(layer.dport)
   if (dstServer && !srcServer) return true
   if (srcServer && !dstServer) return false
-  if (srcServer && dstServer && layer.sport !== layer.dport) return layer.sport > layer.dport
-  const s = layer.src
-  const d = layer.dst
+  if (srcServer && dstServer && layer.sport !== layer.dport) {
+    // Two well-known ports: the client's where the service names one (DHCPv6's 546 is below
+    // the server's 547), else the higher.
+    const clientSide = clientPortSide(layer.sport, layer.dport)
+    return clientSide ?? layer.sport > layer.dport
+  }
   if (layer.ipVersion === 4) {
-    if (isGroupIpv4(d[0]!)) return true
     const srcPrivate = isPrivateIpv4(s[0]!)
     const dstPrivate = isPrivateIpv4(d[0]!)
     if (srcPrivate !== dstPrivate) return srcPrivate
   } else {
-    if (isGroupIpv6(d[0]!)) return true
     const srcPrivate = isPrivateIpv6(s[0]!, s[1]!, s[2]!, s[3]!)
     const dstPrivate = isPrivateIpv6(d[0]!, d[1]!, d[2]!, d[3]!)
     if (srcPrivate !== dstPrivate) return srcPrivate
   }
   return true
+}
+
+/** Whether the sender is the client when a service names its client's port: BOOTP/DHCP 68 → 67
+ * (RFC 2131 §4.1), DHCPv6 546 → 547 (RFC 8415 §7.2); undefined for other port pairs. */
+function clientPortSide(sport: number, dport: number): boolean | undefined {
+  if ((sport === 68 && dport === 67) || (sport === 546 && dport === 547)) return true
+  if ((sport === 67 && dport === 68) || (sport === 547 && dport === 546)) return false
+  return undefined
 }
 
 function compareWords(x: Uint32Array, y: Uint32Array): number {

@@ -53,9 +53,28 @@ describe('flow table', () => {
     ['UDP to Zoom media port', layer(PROTO_UDP, '192.168.1.5', 60000, '170.114.52.2', 8801), '192.168.1.5:60000'],
     ['UDP between ephemeral ports, public sender', layer(PROTO_UDP, '203.0.113.9', 40000, '192.168.1.5', 50000), '192.168.1.5:50000'],
     ['UDP between ephemeral ports, both private', layer(PROTO_UDP, '10.0.0.9', 40000, '10.0.0.5', 50000), '10.0.0.9:40000'],
+    ['a DHCP server\'s broadcast OFFER (the broadcast address never sends)', layer(PROTO_UDP, '192.168.1.1', 67, '255.255.255.255', 68), '192.168.1.1:67'],
+    ['a DHCP server\'s unicast OFFER', layer(PROTO_UDP, '192.168.1.1', 67, '192.168.1.5', 68), '192.168.1.5:68'],
+    ['a DHCPv6 client port below its server\'s (546 → 547)', layer(PROTO_UDP, '192.168.1.5', 546, '192.168.1.1', 547), '192.168.1.5:546'],
+    ['a DHCPv6 server\'s reply (547 → 546)', layer(PROTO_UDP, '192.168.1.1', 547, '192.168.1.5', 546), '192.168.1.5:546'],
+    ['two other well-known ports: the higher is the client', layer(PROTO_UDP, '192.168.1.1', 161, '192.168.1.5', 162), '192.168.1.5:162'],
   ])('orients %s', (_name, first, client) => {
     const t = new FlowTable()
     expect(clientOf(t, feed(t, first, 1))).toBe(client)
+  })
+
+  it('never makes an IPv6 multicast group the client: a DHCPv6 Solicit to ff02::1:2 port 547', () => {
+    const t = new FlowTable()
+    const solicit = layer(PROTO_UDP, '0.0.0.0', 546, '0.0.0.0', 547)
+    solicit.ipVersion = 6
+    solicit.src.set([0xfe800000, 0, 0x04065500, 0x64530001])
+    solicit.dst.set([0xff020000, 0, 0, 0x00010002])
+    const slot = feed(t, solicit, 1)
+    const key = t.keyOf(slot)
+    const aIsClient = t.clientIsA[slot] === 1
+    // The client's address words and port: the link-local sender, not the group.
+    expect(aIsClient ? key[1] : key[5]).toBe(0xfe800000)
+    expect(aIsClient ? key[9]! >>> 16 : key[9]! & 0xffff).toBe(546)
   })
 
   it('orients ICMP by echo request and reply', () => {
