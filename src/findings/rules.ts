@@ -227,6 +227,15 @@ export const RULES: readonly RuleDefinition[] = [
       'With SDES keying (RFC 4568) the SRTP master key travels inline in the SDP\'s a=crypto lines. RFC 4568 §8.3 allows it only over signalling that is itself encrypted: sent in plain SIP, the key is readable by anyone on the path, who can then decrypt the media as if it were plain RTP. The keys are never shown in the report.',
     remediation: 'Carry SDES only over SIP over TLS, or key SRTP with DTLS-SRTP (RFC 5764), which puts no key in the signalling.',
   },
+  {
+    id: 'CA-CRYPTO-006',
+    title: 'No forward secrecy: a call server chose a static key exchange',
+    category: 'crypto',
+    severity: 'medium',
+    rationale:
+      'With RSA key transport or static (EC)DH the session keys follow from the server\'s long-term private key: whoever records the traffic can decrypt it later, every recorded session at once, if that key is ever obtained (stolen, or handed over under the law of the country the server is in). RFC 9325 §4.1 (BCP 195): implementations should not negotiate static RSA and should prefer suites with forward secrecy (DHE, ECDHE). TLS 1.3 and QUIC always have it.',
+    remediation: 'Configure the call servers to prefer ECDHE suites or TLS 1.3, and disable the TLS_RSA_* suites on the clients that reach them.',
+  },
 ]
 
 export function ruleById(id: string): RuleDefinition | undefined {

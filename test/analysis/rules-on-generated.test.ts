@@ -315,6 +315,47 @@ describe('CA-CRYPTO-001/002: obsolete versions and weak suites on call servers',
   })
 })
 
+describe('CA-CRYPTO-006: a key exchange without forward secrecy on a call server', () => {
+  const only006 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-CRYPTO-006')
+
+  it('fires on TLS 1.2 with RSA key transport (TLS_RSA_WITH_AES_128_GCM_SHA256) to a Zoom server, naming the suite', async () => {
+    const r = await run(tlsSession(ASHBURN, 240, {sni: 'zoomus.zoom.us', serverHello: serverHello(0x009c)}), {home: 'US'})
+    const [f] = only006(r)
+    expect(f?.severity).toBe('medium')
+    expect(f?.evidence[0]?.description).toBe(`${ASHBURN} chose TLS_RSA_WITH_AES_128_GCM_SHA256 in TLS: RSA key transport, no forward secrecy`)
+    // Not a weak suite in CA-CRYPTO-002's sense: AES-GCM is sound, the key exchange is not.
+    expect(ids(r)).not.toContain('CA-CRYPTO-002')
+  })
+
+  it('fires on static ECDH (TLS_ECDH_RSA_WITH_AES_128_CBC_SHA)', async () => {
+    const r = await run(tlsSession(ASHBURN, 240, {sni: 'zoomus.zoom.us', serverHello: serverHello(0xc00e)}), {home: 'US'})
+    expect(only006(r)[0]?.evidence[0]?.description).toContain('static ECDH')
+  })
+
+  it('stays quiet on ECDHE and DHE suites', async () => {
+    for (const suite of [0xc02f, 0x009e]) {
+      const r = await run(tlsSession(ASHBURN, 240, {sni: 'zoomus.zoom.us', serverHello: serverHello(suite)}), {home: 'US'})
+      expect(only006(r)).toEqual([])
+    }
+  })
+
+  it('fires on a WebRTC DTLS handshake whose server chose RSA key transport', async () => {
+    const google = '142.250.82.76'
+    const u = {sport: 38152, dport: 19305}
+    const back = {sport: 19305, dport: 38152}
+    const txid = Buffer.alloc(12, 9)
+    const clientHello = clientHelloBody({dtls: true, cipherSuites: [0xc02b, 0x002f], extensions: [ext.useSrtp([0x0001, 0x0007])]})
+    const hello = serverHelloBody({legacyVersion: 0xfefd, cipherSuite: 0x002f, extensions: [ext.useSrtp([0x0007])]})
+    const r = await run([
+      frame(0, CLIENT, google, udp(u, stunBindingRequest({txid})), IPPROTO.UDP),
+      frame(30, google, CLIENT, udp(back, stunBindingSuccess({txid, mapped: {ip: '203.0.113.7', port: 61045}})), IPPROTO.UDP),
+      frame(31, CLIENT, google, udp(u, dtlsRecord(22, Buffer.concat(dtlsFragments(1, 0, clientHello)), {seq: 0})), IPPROTO.UDP),
+      frame(61, google, CLIENT, udp(back, dtlsRecord(22, Buffer.concat(dtlsFragments(2, 0, hello)), {seq: 0})), IPPROTO.UDP),
+    ], {home: 'US'})
+    expect(only006(r)[0]?.evidence[0]).toMatchObject({frame: 4, description: `${google} chose TLS_RSA_WITH_AES_128_CBC_SHA in DTLS: RSA key transport, no forward secrecy`})
+  })
+})
+
 describe('CA-GEO-002: located at home, registered abroad', () => {
   const media = () => tlsSession('149.137.41.57', 20, {sni: 'zoomsg41mmr.sg.zoom.us', serverHello: serverHello(0xc02f)}) // SG, registered US
   it('fires when home is SG and the block is registered in the US', async () => {

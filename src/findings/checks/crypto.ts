@@ -1,19 +1,33 @@
 import type {Finding, FindingEvidence} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
 import {type CheckContext, finding, flowsWith, MAX_FINDING_EVIDENCE, quote} from '../context.js'
+import {staticKeyExchange} from '../../protocols/tls/tls-registry.js'
 
 /** Certificates described in a CA-CRYPTO-003 finding. */
 const MAX_ITEMS = 20
 
-/** CA-CRYPTO-001/002: obsolete versions and weak suites negotiated with call servers. */
+/** CA-CRYPTO-001/002/006: obsolete versions, weak suites and suites without forward secrecy
+ * negotiated with call servers (TLS; for 006 the DTLS of media keying too). */
 export function weakTls(ctx: CheckContext): Finding[] {
   // Evidence is described only for the sessions a finding keeps; the flows count them all.
   const obsolete: FindingEvidence[] = []
   const obsoleteFlows: number[] = []
   const weak: FindingEvidence[] = []
   const weakFlows: number[] = []
+  const noSecrecy: FindingEvidence[] = []
+  const noSecrecyFlows: number[] = []
   for (const flow of ctx.callFlows) {
-    const hello = factsOf(flow).tls?.serverHello
+    const facts = factsOf(flow)
+    for (const [protocol, serverHello] of [['TLS', facts.tls?.serverHello], ['DTLS', facts.dtls?.serverHello]] as const) {
+      const kind = serverHello && staticKeyExchange(serverHello.cipherSuiteId)
+      if (!serverHello || !kind) continue
+      if (noSecrecy.length < MAX_FINDING_EVIDENCE) {
+        noSecrecy.push({frame: serverHello.evidence.frame, capture: serverHello.evidence.capture, time: serverHello.evidence.time, flowId: flow.id, description: `${flow.remote.ip} chose ${serverHello.cipherSuite} in ${protocol}: ${kind}, no forward secrecy`})
+      }
+      noSecrecyFlows.push(flow.id)
+      break
+    }
+    const hello = facts.tls?.serverHello
     if (!hello) continue
     const base = {frame: hello.evidence.frame, capture: hello.evidence.capture, time: hello.evidence.time, flowId: flow.id}
     if (hello.obsoleteVersion) {
@@ -28,8 +42,12 @@ export function weakTls(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
   const obsoleteCount = obsoleteFlows.length
   const weakCount = weakFlows.length
-  if (obsoleteCount) out.push(finding('CA-CRYPTO-001', undefined, `${obsoleteCount} TLS session${obsoleteCount > 1 ? 's' : ''} with call servers use a version below TLS 1.2.`, obsolete, obsoleteFlows))
+  const noSecrecyCount = noSecrecyFlows.length
+  if (obsoleteCount) out.push(finding('CA-CRYPTO-001', undefined, `${obsoleteCount} TLS session${obsoleteCount > 1 ? 's with call servers use' : ' with call servers uses'} a version below TLS 1.2.`, obsolete, obsoleteFlows))
   if (weakCount) out.push(finding('CA-CRYPTO-002', undefined, `${weakCount} TLS session${weakCount > 1 ? 's' : ''} with call servers negotiated a weak cipher suite.`, weak, weakFlows))
+  if (noSecrecyCount) {
+    out.push(finding('CA-CRYPTO-006', undefined, `${noSecrecyCount} session${noSecrecyCount > 1 ? 's' : ''} with call servers negotiated a key exchange without forward secrecy: whoever records ${noSecrecyCount > 1 ? 'them' : 'it'} can decrypt ${noSecrecyCount > 1 ? 'them' : 'it'} later with the server's private key.`, noSecrecy, noSecrecyFlows))
+  }
   return out
 }
 

@@ -108,6 +108,35 @@ const WEAK_CLASSES: ReadonlyMap<number, WeakCipherClass[]> = new Map(
   [...CIPHER_SUITE_NAMES].map(([id, name]) => [id, classify(id, name)] as const).filter(([, classes]) => classes.length > 0),
 )
 
+/**
+ * How a suite agrees its keys when that is without forward secrecy, from its IANA name: RSA key
+ * transport (TLS_RSA_*), static Diffie-Hellman with the certificate's key (TLS_DH_DSS/DH_RSA,
+ * TLS_ECDH_ECDSA/ECDH_RSA), pre-shared keys alone (TLS_PSK_*, TLS_RSA_PSK_*) and Kerberos:
+ * whoever later holds the long-term key decrypts every recorded session (RFC 9325 §4.1).
+ * Undefined for ephemeral (DHE, ECDHE, TLS 1.3) and unknown suites.
+ */
+export function staticKeyExchange(id: number): StaticKeyExchange | undefined {
+  return STATIC_KEY_EXCHANGE.get(id)
+}
+
+export type StaticKeyExchange = 'RSA key transport' | 'static DH' | 'static ECDH' | 'pre-shared key' | 'Kerberos'
+
+function staticKind(name: string): StaticKeyExchange | undefined {
+  if (/^TLS_RSA_PSK_|^TLS_PSK_/.test(name)) return 'pre-shared key'
+  if (/^TLS_RSA_/.test(name)) return 'RSA key transport'
+  if (/^TLS_DH_(DSS|RSA)_/.test(name)) return 'static DH'
+  if (/^TLS_ECDH_(ECDSA|RSA)_/.test(name)) return 'static ECDH'
+  if (/^TLS_KRB5_/.test(name)) return 'Kerberos'
+  return undefined
+}
+
+const STATIC_KEY_EXCHANGE: ReadonlyMap<number, StaticKeyExchange> = new Map(
+  [...CIPHER_SUITE_NAMES].flatMap(([id, name]) => {
+    const kind = staticKind(name)
+    return kind ? [[id, kind] as const] : []
+  }),
+)
+
 export function isWeakCipherSuite(id: number): boolean {
   return weakCipherClasses(id).length > 0
 }
