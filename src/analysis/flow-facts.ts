@@ -14,6 +14,7 @@ import type {TlsFacts} from '../protocols/tls/tls-analyzer.js'
 import type {WhatsAppChatFacts} from '../protocols/whatsapp/chat-prologue.js'
 import type {WireGuardFacts} from '../protocols/wireguard/wireguard-analyzer.js'
 import type {ZoomFacts} from '../protocols/zoom/analyzer.js'
+import type {ZrtpFacts} from '../protocols/zrtp/zrtp-analyzer.js'
 import type {FlowRecord} from '../flows/flow-records.js'
 
 /** The protocol facts of one flow, typed (the flow record carries them as plain JSON). */
@@ -34,6 +35,7 @@ export interface FlowFacts {
   whatsapp?: WhatsAppChatFacts
   wireguard?: WireGuardFacts
   zoom?: ZoomFacts
+  zrtp?: ZrtpFacts
 }
 
 /** The facts of a flow that carries none: one frozen object, not a new one per question. */

@@ -187,6 +187,16 @@ export const RULES: readonly RuleDefinition[] = [
     remediation: 'Use SIP over TLS (sips:, TCP 5061) between phones, PBX and trunks; where the carrier cannot, keep plain SIP on a network of its own (a VPN to the trunk).',
   },
   {
+    id: 'CA-META-012',
+    title: 'ZRTP Hellos identify the device across calls (ZID in clear)',
+    category: 'metadata',
+    severity: 'low',
+    severityNote: 'medium when a side declares itself a trusted MiTM (a PBX holding the media keys)',
+    rationale:
+      'ZRTP (RFC 6189) agrees SRTP keys on the media path, but its Hello messages are not encrypted: each carries the sender\'s ZID (§4.2), a 96-bit identifier the endpoint keeps for good to index its cache of shared secrets, and a client id naming its software. Anyone on the path recognises the same device in every call, from any network. A Hello with the MiTM flag (§5.2) comes from a trusted man in the middle, a PBX that relays the SAS (§7.3): it holds the keys of both legs, so the media is decrypted there.',
+    remediation: 'Accept the ZID as a device identifier in the threat model, or route calls through a VPN on untrusted networks; where a PBX is a trusted MiTM, treat its location and operator as the media\'s (callaudit judges its address like any other media server).',
+  },
+  {
     id: 'CA-CRYPTO-001',
     title: 'Obsolete TLS version on a call server',
     category: 'crypto',

@@ -12,6 +12,7 @@ import {
 import {implausibleLocation} from './checks/plausibility.js'
 import {throughProxy} from './checks/proxy.js'
 import {cleartextSip, srtpKeysInClear} from './checks/sip.js'
+import {zrtpIdentifiers} from './checks/zrtp.js'
 import {type Check, type CheckContext, namesOf} from './context.js'
 
 /** Every check, in catalogue order. */
@@ -34,6 +35,7 @@ export const CHECKS: readonly Check[] = [
   clientCertificatesInClear,
   sdesSoftwareItems,
   cleartextSip,
+  zrtpIdentifiers,
   weakTls,
   badCertificates,
   repeatedCipherBlocks,

@@ -21,6 +21,7 @@ import {tlsAnalyzer} from './tls/tls-analyzer.js'
 import {whatsappChatAnalyzer} from './whatsapp/chat-prologue.js'
 import {wireguardAnalyzer} from './wireguard/wireguard-analyzer.js'
 import {zoomAnalyzer} from './zoom/analyzer.js'
+import {zrtpAnalyzer} from './zrtp/zrtp-analyzer.js'
 
 export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   // analyzer list (keep one per line)
@@ -37,6 +38,7 @@ export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   lanAnalyzer,
   stunAnalyzer,
   rtpAnalyzer,
+  zrtpAnalyzer,
   zoomAnalyzer,
   discordIpDiscoveryAnalyzer,
   whatsappChatAnalyzer,

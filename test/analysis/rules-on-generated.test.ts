@@ -13,6 +13,7 @@ import {CA_DER, CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, LEAF
 import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, handshake, record, serverHelloBody} from '../protocols/tls/tls-builders.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {invite, ok, SDP_SDES} from '../support/sip-builders.js'
+import {zrtpCommit, zrtpHello, zrtpSimple} from '../support/zrtp-builders.js'
 
 /**
  * One generated capture per rule that must trigger it, and a near twin that must not: the
@@ -353,6 +354,44 @@ describe('CA-CRYPTO-006: a key exchange without forward secrecy on a call server
       frame(61, google, CLIENT, udp(back, dtlsRecord(22, Buffer.concat(dtlsFragments(2, 0, hello)), {seq: 0})), IPPROTO.UDP),
     ], {home: 'US'})
     expect(only006(r)[0]?.evidence[0]).toMatchObject({frame: 4, description: `${google} chose TLS_RSA_WITH_AES_128_CBC_SHA in DTLS: RSA key transport, no forward secrecy`})
+  })
+})
+
+describe('CA-META-012: ZRTP Hellos carry the device ZID in clear', () => {
+  const PEER = '203.0.113.50'
+  const zid = Buffer.from('a11ce0000000000000000001', 'hex')
+  function call(o: {pbx?: boolean; zrtp?: boolean} = {}): Frame[] {
+    const u = {sport: 49170, dport: 30000}
+    const back = {sport: 30000, dport: 49170}
+    const frames: Frame[] = []
+    for (let i = 0; i < 60; i++) frames.push(frame(20 * i, CLIENT, PEER, udp(u, rtp({pt: 0, seq: 100 + i, timestamp: 160 * i, ssrc: 0x11223344}, Buffer.alloc(160, i))), IPPROTO.UDP))
+    if (o.zrtp !== false) {
+      frames.push(frame(1, CLIENT, PEER, udp(u, zrtpHello({clientId: 'LINPHONE-ZRTPCPP', zid})), IPPROTO.UDP))
+      frames.push(frame(2, PEER, CLIENT, udp(back, zrtpHello({clientId: 'Acme PBX', zid: Buffer.alloc(12, 0x0b), mitm: o.pbx})), IPPROTO.UDP))
+      frames.push(frame(3, CLIENT, PEER, udp(u, zrtpCommit(zid)), IPPROTO.UDP))
+      frames.push(frame(4, PEER, CLIENT, udp(back, zrtpSimple('Conf2ACK')), IPPROTO.UDP))
+    }
+    return frames
+  }
+  const meta012 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-META-012')
+
+  it('fires, low, naming the ZID and client id of each side with its frame', async () => {
+    const [f] = meta012(await run(call(), {home: 'US'}))
+    expect(f?.severity).toBe('low')
+    expect(f?.evidence.map((e) => [e.frame, e.description])).toEqual([
+      [2, `ZRTP Hello from ${CLIENT} (client id "LINPHONE-ZRTPCPP") carries ZID a11ce0000000000000000001`],
+      [3, `ZRTP Hello from ${PEER} (client id "Acme PBX") carries ZID 0b0b0b0b0b0b0b0b0b0b0b0b`],
+    ])
+  })
+
+  it('is medium when the far end is a trusted MiTM (a PBX holding the media keys)', async () => {
+    const [f] = meta012(await run(call({pbx: true}), {home: 'US'}))
+    expect(f?.severity).toBe('medium')
+    expect(f?.detail).toContain(`trusted MiTM ("Acme PBX" at ${PEER})`)
+  })
+
+  it('stays quiet on the same media without ZRTP', async () => {
+    expect(meta012(await run(call({zrtp: false}), {home: 'US'}))).toEqual([])
   })
 })
 

@@ -18,7 +18,7 @@ import {renderMarkdown} from '../../src/report/markdown.js'
 import {renderNdjson} from '../../src/report/ndjson.js'
 import {renderEndpointsCsv, renderFlowsCsv} from '../../src/report/report-csv.js'
 import type {Report} from '../../src/report/report-model.js'
-import {ANDROID_APP, assertNeutralised, HOSTILE, type HostileCall, markdownTables, NRB_NAMES, parseCsv, SDES_NAME, SIP_DISPLAY_NAME, SIP_USER_AGENT, TLS_SERVER, writeHostileCall} from '../support/hostile-call.js'
+import {ANDROID_APP, assertNeutralised, HOSTILE, type HostileCall, markdownTables, NRB_NAMES, parseCsv, SDES_NAME, SIP_DISPLAY_NAME, SIP_USER_AGENT, TLS_SERVER, writeHostileCall, ZRTP_CLIENT_ID} from '../support/hostile-call.js'
 
 /**
  * A capture file name is untrusted too (a report read by diff names files of another machine;
@@ -101,6 +101,8 @@ describe('the hostile capture', () => {
     const sip = report.findings.find((f) => f.ruleId === 'CA-META-011')!
     expect(sip.detail).toContain(JSON.stringify(`${SIP_DISPLAY_NAME} <sip:jane@sip.example.net>`))
     expect(sip.detail).toContain(JSON.stringify(SIP_USER_AGENT))
+    // ZRTP: the client id of the Hello, whole, in the evidence.
+    expect(report.findings.find((f) => f.ruleId === 'CA-META-012')?.evidence[0]?.description).toContain(JSON.stringify(ZRTP_CLIENT_ID))
   })
 })
 

@@ -11,12 +11,14 @@ import {
   ipv4,
   LINKTYPE,
   rtcpSdes,
+  rtp,
   stunBindingRequest,
   stunBindingSuccess,
   tcp,
   tlsClientHello,
   udp,
 } from './packet-builder.js'
+import {zrtpHello} from './zrtp-builders.js'
 
 /**
  * A generated call whose untrusted strings are hostile: terminal escapes (CSI, OSC 8
@@ -84,6 +86,8 @@ export const STUN_SOFTWARE = `${HOSTILE.oscLink}Zoom ${HOSTILE.script}${HOSTILE.
 export const SIP_DISPLAY_NAME = `${HOSTILE.ansiCsi}${HOSTILE.script}${HOSTILE.mdTable}${HOSTILE.c1}`
 export const SIP_USER_AGENT = `${HOSTILE.formulaEquals}${HOSTILE.oscLink}${HOSTILE.invisible}`
 const SIP_PROXY = '212.242.33.35'
+/** ZRTP: a hostile client id (16 bytes on the wire, RFC 6189 §5.2) in a Hello on the media flow. */
+export const ZRTP_CLIENT_ID = '\x1b[2J<b>x</b>\u009b|'
 
 /** The Android app PCAPdroid names for the TLS flow (a UID map block, then `u-<uid>` packet
  * comments): its name and package reach the flow's process and the findings' evidence. */
@@ -192,6 +196,10 @@ export function writeHostileCall(dir: string): HostileCall {
   ].join('\r\n')
   udpTo(400, CLIENT, SIP_PROXY, 5060, 5060, Buffer.from(invite, 'utf8'))
 
+  // ZRTP on a media flow: CA-META-012 quotes the client id of each Hello.
+  udpTo(450, CLIENT, MEDIA_SERVER, 40010, 30000, rtp({pt: 0, seq: 1, timestamp: 160, ssrc: 0x0e0e0e0e}, Buffer.alloc(160, 0xd5)))
+  udpTo(451, CLIENT, MEDIA_SERVER, 40010, 30000, zrtpHello({clientId: ZRTP_CLIENT_ID}))
+
   // One small flow to each NRB-named address, so each becomes an endpoint.
   NRB_NAMES.forEach((n, i) => udpTo(7000 + 10 * i, CLIENT, n.ip, 42000 + i, 5000 + i, Buffer.from('ping')))
 
@@ -208,7 +216,7 @@ export function writeHostileCall(dir: string): HostileCall {
   }
   const path = join(dir, 'hostile-call.pcapng')
   writeFileSync(path, w.toBuffer())
-  return {path, hostile: Object.values(HOSTILE)}
+  return {path, hostile: [...Object.values(HOSTILE), ZRTP_CLIENT_ID]}
 }
 
 // ---------------------------------------------------------------------------------------------
