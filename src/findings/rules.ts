@@ -197,6 +197,15 @@ export const RULES: readonly RuleDefinition[] = [
     remediation: 'Accept the ZID as a device identifier in the threat model, or route calls through a VPN on untrusted networks; where a PBX is a trusted MiTM, treat its location and operator as the media\'s (callaudit judges its address like any other media server).',
   },
   {
+    id: 'CA-META-013',
+    title: 'The caller\'s device names itself to the local network',
+    category: 'metadata',
+    severity: 'low',
+    rationale:
+      'Before and during the call the device broadcasts who and what it is to every machine on its network segment: its host name in DHCP (option 12, often the owner\'s name: "jurgen-mueller-laptop"), its client FQDN and vendor class (the OS), mDNS and LLMNR host and service names, NetBIOS names, and SSDP product strings with OS and app versions. On a hotel or conference Wi-Fi that is everyone in the building, whatever the conferencing app encrypts. Names other devices announced are left out: only what the caller\'s addresses sent, and DHCP messages of the MAC address the caller\'s address was leased to.',
+    remediation: 'Give the device a neutral host name, stop it sending one in DHCP (Windows: the DHCP client\'s host-name option; macOS: a randomised local hostname), turn off mDNS/LLMNR/NetBIOS and UPnP on untrusted networks, or join them only through a VPN.',
+  },
+  {
     id: 'CA-CRYPTO-001',
     title: 'Obsolete TLS version on a call server',
     category: 'crypto',

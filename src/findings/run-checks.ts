@@ -13,6 +13,7 @@ import {implausibleLocation} from './checks/plausibility.js'
 import {throughProxy} from './checks/proxy.js'
 import {cleartextSip, srtpKeysInClear} from './checks/sip.js'
 import {zrtpIdentifiers} from './checks/zrtp.js'
+import {lanNameLeaks} from './checks/lan-names.js'
 import {type Check, type CheckContext, namesOf} from './context.js'
 
 /** Every check, in catalogue order. */
@@ -36,6 +37,7 @@ export const CHECKS: readonly Check[] = [
   sdesSoftwareItems,
   cleartextSip,
   zrtpIdentifiers,
+  lanNameLeaks,
   weakTls,
   badCertificates,
   repeatedCipherBlocks,

@@ -6,7 +6,7 @@ import {FALLBACK_MEDIA_PACKETS} from '../../src/findings/checks/coverage.js'
 import type {Report} from '../../src/report/report-model.js'
 import {PcapWriter} from '../support/capture-writer.js'
 import {
-  ETHERTYPE, IPPROTO, LINKTYPE, STUN_TYPE, dnsQuery, dnsResponse, ethernet, ipv4, rtcpSdes, rtp, stunBindingRequest, stunBindingSuccess, stunMessage, stunXorMappedAddress, tcp, tlsClientHello, tlsServerHello,
+  ETHERTYPE, IPPROTO, LINKTYPE, STUN_TYPE, dhcpRequest, dnsMessage, dnsQuery, dnsResponse, ethernet, ipv4, rtcpSdes, rtp, stunBindingRequest, stunBindingSuccess, stunMessage, stunXorMappedAddress, tcp, tlsClientHello, tlsServerHello,
   turnData, turnRequestedTransport, turnXorPeerAddress, turnXorRelayedAddress, udp,
 } from '../support/packet-builder.js'
 import {CA_DER, CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, LEAF_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
@@ -392,6 +392,44 @@ describe('CA-META-012: ZRTP Hellos carry the device ZID in clear', () => {
 
   it('stays quiet on the same media without ZRTP', async () => {
     expect(meta012(await run(call({zrtp: false}), {home: 'US'}))).toEqual([])
+  })
+})
+
+describe('CA-META-013: the caller device names itself to the local network', () => {
+  const OTHER = '192.168.0.77'
+  const announce = (name: string, ip: string) => dnsMessage({id: 0, flags: 0x8400, answers: [{name, type: 'A', ttl: 120, value: ip}]})
+  function lan(o: {caller: boolean}): Frame[] {
+    const bcast = {sport: 68, dport: 67}
+    const mdns = {sport: 5353, dport: 5353}
+    const frames = [
+      ...tlsSession(ASHBURN, 240, {sni: 'zoomus.zoom.us', serverHello: serverHello(0xc02f)}, 1000),
+      // Another device on the segment: its DHCP and mDNS names are not the caller's.
+      frame(5, '0.0.0.0', '255.255.255.255', udp(bcast, dhcpRequest({xid: 2, mac: '02:00:00:00:00:77', hostname: 'other-phone', requestedIp: OTHER})), IPPROTO.UDP),
+      frame(6, OTHER, '224.0.0.251', udp(mdns, announce('others-iphone.local', OTHER)), IPPROTO.UDP),
+    ]
+    if (o.caller) {
+      frames.push(
+        frame(1, '0.0.0.0', '255.255.255.255', udp(bcast, dhcpRequest({xid: 1, mac: 'a4:83:e7:12:34:56', hostname: 'jurgen-mueller-laptop', requestedIp: CLIENT})), IPPROTO.UDP),
+        frame(2, CLIENT, '224.0.0.251', udp(mdns, announce('Jurgens-MacBook.local', CLIENT)), IPPROTO.UDP),
+        // A query names what the caller looks for, not the caller: left out.
+        frame(3, CLIENT, '224.0.0.251', udp(mdns, dnsQuery({id: 0, name: 'ministry-fs01.local'})), IPPROTO.UDP),
+      )
+    }
+    return frames
+  }
+  const meta013 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-META-013')
+
+  it('fires, low, on the DHCP host name of the caller MAC and the mDNS name the caller address announced, and on nothing of the other device', async () => {
+    const [f] = meta013(await run(lan({caller: true}), {home: 'US'}))
+    expect(f?.severity).toBe('low')
+    expect(f?.evidence.map((e) => [e.frame, e.description])).toEqual([
+      [1, 'DHCP host name "jurgen-mueller-laptop"'],
+      [2, 'mDNS host name "Jurgens-MacBook.local"'],
+    ])
+  })
+
+  it('stays quiet when only another device names itself', async () => {
+    expect(meta013(await run(lan({caller: false}), {home: 'US'}))).toEqual([])
   })
 })
 
