@@ -85,7 +85,7 @@ export const zrtpAnalyzer: ProtocolAnalyzer<ZrtpState, ZrtpFacts> = {
   describe(f: ZrtpFacts): string[] {
     const lines: string[] = []
     const types = Object.entries(f.types).map(([t, n]) => `${t} ×${n}`).join(', ')
-    lines.push(`${f.messages} ZRTP messages (${types})${f.keyAgreed ? ', key agreement completed' : ''} (from frame ${f.evidence.frame})`)
+    lines.push(`${f.messages} ZRTP message${f.messages === 1 ? '' : 's'} (${types})${f.keyAgreed ? ', key agreement completed' : ''} (from frame ${f.evidence.frame})`)
     for (const h of f.hellos) {
       const flags = [h.mitm ? 'trusted MiTM (PBX)' : '', h.passive ? 'passive' : '', h.signatureCapable ? 'can sign the SAS' : ''].filter(Boolean)
       lines.push(
