@@ -143,11 +143,51 @@ function analyzersStoppedWarning(stopped: AnalyzersStopped, captures: readonly C
   return `${ANALYZERS_STOPPED_WARNING_START}the protocol analyzers stopped after frame ${stopped.frame} of ${path} (their facts outgrew ${mib(stopped.budgetBytes)} MiB, their share of the JavaScript heap's ${mib(stopped.limitBytes)} MiB limit), so names, SNI, certificates, STUN, RTP and other protocol facts of later packets are not in this report, and findings that rest on them may be missing; flows, packets and bytes are counted in full. To read them all, give Node a larger heap (NODE_OPTIONS=--max-old-space-size=${Math.max(2 * mib(stopped.limitBytes), 8192)}) or split the capture (editcap -c)`
 }
 
+/** Paths named in a grouped warning before "and N more". */
+const GROUPED_PATHS_SHOWN = 3
+
+/**
+ * The captures' warnings for the summary, in capture order, with one line for a warning several
+ * captures give word for word after their path (the parts of a ring buffer, `dumpcap -b`, all
+ * recorded with one capture filter): `a.pcapng, b.pcapng, c.pcapng and 4 more captures: <text>`,
+ * at the place of its first. Each capture's own list (`captures[].warnings`) keeps its own.
+ */
+export function groupedCaptureWarnings(captures: ReadonlyArray<{path: string; warnings: readonly string[]}>): string[] {
+  const groups = new Map<string, string[]>()
+  const order: Array<{text: string} | {rest: string}> = []
+  for (const c of captures) {
+    const prefix = `${c.path}: `
+    for (const w of c.warnings) {
+      if (!w.startsWith(prefix)) {
+        order.push({text: w})
+        continue
+      }
+      const rest = w.slice(prefix.length)
+      const paths = groups.get(rest)
+      if (paths) {
+        if (!paths.includes(c.path)) paths.push(c.path)
+        continue
+      }
+      groups.set(rest, [c.path])
+      order.push({rest})
+    }
+  }
+  return order.map((o) => {
+    if ('text' in o) return o.text
+    const paths = groups.get(o.rest)!
+    if (paths.length === 1) return `${paths[0]}: ${o.rest}`
+    const shown = paths.slice(0, GROUPED_PATHS_SHOWN)
+    const more = paths.length - shown.length
+    const named = more > 0 ? `${shown.join(', ')} and ${more} more capture${more > 1 ? 's' : ''}` : `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`
+    return `${named}: ${o.rest}`
+  })
+}
+
 /** Everything of the flows report but the flow list: captures and the summary with its warnings. */
 export function flowsReportHead(collection: FlowCollection, listed: number): Omit<FlowsReport, 'flows'> {
   const captures = captureRecords(collection)
   const {stats, table} = collection
-  const warnings = captures.flatMap((c) => c.warnings)
+  const warnings = groupedCaptureWarnings(captures)
   if (table.evicted.flows > 0) {
     warnings.push(`${EVICTION_WARNING_START}${table.maxFlows} flows reached at frame ${table.evicted.firstFrame}: ${table.evicted.flows} longest-idle flows (${table.evicted.packets} packets, ${table.evicted.bytes} bytes) were evicted and are not listed; raise --max-flows to keep them${table.maxFlows < MAX_FLOWS_DEFAULT ? ` (a report takes up to 3 KiB of Node's heap per flow, and the default limit follows the heap's: give Node more with NODE_OPTIONS=--max-old-space-size=<MiB> first)` : ''}`)
   }

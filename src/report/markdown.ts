@@ -1,4 +1,5 @@
 import {namesCountries, type Severity} from '../policy/policy.js'
+import {groupedCaptureWarnings} from '../flows/flows-report.js'
 import {formatBytes} from './flows-table.js'
 import type {Finding, Report, ReportDatabase, ReportEndpoint, ReportGeo} from './report-model.js'
 import {capturePathText, captureTitleName} from './capture-name.js'
@@ -335,7 +336,8 @@ function limitationsSection(report: Report): string[] {
 }
 
 function warningsSection(report: Report): string[] {
-  const warnings = [...report.summary.warnings, ...report.captures.flatMap((c) => c.warnings)]
+  // The captures' own warnings, grouped as the summary groups them, so that each shows once.
+  const warnings = [...report.summary.warnings, ...groupedCaptureWarnings(report.captures)]
   if (!warnings.length && !report.vantage.notes.length) return []
   const out = ['## Warnings', '']
   for (const w of [...new Set([...warnings, ...report.vantage.notes])]) out.push(`- ${t(w)}`)
