@@ -1056,22 +1056,24 @@ export function tlsClientHello(h: {sni?: string; alpn?: string[]; version?: '1.2
 
 export const STUN_MAGIC = 0x2112a442
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256)
+/** A reflected table-driven CRC-32 with the given (reflected) polynomial, initial value and
+ * final XOR all ones. */
+export function reflectedCrc32(polynomial: number): (b: Buffer) => number {
+  const table = new Uint32Array(256)
   for (let n = 0; n < 256; n++) {
     let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    t[n] = c >>> 0
+    for (let k = 0; k < 8; k++) c = c & 1 ? polynomial ^ (c >>> 1) : c >>> 1
+    table[n] = c >>> 0
   }
-  return t
-})()
+  return (b) => {
+    let c = 0xffffffff
+    for (const x of b) c = table[(c ^ x) & 0xff]! ^ (c >>> 8)
+    return (c ^ 0xffffffff) >>> 0
+  }
+}
 
 /** CRC-32 (ISO 3309 / ITU-T V.42, as used by STUN FINGERPRINT). */
-export function crc32(b: Buffer): number {
-  let c = 0xffffffff
-  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff] ^ (c >>> 8)
-  return (c ^ 0xffffffff) >>> 0
-}
+export const crc32 = reflectedCrc32(0xedb88320)
 
 export interface StunAttr {
   type: number

@@ -1,21 +1,8 @@
 /** ZRTP packets for tests (RFC 6189 §5), with the CRC-32c that real endpoints check. */
+import {reflectedCrc32} from './packet-builder.js'
 
-const CRC32C_TABLE = (() => {
-  const t = new Uint32Array(256)
-  for (let n = 0; n < 256; n++) {
-    let c = n
-    // Castagnoli polynomial, reflected (RFC 3309 Appendix / RFC 6189 §5).
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1
-    t[n] = c >>> 0
-  }
-  return t
-})()
-
-function crc32c(b: Buffer): number {
-  let c = 0xffffffff
-  for (const byte of b) c = CRC32C_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8)
-  return (c ^ 0xffffffff) >>> 0
-}
+/** CRC-32c (Castagnoli, RFC 3309 Appendix), which RFC 6189 §5 puts at the end of every packet. */
+const crc32c = reflectedCrc32(0x82f63b78)
 
 /** A whole ZRTP packet: header, the message (type block padded to 8) and its body, CRC. */
 export function zrtpPacket(type: string, body: Buffer, o: {seq?: number; ssrc?: number} = {}): Buffer {
