@@ -426,6 +426,7 @@ describe('CA-META-013: the caller device names itself to the local network', () 
       [1, 'DHCP host name "jurgen-mueller-laptop"'],
       [2, 'mDNS host name "Jurgens-MacBook.local"'],
     ])
+    expect(f?.detail).toContain(`The caller's device (${CLIENT}) announced itself to everyone on its local network in DHCP, mDNS: 2 names and descriptions, among them "jurgen-mueller-laptop", "Jurgens-MacBook.local".`)
   })
 
   it('stays quiet when only another device names itself', async () => {

@@ -58,9 +58,13 @@ export function lanNameLeaks(ctx: CheckContext): Finding[] {
     flowId: n.flowId,
   }))
   const shown = [...new Set(names.filter((n) => n.kind !== 'product' && n.kind !== 'vendor-class').map((n) => n.name))].slice(0, 4).map(quote)
+  const sources = [...new Set(names.map((n) => SOURCE_TEXT[n.source]))].join(', ')
+  const what =
+    names.length === 1
+      ? `its ${KIND_TEXT[names[0]!.kind]} ${quote(names[0]!.name)}`
+      : `${names.length} names and descriptions${shown.length ? `, among them ${shown.join(', ')}` : ''}`
   const detail =
-    `The caller's device (${[...caller].join(', ')}) gave ${names.length} name${names.length > 1 ? 's' : ''} and descriptions of itself to everyone on its local network` +
-    `${shown.length ? `, among them ${shown.join(', ')}` : ''}, in ${[...new Set(names.map((n) => SOURCE_TEXT[n.source]))].join(', ')}. ` +
+    `The caller's device (${[...caller].join(', ')}) announced itself to everyone on its local network in ${sources}: ${what}. ` +
     'Whoever shares that network (a hotel or conference Wi-Fi) learns whose device it is and what it runs, before and during the call, whatever the app encrypts.'
   return [finding('CA-META-013', undefined, detail, evidence, [...new Set(names.map((n) => n.flowId))])]
 }
