@@ -206,6 +206,15 @@ export const RULES: readonly RuleDefinition[] = [
     remediation: 'Give the device a neutral host name, stop it sending one in DHCP (Windows: the DHCP client\'s host-name option; macOS: a randomised local hostname), turn off mDNS/LLMNR/NetBIOS and UPnP on untrusted networks, or join them only through a VPN.',
   },
   {
+    id: 'CA-META-014',
+    title: 'Encrypted media leaves its RTP header extensions in clear (no cryptex)',
+    category: 'metadata',
+    severity: 'info',
+    rationale:
+      'SRTP (RFC 3711) encrypts the media payload but not the RTP header or its extensions (RFC 8285). WebRTC clients put per-packet metadata there: the audio level of every audio packet (RFC 6464; its §5 warns that it reveals who is speaking and when, and speech has been inferred from such levels), send times and the media id. RFC 9335 (cryptex) encrypts the extensions too; streams that use it are not reported. The meaning of each element id is negotiated in the SDP, which the capture does not hold, so the finding lists the ids.',
+    remediation: 'Prefer clients and servers that negotiate cryptex (RFC 9335, a=cryptex), or that leave the audio level extension out where speaking activity is sensitive.',
+  },
+  {
     id: 'CA-CRYPTO-001',
     title: 'Obsolete TLS version on a call server',
     category: 'crypto',

@@ -6,7 +6,7 @@ import {noCall} from './checks/coverage.js'
 import {badCertificates, repeatedCipherBlocks, weakTls} from './checks/crypto.js'
 import {outsidePolicy, registeredAbroad, resolverAbroad, splitJurisdictions} from './checks/jurisdiction.js'
 import {
-  cleartextDnsNamesService, cleartextHttpSecrets, noEncryptedClientHello, organisationNames, plainRtp, publicAddressVisible, sdesItems,
+  clearHeaderExtensions, cleartextDnsNamesService, cleartextHttpSecrets, noEncryptedClientHello, organisationNames, plainRtp, publicAddressVisible, sdesItems,
   sdesSoftwareItems, stunPrivateAddresses,
 } from './checks/metadata.js'
 import {implausibleLocation} from './checks/plausibility.js'
@@ -38,6 +38,7 @@ export const CHECKS: readonly Check[] = [
   cleartextSip,
   zrtpIdentifiers,
   lanNameLeaks,
+  clearHeaderExtensions,
   weakTls,
   badCertificates,
   repeatedCipherBlocks,

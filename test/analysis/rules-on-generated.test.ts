@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -431,6 +432,34 @@ describe('CA-META-013: the caller device names itself to the local network', () 
 
   it('stays quiet when only another device names itself', async () => {
     expect(meta013(await run(lan({caller: false}), {home: 'US'}))).toEqual([])
+  })
+})
+
+describe('CA-META-014: RTP header extensions in clear on encrypted media', () => {
+  const PEER = '142.250.82.76'
+  /** SRTP-like audio: random payloads, with a one-byte extension (audio level id 1, MID id 4) or
+   * the given profile. */
+  function srtp(profile: number | undefined): Frame[] {
+    const frames: Frame[] = []
+    for (let i = 0; i < 60; i++) {
+      const payload = Buffer.concat([0, 1, 2].map((k) => createHash('sha256').update(`${i}/${k}`).digest()))
+      const data = Buffer.from([0x10, 0x80 | (i % 100), 0x40, 0x30]) // id 1 (1 byte), id 4 (1 byte)
+      const extension = profile === undefined ? undefined : {profile, data}
+      frames.push(frame(20 * i, CLIENT, PEER, udp({sport: 50000, dport: 19305}, rtp({pt: 111, seq: 7000 + i, timestamp: 960 * i, ssrc: 0x0a0b0c0d, ...(extension ? {extension} : {})}, payload)), IPPROTO.UDP))
+    }
+    return frames
+  }
+  const meta014 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-META-014')
+
+  it('fires, info, on SRTP with one-byte header extensions, naming the element ids', async () => {
+    const [f] = meta014(await run(srtp(0xbede), {home: 'US'}))
+    expect(f?.severity).toBe('info')
+    expect(f?.evidence[0]?.description).toBe(`SSRC 0x0a0b0c0d from ${CLIENT} (dynamic 111; 60 packets, encrypted): one-byte header extensions (RFC 8285) in clear, element ids 1, 4`)
+  })
+
+  it('stays quiet with cryptex (RFC 9335 profile 0xC0DE) and without extensions', async () => {
+    expect(meta014(await run(srtp(0xc0de), {home: 'US'}))).toEqual([])
+    expect(meta014(await run(srtp(undefined), {home: 'US'}))).toEqual([])
   })
 })
 

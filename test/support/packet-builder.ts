@@ -1135,18 +1135,24 @@ export function stunBindingSuccess(h: {txid: Buffer; mapped: {ip: string; port: 
 
 /** RFC 3550 §5.1 fixed header (V=2) + CSRC list, then payload. */
 export function rtp(
-  h: {pt: number; seq: number; timestamp: number; ssrc: number; marker?: boolean; csrcs?: number[]},
+  h: {pt: number; seq: number; timestamp: number; ssrc: number; marker?: boolean; csrcs?: number[]; extension?: {profile: number; data: Buffer}},
   payload: Buffer,
 ): Buffer {
   const csrcs = h.csrcs ?? []
   const head = Buffer.alloc(12 + 4 * csrcs.length)
-  head[0] = 0x80 | csrcs.length
+  head[0] = 0x80 | (h.extension ? 0x10 : 0) | csrcs.length
   head[1] = (h.marker ? 0x80 : 0) | (h.pt & 0x7f)
   head.writeUInt16BE(h.seq & 0xffff, 2)
   head.writeUInt32BE(h.timestamp >>> 0, 4)
   head.writeUInt32BE(h.ssrc >>> 0, 8)
   csrcs.forEach((c, i) => head.writeUInt32BE(c >>> 0, 12 + 4 * i))
-  return Buffer.concat([head, payload])
+  if (!h.extension) return Buffer.concat([head, payload])
+  // RFC 3550 §5.3.1: profile, length in 32-bit words, the data padded to a word.
+  const data = Buffer.concat([h.extension.data, Buffer.alloc((4 - (h.extension.data.length % 4)) % 4)])
+  const ext = Buffer.alloc(4)
+  ext.writeUInt16BE(h.extension.profile, 0)
+  ext.writeUInt16BE(data.length / 4, 2)
+  return Buffer.concat([head, ext, data, payload])
 }
 
 function rtcpPacket(count: number, pt: number, body: Buffer): Buffer {

@@ -253,6 +253,53 @@ export function plainRtp(ctx: CheckContext): Finding[] {
   return out
 }
 
+/** RFC 8285's header extension forms: one-byte (0xBEDE) and two-byte (0x100 and 4 bits of
+ * application data). RFC 9335's cryptex forms (0xC0DE, 0xC2DE) are encrypted and never match. */
+function clearExtensionForm(profile: string): string | undefined {
+  const value = Number.parseInt(profile, 16)
+  if (value === 0xbede) return 'one-byte'
+  if (value >>> 4 === 0x100) return 'two-byte'
+  return undefined
+}
+
+/**
+ * CA-META-014: encrypted media (SRTP) whose RTP header extensions travel in clear (RFC 8285, not
+ * RFC 9335 cryptex). SRTP encrypts the payload only (RFC 3711 §3.1); the extensions carry
+ * per-packet metadata, in WebRTC the audio level of every audio packet (RFC 6464, whose §5 says
+ * it tells who speaks when), send times and the media id. What each element id holds is set in
+ * the SDP, which the capture does not show, so the finding names the ids, not their meaning.
+ */
+export function clearHeaderExtensions(ctx: CheckContext): Finding[] {
+  const evidence: FindingEvidence[] = []
+  const flowIds: number[] = []
+  let streams = 0
+  for (const flow of flowsWith(ctx, 'rtp')) {
+    let found = false
+    for (const s of factsOf(flow).rtp?.streams ?? []) {
+      // Extensions whose elements vary from packet to packet (no id in half of them) say nothing steady.
+      const form = s.headerExtension?.ids.length && s.content.verdict === 'encrypted' ? clearExtensionForm(s.headerExtension.profile) : undefined
+      if (!form) continue
+      streams++
+      found = true
+      if (evidence.length < MAX_ITEMS) {
+        const sender = s.sentBy === 'client' ? flow.client.ip : flow.server.ip
+        evidence.push(ev(flow, `SSRC ${s.ssrc} from ${sender} (${s.payloadTypes.map((p) => p.name).join(', ')}; ${s.packets} packets, encrypted): ${form} header extensions (RFC 8285) in clear, element ids ${s.headerExtension!.ids.join(', ')}`, s.first))
+      }
+    }
+    if (found) flowIds.push(flow.id)
+  }
+  if (!streams) return []
+  return [
+    finding(
+      'CA-META-014',
+      undefined,
+      `${streams} encrypted media stream${streams > 1 ? 's' : ''} on ${flowIds.length} flow${flowIds.length > 1 ? 's' : ''} carr${streams > 1 ? 'y' : 'ies'} RTP header extensions in clear: SRTP encrypts the payload, not them, and no stream used cryptex (RFC 9335). In WebRTC they hold the audio level of each audio packet (who speaks, and when), send times and the media id; which element id holds what is set in the SDP, which the capture does not show.`,
+      evidence,
+      flowIds,
+    ),
+  ]
+}
+
 /**
  * What an RTCP SDES item (RFC 3550 §6.5) tells an observer:
  *  - `identifying`: NAME, EMAIL and PHONE name or reach the participant, and so does NOTE or
