@@ -215,6 +215,16 @@ export const RULES: readonly RuleDefinition[] = [
     remediation: 'Prefer clients and servers that negotiate cryptex (RFC 9335, a=cryptex), or that leave the audio level extension out where speaking activity is sensitive.',
   },
   {
+    id: 'CA-META-015',
+    title: 'IKEv1 Aggressive Mode names the VPN user in clear',
+    category: 'metadata',
+    severity: 'medium',
+    severityNote: 'high with a pre-shared key (its hash can be guessed offline)',
+    rationale:
+      'IKEv1 Aggressive Mode (RFC 2409 §5.4) saves a round trip by sending the identities (a user\'s e-mail address, a group name, a host name) before any encryption is set up, where Main Mode and IKEv2 encrypt them. Anyone on the path learns who connects to which VPN gateway. With pre-shared key authentication the responder\'s hash in the same exchange lets an eavesdropper guess the key offline (what ike-scan and psk-crack do); with the key, the tunnel and the call inside it can be decrypted.',
+    remediation: 'Use IKEv2 (or IKEv1 Main Mode) with certificates or EAP; where Aggressive Mode cannot be avoided, use a long random pre-shared key per user and XAUTH/MFA on top.',
+  },
+  {
     id: 'CA-CRYPTO-001',
     title: 'Obsolete TLS version on a call server',
     category: 'crypto',

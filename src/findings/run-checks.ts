@@ -14,6 +14,7 @@ import {throughProxy} from './checks/proxy.js'
 import {cleartextSip, srtpKeysInClear} from './checks/sip.js'
 import {zrtpIdentifiers} from './checks/zrtp.js'
 import {lanNameLeaks} from './checks/lan-names.js'
+import {ikeAggressiveIdentities} from './checks/ike.js'
 import {type Check, type CheckContext, namesOf} from './context.js'
 
 /** Every check, in catalogue order. */
@@ -39,6 +40,7 @@ export const CHECKS: readonly Check[] = [
   zrtpIdentifiers,
   lanNameLeaks,
   clearHeaderExtensions,
+  ikeAggressiveIdentities,
   weakTls,
   badCertificates,
   repeatedCipherBlocks,

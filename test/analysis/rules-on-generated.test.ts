@@ -15,6 +15,7 @@ import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, handsh
 import {tempDir} from '../helpers/temp-dir.js'
 import {invite, ok, SDP_SDES} from '../support/sip-builders.js'
 import {zrtpCommit, zrtpHello, zrtpSimple} from '../support/zrtp-builders.js'
+import {ikeMessage, ikev1, ikev1Message} from '../support/vpn-builders.js'
 
 /**
  * One generated capture per rule that must trigger it, and a near twin that must not: the
@@ -460,6 +461,30 @@ describe('CA-META-014: RTP header extensions in clear on encrypted media', () =>
   it('stays quiet with cryptex (RFC 9335 profile 0xC0DE) and without extensions', async () => {
     expect(meta014(await run(srtp(0xc0de), {home: 'US'}))).toEqual([])
     expect(meta014(await run(srtp(undefined), {home: 'US'}))).toEqual([])
+  })
+})
+
+describe('CA-META-015: IKEv1 Aggressive Mode names the VPN user in clear', () => {
+  const GATEWAY = '203.0.113.80'
+  const ike = {sport: 500, dport: 500}
+  const exchange = (authMethod: number): Frame[] => [
+    frame(0, CLIENT, GATEWAY, udp(ike, ikev1Message([ikev1.sa(authMethod), ikev1.opaque(4), ikev1.opaque(10), ikev1.id(3, Buffer.from('jurgen.mueller@acme-ministry.example'))])), IPPROTO.UDP),
+    frame(30, GATEWAY, CLIENT, udp(ike, ikev1Message([ikev1.sa(authMethod), ikev1.opaque(4), ikev1.opaque(10), ikev1.id(2, Buffer.from('vpn.acme-ministry.example')), ikev1.opaque(8)], {responder: true})), IPPROTO.UDP),
+  ]
+  const meta015 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-META-015')
+
+  it('fires, high with a pre-shared key, naming both identities with their frames', async () => {
+    const [f] = meta015(await run(exchange(1), {home: 'US'}))
+    expect(f?.severity).toBe('high')
+    expect(f?.evidence.map((e) => [e.frame, e.description])).toEqual([
+      [1, `IKEv1 identity user FQDN "jurgen.mueller@acme-ministry.example" sent in clear by ${CLIENT}`],
+      [2, `IKEv1 identity FQDN "vpn.acme-ministry.example" sent in clear by ${GATEWAY}`],
+    ])
+  })
+
+  it('is medium with signatures, and stays quiet on IKEv2', async () => {
+    expect(meta015(await run(exchange(3), {home: 'US'}))[0]?.severity).toBe('medium')
+    expect(meta015(await run([frame(0, CLIENT, GATEWAY, udp(ike, ikeMessage()), IPPROTO.UDP), frame(30, GATEWAY, CLIENT, udp(ike, ikeMessage({responder: true})), IPPROTO.UDP)], {home: 'US'}))).toEqual([])
   })
 })
 

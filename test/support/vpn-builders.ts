@@ -54,3 +54,39 @@ export function wgData(receiver: number, counter: number | bigint, paddedBytes =
   h.writeBigUInt64LE(BigInt(counter), 8)
   return Buffer.concat([h, filler(paddedBytes + 16, seed)])
 }
+
+/** IKEv1 (ISAKMP, RFC 2408 §3.1-§3.2) message with a payload chain: each payload's generic header
+ * names the next payload's type. `encrypted` sets flag 0x01 (the payloads are then opaque). */
+export function ikev1Message(payloads: Array<{type: number; body: Buffer}>, o: {exchange?: number; responder?: boolean; encrypted?: boolean} = {}): Buffer {
+  const parts = payloads.map((p, i) => {
+    const h = Buffer.alloc(4)
+    h[0] = payloads[i + 1]?.type ?? 0
+    h.writeUInt16BE(4 + p.body.length, 2)
+    return Buffer.concat([h, p.body])
+  })
+  const message = ikeMessage({major: 1, exchange: o.exchange ?? 4, responder: o.responder, body: Buffer.concat(parts)})
+  message[16] = payloads[0]?.type ?? 0
+  message[19] = o.encrypted ? 0x01 : 0x00
+  return message
+}
+
+/** IKEv1 payloads for ikev1Message: an SA with one proposal and one transform whose
+ * authentication method attribute (type 3, RFC 2409 Appendix A) is `authMethod`; an ID payload
+ * (RFC 2407 §4.6.2); a Vendor ID. */
+export const ikev1 = {
+  sa(authMethod: number): {type: number; body: Buffer} {
+    const attrs = Buffer.from([0x80, 0x01, 0x00, 0x07, 0x80, 0x03, authMethod >> 8, authMethod & 0xff]) // encryption AES, auth method
+    const transform = Buffer.concat([Buffer.from([0, 0, 0, 8 + attrs.length, 1, 1, 0, 0]), attrs])
+    const proposal = Buffer.concat([Buffer.from([0, 0, 0, 8 + transform.length, 1, 1, 0, 1]), transform])
+    return {type: 1, body: Buffer.concat([u32(1), u32(1), proposal])}
+  },
+  id(idType: number, data: Buffer): {type: number; body: Buffer} {
+    return {type: 5, body: Buffer.concat([Buffer.from([idType, 17, 1, 0xf4]), data])}
+  },
+  vendorId(hex: string): {type: number; body: Buffer} {
+    return {type: 13, body: Buffer.from(hex, 'hex')}
+  },
+  opaque(type: number, bytes = 32): {type: number; body: Buffer} {
+    return {type, body: Buffer.alloc(bytes, 0x6b)}
+  },
+}

@@ -17,6 +17,7 @@
  * packets that are none of the above before anything was confirmed.
  */
 import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
+import {readIkeMessage, vendorIdName} from './ike-payloads.js'
 
 export const IKE_PORT = 500
 export const NAT_T_PORT = 4500
@@ -37,7 +38,19 @@ export interface IpsecFacts {
   ikeMessages: number
   espPackets: number
   keepalives: number
+  /** The IKE exchanges seen (RFC 2408 §4, RFC 7296 §1.2), in order; present when an IKE message was read. */
+  exchanges?: string[]
+  /** Identities sent in clear: IKEv1 messages without encryption, i.e. Aggressive Mode (RFC 2409
+   * §5.4). Untrusted text. At most MAX_IDENTITIES. */
+  identities?: Array<{evidence: Evidence; fromClient: boolean; type: string; value: string}>
+  /** Vendor ID payloads (hex, at most 32 bytes shown), named when well known. At most MAX_VENDOR_IDS. */
+  vendorIds?: Array<{evidence: Evidence; fromClient: boolean; id: string; name: string | null}>
+  /** IKEv1 authentication methods proposed or chosen (RFC 2409 Appendix A). */
+  authMethods?: string[]
 }
+
+const MAX_IDENTITIES = 8
+const MAX_VENDOR_IDS = 16
 
 /** The IKE major version of a message whose header holds (length = the bytes given), or 0. */
 export function ikeVersion(d: Uint8Array): 0 | 1 | 2 {
@@ -70,6 +83,10 @@ interface IpsecState {
   keepalives: number
   espConfirmed: boolean
   esp: [EspRun, EspRun]
+  exchanges: string[]
+  identities: NonNullable<IpsecFacts['identities']>
+  vendorIds: NonNullable<IpsecFacts['vendorIds']>
+  authMethods: string[]
 }
 
 const u32 = (d: Uint8Array, at: number) => ((d[at]! << 24) >>> 0) + (d[at + 1]! << 16) + (d[at + 2]! << 8) + d[at + 3]!
@@ -108,7 +125,7 @@ export const ipsecAnalyzer: ProtocolAnalyzer<IpsecState, IpsecFacts> = {
   start(flow: FlowInfo, evidenceOf: EvidenceOf): IpsecState {
     const natTraversal = flow.client.port === NAT_T_PORT || flow.server.port === NAT_T_PORT
     const run = (): EspRun => ({spi: -1, seq: -1, run: 0, first: null})
-    return {evidenceOf, natTraversal, unreadable: 0, ikeVersion: null, evidence: null, ikeMessages: 0, espPackets: 0, keepalives: 0, espConfirmed: false, esp: [run(), run()]}
+    return {evidenceOf, natTraversal, unreadable: 0, ikeVersion: null, evidence: null, ikeMessages: 0, espPackets: 0, keepalives: 0, espConfirmed: false, esp: [run(), run()], exchanges: [], identities: [], vendorIds: [], authMethods: []}
   },
 
   feed(s: IpsecState, packet: PayloadPacket): boolean {
@@ -116,13 +133,14 @@ export const ipsecAnalyzer: ProtocolAnalyzer<IpsecState, IpsecFacts> = {
     let read = false
     if (!s.natTraversal) {
       const v = ikeVersion(d)
-      if (v) read = ike(s, packet, v)
+      if (v) read = ike(s, packet, d, v)
     } else if (d.length === 1 && d[0] === 0xff) {
       s.keepalives++
       read = true
     } else if (d.length >= 4 && d[0] === 0 && d[1] === 0 && d[2] === 0 && d[3] === 0) {
-      const v = ikeVersion(d.subarray(4))
-      if (v) read = ike(s, packet, v)
+      const message = d.subarray(4)
+      const v = ikeVersion(message)
+      if (v) read = ike(s, packet, message, v)
     } else read = readEsp(s, packet)
     if (!read) s.unreadable++
     return s.evidence !== null || s.unreadable < MAX_UNREADABLE
@@ -137,19 +155,39 @@ export const ipsecAnalyzer: ProtocolAnalyzer<IpsecState, IpsecFacts> = {
       ikeMessages: s.ikeMessages,
       espPackets: s.espPackets,
       keepalives: s.keepalives,
+      ...(s.exchanges.length ? {exchanges: s.exchanges} : {}),
+      ...(s.identities.length ? {identities: s.identities} : {}),
+      ...(s.vendorIds.length ? {vendorIds: s.vendorIds} : {}),
+      ...(s.authMethods.length ? {authMethods: s.authMethods} : {}),
     }
   },
 
   describe(f: IpsecFacts): string[] {
     const ike = f.ikeVersion ? `IKEv${f.ikeVersion}` : 'no IKE read'
     const esp = f.natTraversal ? `, ${f.espPackets} ESP-in-UDP packet(s), ${f.keepalives} NAT-keepalive(s)` : ''
-    return [`IPsec ${f.natTraversal ? 'NAT-T (UDP 4500)' : 'IKE (UDP 500)'}: ${ike}, ${f.ikeMessages} IKE message(s)${esp}, first at frame ${f.evidence.frame}`]
+    const lines = [`IPsec ${f.natTraversal ? 'NAT-T (UDP 4500)' : 'IKE (UDP 500)'}: ${ike}, ${f.ikeMessages} IKE message(s)${esp}${f.exchanges ? ` (${f.exchanges.join(', ')})` : ''}, first at frame ${f.evidence.frame}`]
+    if (f.authMethods) lines.push(`IKE authentication: ${f.authMethods.join(', ')}`)
+    for (const i of f.identities ?? []) lines.push(`IKE identity in clear from the ${i.fromClient ? 'client' : 'server'}: ${i.type} "${i.value}" (frame ${i.evidence.frame})`)
+    const vendors = (f.vendorIds ?? []).map((v) => v.name ?? v.id)
+    if (vendors.length) lines.push(`IKE vendor IDs: ${[...new Set(vendors)].join(', ')}`)
+    return lines
   },
 }
 
-function ike(s: IpsecState, packet: PayloadPacket, version: 1 | 2): boolean {
+function ike(s: IpsecState, packet: PayloadPacket, message: Uint8Array, version: 1 | 2): boolean {
   s.ikeMessages++
   if (s.ikeVersion === null) s.ikeVersion = version
   if (!s.evidence) s.evidence = s.evidenceOf(packet)
+  const info = readIkeMessage(message, version)
+  if (!s.exchanges.includes(info.exchange) && s.exchanges.length < MAX_VENDOR_IDS) s.exchanges.push(info.exchange)
+  for (const m of info.authMethods) if (!s.authMethods.includes(m)) s.authMethods.push(m)
+  for (const id of info.identities) {
+    if (s.identities.length >= MAX_IDENTITIES || s.identities.some((k) => k.fromClient === packet.toServer && k.type === id.type && k.value === id.value)) continue
+    s.identities.push({evidence: s.evidenceOf(packet), fromClient: packet.toServer, type: id.type, value: id.value})
+  }
+  for (const id of info.vendorIds) {
+    if (s.vendorIds.length >= MAX_VENDOR_IDS || s.vendorIds.some((k) => k.fromClient === packet.toServer && k.id === id)) continue
+    s.vendorIds.push({evidence: s.evidenceOf(packet), fromClient: packet.toServer, id, name: vendorIdName(id)})
+  }
   return true
 }

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {ikeVersion, type IpsecFacts, ipsecAnalyzer} from '../../../src/protocols/ipsec/ipsec-analyzer.js'
-import {espPacket, ikeMessage} from '../../support/vpn-builders.js'
+import {espPacket, ikeMessage, ikev1, ikev1Message} from '../../support/vpn-builders.js'
 import {analyze, type Endpoints, factsOf, reverse, udpFrame} from '../tls/capture-kit.js'
 
 /** RFC 3948 §2.2: IKE on port 4500 follows four zero bytes (the non-ESP marker). */
@@ -26,8 +26,26 @@ describe('IPsec analyzer on generated captures', () => {
   it('IKE on UDP 500: version, messages, evidence at the first one', async () => {
     const frames = [udpFrame(IKE, ikeMessage()), udpFrame(reverse(IKE), ikeMessage({responder: true})), udpFrame(IKE, ikeMessage({exchange: 35}))]
     const [facts] = factsOf<IpsecFacts>(await analyze(frames, [ipsecAnalyzer]), 'ipsec')
-    expect(facts).toEqual({natTraversal: false, ikeVersion: 2, evidence: {frame: 1, capture: 0, time: expect.any(String)}, ikeMessages: 3, espPackets: 0, keepalives: 0})
-    expect(ipsecAnalyzer.describe(facts!)).toEqual(['IPsec IKE (UDP 500): IKEv2, 3 IKE message(s), first at frame 1'])
+    expect(facts).toEqual({natTraversal: false, ikeVersion: 2, evidence: {frame: 1, capture: 0, time: expect.any(String)}, ikeMessages: 3, espPackets: 0, keepalives: 0, exchanges: ['IKE_SA_INIT', 'IKE_AUTH']})
+    expect(ipsecAnalyzer.describe(facts!)).toEqual(['IPsec IKE (UDP 500): IKEv2, 3 IKE message(s) (IKE_SA_INIT, IKE_AUTH), first at frame 1'])
+  })
+
+  it('IKEv1 Aggressive Mode: the identities each side sent in clear, the authentication method, the vendor IDs', async () => {
+    const frames = [
+      udpFrame(IKE, ikev1Message([ikev1.sa(1), ikev1.opaque(4), ikev1.opaque(10), ikev1.id(3, Buffer.from('jurgen.mueller@acme-ministry.example')), ikev1.vendorId('afcad71368a1f1c96b8696fc77570100')])),
+      udpFrame(reverse(IKE), ikev1Message([ikev1.sa(1), ikev1.opaque(4), ikev1.opaque(10), ikev1.id(2, Buffer.from('vpn.acme-ministry.example')), ikev1.opaque(8)], {responder: true})),
+      // The third message and Quick Mode are encrypted: nothing more is read from them.
+      udpFrame(IKE, ikev1Message([ikev1.opaque(8), ikev1.id(3, Buffer.from('hidden@example.org'))], {encrypted: true})),
+      udpFrame(IKE, ikev1Message([ikev1.opaque(8)], {exchange: 32, encrypted: true})),
+    ]
+    const [facts] = factsOf<IpsecFacts>(await analyze(frames, [ipsecAnalyzer]), 'ipsec')
+    expect(facts?.exchanges).toEqual(['Aggressive Mode', 'Quick Mode'])
+    expect(facts?.authMethods).toEqual(['pre-shared key'])
+    expect(facts?.identities?.map((i) => [i.evidence.frame, i.fromClient, i.type, i.value])).toEqual([
+      [1, true, 'user FQDN', 'jurgen.mueller@acme-ministry.example'],
+      [2, false, 'FQDN', 'vpn.acme-ministry.example'],
+    ])
+    expect(facts?.vendorIds?.map((v) => v.name)).toEqual(['RFC 3706 DPD'])
   })
 
   it('NAT-T on UDP 4500: IKE after the non-ESP marker, ESP in UDP, keepalives', async () => {
