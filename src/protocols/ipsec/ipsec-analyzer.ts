@@ -51,6 +51,8 @@ export interface IpsecFacts {
 
 const MAX_IDENTITIES = 8
 const MAX_VENDOR_IDS = 16
+/** Distinct exchange types kept (IKEv1 and IKEv2 define fewer than this). */
+const MAX_EXCHANGES = 16
 
 /** The IKE major version of a message whose header holds (length = the bytes given), or 0. */
 export function ikeVersion(d: Uint8Array): 0 | 1 | 2 {
@@ -179,7 +181,7 @@ function ike(s: IpsecState, packet: PayloadPacket, message: Uint8Array, version:
   if (s.ikeVersion === null) s.ikeVersion = version
   if (!s.evidence) s.evidence = s.evidenceOf(packet)
   const info = readIkeMessage(message, version)
-  if (!s.exchanges.includes(info.exchange) && s.exchanges.length < MAX_VENDOR_IDS) s.exchanges.push(info.exchange)
+  if (!s.exchanges.includes(info.exchange) && s.exchanges.length < MAX_EXCHANGES) s.exchanges.push(info.exchange)
   for (const m of info.authMethods) if (!s.authMethods.includes(m)) s.authMethods.push(m)
   for (const id of info.identities) {
     if (s.identities.length >= MAX_IDENTITIES || s.identities.some((k) => k.fromClient === packet.toServer && k.type === id.type && k.value === id.value)) continue
