@@ -1,7 +1,8 @@
 import type {Finding, FindingEvidence} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
 import {type CheckContext, finding, flowsWith, MAX_FINDING_EVIDENCE, quote} from '../context.js'
-import {staticKeyExchange} from '../../protocols/tls/tls-registry.js'
+import {type StaticKeyExchange, staticKeyExchange} from '../../protocols/tls/tls-registry.js'
+import type {ServerHelloFacts} from '../../protocols/tls/hello-facts.js'
 
 /** Certificates described in a CA-CRYPTO-003 finding. */
 const MAX_ITEMS = 20
@@ -18,16 +19,13 @@ export function weakTls(ctx: CheckContext): Finding[] {
   const noSecrecyFlows: number[] = []
   for (const flow of ctx.callFlows) {
     const facts = factsOf(flow)
-    for (const [protocol, serverHello] of [['TLS', facts.tls?.serverHello], ['DTLS', facts.dtls?.serverHello]] as const) {
-      const kind = serverHello && staticKeyExchange(serverHello.cipherSuiteId)
-      if (!serverHello || !kind) continue
-      if (noSecrecy.length < MAX_FINDING_EVIDENCE) {
-        noSecrecy.push({frame: serverHello.evidence.frame, capture: serverHello.evidence.capture, time: serverHello.evidence.time, flowId: flow.id, description: `${flow.remote.ip} chose ${serverHello.cipherSuite} in ${protocol}: ${kind}, no forward secrecy`})
-      }
-      noSecrecyFlows.push(flow.id)
-      break
-    }
     const hello = facts.tls?.serverHello
+    const fixed = withoutForwardSecrecy(hello, 'TLS') ?? withoutForwardSecrecy(facts.dtls?.serverHello, 'DTLS')
+    if (fixed) {
+      const e = fixed.hello.evidence
+      if (noSecrecy.length < MAX_FINDING_EVIDENCE) noSecrecy.push({frame: e.frame, capture: e.capture, time: e.time, flowId: flow.id, description: `${flow.remote.ip} chose ${fixed.hello.cipherSuite} in ${fixed.protocol}: ${fixed.kind}, no forward secrecy`})
+      noSecrecyFlows.push(flow.id)
+    }
     if (!hello) continue
     const base = {frame: hello.evidence.frame, capture: hello.evidence.capture, time: hello.evidence.time, flowId: flow.id}
     if (hello.obsoleteVersion) {
@@ -49,6 +47,13 @@ export function weakTls(ctx: CheckContext): Finding[] {
     out.push(finding('CA-CRYPTO-006', undefined, `${noSecrecyCount} session${noSecrecyCount > 1 ? 's' : ''} with call servers negotiated a key exchange without forward secrecy: whoever records ${noSecrecyCount > 1 ? 'them' : 'it'} can decrypt ${noSecrecyCount > 1 ? 'them' : 'it'} later with the server's private key.`, noSecrecy, noSecrecyFlows))
   }
   return out
+}
+
+/** A ServerHello whose suite agrees keys without forward secrecy, with how (CA-CRYPTO-006). */
+function withoutForwardSecrecy(hello: ServerHelloFacts | undefined, protocol: 'TLS' | 'DTLS'): {hello: ServerHelloFacts; protocol: 'TLS' | 'DTLS'; kind: StaticKeyExchange} | undefined {
+  if (!hello) return undefined
+  const kind = staticKeyExchange(hello.cipherSuiteId)
+  return kind ? {hello, protocol, kind} : undefined
 }
 
 /** CA-CRYPTO-003: TLS server certificates that are self-signed or expired at capture time.

@@ -51,8 +51,8 @@ export interface ZrtpFacts {
 interface ZrtpState {
   evidenceOf: EvidenceOf
   packets: number
+  /** Made at the flow's first ZRTP packet: most flows watched never carry one. */
   facts: ZrtpFacts | null
-  helloKeys: Set<string>
 }
 
 export const zrtpAnalyzer: ProtocolAnalyzer<ZrtpState, ZrtpFacts> = {
@@ -69,7 +69,7 @@ export const zrtpAnalyzer: ProtocolAnalyzer<ZrtpState, ZrtpFacts> = {
   },
 
   start(_flow: FlowInfo, evidenceOf: EvidenceOf): ZrtpState {
-    return {evidenceOf, packets: 0, facts: null, helloKeys: new Set()}
+    return {evidenceOf, packets: 0, facts: null}
   },
 
   feed(state: ZrtpState, packet: PayloadPacket): boolean {
@@ -113,9 +113,9 @@ function read(state: ZrtpState, packet: PayloadPacket): void {
   const typeName = parsed.type === 'unknown' ? 'unknown' : parsed.type
   facts.types[typeName] = (facts.types[typeName] ?? 0) + 1
   if (parsed.hello) {
-    const key = `${packet.toServer ? 'c' : 's'} ${parsed.hello.zid}`
-    if (!state.helloKeys.has(key) && facts.hellos.length < MAX_HELLOS) {
-      state.helloKeys.add(key)
+    // One Hello per side and ZID: retransmissions (§6) repeat it.
+    const zid = parsed.hello.zid
+    if (facts.hellos.length < MAX_HELLOS && !facts.hellos.some((h) => h.fromClient === packet.toServer && h.zid === zid)) {
       facts.hellos.push({evidence: state.evidenceOf(packet), fromClient: packet.toServer, ...parsed.hello})
     }
   } else if (parsed.commit && !facts.commit) {
