@@ -183,8 +183,8 @@ export const RULES: readonly RuleDefinition[] = [
     severity: 'medium',
     severityNote: 'high when an INVITE sets up a call (who calls whom)',
     rationale:
-      'SIP over UDP or TCP (RFC 3261) is plain text: its From and To headers name the caller and the called party (user names, phone numbers, display names), Contact and the SDP body give their addresses and where the media goes, User-Agent and Server the software. Anyone on the path reads who calls whom, when, from where and with what, call after call; a registration alone tells who is reachable where. SIP over TLS (sips:, port 5061) hides all of it.',
-    remediation: 'Use SIP over TLS (sips:, TCP 5061) between phones, PBX and trunks; where the carrier cannot, keep plain SIP on a network of its own (a VPN to the trunk).',
+      'SIP over UDP or TCP (RFC 3261), or over a WebSocket opened with ws:// (RFC 7118, how browser softphones such as JsSIP and SIP.js reach a PBX), is plain text: its From and To headers name the caller and the called party (user names, phone numbers, display names), Contact and the SDP body give their addresses and where the media goes (a WebRTC offer lists every interface address of the device as an ICE candidate), User-Agent and Server the software. Anyone on the path reads who calls whom, when, from where and with what, call after call; a registration alone tells who is reachable where. SIP over TLS (sips:, port 5061) or a secure WebSocket (wss://) hides all of it.',
+    remediation: 'Use SIP over TLS (sips:, TCP 5061) between phones, PBX and trunks, and wss:// for browser softphones (a PBX WebSocket listener without TLS is for testing only); where the carrier cannot, keep plain SIP on a network of its own (a VPN to the trunk).',
   },
   {
     id: 'CA-META-012',

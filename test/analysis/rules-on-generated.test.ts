@@ -13,7 +13,8 @@ import {
 import {CA_DER, CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, LEAF_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
 import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, handshake, record, serverHelloBody} from '../protocols/tls/tls-builders.js'
 import {tempDir} from '../helpers/temp-dir.js'
-import {invite, ok, SDP_SDES} from '../support/sip-builders.js'
+import {invite, ok, SDP_SDES, wsInvite, wsOk} from '../support/sip-builders.js'
+import {wsAnswer, wsFrame, wsRequest} from '../support/websocket-builders.js'
 import {zrtpCommit, zrtpHello, zrtpSimple} from '../support/zrtp-builders.js'
 import {ikeMessage, ikev1, ikev1Message} from '../support/vpn-builders.js'
 
@@ -989,6 +990,31 @@ describe('CA-META-011 / CA-CRYPTO-005: SIP in clear, with SRTP keys in its SDP o
     expect(r.apps[0]!.evidence.find((e) => e.kind === 'name')).toMatchObject({value: 'acme-ministry.webex.com', via: ['sip'], frames: [1]})
     expect(r.tenants.map((t) => [t.app, t.org])).toContainEqual(['webex', 'acme-ministry'])
     expect(ids(r)).toContain('CA-META-002')
+  })
+
+  it('SIP over a ws:// WebSocket (a browser softphone) is SIP in clear, and its WebRTC offer lists the devices\' addresses', async () => {
+    const c = {sport: 51670, dport: 8088}
+    const s = {sport: 8088, dport: 51670}
+    const get = Buffer.from(wsRequest('sip'), 'latin1')
+    const answer = Buffer.from(wsAnswer(), 'latin1')
+    const offer = wsFrame(Buffer.from(wsInvite(), 'latin1'), {mask: Buffer.from([1, 2, 3, 4])})
+    const r = await run(
+      [
+        frame(0, CLIENT, PROXY, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
+        frame(30, PROXY, CLIENT, tcp({...s, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
+        frame(31, CLIENT, PROXY, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, get), IPPROTO.TCP),
+        frame(61, PROXY, CLIENT, tcp({...s, seq: 8, ack: 2 + get.length, flags: 'PA'}, answer), IPPROTO.TCP),
+        frame(62, CLIENT, PROXY, tcp({...c, seq: 2 + get.length, ack: 8 + answer.length, flags: 'PA'}, offer), IPPROTO.TCP),
+        frame(92, PROXY, CLIENT, tcp({...s, seq: 8 + answer.length, ack: 2 + get.length + offer.length, flags: 'PA'}, wsFrame(Buffer.from(wsOk('INVITE', 7125), 'latin1'))), IPPROTO.TCP),
+      ],
+      {home: 'DK'},
+    )
+    const parties = r.findings.find((f) => f.ruleId === 'CA-META-011')
+    expect(parties).toMatchObject({severity: 'high', endpoint: PROXY})
+    expect(parties!.detail).toContain(`Unencrypted SIP over WebSocket (ws://) between ${CLIENT}:51670 and ${PROXY}:8088 (2 messages) names the parties of a call: "Alice Wong <sip:alice.wong@pbx.example.org>"`)
+    expect(parties!.detail).toContain('Its SDP lists ICE candidates, the devices\' own addresses among them: "192.168.1.20 (private)", "fd00::2 (private)", "6f2b6c1e-6c1d-4a8e-9f0a-1b2c3d4e5f60.local", "203.0.113.7".')
+    expect(parties!.evidence[0]).toMatchObject({frame: 5})
+    expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'SIP signalling (RFC 3261) in clear: registration and call set-up'})
   })
 
   it('without SDES keys no key finding; a registration alone is medium; SIP over TLS says nothing', async () => {

@@ -8,6 +8,7 @@ import {factsOf} from '../../analysis/flow-facts.js'
 import type {SipMessageFact} from '../../protocols/sip/sip-analyzer.js'
 import {type CheckContext, finding, flowsWith, quote} from '../context.js'
 import {hostPort} from '../../util/ip-text.js'
+import {isPrivateAddress} from '../../apps/match.js'
 
 const MAX_ITEMS = 20
 const MAX_LISTED = 4
@@ -61,18 +62,22 @@ export function cleartextSip(ctx: CheckContext): Finding[] {
     const parties = new Set<string>()
     const software = new Set<string>()
     const mediaAt = new Set<string>()
+    const candidates = new Set<string>()
     for (const m of sip.kept) {
       if (m.from) parties.add(party(m.from))
       if (m.to) parties.add(party(m.to))
       if (m.software) software.add(m.software)
       for (const address of m.sdp?.connections ?? []) mediaAt.add(address)
+      for (const c of m.sdp?.candidates ?? []) candidates.add(c.address)
     }
     if (parties.size === 0) continue
     const invites = sip.kept.filter((m) => m.method === 'INVITE' && m.requestUri !== undefined)
     const call = invites.length > 0
-    const parts = [`Unencrypted SIP between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)} (${sip.messages} message${sip.messages === 1 ? '' : 's'}) names ${call ? 'the parties of a call' : 'the user'}: ${list(parties)}.`]
+    const parts = [`Unencrypted SIP${sip.transport === 'ws' ? ' over WebSocket (ws://)' : ''} between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)} (${sip.messages} message${sip.messages === 1 ? '' : 's'}) names ${call ? 'the parties of a call' : 'the user'}: ${list(parties)}.`]
     if (software.size) parts.push(`It names the software: ${list(software)}.`)
     if (mediaAt.size) parts.push(`Its SDP says where the media goes: ${list(mediaAt)}.`)
+    // ICE candidates (RFC 8839): a host candidate is an address of the device's own interfaces.
+    if (candidates.size) parts.push(`Its SDP lists ICE candidates, the devices' own addresses among them: ${list([...candidates].map((c) => (isPrivateAddress(c) ? `${c} (private)` : c)))}.`)
     parts.push(call ? 'Anyone on the path reads who calls whom, when, and from where.' : 'Anyone on the path reads who is registered, from where, and with what software.')
     const shown = call ? [...invites, ...sip.kept.filter((m) => m.method !== 'INVITE')] : sip.kept
     // Retransmissions (the same request again) are listed once.

@@ -4,7 +4,9 @@
  * transport) where the call's media will go, and whether SRTP keys travel in it: `a=crypto`
  * lines (SDES, RFC 4568 §9.1) carry the master key inline. Only the crypto-suite of each is kept,
  * never the key. `a=fingerprint` (RFC 8122) means DTLS-SRTP keying instead, which puts no key in
- * the SDP.
+ * the SDP. ICE candidates (`a=candidate`, RFC 8839 §5.1) list the addresses a party can be reached
+ * at: its host candidates are the device's own interface addresses (LAN, VPN, IPv6), which a
+ * browser softphone hands to whoever reads the SDP.
  */
 
 const MAX_ITEMS = 16
@@ -22,13 +24,25 @@ export interface SdpFacts {
   cryptoSuites: string[]
   /** a=fingerprint present: DTLS-SRTP keying (no key in the SDP). */
   fingerprint: boolean
+  /** a=candidate lines, in order, without repeats (the same address, port and transport). */
+  candidates: SdpCandidate[]
+}
+
+export interface SdpCandidate {
+  /** The connection-address: an IP address, or an mDNS name (<uuid>.local) where a browser hides it. */
+  address: string
+  port: number
+  /** udp or tcp, lower-cased. */
+  transport: string
+  /** host, srflx, prflx, relay. */
+  type: string
 }
 
 /** The SDP in text (Latin-1 decoded bytes); undefined when it does not start like SDP (v=0). */
 export function parseSdp(text: string): SdpFacts | undefined {
   // RFC 8866 §5: a session description starts with v=0.
   if (!text.startsWith('v=0')) return undefined
-  const facts: SdpFacts = {originUser: null, originAddress: null, connections: [], media: [], cryptoLines: 0, cryptoSuites: [], fingerprint: false}
+  const facts: SdpFacts = {originUser: null, originAddress: null, connections: [], media: [], cryptoLines: 0, cryptoSuites: [], fingerprint: false, candidates: []}
   for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
     if (line.length < 2 || line[1] !== '=') continue
@@ -63,6 +77,10 @@ export function parseSdp(text: string): SdpFacts | undefined {
           const suite = value.split(' ')[1]
           if (suite && !facts.cryptoSuites.includes(suite) && facts.cryptoSuites.length < MAX_ITEMS) facts.cryptoSuites.push(suite.slice(0, 64))
         } else if (value.startsWith('fingerprint:')) facts.fingerprint = true
+        else if (value.startsWith('candidate:') && facts.candidates.length < MAX_ITEMS) {
+          const candidate = parseCandidate(value)
+          if (candidate && !facts.candidates.some((c) => c.address === candidate.address && c.port === candidate.port && c.transport === candidate.transport)) facts.candidates.push(candidate)
+        }
         break
       }
       default:
@@ -70,4 +88,17 @@ export function parseSdp(text: string): SdpFacts | undefined {
     }
   }
   return facts
+}
+
+/**
+ * `candidate:<foundation> <component-id> <transport> <priority> <connection-address> <port> typ
+ * <cand-type> ...` (RFC 8839 §5.1); undefined when the line does not follow it.
+ */
+function parseCandidate(value: string): SdpCandidate | undefined {
+  const parts = value.slice('candidate:'.length).split(' ')
+  if (parts.length < 8 || parts[6] !== 'typ') return undefined
+  const port = Number(parts[5])
+  const address = parts[4]!
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || address.length === 0) return undefined
+  return {address, port, transport: parts[2]!.toLowerCase().slice(0, 16), type: parts[7]!.slice(0, 16)}
 }

@@ -1,5 +1,5 @@
 /**
- * SIP (RFC 3261) in clear, over UDP and TCP: who calls whom and with what. Each message's start
+ * SIP (RFC 3261) in clear, over UDP, TCP and WebSocket (RFC 7118): who calls whom and with what. Each message's start
  * line, From, To, Contact, the client software (User-Agent, or Server in responses), Call-ID,
  * whether credentials were sent (Authorization, Proxy-Authorization: presence only, never the
  * value) and the SDP body's addresses, media and keys (./sdp.ts). SIP over TLS (port 5061, sips:)
@@ -7,7 +7,11 @@
  *
  * A flow is taken on port 5060 (either end) or when its first payload is a whole SIP start line.
  * UDP: each datagram holds one message (§18.3). TCP: each direction is reassembled and cut into
- * messages by Content-Length (§18.3, §20.14). The first MAX_MESSAGES messages are kept in full,
+ * messages by Content-Length (§18.3, §20.14). WebSocket (ws://, the transport of browser softphones
+ * such as JsSIP and SIP.js): a TCP flow whose first payload is an opening handshake asking for the
+ * "sip" subprotocol; after the handshake each WebSocket message holds one SIP message (RFC 7118
+ * §5). Messages compressed with permessage-deflate (RFC 7692) are counted, not read. SIP over wss://
+ * is TLS. The first MAX_MESSAGES messages are kept in full,
  * the rest counted (to MAX_COUNTED); the analyzer steps aside when a TCP direction's bytes stop
  * being SIP, or a UDP flow's first datagrams are not.
  */
@@ -15,6 +19,8 @@ import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} fr
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {headerValue, looksLikeSipStart, parseSipMessage, type SipMessage, utf8} from './sip-message.js'
 import {parseSdp, type SdpFacts} from './sdp.js'
+import {requestHeadLength, webSocketAnswer, webSocketRequestProtocols} from '../websocket/ws-handshake.js'
+import {WsMessages} from '../websocket/ws-frame.js'
 
 /** Messages kept in full per flow. */
 export const MAX_MESSAGES = 32
@@ -26,6 +32,8 @@ const SIP_PORT = 5060
 const MAX_SDP_CHARS = 16 * 1024
 /** Bytes of TCP stream held per direction (a message head is at most 16 KiB). */
 const TCP_HELD = 64 * 1024
+/** Longest WebSocket message read (a SIP message with its SDP is a few kilobytes). */
+const MAX_WS_MESSAGE = 64 * 1024
 
 export interface SipMessageFact {
   evidence: Evidence
@@ -50,7 +58,8 @@ export interface SipMessageFact {
 }
 
 export interface SipFacts {
-  transport: 'udp' | 'tcp'
+  /** 'ws': over WebSocket in clear (RFC 7118), the HTTP handshake then one SIP message per WebSocket message. */
+  transport: 'udp' | 'tcp' | 'ws'
   /** Messages read (all of them, kept or not). */
   messages: number
   /** Requests by method and responses by "status method" (e.g. "200 INVITE"), in order of first sight. */
@@ -59,11 +68,20 @@ export interface SipFacts {
   kept: SipMessageFact[]
   /** More messages than were kept, or a TCP direction cut. */
   truncated: boolean
+  /** WebSocket: messages that could not be read as SIP (compressed with permessage-deflate,
+   * RFC 7692, or not SIP); present when there were any. */
+  unreadMessages?: number
+}
+
+/** One direction of SIP over WebSocket: its handshake head not yet passed, then its messages. */
+interface WsSide {
+  head: boolean
+  messages: WsMessages
 }
 
 interface SipState {
   evidenceOf: EvidenceOf
-  transport: 'udp' | 'tcp'
+  transport: 'udp' | 'tcp' | 'ws'
   packets: number
   messages: number
   counts: Map<string, number>
@@ -73,6 +91,9 @@ interface SipState {
   tcp: [TcpByteStream | undefined, TcpByteStream | undefined] | undefined
   /** UDP: datagrams that were not SIP in a row. */
   misses: number
+  /** WebSocket: both directions, set when the first payload is a handshake asking for "sip". */
+  ws: [WsSide, WsSide] | undefined
+  unreadMessages: number
 }
 
 export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
@@ -82,7 +103,7 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
 
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
     if (flow.server.port === SIP_PORT || flow.client.port === SIP_PORT) return true
-    return looksLikeSipStart(packet.bytes, packet.start, packet.end)
+    return looksLikeSipStart(packet.bytes, packet.start, packet.end) || (flow.transport === 'tcp' && isSipWebSocketRequest(packet))
   },
 
   start(flow: FlowInfo, evidenceOf: EvidenceOf): SipState {
@@ -96,12 +117,23 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
       truncated: false,
       tcp: flow.transport === 'tcp' ? [new TcpByteStream(TCP_HELD), new TcpByteStream(TCP_HELD)] : undefined,
       misses: 0,
+      ws: undefined,
+      unreadMessages: 0,
     }
   },
 
   feed(state: SipState, packet: PayloadPacket): boolean {
     state.packets++
-    if (state.tcp) return feedStream(state, packet, state.tcp)
+    if (state.tcp) {
+      if (state.packets === 1 && isSipWebSocketRequest(packet)) {
+        state.transport = 'ws'
+        state.ws = [
+          {head: true, messages: new WsMessages(MAX_WS_MESSAGE)},
+          {head: true, messages: new WsMessages(MAX_WS_MESSAGE)},
+        ]
+      }
+      return state.ws ? feedWebSocket(state, packet, state.tcp, state.ws) : feedStream(state, packet, state.tcp)
+    }
     const parsed = parseSipMessage(packet.bytes, packet.start, packet.end, true)
     if (parsed.status === 'ok') {
       state.misses = 0
@@ -112,6 +144,7 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
 
   finish(state: SipState): SipFacts | undefined {
     state.tcp = undefined
+    state.ws = undefined
     if (state.messages === 0) return undefined
     return {
       transport: state.transport,
@@ -119,11 +152,14 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
       counts: [...state.counts].map(([name, count]) => ({name, count})),
       kept: state.kept,
       truncated: state.truncated,
+      ...(state.unreadMessages > 0 ? {unreadMessages: state.unreadMessages} : {}),
     }
   },
 
   describe(facts: SipFacts): string[] {
-    const lines = [`SIP over ${facts.transport.toUpperCase()}: ${facts.messages} message${facts.messages === 1 ? '' : 's'} (${facts.counts.map((c) => `${c.name} ×${c.count}`).join(', ')})`]
+    const over = facts.transport === 'ws' ? 'WebSocket' : facts.transport.toUpperCase()
+    const lines = [`SIP over ${over}: ${facts.messages} message${facts.messages === 1 ? '' : 's'} (${facts.counts.map((c) => `${c.name} ×${c.count}`).join(', ')})`]
+    if (facts.unreadMessages) lines.push(`${facts.unreadMessages} WebSocket message${facts.unreadMessages === 1 ? '' : 's'} not read (compressed, or not SIP)`)
     // Each distinct thing once, with the frame it was first seen in (dialog tags left out: they
     // differ per message and say nothing about who).
     const seen = new Set<string>()
@@ -146,6 +182,7 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
         const media = sdp.media.map((x) => `${x.type} ${x.port} ${x.proto}`).join(', ')
         once(`SDP media at ${sdp.connections.join(', ') || 'no address'}${media ? `: ${media}` : ''}`, frame)
         if (sdp.cryptoLines > 0) once(`SDP SRTP keys IN CLEAR (a=crypto ${sdp.cryptoSuites.join(', ')})`, frame)
+        if (sdp.candidates.length > 0) once(`SDP ICE candidates ${sdp.candidates.map((c) => `${c.type} ${c.transport} ${c.address.includes(':') ? `[${c.address}]` : c.address}:${c.port}`).join(', ')}`, frame)
       }
     }
     return lines
@@ -188,6 +225,85 @@ function feedStream(state: SipState, packet: PayloadPacket, tcp: [TcpByteStream 
     }
   }
   return (tcp[0] !== undefined || tcp[1] !== undefined) && state.messages < MAX_COUNTED
+}
+
+/** A client's WebSocket opening handshake asking for the "sip" subprotocol (RFC 7118 §4). */
+function isSipWebSocketRequest(packet: PayloadPacket): boolean {
+  return packet.toServer && (webSocketRequestProtocols(packet.data)?.includes('sip') ?? false)
+}
+
+/**
+ * SIP over WebSocket: each direction's handshake head (the client's GET, the server's 101) is
+ * passed, then its WebSocket messages are read, one SIP message each (RFC 7118 §5). The client's
+ * messages are read once the server has switched protocols (bytes it sent before are held until
+ * then); a server that does not switch ends the reading of both directions; a close frame ends
+ * its own direction.
+ */
+function feedWebSocket(state: SipState, packet: PayloadPacket, tcp: [TcpByteStream | undefined, TcpByteStream | undefined], ws: [WsSide, WsSide]): boolean {
+  const i = packet.toServer ? 0 : 1
+  const stream = tcp[i]
+  if (stream) {
+    stream.push(packet.seq, packet.data, packet.streamStart)
+    const accepted = !ws[1].head
+    readWebSocket(state, packet, tcp, ws, i)
+    // The server's 101 arrived: what the client sent meanwhile can be read now.
+    if (i === 1 && !accepted && !ws[1].head) readWebSocket(state, packet, tcp, ws, 0)
+  }
+  return (tcp[0] !== undefined || tcp[1] !== undefined) && state.messages < MAX_COUNTED
+}
+
+/** Read what direction `i` holds: its handshake head, then its messages. */
+function readWebSocket(state: SipState, packet: PayloadPacket, tcp: [TcpByteStream | undefined, TcpByteStream | undefined], ws: [WsSide, WsSide], i: 0 | 1): void {
+  const stream = tcp[i]
+  if (!stream) return
+  const bytes = stream.bytes
+  const side = ws[i]
+  let at = 0
+  if (side.head) {
+    const length = i === 0 ? requestHeadLength(bytes) : answerLength(bytes)
+    if (length === 'invalid') {
+      tcp[0] = tcp[1] = undefined
+      return
+    }
+    if (length < 0) return
+    side.head = false
+    at = length
+  }
+  // The client's messages wait for the server's switch.
+  if (i === 1 || !ws[1].head) {
+    for (;;) {
+      const next = side.messages.next(bytes, at, bytes.length)
+      if (next.kind === 'incomplete') {
+        at = next.bytesEnd
+        break
+      }
+      if (next.kind === 'invalid') {
+        tcp[i] = undefined
+        return
+      }
+      at = next.bytesEnd
+      if (next.kind === 'close') {
+        tcp[i] = undefined
+        return
+      }
+      const parsed = next.compressed ? undefined : parseSipMessage(side.messages.message, 0, next.length, true)
+      if (parsed?.status === 'ok') record(state, packet, parsed.message, side.messages.message)
+      else state.unreadMessages++
+    }
+  }
+  stream.discard(at)
+  if (stream.full) {
+    state.truncated = true
+    tcp[i] = undefined
+  }
+}
+
+/** The length of the server's handshake head when it switched to WebSocket; 'invalid' when it
+ * answered otherwise (no upgrade: nothing of SIP follows); -1 while it is incomplete. */
+function answerLength(bytes: Uint8Array): number | 'invalid' {
+  const answer = webSocketAnswer(bytes)
+  if (answer.status === 'incomplete') return -1
+  return answer.status === 'ok' && answer.accepted ? answer.length : 'invalid'
 }
 
 function record(state: SipState, packet: PayloadPacket, m: SipMessage, bytes: Uint8Array): void {

@@ -64,7 +64,7 @@ describe('SIP messages (RFC 3261 §7)', () => {
 describe('SDP (RFC 8866) in SIP', () => {
   it('keeps addresses, media and the crypto suites of SDES lines, never their keys', () => {
     const sdp = parseSdp(SDP_SDES)!
-    expect(sdp).toEqual({originUser: 'alice', originAddress: '192.168.1.20', connections: ['192.168.1.20'], media: [{type: 'audio', port: 49170, proto: 'RTP/SAVP'}], cryptoLines: 2, cryptoSuites: ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'], fingerprint: false})
+    expect(sdp).toEqual({originUser: 'alice', originAddress: '192.168.1.20', connections: ['192.168.1.20'], media: [{type: 'audio', port: 49170, proto: 'RTP/SAVP'}], cryptoLines: 2, cryptoSuites: ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'], fingerprint: false, candidates: []})
     expect(JSON.stringify(sdp)).not.toContain('inline')
     expect(parseSdp('v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=fingerprint:sha-256 AB:CD\r\n')).toMatchObject({fingerprint: true, cryptoLines: 0})
     expect(parseSdp('hello')).toBeUndefined()

@@ -1,0 +1,148 @@
+import {execFileSync, spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {type SipFacts, sipAnalyzer} from '../../../src/protocols/sip/sip-analyzer.js'
+import {parseSdp} from '../../../src/protocols/sip/sdp.js'
+import {ALL_ANALYZERS} from '../../../src/protocols/index.js'
+import {CaptureKit, type End, factsOn} from '../rtp/capture-kit.js'
+import {SDP_WEBRTC, wsInvite, wsOk, wsRegister} from '../../support/sip-builders.js'
+import {wsAnswer, wsFrame, wsRequest} from '../../support/websocket-builders.js'
+
+const browser: End = {ip: '192.168.1.20', port: 51670}
+const pbx: End = {ip: '198.51.100.5', port: 8088}
+const MASK = Buffer.from([0x37, 0xfa, 0x21, 0x3d])
+
+type Turn = [toServer: boolean, bytes: Buffer]
+
+/** A browser softphone's WebSocket to its PBX, turn by turn: the handshake, then SIP messages one
+ * per WebSocket message (the browser's masked, §5.3), then the browser's close. */
+function turns(o: {status?: number; protocol?: string; deflate?: boolean; fragmentInvite?: boolean; eager?: boolean} = {}): Turn[] {
+  const client = (s: string) => wsFrame(Buffer.from(s, 'latin1'), {mask: MASK, rsv: o.deflate ? 4 : 0})
+  const invite = Buffer.from(wsInvite(), 'latin1')
+  const inviteFrames = o.fragmentInvite
+    ? Buffer.concat([wsFrame(invite.subarray(0, 300), {mask: MASK, fin: false}), wsFrame(Buffer.from('ping'), {opcode: 9, mask: MASK}), wsFrame(invite.subarray(300), {mask: MASK, opcode: 0})])
+    : client(wsInvite())
+  const request = Buffer.from(wsRequest(o.protocol ?? 'sip'), 'latin1')
+  // eager: the REGISTER sent with the handshake, before the server switched.
+  return [
+    [true, o.eager ? Buffer.concat([request, client(wsRegister())]) : request],
+    [false, Buffer.from(wsAnswer(o.status ?? 101), 'latin1')],
+    ...(o.eager ? [] : [[true, client(wsRegister())] as Turn]),
+    [false, wsFrame(Buffer.from(wsOk('REGISTER', 1), 'latin1'))],
+    [true, inviteFrames],
+    [false, wsFrame(Buffer.from(wsOk('INVITE', 7125), 'latin1'))],
+    [true, wsFrame(Buffer.from([0x03, 0xe8]), {opcode: 8, mask: MASK})],
+  ]
+}
+
+/** The connection in a capture: the TCP handshake, the opening handshake's request in one segment
+ * (a flow is recognised by its first payload), then each turn in segments of `sizes` (cycled). */
+function capture(kit: CaptureKit, exchange: Turn[], sizes: number[]): void {
+  kit.tcp(browser, pbx, {seq: 999, flags: 'S'})
+  kit.tcp(pbx, browser, {seq: 4999, ack: 1000, flags: 'SA'})
+  kit.tcp(browser, pbx, {seq: 1000, ack: 5000, flags: 'A'})
+  let a = 0
+  let b = 0
+  let n = 0
+  for (const [toServer, bytes] of exchange) {
+    for (let at = 0; at < bytes.length; ) {
+      const size = a === 0 ? bytes.length : sizes[n++ % sizes.length]!
+      const piece = bytes.subarray(at, at + size)
+      if (toServer) kit.tcp(browser, pbx, {seq: 1000 + a, ack: 5000 + b, flags: 'PA'}, piece)
+      else kit.tcp(pbx, browser, {seq: 5000 + b, ack: 1000 + a, flags: 'PA'}, piece)
+      if (toServer) a += piece.length
+      else b += piece.length
+      at += piece.length
+    }
+  }
+}
+
+async function sipFacts(o: Parameters<typeof turns>[0] = {}, sizes = [1460]): Promise<SipFacts | undefined> {
+  const kit = new CaptureKit()
+  capture(kit, turns(o), sizes)
+  return factsOn<SipFacts>(await kit.analyze([sipAnalyzer]), 'sip', browser, pbx)
+}
+
+describe('SIP over WebSocket (RFC 7118)', () => {
+  it('reads each WebSocket message as a SIP message, both ways, after the handshake', async () => {
+    const facts = (await sipFacts())!
+    expect(facts).toMatchObject({transport: 'ws', messages: 4, counts: [{name: 'REGISTER', count: 1}, {name: '200 REGISTER', count: 1}, {name: 'INVITE', count: 1}, {name: '200 INVITE', count: 1}], truncated: false})
+    expect(facts.unreadMessages).toBeUndefined()
+    const invite = facts.kept.find((m) => m.method === 'INVITE' && m.requestUri)!
+    expect(invite).toMatchObject({sentBy: 'client', from: '"Alice Wong" <sip:alice.wong@pbx.example.org>;tag=pa2g1fcke9', software: 'JsSIP 3.13.8', sdp: {fingerprint: true, cryptoLines: 0}})
+    expect(facts.kept.find((m) => m.status === 200)).toMatchObject({sentBy: 'server', software: 'kamailio (5.6.3 (x86_64/linux))'})
+    const lines = sipAnalyzer.describe(facts)
+    expect(lines[0]).toBe('SIP over WebSocket: 4 messages (REGISTER ×1, 200 REGISTER ×1, INVITE ×1, 200 INVITE ×1)')
+    expect(lines.some((l) => l.startsWith('SDP ICE candidates host udp 192.168.1.20:47134, host udp [fd00::2]:47920, host udp 6f2b6c1e'))).toBe(true)
+  })
+
+  it('gives the same facts however the segments fall, one byte at a time included', async () => {
+    const strip = (f: SipFacts | undefined) => ({...f, kept: f?.kept.map((m) => ({...m, evidence: undefined}))})
+    for (const fragmentInvite of [false, true]) {
+      const whole = await sipFacts({fragmentInvite})
+      expect(whole?.messages).toBe(4)
+      for (const sizes of [[1], [7, 300], [2, 1, 1000]]) expect(strip(await sipFacts({fragmentInvite}, sizes)), `segments ${sizes}`).toEqual(strip(whole))
+    }
+  })
+
+  it('joins a fragmented message (a ping between its frames)', async () => {
+    const facts = (await sipFacts({fragmentInvite: true}))!
+    expect(facts.messages).toBe(4)
+    expect(facts.kept.find((m) => m.method === 'INVITE' && m.requestUri)?.sdp?.candidates).toHaveLength(4)
+  })
+
+  it('reads what a client sent before the switch once the server has switched, in the frame that switched', async () => {
+    const facts = (await sipFacts({eager: true}))!
+    expect(facts.counts.map((c) => c.name)).toEqual(['REGISTER', '200 REGISTER', 'INVITE', '200 INVITE'])
+    // Frames 1-3 are the TCP handshake, 4 the request with the REGISTER, 5 the server's 101.
+    expect(facts.kept[0]).toMatchObject({method: 'REGISTER', evidence: {frame: 5}})
+  })
+
+  it('reads nothing when the server refuses the upgrade, or the client asks for another subprotocol', async () => {
+    expect(await sipFacts({status: 404})).toBeUndefined()
+    expect(await sipFacts({status: 404, eager: true})).toBeUndefined()
+    expect(await sipFacts({protocol: 'xmpp'})).toBeUndefined()
+  })
+
+  it('counts messages compressed with permessage-deflate (RFC 7692) as not read', async () => {
+    const facts = (await sipFacts({deflate: true}))!
+    expect(facts.messages).toBe(2) // the server's answers, uncompressed
+    expect(facts.unreadMessages).toBe(2)
+    expect(sipAnalyzer.describe(facts)).toContain('2 WebSocket messages not read (compressed, or not SIP)')
+  })
+})
+
+describe('ICE candidates in SDP (RFC 8839 §5.1)', () => {
+  it('keeps each address, port, transport and type once, and skips lines that do not follow the grammar', () => {
+    expect(parseSdp(SDP_WEBRTC)!.candidates).toEqual([
+      {address: '192.168.1.20', port: 47134, transport: 'udp', type: 'host'},
+      {address: 'fd00::2', port: 47920, transport: 'udp', type: 'host'},
+      {address: '6f2b6c1e-6c1d-4a8e-9f0a-1b2c3d4e5f60.local', port: 50000, transport: 'udp', type: 'host'},
+      {address: '203.0.113.7', port: 47134, transport: 'udp', type: 'srflx'},
+    ])
+  })
+})
+
+const haveTshark = spawnSync('tshark', ['-v'], {encoding: 'utf8'}).status === 0
+
+describe.skipIf(!haveTshark)('SIP over WebSocket agrees with tshark (second opinion)', () => {
+  it('the same SIP messages, in the same frames', async () => {
+    const kit = new CaptureKit()
+    capture(kit, turns({fragmentInvite: true}), [200, 90])
+    const dir = mkdtempSync(join(tmpdir(), 'callaudit-sipws-'))
+    try {
+      const path = join(dir, 'sip-ws.pcap')
+      writeFileSync(path, kit.writer.toBuffer())
+      // tshark hands the "sip" subprotocol's messages to its SIP dissector (as it did on a real
+      // JsSIP-to-Kamailio call); the port is not one it knows for WebSocket, so it is named.
+      const out = execFileSync('tshark', ['-r', path, '-d', 'tcp.port==8088,http', '-Y', 'sip', '-T', 'fields', '-e', 'frame.number', '-e', 'sip.CSeq.method', '-e', 'sip.Status-Code'], {encoding: 'utf8'})
+      const theirs = out.trim().split('\n').map((l) => l.split('\t'))
+      const ours = factsOn<SipFacts>(await kit.analyze(ALL_ANALYZERS), 'sip', browser, pbx)!
+      expect(ours.kept.map((m) => [m.evidence.frame, m.method, m.status ?? ''])).toEqual(theirs.map((r) => [Number(r[0]), r[1], r[2] === '' ? '' : Number(r[2])]))
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
