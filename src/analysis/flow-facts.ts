@@ -1,6 +1,7 @@
 import type {IpDiscoveryFacts} from '../protocols/discord/ip-discovery.js'
 import type {DnsFacts} from '../protocols/dns/dns-analyzer.js'
 import type {DtlsFacts} from '../protocols/dtls/dtls-analyzer.js'
+import type {H323Facts} from '../protocols/h323/h323-analyzer.js'
 import type {HttpFacts} from '../protocols/http/http-analyzer.js'
 import type {IpsecFacts} from '../protocols/ipsec/ipsec-analyzer.js'
 import type {LanFacts} from '../protocols/lan/lan-analyzer.js'
@@ -22,6 +23,7 @@ export interface FlowFacts {
   discord?: IpDiscoveryFacts
   dns?: DnsFacts
   dtls?: DtlsFacts
+  h323?: H323Facts
   http?: HttpFacts
   ipsec?: IpsecFacts
   lan?: LanFacts

@@ -74,6 +74,8 @@ export interface FlowEvidence {
   tls: boolean
   /** SIP messages (RFC 3261) in clear on the flow; absent when none. */
   sip?: true
+  /** H.323 in clear on the flow: call signalling (Q.931/H.225.0) or RAS with a gatekeeper; absent when none. */
+  h323?: 'call' | 'ras'
   /** ALPN protocols the flow's TLS or DTLS ClientHello offered; absent when none. */
   alpn?: readonly string[]
   /** QUIC long-header packets on the flow. */

@@ -225,6 +225,16 @@ export const RULES: readonly RuleDefinition[] = [
     remediation: 'Use IKEv2 (or IKEv1 Main Mode) with certificates or EAP; where Aggressive Mode cannot be avoided, use a long random pre-shared key per user and XAUTH/MFA on top.',
   },
   {
+    id: 'CA-META-016',
+    title: 'H.323 call signalling in clear names the parties and their devices',
+    category: 'metadata',
+    severity: 'medium',
+    severityNote: 'high when a SETUP starts a call, or a gatekeeper is asked to admit one (who calls whom)',
+    rationale:
+      'H.323 (ITU-T H.225.0: Q.931 messages over TCP 1720, and RAS with a gatekeeper over UDP 1719) is how video conferencing room systems, MCUs and gateways (Cisco/Tandberg, Polycom, Lifesize, the interop gateways of cloud meeting services) register and set up calls, and it is sent in clear unless H.235 security or TLS is configured: the Display name, calling and called numbers and the H.323 aliases (an H.323 ID, an e-mail address, a dial string) name who is reachable and who calls whom, and each device announces its product and software version, which tells an attacker what to exploit. Anyone on the path reads it, call after call.',
+    remediation: 'Turn on H.235 or TLS for call signalling (and SRTP for media) on the endpoints, MCU and gatekeeper; where the equipment cannot, keep H.323 on a network of its own (a VPN between sites), or move the rooms to SIP over TLS.',
+  },
+  {
     id: 'CA-CRYPTO-001',
     title: 'Obsolete TLS version on a call server',
     category: 'crypto',

@@ -12,6 +12,7 @@ import {
 import {implausibleLocation} from './checks/plausibility.js'
 import {throughProxy} from './checks/proxy.js'
 import {cleartextSip, srtpKeysInClear} from './checks/sip.js'
+import {cleartextH323} from './checks/h323.js'
 import {zrtpIdentifiers} from './checks/zrtp.js'
 import {lanNameLeaks} from './checks/lan-names.js'
 import {ikeAggressiveIdentities} from './checks/ike.js'
@@ -41,6 +42,7 @@ export const CHECKS: readonly Check[] = [
   lanNameLeaks,
   clearHeaderExtensions,
   ikeAggressiveIdentities,
+  cleartextH323,
   weakTls,
   badCertificates,
   repeatedCipherBlocks,

@@ -8,6 +8,7 @@ import type {ProtocolAnalyzer} from './analyzer.js'
 import {discordIpDiscoveryAnalyzer} from './discord/ip-discovery.js'
 import {dnsAnalyzer} from './dns/dns-analyzer.js'
 import {dtlsAnalyzer} from './dtls/dtls-analyzer.js'
+import {h323Analyzer} from './h323/h323-analyzer.js'
 import {httpAnalyzer} from './http/http-analyzer.js'
 import {ipsecAnalyzer} from './ipsec/ipsec-analyzer.js'
 import {lanAnalyzer} from './lan/lan-analyzer.js'
@@ -29,6 +30,7 @@ export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   socksAnalyzer,
   httpAnalyzer,
   sipAnalyzer,
+  h323Analyzer,
   tlsAnalyzer,
   quicAnalyzer,
   dtlsAnalyzer,

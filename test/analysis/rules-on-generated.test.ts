@@ -15,6 +15,7 @@ import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, handsh
 import {tempDir} from '../helpers/temp-dir.js'
 import {invite, ok, SDP_SDES, wsInvite, wsOk} from '../support/sip-builders.js'
 import {wsAnswer, wsFrame, wsRequest} from '../support/websocket-builders.js'
+import {h225Answer, h225Setup, Q931, q931, rasAdmissionRequest, rasRegistrationRequest, tpkt} from '../support/h323-builders.js'
 import {zrtpCommit, zrtpHello, zrtpSimple} from '../support/zrtp-builders.js'
 import {ikeMessage, ikev1, ikev1Message} from '../support/vpn-builders.js'
 
@@ -961,6 +962,58 @@ describe('CA-META-004: private addresses the caller sends to external servers', 
   })
 })
 
+describe('CA-META-016: H.323 call signalling in clear', () => {
+  const ROOM = '212.242.33.40'
+  const c = {sport: 50123, dport: 1720}
+  const s = {sport: 1720, dport: 50123}
+  const device = {vendor: {country: 181, manufacturer: 4660, product: 'Room Kit Pro', version: 'ce11.9'}}
+  const signalling = (first: Buffer, answer?: Buffer): Frame[] => [
+    frame(0, CLIENT, ROOM, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
+    frame(30, ROOM, CLIENT, tcp({...s, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
+    frame(31, CLIENT, ROOM, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, first), IPPROTO.TCP),
+    ...(answer ? [frame(61, ROOM, CLIENT, tcp({...s, seq: 8, ack: 2 + first.length, flags: 'PA'}, answer), IPPROTO.TCP)] : []),
+  ]
+
+  it('a SETUP names the parties and the devices (high); without media, CA-CALL-001 says a call was set up', async () => {
+    const setup = tpkt(q931(Q931.SETUP, {display: 'Jurgen Mueller', calling: '4930123', uuie: h225Setup({source: [{h323Id: 'j.mueller'}], destination: [{dialledDigits: '2098'}], sourceInfo: device})}))
+    const connect = tpkt(q931(Q931.CONNECT, {fromDestination: true, display: 'Boardroom', uuie: h225Answer('connect', {vendor: {country: 0, manufacturer: 0, product: '310i', version: 'R'}})}))
+    const r = await run(signalling(setup, connect), {home: 'DK'})
+    const f = r.findings.find((x) => x.ruleId === 'CA-META-016')
+    expect(f).toMatchObject({severity: 'high', endpoint: ROOM, flowIds: [1]})
+    expect(f!.detail).toBe(
+      `Unencrypted H.323 call signalling between ${CLIENT}:50123 and ${ROOM}:1720 (2 Q.931 messages) sets up a call. It names the parties: "display name Jurgen Mueller", "calling number 4930123", "caller h323-ID j.mueller", "called dialledDigits 2098" and 1 more. ` +
+        'It names the devices: "Room Kit Pro ce11.9 (terminal; T.35 country 181, manufacturer 4660)", "310i R (terminal; T.35 country 0, manufacturer 0)". Anyone on the path reads who calls whom, when, and with what equipment.',
+    )
+    expect(f!.evidence.map((e) => e.frame)).toEqual([3, 4])
+    expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'H.323 call signalling (Q.931/H.225.0) in clear: call set-up'})
+    expect(r.findings.find((x) => x.ruleId === 'CA-CALL-001')?.detail).toContain('A call was set up (H.323 SETUP in frame 3), but its media is not in the capture')
+  })
+
+  it('RAS with a gatekeeper: a registration names the device and its aliases (medium), an admission request who calls whom (high)', async () => {
+    const gk = (payload: Buffer, ms: number) => frame(ms, CLIENT, ROOM, udp({sport: 1719, dport: 1719}, payload), IPPROTO.UDP)
+    const rrq = rasRegistrationRequest({aliases: [{h323Id: 'boardroom@acme-ministry.example'}], terminal: {kinds: ['terminal']}, vendor: {country: 130, manufacturer: 256, product: 'Tandberg', version: 'TC7.3.6'}})
+    const registered = await run([gk(rrq, 0)], {home: 'DK'})
+    const f = registered.findings.find((x) => x.ruleId === 'CA-META-016')
+    expect(f?.severity).toBe('medium')
+    expect(f?.detail).toBe(
+      `Unencrypted H.323 RAS (registration with a gatekeeper and admission of calls) between ${CLIENT}:1719 and ${ROOM}:1719 (1 RAS message). It names the parties: "caller h323-ID boardroom@acme-ministry.example". ` +
+        'It names the devices: "Tandberg TC7.3.6 (terminal; T.35 country 130, manufacturer 256)". Anyone on the path reads who calls whom, when, and with what equipment.',
+    )
+    expect(registered.flows[0]).toMatchObject({role: 'control', roleReason: 'H.323 RAS in clear: registration with a gatekeeper and admission of calls'})
+    const admitted = await run([gk(rrq, 0), gk(rasAdmissionRequest({source: [{dialledDigits: '2098'}], destination: [{h323Id: 'j.mueller'}]}), 100)], {home: 'DK'})
+    expect(admitted.findings.find((x) => x.ruleId === 'CA-META-016')).toMatchObject({severity: 'high', detail: expect.stringContaining('(2 RAS messages) admits a call. It names the parties: "caller h323-ID boardroom@acme-ministry.example", "caller dialledDigits 2098", "called h323-ID j.mueller".')})
+    expect(admitted.findings.find((x) => x.ruleId === 'CA-CALL-001')?.detail).toContain('A call was set up (an H.323 gatekeeper admission request in frame 2)')
+  })
+
+  it('a message that is no SETUP is medium; a TPKT connection that is not Q.931 says nothing', async () => {
+    const facility = tpkt(q931(Q931.FACILITY, {display: 'Jurgen Mueller'}))
+    expect(await run(signalling(facility), {home: 'DK'}).then((r) => r.findings.find((x) => x.ruleId === 'CA-META-016')?.severity)).toBe('medium')
+    // H.245 (PER in TPKT) on a connection of its own is no call signalling.
+    const h245 = tpkt(Buffer.from([0x02, 0x70, 0x01, 0x06, 0x00, 0x08, 0x81, 0x75, 0x00, 0x0d]))
+    expect(ids(await run(signalling(h245), {home: 'DK'}))).not.toContain('CA-META-016')
+  })
+})
+
 describe('CA-META-011 / CA-CRYPTO-005: SIP in clear, with SRTP keys in its SDP or not', () => {
   const PROXY = '212.242.33.35' // a SIP provider's proxy, public
   const sip = (body?: string): Frame[] => [
@@ -981,6 +1034,7 @@ describe('CA-META-011 / CA-CRYPTO-005: SIP in clear, with SRTP keys in its SDP o
     expect(keys!.evidence).toEqual([expect.objectContaining({frame: 1, description: `SDP with 2 a=crypto lines in SIP INVITE "sip:+4930123456@sip.example.net" sent by ${CLIENT}:5060`})])
     expect(JSON.stringify(r)).not.toContain('WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz')
     expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'SIP signalling (RFC 3261) in clear: registration and call set-up'})
+    expect(r.findings.find((f) => f.ruleId === 'CA-CALL-001')?.detail).toContain('A call was set up (SIP INVITE in frame 1), but its media is not in the capture')
   })
 
   it('the domain a SIP request is for names the service and its tenant: a Webex meeting dialled by SIP', async () => {

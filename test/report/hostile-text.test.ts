@@ -18,7 +18,7 @@ import {renderMarkdown} from '../../src/report/markdown.js'
 import {renderNdjson} from '../../src/report/ndjson.js'
 import {renderEndpointsCsv, renderFlowsCsv} from '../../src/report/report-csv.js'
 import type {Report} from '../../src/report/report-model.js'
-import {ANDROID_APP, assertNeutralised, HOSTILE, type HostileCall, markdownTables, NRB_NAMES, parseCsv, SDES_NAME, SIP_DISPLAY_NAME, SIP_USER_AGENT, TLS_SERVER, writeHostileCall, ZRTP_CLIENT_ID} from '../support/hostile-call.js'
+import {ANDROID_APP, assertNeutralised, HOSTILE, type HostileCall, markdownTables, NRB_NAMES, parseCsv, SDES_NAME, H323_DISPLAY, H323_PRODUCT, SIP_DISPLAY_NAME, SIP_USER_AGENT, TLS_SERVER, writeHostileCall, ZRTP_CLIENT_ID} from '../support/hostile-call.js'
 
 /**
  * A capture file name is untrusted too (a report read by diff names files of another machine;
@@ -103,6 +103,10 @@ describe('the hostile capture', () => {
     expect(sip.detail).toContain(JSON.stringify(SIP_USER_AGENT))
     // ZRTP: the client id of the Hello, whole, in the evidence.
     expect(report.findings.find((f) => f.ruleId === 'CA-META-012')?.evidence[0]?.description).toContain(JSON.stringify(ZRTP_CLIENT_ID))
+    // H.323: the Display name and the product, whole, in the finding.
+    const h323 = report.findings.find((f) => f.ruleId === 'CA-META-016')!
+    expect(h323.detail).toContain(JSON.stringify(`display name ${H323_DISPLAY}`))
+    expect(h323.detail).toContain(JSON.stringify(H323_PRODUCT).slice(1, -1))
   })
 })
 

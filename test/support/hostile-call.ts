@@ -19,6 +19,7 @@ import {
   udp,
 } from './packet-builder.js'
 import {zrtpHello} from './zrtp-builders.js'
+import {h225Setup, Q931, q931, tpkt} from './h323-builders.js'
 
 /**
  * A generated call whose untrusted strings are hostile: terminal escapes (CSI, OSC 8
@@ -88,6 +89,9 @@ export const SIP_USER_AGENT = `${HOSTILE.formulaEquals}${HOSTILE.oscLink}${HOSTI
 const SIP_PROXY = '212.242.33.35'
 /** ZRTP: a hostile client id (16 bytes on the wire, RFC 6189 §5.2) in a Hello on the media flow. */
 export const ZRTP_CLIENT_ID = '\x1b[2J<b>x</b>\u009b|'
+/** H.323: a hostile Display name (Q.931) and product name (H.225.0) in a SETUP in clear. */
+export const H323_DISPLAY = `${HOSTILE.ansiCsi}${HOSTILE.mdTable}${HOSTILE.formulaAt}`
+export const H323_PRODUCT = `${HOSTILE.script}${HOSTILE.oscLink}`
 
 /** The Android app PCAPdroid names for the TLS flow (a UID map block, then `u-<uid>` packet
  * comments): its name and package reach the flow's process and the findings' evidence. */
@@ -200,6 +204,13 @@ export function writeHostileCall(dir: string): HostileCall {
   udpTo(450, CLIENT, MEDIA_SERVER, 40010, 30000, rtp({pt: 0, seq: 1, timestamp: 160, ssrc: 0x0e0e0e0e}, Buffer.alloc(160, 0xd5)))
   udpTo(451, CLIENT, MEDIA_SERVER, 40010, 30000, zrtpHello({clientId: ZRTP_CLIENT_ID}))
 
+  // H.323 call signalling in clear: CA-META-016 quotes the Display name and the product.
+  const setup = tpkt(q931(Q931.SETUP, {display: H323_DISPLAY, uuie: h225Setup({source: [{h323Id: 'room'}], sourceInfo: {vendor: {country: 9, manufacturer: 61, product: H323_PRODUCT}}})}))
+  const g = {sport: 50700, dport: 1720}
+  add(500, CLIENT, SIP_PROXY, tcp({...g, seq: 1, flags: 'S'}), IPPROTO.TCP)
+  add(530, SIP_PROXY, CLIENT, tcp({sport: 1720, dport: 50700, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP)
+  add(531, CLIENT, SIP_PROXY, tcp({...g, seq: 2, ack: 8, flags: 'PA'}, setup), IPPROTO.TCP)
+
   // One small flow to each NRB-named address, so each becomes an endpoint.
   NRB_NAMES.forEach((n, i) => udpTo(7000 + 10 * i, CLIENT, n.ip, 42000 + i, 5000 + i, Buffer.from('ping')))
 
@@ -216,7 +227,7 @@ export function writeHostileCall(dir: string): HostileCall {
   }
   const path = join(dir, 'hostile-call.pcapng')
   writeFileSync(path, w.toBuffer())
-  return {path, hostile: [...Object.values(HOSTILE), ZRTP_CLIENT_ID]}
+  return {path, hostile: [...Object.values(HOSTILE), ZRTP_CLIENT_ID, H323_DISPLAY, H323_PRODUCT]}
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -76,9 +76,13 @@ function signallingOnly(ctx: CheckContext): Finding {
   for (const f of calls) byRole.set(f.role, (byRole.get(f.role) ?? 0) + 1)
   const roles = [...byRole].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([role, n]) => `${role} ${n}`).join(', ')
   const who = names.length ? `${names.join(', ')} ${names.length > 1 ? 'were' : 'was'} running` : 'Conferencing servers were contacted'
+  const setUp = callSetUp(calls)
+  const why = setUp
+    ? `A call was set up (${setUp}), but its media is not in the capture: it may have taken another path (a media gateway, an interface that was not captured), or a capture filter left it out.`
+    : 'An app signs in, syncs and chats without a call.'
   const detail =
     `No call was found in this capture: ${who} (${calls.length} flow${calls.length === 1 ? '' : 's'}: ${roles}), but no flow carries media or a TURN relay, none sets a call up with STUN, ` +
-    `and no control flow is busy enough to carry the media itself (${FALLBACK_MEDIA_PACKETS} packets each way). An app signs in, syncs and chats without a call.${tunnelSentence(ctx.flows)} ` +
+    `and no control flow is busy enough to carry the media itself (${FALLBACK_MEDIA_PACKETS} packets each way). ${why}${tunnelSentence(ctx.flows)} ` +
     `The findings on these flows stand, but they do not show where a call's media would go. Check that the capture was made during the call, on the interface the call used.`
   const largest = [...calls].sort((a, b) => total(b) - total(a) || a.id - b.id).slice(0, FLOWS_SHOWN)
   const evidence: FindingEvidence[] = largest.map((f) => ({
@@ -89,6 +93,19 @@ function signallingOnly(ctx: CheckContext): Finding {
     flowId: f.id,
   }))
   return finding('CA-CALL-001', undefined, detail, evidence, largest.map((f) => f.id))
+}
+
+/** The first call set-up the signalling shows: a SIP INVITE, an H.323 SETUP or a gatekeeper's
+ * admission request (RAS ARQ), with its frame. */
+function callSetUp(calls: readonly ReportFlow[]): string | undefined {
+  for (const f of calls) {
+    const facts = factsOf(f)
+    const invite = facts.sip?.kept.find((m) => m.method === 'INVITE' && m.requestUri !== undefined)
+    if (invite) return `SIP INVITE in frame ${invite.evidence.frame}`
+    const setup = facts.h323?.kept.find((m) => m.type === 'SETUP' || m.type === 'admissionRequest')
+    if (setup) return `${setup.type === 'SETUP' ? 'H.323 SETUP' : 'an H.323 gatekeeper admission request'} in frame ${setup.evidence.frame}`
+  }
+  return undefined
 }
 
 /** What a VPN tunnel in the capture means for finding the call: ' N flows to X are a VPN tunnel...' or ''. */
