@@ -7,7 +7,7 @@
  * signalling itself is not in the capture.
  */
 import {PerReader} from './per-reader.js'
-import {type H225Message, readAliases, readEndpoint, readVendor, skipNonStandardParameter, skipObjectIdentifier, skipRestOfEndpoint, skipTransportAddress, Unfollowed} from './h225-uuie.js'
+import {type H225Message, NotH225, readAliases, readEndpoint, readProtocolIdentifier, readVendor, skipNonStandardParameter, skipRestOfEndpoint, skipTransportAddress, Unfollowed} from './h225-uuie.js'
 
 /** RasMessage's root alternatives (H.225.0 Annex H), in order. */
 export const RAS_MESSAGES = [
@@ -38,7 +38,8 @@ export const RAS_MESSAGES = [
   'unknownMessageResponse',
 ]
 
-/** The RasMessage at b[start, end): its name, and the aliases and device of the messages that carry them. */
+/** The RasMessage at b[start, end): its name, and the aliases and device of the messages that
+ * carry them; undefined when a message that names its protocol names another than H.225.0. */
 export function readRas(b: Uint8Array, start: number, end: number): H225Message | undefined {
   const r = new PerReader(b, start, end)
   const index = r.choice(RAS_MESSAGES.length, true)
@@ -50,6 +51,7 @@ export function readRas(b: Uint8Array, start: number, end: number): H225Message 
     else if (index === 4) readRegistrationConfirm(r, message)
     else if (index === 9) readAdmissionRequest(r, message)
   } catch (error) {
+    if (error instanceof NotH225) return undefined
     if (!(error instanceof Unfollowed)) throw error
   }
   return message
@@ -59,6 +61,16 @@ export function readRas(b: Uint8Array, start: number, end: number): H225Message 
 function skipIdentifier(r: PerReader): void {
   const n = r.constrained(1, 128)
   r.skipOctets(n * 2)
+}
+
+/** An endpointIdentifier, which the gatekeeper assigned (text, maybe NUL-padded): an AdmissionRequest
+ * names no protocol, and this is what tells it from other bytes sent to the RAS port. */
+function checkEndpointIdentifier(r: PerReader): void {
+  const n = r.constrained(1, 128)
+  const at = r.octets(n * 2)
+  if (!at) throw new Unfollowed()
+  // NULs are padding (an OpenH323 gatekeeper pads its identifiers with them to 100 characters).
+  for (let i = at.start; i < at.end; i += 2) if (r.bytes[i] === 0 && r.bytes[i + 1]! > 0 && r.bytes[i + 1]! < 0x20) throw new NotH225()
 }
 
 /** QseriesOptions ::= SEQUENCE { q932Full ... q957Full BOOLEAN, q954Info Q954Details, ... }. */
@@ -77,7 +89,7 @@ function readGatekeeperRequest(r: PerReader, m: H225Message): void {
   r.bool()
   const [nonStandard, gatekeeper, services, alias] = [r.bool(), r.bool(), r.bool(), r.bool()]
   r.constrained(1, 65535)
-  skipObjectIdentifier(r)
+  readProtocolIdentifier(r)
   if (nonStandard) skipNonStandardParameter(r)
   skipTransportAddress(r)
   const endpoint = readEndpoint(r)
@@ -94,7 +106,7 @@ function readRegistrationRequest(r: PerReader, m: H225Message): void {
   r.bool()
   const [nonStandard, alias, gatekeeper] = [r.bool(), r.bool(), r.bool()]
   r.constrained(1, 65535)
-  skipObjectIdentifier(r)
+  readProtocolIdentifier(r)
   if (nonStandard) skipNonStandardParameter(r)
   r.bool()
   for (let lists = 0; lists < 2; lists++) {
@@ -118,7 +130,7 @@ function readRegistrationConfirm(r: PerReader, m: H225Message): void {
   const [nonStandard, alias] = [r.bool(), r.bool()]
   r.bool() // gatekeeperIdentifier
   r.constrained(1, 65535)
-  skipObjectIdentifier(r)
+  readProtocolIdentifier(r)
   if (nonStandard) skipNonStandardParameter(r)
   const n = r.length()
   for (let i = 0; i < n && r.ok; i++) skipTransportAddress(r)
@@ -134,7 +146,7 @@ function readAdmissionRequest(r: PerReader, m: H225Message): void {
   r.constrained(1, 65535)
   if (r.choice(4, true) < 0) r.skipOpenType() // callType
   if (callModel && r.choice(2, true) < 0) r.skipOpenType()
-  skipIdentifier(r)
+  checkEndpointIdentifier(r)
   if (destination) m.destinationAliases = readAliases(r)
   if (destAddress) skipTransportAddress(r)
   if (destExtra) m.destinationAliases = [...m.destinationAliases, ...readAliases(r)]

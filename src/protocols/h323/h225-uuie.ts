@@ -58,17 +58,18 @@ export function readH225(b: Uint8Array, start: number, end: number): H225Message
     else if (index === 1 || index === 3) {
       // CallProceeding-UUIE, Alerting-UUIE: extension bit, h245Address present, protocolIdentifier, destinationInfo.
       r.bits(2)
-      skipObjectIdentifier(r)
+      readProtocolIdentifier(r)
       message.endpoint = readEndpoint(r).endpoint
     } else if (index === 2) {
       // Connect-UUIE: extension bit, h245Address present, protocolIdentifier, h245Address, destinationInfo.
       r.bool()
       const h245 = r.bool()
-      skipObjectIdentifier(r)
+      readProtocolIdentifier(r)
       if (h245) skipTransportAddress(r)
       message.endpoint = readEndpoint(r).endpoint
     }
   } catch (error) {
+    if (error instanceof NotH225) return undefined
     if (!(error instanceof Unfollowed)) throw error
   }
   return message
@@ -76,6 +77,23 @@ export function readH225(b: Uint8Array, start: number, end: number): H225Message
 
 /** A structure this reader does not follow: the read ends with what it had. */
 export class Unfollowed extends Error {}
+
+/** The bytes are not an H.225.0 message (their protocolIdentifier is not H.225.0's). */
+export class NotH225 extends Error {}
+
+/** H.225.0's protocolIdentifier, itu-t(0) recommendation(0) h(8) 2250 version(0) N: its BER
+ * contents begin 00 08 91 4a (2250 in base 128 is 0x91 0x4a). */
+const H225_OID_PREFIX = [0x00, 0x08, 0x91, 0x4a]
+
+/** Read the protocolIdentifier that begins every H.225.0 message that has one; throws NotH225
+ * when it is another: the check that tells H.225.0 from bytes that merely decode (PER has no
+ * other marker). */
+export function readProtocolIdentifier(r: PerReader): void {
+  const n = r.length()
+  const at = r.octets(n)
+  check(r)
+  if (n < H225_OID_PREFIX.length || H225_OID_PREFIX.some((x, i) => r.bytes[at!.start + i] !== x)) throw new NotH225()
+}
 
 /** Setup-UUIE: extension bit, 7 optional fields' presence, protocolIdentifier, h245Address,
  * sourceAddress, sourceInfo, destinationAddress (then fields not read). */
@@ -85,7 +103,7 @@ function readSetup(r: PerReader, m: H225Message): void {
   const source = r.bool()
   const destination = r.bool()
   r.bits(4) // destCallSignalAddress, destExtraCallInfo, destExtraCRV, callServices
-  skipObjectIdentifier(r)
+  readProtocolIdentifier(r)
   if (h245) skipTransportAddress(r)
   if (source) m.sourceAliases = readAliases(r)
   const sourceInfo = readEndpoint(r)
@@ -127,7 +145,12 @@ function readAlias(r: PerReader): H225Alias | undefined {
     const n = r.constrained(1, 128)
     r.align()
     let digits = ''
-    for (let i = 0; i < n; i++) digits += DIGITS[r.bits(4)] ?? '?'
+    for (let i = 0; i < n; i++) {
+      const digit = DIGITS[r.bits(4)]
+      // Indexes 13-15 are outside the permitted alphabet: no encoder writes them.
+      if (digit === undefined) throw new NotH225()
+      digits += digit
+    }
     check(r)
     return {type: 'dialledDigits', value: digits}
   }

@@ -113,6 +113,21 @@ describe('H.225.0 RAS (aligned PER)', () => {
     expect(readRas(b, 0, b.length)).toMatchObject({body: 'admissionRequest', sourceAliases: [{type: 'dialledDigits', value: '2098'}, {type: 'email-ID', value: 'j.mueller@acme-ministry.example'}], destinationAliases: [{type: 'h323-ID', value: 'boardroom-3'}]})
   })
 
+  it('tells H.225.0 from other bytes: a protocolIdentifier that is not H.225.0\'s, a digit outside the alphabet, an ARQ whose endpoint identifier is not text', () => {
+    const swapOid = (b: Buffer) => Buffer.from(b.toString('hex').replace('0008914a', '0008914b'), 'hex')
+    const setup = setupUuie()
+    expect(readH225(swapOid(setup), 0, setup.length)).toBeUndefined()
+    expect(readRas(swapOid(rrq()), 0, rrq().length)).toBeUndefined()
+    // dialledDigits '5' is index 8 (0x8): 0xe is outside "#*,0123456789".
+    const digits = h225Setup({source: [{dialledDigits: '55'}]})
+    const bad = Buffer.from(digits.toString('hex').replace('88', '8e'), 'hex')
+    expect(readH225(bad, 0, bad.length)).toBeUndefined()
+    const b = arq()
+    const control = Buffer.from(b.toString('hex').replace('0065', '0001'), 'hex') // 'e' of "ep-17" → U+0001
+    expect(readRas(b, 0, b.length)).toBeDefined()
+    expect(readRas(control, 0, control.length)).toBeUndefined()
+  })
+
   it('names the other messages, and reads every cut of one without an exception', () => {
     expect(readRas(Buffer.from([0x10, 0, 0]), 0, 3)?.body).toBe('registrationConfirm')
     expect(readRas(Buffer.from([0x54, 0]), 0, 2)?.body).toBe('infoRequest')
