@@ -7,6 +7,8 @@ import {analysisNow} from '../src/geo/age.js'
 import {discoveryOptions, geoipFlags} from '../src/geo/flags.js'
 import {policyFlags, policyFlagValues} from '../src/policy/flags.js'
 import {FilterError, parseEventFilter} from '../src/replay/event-filter.js'
+import {EVENT_KINDS} from '../src/replay/replay-event.js'
+import {SEVERITIES} from '../src/policy/policy.js'
 import {jsonLine} from '../src/replay/render-events.js'
 import {followCapture, replayCaptures, type ReplayOutput} from '../src/replay/replay.js'
 import {capturesArg} from '../src/cli/capture-args.js'
@@ -57,7 +59,7 @@ Exit codes: 0 analysed and within policy; 1 findings at or above --fail-on; 2 us
       multiple: true,
       multipleNonGreedy: true,
       helpValue: 'KIND|SEVERITY',
-      description: 'Only these events (repeatable, comma-separated): kinds flow, dns, sni, certificate, stun-mapped, turn-allocation, media-start, media-stop (media: both), sdes, finding; a severity (info, low, medium, high, critical) selects findings of that severity.',
+      description: `Only these events (repeatable, comma-separated): kinds ${EVENT_KINDS.join(', ')} (media: media-start and media-stop); a severity (${SEVERITIES.join(', ')}) selects findings of that severity.`,
     }),
     follow: Flags.boolean({description: 'Keep reading a capture that is still being written; Ctrl-C (or --until) ends and prints the summary.'}),
     until: decimal({helpValue: 'SECONDS', dependsOn: ['follow'], description: 'With --follow: end after this many seconds without new data in the file.'}),

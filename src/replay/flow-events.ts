@@ -7,9 +7,12 @@ import type {ReportEndpoint, ReportFlow} from '../report/report-model.js'
 import type {DraftEvent} from './replay-event.js'
 import {flowEndText, hostPort} from '../util/ip-text.js'
 import {withoutTag} from '../protocols/sip/sip-analyzer.js'
+import {endpointText, type H323MessageFact} from '../protocols/h323/h323-analyzer.js'
 
 /** SIP requests shown as events: those that set up, end or register. */
 const SIP_EVENT_METHODS = new Set(['INVITE', 'BYE', 'CANCEL', 'REGISTER'])
+/** H.323 messages that start, answer or end a call, or register an endpoint with its gatekeeper. */
+const H323_EVENT_TYPES = new Set(['SETUP', 'CONNECT', 'RELEASE COMPLETE', 'registrationRequest', 'admissionRequest'])
 
 /** DNS answer records shown in one event's text (the detail has all that the facts kept). */
 const MAX_ANSWERS_SHOWN = 6
@@ -165,6 +168,35 @@ export function flowEvents(flow: ReportFlow, endpoint: ReportEndpoint | undefine
     })
   }
 
+  // H.323: each SETUP, CONNECT and RELEASE COMPLETE, each registration and admission request
+  // to a gatekeeper (repeated registrations of the same aliases once).
+  const h323Seen = new Set<string>()
+  for (const m of facts.h323?.kept ?? []) {
+    if (!H323_EVENT_TYPES.has(m.type)) continue
+    const parties = h323Parties(m)
+    const key = `${m.type} ${m.sentBy} ${parties}`
+    if (h323Seen.has(key)) continue
+    h323Seen.add(key)
+    const sender = m.sentBy === 'client' ? flow.client : flow.server
+    const device = m.endpoint && (m.endpoint.productId || m.endpoint.versionId) ? endpointText(m.endpoint) : null
+    out.push({
+      kind: 'h323',
+      id: `h323:${flow.id}:${h323Seen.size}`,
+      ...at(m.evidence),
+      text: `H.323 ${m.type}${parties ? ` ${parties}` : ''} (sent by ${hostPort(sender.ip, sender.port)}${device ? `, device ${device}` : ''})`,
+      detail: {
+        type: m.type,
+        display: m.display,
+        callingNumber: m.callingNumber,
+        calledNumber: m.calledNumber,
+        sourceAliases: m.sourceAliases.map((a) => `${a.type}:${a.value}`),
+        destinationAliases: m.destinationAliases.map((a) => `${a.type}:${a.value}`),
+        device,
+        sentBy: m.sentBy,
+      },
+    })
+  }
+
   for (const s of facts.rtp?.rtcp?.sdes ?? []) {
     out.push({
       kind: 'sdes',
@@ -300,4 +332,12 @@ function rtpStreamEvents(flow: ReportFlow, s: RtpStreamFact, zoomKind: ZoomMedia
     })
   }
   return events
+}
+
+/** Who an H.323 message names: "from <display, number, aliases> to <number, aliases>". */
+function h323Parties(m: H323MessageFact): string {
+  const from = [m.display ? JSON.stringify(m.display) : '', m.callingNumber ?? '', ...m.sourceAliases.map((a) => a.value)].filter(Boolean)
+  const to = [m.calledNumber ?? '', ...m.destinationAliases.map((a) => a.value)].filter(Boolean)
+  // A number is often also an alias (dialled digits): each once.
+  return [from.length ? `from ${[...new Set(from)].join(', ')}` : '', to.length ? `to ${[...new Set(to)].join(', ')}` : ''].filter(Boolean).join(' ')
 }

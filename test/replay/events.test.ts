@@ -6,9 +6,10 @@ import {FilterError, parseEventFilter, passesFilter} from '../../src/replay/even
 import {Pacer} from '../../src/replay/pacer.js'
 import {jsonLine, renderEventJson, renderEventLines} from '../../src/replay/render-events.js'
 import type {ReplayEvent} from '../../src/replay/replay-event.js'
-import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtp, udp} from '../support/packet-builder.js'
+import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtp, tcp, udp} from '../support/packet-builder.js'
 import {PcapWriter} from '../support/capture-writer.js'
 import {invite, ok, SDP_SDES} from '../support/sip-builders.js'
+import {h225Setup, Q931, q931, tpkt} from '../support/h323-builders.js'
 import {type CallFrame, CLIENT, CLIENT_SSRC, HOSTILE_NAME, PUBLIC, SERVER_SSRC, SNI, STUN_SERVER, TURN_SERVER, WEB, type WrittenCall, writeCallPcap} from './call-capture.js'
 import {analyzeFile, tempDirs, writeTemp} from './helpers.js'
 
@@ -314,5 +315,33 @@ describe('SIP events', () => {
       [3, 'SIP 200 OK (INVITE) (sent by 212.242.33.35:5060)'],
     ])
     expect(sip[0]!.detail).toMatchObject({method: 'INVITE', status: null, mediaAddresses: ['192.168.1.20'], srtpKeysInClear: true, software: 'Example Phone 4.2 (build 17)'})
+  })
+})
+
+describe('H.323 events', () => {
+  it('each SETUP, CONNECT and registration once, naming who the message names and the device', async () => {
+    const terminal = '192.168.1.20'
+    const room = '212.242.33.40'
+    const c = {sport: 50123, dport: 1720}
+    const setup = tpkt(q931(Q931.SETUP, {display: 'Jurgen Mueller', calling: '2098', called: '5295672', uuie: h225Setup({source: [{dialledDigits: '2098'}, {h323Id: 'j.mueller'}], sourceInfo: {vendor: {country: 130, manufacturer: 256, product: 'Tandberg', version: 'TC7'}}})}))
+    const proceeding = tpkt(q931(Q931.CALL_PROCEEDING, {fromDestination: true}))
+    const connect = tpkt(q931(Q931.CONNECT, {fromDestination: true, display: 'Boardroom'}))
+    const seg = (src: string, dst: string, l4: Buffer) => ethernet({type: ETHERTYPE.IPV4}, ipv4({src, dst, proto: IPPROTO.TCP}, l4))
+    const frames = [
+      seg(terminal, room, tcp({...c, seq: 1, flags: 'S'})),
+      seg(room, terminal, tcp({sport: 1720, dport: 50123, seq: 7, ack: 2, flags: 'SA'})),
+      seg(terminal, room, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, setup)),
+      seg(room, terminal, tcp({sport: 1720, dport: 50123, seq: 8, ack: 2 + setup.length, flags: 'PA'}, proceeding)),
+      seg(room, terminal, tcp({sport: 1720, dport: 50123, seq: 8 + proceeding.length, ack: 2 + setup.length, flags: 'PA'}, connect)),
+    ]
+    const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
+    frames.forEach((f, i) => w.add({sec: 1_763_600_000 + i, nsec: 0}, f))
+    const report = await analyzeFile(writeTemp(dirs.make(), 'h323.pcap', w.toBuffer()), dirs.make())
+    const h323 = eventsFromReport(report).filter((e) => e.kind === 'h323')
+    expect(h323.map((e) => [e.frame, e.text])).toEqual([
+      [3, 'H.323 SETUP from "Jurgen Mueller", 2098, j.mueller to 5295672 (sent by 192.168.1.20:50123, device Tandberg TC7 (terminal; T.35 country 130, manufacturer 256))'],
+      [5, 'H.323 CONNECT from "Boardroom" (sent by 212.242.33.40:1720)'],
+    ])
+    expect(h323[0]!.detail).toMatchObject({type: 'SETUP', callingNumber: '2098', sourceAliases: ['dialledDigits:2098', 'h323-ID:j.mueller'], sentBy: 'client'})
   })
 })
