@@ -19,8 +19,8 @@ import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} fr
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {headerValue, looksLikeSipStart, parseSipMessage, type SipMessage, utf8} from './sip-message.js'
 import {parseSdp, type SdpFacts} from './sdp.js'
-import {requestHeadLength, webSocketAnswer, webSocketRequestProtocols} from '../websocket/ws-handshake.js'
-import {WsMessages} from '../websocket/ws-frame.js'
+import {webSocketRequestProtocols} from '../websocket/ws-handshake.js'
+import {WsConnection} from '../websocket/ws-connection.js'
 
 /** Messages kept in full per flow. */
 export const MAX_MESSAGES = 32
@@ -73,12 +73,6 @@ export interface SipFacts {
   unreadMessages?: number
 }
 
-/** One direction of SIP over WebSocket: its handshake head not yet passed, then its messages. */
-interface WsSide {
-  head: boolean
-  messages: WsMessages
-}
-
 interface SipState {
   evidenceOf: EvidenceOf
   transport: 'udp' | 'tcp' | 'ws'
@@ -91,8 +85,8 @@ interface SipState {
   tcp: [TcpByteStream | undefined, TcpByteStream | undefined] | undefined
   /** UDP: datagrams that were not SIP in a row. */
   misses: number
-  /** WebSocket: both directions, set when the first payload is a handshake asking for "sip". */
-  ws: [WsSide, WsSide] | undefined
+  /** WebSocket: set when the first payload is a handshake asking for "sip" (then `tcp` is unused). */
+  ws: WsConnection | undefined
   unreadMessages: number
 }
 
@@ -127,12 +121,10 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
     if (state.tcp) {
       if (state.packets === 1 && isSipWebSocketRequest(packet)) {
         state.transport = 'ws'
-        state.ws = [
-          {head: true, messages: new WsMessages(MAX_WS_MESSAGE)},
-          {head: true, messages: new WsMessages(MAX_WS_MESSAGE)},
-        ]
+        state.tcp = [undefined, undefined]
+        state.ws = new WsConnection(TCP_HELD, MAX_WS_MESSAGE)
       }
-      return state.ws ? feedWebSocket(state, packet, state.tcp, state.ws) : feedStream(state, packet, state.tcp)
+      return state.ws ? feedWebSocket(state, packet, state.ws) : feedStream(state, packet, state.tcp)
     }
     const parsed = parseSipMessage(packet.bytes, packet.start, packet.end, true)
     if (parsed.status === 'ok') {
@@ -144,6 +136,7 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
 
   finish(state: SipState): SipFacts | undefined {
     state.tcp = undefined
+    state.ws?.close()
     state.ws = undefined
     if (state.messages === 0) return undefined
     return {
@@ -232,78 +225,15 @@ function isSipWebSocketRequest(packet: PayloadPacket): boolean {
   return packet.toServer && (webSocketRequestProtocols(packet.data)?.includes('sip') ?? false)
 }
 
-/**
- * SIP over WebSocket: each direction's handshake head (the client's GET, the server's 101) is
- * passed, then its WebSocket messages are read, one SIP message each (RFC 7118 §5). The client's
- * messages are read once the server has switched protocols (bytes it sent before are held until
- * then); a server that does not switch ends the reading of both directions; a close frame ends
- * its own direction.
- */
-function feedWebSocket(state: SipState, packet: PayloadPacket, tcp: [TcpByteStream | undefined, TcpByteStream | undefined], ws: [WsSide, WsSide]): boolean {
-  const i = packet.toServer ? 0 : 1
-  const stream = tcp[i]
-  if (stream) {
-    stream.push(packet.seq, packet.data, packet.streamStart)
-    const accepted = !ws[1].head
-    readWebSocket(state, packet, tcp, ws, i)
-    // The server's 101 arrived: what the client sent meanwhile can be read now.
-    if (i === 1 && !accepted && !ws[1].head) readWebSocket(state, packet, tcp, ws, 0)
-  }
-  return (tcp[0] !== undefined || tcp[1] !== undefined) && state.messages < MAX_COUNTED
-}
-
-/** Read what direction `i` holds: its handshake head, then its messages. */
-function readWebSocket(state: SipState, packet: PayloadPacket, tcp: [TcpByteStream | undefined, TcpByteStream | undefined], ws: [WsSide, WsSide], i: 0 | 1): void {
-  const stream = tcp[i]
-  if (!stream) return
-  const bytes = stream.bytes
-  const side = ws[i]
-  let at = 0
-  if (side.head) {
-    const length = i === 0 ? requestHeadLength(bytes) : answerLength(bytes)
-    if (length === 'invalid') {
-      tcp[0] = tcp[1] = undefined
-      return
-    }
-    if (length < 0) return
-    side.head = false
-    at = length
-  }
-  // The client's messages wait for the server's switch.
-  if (i === 1 || !ws[1].head) {
-    for (;;) {
-      const next = side.messages.next(bytes, at, bytes.length)
-      if (next.kind === 'incomplete') {
-        at = next.bytesEnd
-        break
-      }
-      if (next.kind === 'invalid') {
-        tcp[i] = undefined
-        return
-      }
-      at = next.bytesEnd
-      if (next.kind === 'close') {
-        tcp[i] = undefined
-        return
-      }
-      const parsed = next.compressed ? undefined : parseSipMessage(side.messages.message, 0, next.length, true)
-      if (parsed?.status === 'ok') record(state, packet, parsed.message, side.messages.message)
-      else state.unreadMessages++
-    }
-  }
-  stream.discard(at)
-  if (stream.full) {
-    state.truncated = true
-    tcp[i] = undefined
-  }
-}
-
-/** The length of the server's handshake head when it switched to WebSocket; 'invalid' when it
- * answered otherwise (no upgrade: nothing of SIP follows); -1 while it is incomplete. */
-function answerLength(bytes: Uint8Array): number | 'invalid' {
-  const answer = webSocketAnswer(bytes)
-  if (answer.status === 'incomplete') return -1
-  return answer.status === 'ok' && answer.accepted ? answer.length : 'invalid'
+/** SIP over WebSocket: each WebSocket message one SIP message (RFC 7118 §5). */
+function feedWebSocket(state: SipState, packet: PayloadPacket, ws: WsConnection): boolean {
+  ws.push(packet, (at, message) => {
+    const parsed = message.compressed ? undefined : parseSipMessage(message.bytes, 0, message.length, true)
+    if (parsed?.status === 'ok') record(state, at, parsed.message, message.bytes)
+    else state.unreadMessages++
+  })
+  if (ws.truncated) state.truncated = true
+  return ws.open && state.messages < MAX_COUNTED
 }
 
 function record(state: SipState, packet: PayloadPacket, m: SipMessage, bytes: Uint8Array): void {
