@@ -12,6 +12,7 @@ import type {SipFacts} from '../protocols/sip/sip-analyzer.js'
 import type {SocksFacts} from '../protocols/socks/socks-analyzer.js'
 import type {StunFacts} from '../protocols/stun/analyzer.js'
 import type {TlsFacts} from '../protocols/tls/tls-analyzer.js'
+import type {WebSocketFacts} from '../protocols/websocket/ws-analyzer.js'
 import type {WhatsAppChatFacts} from '../protocols/whatsapp/chat-prologue.js'
 import type {WireGuardFacts} from '../protocols/wireguard/wireguard-analyzer.js'
 import type {ZoomFacts} from '../protocols/zoom/analyzer.js'
@@ -34,6 +35,7 @@ export interface FlowFacts {
   socks?: SocksFacts
   stun?: StunFacts
   tls?: TlsFacts
+  websocket?: WebSocketFacts
   whatsapp?: WhatsAppChatFacts
   wireguard?: WireGuardFacts
   zoom?: ZoomFacts

@@ -76,6 +76,8 @@ export interface FlowEvidence {
   sip?: true
   /** H.323 in clear on the flow: call signalling (Q.931/H.225.0) or RAS with a gatekeeper; absent when none. */
   h323?: 'call' | 'ras'
+  /** A ws:// WebSocket that carried WebRTC session descriptions or ICE candidates in clear; absent when none. */
+  webrtcSignalling?: true
   /** ALPN protocols the flow's TLS or DTLS ClientHello offered; absent when none. */
   alpn?: readonly string[]
   /** QUIC long-header packets on the flow. */

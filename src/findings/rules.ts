@@ -235,6 +235,16 @@ export const RULES: readonly RuleDefinition[] = [
     remediation: 'Turn on H.235 or TLS for call signalling (and SRTP for media) on the endpoints, MCU and gatekeeper; where the equipment cannot, keep H.323 on a network of its own (a VPN between sites), or move the rooms to SIP over TLS.',
   },
   {
+    id: 'CA-META-017',
+    title: 'WebRTC signalling in clear over an unencrypted WebSocket',
+    category: 'metadata',
+    severity: 'medium',
+    severityNote: 'high when a secret (a room PIN, an API secret, a token) or SRTP keys went in clear',
+    rationale:
+      'Self-hosted WebRTC conferencing (the Janus gateway, SFUs and their web clients) sets calls up over a WebSocket; opened with ws:// instead of wss://, every message is plain text: the SDP offers and answers and the trickled ICE candidates list the addresses of every network interface of each device (LAN, VPN, IPv6), the room a client joins and its PIN or the server\'s API secret travel in JSON members, and an SDP with a=crypto lines carries the media keys. Anyone on the path learns who joins which room from where, and can join it.',
+    remediation: 'Serve the signalling over wss:// (TLS) only and close the ws:// port; rotate the room PINs and API secrets that went in clear.',
+  },
+  {
     id: 'CA-CRYPTO-001',
     title: 'Obsolete TLS version on a call server',
     category: 'crypto',

@@ -13,6 +13,7 @@ import {implausibleLocation} from './checks/plausibility.js'
 import {throughProxy} from './checks/proxy.js'
 import {cleartextSip, srtpKeysInClear} from './checks/sip.js'
 import {cleartextH323} from './checks/h323.js'
+import {cleartextWebRtcSignalling} from './checks/websocket.js'
 import {zrtpIdentifiers} from './checks/zrtp.js'
 import {lanNameLeaks} from './checks/lan-names.js'
 import {ikeAggressiveIdentities} from './checks/ike.js'
@@ -43,6 +44,7 @@ export const CHECKS: readonly Check[] = [
   clearHeaderExtensions,
   ikeAggressiveIdentities,
   cleartextH323,
+  cleartextWebRtcSignalling,
   weakTls,
   badCertificates,
   repeatedCipherBlocks,

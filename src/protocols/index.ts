@@ -19,6 +19,7 @@ import {sipAnalyzer} from './sip/sip-analyzer.js'
 import {socksAnalyzer} from './socks/socks-analyzer.js'
 import {stunAnalyzer} from './stun/analyzer.js'
 import {tlsAnalyzer} from './tls/tls-analyzer.js'
+import {webSocketAnalyzer} from './websocket/ws-analyzer.js'
 import {whatsappChatAnalyzer} from './whatsapp/chat-prologue.js'
 import {wireguardAnalyzer} from './wireguard/wireguard-analyzer.js'
 import {zoomAnalyzer} from './zoom/analyzer.js'
@@ -31,6 +32,7 @@ export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   httpAnalyzer,
   sipAnalyzer,
   h323Analyzer,
+  webSocketAnalyzer,
   tlsAnalyzer,
   quicAnalyzer,
   dtlsAnalyzer,

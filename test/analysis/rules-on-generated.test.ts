@@ -962,6 +962,50 @@ describe('CA-META-004: private addresses the caller sends to external servers', 
   })
 })
 
+describe('CA-META-017: WebRTC signalling over a ws:// WebSocket', () => {
+  const GATEWAY = '212.242.33.41'
+  const c = {sport: 51000, dport: 8188}
+  const s = {sport: 8188, dport: 51000}
+  const exchange = (messages: unknown[]): Frame[] => {
+    const get = Buffer.from(wsRequest('janus-protocol'))
+    const answer = Buffer.from(wsAnswer(101, 'janus-protocol'))
+    const frames: Frame[] = [
+      frame(0, CLIENT, GATEWAY, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
+      frame(30, GATEWAY, CLIENT, tcp({...s, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
+      frame(31, CLIENT, GATEWAY, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, get), IPPROTO.TCP),
+      frame(61, GATEWAY, CLIENT, tcp({...s, seq: 8, ack: 2 + get.length, flags: 'PA'}, answer), IPPROTO.TCP),
+    ]
+    let seq = 2 + get.length
+    messages.forEach((m, i) => {
+      const bytes = wsFrame(Buffer.from(JSON.stringify(m)), {mask: Buffer.from([1, 2, 3, 4])})
+      frames.push(frame(100 + i, CLIENT, GATEWAY, tcp({...c, seq, ack: 8 + answer.length, flags: 'PA'}, bytes), IPPROTO.TCP))
+      seq += bytes.length
+    })
+    return frames
+  }
+  const offer = {janus: 'message', jsep: {type: 'offer', sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=candidate:1 1 udp 2122260223 192.168.0.105 50101 typ host\r\n'}}
+
+  it('fires on session descriptions sent in clear, naming the devices\' addresses (medium), high when a room PIN went with them', async () => {
+    const r = await run(exchange([offer]), {home: 'DK'})
+    const f = r.findings.find((x) => x.ruleId === 'CA-META-017')
+    expect(f).toMatchObject({severity: 'medium', endpoint: GATEWAY, flowIds: [1]})
+    expect(f!.detail).toContain(`WebRTC signalling went in clear over an unencrypted WebSocket (ws://, subprotocol "janus-protocol") between ${CLIENT}:51000 and ${GATEWAY}:8188: 1 session description.`)
+    expect(f!.detail).toContain('The ICE candidates give the devices\' own addresses: "192.168.0.105 (private)".')
+    expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'WebRTC signalling over an unencrypted WebSocket (ws://): session descriptions in clear'})
+    const pinned = await run(exchange([{janus: 'message', body: {request: 'join', room: 4711, pin: '2468'}}, offer]), {home: 'DK'})
+    const p = pinned.findings.find((x) => x.ruleId === 'CA-META-017')!
+    expect(p.severity).toBe('high')
+    expect(p.detail).toContain('Secrets were sent in clear (their values are not shown): "pin (by the client)"')
+    expect(JSON.stringify(pinned)).not.toContain('2468')
+  })
+
+  it('stays quiet on a WebSocket that carries no session description', async () => {
+    const r = await run(exchange([{janus: 'keepalive', transaction: 'x'}]), {home: 'DK'})
+    expect(ids(r)).not.toContain('CA-META-017')
+    expect(r.flows[0]!.role).not.toBe('control')
+  })
+})
+
 describe('CA-META-016: H.323 call signalling in clear', () => {
   const ROOM = '212.242.33.40'
   const c = {sport: 50123, dport: 1720}

@@ -20,6 +20,7 @@ import {
 } from './packet-builder.js'
 import {zrtpHello} from './zrtp-builders.js'
 import {h225Setup, Q931, q931, tpkt} from './h323-builders.js'
+import {wsAnswer, wsFrame, wsRequest} from './websocket-builders.js'
 
 /**
  * A generated call whose untrusted strings are hostile: terminal escapes (CSI, OSC 8
@@ -92,6 +93,9 @@ export const ZRTP_CLIENT_ID = '\x1b[2J<b>x</b>\u009b|'
 /** H.323: a hostile Display name (Q.931) and product name (H.225.0) in a SETUP in clear. */
 export const H323_DISPLAY = `${HOSTILE.ansiCsi}${HOSTILE.mdTable}${HOSTILE.formulaAt}`
 export const H323_PRODUCT = `${HOSTILE.script}${HOSTILE.oscLink}`
+/** WebRTC signalling over ws://: an ICE candidate whose address is hostile (no spaces: the
+ * candidate grammar splits on them) in an SDP offer. */
+export const WS_CANDIDATE_ADDRESS = `${HOSTILE.ansiCsi}${HOSTILE.script}${HOSTILE.mdTable}`
 
 /** The Android app PCAPdroid names for the TLS flow (a UID map block, then `u-<uid>` packet
  * comments): its name and package reach the flow's process and the findings' evidence. */
@@ -211,6 +215,17 @@ export function writeHostileCall(dir: string): HostileCall {
   add(530, SIP_PROXY, CLIENT, tcp({sport: 1720, dport: 50700, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP)
   add(531, CLIENT, SIP_PROXY, tcp({...g, seq: 2, ack: 8, flags: 'PA'}, setup), IPPROTO.TCP)
 
+  // WebRTC signalling over ws://: CA-META-017 quotes the candidate's address.
+  const get = Buffer.from(wsRequest('janus-protocol'))
+  const switched = Buffer.from(wsAnswer(101, 'janus-protocol'))
+  const offer = wsFrame(Buffer.from(JSON.stringify({jsep: {type: 'offer', sdp: `v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=candidate:1 1 udp 1 ${WS_CANDIDATE_ADDRESS} 50101 typ host\r\n`}})), {mask: Buffer.from([1, 2, 3, 4])})
+  const v = {sport: 50800, dport: 8188}
+  add(600, CLIENT, SIP_PROXY, tcp({...v, seq: 1, flags: 'S'}), IPPROTO.TCP)
+  add(630, SIP_PROXY, CLIENT, tcp({sport: 8188, dport: 50800, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP)
+  add(631, CLIENT, SIP_PROXY, tcp({...v, seq: 2, ack: 8, flags: 'PA'}, get), IPPROTO.TCP)
+  add(660, SIP_PROXY, CLIENT, tcp({sport: 8188, dport: 50800, seq: 8, ack: 2 + get.length, flags: 'PA'}, switched), IPPROTO.TCP)
+  add(661, CLIENT, SIP_PROXY, tcp({...v, seq: 2 + get.length, ack: 8 + switched.length, flags: 'PA'}, offer), IPPROTO.TCP)
+
   // One small flow to each NRB-named address, so each becomes an endpoint.
   NRB_NAMES.forEach((n, i) => udpTo(7000 + 10 * i, CLIENT, n.ip, 42000 + i, 5000 + i, Buffer.from('ping')))
 
@@ -227,7 +242,7 @@ export function writeHostileCall(dir: string): HostileCall {
   }
   const path = join(dir, 'hostile-call.pcapng')
   writeFileSync(path, w.toBuffer())
-  return {path, hostile: [...Object.values(HOSTILE), ZRTP_CLIENT_ID, H323_DISPLAY, H323_PRODUCT]}
+  return {path, hostile: [...Object.values(HOSTILE), ZRTP_CLIENT_ID, H323_DISPLAY, H323_PRODUCT, WS_CANDIDATE_ADDRESS]}
 }
 
 // ---------------------------------------------------------------------------------------------

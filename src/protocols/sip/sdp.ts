@@ -92,9 +92,10 @@ export function parseSdp(text: string): SdpFacts | undefined {
 
 /**
  * `candidate:<foundation> <component-id> <transport> <priority> <connection-address> <port> typ
- * <cand-type> ...` (RFC 8839 §5.1); undefined when the line does not follow it.
+ * <cand-type> ...` (RFC 8839 §5.1), without its `a=` (as trickle ICE sends it, RFC 8840);
+ * undefined when it does not follow the grammar.
  */
-function parseCandidate(value: string): SdpCandidate | undefined {
+export function parseCandidate(value: string): SdpCandidate | undefined {
   const parts = value.slice('candidate:'.length).split(' ')
   if (parts.length < 8 || parts[6] !== 'typ') return undefined
   const port = Number(parts[5])
