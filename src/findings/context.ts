@@ -178,3 +178,10 @@ export function quote(text: string): string {
   if (end === 0) end = /[\ud800-\udbff]/.test(text[116]!) ? 116 : 117
   return JSON.stringify(`${text.slice(0, end)}...`)
 }
+
+/** Distinct values, each quoted, the first `max` of them and "and N more". */
+export function quotedList(values: Iterable<string>, max: number): string {
+  const all = [...new Set(values)]
+  const shown = all.slice(0, max).map(quote).join(', ')
+  return all.length > max ? `${shown} and ${all.length - max} more` : shown
+}

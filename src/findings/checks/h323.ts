@@ -6,16 +6,14 @@
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
 import {endpointText, type H323MessageFact} from '../../protocols/h323/h323-analyzer.js'
-import {type CheckContext, finding, flowsWith, quote} from '../context.js'
+import {type CheckContext, finding, flowsWith, quote, quotedList} from '../context.js'
 import {hostPort} from '../../util/ip-text.js'
 
 const MAX_ITEMS = 20
 const MAX_LISTED = 4
 
 function list(values: Iterable<string>): string {
-  const all = [...new Set(values)]
-  const shown = all.slice(0, MAX_LISTED).map(quote).join(', ')
-  return all.length > MAX_LISTED ? `${shown} and ${all.length - MAX_LISTED} more` : shown
+  return quotedList(values, MAX_LISTED)
 }
 
 /** Who a message names: its Display, numbers and aliases, each as a reader would say it. */

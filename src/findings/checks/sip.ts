@@ -6,7 +6,7 @@
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
 import type {SipMessageFact} from '../../protocols/sip/sip-analyzer.js'
-import {type CheckContext, finding, flowsWith, quote} from '../context.js'
+import {type CheckContext, finding, flowsWith, quote, quotedList} from '../context.js'
 import {hostPort} from '../../util/ip-text.js'
 import {isPrivateAddress} from '../../apps/match.js'
 
@@ -40,9 +40,7 @@ function party(value: string): string {
 }
 
 function list(values: Iterable<string>): string {
-  const all = [...new Set(values)]
-  const shown = all.slice(0, MAX_LISTED).map(quote).join(', ')
-  return all.length > MAX_LISTED ? `${shown} and ${all.length - MAX_LISTED} more` : shown
+  return quotedList(values, MAX_LISTED)
 }
 
 function requestText(m: SipMessageFact): string {

@@ -5,16 +5,14 @@
 import type {Finding, FindingEvidence} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
 import {isPrivateAddress} from '../../apps/match.js'
-import {type CheckContext, finding, flowsWith, quote} from '../context.js'
+import {type CheckContext, finding, flowsWith, quote, quotedList} from '../context.js'
 import {hostPort} from '../../util/ip-text.js'
 
 const MAX_ITEMS = 20
 const MAX_LISTED = 6
 
 function list(values: Iterable<string>): string {
-  const all = [...new Set(values)]
-  const shown = all.slice(0, MAX_LISTED).map(quote).join(', ')
-  return all.length > MAX_LISTED ? `${shown} and ${all.length - MAX_LISTED} more` : shown
+  return quotedList(values, MAX_LISTED)
 }
 
 /**

@@ -18,6 +18,7 @@ import {TcpByteStream} from '../tcp-byte-stream.js'
 import {looksLikeQ931, parseQ931} from './q931.js'
 import {type H225Alias, type H225Endpoint, type H225Message, readH225} from './h225-uuie.js'
 import {readRas} from './h225-ras.js'
+import {DetailLines} from '../detail-lines.js'
 
 export const H323_PORT = 1720
 /** IANA h323gatestat (1719: RAS) and h323gatedisc (1718: gatekeeper discovery by multicast). */
@@ -137,12 +138,8 @@ export const h323Analyzer: ProtocolAnalyzer<H323State, H323Facts> = {
     const what = facts.transport === 'udp' ? 'H.323 RAS' : 'H.323 call signalling'
     const unit = facts.transport === 'udp' ? 'RAS' : 'Q.931'
     const lines = [`${what}: ${facts.messages} ${unit} message${facts.messages === 1 ? '' : 's'} (${facts.counts.map((c) => `${c.name} ×${c.count}`).join(', ')})`]
-    const seen = new Set<string>()
-    const once = (what: string, frame: number) => {
-      if (seen.has(what) || lines.length >= MAX_DESCRIBE_LINES) return
-      seen.add(what)
-      lines.push(`${what} (frame ${frame})`)
-    }
+    const detail = new DetailLines(lines, MAX_DESCRIBE_LINES)
+    const once = (what: string, frame: number) => detail.once(what, frame)
     for (const m of facts.kept) {
       const frame = m.evidence.frame
       if (m.display) once(`H.323 ${m.type} Display "${m.display}"`, frame)

@@ -21,6 +21,7 @@ import {headerValue, looksLikeSipStart, parseSipMessage, type SipMessage, utf8} 
 import {parseSdp, type SdpFacts} from './sdp.js'
 import {webSocketRequestProtocols} from '../websocket/ws-handshake.js'
 import {WsConnection} from '../websocket/ws-connection.js'
+import {DetailLines} from '../detail-lines.js'
 
 /** Messages kept in full per flow. */
 export const MAX_MESSAGES = 32
@@ -155,12 +156,8 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
     if (facts.unreadMessages) lines.push(`${facts.unreadMessages} WebSocket message${facts.unreadMessages === 1 ? '' : 's'} not read (compressed, or not SIP)`)
     // Each distinct thing once, with the frame it was first seen in (dialog tags left out: they
     // differ per message and say nothing about who).
-    const seen = new Set<string>()
-    const once = (what: string, frame: number) => {
-      if (seen.has(what) || lines.length >= MAX_DESCRIBE_LINES) return
-      seen.add(what)
-      lines.push(`${what} (frame ${frame})`)
-    }
+    const detail = new DetailLines(lines, MAX_DESCRIBE_LINES)
+    const once = (what: string, frame: number) => detail.once(what, frame)
     for (const m of facts.kept) {
       const frame = m.evidence.frame
       if (m.requestUri !== undefined) once(`SIP ${m.method} ${m.requestUri}`, frame)
