@@ -219,7 +219,8 @@ function feedStream(state: SipState, packet: PayloadPacket, tcp: [TcpByteStream 
 
 /** A client's WebSocket opening handshake asking for the "sip" subprotocol (RFC 7118 §4). */
 function isSipWebSocketRequest(packet: PayloadPacket): boolean {
-  return packet.toServer && (webSocketRequestProtocols(packet.data)?.includes('sip') ?? false)
+  // 'G' first: no view of the payload is made for the other flows.
+  return packet.toServer && packet.bytes[packet.start] === 0x47 && (webSocketRequestProtocols(packet.data)?.includes('sip') ?? false)
 }
 
 /** SIP over WebSocket: each WebSocket message one SIP message (RFC 7118 §5). */

@@ -87,7 +87,7 @@ export const webSocketAnalyzer: ProtocolAnalyzer<WsState, WebSocketFacts> = {
   packetBudget: 4096,
 
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
-    if (flow.transport !== 'tcp' || !packet.toServer) return false
+    if (flow.transport !== 'tcp' || !packet.toServer || packet.bytes[packet.start] !== 0x47) return false
     const protocols = webSocketRequestProtocols(packet.data)
     return protocols !== undefined && !protocols.includes('sip')
   },

@@ -4,6 +4,7 @@
  * subprotocol (§1.9, Sec-WebSocket-Protocol: "sip" for RFC 7118), which says how to read the
  * messages that follow, and whether the server accepted.
  */
+import {Buffer} from 'node:buffer'
 import {fieldValue, type HeadResult, type HttpHead, MAX_HEAD_BYTES, parseHttpHead} from '../http/http-head.js'
 
 const HANDSHAKE_FIELDS: ReadonlySet<string> = new Set(['upgrade', 'sec-websocket-protocol'])
@@ -42,7 +43,10 @@ function upgradesToWebSocket(head: HttpHead): boolean {
  */
 export function webSocketRequestProtocols(bytes: Uint8Array, start = 0): string[] | undefined {
   // "GET " first: most flows are ruled out without parsing anything.
-  if (bytes.length - start < 4) return undefined
+  if (bytes.length - start < 4 || bytes[start] !== 0x47) return undefined
+  // Most GETs upgrade nothing: a native search for the field name rules them out before any parse.
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.min(bytes.length - start, MAX_HEAD_BYTES))
+  if (text.indexOf('pgrade:') < 0 && text.indexOf('PGRADE:') < 0) return undefined
   const r = headAt(bytes, start, GET)
   if (r.status !== 'ok' || r.head.kind !== 'request' || !upgradesToWebSocket(r.head)) return undefined
   return tokens(fieldValue(r.head, 'sec-websocket-protocol'))
