@@ -13,6 +13,7 @@ import {corpusPath, HAVE_CORPUS} from '../../helpers/paths.js'
 import {CaptureKit, type End, factsOn} from '../rtp/capture-kit.js'
 import {h225Answer, h225Setup, PerWriter, Q931, q931, rasAdmissionRequest, rasRegistrationRequest, tpkt} from '../../support/h323-builders.js'
 import {readRas} from '../../../src/protocols/h323/h225-ras.js'
+import {tcpExchange, type Turn} from '../../support/tcp-exchange.js'
 
 const CALLER_DEVICE = {vendor: {country: 181, manufacturer: 0x1234, product: 'Room Kit Pro', version: 'ce11.9.2.4'}, kinds: ['terminal' as const]}
 const setupUuie = () => h225Setup({source: [{h323Id: 'Jürgen Müller'}, {dialledDigits: '2098#*,1'}, {email: 'j.mueller@acme-ministry.example'}], destination: [{url: 'h323:boardroom@acme-ministry.example'}, {dialledDigits: '5295672'}], sourceInfo: {...CALLER_DEVICE, kinds: ['terminal', 'mcu']}, h245: true})
@@ -144,23 +145,7 @@ function call(kit: CaptureKit, sizes: number[], server = room): void {
     tpkt(q931(Q931.CALL_PROCEEDING, {fromDestination: true, uuie: h225Answer('callProceeding', {vendor: {country: 0, manufacturer: 0, product: '310i', version: 'R'}})})),
     tpkt(q931(Q931.CONNECT, {fromDestination: true, display: 'Boardroom', uuie: h225Answer('connect', {vendor: {country: 0, manufacturer: 0, product: '310i', version: 'R'}})})),
   ]
-  kit.tcp(terminal, server, {seq: 99, flags: 'S'})
-  kit.tcp(server, terminal, {seq: 499, ack: 100, flags: 'SA'})
-  let a = 100
-  let b = 500
-  let n = 0
-  const send = (bytes: Buffer, toServerSide: boolean) => {
-    for (let at = 0; at < bytes.length; ) {
-      const piece = bytes.subarray(at, at + sizes[n++ % sizes.length]!)
-      if (toServerSide) kit.tcp(terminal, server, {seq: a, ack: b, flags: 'PA'}, piece)
-      else kit.tcp(server, terminal, {seq: b, ack: a, flags: 'PA'}, piece)
-      if (toServerSide) a += piece.length
-      else b += piece.length
-      at += piece.length
-    }
-  }
-  send(toServer[0]!, true)
-  for (const m of toClient) send(m, false)
+  tcpExchange(kit, terminal, server, [[true, toServer[0]!], ...toClient.map((m): Turn => [false, m])], sizes)
 }
 
 describe('H.323 analyzer', () => {

@@ -9,12 +9,11 @@ import {ALL_ANALYZERS} from '../../../src/protocols/index.js'
 import {CaptureKit, type End, factsOn} from '../rtp/capture-kit.js'
 import {SDP_WEBRTC, wsInvite, wsOk, wsRegister} from '../../support/sip-builders.js'
 import {wsAnswer, wsFrame, wsRequest} from '../../support/websocket-builders.js'
+import {tcpExchange, type Turn} from '../../support/tcp-exchange.js'
 
 const browser: End = {ip: '192.168.1.20', port: 51670}
 const pbx: End = {ip: '198.51.100.5', port: 8088}
 const MASK = Buffer.from([0x37, 0xfa, 0x21, 0x3d])
-
-type Turn = [toServer: boolean, bytes: Buffer]
 
 /** A browser softphone's WebSocket to its PBX, turn by turn: the handshake, then SIP messages one
  * per WebSocket message (the browser's masked, §5.3), then the browser's close. */
@@ -37,26 +36,10 @@ function turns(o: {status?: number; protocol?: string; deflate?: boolean; fragme
   ]
 }
 
-/** The connection in a capture: the TCP handshake, the opening handshake's request in one segment
- * (a flow is recognised by its first payload), then each turn in segments of `sizes` (cycled). */
+/** The connection in a capture: the opening handshake's request in one segment (a flow is
+ * recognised by its first payload), then each turn in segments of `sizes`. */
 function capture(kit: CaptureKit, exchange: Turn[], sizes: number[]): void {
-  kit.tcp(browser, pbx, {seq: 999, flags: 'S'})
-  kit.tcp(pbx, browser, {seq: 4999, ack: 1000, flags: 'SA'})
-  kit.tcp(browser, pbx, {seq: 1000, ack: 5000, flags: 'A'})
-  let a = 0
-  let b = 0
-  let n = 0
-  for (const [toServer, bytes] of exchange) {
-    for (let at = 0; at < bytes.length; ) {
-      const size = a === 0 ? bytes.length : sizes[n++ % sizes.length]!
-      const piece = bytes.subarray(at, at + size)
-      if (toServer) kit.tcp(browser, pbx, {seq: 1000 + a, ack: 5000 + b, flags: 'PA'}, piece)
-      else kit.tcp(pbx, browser, {seq: 5000 + b, ack: 1000 + a, flags: 'PA'}, piece)
-      if (toServer) a += piece.length
-      else b += piece.length
-      at += piece.length
-    }
-  }
+  tcpExchange(kit, browser, pbx, exchange, sizes, {firstWhole: true})
 }
 
 async function sipFacts(o: Parameters<typeof turns>[0] = {}, sizes = [1460]): Promise<SipFacts | undefined> {

@@ -8,6 +8,7 @@ import {ALL_ANALYZERS} from '../../../src/protocols/index.js'
 import {CaptureKit, type End, factsOn} from '../rtp/capture-kit.js'
 import {SDP_WEBRTC} from '../../support/sip-builders.js'
 import {wsAnswer, wsFrame, wsRequest} from '../../support/websocket-builders.js'
+import {tcpExchange, type Turn} from '../../support/tcp-exchange.js'
 
 const browser: End = {ip: '192.168.1.20', port: 51000}
 const gateway: End = {ip: '198.51.100.8', port: 8188}
@@ -15,7 +16,7 @@ const MASK = Buffer.from([9, 8, 7, 6])
 
 /** A Janus-style session (JSON over the "janus-protocol" subprotocol): a room join with its PIN,
  * the browser's offer, a trickled candidate, the gateway's answer, a binary and a compressed message. */
-function session(o: {protocol?: string} = {}): Array<[boolean, Buffer]> {
+function session(o: {protocol?: string} = {}): Turn[] {
   const client = (value: unknown) => wsFrame(Buffer.from(JSON.stringify(value)), {mask: MASK})
   const server = (value: unknown) => wsFrame(Buffer.from(JSON.stringify(value)))
   return [
@@ -32,21 +33,8 @@ function session(o: {protocol?: string} = {}): Array<[boolean, Buffer]> {
   ]
 }
 
-function capture(kit: CaptureKit, turns: Array<[boolean, Buffer]>, size: number): void {
-  kit.tcp(browser, gateway, {seq: 99, flags: 'S'})
-  kit.tcp(gateway, browser, {seq: 499, ack: 100, flags: 'SA'})
-  let a = 100
-  let b = 500
-  for (const [toServer, bytes] of turns) {
-    for (let at = 0; at < bytes.length; ) {
-      const piece = bytes.subarray(at, at + (a === 100 ? bytes.length : size))
-      if (toServer) kit.tcp(browser, gateway, {seq: a, ack: b, flags: 'PA'}, piece)
-      else kit.tcp(gateway, browser, {seq: b, ack: a, flags: 'PA'}, piece)
-      if (toServer) a += piece.length
-      else b += piece.length
-      at += piece.length
-    }
-  }
+function capture(kit: CaptureKit, turns: Turn[], size: number): void {
+  tcpExchange(kit, browser, gateway, turns, [size], {firstWhole: true})
 }
 
 async function facts(size = 1460, o: {protocol?: string} = {}): Promise<WebSocketFacts | undefined> {
