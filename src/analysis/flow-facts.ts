@@ -15,6 +15,7 @@ import type {TlsFacts} from '../protocols/tls/tls-analyzer.js'
 import type {WebSocketFacts} from '../protocols/websocket/ws-analyzer.js'
 import type {WhatsAppChatFacts} from '../protocols/whatsapp/chat-prologue.js'
 import type {WireGuardFacts} from '../protocols/wireguard/wireguard-analyzer.js'
+import type {XmppFacts} from '../protocols/xmpp/xmpp-analyzer.js'
 import type {ZoomFacts} from '../protocols/zoom/analyzer.js'
 import type {ZrtpFacts} from '../protocols/zrtp/zrtp-analyzer.js'
 import type {FlowRecord} from '../flows/flow-records.js'
@@ -38,6 +39,7 @@ export interface FlowFacts {
   websocket?: WebSocketFacts
   whatsapp?: WhatsAppChatFacts
   wireguard?: WireGuardFacts
+  xmpp?: XmppFacts
   zoom?: ZoomFacts
   zrtp?: ZrtpFacts
 }

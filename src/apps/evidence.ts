@@ -78,6 +78,8 @@ export interface FlowEvidence {
   h323?: 'call' | 'ras'
   /** A ws:// WebSocket that carried WebRTC session descriptions or ICE candidates in clear; absent when none. */
   webrtcSignalling?: true
+  /** XMPP (Jabber) read in clear on the flow (not turned to TLS before anything was said); absent when none. */
+  xmpp?: true
   /** ALPN protocols the flow's TLS or DTLS ClientHello offered; absent when none. */
   alpn?: readonly string[]
   /** QUIC long-header packets on the flow. */

@@ -245,6 +245,16 @@ export const RULES: readonly RuleDefinition[] = [
     remediation: 'Serve the signalling over wss:// (TLS) only and close the ws:// port; rotate the room PINs and API secrets that went in clear.',
   },
   {
+    id: 'CA-META-018',
+    title: 'XMPP (Jabber) in clear names the user and what they do',
+    category: 'metadata',
+    severity: 'medium',
+    severityNote: 'high when the password went in clear (SASL PLAIN) or can be guessed offline from the exchange (DIGEST-MD5, CRAM-MD5, SCRAM)',
+    rationale:
+      'XMPP (RFC 6120) carries chat, presence and call signalling (Jingle; the signalling of Jitsi conferences and Cisco Jabber calls). A client that does not turn the stream to TLS with STARTTLS before signing in sends everything in clear: the SASL exchange names the user and, with PLAIN, the password itself; with a challenge-response mechanism the password can be guessed offline from the recorded exchange; then the bound address, the contact list, presence, messages, the rooms joined and the ICE candidates of calls.',
+    remediation: 'Require TLS on the server (c2s_require_encryption, or Direct TLS on 5223) and SCRAM-SHA-256 or stronger over it; change the passwords that went in clear or can be guessed.',
+  },
+  {
     id: 'CA-CRYPTO-001',
     title: 'Obsolete TLS version on a call server',
     category: 'crypto',

@@ -14,6 +14,7 @@ import {throughProxy} from './checks/proxy.js'
 import {cleartextSip, srtpKeysInClear} from './checks/sip.js'
 import {cleartextH323} from './checks/h323.js'
 import {cleartextWebRtcSignalling} from './checks/websocket.js'
+import {cleartextXmpp} from './checks/xmpp.js'
 import {zrtpIdentifiers} from './checks/zrtp.js'
 import {lanNameLeaks} from './checks/lan-names.js'
 import {ikeAggressiveIdentities} from './checks/ike.js'
@@ -45,6 +46,7 @@ export const CHECKS: readonly Check[] = [
   ikeAggressiveIdentities,
   cleartextH323,
   cleartextWebRtcSignalling,
+  cleartextXmpp,
   weakTls,
   badCertificates,
   repeatedCipherBlocks,

@@ -22,6 +22,7 @@ import {tlsAnalyzer} from './tls/tls-analyzer.js'
 import {webSocketAnalyzer} from './websocket/ws-analyzer.js'
 import {whatsappChatAnalyzer} from './whatsapp/chat-prologue.js'
 import {wireguardAnalyzer} from './wireguard/wireguard-analyzer.js'
+import {xmppAnalyzer} from './xmpp/xmpp-analyzer.js'
 import {zoomAnalyzer} from './zoom/analyzer.js'
 import {zrtpAnalyzer} from './zrtp/zrtp-analyzer.js'
 
@@ -33,6 +34,7 @@ export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   sipAnalyzer,
   h323Analyzer,
   webSocketAnalyzer,
+  xmppAnalyzer,
   tlsAnalyzer,
   quicAnalyzer,
   dtlsAnalyzer,

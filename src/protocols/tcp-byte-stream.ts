@@ -105,6 +105,26 @@ export class TcpByteStream {
     return this.pending.length > 0
   }
 
+  /** Segments waiting behind the hole. */
+  get waiting(): number {
+    return this.pending.length
+  }
+
+  /**
+   * Stop waiting for the hole (the capture missed those bytes): what is held before it is
+   * dropped and the stream goes on from the earliest waiting segment, with those that follow on
+   * from it. For readers that can pick a text protocol up again at its next element.
+   */
+  skipGap(): void {
+    if (this.pending.length === 0) return
+    let first = this.pending[0]!.offset
+    for (const p of this.pending) first = Math.min(first, p.offset)
+    this.base = (this.base + first) >>> 0
+    for (const p of this.pending) p.offset -= first
+    this.length = 0
+    drainPending(this.pending, () => this.length, (p) => this.append(p.offset, p.data))
+  }
+
   get full(): boolean {
     return this.length >= this.maxBytes
   }

@@ -258,11 +258,14 @@ describe('analyze with no home: the rest of the policy still applies', () => {
   it.skipIf(!HAVE_CORPUS)('a severity override of CA-CALL-001 applies to a capture without a call and with no home (corpus jabber.pcap: XMPP chat)', async () => {
     const dir = tempDir('callaudit-nocall-')
     const file = join(dir, 'policy.yml')
-    writeFileSync(file, 'version: 1\nseverity-overrides: {CA-CALL-001: info}\n')
+    // The chat in clear is a finding of its own (CA-META-018, high for its DIGEST-MD5 sign-in):
+    // lowered too, so the exit code shows both overrides applied.
+    writeFileSync(file, 'version: 1\nseverity-overrides: {CA-CALL-001: info, CA-META-018: low}\n')
     const run = await runCli(['analyze', corpusPath('jabber.pcap'), '--policy', file, '--json', '--no-system-geoip'])
     const report = JSON.parse(run.stdout) as Report
     expect(report.policy.homeState).toBe('unjudged')
     expect(report.findings.find((f) => f.ruleId === 'CA-CALL-001')!.severity).toBe('info')
+    expect(report.findings.filter((f) => f.ruleId === 'CA-META-018').map((f) => f.severity)).toContain('low')
     expect(run.code).toBe(0)
   })
 })

@@ -1006,6 +1006,45 @@ describe('CA-META-017: WebRTC signalling over a ws:// WebSocket', () => {
   })
 })
 
+describe('CA-META-018: XMPP (Jabber) in clear', () => {
+  const SERVER = '212.242.33.42'
+  const c = {sport: 51222, dport: 5222}
+  const s = {sport: 5222, dport: 51222}
+  const xmpp = (toServer: string[], toClient: string[]): Frame[] => {
+    const frames: Frame[] = [frame(0, CLIENT, SERVER, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP), frame(30, SERVER, CLIENT, tcp({...s, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP)]
+    let a = 2
+    let b = 8
+    for (let i = 0; i < Math.max(toServer.length, toClient.length); i++) {
+      const up = Buffer.from(toServer[i] ?? '', 'utf8')
+      const down = Buffer.from(toClient[i] ?? '', 'utf8')
+      if (up.length) frames.push(frame(40 + 20 * i, CLIENT, SERVER, tcp({...c, seq: a, ack: b, flags: 'PA'}, up), IPPROTO.TCP))
+      a += up.length
+      if (down.length) frames.push(frame(50 + 20 * i, SERVER, CLIENT, tcp({...s, seq: b, ack: a, flags: 'PA'}, down), IPPROTO.TCP))
+      b += down.length
+    }
+    return frames
+  }
+  const head = "<stream:stream to='acme-ministry.example' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"
+
+  it('fires high when the password went in clear (SASL PLAIN), naming the user and the bound address, quoted', async () => {
+    const plain = Buffer.from('\0alice\0secret-pw').toString('base64')
+    const r = await run(xmpp([head, `<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${plain}</auth>`, "<iq type='set' id='1'><bind/></iq>"], ["<stream:stream from='acme-ministry.example' version='1.0'>", "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>", "<iq type='result' id='1'><bind><jid>alice@acme-ministry.example/\u001b[2Jpc</jid></bind></iq>"]), {home: 'DK'})
+    const f = r.findings.find((x) => x.ruleId === 'CA-META-018')
+    expect(f).toMatchObject({severity: 'high', endpoint: SERVER})
+    expect(f!.detail).toContain('The client signed in with SASL PLAIN for "alice": the password itself went in clear (it is not shown here).')
+    expect(f!.detail).toContain('The server bound the address "alice@acme-ministry.example/\\u001b[2Jpc".')
+    expect(JSON.stringify(r)).not.toContain('secret-pw')
+    expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'XMPP (Jabber) in clear: messaging, presence and call signalling'})
+  })
+
+  it('is medium without a sign-in, and says nothing when the stream turned to TLS first', async () => {
+    const r = await run(xmpp([head, "<presence/>"], ["<stream:stream from='acme-ministry.example' version='1.0'>"]), {home: 'DK'})
+    expect(r.findings.find((x) => x.ruleId === 'CA-META-018')?.severity).toBe('medium')
+    const tls = await run(xmpp([head, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", "<presence/>"], ["<stream:stream from='acme-ministry.example' version='1.0'>", "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"]), {home: 'DK'})
+    expect(ids(tls)).not.toContain('CA-META-018')
+  })
+})
+
 describe('CA-META-016: H.323 call signalling in clear', () => {
   const ROOM = '212.242.33.40'
   const c = {sport: 50123, dport: 1720}

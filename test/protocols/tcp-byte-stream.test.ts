@@ -49,4 +49,20 @@ describe('TcpByteStream.discard: a reader that consumes the stream as it goes', 
     expect(s.truncated).toBe(true)
     expect(s.full).toBe(true)
   })
+
+  it('skipGap gives up on a hole the capture missed: the stream goes on from the earliest waiting segment', () => {
+    const s = new TcpByteStream(1024)
+    s.push(0, b('<a>'), 0)
+    s.push(13, b('<c>'), 0) // bytes 3..12 never captured
+    s.push(16, b('<d>'), 0)
+    expect(text(s.bytes)).toBe('<a>')
+    expect(s.waiting).toBe(2)
+    s.skipGap()
+    expect(text(s.bytes)).toBe('<c><d>')
+    expect(s.waiting).toBe(0)
+    // The stream goes on in sequence from there; a late retransmission of skipped bytes is dropped.
+    s.push(19, b('<e>'), 0)
+    s.push(5, b('xx'), 0)
+    expect(text(s.bytes)).toBe('<c><d><e>')
+  })
 })
