@@ -118,7 +118,8 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
   if (f.sip) e.sip = true
   if (f.h323) e.h323 = f.h323.transport === 'udp' ? 'ras' : 'call'
   if (f.websocket && (f.websocket.sdps.length > 0 || f.websocket.candidates.length > 0)) e.webrtcSignalling = true
-  if (f.xmpp && !f.xmpp.starttls) e.xmpp = true
+  // XMPP is chat and presence first: a call's signalling only when it carries Jingle.
+  if (f.xmpp && !f.xmpp.starttls && f.xmpp.candidates.length > 0) e.xmpp = true
   const alpn = f.tls?.clientHello?.alpn ?? f.dtls?.clientHello?.alpn
   if (alpn && alpn.length > 0) e.alpn = alpn
   e.quic = f.quic !== undefined

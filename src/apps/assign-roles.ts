@@ -30,7 +30,7 @@ export const ROLE_DESCRIPTIONS: readonly RoleDescription[] = [
   {role: 'relay', title: 'TURN relay', description: 'A TURN server relaying the call: allocations, permissions, ChannelData or Send/Data indications, media to a known relay host, or TURN over TLS (the turns port 5349, ALPN stun.turn, or a long connection to a relay host). The relay sees every media packet and both parties\' addresses.'},
   {role: 'media', title: 'Media', description: 'Audio, video or screen sharing: RTP/SRTP (and RTCP on a port of its own, which reports on it), Zoom\'s media encapsulation, DTLS-SRTP after STUN, sustained UDP both ways to a conferencing server, or STUN-established peer streams.'},
   {role: 'telemetry', title: 'Telemetry and logging', description: 'Diagnostics, analytics and crash reporting (log.zoom.us, *.events.data.microsoft.com, Google Analytics, Sentry...): metadata about the call leaves the device.'},
-  {role: 'control', title: 'Signalling and control', description: 'TLS, QUIC or HTTP to an identified app\'s servers (meeting control, key distribution, presence, chat), STUN exchanges that set up the call, SIP and H.323 signalling, WebRTC signalling over a WebSocket, and XMPP. Keys served from abroad travel here, not in the media.'},
+  {role: 'control', title: 'Signalling and control', description: 'TLS, QUIC or HTTP to an identified app\'s servers (meeting control, key distribution, presence, chat), STUN exchanges that set up the call, SIP and H.323 signalling, WebRTC signalling over a WebSocket, and XMPP carrying Jingle call set-up. Keys served from abroad travel here, not in the media.'},
   {role: 'web', title: 'Web and content', description: 'Other HTTPS, QUIC or HTTP: web pages, CDNs, sign-in, updates.'},
   {role: 'other', title: 'Other', description: 'Anything else (unrecognised UDP/TCP, ICMP, tunnels).'},
 ]
@@ -187,7 +187,7 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
   if (f.h323 === 'call') return {role: 'control', reason: 'H.323 call signalling (Q.931/H.225.0) in clear: call set-up'}
   if (f.h323 === 'ras') return {role: 'control', reason: 'H.323 RAS in clear: registration with a gatekeeper and admission of calls'}
   if (f.webrtcSignalling) return {role: 'control', reason: 'WebRTC signalling over an unencrypted WebSocket (ws://): session descriptions in clear'}
-  if (f.xmpp) return {role: 'control', reason: 'XMPP (Jabber) in clear: messaging, presence and call signalling'}
+  if (f.xmpp) return {role: 'control', reason: 'XMPP (Jabber) in clear carrying Jingle call set-up'}
   // SIP over TLS (RFC 3261 §26.2: sips:, TCP 5061): the same signalling, encrypted.
   if (f.tls && f.server.port === SIPS_PORT) return {role: 'control', reason: 'TLS to port 5061: SIP over TLS (sips:, RFC 3261 §26.2), call signalling'}
   const web = f.tls || f.quic || f.http === true || WEB_PORTS.has(f.server.port)

@@ -78,7 +78,7 @@ export interface FlowEvidence {
   h323?: 'call' | 'ras'
   /** A ws:// WebSocket that carried WebRTC session descriptions or ICE candidates in clear; absent when none. */
   webrtcSignalling?: true
-  /** XMPP (Jabber) read in clear on the flow (not turned to TLS before anything was said); absent when none. */
+  /** XMPP (Jabber) in clear on the flow carrying Jingle call set-up (ICE candidates); absent when none. */
   xmpp?: true
   /** ALPN protocols the flow's TLS or DTLS ClientHello offered; absent when none. */
   alpn?: readonly string[]

@@ -1034,7 +1034,12 @@ describe('CA-META-018: XMPP (Jabber) in clear', () => {
     expect(f!.detail).toContain('The client signed in with SASL PLAIN for "alice": the password itself went in clear (it is not shown here).')
     expect(f!.detail).toContain('The server bound the address "alice@acme-ministry.example/\\u001b[2Jpc".')
     expect(JSON.stringify(r)).not.toContain('secret-pw')
-    expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'XMPP (Jabber) in clear: messaging, presence and call signalling'})
+    // Chat and presence alone are no call: the flow is not call signalling.
+    expect(r.flows[0]!.role).not.toBe('control')
+    const jingle = "<iq type='set' id='j1'><jingle xmlns='urn:xmpp:jingle:1' action='session-initiate'><content name='audio'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1'><candidate component='1' ip='192.168.0.105' port='50102' protocol='udp' type='host'/></transport></content></jingle></iq>"
+    const call = await run(xmpp([head, jingle], ["<stream:stream from='acme-ministry.example' version='1.0'>"]), {home: 'DK'})
+    expect(call.flows[0]).toMatchObject({role: 'control', roleReason: 'XMPP (Jabber) in clear carrying Jingle call set-up'})
+    expect(call.findings.find((x) => x.ruleId === 'CA-META-018')?.detail).toContain('Its Jingle call offers list ICE candidates: "192.168.0.105".')
   })
 
   it('is medium without a sign-in, and says nothing when the stream turned to TLS first', async () => {
