@@ -155,6 +155,8 @@ export const xmppAnalyzer: ProtocolAnalyzer<XmppState, XmppFacts> = {
 function opensStream(b: Uint8Array, start: number, end: number): boolean {
   let p = start
   while (p < end && (b[p] === 0x20 || b[p] === 0x0a || b[p] === 0x0d || b[p] === 0x09)) p++
+  // '<' first: every other flow's first payload costs no text.
+  if (b[p] !== 0x3c) return false
   const head = latin1(b.subarray(p, Math.min(end, p + 512)))
   return head.startsWith('<stream:stream') || (head.startsWith('<?xml') && head.includes('<stream:stream'))
 }
