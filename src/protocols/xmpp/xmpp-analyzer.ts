@@ -161,9 +161,14 @@ function opensStream(b: Uint8Array, start: number, end: number): boolean {
   return head.startsWith('<stream:stream') || (head.startsWith('<?xml') && head.includes('<stream:stream'))
 }
 
+/** A pattern per attribute name read, made once (not per tag). */
+const ATTRIBUTE_PATTERNS = new Map<string, RegExp>()
+
 /** The value of attribute `name` in a tag's text (as read: Latin-1), or null. */
 function attribute(tag: string, name: string): string | null {
-  const m = new RegExp(`\\s${name}=(['"])([^'"]*)\\1`).exec(tag)
+  let pattern = ATTRIBUTE_PATTERNS.get(name)
+  if (!pattern) ATTRIBUTE_PATTERNS.set(name, (pattern = new RegExp(`\\s${name}=(['"])([^'"]*)\\1`)))
+  const m = pattern.exec(tag)
   return m ? m[2]! : null
 }
 
