@@ -14,7 +14,7 @@ import {CA_DER, CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, LEAF
 import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, handshake, record, serverHelloBody} from '../protocols/tls/tls-builders.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {invite, ok, SDP_SDES, wsInvite, wsOk} from '../support/sip-builders.js'
-import {wsAnswer, wsFrame, wsRequest} from '../support/websocket-builders.js'
+import {wsAnswer, wsDeflater, wsFrame, wsRequest} from '../support/websocket-builders.js'
 import {h225Answer, h225Setup, Q931, q931, rasAdmissionRequest, rasRegistrationRequest, tpkt} from '../support/h323-builders.js'
 import {zrtpCommit, zrtpHello, zrtpSimple} from '../support/zrtp-builders.js'
 import {ikeMessage, ikev1, ikev1Message} from '../support/vpn-builders.js'
@@ -966,9 +966,10 @@ describe('CA-META-017: WebRTC signalling over a ws:// WebSocket', () => {
   const GATEWAY = '212.242.33.41'
   const c = {sport: 51000, dport: 8188}
   const s = {sport: 8188, dport: 51000}
-  const exchange = (messages: unknown[]): Frame[] => {
+  const exchange = (messages: unknown[], o: {compress?: boolean} = {}): Frame[] => {
     const get = Buffer.from(wsRequest('janus-protocol'))
-    const answer = Buffer.from(wsAnswer(101, 'janus-protocol'))
+    const answer = Buffer.from(wsAnswer(101, 'janus-protocol', o.compress ? 'permessage-deflate' : undefined))
+    const deflate = wsDeflater()
     const frames: Frame[] = [
       frame(0, CLIENT, GATEWAY, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
       frame(30, GATEWAY, CLIENT, tcp({...s, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
@@ -977,7 +978,8 @@ describe('CA-META-017: WebRTC signalling over a ws:// WebSocket', () => {
     ]
     let seq = 2 + get.length
     messages.forEach((m, i) => {
-      const bytes = wsFrame(Buffer.from(JSON.stringify(m)), {mask: Buffer.from([1, 2, 3, 4])})
+      const text = Buffer.from(JSON.stringify(m))
+      const bytes = wsFrame(o.compress ? deflate(text) : text, {mask: Buffer.from([1, 2, 3, 4]), rsv: o.compress ? 4 : 0})
       frames.push(frame(100 + i, CLIENT, GATEWAY, tcp({...c, seq, ack: 8 + answer.length, flags: 'PA'}, bytes), IPPROTO.TCP))
       seq += bytes.length
     })
@@ -997,6 +999,15 @@ describe('CA-META-017: WebRTC signalling over a ws:// WebSocket', () => {
     expect(p.severity).toBe('high')
     expect(p.detail).toContain('Secrets were sent in clear (their values are not shown): "pin (by the client)"')
     expect(JSON.stringify(pinned)).not.toContain('2468')
+  })
+
+  it('reads signalling compressed with permessage-deflate (RFC 7692) and says compression hid nothing', async () => {
+    const r = await run(exchange([{janus: 'message', body: {request: 'join', room: 4711, pin: '2468'}}, offer], {compress: true}), {home: 'DK'})
+    const f = r.findings.find((x) => x.ruleId === 'CA-META-017')!
+    expect(f.severity).toBe('high')
+    expect(f.detail).toContain('1 session description. 2 of its messages were compressed (permessage-deflate, RFC 7692), which hides nothing: they were inflated and read.')
+    expect(f.detail).toContain('"192.168.0.105 (private)"')
+    expect(r.flows[0]).toMatchObject({role: 'control'})
   })
 
   it('stays quiet on a WebSocket that carries no session description', async () => {
@@ -1157,6 +1168,23 @@ describe('CA-META-011 / CA-CRYPTO-005: SIP in clear, with SRTP keys in its SDP o
     expect(parties!.detail).toContain('Its SDP lists ICE candidates, the devices\' own addresses among them: "192.168.1.20 (private)", "fd00::2 (private)", "6f2b6c1e-6c1d-4a8e-9f0a-1b2c3d4e5f60.local", "203.0.113.7".')
     expect(parties!.evidence[0]).toMatchObject({frame: 5})
     expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'SIP signalling (RFC 3261) in clear: registration and call set-up'})
+    // The same with the browser's permessage-deflate agreed and used (RFC 7692).
+    const deflate = wsDeflater()
+    const agreed = Buffer.from(wsAnswer(101, 'sip', 'permessage-deflate; client_max_window_bits=15'), 'latin1')
+    const packed = wsFrame(deflate(Buffer.from(wsInvite(), 'latin1')), {mask: Buffer.from([1, 2, 3, 4]), rsv: 4})
+    const zipped = await run(
+      [
+        frame(0, CLIENT, PROXY, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
+        frame(30, PROXY, CLIENT, tcp({...s, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
+        frame(31, CLIENT, PROXY, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, get), IPPROTO.TCP),
+        frame(61, PROXY, CLIENT, tcp({...s, seq: 8, ack: 2 + get.length, flags: 'PA'}, agreed), IPPROTO.TCP),
+        frame(62, CLIENT, PROXY, tcp({...c, seq: 2 + get.length, ack: 8 + agreed.length, flags: 'PA'}, packed), IPPROTO.TCP),
+      ],
+      {home: 'DK'},
+    )
+    const zippedParties = zipped.findings.find((f) => f.ruleId === 'CA-META-011')!
+    expect(zippedParties.severity).toBe('high')
+    expect(zippedParties.detail).toContain(`Unencrypted SIP over WebSocket (ws://, its messages compressed with permessage-deflate, which hides nothing) between ${CLIENT}:51670 and ${PROXY}:8088 (1 message) names the parties of a call`)
   })
 
   it('without SDES keys no key finding; a registration alone is medium; SIP over TLS says nothing', async () => {

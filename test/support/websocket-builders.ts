@@ -1,4 +1,6 @@
-/** WebSocket frames and opening handshakes for tests (RFC 6455 §4, §5.2). */
+/** WebSocket frames and opening handshakes for tests (RFC 6455 §4, §5.2), and messages
+ * compressed with permessage-deflate (RFC 7692). */
+import {constants, deflateRawSync} from 'node:zlib'
 
 /**
  * One frame: `opcode` (text 1, binary 2, continuation 0, close 8, ping 9, pong 10), masked with
@@ -31,9 +33,26 @@ export function wsRequest(protocols: string, host = 'pbx.example.org:8088'): str
   ].join('\r\n')
 }
 
-/** The server's answer: 101 switching to websocket with `protocol`, or another status. */
-export function wsAnswer(status = 101, protocol = 'sip'): string {
+/** The server's answer: 101 switching to websocket with `protocol` (and the extensions it
+ * agreed to, e.g. `permessage-deflate`), or another status. */
+export function wsAnswer(status = 101, protocol = 'sip', extensions?: string): string {
   if (status !== 101) return ['HTTP/1.1 404 Not Found', 'Content-Length: 0', '', ''].join('\r\n')
   // §1.3's example accept value for the key above.
-  return ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=', `Sec-WebSocket-Protocol: ${protocol}`, '', ''].join('\r\n')
+  return ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=', `Sec-WebSocket-Protocol: ${protocol}`, ...(extensions ? [`Sec-WebSocket-Extensions: ${extensions}`] : []), '', ''].join('\r\n')
+}
+
+/**
+ * One sender's permessage-deflate compressor (RFC 7692 §7.2.1): each message raw DEFLATE ended by
+ * a sync flush whose 00 00 FF FF is left off. With context takeover (the default) the compressor
+ * goes on from the messages before, so later messages refer back into them: made here by giving
+ * zlib what was sent before as its preset dictionary.
+ */
+export function wsDeflater(o: {contextTakeover?: boolean} = {}): (message: Buffer) => Buffer {
+  let sent = Buffer.alloc(0)
+  return (message) => {
+    const out = deflateRawSync(message, {finishFlush: constants.Z_SYNC_FLUSH, ...(o.contextTakeover === false || sent.length === 0 ? {} : {dictionary: sent.subarray(-32768)})})
+    if (o.contextTakeover !== false) sent = Buffer.concat([sent, message])
+    if (!out.subarray(-4).equals(Buffer.from([0, 0, 0xff, 0xff]))) throw new Error('a sync flush ends with an empty stored block')
+    return out.subarray(0, out.length - 4)
+  }
 }

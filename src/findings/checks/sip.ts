@@ -71,7 +71,7 @@ export function cleartextSip(ctx: CheckContext): Finding[] {
     if (parties.size === 0) continue
     const invites = sip.kept.filter((m) => m.method === 'INVITE' && m.requestUri !== undefined)
     const call = invites.length > 0
-    const parts = [`Unencrypted SIP${sip.transport === 'ws' ? ' over WebSocket (ws://)' : ''} between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)} (${sip.messages} message${sip.messages === 1 ? '' : 's'}) names ${call ? 'the parties of a call' : 'the user'}: ${list(parties)}.`]
+    const parts = [`Unencrypted SIP${sip.transport === 'ws' ? ` over WebSocket (ws://${sip.inflatedMessages ? ', its messages compressed with permessage-deflate, which hides nothing' : ''})` : ''} between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)} (${sip.messages} message${sip.messages === 1 ? '' : 's'}) names ${call ? 'the parties of a call' : 'the user'}: ${list(parties)}.`]
     if (software.size) parts.push(`It names the software: ${list(software)}.`)
     if (mediaAt.size) parts.push(`Its SDP says where the media goes: ${list(mediaAt)}.`)
     // ICE candidates (RFC 8839): a host candidate is an address of the device's own interfaces.

@@ -30,6 +30,7 @@ export function cleartextWebRtcSignalling(ctx: CheckContext): Finding[] {
     const parts = [
       `WebRTC signalling went in clear over an unencrypted WebSocket (ws://${ws.protocol ? `, subprotocol ${quote(ws.protocol)}` : ''}) between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)}: ${ws.sdps.length} session description${ws.sdps.length === 1 ? '' : 's'}${ws.candidates.length ? ` and ${ws.candidates.length} trickled ICE candidate${ws.candidates.length === 1 ? '' : 's'}` : ''}.`,
     ]
+    if (ws.inflated) parts.push(`${ws.inflated} of its messages were compressed (permessage-deflate, RFC 7692), which hides nothing: they were inflated and read.`)
     if (addresses.length) parts.push(`The ICE candidates give the devices' own addresses: ${list(addresses.map((a) => (isPrivateAddress(a) ? `${a} (private)` : a)))}.`)
     if (keyed.length) parts.push(`${keyed.length} SDP${keyed.length === 1 ? ' carries' : 's carry'} SRTP master keys (a=crypto): the media can be decrypted.`)
     if (ws.secrets.length) parts.push(`Secrets were sent in clear (their values are not shown): ${list(ws.secrets.map((s) => `${s.name} (by the ${s.sentBy})`))}; whoever reads them can join or manage the room.`)

@@ -10,8 +10,9 @@
  * messages by Content-Length (§18.3, §20.14). WebSocket (ws://, the transport of browser softphones
  * such as JsSIP and SIP.js): a TCP flow whose first payload is an opening handshake asking for the
  * "sip" subprotocol; after the handshake each WebSocket message holds one SIP message (RFC 7118
- * §5). Messages compressed with permessage-deflate (RFC 7692) are counted, not read. SIP over wss://
- * is TLS. The first MAX_MESSAGES messages are kept in full,
+ * §5); messages compressed with the permessage-deflate the server agreed to (RFC 7692) are
+ * inflated first (../websocket/ws-deflate.ts). SIP over wss:// is TLS. The first MAX_MESSAGES
+ * messages are kept in full,
  * the rest counted (to MAX_COUNTED); the analyzer steps aside when a TCP direction's bytes stop
  * being SIP, or a UDP flow's first datagrams are not.
  */
@@ -70,8 +71,11 @@ export interface SipFacts {
   /** More messages than were kept, or a TCP direction cut. */
   truncated: boolean
   /** WebSocket: messages that could not be read as SIP (compressed with permessage-deflate,
-   * RFC 7692, or not SIP); present when there were any. */
+   * RFC 7692, that would not inflate, or not SIP); present when there were any. */
   unreadMessages?: number
+  /** WebSocket: messages compressed with the permessage-deflate the server agreed to (RFC
+   * 7692), inflated and read; present when there were any. */
+  inflatedMessages?: number
 }
 
 interface SipState {
@@ -89,6 +93,7 @@ interface SipState {
   /** WebSocket: set when the first payload is a handshake asking for "sip" (then `tcp` is unused). */
   ws: WsConnection | undefined
   unreadMessages: number
+  inflatedMessages: number
 }
 
 export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
@@ -114,6 +119,7 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
       misses: 0,
       ws: undefined,
       unreadMessages: 0,
+      inflatedMessages: 0,
     }
   },
 
@@ -147,12 +153,14 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
       kept: state.kept,
       truncated: state.truncated,
       ...(state.unreadMessages > 0 ? {unreadMessages: state.unreadMessages} : {}),
+      ...(state.inflatedMessages > 0 ? {inflatedMessages: state.inflatedMessages} : {}),
     }
   },
 
   describe(facts: SipFacts): string[] {
     const over = facts.transport === 'ws' ? 'WebSocket' : facts.transport.toUpperCase()
     const lines = [`SIP over ${over}: ${facts.messages} message${facts.messages === 1 ? '' : 's'} (${facts.counts.map((c) => `${c.name} ×${c.count}`).join(', ')})`]
+    if (facts.inflatedMessages) lines.push(`${facts.inflatedMessages} WebSocket message${facts.inflatedMessages === 1 ? '' : 's'} compressed (permessage-deflate), inflated and read`)
     if (facts.unreadMessages) lines.push(`${facts.unreadMessages} WebSocket message${facts.unreadMessages === 1 ? '' : 's'} not read (compressed, or not SIP)`)
     // Each distinct thing once, with the frame it was first seen in (dialog tags left out: they
     // differ per message and say nothing about who).
@@ -227,8 +235,10 @@ function isSipWebSocketRequest(packet: PayloadPacket): boolean {
 function feedWebSocket(state: SipState, packet: PayloadPacket, ws: WsConnection): boolean {
   ws.push(packet, (at, message) => {
     const parsed = message.compressed ? undefined : parseSipMessage(message.bytes, 0, message.length, true)
-    if (parsed?.status === 'ok') record(state, at, parsed.message, message.bytes)
-    else state.unreadMessages++
+    if (parsed?.status === 'ok') {
+      record(state, at, parsed.message, message.bytes)
+      if (message.inflated) state.inflatedMessages++
+    } else state.unreadMessages++
   })
   if (ws.truncated) state.truncated = true
   return ws.open && state.messages < MAX_COUNTED

@@ -8,8 +8,10 @@
  * their values. SIP over WebSocket is the SIP analyzer's.
  *
  * A flow is taken when its first payload is an opening handshake (a GET upgrading to websocket)
- * and read over its first 4096 payload packets; binary messages, and messages compressed with
- * permessage-deflate (RFC 7692), are counted as not read.
+ * and read over its first 4096 payload packets. Messages compressed with the permessage-deflate
+ * the server agreed to (RFC 7692, what browsers offer on every connection) are inflated and read
+ * (./ws-deflate.ts); binary messages, and compressed ones that cannot be inflated, are counted
+ * as not read.
  */
 import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {parseCandidate, parseSdp, type SdpCandidate, type SdpFacts} from '../sip/sdp.js'
@@ -57,7 +59,11 @@ export interface WebSocketFacts {
   requestedProtocols: string[]
   protocol: string | null
   messages: {toServer: number; toClient: number}
-  /** Binary or compressed messages (counted, not read). */
+  /** 'permessage-deflate' when the server agreed to compress messages (RFC 7692), else null. */
+  compression: 'permessage-deflate' | null
+  /** Compressed messages inflated and read. */
+  inflated: number
+  /** Binary messages, and compressed ones that could not be inflated (counted, not read). */
   unread: number
   sdps: WsSdpFact[]
   /** ICE candidates trickled outside an SDP, each address, port and transport once. */
@@ -73,11 +79,13 @@ interface WsState {
   protocol: string | null
   toServer: number
   toClient: number
+  inflated: number
   unread: number
   sdps: WsSdpFact[]
   candidates: WsCandidateFact[]
   secrets: WsSecretFact[]
   truncated: boolean
+  compression: 'permessage-deflate' | null
 }
 
 export const webSocketAnalyzer: ProtocolAnalyzer<WsState, WebSocketFacts> = {
@@ -93,7 +101,7 @@ export const webSocketAnalyzer: ProtocolAnalyzer<WsState, WebSocketFacts> = {
   },
 
   start(_flow: FlowInfo, evidenceOf: EvidenceOf): WsState {
-    return {evidenceOf, connection: new WsConnection(STREAM_BYTES, MAX_MESSAGE), requested: undefined, protocol: null, toServer: 0, toClient: 0, unread: 0, sdps: [], candidates: [], secrets: [], truncated: false}
+    return {evidenceOf, connection: new WsConnection(STREAM_BYTES, MAX_MESSAGE), requested: undefined, protocol: null, toServer: 0, toClient: 0, inflated: 0, unread: 0, sdps: [], candidates: [], secrets: [], truncated: false, compression: null}
   },
 
   feed(state: WsState, packet: PayloadPacket): boolean {
@@ -107,9 +115,11 @@ export const webSocketAnalyzer: ProtocolAnalyzer<WsState, WebSocketFacts> = {
         state.unread++
         return
       }
+      if (message.inflated) state.inflated++
       readJson(state, at, message.bytes, message.length)
     })
     state.protocol = connection.protocol
+    if (connection.deflate) state.compression = 'permessage-deflate'
     if (connection.truncated) state.truncated = true
     return connection.open
   },
@@ -122,6 +132,8 @@ export const webSocketAnalyzer: ProtocolAnalyzer<WsState, WebSocketFacts> = {
       requestedProtocols: state.requested ?? [],
       protocol: state.protocol,
       messages: {toServer: state.toServer, toClient: state.toClient},
+      compression: state.compression,
+      inflated: state.inflated,
       unread: state.unread,
       sdps: state.sdps,
       candidates: state.candidates,
@@ -131,7 +143,7 @@ export const webSocketAnalyzer: ProtocolAnalyzer<WsState, WebSocketFacts> = {
   },
 
   describe(facts: WebSocketFacts): string[] {
-    const lines = [`WebSocket in clear${facts.protocol ? ` (${facts.protocol})` : ''}: ${facts.messages.toServer} message${facts.messages.toServer === 1 ? '' : 's'} to the server, ${facts.messages.toClient} back${facts.unread ? `, ${facts.unread} binary or compressed (not read)` : ''}`]
+    const lines = [`WebSocket in clear${facts.protocol ? ` (${facts.protocol})` : ''}: ${facts.messages.toServer} message${facts.messages.toServer === 1 ? '' : 's'} to the server, ${facts.messages.toClient} back${facts.inflated ? `, ${facts.inflated} compressed (permessage-deflate, inflated and read)` : ''}${facts.unread ? `, ${facts.unread} binary or compressed (not read)` : ''}`]
     for (const s of facts.sdps) {
       if (lines.length >= MAX_DESCRIBE_LINES) break
       const candidates = s.sdp.candidates.map((c) => `${c.type} ${c.transport} ${c.address.includes(':') ? `[${c.address}]` : c.address}:${c.port}`).join(', ')

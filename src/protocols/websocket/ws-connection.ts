@@ -3,32 +3,54 @@
  * its opening-handshake head passed (the client's GET, the server's 101 Switching Protocols,
  * RFC 6455 §4), then its messages (./ws-frame.ts) handed to a callback. The client's messages are
  * read once the server has switched (bytes sent before are held until then); a server that
- * does not switch ends the reading of both directions; a close frame ends its own. Used by every
- * analyzer that reads a protocol carried over WebSocket (SIP, RFC 7118; WebRTC signalling).
+ * does not switch ends the reading of both directions; a close frame ends its own. Messages
+ * compressed with the permessage-deflate the server agreed to (RFC 7692) are inflated
+ * (./ws-deflate.ts). Used by every analyzer that reads a protocol carried over WebSocket (SIP,
+ * RFC 7118; WebRTC signalling).
  */
 import type {PayloadPacket} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
+import {MessageInflater} from './ws-deflate.js'
 import {WsMessages} from './ws-frame.js'
 import {requestHeadLength, webSocketAnswer} from './ws-handshake.js'
 
-/** A whole message of one direction: `bytes[0, length)` (valid during the call only). */
-export type WsMessageHandler = (packet: PayloadPacket, message: {opcode: number; compressed: boolean; bytes: Uint8Array; length: number}) => void
+/**
+ * A whole message of one direction: `bytes[0, length)` (valid during the call only). `compressed`:
+ * it is still compressed and cannot be read (RSV1 without an agreed permessage-deflate, or a
+ * message that would not inflate); `inflated`: it was compressed and `bytes` hold its text.
+ */
+export interface WsMessage {
+  opcode: number
+  compressed: boolean
+  inflated: boolean
+  bytes: Uint8Array
+  length: number
+}
+
+export type WsMessageHandler = (packet: PayloadPacket, message: WsMessage) => void
 
 interface Side {
   stream: TcpByteStream | undefined
   head: boolean
   messages: WsMessages
+  /** Set when the server agreed to permessage-deflate. */
+  inflater: MessageInflater | undefined
 }
 
 export class WsConnection {
   private readonly sides: [Side, Side]
   /** The server's chosen subprotocol (Sec-WebSocket-Protocol of its 101), once it switched. */
   protocol: string | null = null
+  /** The server agreed to permessage-deflate (RFC 7692): compressed messages are inflated. */
+  deflate = false
   /** A direction was cut: its stream outgrew the cap. */
   truncated = false
 
-  constructor(streamBytes: number, maxMessage: number) {
-    const side = (): Side => ({stream: new TcpByteStream(streamBytes), head: true, messages: new WsMessages(maxMessage)})
+  constructor(
+    streamBytes: number,
+    private readonly maxMessage: number,
+  ) {
+    const side = (): Side => ({stream: new TcpByteStream(streamBytes), head: true, messages: new WsMessages(maxMessage), inflater: undefined})
     this.sides = [side(), side()]
   }
 
@@ -87,7 +109,14 @@ export class WsConnection {
           side.stream = undefined
           return
         }
-        onMessage(packet, {opcode: next.opcode, compressed: next.compressed, bytes: side.messages.message, length: next.length})
+        if (next.compressed && side.inflater) {
+          const text = side.inflater.inflate(side.messages.message, next.length, next.cut)
+          if (text) {
+            onMessage(packet, {opcode: next.opcode, compressed: false, inflated: true, bytes: text, length: text.length})
+            continue
+          }
+        }
+        onMessage(packet, {opcode: next.opcode, compressed: next.compressed, inflated: false, bytes: side.messages.message, length: next.length})
       }
     }
     stream.discard(at)
@@ -104,6 +133,11 @@ export class WsConnection {
     if (answer.status === 'incomplete') return -1
     if (answer.status !== 'ok' || !answer.accepted) return 'invalid'
     this.protocol = answer.protocol
+    if (answer.deflate) {
+      this.deflate = true
+      this.sides[0].inflater = new MessageInflater(answer.deflate.clientNoContextTakeover, this.maxMessage)
+      this.sides[1].inflater = new MessageInflater(answer.deflate.serverNoContextTakeover, this.maxMessage)
+    }
     return answer.length
   }
 }

@@ -89,7 +89,7 @@ export function copyUnmasked(b: Uint8Array, start: number, stop: number, maskAt:
 /** What WsMessages.next found. */
 export type WsNext =
   /** A whole message: its opcode (text or binary) and `message.subarray(0, length)`. */
-  | {kind: 'message'; opcode: number; compressed: boolean; length: number; bytesEnd: number}
+  | {kind: 'message'; opcode: number; compressed: boolean; length: number; bytesEnd: number; cut: boolean}
   /** A close frame (§5.5.1): nothing more comes this way. */
   | {kind: 'close'; bytesEnd: number}
   /** The next frame is not whole yet. The frames before it (the start of a fragmented message,
@@ -110,6 +110,8 @@ export class WsMessages {
   private compressed = false
   /** A message was longer than maxMessage. */
   cut = false
+  /** The message being put together is: only its first maxMessage bytes are kept. */
+  private messageCut = false
   private readonly frame = newWsFrame()
 
   constructor(private readonly maxMessage: number) {}
@@ -131,10 +133,11 @@ export class WsMessages {
         this.opcode = f.opcode
         this.compressed = (f.rsv & 0x4) !== 0
         this.length = 0
+        this.messageCut = false
       }
       this.append(b, f)
       if (!f.fin) continue
-      const message = {kind: 'message' as const, opcode: this.opcode, compressed: this.compressed, length: this.length, bytesEnd: at}
+      const message = {kind: 'message' as const, opcode: this.opcode, compressed: this.compressed, length: this.length, bytesEnd: at, cut: this.messageCut}
       this.opcode = -1
       return message
     }
@@ -143,7 +146,7 @@ export class WsMessages {
   private append(b: Uint8Array, f: WsFrame): void {
     const room = this.maxMessage - this.length
     const take = Math.min(room, f.payloadEnd - f.payloadStart)
-    if (take < f.payloadEnd - f.payloadStart) this.cut = true
+    if (take < f.payloadEnd - f.payloadStart) this.cut = this.messageCut = true
     if (take <= 0) return
     if (this.message.length < this.length + take) {
       const grown = new Uint8Array(Math.min(this.maxMessage, Math.max(this.length + take, this.message.length * 2, 256)))

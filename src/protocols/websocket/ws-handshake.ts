@@ -6,8 +6,9 @@
  */
 import {Buffer} from 'node:buffer'
 import {fieldValue, type HeadResult, type HttpHead, MAX_HEAD_BYTES, parseHttpHead} from '../http/http-head.js'
+import {deflateAgreement, type DeflateAgreement} from './ws-deflate.js'
 
-const HANDSHAKE_FIELDS: ReadonlySet<string> = new Set(['upgrade', 'sec-websocket-protocol'])
+const HANDSHAKE_FIELDS: ReadonlySet<string> = new Set(['upgrade', 'sec-websocket-protocol', 'sec-websocket-extensions'])
 
 /** Comma-separated tokens of a field value, lower-cased (RFC 9110 §5.6.1 lists). */
 function tokens(value: string | null): string[] {
@@ -52,19 +53,19 @@ export function webSocketRequestProtocols(bytes: Uint8Array, start = 0): string[
   return tokens(fieldValue(r.head, 'sec-websocket-protocol'))
 }
 
-export type WebSocketAnswer = {status: 'incomplete'} | {status: 'invalid'} | {status: 'ok'; accepted: boolean; protocol: string | null; length: number}
+export type WebSocketAnswer = {status: 'incomplete'} | {status: 'invalid'} | {status: 'ok'; accepted: boolean; protocol: string | null; deflate: DeflateAgreement | undefined; length: number}
 
 /**
  * The server's answer at bytes[start..] (§4.2.2): accepted when it is 101 Switching Protocols
- * upgrading to websocket, with the subprotocol it chose; `length` is the head's, after which
- * frames begin.
+ * upgrading to websocket, with the subprotocol it chose and the permessage-deflate it agreed to
+ * (RFC 7692), if any; `length` is the head's, after which frames begin.
  */
 export function webSocketAnswer(bytes: Uint8Array, start = 0): WebSocketAnswer {
   const r = headAt(bytes, start, HTTP_SLASH)
   if (r.status === 'incomplete') return r
   if (r.status !== 'ok' || r.head.kind !== 'response') return {status: 'invalid'}
   const accepted = r.head.status === 101 && upgradesToWebSocket(r.head)
-  return {status: 'ok', accepted, protocol: tokens(fieldValue(r.head, 'sec-websocket-protocol'))[0] ?? null, length: r.head.length}
+  return {status: 'ok', accepted, protocol: tokens(fieldValue(r.head, 'sec-websocket-protocol'))[0] ?? null, deflate: accepted ? deflateAgreement(r.head) : undefined, length: r.head.length}
 }
 
 /** Where the head at bytes[start..] ends (after its empty line), or -1 when it has not yet. */

@@ -8,7 +8,7 @@ import {parseSdp} from '../../../src/protocols/sip/sdp.js'
 import {ALL_ANALYZERS} from '../../../src/protocols/index.js'
 import {CaptureKit, type End, factsOn} from '../rtp/capture-kit.js'
 import {SDP_WEBRTC, wsInvite, wsOk, wsRegister} from '../../support/sip-builders.js'
-import {wsAnswer, wsFrame, wsRequest} from '../../support/websocket-builders.js'
+import {wsAnswer, wsDeflater, wsFrame, wsRequest} from '../../support/websocket-builders.js'
 import {tcpExchange, type Turn} from '../../support/tcp-exchange.js'
 
 const browser: End = {ip: '192.168.1.20', port: 51670}
@@ -17,21 +17,37 @@ const MASK = Buffer.from([0x37, 0xfa, 0x21, 0x3d])
 
 /** A browser softphone's WebSocket to its PBX, turn by turn: the handshake, then SIP messages one
  * per WebSocket message (the browser's masked, §5.3), then the browser's close. */
-function turns(o: {status?: number; protocol?: string; deflate?: boolean; fragmentInvite?: boolean; eager?: boolean} = {}): Turn[] {
-  const client = (s: string) => wsFrame(Buffer.from(s, 'latin1'), {mask: MASK, rsv: o.deflate ? 4 : 0})
+function turns(o: {status?: number; protocol?: string; deflate?: boolean; compress?: 'context' | 'alone'; corrupt?: boolean; fragmentInvite?: boolean; eager?: boolean} = {}): Turn[] {
+  // compress: permessage-deflate agreed (RFC 7692), each side's messages compressed, going on
+  // from its messages before ('context') or each on its own ('alone'); corrupt: the REGISTER's
+  // compressed bytes damaged.
+  const takeover = o.compress !== 'alone'
+  const clientDeflate = wsDeflater({contextTakeover: takeover})
+  const serverDeflate = wsDeflater({contextTakeover: takeover})
+  let corrupt = o.corrupt ?? false
+  const compressed = (deflate: (m: Buffer) => Buffer, m: Buffer) => {
+    const c = Buffer.from(deflate(m))
+    if (corrupt) ((c[0] = 0xff), (c[1] = 0xff), (corrupt = false))
+    return c
+  }
+  const client = (s: string) => (o.compress ? wsFrame(compressed(clientDeflate, Buffer.from(s, 'latin1')), {mask: MASK, rsv: 4}) : wsFrame(Buffer.from(s, 'latin1'), {mask: MASK, rsv: o.deflate ? 4 : 0}))
+  const server = (s: string) => (o.compress ? wsFrame(serverDeflate(Buffer.from(s, 'latin1')), {rsv: 4}) : wsFrame(Buffer.from(s, 'latin1')))
+  // Compressed in the order sent: the REGISTER before the INVITE.
+  const register = client(wsRegister())
   const invite = Buffer.from(wsInvite(), 'latin1')
   const inviteFrames = o.fragmentInvite
     ? Buffer.concat([wsFrame(invite.subarray(0, 300), {mask: MASK, fin: false}), wsFrame(Buffer.from('ping'), {opcode: 9, mask: MASK}), wsFrame(invite.subarray(300), {mask: MASK, opcode: 0})])
     : client(wsInvite())
   const request = Buffer.from(wsRequest(o.protocol ?? 'sip'), 'latin1')
+  const extensions = o.compress === 'alone' ? 'permessage-deflate; server_no_context_takeover; client_no_context_takeover' : o.compress ? 'permessage-deflate' : undefined
   // eager: the REGISTER sent with the handshake, before the server switched.
   return [
-    [true, o.eager ? Buffer.concat([request, client(wsRegister())]) : request],
-    [false, Buffer.from(wsAnswer(o.status ?? 101), 'latin1')],
-    ...(o.eager ? [] : [[true, client(wsRegister())] as Turn]),
-    [false, wsFrame(Buffer.from(wsOk('REGISTER', 1), 'latin1'))],
+    [true, o.eager ? Buffer.concat([request, register]) : request],
+    [false, Buffer.from(wsAnswer(o.status ?? 101, 'sip', extensions), 'latin1')],
+    ...(o.eager ? [] : [[true, register] as Turn]),
+    [false, server(wsOk('REGISTER', 1))],
     [true, inviteFrames],
-    [false, wsFrame(Buffer.from(wsOk('INVITE', 7125), 'latin1'))],
+    [false, server(wsOk('INVITE', 7125))],
     [true, wsFrame(Buffer.from([0x03, 0xe8]), {opcode: 8, mask: MASK})],
   ]
 }
@@ -89,11 +105,37 @@ describe('SIP over WebSocket (RFC 7118)', () => {
     expect(await sipFacts({protocol: 'xmpp'})).toBeUndefined()
   })
 
-  it('counts messages compressed with permessage-deflate (RFC 7692) as not read', async () => {
+  it('counts messages marked compressed (RSV1) as not read when the server agreed to no compression', async () => {
     const facts = (await sipFacts({deflate: true}))!
     expect(facts.messages).toBe(2) // the server's answers, uncompressed
     expect(facts.unreadMessages).toBe(2)
     expect(sipAnalyzer.describe(facts)).toContain('2 WebSocket messages not read (compressed, or not SIP)')
+  })
+
+  it('inflates messages compressed with the permessage-deflate the server agreed to (RFC 7692), and reads them as SIP', async () => {
+    const plain = (await sipFacts())!
+    const strip = (f: SipFacts | undefined) => JSON.stringify({...f, inflatedMessages: undefined, kept: f?.kept.map((m) => ({...m, evidence: m.evidence.frame}))})
+    for (const compress of ['context', 'alone'] as const) {
+      const facts = (await sipFacts({compress}))!
+      expect(facts.inflatedMessages, compress).toBe(4)
+      expect(facts.unreadMessages, compress).toBeUndefined()
+      expect(strip(facts), compress).toBe(strip(plain))
+      expect(sipAnalyzer.describe(facts), compress).toContain('4 WebSocket messages compressed (permessage-deflate), inflated and read')
+      // However the segments fall (the frames then differ).
+      const noFrames = (f: SipFacts | undefined) => JSON.stringify({...f, kept: f?.kept.map((m) => ({...m, evidence: undefined}))})
+      for (const sizes of [[1], [7, 300]]) expect(noFrames(await sipFacts({compress}, sizes)), `${compress} ${sizes}`).toBe(noFrames(facts))
+    }
+  })
+
+  it('after a message that will not inflate, reads no more of that side when its messages refer back, only that one when each stands alone', async () => {
+    const context = (await sipFacts({compress: 'context', corrupt: true}))!
+    // The REGISTER is damaged, and the INVITE after it refers back into it; the server's two
+    // answers are read.
+    expect(context.counts.map((c) => c.name)).toEqual(['200 REGISTER', '200 INVITE'])
+    expect(context.unreadMessages).toBe(2)
+    const alone = (await sipFacts({compress: 'alone', corrupt: true}))!
+    expect(alone.counts.map((c) => c.name)).toEqual(['200 REGISTER', 'INVITE', '200 INVITE'])
+    expect(alone.unreadMessages).toBe(1)
   })
 })
 
