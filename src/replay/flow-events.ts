@@ -197,6 +197,24 @@ export function flowEvents(flow: ReportFlow, endpoint: ReportEndpoint | undefine
     })
   }
 
+  // XMPP in clear: the sign-in (SASL), the bound address, each room joined and each Jingle
+  // session-initiate, session-accept and session-terminate: who is online, where, and their calls.
+  const x = facts.xmpp
+  if (x && !x.starttls) {
+    const server = hostPort(flow.server.ip, flow.server.port)
+    let n = 0
+    const push = (evidence: Evidence, text: string, detail: Record<string, unknown>) => out.push({kind: 'xmpp', id: `xmpp:${flow.id}:${++n}`, ...at(evidence), text, detail})
+    if (x.sasl) push(x.sasl.evidence, `XMPP sign-in (SASL ${x.sasl.mechanism}${x.sasl.user ? `, user ${x.sasl.user}` : ''}${x.sasl.passwordInClear ? ', password in clear' : ''}) to ${server}`, {what: 'sign-in', mechanism: x.sasl.mechanism, user: x.sasl.user, passwordInClear: x.sasl.passwordInClear})
+    if (x.jid) push(x.jid.evidence, `XMPP address bound: ${x.jid.value} (by ${server})`, {what: 'bound', jid: x.jid.value})
+    for (const o of x.occupants) push(o.evidence, `XMPP room joined: ${o.jid}`, {what: 'room', jid: o.jid})
+    // Facts of reports written before Jingle actions were kept have none.
+    for (const j of x.jingle ?? []) {
+      if (!JINGLE_EVENT_ACTIONS.has(j.action)) continue
+      const sender = j.sentBy === 'client' ? flow.client : flow.server
+      push(j.evidence, `Jingle ${j.action}${j.sid ? ` ${j.sid}` : ''} (sent by ${hostPort(sender.ip, sender.port)})`, {what: 'jingle', action: j.action, sid: j.sid, sentBy: j.sentBy})
+    }
+  }
+
   for (const s of facts.rtp?.rtcp?.sdes ?? []) {
     out.push({
       kind: 'sdes',
@@ -335,6 +353,9 @@ function rtpStreamEvents(flow: ReportFlow, s: RtpStreamFact, zoomKind: ZoomMedia
 }
 
 /** Who an H.323 message names: "from <display, number, aliases> to <number, aliases>". */
+/** Jingle actions (XEP-0166 §7.2) that make a replay event: a call offered, answered, ended. */
+const JINGLE_EVENT_ACTIONS: ReadonlySet<string> = new Set(['session-initiate', 'session-accept', 'session-terminate'])
+
 function h323Parties(m: H323MessageFact): string {
   const from = [m.display ? JSON.stringify(m.display) : '', m.callingNumber ?? '', ...m.sourceAliases.map((a) => a.value)].filter(Boolean)
   const to = [m.calledNumber ?? '', ...m.destinationAliases.map((a) => a.value)].filter(Boolean)

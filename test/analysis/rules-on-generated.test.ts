@@ -1053,6 +1053,36 @@ describe('CA-META-018: XMPP (Jabber) in clear', () => {
     expect(call.findings.find((x) => x.ruleId === 'CA-META-018')?.detail).toContain('Its Jingle call offers list ICE candidates: "192.168.0.105".')
   })
 
+  it('over a ws:// WebSocket (RFC 7395, a web client): says so, and a Jingle session-initiate is a call set up (CA-CALL-001)', async () => {
+    const ws = {sport: 51280, dport: 5280}
+    const back = {sport: 5280, dport: 51280}
+    const mask = Buffer.from([1, 2, 3, 4])
+    const get = Buffer.from(wsRequest('xmpp'))
+    const answer = Buffer.from(wsAnswer(101, 'xmpp'))
+    const messages = [
+      '<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="acme-ministry.example" version="1.0"/>',
+      `<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="PLAIN">${Buffer.from('\0alice\0secret-pw').toString('base64')}</auth>`,
+      '<iq type="set" id="j1"><jingle xmlns="urn:xmpp:jingle:1" action="session-initiate" sid="s1"><content name="audio"><transport xmlns="urn:xmpp:jingle:transports:ice-udp:1"><candidate component="1" ip="192.168.0.105" port="50102" protocol="udp" type="host"/></transport></content></jingle></iq>',
+    ].map((m) => wsFrame(Buffer.from(m), {mask}))
+    const frames: Frame[] = [
+      frame(0, CLIENT, SERVER, tcp({...ws, seq: 1, flags: 'S'}), IPPROTO.TCP),
+      frame(30, SERVER, CLIENT, tcp({...back, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
+      frame(31, CLIENT, SERVER, tcp({...ws, seq: 2, ack: 8, flags: 'PA'}, get), IPPROTO.TCP),
+      frame(61, SERVER, CLIENT, tcp({...back, seq: 8, ack: 2 + get.length, flags: 'PA'}, answer), IPPROTO.TCP),
+    ]
+    let seq = 2 + get.length
+    messages.forEach((m, i) => {
+      frames.push(frame(70 + i, CLIENT, SERVER, tcp({...ws, seq, ack: 8 + answer.length, flags: 'PA'}, m), IPPROTO.TCP))
+      seq += m.length
+    })
+    const r = await run(frames, {home: 'DK'})
+    const f = r.findings.find((x) => x.ruleId === 'CA-META-018')!
+    expect(f.severity).toBe('high')
+    expect(f.detail).toContain(`XMPP (Jabber) went in clear between ${CLIENT}:51280 and ${SERVER}:5280 (server domain "acme-ministry.example"), over an unencrypted WebSocket (ws://): 0 message, 0 presence and 1 iq stanzas.`)
+    expect(r.flows[0]).toMatchObject({role: 'control'})
+    expect(r.findings.find((x) => x.ruleId === 'CA-CALL-001')?.detail).toContain('A call was set up (Jingle session-initiate over XMPP in frame 7), but its media is not in the capture')
+  })
+
   it('is medium without a sign-in, and says nothing when the stream turned to TLS first', async () => {
     const r = await run(xmpp([head, "<presence/>"], ["<stream:stream from='acme-ministry.example' version='1.0'>"]), {home: 'DK'})
     expect(r.findings.find((x) => x.ruleId === 'CA-META-018')?.severity).toBe('medium')

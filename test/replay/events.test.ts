@@ -345,3 +345,44 @@ describe('H.323 events', () => {
     expect(h323[0]!.detail).toMatchObject({type: 'SETUP', callingNumber: '2098', sourceAliases: ['dialledDigits:2098', 'h323-ID:j.mueller'], sentBy: 'client'})
   })
 })
+
+describe('XMPP events', () => {
+  it('the sign-in, the bound address, each room joined and each Jingle session-initiate, -accept and -terminate; never the password', async () => {
+    const laptop = '192.168.1.20'
+    const server = '212.242.33.42'
+    const c = {sport: 51222, dport: 5222}
+    const s = {sport: 5222, dport: 51222}
+    const up = [
+      "<stream:stream to='acme-ministry.example' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>",
+      `<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from('\0alice\0secret-pw').toString('base64')}</auth>`,
+      "<presence to='crisis-cell@conference.acme-ministry.example/Alice'/>",
+      "<iq type='set' id='j1'><jingle xmlns='urn:xmpp:jingle:1' action='session-initiate' sid='s1'/></iq><iq type='set' id='j2'><jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='s1'/></iq>",
+    ].map((t) => Buffer.from(t))
+    const down = ["<stream:stream from='acme-ministry.example' version='1.0'>", "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/><iq type='result' id='b'><bind><jid>alice@acme-ministry.example/laptop</jid></bind></iq>"].map((t) => Buffer.from(t))
+    const seg = (src: string, dst: string, l4: Buffer) => ethernet({type: ETHERTYPE.IPV4}, ipv4({src, dst, proto: IPPROTO.TCP}, l4))
+    const frames = [seg(laptop, server, tcp({...c, seq: 1, flags: 'S'})), seg(server, laptop, tcp({...s, seq: 7, ack: 2, flags: 'SA'}))]
+    let a = 2
+    let b = 8
+    up.forEach((u, i) => {
+      frames.push(seg(laptop, server, tcp({...c, seq: a, ack: b, flags: 'PA'}, u)))
+      a += u.length
+      const d = down[i]
+      if (d) {
+        frames.push(seg(server, laptop, tcp({...s, seq: b, ack: a, flags: 'PA'}, d)))
+        b += d.length
+      }
+    })
+    const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
+    frames.forEach((f, i) => w.add({sec: 1_763_600_000 + i, nsec: 0}, f))
+    const report = await analyzeFile(writeTemp(dirs.make(), 'xmpp.pcap', w.toBuffer()), dirs.make())
+    const xmpp = eventsFromReport(report).filter((e) => e.kind === 'xmpp')
+    expect(xmpp.map((e) => [e.frame, e.text])).toEqual([
+      [5, 'XMPP sign-in (SASL PLAIN, user alice, password in clear) to 212.242.33.42:5222'],
+      [6, 'XMPP address bound: alice@acme-ministry.example/laptop (by 212.242.33.42:5222)'],
+      [7, 'XMPP room joined: crisis-cell@conference.acme-ministry.example/Alice'],
+      [8, 'Jingle session-initiate s1 (sent by 192.168.1.20:51222)'],
+    ])
+    expect(xmpp[0]!.detail).toEqual({what: 'sign-in', mechanism: 'PLAIN', user: 'alice', passwordInClear: true})
+    expect(JSON.stringify(xmpp)).not.toContain('secret-pw')
+  })
+})

@@ -18,7 +18,7 @@ import {renderMarkdown} from '../../src/report/markdown.js'
 import {renderNdjson} from '../../src/report/ndjson.js'
 import {renderEndpointsCsv, renderFlowsCsv} from '../../src/report/report-csv.js'
 import type {Report} from '../../src/report/report-model.js'
-import {ANDROID_APP, assertNeutralised, HOSTILE, type HostileCall, markdownTables, NRB_NAMES, parseCsv, SDES_NAME, H323_DISPLAY, H323_PRODUCT, WS_CANDIDATE_ADDRESS, SIP_DISPLAY_NAME, SIP_USER_AGENT, TLS_SERVER, writeHostileCall, ZRTP_CLIENT_ID} from '../support/hostile-call.js'
+import {ANDROID_APP, assertNeutralised, HOSTILE, type HostileCall, markdownTables, NRB_NAMES, parseCsv, SDES_NAME, H323_DISPLAY, H323_PRODUCT, WS_CANDIDATE_ADDRESS, XMPP_NICK, SIP_DISPLAY_NAME, SIP_USER_AGENT, TLS_SERVER, writeHostileCall, ZRTP_CLIENT_ID} from '../support/hostile-call.js'
 
 /**
  * A capture file name is untrusted too (a report read by diff names files of another machine;
@@ -109,6 +109,8 @@ describe('the hostile capture', () => {
     expect(h323.detail).toContain(JSON.stringify(H323_PRODUCT).slice(1, -1))
     // WebRTC signalling over ws://: the candidate's address, whole.
     expect(report.findings.find((f) => f.ruleId === 'CA-META-017')?.detail).toContain(JSON.stringify(WS_CANDIDATE_ADDRESS))
+    // XMPP over a compressed WebSocket: the room address, inflated, unescaped and whole.
+    expect(report.findings.find((f) => f.ruleId === 'CA-META-018')?.detail).toContain(JSON.stringify(`crisis@conference.ministry.example/${XMPP_NICK}`))
   })
 })
 

@@ -20,7 +20,7 @@ import {
 } from './packet-builder.js'
 import {zrtpHello} from './zrtp-builders.js'
 import {h225Setup, Q931, q931, tpkt} from './h323-builders.js'
-import {wsAnswer, wsFrame, wsRequest} from './websocket-builders.js'
+import {wsAnswer, wsDeflater, wsFrame, wsRequest} from './websocket-builders.js'
 
 /**
  * A generated call whose untrusted strings are hostile: terminal escapes (CSI, OSC 8
@@ -96,6 +96,9 @@ export const H323_PRODUCT = `${HOSTILE.script}${HOSTILE.oscLink}`
 /** WebRTC signalling over ws://: an ICE candidate whose address is hostile (no spaces: the
  * candidate grammar splits on them) in an SDP offer. */
 export const WS_CANDIDATE_ADDRESS = `${HOSTILE.ansiCsi}${HOSTILE.script}${HOSTILE.mdTable}`
+/** The nickname in a multi-user chat room joined over XMPP on a compressed ws:// WebSocket
+ * (RFC 7395, RFC 7692): CA-META-018 and replay's xmpp event repeat the room address. */
+export const XMPP_NICK = `${HOSTILE.oscLink}${HOSTILE.script}${HOSTILE.formulaAt}`
 
 /** The Android app PCAPdroid names for the TLS flow (a UID map block, then `u-<uid>` packet
  * comments): its name and package reach the flow's process and the findings' evidence. */
@@ -226,6 +229,22 @@ export function writeHostileCall(dir: string): HostileCall {
   add(660, SIP_PROXY, CLIENT, tcp({sport: 8188, dport: 50800, seq: 8, ack: 2 + get.length, flags: 'PA'}, switched), IPPROTO.TCP)
   add(661, CLIENT, SIP_PROXY, tcp({...v, seq: 2 + get.length, ack: 8 + switched.length, flags: 'PA'}, offer), IPPROTO.TCP)
 
+  // XMPP over a compressed ws:// WebSocket: a room joined with a hostile nickname (XML-escaped
+  // on the wire, as XMPP sends it).
+  const xmppDeflate = wsDeflater()
+  const xmlEscaped = XMPP_NICK.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll("'", '&apos;')
+  const xget = Buffer.from(wsRequest('xmpp'))
+  const xswitched = Buffer.from(wsAnswer(101, 'xmpp', 'permessage-deflate'))
+  const xmessages = Buffer.concat(
+    ["<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='ministry.example' version='1.0'/>", `<presence to='crisis@conference.ministry.example/${xmlEscaped}'/>`].map((m) => wsFrame(xmppDeflate(Buffer.from(m, 'utf8')), {mask: Buffer.from([5, 6, 7, 8]), rsv: 4})),
+  )
+  const x = {sport: 50900, dport: 5280}
+  add(700, CLIENT, SIP_PROXY, tcp({...x, seq: 1, flags: 'S'}), IPPROTO.TCP)
+  add(730, SIP_PROXY, CLIENT, tcp({sport: 5280, dport: 50900, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP)
+  add(731, CLIENT, SIP_PROXY, tcp({...x, seq: 2, ack: 8, flags: 'PA'}, xget), IPPROTO.TCP)
+  add(760, SIP_PROXY, CLIENT, tcp({sport: 5280, dport: 50900, seq: 8, ack: 2 + xget.length, flags: 'PA'}, xswitched), IPPROTO.TCP)
+  add(761, CLIENT, SIP_PROXY, tcp({...x, seq: 2 + xget.length, ack: 8 + xswitched.length, flags: 'PA'}, xmessages), IPPROTO.TCP)
+
   // One small flow to each NRB-named address, so each becomes an endpoint.
   NRB_NAMES.forEach((n, i) => udpTo(7000 + 10 * i, CLIENT, n.ip, 42000 + i, 5000 + i, Buffer.from('ping')))
 
@@ -242,7 +261,7 @@ export function writeHostileCall(dir: string): HostileCall {
   }
   const path = join(dir, 'hostile-call.pcapng')
   writeFileSync(path, w.toBuffer())
-  return {path, hostile: [...Object.values(HOSTILE), ZRTP_CLIENT_ID, H323_DISPLAY, H323_PRODUCT, WS_CANDIDATE_ADDRESS]}
+  return {path, hostile: [...Object.values(HOSTILE), ZRTP_CLIENT_ID, H323_DISPLAY, H323_PRODUCT, WS_CANDIDATE_ADDRESS, XMPP_NICK]}
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -95,17 +95,25 @@ function signallingOnly(ctx: CheckContext): Finding {
   return finding('CA-CALL-001', undefined, detail, evidence, largest.map((f) => f.id))
 }
 
-/** The first call set-up the signalling shows: a SIP INVITE, an H.323 SETUP or a gatekeeper's
- * admission request (RAS ARQ), with its frame. */
+/** The first call set-up the signalling shows: a SIP INVITE, an H.323 SETUP, a gatekeeper's
+ * admission request (RAS ARQ) or a Jingle session-initiate (XMPP), with its frame (the earliest,
+ * when several flows show one: a relayed Jingle offer is seen going in and coming out). */
 function callSetUp(calls: readonly ReportFlow[]): string | undefined {
+  let first: {what: string; capture: number; frame: number} | undefined
+  const consider = (what: string, e: {capture: number; frame: number}) => {
+    if (!first || e.capture < first.capture || (e.capture === first.capture && e.frame < first.frame)) first = {what, capture: e.capture, frame: e.frame}
+  }
   for (const f of calls) {
     const facts = factsOf(f)
     const invite = facts.sip?.kept.find((m) => m.method === 'INVITE' && m.requestUri !== undefined)
-    if (invite) return `SIP INVITE in frame ${invite.evidence.frame}`
+    if (invite) consider('SIP INVITE', invite.evidence)
     const setup = facts.h323?.kept.find((m) => m.type === 'SETUP' || m.type === 'admissionRequest')
-    if (setup) return `${setup.type === 'SETUP' ? 'H.323 SETUP' : 'an H.323 gatekeeper admission request'} in frame ${setup.evidence.frame}`
+    if (setup) consider(setup.type === 'SETUP' ? 'H.323 SETUP' : 'an H.323 gatekeeper admission request', setup.evidence)
+    // Facts of reports written before Jingle actions were kept have none.
+    const initiate = facts.xmpp?.jingle?.find((j) => j.action === 'session-initiate')
+    if (initiate) consider('Jingle session-initiate over XMPP', initiate.evidence)
   }
-  return undefined
+  return first && `${first.what} in frame ${first.frame}`
 }
 
 /** What a VPN tunnel in the capture means for finding the call: ' N flows to X are a VPN tunnel...' or ''. */

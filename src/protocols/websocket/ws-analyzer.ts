@@ -5,7 +5,7 @@
  * subprotocols asked for and chosen, messages per direction, each SDP found in a JSON message
  * (./sdp's facts: ICE candidates with the devices' addresses, media, fingerprints, SDES keys),
  * each ICE candidate trickled on its own (RFC 8840: a JSON `candidate` member), and the names of JSON members that hold secrets (a room PIN, an API secret, a token), never
- * their values. SIP over WebSocket is the SIP analyzer's.
+ * their values. SIP over WebSocket is the SIP analyzer's, XMPP over WebSocket the XMPP analyzer's.
  *
  * A flow is taken when its first payload is an opening handshake (a GET upgrading to websocket)
  * and read over its first 4096 payload packets. Messages compressed with the permessage-deflate
@@ -97,7 +97,7 @@ export const webSocketAnalyzer: ProtocolAnalyzer<WsState, WebSocketFacts> = {
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
     if (flow.transport !== 'tcp' || !packet.toServer || packet.bytes[packet.start] !== 0x47) return false
     const protocols = webSocketRequestProtocols(packet.data)
-    return protocols !== undefined && !protocols.includes('sip')
+    return protocols !== undefined && !protocols.includes('sip') && !protocols.includes('xmpp')
   },
 
   start(_flow: FlowInfo, evidenceOf: EvidenceOf): WsState {

@@ -10,9 +10,18 @@
  * XMPP's XML has no comments, processing instructions or DTDs (§11.1), so a tag scanner reads it:
  * each direction is reassembled and cut at tags, the text of the few elements wanted kept.
  * A flow is taken on port 5222 or 5269 (either end), or when its first payload opens a stream.
+ *
+ * XMPP over WebSocket (RFC 7395, the web clients' transport: Jitsi Meet, Converse.js, Strophe) is
+ * read too when opened with ws://: a TCP flow whose first payload is a WebSocket handshake asking
+ * for the `xmpp` subprotocol; each WebSocket message then holds whole elements (§3.3.3), the
+ * stream opened by `<open to=…/>` (§3.3.2) instead of a stream header, and no STARTTLS (§3.5:
+ * wss:// is the protection).
  */
 import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
+import {WsConnection} from '../websocket/ws-connection.js'
+import {WS_TEXT} from '../websocket/ws-frame.js'
+import {webSocketRequestProtocols} from '../websocket/ws-handshake.js'
 import {Buffer} from 'node:buffer'
 import {capText, decodeWireText} from '../../util/wire-text.js'
 
@@ -22,9 +31,12 @@ const STREAM_BYTES = 64 * 1024
 const MAX_TAG = 4096
 const MAX_OCCUPANTS = 16
 const MAX_CANDIDATES = 32
+const MAX_JINGLE = 16
 const MAX_TEXT = 256
 /** Segments waiting behind a hole before it is given up on. */
 const GAP_PATIENCE = 3
+/** XMPP over WebSocket: the longest message read (a Jingle offer is a few kilobytes). */
+const MAX_WS_MESSAGE = 64 * 1024
 
 export interface XmppSaslFact {
   mechanism: string
@@ -37,7 +49,9 @@ export interface XmppSaslFact {
 }
 
 export interface XmppFacts {
-  /** The domain the client's stream header addressed (`to`). */
+  /** 'ws': over a ws:// WebSocket (RFC 7395); 'tcp': a plain stream (RFC 6120). */
+  transport: 'tcp' | 'ws'
+  /** The domain the client's stream header (over WebSocket its `open` element) addressed (`to`). */
   domain: string | null
   /** The stream turned to TLS (STARTTLS proceeded): nothing after it is read. */
   starttls: boolean
@@ -51,6 +65,9 @@ export interface XmppFacts {
   occupants: Array<{jid: string; evidence: Evidence}>
   /** Jingle ICE candidates (XEP-0176): address, port, transport, type. */
   candidates: Array<{address: string; port: number; transport: string; type: string; sentBy: 'client' | 'server'; evidence: Evidence}>
+  /** Jingle actions (XEP-0166 §7.2: session-initiate sets a call up, session-accept answers it,
+   * session-terminate ends it...), each with its session id, in order. */
+  jingle: Array<{action: string; sid: string | null; sentBy: 'client' | 'server'; evidence: Evidence}>
   truncated: boolean
 }
 
@@ -64,6 +81,10 @@ interface Side {
 interface XmppState {
   evidenceOf: EvidenceOf
   sides: [Side, Side]
+  /** Set when the flow opened with a WebSocket handshake for `xmpp`: its messages are read. */
+  ws: WsConnection | undefined
+  /** Payload packets fed (the first decides between a stream and a WebSocket). */
+  packets: number
   domain: string | null
   starttlsAsked: boolean
   starttls: boolean
@@ -73,6 +94,7 @@ interface XmppState {
   stanzas: {message: number; presence: number; iq: number}
   occupants: XmppFacts['occupants']
   candidates: XmppFacts['candidates']
+  jingle: XmppFacts['jingle']
   truncated: boolean
   /** An XMPP element was read (a stream header, a stanza, a SASL or TLS negotiation element). */
   seen: boolean
@@ -100,15 +122,20 @@ export const xmppAnalyzer: ProtocolAnalyzer<XmppState, XmppFacts> = {
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
     if (flow.transport !== 'tcp') return false
     if (XMPP_PORTS.has(flow.server.port) || XMPP_PORTS.has(flow.client.port)) return true
-    return opensStream(packet.bytes, packet.start, packet.end)
+    return opensStream(packet.bytes, packet.start, packet.end) || isXmppWebSocketRequest(packet)
   },
 
   start(_flow: FlowInfo, evidenceOf: EvidenceOf): XmppState {
     const side = (): Side => ({stream: new TcpByteStream(STREAM_BYTES), collecting: null, text: ''})
-    return {evidenceOf, sides: [side(), side()], domain: null, starttlsAsked: false, starttls: false, sasl: null, authenticated: null, jid: null, stanzas: {message: 0, presence: 0, iq: 0}, occupants: [], candidates: [], truncated: false, seen: false, unseenBytes: 0}
+    return {evidenceOf, sides: [side(), side()], ws: undefined, packets: 0, domain: null, starttlsAsked: false, starttls: false, sasl: null, authenticated: null, jid: null, stanzas: {message: 0, presence: 0, iq: 0}, occupants: [], candidates: [], jingle: [], truncated: false, seen: false, unseenBytes: 0}
   },
 
   feed(state: XmppState, packet: PayloadPacket): boolean {
+    if (++state.packets === 1 && isXmppWebSocketRequest(packet)) {
+      state.ws = new WsConnection(STREAM_BYTES, MAX_WS_MESSAGE)
+      state.sides = [{stream: undefined, collecting: null, text: ''}, {stream: undefined, collecting: null, text: ''}]
+    }
+    if (state.ws) return feedWebSocket(state, packet, state.ws)
     if (!state.seen && (state.unseenBytes += packet.end - packet.start) > PATIENCE_BYTES) return false
     const i = packet.toServer ? 0 : 1
     const side = state.sides[i]
@@ -137,18 +164,43 @@ export const xmppAnalyzer: ProtocolAnalyzer<XmppState, XmppFacts> = {
 
   finish(state: XmppState): XmppFacts | undefined {
     state.sides = [{stream: undefined, collecting: null, text: ''}, {stream: undefined, collecting: null, text: ''}]
+    const transport = state.ws ? 'ws' : 'tcp'
+    state.ws?.close()
+    state.ws = undefined
     if (!state.seen) return undefined
-    return {domain: state.domain, starttls: state.starttls, sasl: state.sasl, authenticated: state.authenticated, jid: state.jid, stanzas: state.stanzas, occupants: state.occupants, candidates: state.candidates, truncated: state.truncated}
+    return {transport, domain: state.domain, starttls: state.starttls, sasl: state.sasl, authenticated: state.authenticated, jid: state.jid, stanzas: state.stanzas, occupants: state.occupants, candidates: state.candidates, jingle: state.jingle, truncated: state.truncated}
   },
 
   describe(f: XmppFacts): string[] {
-    const lines = [`XMPP${f.domain ? ` to ${f.domain}` : ''}${f.starttls ? ', then STARTTLS (the rest is encrypted)' : ' in clear'}: ${f.stanzas.message} message, ${f.stanzas.presence} presence, ${f.stanzas.iq} iq stanzas`]
+    const lines = [`XMPP${f.transport === 'ws' ? ' over WebSocket' : ''}${f.domain ? ` to ${f.domain}` : ''}${f.starttls ? ', then STARTTLS (the rest is encrypted)' : ' in clear'}: ${f.stanzas.message} message, ${f.stanzas.presence} presence, ${f.stanzas.iq} iq stanzas`]
     if (f.sasl) lines.push(`SASL ${f.sasl.mechanism}${f.sasl.user ? ` user ${f.sasl.user}` : ''}${f.sasl.passwordInClear ? ', PASSWORD IN CLEAR' : ''}${f.authenticated === null ? '' : f.authenticated ? ', accepted' : ', refused'} (frame ${f.sasl.evidence.frame})`)
     if (f.jid) lines.push(`bound JID ${f.jid.value} (frame ${f.jid.evidence.frame})`)
     for (const o of f.occupants.slice(0, 8)) lines.push(`joined room ${o.jid} (frame ${o.evidence.frame})`)
+    const initiate = f.jingle?.find((j) => j.action === 'session-initiate')
+    if (initiate) lines.push(`Jingle call set up (session-initiate${initiate.sid ? ` ${initiate.sid}` : ''}, frame ${initiate.evidence.frame}); actions: ${[...new Set(f.jingle.map((j) => j.action))].join(', ')}`)
     if (f.candidates.length) lines.push(`Jingle ICE candidates ${f.candidates.map((c) => `${c.type} ${c.transport} ${c.address}:${c.port} (${c.sentBy})`).join(', ')}`)
     return lines
   },
+}
+
+/** Whether the flow's first payload is a WebSocket opening handshake asking for `xmpp` (RFC 7395 §3.2). */
+function isXmppWebSocketRequest(packet: PayloadPacket): boolean {
+  // 'G' first: no view of the payload is made for the other flows.
+  return packet.toServer && packet.bytes[packet.start] === 0x47 && (webSocketRequestProtocols(packet.data)?.includes('xmpp') ?? false)
+}
+
+/** XMPP over WebSocket: each text message holds whole elements (RFC 7395 §3.3.3), read with the
+ * stream's tag scanner; an element a message leaves open is not carried into the next. */
+function feedWebSocket(state: XmppState, packet: PayloadPacket, ws: WsConnection): boolean {
+  ws.push(packet, (at, message) => {
+    if (message.opcode !== WS_TEXT || message.compressed) return
+    const side = state.sides[at.toServer ? 0 : 1]
+    scan(state, side, at, latin1(message.bytes.subarray(0, message.length)))
+    side.collecting = null
+    side.text = ''
+  })
+  if (ws.truncated) state.truncated = true
+  return ws.open
 }
 
 /** Whether b[start, end) opens an XMPP stream: an XML declaration or a stream:stream tag first. */
@@ -216,7 +268,7 @@ function scan(state: XmppState, side: Side, packet: PayloadPacket, text: string)
       if (side.collecting === name) finishElement(state, side, packet)
       continue
     }
-    if (XMPP_ELEMENTS.has(name)) state.seen = true
+    if (XMPP_ELEMENTS.has(name) || (state.ws !== undefined && name === 'open')) state.seen = true
     else if (!state.seen) continue
     const empty = tag.endsWith('/>')
     onStartTag(state, packet, client, name, tag)
@@ -235,6 +287,10 @@ function onStartTag(state: XmppState, packet: PayloadPacket, client: boolean, na
   switch (name) {
     case 'stream:stream':
       if (client && state.domain === null) state.domain = xmlText(attribute(tag, 'to'))
+      break
+    case 'open':
+      // RFC 7395 §3.3.2: over WebSocket the stream opens with <open to=… xmlns=…xmpp-framing/>.
+      if (state.ws && client && state.domain === null) state.domain = xmlText(attribute(tag, 'to'))
       break
     case 'starttls':
       if (client) state.starttlsAsked = true
@@ -261,6 +317,12 @@ function onStartTag(state: XmppState, packet: PayloadPacket, client: boolean, na
         if (to && to.includes('@') && to.includes('/') && state.occupants.length < MAX_OCCUPANTS && !state.occupants.some((o) => o.jid === to)) state.occupants.push({jid: to, evidence: state.evidenceOf(packet)})
       } else state.stanzas[name]++
       break
+    case 'jingle': {
+      // XEP-0166 §7: <jingle xmlns='urn:xmpp:jingle:1' action='session-initiate' sid='…'>.
+      const action = xmlText(attribute(tag, 'action'))
+      if (action && state.jingle.length < MAX_JINGLE) state.jingle.push({action, sid: xmlText(attribute(tag, 'sid')), sentBy: client ? 'client' : 'server', evidence: state.evidenceOf(packet)})
+      break
+    }
     case 'candidate': {
       // Jingle ICE-UDP (XEP-0176 §5): <candidate ip='…' port='…' protocol='udp' type='host' …/>.
       const ip = xmlText(attribute(tag, 'ip'))
