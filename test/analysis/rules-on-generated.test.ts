@@ -1083,6 +1083,16 @@ describe('CA-META-018: XMPP (Jabber) in clear', () => {
     expect(r.findings.find((x) => x.ruleId === 'CA-CALL-001')?.detail).toContain('A call was set up (Jingle session-initiate over XMPP in frame 7), but its media is not in the capture')
   })
 
+  it('over BOSH on plain HTTP (XEP-0206): says so', async () => {
+    const body = `<body rid='1' sid='s' xmlns='http://jabber.org/protocol/httpbind'><auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from('\0alice\0secret-pw').toString('base64')}</auth></body>`
+    const post = `POST /http-bind HTTP/1.1\r\nHost: chat\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+    const r = await run(xmpp([post], []), {home: 'DK'})
+    const f = r.findings.find((x) => x.ruleId === 'CA-META-018')!
+    expect(f.severity).toBe('high')
+    expect(f.detail).toContain(`XMPP (Jabber) went in clear between ${CLIENT}:51222 and ${SERVER}:5222, over BOSH on plain HTTP (http://): 0 message, 0 presence and 0 iq stanzas.`)
+    expect(JSON.stringify(r)).not.toContain('secret-pw')
+  })
+
   it('is medium without a sign-in, and says nothing when the stream turned to TLS first', async () => {
     const r = await run(xmpp([head, "<presence/>"], ["<stream:stream from='acme-ministry.example' version='1.0'>"]), {home: 'DK'})
     expect(r.findings.find((x) => x.ruleId === 'CA-META-018')?.severity).toBe('medium')

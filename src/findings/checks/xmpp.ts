@@ -25,7 +25,7 @@ export function cleartextXmpp(ctx: CheckContext): Finding[] {
     if (!x || x.starttls) continue
     const stanzas = x.stanzas.message + x.stanzas.presence + x.stanzas.iq
     if (!x.sasl && !x.jid && stanzas === 0) continue
-    const parts = [`XMPP (Jabber) went in clear between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)}${x.domain ? ` (server domain ${quote(x.domain)})` : ''}, ${x.transport === 'ws' ? 'over an unencrypted WebSocket (ws://)' : 'without STARTTLS'}: ${x.stanzas.message} message, ${x.stanzas.presence} presence and ${x.stanzas.iq} iq stanzas.`]
+    const parts = [`XMPP (Jabber) went in clear between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)}${x.domain ? ` (server domain ${quote(x.domain)})` : ''}, ${x.transport === 'ws' ? 'over an unencrypted WebSocket (ws://)' : x.transport === 'bosh' ? 'over BOSH on plain HTTP (http://)' : 'without STARTTLS'}: ${x.stanzas.message} message, ${x.stanzas.presence} presence and ${x.stanzas.iq} iq stanzas.`]
     const guessable = x.sasl !== null && GUESSABLE.test(x.sasl.mechanism)
     if (x.sasl) {
       const who = x.sasl.user ? ` for ${quote(x.sasl.user)}` : ''

@@ -15,13 +15,16 @@
  * read too when opened with ws://: a TCP flow whose first payload is a WebSocket handshake asking
  * for the `xmpp` subprotocol; each WebSocket message then holds whole elements (§3.3.3), the
  * stream opened by `<open to=…/>` (§3.3.2) instead of a stream header, and no STARTTLS (§3.5:
- * wss:// is the protection).
+ * wss:// is the protection). So is XMPP over BOSH (XEP-0124, XEP-0206: HTTP long-polling, Jitsi
+ * Meet's fallback) over http://: a flow whose first payload is a POST to /http-bind or /bosh, the
+ * stanzas read from the `<body/>` of each request and response (./bosh.ts).
  */
 import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {WsConnection} from '../websocket/ws-connection.js'
 import {WS_TEXT} from '../websocket/ws-frame.js'
 import {webSocketRequestProtocols} from '../websocket/ws-handshake.js'
+import {isBoshRequest, readBoshMessages} from './bosh.js'
 import {Buffer} from 'node:buffer'
 import {capText, decodeWireText} from '../../util/wire-text.js'
 
@@ -49,8 +52,9 @@ export interface XmppSaslFact {
 }
 
 export interface XmppFacts {
-  /** 'ws': over a ws:// WebSocket (RFC 7395); 'tcp': a plain stream (RFC 6120). */
-  transport: 'tcp' | 'ws'
+  /** 'ws': over a ws:// WebSocket (RFC 7395); 'bosh': over HTTP long-polling (XEP-0206);
+   * 'tcp': a plain stream (RFC 6120). */
+  transport: 'tcp' | 'ws' | 'bosh'
   /** The domain the client's stream header (over WebSocket its `open` element) addressed (`to`). */
   domain: string | null
   /** The stream turned to TLS (STARTTLS proceeded): nothing after it is read. */
@@ -83,7 +87,9 @@ interface XmppState {
   sides: [Side, Side]
   /** Set when the flow opened with a WebSocket handshake for `xmpp`: its messages are read. */
   ws: WsConnection | undefined
-  /** Payload packets fed (the first decides between a stream and a WebSocket). */
+  /** Set when the flow opened with a BOSH request: its HTTP bodies are read. */
+  bosh: boolean
+  /** Payload packets fed (the first decides between a stream, a WebSocket and BOSH). */
   packets: number
   domain: string | null
   starttlsAsked: boolean
@@ -122,20 +128,23 @@ export const xmppAnalyzer: ProtocolAnalyzer<XmppState, XmppFacts> = {
   probe(flow: FlowInfo, packet: PayloadPacket): boolean {
     if (flow.transport !== 'tcp') return false
     if (XMPP_PORTS.has(flow.server.port) || XMPP_PORTS.has(flow.client.port)) return true
-    return opensStream(packet.bytes, packet.start, packet.end) || isXmppWebSocketRequest(packet)
+    return opensStream(packet.bytes, packet.start, packet.end) || isXmppWebSocketRequest(packet) || isBoshRequest(packet)
   },
 
   start(_flow: FlowInfo, evidenceOf: EvidenceOf): XmppState {
     const side = (): Side => ({stream: new TcpByteStream(STREAM_BYTES), collecting: null, text: ''})
-    return {evidenceOf, sides: [side(), side()], ws: undefined, packets: 0, domain: null, starttlsAsked: false, starttls: false, sasl: null, authenticated: null, jid: null, stanzas: {message: 0, presence: 0, iq: 0}, occupants: [], candidates: [], jingle: [], truncated: false, seen: false, unseenBytes: 0}
+    return {evidenceOf, sides: [side(), side()], ws: undefined, bosh: false, packets: 0, domain: null, starttlsAsked: false, starttls: false, sasl: null, authenticated: null, jid: null, stanzas: {message: 0, presence: 0, iq: 0}, occupants: [], candidates: [], jingle: [], truncated: false, seen: false, unseenBytes: 0}
   },
 
   feed(state: XmppState, packet: PayloadPacket): boolean {
-    if (++state.packets === 1 && isXmppWebSocketRequest(packet)) {
-      state.ws = new WsConnection(STREAM_BYTES, MAX_WS_MESSAGE)
-      state.sides = [{stream: undefined, collecting: null, text: ''}, {stream: undefined, collecting: null, text: ''}]
+    if (++state.packets === 1) {
+      if (isXmppWebSocketRequest(packet)) {
+        state.ws = new WsConnection(STREAM_BYTES, MAX_WS_MESSAGE)
+        state.sides = [{stream: undefined, collecting: null, text: ''}, {stream: undefined, collecting: null, text: ''}]
+      } else if (isBoshRequest(packet)) state.bosh = true
     }
     if (state.ws) return feedWebSocket(state, packet, state.ws)
+    if (state.bosh) return feedBosh(state, packet)
     if (!state.seen && (state.unseenBytes += packet.end - packet.start) > PATIENCE_BYTES) return false
     const i = packet.toServer ? 0 : 1
     const side = state.sides[i]
@@ -164,7 +173,7 @@ export const xmppAnalyzer: ProtocolAnalyzer<XmppState, XmppFacts> = {
 
   finish(state: XmppState): XmppFacts | undefined {
     state.sides = [{stream: undefined, collecting: null, text: ''}, {stream: undefined, collecting: null, text: ''}]
-    const transport = state.ws ? 'ws' : 'tcp'
+    const transport = state.ws ? 'ws' : state.bosh ? 'bosh' : 'tcp'
     state.ws?.close()
     state.ws = undefined
     if (!state.seen) return undefined
@@ -172,7 +181,7 @@ export const xmppAnalyzer: ProtocolAnalyzer<XmppState, XmppFacts> = {
   },
 
   describe(f: XmppFacts): string[] {
-    const lines = [`XMPP${f.transport === 'ws' ? ' over WebSocket' : ''}${f.domain ? ` to ${f.domain}` : ''}${f.starttls ? ', then STARTTLS (the rest is encrypted)' : ' in clear'}: ${f.stanzas.message} message, ${f.stanzas.presence} presence, ${f.stanzas.iq} iq stanzas`]
+    const lines = [`XMPP${f.transport === 'ws' ? ' over WebSocket' : f.transport === 'bosh' ? ' over BOSH (HTTP)' : ''}${f.domain ? ` to ${f.domain}` : ''}${f.starttls ? ', then STARTTLS (the rest is encrypted)' : ' in clear'}: ${f.stanzas.message} message, ${f.stanzas.presence} presence, ${f.stanzas.iq} iq stanzas`]
     if (f.sasl) lines.push(`SASL ${f.sasl.mechanism}${f.sasl.user ? ` user ${f.sasl.user}` : ''}${f.sasl.passwordInClear ? ', PASSWORD IN CLEAR' : ''}${f.authenticated === null ? '' : f.authenticated ? ', accepted' : ', refused'} (frame ${f.sasl.evidence.frame})`)
     if (f.jid) lines.push(`bound JID ${f.jid.value} (frame ${f.jid.evidence.frame})`)
     for (const o of f.occupants.slice(0, 8)) lines.push(`joined room ${o.jid} (frame ${o.evidence.frame})`)
@@ -201,6 +210,29 @@ function feedWebSocket(state: XmppState, packet: PayloadPacket, ws: WsConnection
   })
   if (ws.truncated) state.truncated = true
   return ws.open
+}
+
+/** XMPP over BOSH: each HTTP message's body read with the stream's tag scanner (XEP-0124 §4:
+ * a body holds whole stanzas). */
+function feedBosh(state: XmppState, packet: PayloadPacket): boolean {
+  const side = state.sides[packet.toServer ? 0 : 1]
+  const stream = side.stream
+  if (!stream) return state.sides[0].stream !== undefined || state.sides[1].stream !== undefined
+  stream.push(packet.seq, packet.data, packet.streamStart)
+  const used = readBoshMessages(stream.bytes, stream.bytes.length, (body) => {
+    scan(state, side, packet, latin1(body))
+    side.collecting = null
+    side.text = ''
+  }, STREAM_BYTES)
+  if (used < 0) side.stream = undefined
+  else {
+    stream.discard(used)
+    if (stream.full) {
+      state.truncated = true
+      side.stream = undefined
+    }
+  }
+  return state.sides[0].stream !== undefined || state.sides[1].stream !== undefined
 }
 
 /** Whether b[start, end) opens an XMPP stream: an XML declaration or a stream:stream tag first. */
@@ -268,7 +300,7 @@ function scan(state: XmppState, side: Side, packet: PayloadPacket, text: string)
       if (side.collecting === name) finishElement(state, side, packet)
       continue
     }
-    if (XMPP_ELEMENTS.has(name) || (state.ws !== undefined && name === 'open')) state.seen = true
+    if (XMPP_ELEMENTS.has(name) || (state.ws !== undefined && name === 'open') || (state.bosh && name === 'body' && tag.includes('http://jabber.org/protocol/httpbind'))) state.seen = true
     else if (!state.seen) continue
     const empty = tag.endsWith('/>')
     onStartTag(state, packet, client, name, tag)
@@ -291,6 +323,10 @@ function onStartTag(state: XmppState, packet: PayloadPacket, client: boolean, na
     case 'open':
       // RFC 7395 §3.3.2: over WebSocket the stream opens with <open to=… xmlns=…xmpp-framing/>.
       if (state.ws && client && state.domain === null) state.domain = xmlText(attribute(tag, 'to'))
+      break
+    case 'body':
+      // XEP-0124 §7.1, XEP-0206 §3: the session request's <body to=… xmlns=…httpbind>.
+      if (state.bosh && client && state.domain === null && tag.includes('http://jabber.org/protocol/httpbind')) state.domain = xmlText(attribute(tag, 'to'))
       break
     case 'starttls':
       if (client) state.starttlsAsked = true
