@@ -77,6 +77,30 @@ async function run(frames: Frame[], policy: Record<string, string> = {}, vantage
 const ids = (r: Report) => r.findings.map((f) => f.ruleId)
 
 /** Server hello bytes with the legacy version set (0x0301 = TLS 1.0) for a TLS 1.2-style hello. */
+/**
+ * A ws:// WebSocket from CLIENT to `server` (RFC 6455): the TCP handshake, the opening handshake
+ * asking for `protocol`, the server's 101 (agreeing to `extensions` when given), then each of
+ * `messages` (whole WebSocket frames) from the client in a segment of its own, 100 ms on.
+ */
+function webSocketFrames(server: string, ports: {client: number; server: number}, protocol: string, messages: Buffer[], extensions?: string): Frame[] {
+  const c = {sport: ports.client, dport: ports.server}
+  const s = {sport: ports.server, dport: ports.client}
+  const get = Buffer.from(wsRequest(protocol))
+  const answer = Buffer.from(wsAnswer(101, protocol, extensions))
+  const frames: Frame[] = [
+    frame(0, CLIENT, server, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
+    frame(30, server, CLIENT, tcp({...s, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
+    frame(31, CLIENT, server, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, get), IPPROTO.TCP),
+    frame(61, server, CLIENT, tcp({...s, seq: 8, ack: 2 + get.length, flags: 'PA'}, answer), IPPROTO.TCP),
+  ]
+  let seq = 2 + get.length
+  messages.forEach((m, i) => {
+    frames.push(frame(100 + i, CLIENT, server, tcp({...c, seq, ack: 8 + answer.length, flags: 'PA'}, m), IPPROTO.TCP))
+    seq += m.length
+  })
+  return frames
+}
+
 function serverHello(cipher: number, version = 0x0303): Buffer {
   const b = Buffer.from(tlsServerHello({seed: 'x', version: '1.2', cipher}))
   b.writeUInt16BE(version, 1) // record version
@@ -964,26 +988,13 @@ describe('CA-META-004: private addresses the caller sends to external servers', 
 
 describe('CA-META-017: WebRTC signalling over a ws:// WebSocket', () => {
   const GATEWAY = '212.242.33.41'
-  const c = {sport: 51000, dport: 8188}
-  const s = {sport: 8188, dport: 51000}
   const exchange = (messages: unknown[], o: {compress?: boolean} = {}): Frame[] => {
-    const get = Buffer.from(wsRequest('janus-protocol'))
-    const answer = Buffer.from(wsAnswer(101, 'janus-protocol', o.compress ? 'permessage-deflate' : undefined))
     const deflate = wsDeflater()
-    const frames: Frame[] = [
-      frame(0, CLIENT, GATEWAY, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
-      frame(30, GATEWAY, CLIENT, tcp({...s, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
-      frame(31, CLIENT, GATEWAY, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, get), IPPROTO.TCP),
-      frame(61, GATEWAY, CLIENT, tcp({...s, seq: 8, ack: 2 + get.length, flags: 'PA'}, answer), IPPROTO.TCP),
-    ]
-    let seq = 2 + get.length
-    messages.forEach((m, i) => {
+    const frames = messages.map((m) => {
       const text = Buffer.from(JSON.stringify(m))
-      const bytes = wsFrame(o.compress ? deflate(text) : text, {mask: Buffer.from([1, 2, 3, 4]), rsv: o.compress ? 4 : 0})
-      frames.push(frame(100 + i, CLIENT, GATEWAY, tcp({...c, seq, ack: 8 + answer.length, flags: 'PA'}, bytes), IPPROTO.TCP))
-      seq += bytes.length
+      return wsFrame(o.compress ? deflate(text) : text, {mask: Buffer.from([1, 2, 3, 4]), rsv: o.compress ? 4 : 0})
     })
-    return frames
+    return webSocketFrames(GATEWAY, {client: 51000, server: 8188}, 'janus-protocol', frames, o.compress ? 'permessage-deflate' : undefined)
   }
   const offer = {janus: 'message', jsep: {type: 'offer', sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=candidate:1 1 udp 2122260223 192.168.0.105 50101 typ host\r\n'}}
 
@@ -1054,27 +1065,13 @@ describe('CA-META-018: XMPP (Jabber) in clear', () => {
   })
 
   it('over a ws:// WebSocket (RFC 7395, a web client): says so, and a Jingle session-initiate is a call set up (CA-CALL-001)', async () => {
-    const ws = {sport: 51280, dport: 5280}
-    const back = {sport: 5280, dport: 51280}
     const mask = Buffer.from([1, 2, 3, 4])
-    const get = Buffer.from(wsRequest('xmpp'))
-    const answer = Buffer.from(wsAnswer(101, 'xmpp'))
     const messages = [
       '<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="acme-ministry.example" version="1.0"/>',
       `<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="PLAIN">${Buffer.from('\0alice\0secret-pw').toString('base64')}</auth>`,
       '<iq type="set" id="j1"><jingle xmlns="urn:xmpp:jingle:1" action="session-initiate" sid="s1"><content name="audio"><transport xmlns="urn:xmpp:jingle:transports:ice-udp:1"><candidate component="1" ip="192.168.0.105" port="50102" protocol="udp" type="host"/></transport></content></jingle></iq>',
     ].map((m) => wsFrame(Buffer.from(m), {mask}))
-    const frames: Frame[] = [
-      frame(0, CLIENT, SERVER, tcp({...ws, seq: 1, flags: 'S'}), IPPROTO.TCP),
-      frame(30, SERVER, CLIENT, tcp({...back, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
-      frame(31, CLIENT, SERVER, tcp({...ws, seq: 2, ack: 8, flags: 'PA'}, get), IPPROTO.TCP),
-      frame(61, SERVER, CLIENT, tcp({...back, seq: 8, ack: 2 + get.length, flags: 'PA'}, answer), IPPROTO.TCP),
-    ]
-    let seq = 2 + get.length
-    messages.forEach((m, i) => {
-      frames.push(frame(70 + i, CLIENT, SERVER, tcp({...ws, seq, ack: 8 + answer.length, flags: 'PA'}, m), IPPROTO.TCP))
-      seq += m.length
-    })
+    const frames = webSocketFrames(SERVER, {client: 51280, server: 5280}, 'xmpp', messages)
     const r = await run(frames, {home: 'DK'})
     const f = r.findings.find((x) => x.ruleId === 'CA-META-018')!
     expect(f.severity).toBe('high')
@@ -1209,19 +1206,8 @@ describe('CA-META-011 / CA-CRYPTO-005: SIP in clear, with SRTP keys in its SDP o
     expect(parties!.evidence[0]).toMatchObject({frame: 5})
     expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'SIP signalling (RFC 3261) in clear: registration and call set-up'})
     // The same with the browser's permessage-deflate agreed and used (RFC 7692).
-    const deflate = wsDeflater()
-    const agreed = Buffer.from(wsAnswer(101, 'sip', 'permessage-deflate; client_max_window_bits=15'), 'latin1')
-    const packed = wsFrame(deflate(Buffer.from(wsInvite(), 'latin1')), {mask: Buffer.from([1, 2, 3, 4]), rsv: 4})
-    const zipped = await run(
-      [
-        frame(0, CLIENT, PROXY, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP),
-        frame(30, PROXY, CLIENT, tcp({...s, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP),
-        frame(31, CLIENT, PROXY, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, get), IPPROTO.TCP),
-        frame(61, PROXY, CLIENT, tcp({...s, seq: 8, ack: 2 + get.length, flags: 'PA'}, agreed), IPPROTO.TCP),
-        frame(62, CLIENT, PROXY, tcp({...c, seq: 2 + get.length, ack: 8 + agreed.length, flags: 'PA'}, packed), IPPROTO.TCP),
-      ],
-      {home: 'DK'},
-    )
+    const packed = wsFrame(wsDeflater()(Buffer.from(wsInvite(), 'latin1')), {mask: Buffer.from([1, 2, 3, 4]), rsv: 4})
+    const zipped = await run(webSocketFrames(PROXY, {client: 51670, server: 8088}, 'sip', [packed], 'permessage-deflate; client_max_window_bits=15'), {home: 'DK'})
     const zippedParties = zipped.findings.find((f) => f.ruleId === 'CA-META-011')!
     expect(zippedParties.severity).toBe('high')
     expect(zippedParties.detail).toContain(`Unencrypted SIP over WebSocket (ws://, its messages compressed with permessage-deflate, which hides nothing) between ${CLIENT}:51670 and ${PROXY}:8088 (1 message) names the parties of a call`)

@@ -157,6 +157,19 @@ export function writeHostileCall(dir: string): HostileCall {
   }
   const udpTo = (ms: number, src: string, dst: string, sport: number, dport: number, payload: Buffer) =>
     add(ms, src, dst, udp({sport, dport}, payload), IPPROTO.UDP)
+  /** A ws:// WebSocket from CLIENT at `ms`: TCP and opening handshakes for `protocol` (the 101
+   * agreeing to `extensions`), then the client's `frames` in one segment. */
+  const webSocket = (ms: number, sport: number, dport: number, protocol: string, frames: Buffer, extensions?: string) => {
+    const get = Buffer.from(wsRequest(protocol))
+    const switched = Buffer.from(wsAnswer(101, protocol, extensions))
+    const c = {sport, dport}
+    const back = {sport: dport, dport: sport}
+    add(ms, CLIENT, SIP_PROXY, tcp({...c, seq: 1, flags: 'S'}), IPPROTO.TCP)
+    add(ms + 30, SIP_PROXY, CLIENT, tcp({...back, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP)
+    add(ms + 31, CLIENT, SIP_PROXY, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, get), IPPROTO.TCP)
+    add(ms + 60, SIP_PROXY, CLIENT, tcp({...back, seq: 8, ack: 2 + get.length, flags: 'PA'}, switched), IPPROTO.TCP)
+    add(ms + 61, CLIENT, SIP_PROXY, tcp({...c, seq: 2 + get.length, ack: 8 + switched.length, flags: 'PA'}, frames), IPPROTO.TCP)
+  }
 
   // DNS: markup in the name, answered with the TLS server's address (passive DNS names it).
   udpTo(0, CLIENT, RESOLVER, 53001, 53, dnsQuery({id: 0x1001, name: DNS_NAME}))
@@ -219,31 +232,15 @@ export function writeHostileCall(dir: string): HostileCall {
   add(531, CLIENT, SIP_PROXY, tcp({...g, seq: 2, ack: 8, flags: 'PA'}, setup), IPPROTO.TCP)
 
   // WebRTC signalling over ws://: CA-META-017 quotes the candidate's address.
-  const get = Buffer.from(wsRequest('janus-protocol'))
-  const switched = Buffer.from(wsAnswer(101, 'janus-protocol'))
   const offer = wsFrame(Buffer.from(JSON.stringify({jsep: {type: 'offer', sdp: `v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=candidate:1 1 udp 1 ${WS_CANDIDATE_ADDRESS} 50101 typ host\r\n`}})), {mask: Buffer.from([1, 2, 3, 4])})
-  const v = {sport: 50800, dport: 8188}
-  add(600, CLIENT, SIP_PROXY, tcp({...v, seq: 1, flags: 'S'}), IPPROTO.TCP)
-  add(630, SIP_PROXY, CLIENT, tcp({sport: 8188, dport: 50800, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP)
-  add(631, CLIENT, SIP_PROXY, tcp({...v, seq: 2, ack: 8, flags: 'PA'}, get), IPPROTO.TCP)
-  add(660, SIP_PROXY, CLIENT, tcp({sport: 8188, dport: 50800, seq: 8, ack: 2 + get.length, flags: 'PA'}, switched), IPPROTO.TCP)
-  add(661, CLIENT, SIP_PROXY, tcp({...v, seq: 2 + get.length, ack: 8 + switched.length, flags: 'PA'}, offer), IPPROTO.TCP)
+  webSocket(600, 50800, 8188, 'janus-protocol', offer)
 
   // XMPP over a compressed ws:// WebSocket: a room joined with a hostile nickname (XML-escaped
   // on the wire, as XMPP sends it).
   const xmppDeflate = wsDeflater()
   const xmlEscaped = XMPP_NICK.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll("'", '&apos;')
-  const xget = Buffer.from(wsRequest('xmpp'))
-  const xswitched = Buffer.from(wsAnswer(101, 'xmpp', 'permessage-deflate'))
-  const xmessages = Buffer.concat(
-    ["<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='ministry.example' version='1.0'/>", `<presence to='crisis@conference.ministry.example/${xmlEscaped}'/>`].map((m) => wsFrame(xmppDeflate(Buffer.from(m, 'utf8')), {mask: Buffer.from([5, 6, 7, 8]), rsv: 4})),
-  )
-  const x = {sport: 50900, dport: 5280}
-  add(700, CLIENT, SIP_PROXY, tcp({...x, seq: 1, flags: 'S'}), IPPROTO.TCP)
-  add(730, SIP_PROXY, CLIENT, tcp({sport: 5280, dport: 50900, seq: 7, ack: 2, flags: 'SA'}), IPPROTO.TCP)
-  add(731, CLIENT, SIP_PROXY, tcp({...x, seq: 2, ack: 8, flags: 'PA'}, xget), IPPROTO.TCP)
-  add(760, SIP_PROXY, CLIENT, tcp({sport: 5280, dport: 50900, seq: 8, ack: 2 + xget.length, flags: 'PA'}, xswitched), IPPROTO.TCP)
-  add(761, CLIENT, SIP_PROXY, tcp({...x, seq: 2 + xget.length, ack: 8 + xswitched.length, flags: 'PA'}, xmessages), IPPROTO.TCP)
+  const xmpp = ["<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='ministry.example' version='1.0'/>", `<presence to='crisis@conference.ministry.example/${xmlEscaped}'/>`]
+  webSocket(700, 50900, 5280, 'xmpp', Buffer.concat(xmpp.map((m) => wsFrame(xmppDeflate(Buffer.from(m, 'utf8')), {mask: Buffer.from([5, 6, 7, 8]), rsv: 4}))), 'permessage-deflate')
 
   // One small flow to each NRB-named address, so each becomes an endpoint.
   NRB_NAMES.forEach((n, i) => udpTo(7000 + 10 * i, CLIENT, n.ip, 42000 + i, 5000 + i, Buffer.from('ping')))
