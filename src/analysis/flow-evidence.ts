@@ -1,7 +1,7 @@
 import {baseEvidence, type EvidenceName, type FlowEvidence, type StunMapped} from '../apps/index.js'
 import type {FlowRecord} from '../flows/flow-records.js'
 import {type FlowFacts, factsOf} from './flow-facts.js'
-import {cachedHostOnly} from '../protocols/http/meeting-links.js'
+import {cachedHostOnly, JITSI_ROOM} from '../protocols/http/meeting-links.js'
 import {ZOOM_MAPPED_ADDRESS} from '../protocols/stun/attributes.js'
 import {DISCORD_IP_DISCOVERY} from '../protocols/discord/ip-discovery.js'
 import {WHATSAPP_CHAT} from '../protocols/whatsapp/chat-prologue.js'
@@ -101,6 +101,12 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
     const routing = whatsapp.form === 'edge-routing' ? ' after an edge routing header' : ''
     e.payloads = [{id: WHATSAPP_CHAT, detail: `chat prologue WA ${whatsapp.version}${routing}`, frame: whatsapp.evidence.frame}]
   }
+
+  // A request for a Jitsi Meet room (its web client's XMPP transport, or a meet.jit.si page):
+  // Jitsi's own URL scheme, on any host (a self-hosted Jitsi has a name of its own). Not a room
+  // in a Referer: that request went to another site.
+  const jitsi = f.http?.requests.find((r) => r.meetingLink?.app === 'jitsi' && r.meetingLink.where === 'target')
+  if (jitsi) (e.payloads ??= []).push({id: JITSI_ROOM, detail: `request for Jitsi Meet room ${jitsi.meetingLink!.id}`, frame: jitsi.evidence.frame})
 
   const stun = f.stun
   if (stun) {

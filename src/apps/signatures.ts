@@ -45,8 +45,9 @@ const KINDS: readonly SignatureKind[] = ['domain', 'name', 'stun-software', 'stu
 
 /** What a protocol analyzer recognises of an app's own wire format, by the id FlowEvidence.payloads
  * carries (kind `payload`): `whatsapp-chat` is WhatsApp's chat connection prologue
- * (src/protocols/whatsapp/chat-prologue.ts). */
-export const PAYLOAD_IDS: readonly string[] = ['whatsapp-chat']
+ * (src/protocols/whatsapp/chat-prologue.ts), `jitsi-room` a request naming a Jitsi Meet room
+ * (src/protocols/http/meeting-links.ts). */
+export const PAYLOAD_IDS: readonly string[] = ['whatsapp-chat', 'jitsi-room']
 
 /** The kernel keeps a process's command name to this many characters (MAXCOMLEN, macOS). */
 const MAX_COMMAND_NAME = 16

@@ -708,6 +708,20 @@ describe('CA-META-008: cleartext HTTP secrets, meeting data or not', () => {
     expect(f?.detail).toBe(`Cleartext HTTP to ${ZOOM_WEB}, a server of Zoom, carries the session's cookies or credentials: anyone on the path can read them and take over the session with Zoom (values shown redacted).`)
   })
 
+  it('a self-hosted Jitsi Meet: its web client opening the XMPP transport for a room names the app and the room (masked), on any host', async () => {
+    const r = await run(httpRequest(ASHBURN, 'GET /xmpp-websocket?room=crisiscell HTTP/1.1\r\nHost: meet.ministry.example\r\nUpgrade: websocket\r\nConnection: Upgrade'), {home: 'US'})
+    expect(r.apps.map((a) => [a.app, a.confidence])).toEqual([['jitsi', 'high']])
+    expect(r.apps[0]!.evidence.find((e) => e.kind === 'payload')).toMatchObject({value: 'request for Jitsi Meet room cr••••••ll', match: 'jitsi-room', frames: [3]})
+    expect(r.flows[0]).toMatchObject({app: 'jitsi', role: 'control'})
+    expect(meta008(r)[0]?.evidence[0]?.description).toBe('GET "meet.ministry.example/xmpp-websocket?room=cr••••••ll" carries Jitsi meeting link "cr••••••ll"')
+    expect(JSON.stringify(r)).not.toContain('crisiscell')
+    // A room parameter elsewhere, or a Jitsi room only in a Referer, names no app.
+    const hotel = await run(httpRequest(ASHBURN, 'GET /booking?room=crisiscell HTTP/1.1\r\nHost: hotel.example'), {home: 'US'})
+    expect(hotel.apps).toEqual([])
+    const referred = await run(httpRequest(ASHBURN, 'GET /pixel.gif HTTP/1.1\r\nHost: tracker.example.com\r\nReferer: http://meet.ministry.example/http-bind?room=crisiscell'), {home: 'US'})
+    expect(referred.apps).toEqual([])
+  })
+
   it('fires, high, on a meeting link wherever it travels: in a Referer to a site of no conferencing app', async () => {
     const r = await run(httpRequest(ASHBURN, 'GET /pixel.gif HTTP/1.1\r\nHost: tracker.example.com\r\nReferer: http://zoom.us/j/81234567890?pwd=Xy7abc'), {home: 'US'})
     expect(r.flows.map((f) => f.app)).toEqual([null])

@@ -118,7 +118,7 @@ describe('validation messages', () => {
       d.apps[0]!.signatures.push({kind: 'port', proto: 'tcp', values: ['5222'], ports: ['tcp/5222'], source: 'a test source', date: '2026-11-27'})
       d.apps[0]!.signatures.push({kind: 'range', values: ['10.0.0.0/8'], ports: ['tcp/70000', 'sctp/5'], source: 'a test source', date: '2026-11-27'})
     })
-    expect(problems.some((p) => p.includes('"zoom-chat" is not a payload recognition the analyzers make (whatsapp-chat)'))).toBe(true)
+    expect(problems.some((p) => p.includes('"zoom-chat" is not a payload recognition the analyzers make (whatsapp-chat, jitsi-room)'))).toBe(true)
     expect(problems.some((p) => p.endsWith('.ports: only range entries have ports'))).toBe(true)
     expect(problems.some((p) => p.endsWith('.ports: must be a non-empty list of udp/N or tcp/N'))).toBe(true)
   })
@@ -129,6 +129,10 @@ describe('validation messages', () => {
     expect(sig.matchPort('tcp', 5222)).toEqual([])
     const meta = sig.matchAddress('157.240.20.53').filter((m) => m.app === 'whatsapp')
     expect(meta.map((m) => [m.pattern, m.confidence, m.entry.ports])).toEqual([['157.240.0.0/17', 'medium', ['tcp/5222']]])
+  })
+
+  it('names Jitsi Meet from a request naming one of its rooms (high), on any host', () => {
+    expect(defaultSignatures().matchPayload('jitsi-room').map((m) => [m.app, m.confidence])).toEqual([['jitsi', 'high']])
   })
 
   it('rejects a process name listed twice for one app, in any case (it would be evidence twice)', () => {

@@ -11,8 +11,14 @@
  *      Webex   *.webex.com/meet/<name>, /join/<name>, …?MTID=<key>
  *      Teams   teams.microsoft.com|teams.live.com/l/meetup-join/<thread>/…, teams.live.com/meet/<id>
  *      Meet    meet.google.com/<abc-defg-hij>
- *      Jitsi   meet.jit.si/<room>
+ *      Jitsi   meet.jit.si/<room>; on any host, Jitsi Meet's XMPP transports with the room in
+ *              their query (/xmpp-websocket?room=<room>, /http-bind?room=<room>: what every
+ *              self-hosted Jitsi Meet's web client opens; jitsi-meet appends the room to its
+ *              service URL, react/features/base/connection/actions.any.ts, constructOptions)
  */
+
+/** The FlowEvidence payload id of a request naming a Jitsi Meet room (src/apps/signatures.json). */
+export const JITSI_ROOM = 'jitsi-room'
 import {boundedMemo} from '../../util/bounded-memo.js'
 
 export type MeetingApp = 'zoom' | 'webex' | 'teams' | 'meet' | 'jitsi'
@@ -156,8 +162,14 @@ export function redactUrl(target: string, host: string | null): RedactedUrl {
   return redactPathQuery(rest, hostName)
 }
 
+/** Jitsi Meet's XMPP transports (WebSocket, BOSH), at the end of the path on any host. */
+const JITSI_TRANSPORT = /\/(?:xmpp-websocket|http-bind)\/?$/i
+/** A `room` parameter in a query. */
+const ROOM_PARAM = /(?:^|[&;])room=[^&;]/i
+
 function redactPathQuery(pathQuery: string, hostName: string): RedactedUrl {
-  const app = cachedAppOfHost(hostName)
+  const hostApp = cachedAppOfHost(hostName)
+  let app = hostApp
   // Off meeting hosts only `name=value` pairs can hold a secret: without '=' there is nothing
   // to redact or mask (what follows would hand back the text as it is).
   if (app === null && !pathQuery.includes('=')) return {text: pathQuery, redacted: [], meetingLink: null}
@@ -167,12 +179,15 @@ function redactPathQuery(pathQuery: string, hostName: string): RedactedUrl {
   const q = beforeFragment.indexOf('?')
   const path = q >= 0 ? beforeFragment.slice(0, q) : beforeFragment
   const query = q >= 0 ? beforeFragment.slice(q + 1) : null
+  // A self-hosted Jitsi Meet is known by its transport's path and room parameter, not its host.
+  if (app === null && query !== null && JITSI_TRANSPORT.test(path) && ROOM_PARAM.test(query)) app = 'jitsi'
   const redacted = new Set<string>()
   let passcode = false
   let id: string | null = null
 
   const segments = path.split('/')
-  const located = app ? locateId(app, segments) : null
+  // On another host the room is only the query's (a path prefix such as /jitsi/ is no room).
+  const located = hostApp ? locateId(hostApp, segments) : null
   if (located) {
     id = maskId(safeDecode(segments[located.segment]!))
     segments[located.segment] = maskId(segments[located.segment]!)

@@ -25,6 +25,9 @@ describe('redactUrl', () => {
     ['/abc-defg-hij?authuser=0', 'meet.google.com', '/ab••••••••ij?authuser=0', [], {app: 'meet', id: 'ab••••••••ij', passcode: false}],
     ['/SecretBoardMeeting', 'meet.jit.si', '/Se••••••••••••••ng', [], {app: 'jitsi', id: 'Se••••••••••••••ng', passcode: false}],
     ['/http-bind?room=secretroom', 'meet.jit.si', '/http-bind?room=se••••••om', [], {app: 'jitsi', id: 'se••••••om', passcode: false}],
+    // A self-hosted Jitsi Meet: its transports name the room on any host; a JWT goes redacted.
+    ['/xmpp-websocket?room=crisiscell&token=eyJhbGciOi', 'meet.ministry.example', '/xmpp-websocket?room=cr••••••ll&token=***', ['token'], {app: 'jitsi', id: 'cr••••••ll', passcode: false}],
+    ['/jitsi/http-bind?room=ops%20briefing', '10.0.0.5:8000', '/jitsi/http-bind?room=op••••••••••ng', [], {app: 'jitsi', id: 'op••••••••ng', passcode: false}],
   ])('%s on %s', (target, host, text, redacted, link) => {
     expect(redactUrl(target, host)).toEqual({text, redacted, meetingLink: link})
   })
@@ -53,6 +56,13 @@ describe('redactUrl', () => {
 
   it('redacts secrets in a fragment too', () => {
     expect(redactUrl('/cb#access_token=abc&state=1', 'app.example').text).toBe('/cb#access_token=***&state=1')
+  })
+
+  it('takes no other path with a room parameter, nor those paths without one, for Jitsi', () => {
+    expect(redactUrl('/booking?room=101', 'hotel.example').meetingLink).toBeNull()
+    expect(redactUrl('/xmpp-websocket', 'chat.example').meetingLink).toBeNull()
+    expect(redactUrl('/xmpp-websocket?room=', 'chat.example').meetingLink).toBeNull()
+    expect(redactUrl('/http-bind/x?room=a1b2c3', 'chat.example').meetingLink).toBeNull()
   })
 
   it('does not take look-alike hosts for meeting hosts', () => {
