@@ -6,7 +6,7 @@
  * does not switch ends the reading of both directions; a close frame ends its own. Messages
  * compressed with the permessage-deflate the server agreed to (RFC 7692) are inflated
  * (./ws-deflate.ts). Used by every analyzer that reads a protocol carried over WebSocket (SIP,
- * RFC 7118; WebRTC signalling).
+ * RFC 7118; XMPP, RFC 7395; WebRTC signalling).
  */
 import type {PayloadPacket} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
