@@ -215,6 +215,29 @@ export function flowEvents(flow: ReportFlow, endpoint: ReportEndpoint | undefine
     }
   }
 
+  // WebRTC signalling over ws://: each session description (an offer or answer: where the
+  // media would go) and each secret sent in clear (its name, never its value).
+  const ws = facts.websocket
+  if (ws) {
+    let n = 0
+    const sender = (by: 'client' | 'server') => (by === 'client' ? flow.client : flow.server)
+    for (const d of ws.sdps) {
+      const from = sender(d.sentBy)
+      const media = d.sdp.media.map((m) => `${m.type} ${m.proto}`).join(', ') || 'no media'
+      out.push({
+        kind: 'websocket',
+        id: `websocket:${flow.id}:${++n}`,
+        ...at(d.evidence),
+        text: `WebRTC ${d.type ?? 'session description'} over ws:// (sent by ${hostPort(from.ip, from.port)}): ${media}${d.sdp.candidates.length ? `, ICE candidates ${d.sdp.candidates.map((c) => c.address).join(', ')}` : ''}${d.sdp.cryptoLines > 0 ? ', SRTP keys in clear' : ''}`,
+        detail: {what: 'sdp', type: d.type, sentBy: d.sentBy, media: d.sdp.media.map((m) => `${m.type} ${m.proto}`), candidates: d.sdp.candidates.map((c) => c.address), srtpKeysInClear: d.sdp.cryptoLines > 0},
+      })
+    }
+    for (const secret of ws.secrets) {
+      const from = sender(secret.sentBy)
+      out.push({kind: 'websocket', id: `websocket:${flow.id}:${++n}`, ...at(secret.evidence), text: `WebRTC signalling secret "${secret.name}" sent in clear over ws:// (by ${hostPort(from.ip, from.port)})`, detail: {what: 'secret', name: secret.name, sentBy: secret.sentBy}})
+    }
+  }
+
   for (const s of facts.rtp?.rtcp?.sdes ?? []) {
     out.push({
       kind: 'sdes',

@@ -10,6 +10,7 @@ import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtp, tcp, udp} from '../su
 import {PcapWriter} from '../support/capture-writer.js'
 import {invite, ok, SDP_SDES} from '../support/sip-builders.js'
 import {h225Setup, Q931, q931, tpkt} from '../support/h323-builders.js'
+import {wsAnswer, wsFrame, wsRequest} from '../support/websocket-builders.js'
 import {type CallFrame, CLIENT, CLIENT_SSRC, HOSTILE_NAME, PUBLIC, SERVER_SSRC, SNI, STUN_SERVER, TURN_SERVER, WEB, type WrittenCall, writeCallPcap} from './call-capture.js'
 import {analyzeFile, tempDirs, writeTemp} from './helpers.js'
 
@@ -384,5 +385,43 @@ describe('XMPP events', () => {
     ])
     expect(xmpp[0]!.detail).toEqual({what: 'sign-in', mechanism: 'PLAIN', user: 'alice', passwordInClear: true})
     expect(JSON.stringify(xmpp)).not.toContain('secret-pw')
+  })
+})
+
+describe('WebRTC signalling events', () => {
+  it('each session description and each secret sent over ws://, the secret by name only', async () => {
+    const browser = '192.168.1.20'
+    const gateway = '212.242.33.41'
+    const c = {sport: 51000, dport: 8188}
+    const s = {sport: 8188, dport: 51000}
+    const mask = Buffer.from([1, 2, 3, 4])
+    const get = Buffer.from(wsRequest('janus-protocol'))
+    const answer = Buffer.from(wsAnswer(101, 'janus-protocol'))
+    const messages = [
+      {janus: 'message', body: {request: 'join', room: 4711, pin: '2468'}},
+      {janus: 'message', jsep: {type: 'offer', sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=candidate:1 1 udp 2122260223 192.168.0.105 50101 typ host\r\n'}},
+    ].map((m) => wsFrame(Buffer.from(JSON.stringify(m)), {mask}))
+    const seg = (src: string, dst: string, l4: Buffer) => ethernet({type: ETHERTYPE.IPV4}, ipv4({src, dst, proto: IPPROTO.TCP}, l4))
+    const frames = [
+      seg(browser, gateway, tcp({...c, seq: 1, flags: 'S'})),
+      seg(gateway, browser, tcp({...s, seq: 7, ack: 2, flags: 'SA'})),
+      seg(browser, gateway, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, get)),
+      seg(gateway, browser, tcp({...s, seq: 8, ack: 2 + get.length, flags: 'PA'}, answer)),
+    ]
+    let seq = 2 + get.length
+    for (const m of messages) {
+      frames.push(seg(browser, gateway, tcp({...c, seq, ack: 8 + answer.length, flags: 'PA'}, m)))
+      seq += m.length
+    }
+    const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
+    frames.forEach((f, i) => w.add({sec: 1_763_600_000 + i, nsec: 0}, f))
+    const report = await analyzeFile(writeTemp(dirs.make(), 'ws.pcap', w.toBuffer()), dirs.make())
+    const ws = eventsFromReport(report).filter((e) => e.kind === 'websocket')
+    expect(ws.map((e) => [e.frame, e.text])).toEqual([
+      [5, 'WebRTC signalling secret "pin" sent in clear over ws:// (by 192.168.1.20:51000)'],
+      [6, 'WebRTC offer over ws:// (sent by 192.168.1.20:51000): audio UDP/TLS/RTP/SAVPF, ICE candidates 192.168.0.105'],
+    ])
+    expect(ws[1]!.detail).toEqual({what: 'sdp', type: 'offer', sentBy: 'client', media: ['audio UDP/TLS/RTP/SAVPF'], candidates: ['192.168.0.105'], srtpKeysInClear: false})
+    expect(JSON.stringify(ws)).not.toContain('2468')
   })
 })
