@@ -300,6 +300,18 @@ describe('Zoom media types', () => {
   })
 })
 
+/** An Ethernet frame carrying TCP segment `l4` from `src` to `dst`. */
+function tcpSegment(src: string, dst: string, l4: Buffer): Buffer {
+  return ethernet({type: ETHERTYPE.IPV4}, ipv4({src, dst, proto: IPPROTO.TCP}, l4))
+}
+
+/** The report of a capture of `frames`, one a second, written as `name`. */
+async function reportOfFrames(name: string, frames: Buffer[]): Promise<Report> {
+  const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
+  frames.forEach((f, i) => w.add({sec: 1_763_600_000 + i, nsec: 0}, f))
+  return analyzeFile(writeTemp(dirs.make(), name, w.toBuffer()), dirs.make())
+}
+
 describe('SIP events', () => {
   it('each request and final answer of a dialog once, retransmissions not again, with where the media goes and whether its keys are in clear', async () => {
     const phone = '192.168.1.20'
@@ -307,9 +319,7 @@ describe('SIP events', () => {
     const datagram = (src: string, dst: string, text: string) => ethernet({type: ETHERTYPE.IPV4}, ipv4({src, dst, proto: IPPROTO.UDP}, udp({sport: 5060, dport: 5060}, Buffer.from(text, 'latin1'))))
     const inviteText = invite({body: SDP_SDES})
     const frames = [datagram(phone, proxy, inviteText), datagram(phone, proxy, inviteText), datagram(proxy, phone, ok())]
-    const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
-    frames.forEach((f, i) => w.add({sec: 1_763_600_000 + i, nsec: 0}, f))
-    const report = await analyzeFile(writeTemp(dirs.make(), 'sip.pcap', w.toBuffer()), dirs.make())
+    const report = await reportOfFrames('sip.pcap', frames)
     const sip = eventsFromReport(report).filter((e) => e.kind === 'sip')
     expect(sip.map((e) => [e.frame, e.text])).toEqual([
       [1, 'SIP INVITE sip:+4930123456@sip.example.net from "Jane Doe" <sip:jane.doe@sip.example.net> to <sip:+4930123456@sip.example.net> (sent by 192.168.1.20:5060, media at 192.168.1.20, SRTP keys in clear)'],
@@ -327,17 +337,14 @@ describe('H.323 events', () => {
     const setup = tpkt(q931(Q931.SETUP, {display: 'Jurgen Mueller', calling: '2098', called: '5295672', uuie: h225Setup({source: [{dialledDigits: '2098'}, {h323Id: 'j.mueller'}], sourceInfo: {vendor: {country: 130, manufacturer: 256, product: 'Tandberg', version: 'TC7'}}})}))
     const proceeding = tpkt(q931(Q931.CALL_PROCEEDING, {fromDestination: true}))
     const connect = tpkt(q931(Q931.CONNECT, {fromDestination: true, display: 'Boardroom'}))
-    const seg = (src: string, dst: string, l4: Buffer) => ethernet({type: ETHERTYPE.IPV4}, ipv4({src, dst, proto: IPPROTO.TCP}, l4))
     const frames = [
-      seg(terminal, room, tcp({...c, seq: 1, flags: 'S'})),
-      seg(room, terminal, tcp({sport: 1720, dport: 50123, seq: 7, ack: 2, flags: 'SA'})),
-      seg(terminal, room, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, setup)),
-      seg(room, terminal, tcp({sport: 1720, dport: 50123, seq: 8, ack: 2 + setup.length, flags: 'PA'}, proceeding)),
-      seg(room, terminal, tcp({sport: 1720, dport: 50123, seq: 8 + proceeding.length, ack: 2 + setup.length, flags: 'PA'}, connect)),
+      tcpSegment(terminal, room, tcp({...c, seq: 1, flags: 'S'})),
+      tcpSegment(room, terminal, tcp({sport: 1720, dport: 50123, seq: 7, ack: 2, flags: 'SA'})),
+      tcpSegment(terminal, room, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, setup)),
+      tcpSegment(room, terminal, tcp({sport: 1720, dport: 50123, seq: 8, ack: 2 + setup.length, flags: 'PA'}, proceeding)),
+      tcpSegment(room, terminal, tcp({sport: 1720, dport: 50123, seq: 8 + proceeding.length, ack: 2 + setup.length, flags: 'PA'}, connect)),
     ]
-    const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
-    frames.forEach((f, i) => w.add({sec: 1_763_600_000 + i, nsec: 0}, f))
-    const report = await analyzeFile(writeTemp(dirs.make(), 'h323.pcap', w.toBuffer()), dirs.make())
+    const report = await reportOfFrames('h323.pcap', frames)
     const h323 = eventsFromReport(report).filter((e) => e.kind === 'h323')
     expect(h323.map((e) => [e.frame, e.text])).toEqual([
       [3, 'H.323 SETUP from "Jurgen Mueller", 2098, j.mueller to 5295672 (sent by 192.168.1.20:50123, device Tandberg TC7 (terminal; T.35 country 130, manufacturer 256))'],
@@ -360,22 +367,19 @@ describe('XMPP events', () => {
       "<iq type='set' id='j1'><jingle xmlns='urn:xmpp:jingle:1' action='session-initiate' sid='s1'/></iq><iq type='set' id='j2'><jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='s1'/></iq>",
     ].map((t) => Buffer.from(t))
     const down = ["<stream:stream from='acme-ministry.example' version='1.0'>", "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/><iq type='result' id='b'><bind><jid>alice@acme-ministry.example/laptop</jid></bind></iq>"].map((t) => Buffer.from(t))
-    const seg = (src: string, dst: string, l4: Buffer) => ethernet({type: ETHERTYPE.IPV4}, ipv4({src, dst, proto: IPPROTO.TCP}, l4))
-    const frames = [seg(laptop, server, tcp({...c, seq: 1, flags: 'S'})), seg(server, laptop, tcp({...s, seq: 7, ack: 2, flags: 'SA'}))]
+    const frames = [tcpSegment(laptop, server, tcp({...c, seq: 1, flags: 'S'})), tcpSegment(server, laptop, tcp({...s, seq: 7, ack: 2, flags: 'SA'}))]
     let a = 2
     let b = 8
     up.forEach((u, i) => {
-      frames.push(seg(laptop, server, tcp({...c, seq: a, ack: b, flags: 'PA'}, u)))
+      frames.push(tcpSegment(laptop, server, tcp({...c, seq: a, ack: b, flags: 'PA'}, u)))
       a += u.length
       const d = down[i]
       if (d) {
-        frames.push(seg(server, laptop, tcp({...s, seq: b, ack: a, flags: 'PA'}, d)))
+        frames.push(tcpSegment(server, laptop, tcp({...s, seq: b, ack: a, flags: 'PA'}, d)))
         b += d.length
       }
     })
-    const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
-    frames.forEach((f, i) => w.add({sec: 1_763_600_000 + i, nsec: 0}, f))
-    const report = await analyzeFile(writeTemp(dirs.make(), 'xmpp.pcap', w.toBuffer()), dirs.make())
+    const report = await reportOfFrames('xmpp.pcap', frames)
     const xmpp = eventsFromReport(report).filter((e) => e.kind === 'xmpp')
     expect(xmpp.map((e) => [e.frame, e.text])).toEqual([
       [5, 'XMPP sign-in (SASL PLAIN, user alice, password in clear) to 212.242.33.42:5222'],
@@ -401,21 +405,18 @@ describe('WebRTC signalling events', () => {
       {janus: 'message', body: {request: 'join', room: 4711, pin: '2468'}},
       {janus: 'message', jsep: {type: 'offer', sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=candidate:1 1 udp 2122260223 192.168.0.105 50101 typ host\r\n'}},
     ].map((m) => wsFrame(Buffer.from(JSON.stringify(m)), {mask}))
-    const seg = (src: string, dst: string, l4: Buffer) => ethernet({type: ETHERTYPE.IPV4}, ipv4({src, dst, proto: IPPROTO.TCP}, l4))
     const frames = [
-      seg(browser, gateway, tcp({...c, seq: 1, flags: 'S'})),
-      seg(gateway, browser, tcp({...s, seq: 7, ack: 2, flags: 'SA'})),
-      seg(browser, gateway, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, get)),
-      seg(gateway, browser, tcp({...s, seq: 8, ack: 2 + get.length, flags: 'PA'}, answer)),
+      tcpSegment(browser, gateway, tcp({...c, seq: 1, flags: 'S'})),
+      tcpSegment(gateway, browser, tcp({...s, seq: 7, ack: 2, flags: 'SA'})),
+      tcpSegment(browser, gateway, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, get)),
+      tcpSegment(gateway, browser, tcp({...s, seq: 8, ack: 2 + get.length, flags: 'PA'}, answer)),
     ]
     let seq = 2 + get.length
     for (const m of messages) {
-      frames.push(seg(browser, gateway, tcp({...c, seq, ack: 8 + answer.length, flags: 'PA'}, m)))
+      frames.push(tcpSegment(browser, gateway, tcp({...c, seq, ack: 8 + answer.length, flags: 'PA'}, m)))
       seq += m.length
     }
-    const w = new PcapWriter({linkType: LINKTYPE.ETHERNET})
-    frames.forEach((f, i) => w.add({sec: 1_763_600_000 + i, nsec: 0}, f))
-    const report = await analyzeFile(writeTemp(dirs.make(), 'ws.pcap', w.toBuffer()), dirs.make())
+    const report = await reportOfFrames('ws.pcap', frames)
     const ws = eventsFromReport(report).filter((e) => e.kind === 'websocket')
     expect(ws.map((e) => [e.frame, e.text])).toEqual([
       [5, 'WebRTC signalling secret "pin" sent in clear over ws:// (by 192.168.1.20:51000)'],
