@@ -255,6 +255,15 @@ export const RULES: readonly RuleDefinition[] = [
     remediation: 'Require TLS on the server (c2s_require_encryption, or Direct TLS on 5223) and SCRAM-SHA-256 or stronger over it; change the passwords that went in clear or can be guessed.',
   },
   {
+    id: 'CA-META-019',
+    title: 'Keys the caller pressed (DTMF) readable in clear',
+    category: 'metadata',
+    severity: 'high',
+    rationale:
+      'Phones, softphones, gateways and conference bridges send the keys a caller presses as RTP telephone-events (RFC 4733, formerly RFC 2833) rather than as tones in the audio: one small packet per key, its event code naming the key. Callers type conference PINs and passcodes this way, and account or card numbers into voice menus. In plain RTP each key is readable by anyone on the path, even where the audio itself is not what they are after. The events are recognised by their shape (RFC 4733 §2.5: every packet of one key has the same timestamp and a growing duration, and ends with the end bit set), so no SDP is needed; the report counts the presses and never shows the keys.',
+    remediation: 'Require SRTP for all media (which encrypts telephone-events with the audio); where the network must carry plain RTP, keep it on a network of its own (a VPN between sites), and change any PIN or passcode that was typed over it.',
+  },
+  {
     id: 'CA-CRYPTO-001',
     title: 'Obsolete TLS version on a call server',
     category: 'crypto',

@@ -423,6 +423,43 @@ describe('CA-META-012: ZRTP Hellos carry the device ZID in clear', () => {
   })
 })
 
+describe('CA-META-019: keys the caller pressed, readable in clear', () => {
+  const BRIDGE = '203.0.113.60'
+  /** A call to a conference bridge: G.711 audio, then a PIN typed as RFC 4733 telephone-events
+   * (each key: three growing packets on one timestamp, then the end packet three times). */
+  function call(o: {keys?: boolean} = {}): Frame[] {
+    const u = {sport: 49180, dport: 31000}
+    const frames: Frame[] = []
+    let seq = 500
+    let ms = 0
+    const send = (pt: number, ts: number, payload: Buffer) => frames.push(frame((ms += 20), CLIENT, BRIDGE, udp(u, rtp({pt, seq: seq++, timestamp: ts, ssrc: 0x0d7f0001}, payload)), IPPROTO.UDP))
+    for (let i = 0; i < 40; i++) send(8, 160 * i, Buffer.alloc(160, 0xd5 ^ (i & 3)))
+    if (o.keys !== false) {
+      for (const [n, key] of [2, 0, 2, 6, 11].entries()) {
+        const ts = 160 * (40 + 8 * n)
+        for (let k = 0; k < 6; k++) {
+          const duration = 160 * Math.min(k + 1, 4)
+          send(101, ts, Buffer.from([key, (k >= 3 ? 0x80 : 0) | 10, duration >> 8, duration & 0xff]))
+        }
+      }
+    }
+    return frames
+  }
+  const meta019 = (r: Report) => r.findings.filter((f) => f.ruleId === 'CA-META-019')
+
+  it('fires, high, counting the presses and naming the first one\'s frame, without the keys', async () => {
+    const [f] = meta019(await run(call(), {home: 'US'}))
+    expect(f?.severity).toBe('high')
+    expect(f?.detail).toMatch(new RegExp(`^5 DTMF key presses went in clear as RTP telephone-events \\(RFC 4733\\) between ${CLIENT}:49180 and ${BRIDGE}:31000, sent by ${CLIENT}:49180: `))
+    expect(f?.detail).toContain('The keys are not shown here.')
+    expect(f?.evidence.map((e) => [e.frame, e.description])).toEqual([[41, 'SSRC 0x0d7f0001 (client): 5 key presses on payload type 101, the first starting here']])
+  })
+
+  it('stays quiet on the same call without key presses', async () => {
+    expect(meta019(await run(call({keys: false}), {home: 'US'}))).toEqual([])
+  })
+})
+
 describe('CA-META-013: the caller device names itself to the local network', () => {
   const OTHER = '192.168.0.77'
   const announce = (name: string, ip: string) => dnsMessage({id: 0, flags: 0x8400, answers: [{name, type: 'A', ttl: 120, value: ip}]})

@@ -22,6 +22,7 @@ import {type ContentAssessment, PayloadSampler} from './payload-content.js'
 import {payloadTypeName} from './payload-types.js'
 import {feedbackName, parseRtcpCompound, RTCP_NAMES, SDES_NAMES} from './rtcp.js'
 import {forEachExtensionId, isRtcpType, newRtpHeader, readRtpHeader, type RtpHeader} from './rtp-header.js'
+import {isDynamicPayloadType, TelephoneEvents} from './telephone-events.js'
 
 /** Streams tracked per flow (SSRC × direction); further SSRCs are only counted. */
 const MAX_STREAMS = 64
@@ -83,6 +84,9 @@ export interface RtpStreamFact {
   csrcs: string[]
   headerExtension?: {profile: string; ids: number[]}
   content: ContentAssessment
+  /** DTMF key presses read in clear as RFC 4733 telephone-events (./telephone-events.ts): how
+   * many, not which keys. */
+  telephoneEvents?: {payloadType: number; keyPresses: number; packets: number; first: Evidence}
   first: Evidence
   last: Evidence
 }
@@ -157,6 +161,8 @@ interface Stream {
   extensionPackets: number
   extensionIdCounts?: Uint8Array
   extensionIds: number[]
+  /** Created on the first 4-octet payload of a dynamic payload type (RFC 4733 telephone-events). */
+  dtmf: TelephoneEvents | undefined
 }
 
 interface RtcpState {
@@ -427,6 +433,7 @@ function newStream(state: RtpState, packet: PayloadPacket, carrier: number, chan
     extensionProfile: -1,
     extensionPackets: 0,
     extensionIds: [],
+    dtmf: undefined,
   }
   if (state.streams === NO_STREAMS) state.streams = [s]
   else state.streams.push(s)
@@ -461,6 +468,10 @@ function onRtp(state: RtpState, packet: PayloadPacket, data: Uint8Array, offset:
   s.lastSec = packet.sec
   s.lastNsec = packet.nsec
   const pt = h.payloadType
+  if (h.payloadLength === 4 && isDynamicPayloadType(pt)) {
+    const dtmf = (s.dtmf ??= new TelephoneEvents(pt))
+    if (dtmf.payloadType === pt) dtmf.add(data, offset + h.headerLength, h.timestamp, packet)
+  }
   const i = s.pts.indexOf(pt)
   if (i >= 0) s.ptCounts[i]!++
   else if (s.pts.length < MAX_PAYLOAD_TYPES) {
@@ -579,6 +590,8 @@ function streamFact(state: RtpState, s: Stream): RtpStreamFact {
   const expected = s.cycles + s.maxSeq - s.baseSeq + 1
   const first = state.evidenceOf({frame: s.firstFrame, capture: s.firstCapture, sec: s.firstSec, nsec: s.firstNsec})
   const last = state.evidenceOf({frame: s.lastFrame, capture: s.lastCapture, sec: s.lastSec, nsec: s.lastNsec})
+  const dtmf = s.dtmf
+  dtmf?.close()
   return {
     ssrc: hex8(s.ssrc),
     sentBy: s.toServer ? 'client' : 'server',
@@ -597,6 +610,7 @@ function streamFact(state: RtpState, s: Stream): RtpStreamFact {
     csrcs: s.csrcs.map(hex8),
     ...(s.extensionProfile >= 0 ? {headerExtension: {profile: `0x${s.extensionProfile.toString(16).padStart(4, '0')}`, ids: s.extensionIds.slice()}} : {}),
     content: assessment,
+    ...(dtmf?.first ? {telephoneEvents: {payloadType: dtmf.payloadType, keyPresses: dtmf.presses, packets: dtmf.packets, first: state.evidenceOf(dtmf.first)}} : {}),
     first,
     last,
   }
@@ -628,6 +642,8 @@ function describeRtp(f: RtpFacts): string[] {
     const via = s.turnChannel ? `, TURN channel ${s.turnChannel}` : s.carrier === 'turn-data' ? ', in TURN DATA' : s.carrier === 'rfc4571' ? ', RFC 4571 over TCP' : ''
     const loss = s.lost > 0 ? `, ~${s.lost} lost` : ''
     lines.push(`RTP SSRC ${s.ssrc} PT ${pts} → ${s.packets} pkts, ${verdict} (${s.sentBy}, frame ${s.first.frame}${via}${loss})`)
+    const keys = s.telephoneEvents
+    if (keys) lines.push(`RTP SSRC ${s.ssrc} DTMF: ${keys.keyPresses} key press${keys.keyPresses === 1 ? '' : 'es'} readable in clear (RFC 4733 telephone-event, PT ${keys.payloadType}, from frame ${keys.first.frame})`)
   }
   if (f.streams.length > 8) lines.push(`… and ${f.streams.length - 8} more RTP streams`)
   const r = f.rtcp

@@ -1,0 +1,32 @@
+/**
+ * Keys a caller pressed, readable in clear (src/protocols/rtp/telephone-events.ts).
+ */
+import type {Finding, FindingEvidence} from '../../report/report-model.js'
+import {factsOf} from '../../analysis/flow-facts.js'
+import {type CheckContext, finding, flowsWith} from '../context.js'
+import {hostPort} from '../../util/ip-text.js'
+
+const MAX_ITEMS = 20
+
+/**
+ * CA-META-019: DTMF key presses sent as RFC 4733 telephone-events in plain RTP. One finding per
+ * flow, counting the presses of each stream; the keys themselves are in no report.
+ */
+export function cleartextKeyPresses(ctx: CheckContext): Finding[] {
+  const out: Finding[] = []
+  for (const flow of flowsWith(ctx, 'rtp')) {
+    const streams = factsOf(flow).rtp?.streams.filter((s) => s.telephoneEvents !== undefined) ?? []
+    if (!streams.length) continue
+    const presses = streams.reduce((n, s) => n + s.telephoneEvents!.keyPresses, 0)
+    const senders = [...new Set(streams.map((s) => (s.sentBy === 'client' ? hostPort(flow.client.ip, flow.client.port) : hostPort(flow.server.ip, flow.server.port))))]
+    const detail =
+      `${presses} DTMF key press${presses === 1 ? '' : 'es'} went in clear as RTP telephone-events (RFC 4733) between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)}, sent by ${senders.join(' and ')}: ` +
+      'anyone on the path reads each key (a conference PIN, a passcode, an account or card number typed into a voice menu). The keys are not shown here.'
+    const evidence: FindingEvidence[] = streams.slice(0, MAX_ITEMS).map((s) => {
+      const t = s.telephoneEvents!
+      return {description: `SSRC ${s.ssrc} (${s.sentBy}): ${t.keyPresses} key press${t.keyPresses === 1 ? '' : 'es'} on payload type ${t.payloadType}, the first starting here`, frame: t.first.frame, capture: t.first.capture, time: t.first.time, flowId: flow.id}
+    })
+    out.push(finding('CA-META-019', undefined, detail, evidence, [flow.id], flow.remote.ip))
+  }
+  return out
+}

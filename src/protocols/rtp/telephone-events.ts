@@ -1,0 +1,95 @@
+/**
+ * DTMF key presses sent as RTP telephone-events (RFC 4733, which obsoletes RFC 2833): how SIP
+ * phones, softphones, gateways and conference bridges carry the keys a caller presses (a
+ * conference PIN, a passcode, an account number typed into an IVR) instead of as tones in the
+ * audio. In plain RTP anyone on the path reads each key.
+ *
+ * The payload (RFC 4733 §2.3) is 4 octets: the event code (§3.2: 0-9, 10 '*', 11 '#', 12-15
+ * A-D, 16 flash), the end bit E, a reserved bit R, a 6-bit volume and a 16-bit duration. Every
+ * packet of one event carries the same RTP timestamp, the event's start, and a duration that
+ * only grows (§2.5.1.2); the last packet has E set and is sent three times (§2.5.1.4). The
+ * payload type is dynamic (§7.1) and set in the SDP, which a capture may not hold, so a key
+ * press is recognised by that shape alone: on one dynamic payload type, at least two 4-octet
+ * payloads with the same timestamp and event code, durations that never shrink, R clear and E
+ * set at the end. Random or encrypted 4-octet payloads do not keep all of that (SRTP adds its
+ * authentication tag, so its payloads are longer and never looked at).
+ *
+ * The keys themselves are not kept: a report quoted in a briefing must not carry a PIN. Only how
+ * many presses there were, on which payload type, and where the first one starts.
+ */
+
+/** The highest event code that is a key (RFC 4733 §3.2: 16 is hook flash). */
+const LAST_KEY_EVENT = 16
+
+/** Where a packet was: the numbers Evidence is made from, kept as numbers until needed. */
+export interface PacketPlace {
+  frame: number
+  capture: number
+  sec: number
+  nsec: number
+}
+
+export class TelephoneEvents {
+  /** The dynamic payload type the events travel on (the first one seen with 4-octet payloads). */
+  readonly payloadType: number
+  /** Key presses recognised, and the packets they took. */
+  presses = 0
+  packets = 0
+  /** Where the first recognised press started. */
+  first: PacketPlace | undefined = undefined
+  // The event being read: its timestamp, code, last duration, packets so far, end bit seen,
+  // and where its first packet was.
+  private timestamp = 0
+  private event = -1
+  private duration = 0
+  private run = 0
+  private ended = false
+  private broken = false
+  private readonly runStart: PacketPlace = {frame: 0, capture: 0, sec: 0, nsec: 0}
+
+  constructor(payloadType: number) {
+    this.payloadType = payloadType
+  }
+
+  /** A packet of this payload type whose payload is b[at, at + 4). */
+  add(b: Uint8Array, at: number, timestamp: number, place: PacketPlace): void {
+    const event = b[at]!
+    const flags = b[at + 1]!
+    const duration = (b[at + 2]! << 8) | b[at + 3]!
+    if (this.run > 0 && timestamp === this.timestamp) {
+      // The same event again: its code stays, its duration never shrinks (§2.5.1.2), and
+      // nothing follows its end but the end's own retransmissions (§2.5.1.4).
+      if (event !== this.event || duration < this.duration || (this.ended && (flags & 0x80) === 0) || (flags & 0x40) !== 0) this.broken = true
+      this.duration = duration
+      this.ended ||= (flags & 0x80) !== 0
+      this.run++
+      return
+    }
+    this.close()
+    this.timestamp = timestamp
+    this.event = event
+    this.duration = duration
+    this.run = 1
+    this.ended = (flags & 0x80) !== 0
+    this.broken = (flags & 0x40) !== 0
+    this.runStart.frame = place.frame
+    this.runStart.capture = place.capture
+    this.runStart.sec = place.sec
+    this.runStart.nsec = place.nsec
+  }
+
+  /** End the event being read: a key press when it has the shape of one. Called at the end too. */
+  close(): void {
+    if (this.run >= 2 && this.ended && !this.broken && this.event <= LAST_KEY_EVENT) {
+      this.presses++
+      this.packets += this.run
+      this.first ??= {...this.runStart}
+    }
+    this.run = 0
+  }
+}
+
+/** RFC 3551 §6 leaves 96-127 for dynamic payload types, the only ones telephone-event uses. */
+export function isDynamicPayloadType(pt: number): boolean {
+  return pt >= 96 && pt <= 127
+}
