@@ -13,7 +13,7 @@ import {
 import {CA_DER, CLIENT_DEVICE_DER, CLIENT_PERSON_DER, CLIENT_SAN_EMAIL_DER, LEAF_DER, WEBRTC_DER} from '../protocols/tls/test-certificates.js'
 import {certificateBody, clientHelloBody, dtlsFragments, dtlsRecord, ext, handshake, record, serverHelloBody} from '../protocols/tls/tls-builders.js'
 import {tempDir} from '../helpers/temp-dir.js'
-import {invite, ok, SDP_SDES, wsInvite, wsOk} from '../support/sip-builders.js'
+import {info, invite, ok, SDP_SDES, wsInvite, wsOk} from '../support/sip-builders.js'
 import {wsAnswer, wsDeflater, wsFrame, wsRequest} from '../support/websocket-builders.js'
 import {h225Answer, h225Setup, Q931, q931, rasAdmissionRequest, rasRegistrationRequest, tpkt} from '../support/h323-builders.js'
 import {zrtpCommit, zrtpHello, zrtpSimple} from '../support/zrtp-builders.js'
@@ -457,6 +457,19 @@ describe('CA-META-019: keys the caller pressed, readable in clear', () => {
 
   it('stays quiet on the same call without key presses', async () => {
     expect(meta019(await run(call({keys: false}), {home: 'US'}))).toEqual([])
+  })
+
+  it('fires on keys a phone relays in SIP INFO requests, naming the body type and the first', async () => {
+    const sip = (ms: number, text: string, back = false) => {
+      const ports = back ? {sport: 5060, dport: 5062} : {sport: 5062, dport: 5060}
+      return frame(ms, back ? BRIDGE : CLIENT, back ? CLIENT : BRIDGE, udp(ports, Buffer.from(text, 'latin1')), IPPROTO.UDP)
+    }
+    // The INVITE, its answer and 40 audio packets (to 800 ms) come first: the INFOs are frames 43, 44.
+    const frames = [sip(0, invite()), sip(50, ok(), true), sip(2000, info(2, 'application/dtmf-relay', 'Signal=1\r\nDuration=160\r\n')), sip(2300, info(3, 'application/dtmf-relay', 'Signal=*\r\nDuration=160\r\n'))]
+    const [f] = meta019(await run([...frames, ...call({keys: false})], {home: 'US'}))
+    expect(f?.severity).toBe('high')
+    expect(f?.detail).toMatch(new RegExp(`^2 DTMF key presses went in clear in SIP INFO requests \\(application/dtmf-relay\\) between ${CLIENT}:5062 and ${BRIDGE}:5060: `))
+    expect(f?.evidence.map((e) => [e.frame, e.description])).toEqual([[43, 'the first SIP INFO request with a DTMF key (of 2)']])
   })
 })
 

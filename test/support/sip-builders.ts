@@ -95,3 +95,23 @@ export function wsInvite(): string {
 export function wsOk(method: 'REGISTER' | 'INVITE', cseq: number): string {
   return crlf(['SIP/2.0 200 OK', 'Via: SIP/2.0/WS 5kq3v7d1bgt2.invalid;branch=z9hG4bK1846201', 'To: <sip:alice.wong@pbx.example.org>;tag=37GkEhwl6', 'From: "Alice Wong" <sip:alice.wong@pbx.example.org>;tag=u8ml5b0rk1', 'Call-ID: 9jdq4pgrqg1mb5pfm6jd0c', `CSeq: ${cseq} ${method}`, 'Server: kamailio (5.6.3 (x86_64/linux))', 'Content-Length: 0', '', ''])
 }
+
+/**
+ * An in-dialog INFO request of Jane Doe's call (RFC 6086) with `body` of `type`: how gateways
+ * relay a key as `application/dtmf-relay` ("Signal=5\r\nDuration=160") or `application/dtmf`.
+ */
+export function info(cseq: number, type: string, body: string): string {
+  return crlf([
+    'INFO sip:+4930123456@198.51.100.5:5060 SIP/2.0',
+    `Via: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bKinfo${cseq}`,
+    'Max-Forwards: 70',
+    'To: <sip:+4930123456@sip.example.net>;tag=a6c85cf',
+    'From: "Jane Doe" <sip:jane.doe@sip.example.net>;tag=1928301774',
+    'Call-ID: a84b4c76e66710@192.168.1.20',
+    `CSeq: ${cseq} INFO`,
+    `Content-Type: ${type}`,
+    `Content-Length: ${Buffer.byteLength(body, 'latin1')}`,
+    '',
+    body,
+  ])
+}

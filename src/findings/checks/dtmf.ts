@@ -1,5 +1,6 @@
 /**
- * Keys a caller pressed, readable in clear (src/protocols/rtp/telephone-events.ts).
+ * Keys a caller pressed, readable in clear: RTP telephone-events (src/protocols/rtp/
+ * telephone-events.ts) and SIP INFO requests (src/protocols/sip/sip-dtmf.ts).
  */
 import type {Finding, FindingEvidence} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
@@ -8,9 +9,12 @@ import {hostPort} from '../../util/ip-text.js'
 
 const MAX_ITEMS = 20
 
+const NOT_SHOWN = 'anyone on the path reads each key (a conference PIN, a passcode, an account or card number typed into a voice menu). The keys are not shown here.'
+
 /**
- * CA-META-019: DTMF key presses sent as RFC 4733 telephone-events in plain RTP. One finding per
- * flow, counting the presses of each stream; the keys themselves are in no report.
+ * CA-META-019: DTMF key presses sent as RFC 4733 telephone-events in plain RTP, or in SIP INFO
+ * requests in clear. One finding per flow, counting the presses (of each stream); the keys
+ * themselves are in no report.
  */
 export function cleartextKeyPresses(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
@@ -20,12 +24,19 @@ export function cleartextKeyPresses(ctx: CheckContext): Finding[] {
     const presses = streams.reduce((n, s) => n + s.telephoneEvents!.keyPresses, 0)
     const senders = [...new Set(streams.map((s) => (s.sentBy === 'client' ? hostPort(flow.client.ip, flow.client.port) : hostPort(flow.server.ip, flow.server.port))))]
     const detail =
-      `${presses} DTMF key press${presses === 1 ? '' : 'es'} went in clear as RTP telephone-events (RFC 4733) between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)}, sent by ${senders.join(' and ')}: ` +
-      'anyone on the path reads each key (a conference PIN, a passcode, an account or card number typed into a voice menu). The keys are not shown here.'
+      `${presses} DTMF key press${presses === 1 ? '' : 'es'} went in clear as RTP telephone-events (RFC 4733) between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)}, sent by ${senders.join(' and ')}: ${NOT_SHOWN}`
     const evidence: FindingEvidence[] = streams.slice(0, MAX_ITEMS).map((s) => {
       const t = s.telephoneEvents!
       return {description: `SSRC ${s.ssrc} (${s.sentBy}): ${t.keyPresses} key press${t.keyPresses === 1 ? '' : 'es'} on payload type ${t.payloadType}, the first starting here`, frame: t.first.frame, capture: t.first.capture, time: t.first.time, flowId: flow.id}
     })
+    out.push(finding('CA-META-019', undefined, detail, evidence, [flow.id], flow.remote.ip))
+  }
+  for (const flow of flowsWith(ctx, 'sip')) {
+    const dtmf = factsOf(flow).sip?.dtmf
+    if (!dtmf) continue
+    const n = dtmf.keyPresses
+    const detail = `${n} DTMF key press${n === 1 ? '' : 'es'} went in clear in SIP INFO requests (${dtmf.contentTypes.join(', ')}) between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)}: ${NOT_SHOWN}`
+    const evidence: FindingEvidence[] = [{description: `the first SIP INFO request with a DTMF key (of ${n})`, frame: dtmf.first.frame, capture: dtmf.first.capture, time: dtmf.first.time, flowId: flow.id}]
     out.push(finding('CA-META-019', undefined, detail, evidence, [flow.id], flow.remote.ip))
   }
   return out

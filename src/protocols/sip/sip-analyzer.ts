@@ -20,6 +20,7 @@ import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} fr
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {headerValue, looksLikeSipStart, parseSipMessage, type SipMessage, utf8} from './sip-message.js'
 import {parseSdp, type SdpFacts} from './sdp.js'
+import {dtmfInfoType} from './sip-dtmf.js'
 import {webSocketRequestProtocols} from '../websocket/ws-handshake.js'
 import {WsConnection} from '../websocket/ws-connection.js'
 import {DetailLines} from '../detail-lines.js'
@@ -76,6 +77,9 @@ export interface SipFacts {
   /** WebSocket: messages compressed with the permessage-deflate the server agreed to (RFC
    * 7692), inflated and read; present when there were any. */
   inflatedMessages?: number
+  /** INFO requests that carried a DTMF key (./sip-dtmf.ts), counted among all messages: how
+   * many, the body types, where the first was. Never the keys. */
+  dtmf?: {keyPresses: number; contentTypes: string[]; first: Evidence}
 }
 
 interface SipState {
@@ -94,6 +98,9 @@ interface SipState {
   ws: WsConnection | undefined
   unreadMessages: number
   inflatedMessages: number
+  dtmfPresses: number
+  dtmfTypes: string[]
+  dtmfFirst: Evidence | undefined
 }
 
 export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
@@ -120,6 +127,9 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
       ws: undefined,
       unreadMessages: 0,
       inflatedMessages: 0,
+      dtmfPresses: 0,
+      dtmfTypes: [],
+      dtmfFirst: undefined,
     }
   },
 
@@ -154,6 +164,7 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
       truncated: state.truncated,
       ...(state.unreadMessages > 0 ? {unreadMessages: state.unreadMessages} : {}),
       ...(state.inflatedMessages > 0 ? {inflatedMessages: state.inflatedMessages} : {}),
+      ...(state.dtmfFirst ? {dtmf: {keyPresses: state.dtmfPresses, contentTypes: state.dtmfTypes, first: state.dtmfFirst}} : {}),
     }
   },
 
@@ -161,6 +172,7 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
     const over = facts.transport === 'ws' ? 'WebSocket' : facts.transport.toUpperCase()
     const lines = [`SIP over ${over}: ${facts.messages} message${facts.messages === 1 ? '' : 's'} (${facts.counts.map((c) => `${c.name} ×${c.count}`).join(', ')})`]
     if (facts.inflatedMessages) lines.push(`${facts.inflatedMessages} WebSocket message${facts.inflatedMessages === 1 ? '' : 's'} compressed (permessage-deflate), inflated and read`)
+    if (facts.dtmf) lines.push(`SIP INFO: ${facts.dtmf.keyPresses} DTMF key press${facts.dtmf.keyPresses === 1 ? '' : 'es'} readable in clear (${facts.dtmf.contentTypes.join(', ')}, from frame ${facts.dtmf.first.frame})`)
     if (facts.unreadMessages) lines.push(`${facts.unreadMessages} WebSocket message${facts.unreadMessages === 1 ? '' : 's'} not read (compressed, or not SIP)`)
     // Each distinct thing once, with the frame it was first seen in (dialog tags left out: they
     // differ per message and say nothing about who).
@@ -248,6 +260,12 @@ function record(state: SipState, packet: PayloadPacket, m: SipMessage, bytes: Ui
   state.messages++
   const name = m.kind === 'request' ? m.method : `${m.status}${m.method ? ` ${m.method}` : ''}`
   if (state.counts.has(name) || state.counts.size < 64) state.counts.set(name, (state.counts.get(name) ?? 0) + 1)
+  const dtmf = dtmfInfoType(m, bytes)
+  if (dtmf) {
+    state.dtmfPresses++
+    state.dtmfFirst ??= state.evidenceOf(packet)
+    if (!state.dtmfTypes.includes(dtmf)) state.dtmfTypes.push(dtmf)
+  }
   if (state.kept.length >= MAX_MESSAGES) {
     state.truncated = true
     return
