@@ -123,6 +123,7 @@ export function flowEvidence(flow: FlowRecord, names: AddressNames): FlowEvidenc
   e.tls = f.tls !== undefined && (f.tls.clientHello !== undefined || f.tls.serverHello !== undefined)
   if (f.sip) e.sip = true
   if (f.h323) e.h323 = f.h323.transport === 'udp' ? 'ras' : 'call'
+  else if (f.h245) e.h323 = 'media-control'
   if (f.websocket && (f.websocket.sdps.length > 0 || f.websocket.candidates.length > 0)) e.webrtcSignalling = true
   // XMPP is chat and presence first: a call's signalling only when it carries Jingle.
   if (f.xmpp && !f.xmpp.starttls && f.xmpp.candidates.length > 0) e.xmpp = true

@@ -1,6 +1,7 @@
 import type {IpDiscoveryFacts} from '../protocols/discord/ip-discovery.js'
 import type {DnsFacts} from '../protocols/dns/dns-analyzer.js'
 import type {DtlsFacts} from '../protocols/dtls/dtls-analyzer.js'
+import type {H245Facts} from '../protocols/h323/h245-analyzer.js'
 import type {H323Facts} from '../protocols/h323/h323-analyzer.js'
 import type {HttpFacts} from '../protocols/http/http-analyzer.js'
 import type {IpsecFacts} from '../protocols/ipsec/ipsec-analyzer.js'
@@ -26,6 +27,7 @@ export interface FlowFacts {
   dns?: DnsFacts
   dtls?: DtlsFacts
   h323?: H323Facts
+  h245?: H245Facts
   http?: HttpFacts
   ipsec?: IpsecFacts
   lan?: LanFacts

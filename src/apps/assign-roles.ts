@@ -186,6 +186,7 @@ export function roleOfFlow(f: FlowEvidence, app: string | null, sig: Signatures 
   if (f.sip) return {role: 'control', reason: 'SIP signalling (RFC 3261) in clear: registration and call set-up'}
   if (f.h323 === 'call') return {role: 'control', reason: 'H.323 call signalling (Q.931/H.225.0) in clear: call set-up'}
   if (f.h323 === 'ras') return {role: 'control', reason: 'H.323 RAS in clear: registration with a gatekeeper and admission of calls'}
+  if (f.h323 === 'media-control') return {role: 'control', reason: 'H.245 in clear: the media control of an H.323 call (capabilities, channels and where their media goes)'}
   if (f.webrtcSignalling) return {role: 'control', reason: 'WebRTC signalling over an unencrypted WebSocket (ws://): session descriptions in clear'}
   if (f.xmpp) return {role: 'control', reason: 'XMPP (Jabber) in clear carrying Jingle call set-up'}
   // SIP over TLS (RFC 3261 §26.2: sips:, TCP 5061): the same signalling, encrypted.

@@ -74,8 +74,9 @@ export interface FlowEvidence {
   tls: boolean
   /** SIP messages (RFC 3261) in clear on the flow; absent when none. */
   sip?: true
-  /** H.323 in clear on the flow: call signalling (Q.931/H.225.0) or RAS with a gatekeeper; absent when none. */
-  h323?: 'call' | 'ras'
+  /** H.323 in clear on the flow: call signalling (Q.931/H.225.0), RAS with a gatekeeper, or the
+   * call's H.245 media control; absent when none. */
+  h323?: 'call' | 'ras' | 'media-control'
   /** A ws:// WebSocket that carried WebRTC session descriptions or ICE candidates in clear; absent when none. */
   webrtcSignalling?: true
   /** XMPP (Jabber) in clear on the flow carrying Jingle call set-up (ICE candidates); absent when none. */

@@ -8,6 +8,7 @@ import type {ProtocolAnalyzer} from './analyzer.js'
 import {discordIpDiscoveryAnalyzer} from './discord/ip-discovery.js'
 import {dnsAnalyzer} from './dns/dns-analyzer.js'
 import {dtlsAnalyzer} from './dtls/dtls-analyzer.js'
+import {h245Analyzer} from './h323/h245-analyzer.js'
 import {h323Analyzer} from './h323/h323-analyzer.js'
 import {httpAnalyzer} from './http/http-analyzer.js'
 import {ipsecAnalyzer} from './ipsec/ipsec-analyzer.js'
@@ -33,6 +34,7 @@ export const ALL_ANALYZERS: ProtocolAnalyzer<any, any>[] = [
   httpAnalyzer,
   sipAnalyzer,
   h323Analyzer,
+  h245Analyzer,
   webSocketAnalyzer,
   xmppAnalyzer,
   tlsAnalyzer,

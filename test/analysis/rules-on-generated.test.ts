@@ -17,6 +17,7 @@ import {info, invite, ok, SDP_SDES, wsInvite, wsOk} from '../support/sip-builder
 import {wsAnswer, wsDeflater, wsFrame, wsRequest} from '../support/websocket-builders.js'
 import {h225Answer, h225Setup, Q931, q931, rasAdmissionRequest, rasRegistrationRequest, tpkt} from '../support/h323-builders.js'
 import {zrtpCommit, zrtpHello, zrtpSimple} from '../support/zrtp-builders.js'
+import {h245OpenLogicalChannelAck, h245TerminalCapabilitySet, h245UserInputSignal} from '../support/h245-builders.js'
 import {ikeMessage, ikev1, ikev1Message} from '../support/vpn-builders.js'
 
 /**
@@ -1205,12 +1206,33 @@ describe('CA-META-016: H.323 call signalling in clear', () => {
     expect(admitted.findings.find((x) => x.ruleId === 'CA-CALL-001')?.detail).toContain('A call was set up (an H.323 gatekeeper admission request in frame 2)')
   })
 
-  it('a message that is no SETUP is medium; a TPKT connection that is not Q.931 says nothing', async () => {
+  it('a message that is no SETUP is medium; a TPKT connection that is neither Q.931 nor H.245 says nothing', async () => {
     const facility = tpkt(q931(Q931.FACILITY, {display: 'Jurgen Mueller'}))
     expect(await run(signalling(facility), {home: 'DK'}).then((r) => r.findings.find((x) => x.ruleId === 'CA-META-016')?.severity)).toBe('medium')
-    // H.245 (PER in TPKT) on a connection of its own is no call signalling.
-    const h245 = tpkt(Buffer.from([0x02, 0x70, 0x01, 0x06, 0x00, 0x08, 0x81, 0x75, 0x00, 0x0d]))
-    expect(ids(await run(signalling(h245), {home: 'DK'}))).not.toContain('CA-META-016')
+    // An X.224 Connection Request in TPKT (RDP's first packet).
+    const x224 = tpkt(Buffer.from('0ee000000000000100080003000000', 'hex'))
+    expect(ids(await run(signalling(x224), {home: 'DK'}))).not.toContain('CA-META-016')
+  })
+
+  it('the call\'s H.245 connection: where its media goes (medium), the keys pressed (CA-META-019), role control', async () => {
+    const h245 = Buffer.concat([
+      tpkt(h245TerminalCapabilitySet(1)),
+      tpkt(h245OpenLogicalChannelAck(1, {sessionId: 1, media: {ip: '192.168.0.105', port: 5004}, control: {ip: '192.168.0.105', port: 5005}})),
+      tpkt(h245UserInputSignal('5')),
+      tpkt(h245UserInputSignal('#')),
+    ])
+    const r = await run(signalling(h245), {home: 'DK'})
+    const f = r.findings.find((x) => x.ruleId === 'CA-META-016')
+    expect(f).toMatchObject({severity: 'medium', endpoint: ROOM, flowIds: [1]})
+    expect(f!.detail).toBe(
+      `Unencrypted H.245 media control of an H.323 call between ${CLIENT}:50123 and ${ROOM}:1720 (4 messages). It says where each side receives the call's media: "192.168.0.105:5004 (RTP)", "192.168.0.105:5005 (RTCP)". ` +
+        "Anyone on the path learns the call's capabilities and channels, and where to find its media.",
+    )
+    expect(f!.evidence.map((e) => [e.frame, e.description])).toEqual([[3, `H.245 openLogicalChannelAck sent by ${CLIENT}:50123: media to 192.168.0.105:5004, RTCP to 192.168.0.105:5005`]])
+    const keys = r.findings.find((x) => x.ruleId === 'CA-META-019')
+    expect(keys?.severity).toBe('high')
+    expect(keys?.detail).toMatch(/^2 DTMF key indications went in clear in H\.245 userInput messages \(signal\) of an H\.323 call between /)
+    expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'H.245 in clear: the media control of an H.323 call (capabilities, channels and where their media goes)'})
   })
 })
 

@@ -1,6 +1,7 @@
 /**
  * Keys a caller pressed, readable in clear: RTP telephone-events (src/protocols/rtp/
- * telephone-events.ts) and SIP INFO requests (src/protocols/sip/sip-dtmf.ts).
+ * telephone-events.ts), SIP INFO requests (src/protocols/sip/sip-dtmf.ts) and H.245 userInput
+ * indications (src/protocols/h323/h245-message.ts).
  */
 import type {Finding, FindingEvidence} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
@@ -13,7 +14,7 @@ const NOT_SHOWN = 'anyone on the path reads each key (a conference PIN, a passco
 
 /**
  * CA-META-019: DTMF key presses sent as RFC 4733 telephone-events in plain RTP, or in SIP INFO
- * requests in clear. One finding per flow, counting the presses (of each stream); the keys
+ * requests or H.245 userInput indications in clear. One finding per flow, counting the presses (of each stream); the keys
  * themselves are in no report.
  */
 export function cleartextKeyPresses(ctx: CheckContext): Finding[] {
@@ -37,6 +38,14 @@ export function cleartextKeyPresses(ctx: CheckContext): Finding[] {
     const n = dtmf.keyPresses
     const detail = `${n} DTMF key press${n === 1 ? '' : 'es'} went in clear in SIP INFO requests (${dtmf.contentTypes.join(', ')}) between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)}: ${NOT_SHOWN}`
     const evidence: FindingEvidence[] = [{description: `the first SIP INFO request with a DTMF key (of ${n})`, frame: dtmf.first.frame, capture: dtmf.first.capture, time: dtmf.first.time, flowId: flow.id}]
+    out.push(finding('CA-META-019', undefined, detail, evidence, [flow.id], flow.remote.ip))
+  }
+  for (const flow of flowsWith(ctx, 'h245')) {
+    const keys = factsOf(flow).h245?.keys
+    if (!keys) continue
+    const n = keys.keyPresses
+    const detail = `${n} DTMF key indication${n === 1 ? '' : 's'} went in clear in H.245 userInput messages (${keys.forms.join(', ')}) of an H.323 call between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)}: ${NOT_SHOWN}`
+    const evidence: FindingEvidence[] = [{description: `the first H.245 userInput with keys (of ${n})`, frame: keys.first.frame, capture: keys.first.capture, time: keys.first.time, flowId: flow.id}]
     out.push(finding('CA-META-019', undefined, detail, evidence, [flow.id], flow.remote.ip))
   }
   return out

@@ -1,11 +1,13 @@
 /**
- * H.323 in clear: call signalling (Q.931 with H.225.0, TCP 1720) and RAS with a gatekeeper (UDP
- * 1719): what its messages give away. The analyzer's facts (src/protocols/h323/h323-analyzer.ts)
- * keep each message's Display, numbers, aliases and the sending device.
+ * H.323 in clear: call signalling (Q.931 with H.225.0, TCP 1720), RAS with a gatekeeper (UDP
+ * 1719) and the call's H.245 media control: what its messages give away. The analyzers' facts
+ * (src/protocols/h323/h323-analyzer.ts, h245-analyzer.ts) keep each message's Display, numbers,
+ * aliases and the sending device, and the media addresses H.245 acknowledges.
  */
 import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-model.js'
 import {factsOf} from '../../analysis/flow-facts.js'
 import {endpointText, type H323MessageFact} from '../../protocols/h323/h323-analyzer.js'
+import type {H245Address} from '../../protocols/h323/h245-message.js'
 import {type CheckContext, finding, flowsWith, quote, quotedList} from '../context.js'
 import {hostPort} from '../../util/ip-text.js'
 
@@ -69,5 +71,26 @@ export function cleartextH323(ctx: CheckContext): Finding[] {
     }
     out.push(finding('CA-META-016', call ? 'high' : undefined, parts.join(' '), evidence, [flow.id], flow.remote.ip))
   }
+  for (const flow of flowsWith(ctx, 'h245')) out.push(...cleartextH245(flow))
   return out
+}
+
+const addressText = (a: H245Address) => hostPort(a.ip, a.port)
+
+/** CA-META-016 for an H.245 connection: the call's media control in clear, and where its media goes. */
+function cleartextH245(flow: ReportFlow): Finding[] {
+  const h245 = factsOf(flow).h245
+  if (!h245) return []
+  const receivers = h245.channels.flatMap((c) => [...(c.mediaChannel ? [`${addressText(c.mediaChannel)} (RTP)`] : []), ...(c.mediaControlChannel ? [`${addressText(c.mediaControlChannel)} (RTCP)`] : [])])
+  const parts = [`Unencrypted H.245 media control of an H.323 call between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)} (${h245.messages} message${h245.messages === 1 ? '' : 's'}).`]
+  if (receivers.length) parts.push(`It says where each side receives the call's media: ${list(receivers)}.`)
+  parts.push('Anyone on the path learns the call\'s capabilities and channels, and where to find its media.')
+  const evidence: FindingEvidence[] = h245.channels.slice(0, MAX_ITEMS).map((c) => ({
+    description: `H.245 openLogicalChannelAck sent by ${c.sentBy === 'client' ? hostPort(flow.client.ip, flow.client.port) : hostPort(flow.server.ip, flow.server.port)}: media to ${c.mediaChannel ? addressText(c.mediaChannel) : 'no address'}, RTCP to ${c.mediaControlChannel ? addressText(c.mediaControlChannel) : 'no address'}`,
+    frame: c.evidence.frame,
+    capture: c.evidence.capture,
+    time: c.evidence.time,
+    flowId: flow.id,
+  }))
+  return [finding('CA-META-016', undefined, parts.join(' '), evidence, [flow.id], flow.remote.ip)]
 }

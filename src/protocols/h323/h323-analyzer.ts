@@ -11,7 +11,7 @@
  * Q.931 message; the analyzer steps aside from a direction whose bytes stop being TPKT. RAS, an
  * endpoint's registration with its gatekeeper and the admission of each call, is read on UDP 1719
  * and 1718 (./h225-ras.ts): one message per datagram. H.245 (media control, PER in TPKT on a
- * connection of its own) is not read.
+ * connection of its own) is read by ./h245-analyzer.ts; tunnelled in H.225.0 or in fastStart, not.
  */
 import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
@@ -19,6 +19,7 @@ import {looksLikeQ931, parseQ931} from './q931.js'
 import {type H225Alias, type H225Endpoint, type H225Message, readH225} from './h225-uuie.js'
 import {readRas} from './h225-ras.js'
 import {DetailLines} from '../detail-lines.js'
+import {readTpktStream, tpktLength} from './tpkt.js'
 
 export const H323_PORT = 1720
 /** IANA h323gatestat (1719: RAS) and h323gatedisc (1718: gatekeeper discovery by multicast). */
@@ -70,14 +71,6 @@ interface H323State {
   streams: [TcpByteStream | undefined, TcpByteStream | undefined]
 }
 
-/** A TPKT header (RFC 1006 §6) at b[at]: its packet length, or -1. A packet holds at least the
- * header and one octet. */
-function tpktLength(b: Uint8Array, at: number, end: number): number {
-  if (end - at < 4 || b[at] !== 3 || b[at + 1] !== 0) return -1
-  const length = (b[at + 2]! << 8) | b[at + 3]!
-  return length > 4 ? length : -1
-}
-
 export const h323Analyzer: ProtocolAnalyzer<H323State, H323Facts> = {
   name: 'h323',
   // Every message of the call (to its RELEASE COMPLETE, however long the call) is counted.
@@ -103,27 +96,12 @@ export const h323Analyzer: ProtocolAnalyzer<H323State, H323Facts> = {
     const i = packet.toServer ? 0 : 1
     const stream = state.streams[i]
     if (stream) {
-      stream.push(packet.seq, packet.data, packet.streamStart)
-      const bytes = stream.bytes
-      let at = 0
-      for (;;) {
-        if (bytes.length - at < 4) break
-        const length = tpktLength(bytes, at, bytes.length)
-        if (length < 0) {
-          state.streams[i] = undefined
-          break
-        }
-        if (bytes.length - at < length) break
-        record(state, packet, bytes, at + 4, at + length)
-        at += length
-      }
-      if (state.streams[i]) {
-        stream.discard(at)
-        if (stream.full) {
-          state.truncated = true
-          state.streams[i] = undefined
-        }
-      }
+      const outcome = readTpktStream(stream, packet, (bytes, start, end) => {
+        record(state, packet, bytes, start, end)
+        return true
+      })
+      if (outcome === 'full') state.truncated = true
+      if (outcome !== 'open') state.streams[i] = undefined
     }
     return (state.streams[0] !== undefined || state.streams[1] !== undefined) && state.messages < MAX_COUNTED
   },

@@ -1,0 +1,169 @@
+/**
+ * An H.245 message (ITU-T H.245's MultimediaSystemControlMessage, aligned PER): the media control
+ * of an H.323 call, on a TCP connection of its own whose address the call signalling gave
+ * (h245Address), one message per TPKT packet. Read: which message it is (the names Wireshark
+ * uses), whether a userInput indication carries keys the caller pressed (DTMF), and from an
+ * openLogicalChannelAck the address where the acknowledging side receives the channel's media
+ * (mediaChannel: RTP) and its reports (mediaControlChannel: RTCP). Nothing past those is followed.
+ */
+import {PerReader} from './per-reader.js'
+import {formatIpv4, formatIpv6} from '../../util/ip-text.js'
+
+/** Each CHOICE's alternatives, root first then its extensions (H.245 §A, in ASN.1 order). */
+const REQUEST = {
+  root: ['nonStandard', 'masterSlaveDetermination', 'terminalCapabilitySet', 'openLogicalChannel', 'closeLogicalChannel', 'requestChannelClose', 'multiplexEntrySend', 'requestMultiplexEntry', 'requestMode', 'roundTripDelayRequest', 'maintenanceLoopRequest'],
+  extensions: ['communicationModeRequest', 'conferenceRequest', 'multilinkRequest', 'logicalChannelRateRequest', 'genericRequest'],
+}
+const RESPONSE = {
+  root: [
+    'nonStandard', 'masterSlaveDeterminationAck', 'masterSlaveDeterminationReject', 'terminalCapabilitySetAck', 'terminalCapabilitySetReject', 'openLogicalChannelAck', 'openLogicalChannelReject', 'closeLogicalChannelAck',
+    'requestChannelCloseAck', 'requestChannelCloseReject', 'multiplexEntrySendAck', 'multiplexEntrySendReject', 'requestMultiplexEntryAck', 'requestMultiplexEntryReject', 'requestModeAck', 'requestModeReject',
+    'roundTripDelayResponse', 'maintenanceLoopAck', 'maintenanceLoopReject',
+  ],
+  extensions: ['communicationModeResponse', 'conferenceResponse', 'multilinkResponse', 'logicalChannelRateAcknowledge', 'logicalChannelRateReject', 'genericResponse'],
+}
+const COMMAND = {
+  root: ['nonStandard', 'maintenanceLoopOffCommand', 'sendTerminalCapabilitySet', 'encryptionCommand', 'flowControlCommand', 'endSessionCommand', 'miscellaneousCommand'],
+  extensions: ['communicationModeCommand', 'conferenceCommand', 'h223MultiplexReconfiguration', 'newATMVCCommand', 'mobileMultilinkReconfigurationCommand', 'genericCommand'],
+}
+const INDICATION = {
+  root: [
+    'nonStandard', 'functionNotUnderstood', 'masterSlaveDeterminationRelease', 'terminalCapabilitySetRelease', 'openLogicalChannelConfirm', 'requestChannelCloseRelease', 'multiplexEntrySendRelease',
+    'requestMultiplexEntryRelease', 'requestModeRelease', 'miscellaneousIndication', 'jitterIndication', 'h223SkewIndication', 'newATMVCIndication', 'userInput',
+  ],
+  extensions: ['h2250MaximumSkewIndication', 'mcLocationIndication', 'conferenceIndication', 'vendorIdentification', 'functionNotSupported', 'multilinkIndication', 'logicalChannelRateRelease', 'flowControlIndication', 'mobileMultilinkReconfigurationIndication', 'genericIndication'],
+}
+const KINDS = [['request', REQUEST], ['response', RESPONSE], ['command', COMMAND], ['indication', INDICATION]] as const
+/** UserInputIndication: 2 root alternatives, then its extensions. */
+const USER_INPUT = {
+  root: ['nonStandard', 'alphanumeric'],
+  extensions: ['userInputSupportIndication', 'signal', 'signalUpdate', 'extendedAlphanumeric', 'encryptedAlphanumeric', 'genericInformation'],
+}
+/** The userInput forms that carry keys: a string of them (alphanumeric, extendedAlphanumeric),
+ * or one key with its duration (signal). signalUpdate only lengthens a key already sent. */
+const KEY_FORMS = new Set(['alphanumeric', 'signal', 'extendedAlphanumeric'])
+
+export interface H245Address {
+  ip: string
+  port: number
+}
+
+export interface H245Message {
+  kind: 'request' | 'response' | 'command' | 'indication'
+  /** The message's name (terminalCapabilitySet, openLogicalChannelAck, userInput...). */
+  name: string
+  /** A userInput indication that carries keys: its form (the keys are not read). */
+  keys?: string
+  /** openLogicalChannelAck: what its H2250LogicalChannelAckParameters say, as far as read. */
+  ack?: {sessionId: number | null; mediaChannel: H245Address | null; mediaControlChannel: H245Address | null}
+}
+
+/** What an unknown or malformed part leaves: the read stops with what it had. */
+class Unfollowed extends Error {}
+
+function check(r: PerReader): void {
+  if (!r.ok) throw new Unfollowed()
+}
+
+function alternative(index: number, choice: {root: readonly string[]; extensions: readonly string[]}): string {
+  return index >= 0 ? choice.root[index]! : (choice.extensions[-1 - index] ?? `extension-${-1 - index}`)
+}
+
+/** The MultimediaSystemControlMessage at b[start, end), or undefined when it does not decode. */
+export function readH245(b: Uint8Array, start: number, end: number): H245Message | undefined {
+  const r = new PerReader(b, start, end)
+  const top = r.choice(4, true)
+  if (!r.ok || top < 0) return undefined
+  const [kind, choice] = KINDS[top]!
+  const index = r.choice(choice.root.length, true)
+  // The index's bits can name more alternatives than the root has: not H.245.
+  if (!r.ok || index >= choice.root.length) return undefined
+  const message: H245Message = {kind, name: alternative(index, choice)}
+  try {
+    if (message.name === 'userInput') {
+      const form = alternative(r.choice(USER_INPUT.root.length, true), USER_INPUT)
+      check(r)
+      if (KEY_FORMS.has(form)) message.keys = form
+    } else if (message.name === 'openLogicalChannelAck') readOpenLogicalChannelAck(r, message)
+  } catch (error) {
+    if (!(error instanceof Unfollowed)) throw error
+  }
+  return message
+}
+
+/**
+ * OpenLogicalChannelAck ::= SEQUENCE { forwardLogicalChannelNumber INTEGER (1..65535),
+ * reverseLogicalChannelParameters SEQUENCE {...} OPTIONAL, ..., separateStack OPTIONAL,
+ * forwardMultiplexAckParameters CHOICE { h2250LogicalChannelAckParameters, ... } OPTIONAL, ... }.
+ * A bidirectional channel's reverse parameters are not followed (the read stops there).
+ */
+function readOpenLogicalChannelAck(r: PerReader, message: H245Message): void {
+  const extended = r.bool()
+  const reverse = r.bool()
+  r.constrained(1, 65535)
+  check(r)
+  if (reverse || !extended) return
+  // X.691 §19.7: the count of extension additions (less one), a bitmap of those present, then
+  // each present one as an open type (a length, then its own encoding).
+  const count = r.normallySmall() + 1
+  const present: boolean[] = []
+  for (let i = 0; i < count; i++) present.push(r.bool())
+  check(r)
+  if (present[0]) r.skipOpenType()
+  if (!present[1]) return
+  const length = r.length()
+  const at = r.octet()
+  check(r)
+  const inner = new PerReader(r.bytes, at, Math.min(at + length, r.bytes.length))
+  // forwardMultiplexAckParameters: extension bit, then the only root alternative (no index bits).
+  if (inner.bool()) return
+  message.ack = readH2250AckParameters(inner)
+}
+
+/**
+ * H2250LogicalChannelAckParameters ::= SEQUENCE { nonStandard SEQUENCE OF NonStandardParameter
+ * OPTIONAL, sessionID INTEGER (1..255) OPTIONAL, mediaChannel TransportAddress OPTIONAL,
+ * mediaControlChannel TransportAddress OPTIONAL, dynamicRTPPayloadType INTEGER (96..127)
+ * OPTIONAL, ... }.
+ */
+function readH2250AckParameters(r: PerReader): H245Message['ack'] {
+  r.bool() // extension bit: the additions come after the fields read here
+  const [nonStandard, session, media, control] = [r.bool(), r.bool(), r.bool(), r.bool()]
+  r.bool() // dynamicRTPPayloadType present
+  check(r)
+  const ack = {sessionId: null as number | null, mediaChannel: null as H245Address | null, mediaControlChannel: null as H245Address | null}
+  if (nonStandard) return ack // vendor data before the addresses: not followed
+  if (session) ack.sessionId = r.constrained(1, 255)
+  check(r)
+  try {
+    if (media) ack.mediaChannel = readTransportAddress(r)
+    if (control) ack.mediaControlChannel = readTransportAddress(r)
+  } catch (error) {
+    if (!(error instanceof Unfollowed)) throw error
+  }
+  return ack
+}
+
+/**
+ * TransportAddress ::= CHOICE { unicastAddress UnicastAddress, multicastAddress
+ * MulticastAddress, ... }; of each, the IPv4 and IPv6 forms: SEQUENCE { network OCTET STRING
+ * (SIZE (4 | 16)), tsapIdentifier INTEGER (0..65535), ... }. UnicastAddress has 5 root
+ * alternatives (iPAddress, iPXAddress, iP6Address, netBios, iPSourceRouteAddress), MulticastAddress
+ * 2 (iPAddress, iP6Address). Another form returns null and ends the read (it cannot be skipped).
+ */
+function readTransportAddress(r: PerReader): H245Address | null {
+  const multicast = r.choice(2, true)
+  check(r)
+  if (multicast < 0) throw new Unfollowed()
+  const form = r.choice(multicast === 0 ? 5 : 2, true)
+  check(r)
+  const v6 = multicast === 0 ? form === 2 : form === 1
+  if (!v6 && form !== 0) throw new Unfollowed()
+  if (r.bool()) throw new Unfollowed() // the address SEQUENCE's extension bit: additions follow
+  // A fixed-size OCTET STRING over two octets is octet-aligned (X.691 §17.8); the port a
+  // 16-bit aligned field (§11.5.7.3, range 65536).
+  const network = r.octets(v6 ? 16 : 4)
+  const port = r.constrained(0, 65536)
+  check(r)
+  return {ip: v6 ? formatIpv6(r.bytes, network!.start) : formatIpv4(r.bytes, network!.start), port}
+}

@@ -1,0 +1,176 @@
+import {execFileSync, spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {readH245} from '../../../src/protocols/h323/h245-message.js'
+import {type H245Facts, h245Analyzer} from '../../../src/protocols/h323/h245-analyzer.js'
+import {h323Analyzer} from '../../../src/protocols/h323/h323-analyzer.js'
+import {ALL_ANALYZERS} from '../../../src/protocols/index.js'
+import {collectFlows} from '../../../src/flows/collect-flows.js'
+import {corpusPath, HAVE_CORPUS} from '../../helpers/paths.js'
+import {CaptureKit, factsOn} from '../rtp/capture-kit.js'
+import {h225Setup, Q931, q931, tpkt} from '../../support/h323-builders.js'
+import {
+  h245MasterSlaveDetermination, h245OpenLogicalChannelAck, h245TerminalCapabilitySet, h245TerminalCapabilitySetAck, h245UserInputAlphanumeric, h245UserInputSignal, h245UserInputSignalUpdate,
+} from '../../support/h245-builders.js'
+import {tcpExchange, type Turn} from '../../support/tcp-exchange.js'
+
+const endpoint = {ip: '192.168.1.30', port: 11000}
+const mcu = {ip: '198.51.100.40', port: 1503}
+const read = (b: Buffer) => readH245(b, 0, b.length)
+
+describe('H.245 messages (aligned PER)', () => {
+  it('names each message by its CHOICE indices', () => {
+    expect(read(h245TerminalCapabilitySet())).toEqual({kind: 'request', name: 'terminalCapabilitySet'})
+    expect(read(h245MasterSlaveDetermination())).toEqual({kind: 'request', name: 'masterSlaveDetermination'})
+    expect(read(h245TerminalCapabilitySetAck())).toEqual({kind: 'response', name: 'terminalCapabilitySetAck'})
+  })
+
+  it('reads where an openLogicalChannelAck says the media and its reports go, IPv4 and IPv6', () => {
+    expect(read(h245OpenLogicalChannelAck(101, {sessionId: 1, media: {ip: '198.51.100.40', port: 16400}, control: {ip: '198.51.100.40', port: 16401}}))).toEqual({
+      kind: 'response',
+      name: 'openLogicalChannelAck',
+      ack: {sessionId: 1, mediaChannel: {ip: '198.51.100.40', port: 16400}, mediaControlChannel: {ip: '198.51.100.40', port: 16401}},
+    })
+    expect(read(h245OpenLogicalChannelAck(2, {sessionId: 2, media: {ip: '2001:db8::30', port: 5004}}))!.ack).toEqual({sessionId: 2, mediaChannel: {ip: '2001:db8::30', port: 5004}, mediaControlChannel: null})
+  })
+
+  it('tells a userInput that carries keys (alphanumeric, signal) from one that does not (signalUpdate)', () => {
+    expect(read(h245UserInputAlphanumeric('1234#'))).toEqual({kind: 'indication', name: 'userInput', keys: 'alphanumeric'})
+    expect(read(h245UserInputSignal('7'))).toEqual({kind: 'indication', name: 'userInput', keys: 'signal'})
+    expect(read(h245UserInputSignalUpdate())).toEqual({kind: 'indication', name: 'userInput'})
+  })
+
+  it('refuses indices beyond a CHOICE\'s root and bytes that end too soon', () => {
+    // RDP's X.224 Connection Request in TPKT: 0x0e would be request #14, which H.245 has not.
+    expect(read(Buffer.from('0ee000000000000000', 'hex'))).toBeUndefined()
+    expect(read(Buffer.alloc(0))).toBeUndefined()
+    // An ack cut short keeps its name, without addresses.
+    const ack = h245OpenLogicalChannelAck(3, {sessionId: 1, media: {ip: '10.0.0.1', port: 5000}})
+    expect(read(ack.subarray(0, ack.length - 3))).toMatchObject({name: 'openLogicalChannelAck'})
+    expect(read(ack.subarray(0, ack.length - 3))!.ack?.mediaChannel ?? null).toBeNull()
+  })
+})
+
+/** An H.245 session as a room system and an MCU hold it: capability sets, master/slave, each
+ * side opening its audio channel and the other acknowledging it, then keys the caller presses. */
+function session(): Turn[] {
+  return [
+    [true, tpkt(h245TerminalCapabilitySet(1))],
+    [false, Buffer.concat([tpkt(h245TerminalCapabilitySet(7)), tpkt(h245MasterSlaveDetermination())])],
+    [true, tpkt(h245TerminalCapabilitySetAck(7))],
+    [false, tpkt(h245OpenLogicalChannelAck(101, {sessionId: 1, media: {ip: mcu.ip, port: 16400}, control: {ip: mcu.ip, port: 16401}}))],
+    [true, tpkt(h245OpenLogicalChannelAck(2, {sessionId: 1, media: {ip: endpoint.ip, port: 5004}, control: {ip: endpoint.ip, port: 5005}}))],
+    [true, tpkt(h245UserInputAlphanumeric('4'))],
+    [true, tpkt(h245UserInputSignal('7'))],
+    [true, tpkt(h245UserInputSignalUpdate())],
+    [true, tpkt(h245UserInputSignal('#'))],
+  ]
+}
+
+describe('H.245 analyzer', () => {
+  it.each([[[1000]], [[5, 3, 17]]])('counts every message, keeps each channel\'s media addresses and counts the key indications (segments of %j)', async (sizes) => {
+    const kit = new CaptureKit()
+    tcpExchange(kit, endpoint, mcu, session(), sizes, {firstWhole: true})
+    const facts = factsOn<H245Facts>(await kit.analyze([h245Analyzer]), 'h245', endpoint, mcu)!
+    expect(facts.messages).toBe(10)
+    expect(facts.counts).toEqual([
+      {name: 'terminalCapabilitySet', count: 2},
+      {name: 'masterSlaveDetermination', count: 1},
+      {name: 'terminalCapabilitySetAck', count: 1},
+      {name: 'openLogicalChannelAck', count: 2},
+      {name: 'userInput', count: 4},
+    ])
+    expect(facts.channels.map((c) => [c.sentBy, c.sessionId, c.mediaChannel, c.mediaControlChannel])).toEqual([
+      ['server', 1, {ip: mcu.ip, port: 16400}, {ip: mcu.ip, port: 16401}],
+      ['client', 1, {ip: endpoint.ip, port: 5004}, {ip: endpoint.ip, port: 5005}],
+    ])
+    expect(facts.keys).toMatchObject({keyPresses: 3, forms: ['alphanumeric', 'signal']})
+    expect(facts.truncated).toBe(false)
+    const lines = h245Analyzer.describe(facts)
+    expect(lines[0]).toBe('H.245 media control: 10 messages (terminalCapabilitySet ×2, masterSlaveDetermination ×1, terminalCapabilitySetAck ×1, openLogicalChannelAck ×2, userInput ×4)')
+    expect(lines).toContain(`H.245 channel acknowledged by the server (session 1): media to ${mcu.ip}:16400, RTCP to ${mcu.ip}:16401 (frame ${facts.channels[0]!.evidence.frame})`)
+    expect(lines).toContain(`H.245 userInput: 3 DTMF key indications readable in clear (alphanumeric, signal, from frame ${facts.keys!.first.frame})`)
+  })
+
+  it('takes a flow only on a capability set or master/slave determination in TPKT; call signalling stays H.225.0\'s', async () => {
+    const kit = new CaptureKit()
+    const other = {ip: '192.168.1.31', port: 40000}
+    const gk = {ip: '198.51.100.41', port: 1720}
+    tcpExchange(kit, other, gk, [[true, tpkt(q931(Q931.SETUP, {uuie: h225Setup({source: [{h323Id: 'room-1'}]})}))]], [1000])
+    const rdp = {ip: '198.51.100.42', port: 3389}
+    tcpExchange(kit, other, rdp, [[true, Buffer.from('030000130ee000000000000100080003000000', 'hex')]], [1000])
+    const flows = await kit.analyze([h245Analyzer, h323Analyzer])
+    expect(factsOn(flows, 'h245', other, gk)).toBeUndefined()
+    expect(factsOn(flows, 'h323', other, gk)).toBeDefined()
+    expect(factsOn(flows, 'h245', other, rdp)).toBeUndefined()
+  })
+
+  it('lets a direction go when its bytes stop being H.245 in TPKT, keeping what it read', async () => {
+    const kit = new CaptureKit()
+    tcpExchange(kit, endpoint, mcu, [[true, tpkt(h245TerminalCapabilitySet(1))], [true, Buffer.from('GET / HTTP/1.1\r\n\r\n')], [true, tpkt(h245UserInputSignal('1'))]], [1000])
+    const facts = factsOn<H245Facts>(await kit.analyze([h245Analyzer]), 'h245', endpoint, mcu)!
+    expect(facts.messages).toBe(1)
+    expect(facts.keys).toBeUndefined()
+  })
+})
+
+const haveTshark = spawnSync('tshark', ['-v'], {encoding: 'utf8'}).status === 0
+
+/** tshark's H.245 PDUs of a capture: how many, the addresses responses give (an
+ * openLogicalChannelAck's; IPv4 then IPv6 ones of each frame, in order), and the userInput
+ * alternatives. An openLogicalChannel request names its sender's RTCP address too, after a
+ * dataType of many forms this reader does not follow: those are left out. */
+function tsharkH245(path: string, decodeAs?: string): {pdus: number; addresses: string[]; userInput: string[]} {
+  const fields = ['h245.pdu_type', 'h245.ip4_network', 'h245.tsapIdentifier', 'h245.ip6_network', 'h245.ipv6.tsapIdentifier', 'h245.userInput']
+  const out = execFileSync('tshark', ['-r', path, ...(decodeAs ? ['-d', decodeAs] : []), '-Y', 'h245', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=;', ...fields.flatMap((f) => ['-e', f])], {encoding: 'utf8'})
+  let pdus = 0
+  const addresses: string[] = []
+  const userInput: string[] = []
+  for (const line of out.trim().split('\n')) {
+    const columns = line.split('\t')
+    const [types, v4, v4Ports, v6, v6Ports, input] = fields.map((_, i) => (columns[i] ? columns[i]!.split(';') : []))
+    pdus += types!.length
+    userInput.push(...input!)
+    if (!types!.includes('1')) continue
+    v4!.forEach((ip, i) => addresses.push(`${ip}:${v4Ports![i]}`))
+    v6!.forEach((ip, i) => addresses.push(`${ip}:${v6Ports![i]}`))
+  }
+  return {pdus, addresses, userInput}
+}
+
+describe.skipIf(!haveTshark)('H.245 agrees with tshark (second opinion)', () => {
+  it('as many messages, the same media addresses, a key for each alphanumeric and signal userInput', async () => {
+    const kit = new CaptureKit()
+    tcpExchange(kit, endpoint, mcu, session(), [1000])
+    const dir = mkdtempSync(join(tmpdir(), 'callaudit-h245-'))
+    try {
+      const path = join(dir, 'h245.pcap')
+      writeFileSync(path, kit.writer.toBuffer())
+      const oracle = tsharkH245(path, `tcp.port==${endpoint.port},h245`)
+      const facts = factsOn<H245Facts>(await kit.analyze([h245Analyzer]), 'h245', endpoint, mcu)!
+      expect(facts.messages).toBe(oracle.pdus)
+      expect(facts.channels.flatMap((c) => [c.mediaChannel, c.mediaControlChannel]).map((a) => `${a!.ip}:${a!.port}`)).toEqual(oracle.addresses)
+      // Wireshark numbers UserInputIndication's alternatives root then extensions: 1 alphanumeric, 3 signal, 4 signalUpdate.
+      expect(oracle.userInput).toEqual(['1', '3', '4', '3'])
+      expect(facts.keys!.keyPresses).toBe(oracle.userInput.filter((u) => u === '1' || u === '3').length)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
+
+describe.skipIf(!HAVE_CORPUS || !haveTshark)('H.245 on the corpus (h323.pcap: the H.245 connection of the OpenH323 call generator\'s call)', () => {
+  it('reads the messages and media addresses tshark reads', async () => {
+    const c = await collectFlows([corpusPath('h323.pcap')], {analyzers: ALL_ANALYZERS})
+    const all = [...c.facts.values()].map((f) => f.h245 as H245Facts | undefined).filter((f): f is H245Facts => f !== undefined)
+    expect(all).toHaveLength(1)
+    const oracle = tsharkH245(corpusPath('h323.pcap'))
+    // tshark finds H.245 there from the call signalling's h245Address; it counts 12 messages, two
+    // in one frame (32: terminalCapabilitySetAck and masterSlaveDeterminationAck).
+    expect(all[0]!.messages).toBe(oracle.pdus)
+    expect(all[0]!.channels.flatMap((ch) => [ch.mediaChannel, ch.mediaControlChannel]).map((a) => `${a!.ip}:${a!.port}`)).toEqual(oracle.addresses)
+    expect(oracle.addresses).toEqual(['10.1.3.143:5000', '10.1.3.143:5001', '10.1.6.18:2006', '10.1.6.18:2007'])
+  })
+})
