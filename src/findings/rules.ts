@@ -264,6 +264,15 @@ export const RULES: readonly RuleDefinition[] = [
     remediation: 'Require SRTP for all media (which encrypts telephone-events with the audio) and SIP over TLS or H.235-secured H.245 (which encrypt the signalling that relays keys); where the network must carry them in clear, keep them on a network of its own (a VPN between sites), and change any PIN or passcode that was typed over it.',
   },
   {
+    id: 'CA-META-020',
+    title: 'Key presses (DTMF) countable in encrypted media',
+    category: 'metadata',
+    severity: 'low',
+    rationale:
+      'When the media is encrypted (SRTP), the keys a caller presses are too, but the RTP header of each key\'s packets is not (RFC 3711 §3.1): a key press is a short burst of small packets on their own payload type, all with one timestamp, the first marked (RFC 4733 §2.5). Anyone on the path counts the keys and times them: the length of a PIN or passcode typed into a dial-in bridge or a voice menu, and the rhythm of typing it. Seen in WebRTC calls (RTCDTMFSender: Chromium sends each key as three such packets) and SRTP phones.',
+    remediation: 'Join by link or in-app sign-in rather than a typed PIN where the PIN\'s length matters; where keys must be typed, prefer PINs of one fixed length so that their count tells nothing.',
+  },
+  {
     id: 'CA-CRYPTO-001',
     title: 'Obsolete TLS version on a call server',
     category: 'crypto',

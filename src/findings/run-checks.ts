@@ -15,7 +15,7 @@ import {cleartextSip, srtpKeysInClear} from './checks/sip.js'
 import {cleartextH323} from './checks/h323.js'
 import {cleartextWebRtcSignalling} from './checks/websocket.js'
 import {cleartextXmpp} from './checks/xmpp.js'
-import {cleartextKeyPresses} from './checks/dtmf.js'
+import {cleartextKeyPresses, countableKeyPresses} from './checks/dtmf.js'
 import {zrtpIdentifiers} from './checks/zrtp.js'
 import {lanNameLeaks} from './checks/lan-names.js'
 import {ikeAggressiveIdentities} from './checks/ike.js'
@@ -49,6 +49,7 @@ export const CHECKS: readonly Check[] = [
   cleartextWebRtcSignalling,
   cleartextXmpp,
   cleartextKeyPresses,
+  countableKeyPresses,
   weakTls,
   badCertificates,
   repeatedCipherBlocks,

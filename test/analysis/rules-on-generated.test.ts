@@ -460,6 +460,30 @@ describe('CA-META-019: keys the caller pressed, readable in clear', () => {
     expect(meta019(await run(call({keys: false}), {home: 'US'}))).toEqual([])
   })
 
+  it('CA-META-020 (low), not CA-META-019, when the keys went in SRTP: counted and timed, not read', async () => {
+    const u = {sport: 49190, dport: 31002}
+    const frames: Frame[] = []
+    let seq = 10
+    let ts = 0
+    let ms = 0
+    const send = (pt: number, payload: Buffer, marker = false) => frames.push(frame((ms += 20), CLIENT, BRIDGE, udp(u, rtp({pt, seq: seq++, timestamp: ts, ssrc: 0x0d7f0002, marker}, payload)), IPPROTO.UDP))
+    const noise = (n: number) => createHash('sha256').update(String(n)).digest()
+    for (let key = 0; key < 4; key++) {
+      for (let i = 0; i < 10; i++, ts += 960) send(111, Buffer.concat([noise(seq), noise(-seq), noise(seq * 7)]).subarray(0, 80))
+      // Each key: three packets of one timestamp, marked, 4 octets encrypted with a 10-octet tag.
+      for (let i = 0; i < 3; i++) send(126, noise(seq).subarray(0, 14), true)
+      ts += 960 * 4
+    }
+    const r = await run(frames, {home: 'US'})
+    expect(meta019(r)).toEqual([])
+    const [f] = r.findings.filter((x) => x.ruleId === 'CA-META-020')
+    expect(f?.severity).toBe('low')
+    expect(f?.detail).toBe(
+      `4 DTMF key presses went as telephone-events in encrypted media (SRTP) between ${CLIENT}:49190 and ${BRIDGE}:31002: the keys are encrypted, but anyone on the path counts them and sees when each was pressed (the length of a PIN or passcode, the rhythm of typing it).`,
+    )
+    expect(f?.evidence.map((e) => e.frame)).toEqual([11])
+  })
+
   it('fires on keys a phone relays in SIP INFO requests, naming the body type and the first', async () => {
     const sip = (ms: number, text: string, back = false) => {
       const ports = back ? {sport: 5060, dport: 5062} : {sport: 5062, dport: 5060}

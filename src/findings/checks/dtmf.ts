@@ -50,3 +50,25 @@ export function cleartextKeyPresses(ctx: CheckContext): Finding[] {
   }
   return out
 }
+
+/**
+ * CA-META-020: key presses in SRTP, counted by their shape: the keys are encrypted, their number
+ * and timing are not. One finding per flow.
+ */
+export function countableKeyPresses(ctx: CheckContext): Finding[] {
+  const out: Finding[] = []
+  for (const flow of flowsWith(ctx, 'rtp')) {
+    const streams = factsOf(flow).rtp?.streams.filter((s) => s.encryptedTelephoneEvents !== undefined) ?? []
+    if (!streams.length) continue
+    const presses = streams.reduce((n, s) => n + s.encryptedTelephoneEvents!.keyPresses, 0)
+    const detail =
+      `${presses} DTMF key press${presses === 1 ? '' : 'es'} went as telephone-events in encrypted media (SRTP) between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)}: ` +
+      'the keys are encrypted, but anyone on the path counts them and sees when each was pressed (the length of a PIN or passcode, the rhythm of typing it).'
+    const evidence: FindingEvidence[] = streams.slice(0, MAX_ITEMS).map((s) => {
+      const t = s.encryptedTelephoneEvents!
+      return {description: `SSRC ${s.ssrc} (${s.sentBy}): ${t.keyPresses} key press${t.keyPresses === 1 ? '' : 'es'} on payload type ${t.payloadType}, the first starting here`, frame: t.first.frame, capture: t.first.capture, time: t.first.time, flowId: flow.id}
+    })
+    out.push(finding('CA-META-020', undefined, detail, evidence, [flow.id], flow.remote.ip))
+  }
+  return out
+}

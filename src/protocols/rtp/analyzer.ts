@@ -22,7 +22,7 @@ import {type ContentAssessment, PayloadSampler} from './payload-content.js'
 import {payloadTypeName} from './payload-types.js'
 import {feedbackName, parseRtcpCompound, RTCP_NAMES, SDES_NAMES} from './rtcp.js'
 import {forEachExtensionId, isRtcpType, newRtpHeader, readRtpHeader, type RtpHeader} from './rtp-header.js'
-import {isDynamicPayloadType, TelephoneEvents} from './telephone-events.js'
+import {EncryptedTelephoneEvents, isDynamicPayloadType, SRTP_EVENT_LENGTHS, TelephoneEvents} from './telephone-events.js'
 
 /** Streams tracked per flow (SSRC × direction); further SSRCs are only counted. */
 const MAX_STREAMS = 64
@@ -87,6 +87,9 @@ export interface RtpStreamFact {
   /** DTMF key presses read in clear as RFC 4733 telephone-events (./telephone-events.ts): how
    * many, not which keys. */
   telephoneEvents?: {payloadType: number; keyPresses: number; packets: number; first: Evidence}
+  /** DTMF key presses in SRTP, counted by their shape (./telephone-events.ts): the keys are
+   * encrypted, how many there were and when they were pressed are not. */
+  encryptedTelephoneEvents?: {payloadType: number; keyPresses: number; packets: number; first: Evidence}
   first: Evidence
   last: Evidence
 }
@@ -163,6 +166,8 @@ interface Stream {
   extensionIds: number[]
   /** Created on the first 4-octet payload of a dynamic payload type (RFC 4733 telephone-events). */
   dtmf: TelephoneEvents | undefined
+  /** Created on the first SRTP-sized telephone-event candidate (SRTP_EVENT_LENGTHS). */
+  sealedDtmf: EncryptedTelephoneEvents | undefined
 }
 
 interface RtcpState {
@@ -434,6 +439,7 @@ function newStream(state: RtpState, packet: PayloadPacket, carrier: number, chan
     extensionPackets: 0,
     extensionIds: [],
     dtmf: undefined,
+    sealedDtmf: undefined,
   }
   if (state.streams === NO_STREAMS) state.streams = [s]
   else state.streams.push(s)
@@ -468,9 +474,16 @@ function onRtp(state: RtpState, packet: PayloadPacket, data: Uint8Array, offset:
   s.lastSec = packet.sec
   s.lastNsec = packet.nsec
   const pt = h.payloadType
-  if (h.payloadLength === 4 && isDynamicPayloadType(pt)) {
-    const dtmf = (s.dtmf ??= new TelephoneEvents(pt))
-    if (dtmf.payloadType === pt) dtmf.add(data, offset + h.headerLength, h.timestamp, packet)
+  if (isDynamicPayloadType(pt)) {
+    if (h.payloadLength === 4) {
+      const dtmf = (s.dtmf ??= new TelephoneEvents(pt))
+      if (dtmf.payloadType === pt) dtmf.add(data, offset + h.headerLength, h.timestamp, packet)
+    } else if (s.sealedDtmf ? s.sealedDtmf.payloadType === pt : h.marker && SRTP_EVENT_LENGTHS.has(h.payloadLength)) {
+      // Created on the first marked candidate (an event's first packet has the marker bit); then
+      // every packet of its payload type is shown to it, whatever its length.
+      const sealed = (s.sealedDtmf ??= new EncryptedTelephoneEvents(pt))
+      sealed.add(h.payloadLength, h.timestamp, h.marker, packet)
+    }
   }
   const i = s.pts.indexOf(pt)
   if (i >= 0) s.ptCounts[i]!++
@@ -592,6 +605,8 @@ function streamFact(state: RtpState, s: Stream): RtpStreamFact {
   const last = state.evidenceOf({frame: s.lastFrame, capture: s.lastCapture, sec: s.lastSec, nsec: s.lastNsec})
   const dtmf = s.dtmf
   dtmf?.close()
+  const sealed = s.sealedDtmf
+  sealed?.close()
   return {
     ssrc: hex8(s.ssrc),
     sentBy: s.toServer ? 'client' : 'server',
@@ -611,6 +626,7 @@ function streamFact(state: RtpState, s: Stream): RtpStreamFact {
     ...(s.extensionProfile >= 0 ? {headerExtension: {profile: `0x${s.extensionProfile.toString(16).padStart(4, '0')}`, ids: s.extensionIds.slice()}} : {}),
     content: assessment,
     ...(dtmf?.first ? {telephoneEvents: {payloadType: dtmf.payloadType, keyPresses: dtmf.presses, packets: dtmf.packets, first: state.evidenceOf(dtmf.first)}} : {}),
+    ...(sealed?.first ? {encryptedTelephoneEvents: {payloadType: sealed.payloadType, keyPresses: sealed.presses, packets: sealed.packets, first: state.evidenceOf(sealed.first)}} : {}),
     first,
     last,
   }
@@ -644,6 +660,8 @@ function describeRtp(f: RtpFacts): string[] {
     lines.push(`RTP SSRC ${s.ssrc} PT ${pts} → ${s.packets} pkts, ${verdict} (${s.sentBy}, frame ${s.first.frame}${via}${loss})`)
     const keys = s.telephoneEvents
     if (keys) lines.push(`RTP SSRC ${s.ssrc} DTMF: ${keys.keyPresses} key press${keys.keyPresses === 1 ? '' : 'es'} readable in clear (RFC 4733 telephone-event, PT ${keys.payloadType}, from frame ${keys.first.frame})`)
+    const sealedKeys = s.encryptedTelephoneEvents
+    if (sealedKeys) lines.push(`RTP SSRC ${s.ssrc} DTMF: ${sealedKeys.keyPresses} key press${sealedKeys.keyPresses === 1 ? '' : 'es'} in SRTP, keys encrypted, count and timing not (PT ${sealedKeys.payloadType}, from frame ${sealedKeys.first.frame})`)
   }
   if (f.streams.length > 8) lines.push(`… and ${f.streams.length - 8} more RTP streams`)
   const r = f.rtcp

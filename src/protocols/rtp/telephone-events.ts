@@ -93,3 +93,63 @@ export class TelephoneEvents {
 export function isDynamicPayloadType(pt: number): boolean {
   return pt >= 96 && pt <= 127
 }
+
+/**
+ * SRTP appends its authentication tag to the encrypted payload (RFC 3711 §3.1): 10 octets
+ * (AES_CM_128_HMAC_SHA1_80), 4 (…_32) or 16 (AEAD_AES_*_GCM, RFC 7714). A telephone-event's 4
+ * octets then arrive as 14, 8 or 20.
+ */
+export const SRTP_EVENT_LENGTHS: ReadonlySet<number> = new Set([8, 14, 20])
+
+/**
+ * Key presses in SRTP (WebRTC's RTCDTMFSender, SRTP phones): the keys are encrypted, but the
+ * RTP header is not (RFC 3711 §3.1), and an event keeps its shape there: its first packet has
+ * the marker bit (RFC 4733 §2.5.1.2), all its packets the timestamp of its start, and every
+ * payload the same small length. A press is counted for at least two packets of one dynamic
+ * payload type with one timestamp and one of SRTP_EVENT_LENGTHS, the first marked. Audio
+ * packets never repeat a timestamp; video frames that do are not this small, nor all one size.
+ * What this tells: how many keys (a PIN's length) and when each was pressed.
+ */
+export class EncryptedTelephoneEvents {
+  readonly payloadType: number
+  presses = 0
+  packets = 0
+  first: PacketPlace | undefined = undefined
+  private timestamp = 0
+  private length = 0
+  private run = 0
+  private marked = false
+  private readonly runStart: PacketPlace = {frame: 0, capture: 0, sec: 0, nsec: 0}
+
+  constructor(payloadType: number) {
+    this.payloadType = payloadType
+  }
+
+  /** A packet of this payload type with a payload of `length` octets. */
+  add(length: number, timestamp: number, marker: boolean, place: PacketPlace): void {
+    if (this.run > 0 && timestamp === this.timestamp) {
+      if (length !== this.length) this.marked = false
+      this.run++
+      return
+    }
+    this.close()
+    this.timestamp = timestamp
+    this.length = length
+    this.run = 1
+    this.marked = marker && SRTP_EVENT_LENGTHS.has(length)
+    this.runStart.frame = place.frame
+    this.runStart.capture = place.capture
+    this.runStart.sec = place.sec
+    this.runStart.nsec = place.nsec
+  }
+
+  /** End the event being read: a key press when it has the shape of one. Called at the end too. */
+  close(): void {
+    if (this.run >= 2 && this.marked) {
+      this.presses++
+      this.packets += this.run
+      this.first ??= {...this.runStart}
+    }
+    this.run = 0
+  }
+}

@@ -144,6 +144,71 @@ describe('DTMF key presses as RTP telephone-events (RFC 4733)', () => {
   })
 })
 
+/**
+ * A WebRTC call's SRTP audio with keys sent by RTCDTMFSender, shaped as Chromium sends them
+ * (seen in a capture of Chromium 1xx: each key three packets of one timestamp, each marked,
+ * 4 octets of event encrypted plus a 10-octet tag): `tag` sets the tag length, `shape` breaks
+ * one rule for every key.
+ */
+function srtpCallWithKeys(kit: CaptureKit, keys: number, o: {tag?: number; unmarked?: boolean; mixedLength?: boolean; packets?: number} = {}): number[] {
+  let seq = 3000
+  let ts = 960_000
+  const firsts: number[] = []
+  const audio = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      kit.udp(phone, bridge, rtp({pt: 111, seq: seq++, timestamp: ts, ssrc: SSRC}, detBytes(`opus${seq}`, 60 + (seq % 40))), 20_000)
+      ts += 960
+    }
+  }
+  audio(30)
+  for (let k = 0; k < keys; k++) {
+    for (let i = 0; i < (o.packets ?? 3); i++) {
+      const length = 4 + (o.tag ?? 10) + (o.mixedLength && i === 1 ? 1 : 0)
+      const frame = kit.udp(phone, bridge, rtp({pt: 126, seq: seq++, timestamp: ts, ssrc: SSRC, marker: !o.unmarked}, detBytes(`ev${seq}`, length)), 20_000)
+      if (i === 0) firsts.push(frame)
+    }
+    ts += 960 * 4
+    audio(10)
+  }
+  return firsts
+}
+
+async function sealedKeysOf(kit: CaptureKit): Promise<RtpFacts['streams'][number]['encryptedTelephoneEvents']> {
+  const facts = factsOn<RtpFacts>(await kit.analyze([rtpAnalyzer]), 'rtp', phone, bridge)!
+  return facts.streams.find((s) => s.ssrc === `0x${SSRC.toString(16)}`)!.encryptedTelephoneEvents
+}
+
+describe('DTMF key presses in SRTP: the keys encrypted, their count and timing not', () => {
+  it.each([[10, 'AES_CM_128_HMAC_SHA1_80'], [4, 'AES_CM_128_HMAC_SHA1_32'], [16, 'AEAD_AES_128_GCM']])('counts each key of a PIN, with a %i-octet tag (%s)', async (tag) => {
+    const kit = new CaptureKit()
+    const firsts = srtpCallWithKeys(kit, 6, {tag})
+    expect(await sealedKeysOf(kit)).toMatchObject({payloadType: 126, keyPresses: 6, packets: 18, first: {frame: firsts[0]}})
+    expect(await keysOf(kit)).toBeUndefined()
+  })
+
+  it.each([
+    ['no marker on the first packet', {unmarked: true}],
+    ['one packet per timestamp', {packets: 1}],
+    ['payloads of different lengths under one timestamp', {mixedLength: true}],
+    ['payloads too long for a telephone-event and its tag', {tag: 30}],
+  ])('counts nothing with %s', async (_name, shape) => {
+    const kit = new CaptureKit()
+    srtpCallWithKeys(kit, 6, shape)
+    expect(await sealedKeysOf(kit)).toBeUndefined()
+  })
+
+  it('video frames, whose packets share a timestamp, are not key presses', async () => {
+    const kit = new CaptureKit()
+    let seq = 1
+    for (let frame = 0; frame < 60; frame++) {
+      // A marked last packet per frame (RFC 7741), a size that varies, a small tail.
+      const sizes = [1100, 1100, 14 + (frame % 3)]
+      sizes.forEach((size, i) => kit.udp(phone, bridge, rtp({pt: 96, seq: seq++, timestamp: 3000 * frame, ssrc: SSRC, marker: i === sizes.length - 1}, detBytes(`v${seq}`, size)), 2_000))
+    }
+    expect(await sealedKeysOf(kit)).toBeUndefined()
+  })
+})
+
 const haveTshark = spawnSync('tshark', ['-v'], {encoding: 'utf8'}).status === 0
 
 describe.skipIf(!haveTshark)('DTMF key presses agree with tshark (second opinion)', () => {
