@@ -1257,6 +1257,8 @@ describe('CA-META-016: H.323 call signalling in clear', () => {
     expect(keys?.severity).toBe('high')
     expect(keys?.detail).toMatch(/^2 DTMF key indications went in clear in H\.245 userInput messages \(signal\) of an H\.323 call between /)
     expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'H.245 in clear: the media control of an H.323 call (capabilities, channels and where their media goes)'})
+    // Captured after the call's SETUP: its H.245 still shows that a call was set up.
+    expect(r.findings.find((x) => x.ruleId === 'CA-CALL-001')?.detail).toContain('A call was set up (an H.245 channel opened (openLogicalChannelAck) in frame 3), but its media is not in the capture')
   })
 })
 

@@ -96,7 +96,7 @@ function signallingOnly(ctx: CheckContext): Finding {
 }
 
 /** The first call set-up the signalling shows: a SIP INVITE, an H.323 SETUP, a gatekeeper's
- * admission request (RAS ARQ) or a Jingle session-initiate (XMPP), with its frame (the earliest,
+ * admission request (RAS ARQ), an H.245 channel acknowledged, or a Jingle session-initiate (XMPP), with its frame (the earliest,
  * when several flows show one: a relayed Jingle offer is seen going in and coming out). */
 function callSetUp(calls: readonly ReportFlow[]): string | undefined {
   let first: {what: string; capture: number; frame: number} | undefined
@@ -109,6 +109,9 @@ function callSetUp(calls: readonly ReportFlow[]): string | undefined {
     if (invite) consider('SIP INVITE', invite.evidence)
     const setup = facts.h323?.kept.find((m) => m.type === 'SETUP' || m.type === 'admissionRequest')
     if (setup) consider(setup.type === 'SETUP' ? 'H.323 SETUP' : 'an H.323 gatekeeper admission request', setup.evidence)
+    // A capture that starts after the SETUP still shows the call's H.245 opening its channels.
+    const opened = facts.h245?.channels[0]
+    if (opened) consider('an H.245 channel opened (openLogicalChannelAck)', opened.evidence)
     // Facts of reports written before Jingle actions were kept have none.
     const initiate = facts.xmpp?.jingle?.find((j) => j.action === 'session-initiate')
     if (initiate) consider('Jingle session-initiate over XMPP', initiate.evidence)
