@@ -247,6 +247,18 @@ export function flowEvents(flow: ReportFlow, endpoint: ReportEndpoint | undefine
       detail: {ssrc: s.ssrc, item: s.item, value: s.text, sentBy: s.sentBy, count: s.count},
     })
   }
+
+  // Keys the caller pressed, each where it started: which key never (the facts do not hold it).
+  const between = `${hostPort(flow.client.ip, flow.client.port)} ↔ ${server}`
+  const keyPresses = (carrier: string, presses: readonly Evidence[], what: string, detail: Record<string, unknown>, tag = '') =>
+    presses.forEach((e, i) => out.push({kind: 'dtmf', id: `dtmf:${flow.id}:${carrier}${tag}:${i + 1}`, ...at(e), text: `DTMF key press ${i + 1} ${what}`, detail: {carrier, press: i + 1, ...detail}}))
+  for (const s of facts.rtp?.streams ?? []) {
+    const from = s.sentBy === 'client' ? hostPort(flow.client.ip, flow.client.port) : server
+    if (s.telephoneEvents) keyPresses('rtp', s.telephoneEvents.presses ?? [], `readable in clear: an RTP telephone-event from ${from} (SSRC ${s.ssrc})`, {ssrc: s.ssrc, sentBy: s.sentBy}, `:${s.ssrc}`)
+    if (s.encryptedTelephoneEvents) keyPresses('srtp', s.encryptedTelephoneEvents.presses ?? [], `in SRTP from ${from} (SSRC ${s.ssrc}): the key encrypted, the press seen`, {ssrc: s.ssrc, sentBy: s.sentBy}, `:${s.ssrc}`)
+  }
+  if (facts.sip?.dtmf) keyPresses('sip-info', facts.sip.dtmf.presses ?? [], `readable in clear in a SIP INFO request (${between})`, {})
+  if (facts.h245?.keys) keyPresses('h245', facts.h245.keys.presses ?? [], `readable in clear in an H.245 userInput (${between})`, {})
   return out
 }
 

@@ -1,7 +1,7 @@
 import type {Severity} from '../policy/policy.js'
 
 /** Event kinds, in the order events of one instant and frame are listed. */
-export const EVENT_KINDS = ['flow', 'dns', 'sni', 'certificate', 'sip', 'h323', 'xmpp', 'websocket', 'stun-mapped', 'turn-allocation', 'media-start', 'sdes', 'media-stop', 'finding'] as const
+export const EVENT_KINDS = ['flow', 'dns', 'sni', 'certificate', 'sip', 'h323', 'xmpp', 'websocket', 'stun-mapped', 'turn-allocation', 'media-start', 'sdes', 'dtmf', 'media-stop', 'finding'] as const
 export type EventKind = (typeof EVENT_KINDS)[number]
 
 /**

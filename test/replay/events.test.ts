@@ -8,7 +8,7 @@ import {jsonLine, renderEventJson, renderEventLines} from '../../src/replay/rend
 import type {ReplayEvent} from '../../src/replay/replay-event.js'
 import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtp, tcp, udp} from '../support/packet-builder.js'
 import {PcapWriter} from '../support/capture-writer.js'
-import {invite, ok, SDP_SDES} from '../support/sip-builders.js'
+import {info as infoRequest, invite, ok, SDP_SDES} from '../support/sip-builders.js'
 import {h225Setup, Q931, q931, tpkt} from '../support/h323-builders.js'
 import {wsAnswer, wsFrame, wsRequest} from '../support/websocket-builders.js'
 import {type CallFrame, CLIENT, CLIENT_SSRC, HOSTILE_NAME, PUBLIC, SERVER_SSRC, SNI, STUN_SERVER, TURN_SERVER, WEB, type WrittenCall, writeCallPcap} from './call-capture.js'
@@ -326,6 +326,36 @@ describe('SIP events', () => {
       [3, 'SIP 200 OK (INVITE) (sent by 212.242.33.35:5060)'],
     ])
     expect(sip[0]!.detail).toMatchObject({method: 'INVITE', status: null, mediaAddresses: ['192.168.1.20'], srtpKeysInClear: true, software: 'Example Phone 4.2 (build 17)'})
+  })
+})
+
+describe('DTMF events', () => {
+  it('each key press where it started, in plain RTP and in SIP INFO, never the key', async () => {
+    const phone = '192.168.1.20'
+    const bridge = '212.242.33.36'
+    const media = (seq: number, ts: number, pt: number, payload: Buffer) => ethernet({type: ETHERTYPE.IPV4}, ipv4({src: phone, dst: bridge, proto: IPPROTO.UDP}, udp({sport: 40000, dport: 30000}, rtp({pt, seq, timestamp: ts, ssrc: 0x0d7f0003}, payload))))
+    const frames: Buffer[] = []
+    let seq = 1
+    for (let i = 0; i < 5; i++) frames.push(media(seq++, 160 * i, 0, Buffer.alloc(160, 0xff - i)))
+    const starts: number[] = []
+    for (const [n, key] of [9, 11].entries()) {
+      const ts = 4000 + 2000 * n
+      starts.push(frames.length + 1)
+      for (let k = 0; k < 5; k++) {
+        const duration = 160 * Math.min(k + 1, 3)
+        frames.push(media(seq++, ts, 101, Buffer.from([key, k >= 2 ? 0x8a : 0x0a, duration >> 8, duration & 0xff])))
+      }
+      for (let i = 0; i < 3; i++) frames.push(media(seq++, ts + 800 + 160 * i, 0, Buffer.alloc(160, 0xfe)))
+    }
+    const info = (text: string) => ethernet({type: ETHERTYPE.IPV4}, ipv4({src: phone, dst: bridge, proto: IPPROTO.UDP}, udp({sport: 5060, dport: 5060}, Buffer.from(text, 'latin1'))))
+    frames.push(info(infoRequest(2, 'application/dtmf-relay', 'Signal=3\r\nDuration=160\r\n')))
+    const report = await reportOfFrames('dtmf.pcap', frames)
+    const dtmf = eventsFromReport(report).filter((e) => e.kind === 'dtmf')
+    expect(dtmf.map((e) => [e.frame, e.text, e.detail])).toEqual([
+      [starts[0], `DTMF key press 1 readable in clear: an RTP telephone-event from ${phone}:40000 (SSRC 0x0d7f0003)`, {carrier: 'rtp', press: 1, ssrc: '0x0d7f0003', sentBy: 'client'}],
+      [starts[1], `DTMF key press 2 readable in clear: an RTP telephone-event from ${phone}:40000 (SSRC 0x0d7f0003)`, {carrier: 'rtp', press: 2, ssrc: '0x0d7f0003', sentBy: 'client'}],
+      [frames.length, `DTMF key press 1 readable in clear in a SIP INFO request (${phone}:5060 ↔ ${bridge}:5060)`, {carrier: 'sip-info', press: 1}],
+    ])
   })
 })
 

@@ -15,6 +15,7 @@ import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} fr
 import {TcpByteStream} from '../tcp-byte-stream.js'
 import {type H245Address, readH245} from './h245-message.js'
 import {readTpktStream, tpktLength} from './tpkt.js'
+import {MAX_PRESSES_KEPT} from '../rtp/telephone-events.js'
 
 /** Channel acknowledgements kept per flow (a call opens a few: audio, video, data, each way). */
 const MAX_CHANNELS = 16
@@ -41,7 +42,7 @@ export interface H245Facts {
   channels: H245ChannelFact[]
   /** userInput indications that carried keys (alphanumeric, signal): how many, in which forms,
    * the first; present when there were any. The keys are never kept. */
-  keys?: {keyPresses: number; forms: string[]; first: Evidence}
+  keys?: {keyPresses: number; forms: string[]; first: Evidence; presses: Evidence[]}
   /** More channels than were kept, or a direction cut. */
   truncated: boolean
 }
@@ -54,6 +55,8 @@ interface H245State {
   keyPresses: number
   keyForms: string[]
   firstKey: Evidence | undefined
+  /** Where each key indication went (the first MAX_PRESSES_KEPT). */
+  keyPlaces: Evidence[]
   truncated: boolean
   streams: [TcpByteStream | undefined, TcpByteStream | undefined]
 }
@@ -73,7 +76,7 @@ export const h245Analyzer: ProtocolAnalyzer<H245State, H245Facts> = {
   },
 
   start(_flow: FlowInfo, evidenceOf: EvidenceOf): H245State {
-    return {evidenceOf, messages: 0, counts: new Map(), channels: [], keyPresses: 0, keyForms: [], firstKey: undefined, truncated: false, streams: [new TcpByteStream(TCP_HELD), new TcpByteStream(TCP_HELD)]}
+    return {evidenceOf, messages: 0, counts: new Map(), channels: [], keyPresses: 0, keyForms: [], firstKey: undefined, keyPlaces: [], truncated: false, streams: [new TcpByteStream(TCP_HELD), new TcpByteStream(TCP_HELD)]}
   },
 
   feed(state: H245State, packet: PayloadPacket): boolean {
@@ -94,7 +97,7 @@ export const h245Analyzer: ProtocolAnalyzer<H245State, H245Facts> = {
       messages: state.messages,
       counts: [...state.counts].map(([name, count]) => ({name, count})),
       channels: state.channels,
-      ...(state.firstKey ? {keys: {keyPresses: state.keyPresses, forms: state.keyForms, first: state.firstKey}} : {}),
+      ...(state.firstKey ? {keys: {keyPresses: state.keyPresses, forms: state.keyForms, first: state.firstKey, presses: state.keyPlaces}} : {}),
       truncated: state.truncated,
     }
   },
@@ -118,7 +121,9 @@ function record(state: H245State, packet: PayloadPacket, bytes: Uint8Array, star
   if (state.counts.has(message.name) || state.counts.size < 64) state.counts.set(message.name, (state.counts.get(message.name) ?? 0) + 1)
   if (message.keys) {
     state.keyPresses++
-    state.firstKey ??= state.evidenceOf(packet)
+    const evidence = state.evidenceOf(packet)
+    state.firstKey ??= evidence
+    if (state.keyPlaces.length < MAX_PRESSES_KEPT) state.keyPlaces.push(evidence)
     if (!state.keyForms.includes(message.keys)) state.keyForms.push(message.keys)
   }
   if (message.ack) {

@@ -22,7 +22,7 @@ import {type ContentAssessment, PayloadSampler} from './payload-content.js'
 import {payloadTypeName} from './payload-types.js'
 import {feedbackName, parseRtcpCompound, RTCP_NAMES, SDES_NAMES} from './rtcp.js'
 import {forEachExtensionId, isRtcpType, newRtpHeader, readRtpHeader, type RtpHeader} from './rtp-header.js'
-import {EncryptedTelephoneEvents, isDynamicPayloadType, SRTP_EVENT_LENGTHS, TelephoneEvents} from './telephone-events.js'
+import {EncryptedTelephoneEvents, isDynamicPayloadType, type PacketPlace, SRTP_EVENT_LENGTHS, TelephoneEvents} from './telephone-events.js'
 
 /** Streams tracked per flow (SSRC × direction); further SSRCs are only counted. */
 const MAX_STREAMS = 64
@@ -86,12 +86,23 @@ export interface RtpStreamFact {
   content: ContentAssessment
   /** DTMF key presses read in clear as RFC 4733 telephone-events (./telephone-events.ts): how
    * many, not which keys. */
-  telephoneEvents?: {payloadType: number; keyPresses: number; packets: number; first: Evidence}
+  telephoneEvents?: KeyPressFacts
   /** DTMF key presses in SRTP, counted by their shape (./telephone-events.ts): the keys are
    * encrypted, how many there were and when they were pressed are not. */
-  encryptedTelephoneEvents?: {payloadType: number; keyPresses: number; packets: number; first: Evidence}
+  encryptedTelephoneEvents?: KeyPressFacts
   first: Evidence
   last: Evidence
+}
+
+/** Key presses on one stream: counts and places, never the keys. */
+export interface KeyPressFacts {
+  payloadType: number
+  keyPresses: number
+  packets: number
+  /** Where the first press starts. */
+  first: Evidence
+  /** Where each press starts (the first 64). */
+  presses: Evidence[]
 }
 
 export interface SdesFact {
@@ -625,11 +636,15 @@ function streamFact(state: RtpState, s: Stream): RtpStreamFact {
     csrcs: s.csrcs.map(hex8),
     ...(s.extensionProfile >= 0 ? {headerExtension: {profile: `0x${s.extensionProfile.toString(16).padStart(4, '0')}`, ids: s.extensionIds.slice()}} : {}),
     content: assessment,
-    ...(dtmf?.first ? {telephoneEvents: {payloadType: dtmf.payloadType, keyPresses: dtmf.presses, packets: dtmf.packets, first: state.evidenceOf(dtmf.first)}} : {}),
-    ...(sealed?.first ? {encryptedTelephoneEvents: {payloadType: sealed.payloadType, keyPresses: sealed.presses, packets: sealed.packets, first: state.evidenceOf(sealed.first)}} : {}),
+    ...(dtmf?.first ? {telephoneEvents: keyPressFacts(state, dtmf, dtmf.first)} : {}),
+    ...(sealed?.first ? {encryptedTelephoneEvents: keyPressFacts(state, sealed, sealed.first)} : {}),
     first,
     last,
   }
+}
+
+function keyPressFacts(state: RtpState, t: TelephoneEvents | EncryptedTelephoneEvents, first: PacketPlace): KeyPressFacts {
+  return {payloadType: t.payloadType, keyPresses: t.presses, packets: t.packets, first: state.evidenceOf(first), presses: t.starts.map((p) => state.evidenceOf(p))}
 }
 
 function rtcpFacts(r: RtcpState): RtcpFacts {

@@ -20,6 +20,8 @@
 
 /** The highest event code that is a key (RFC 4733 §3.2: 16 is hook flash). */
 const LAST_KEY_EVENT = 16
+/** Key presses whose place is kept, per stream (each press's own replay event); the rest are counted. */
+export const MAX_PRESSES_KEPT = 64
 
 /** Where a packet was: the numbers Evidence is made from, kept as numbers until needed. */
 export interface PacketPlace {
@@ -37,6 +39,8 @@ export class TelephoneEvents {
   packets = 0
   /** Where the first recognised press started. */
   first: PacketPlace | undefined = undefined
+  /** Where each press started (the first MAX_PRESSES_KEPT). */
+  readonly starts: PacketPlace[] = []
   // The event being read: its timestamp, code, last duration, packets so far, end bit seen,
   // and where its first packet was.
   private timestamp = 0
@@ -84,6 +88,7 @@ export class TelephoneEvents {
       this.presses++
       this.packets += this.run
       this.first ??= {...this.runStart}
+      if (this.starts.length < MAX_PRESSES_KEPT) this.starts.push({...this.runStart})
     }
     this.run = 0
   }
@@ -115,6 +120,8 @@ export class EncryptedTelephoneEvents {
   presses = 0
   packets = 0
   first: PacketPlace | undefined = undefined
+  /** Where each press started (the first MAX_PRESSES_KEPT). */
+  readonly starts: PacketPlace[] = []
   private timestamp = 0
   private length = 0
   private run = 0
@@ -149,6 +156,7 @@ export class EncryptedTelephoneEvents {
       this.presses++
       this.packets += this.run
       this.first ??= {...this.runStart}
+      if (this.starts.length < MAX_PRESSES_KEPT) this.starts.push({...this.runStart})
     }
     this.run = 0
   }

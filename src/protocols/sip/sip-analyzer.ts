@@ -21,6 +21,7 @@ import {TcpByteStream} from '../tcp-byte-stream.js'
 import {headerValue, looksLikeSipStart, parseSipMessage, type SipMessage, utf8} from './sip-message.js'
 import {parseSdp, type SdpFacts} from './sdp.js'
 import {dtmfInfoType} from './sip-dtmf.js'
+import {MAX_PRESSES_KEPT} from '../rtp/telephone-events.js'
 import {webSocketRequestProtocols} from '../websocket/ws-handshake.js'
 import {WsConnection} from '../websocket/ws-connection.js'
 import {DetailLines} from '../detail-lines.js'
@@ -79,7 +80,7 @@ export interface SipFacts {
   inflatedMessages?: number
   /** INFO requests that carried a DTMF key (./sip-dtmf.ts), counted among all messages: how
    * many, the body types, where the first was. Never the keys. */
-  dtmf?: {keyPresses: number; contentTypes: string[]; first: Evidence}
+  dtmf?: {keyPresses: number; contentTypes: string[]; first: Evidence; presses: Evidence[]}
 }
 
 interface SipState {
@@ -101,6 +102,8 @@ interface SipState {
   dtmfPresses: number
   dtmfTypes: string[]
   dtmfFirst: Evidence | undefined
+  /** Where each key went (the first MAX_PRESSES_KEPT). */
+  dtmfPlaces: Evidence[]
 }
 
 export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
@@ -130,6 +133,7 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
       dtmfPresses: 0,
       dtmfTypes: [],
       dtmfFirst: undefined,
+      dtmfPlaces: [],
     }
   },
 
@@ -164,7 +168,7 @@ export const sipAnalyzer: ProtocolAnalyzer<SipState, SipFacts> = {
       truncated: state.truncated,
       ...(state.unreadMessages > 0 ? {unreadMessages: state.unreadMessages} : {}),
       ...(state.inflatedMessages > 0 ? {inflatedMessages: state.inflatedMessages} : {}),
-      ...(state.dtmfFirst ? {dtmf: {keyPresses: state.dtmfPresses, contentTypes: state.dtmfTypes, first: state.dtmfFirst}} : {}),
+      ...(state.dtmfFirst ? {dtmf: {keyPresses: state.dtmfPresses, contentTypes: state.dtmfTypes, first: state.dtmfFirst, presses: state.dtmfPlaces}} : {}),
     }
   },
 
@@ -263,7 +267,9 @@ function record(state: SipState, packet: PayloadPacket, m: SipMessage, bytes: Ui
   const dtmf = dtmfInfoType(m, bytes)
   if (dtmf) {
     state.dtmfPresses++
-    state.dtmfFirst ??= state.evidenceOf(packet)
+    const evidence = state.evidenceOf(packet)
+    state.dtmfFirst ??= evidence
+    if (state.dtmfPlaces.length < MAX_PRESSES_KEPT) state.dtmfPlaces.push(evidence)
     if (!state.dtmfTypes.includes(dtmf)) state.dtmfTypes.push(dtmf)
   }
   if (state.kept.length >= MAX_MESSAGES) {

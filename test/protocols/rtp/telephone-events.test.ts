@@ -84,7 +84,9 @@ describe('DTMF key presses as RTP telephone-events (RFC 4733)', () => {
     expect(keys).toMatchObject({payloadType: EVENT_PT, keyPresses: 5, packets: 5 * 8})
     expect(keys!.first.frame).toBe(p.frames[0])
     // The keys are nowhere in the facts: only counts and places.
-    expect(Object.keys(keys!).sort()).toEqual(['first', 'keyPresses', 'packets', 'payloadType'])
+    expect(Object.keys(keys!).sort()).toEqual(['first', 'keyPresses', 'packets', 'payloadType', 'presses'])
+    // Each press where it starts: its first packet.
+    expect(keys!.presses.map((e) => e.frame)).toEqual(p.frames)
     const facts = factsOn<RtpFacts>(await kit.analyze([rtpAnalyzer]), 'rtp', phone, bridge)!
     expect(rtpAnalyzer.describe(facts)).toContain(`RTP SSRC 0x5eed0001 DTMF: 5 key presses readable in clear (RFC 4733 telephone-event, PT 101, from frame ${p.frames[0]})`)
   })

@@ -34,7 +34,7 @@ describe('DTMF keys in SIP INFO requests', () => {
     const kit = new CaptureKit()
     const first = pinByInfo(kit)
     const facts = factsOn<SipFacts>(await kit.analyze([sipAnalyzer]), 'sip', phone, proxy)!
-    expect(facts.dtmf).toEqual({keyPresses: 4, contentTypes: ['application/dtmf-relay', 'application/dtmf'], first: expect.objectContaining({frame: first})})
+    expect(facts.dtmf).toEqual({keyPresses: 4, contentTypes: ['application/dtmf-relay', 'application/dtmf'], first: expect.objectContaining({frame: first}), presses: [first, first + 1, first + 2, first + 3].map((frame) => expect.objectContaining({frame}))})
     expect(sipAnalyzer.describe(facts)).toContain(`SIP INFO: 4 DTMF key presses readable in clear (application/dtmf-relay, application/dtmf, from frame ${first})`)
     expect(JSON.stringify(facts.dtmf)).not.toMatch(/Signal|#/)
   })
