@@ -259,6 +259,7 @@ export function flowEvents(flow: ReportFlow, endpoint: ReportEndpoint | undefine
   }
   if (facts.sip?.dtmf) keyPresses('sip-info', facts.sip.dtmf.presses ?? [], `readable in clear in a SIP INFO request (${between})`, {})
   if (facts.h245?.keys) keyPresses('h245', facts.h245.keys.presses ?? [], `readable in clear in an H.245 userInput (${between})`, {})
+  if (facts.h323?.h245?.keys) keyPresses('h245', facts.h323.h245.keys.presses ?? [], `readable in clear in an H.245 userInput tunnelled in the call signalling (${between})`, {})
   return out
 }
 

@@ -17,7 +17,7 @@ import {info, invite, ok, SDP_SDES, wsInvite, wsOk} from '../support/sip-builder
 import {wsAnswer, wsDeflater, wsFrame, wsRequest} from '../support/websocket-builders.js'
 import {h225Answer, h225Setup, Q931, q931, rasAdmissionRequest, rasRegistrationRequest, tpkt} from '../support/h323-builders.js'
 import {zrtpCommit, zrtpHello, zrtpSimple} from '../support/zrtp-builders.js'
-import {h245OpenLogicalChannelAck, h245TerminalCapabilitySet, h245UserInputSignal} from '../support/h245-builders.js'
+import {h225TunnelledH245, h245OpenLogicalChannelAck, h245TerminalCapabilitySet, h245UserInputSignal} from '../support/h245-builders.js'
 import {ikeMessage, ikev1, ikev1Message} from '../support/vpn-builders.js'
 
 /**
@@ -1257,6 +1257,10 @@ describe('CA-META-016: H.323 call signalling in clear', () => {
     expect(keys?.severity).toBe('high')
     expect(keys?.detail).toMatch(/^2 DTMF key indications went in clear in H\.245 userInput messages \(signal\) of an H\.323 call between /)
     expect(r.flows[0]).toMatchObject({role: 'control', roleReason: 'H.245 in clear: the media control of an H.323 call (capabilities, channels and where their media goes)'})
+    // Tunnelled in the call signalling instead (a FACILITY with an empty body), the same keys.
+    const setup = tpkt(q931(Q931.SETUP, {uuie: h225Setup({source: [{h323Id: 'j.mueller'}]})}))
+    const tunnelled = await run(signalling(setup, tpkt(q931(Q931.FACILITY, {fromDestination: true, uuie: h225TunnelledH245([h245UserInputSignal('5')])}))), {home: 'DK'})
+    expect(tunnelled.findings.find((x) => x.ruleId === 'CA-META-019')?.detail).toMatch(new RegExp(`^1 DTMF key indication went in clear in H\\.245 userInput messages \\(signal\\) tunnelled in the H\\.323 call signalling between ${CLIENT}:50123 and ${ROOM}:1720: `))
     // Captured after the call's SETUP: its H.245 still shows that a call was set up.
     expect(r.findings.find((x) => x.ruleId === 'CA-CALL-001')?.detail).toContain('A call was set up (an H.245 channel opened (openLogicalChannelAck) in frame 3), but its media is not in the capture')
   })

@@ -2,7 +2,7 @@
  * H.245 messages for tests (ITU-T H.245 MultimediaSystemControlMessage in aligned PER, X.691),
  * written field by field in the order H.245's ASN.1 gives them.
  */
-import {PerWriter} from './h323-builders.js'
+import {h245ControlAdditions, PerWriter} from './h323-builders.js'
 
 /** H.245's protocolIdentifier, itu-t(0) recommendation(0) h(8) 245 version(0) 7, BER contents. */
 const H245_OID = [0x00, 0x08, 0x81, 0x75, 0x00, 0x07]
@@ -116,5 +116,19 @@ export function h245UserInputSignalUpdate(duration = 400): Buffer {
   const w = head(new PerWriter(), 3, 13, 14)
   w.bool(true).bool(false).bits(2, 6)
   w.length(body.length).octets(body)
+  return w.toBuffer()
+}
+
+/**
+ * An H323-UserInformation whose body is `empty` and whose h245Control tunnels `messages` (H.225.0
+ * §7.4.1): what an endpoint sends in a FACILITY when it has only H.245 to say.
+ */
+export function h225TunnelledH245(messages: Buffer[]): Buffer {
+  const w = new PerWriter()
+  w.bool(false).bool(false) // H323-UserInformation: extension bit, user-data absent
+  w.bool(true).bool(false) // H323-UU-PDU: extension additions follow, nonStandardData absent
+  w.bool(true).bool(false).bits(1, 6) // h323-message-body: extension alternative 1, empty (0 is progress)
+  w.length(1).octets([0]) // its NULL value: an open type of one zero octet (X.691 §11.2)
+  h245ControlAdditions(w, messages)
   return w.toBuffer()
 }

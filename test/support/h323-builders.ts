@@ -130,16 +130,34 @@ export function h225Setup(o: {source?: Alias[]; destination?: Alias[]; sourceInf
   return w.toBuffer()
 }
 
-/** CallProceeding (1), Alerting (3) or Connect (2) with the answering device. */
-export function h225Answer(body: 'callProceeding' | 'alerting' | 'connect', destinationInfo: Endpoint): Buffer {
+/** CallProceeding (1), Alerting (3) or Connect (2) with the answering device; `tunnel`: H.245
+ * messages in the PDU's h245Control (see h245ControlAdditions). */
+export function h225Answer(body: 'callProceeding' | 'alerting' | 'connect', destinationInfo: Endpoint, o: {tunnel?: Buffer[]} = {}): Buffer {
   const w = new PerWriter()
-  w.bool(false).bool(false).bool(false).bool(false)
+  w.bool(false).bool(false).bool(o.tunnel !== undefined).bool(false)
   w.bool(false).bits({callProceeding: 1, connect: 2, alerting: 3}[body], 3)
   w.bool(false).bool(false) // extension bit, h245Address absent
   w.length(PROTOCOL_ID.length).octets(PROTOCOL_ID)
   endpoint(w, destinationInfo)
   if (body === 'connect') w.octets(Buffer.alloc(16, 0x42))
+  if (o.tunnel) h245ControlAdditions(w, o.tunnel)
   return w.toBuffer()
+}
+
+/**
+ * The H323-UU-PDU's extension additions after its body (H.225.0 §7.4.1, H.245 tunnelling): three
+ * of them, h4501SupplementaryService (absent), h245Tunnelling (TRUE) and h245Control holding
+ * `messages`, each an open type.
+ */
+export function h245ControlAdditions(w: PerWriter, messages: Buffer[]): void {
+  const control = new PerWriter()
+  control.length(messages.length)
+  for (const m of messages) control.length(m.length).octets(m)
+  const h245Control = control.toBuffer()
+  w.bool(false).bits(2, 6) // three extension additions
+  w.bool(false).bool(true).bool(true)
+  w.length(1).octets([0x80]) // h245Tunnelling TRUE
+  w.length(h245Control.length).octets(h245Control)
 }
 
 export const Q931 = {SETUP: 0x05, CALL_PROCEEDING: 0x02, ALERTING: 0x01, CONNECT: 0x07, RELEASE_COMPLETE: 0x5a, FACILITY: 0x62} as const

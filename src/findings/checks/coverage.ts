@@ -110,7 +110,7 @@ function callSetUp(calls: readonly ReportFlow[]): string | undefined {
     const setup = facts.h323?.kept.find((m) => m.type === 'SETUP' || m.type === 'admissionRequest')
     if (setup) consider(setup.type === 'SETUP' ? 'H.323 SETUP' : 'an H.323 gatekeeper admission request', setup.evidence)
     // A capture that starts after the SETUP still shows the call's H.245 opening its channels.
-    const opened = facts.h245?.channels[0]
+    const opened = facts.h245?.channels[0] ?? facts.h323?.h245?.channels[0]
     if (opened) consider('an H.245 channel opened (openLogicalChannelAck)', opened.evidence)
     // Facts of reports written before Jingle actions were kept have none.
     const initiate = facts.xmpp?.jingle?.find((j) => j.action === 'session-initiate')

@@ -40,11 +40,11 @@ export function cleartextKeyPresses(ctx: CheckContext): Finding[] {
     const evidence: FindingEvidence[] = [{description: `the first SIP INFO request with a DTMF key (of ${n})`, frame: dtmf.first.frame, capture: dtmf.first.capture, time: dtmf.first.time, flowId: flow.id}]
     out.push(finding('CA-META-019', undefined, detail, evidence, [flow.id], flow.remote.ip))
   }
-  for (const flow of flowsWith(ctx, 'h245')) {
-    const keys = factsOf(flow).h245?.keys
+  const h245Flows = [...flowsWith(ctx, 'h245').map((flow) => ({flow, keys: factsOf(flow).h245?.keys, how: 'of an H.323 call'})), ...flowsWith(ctx, 'h323').map((flow) => ({flow, keys: factsOf(flow).h323?.h245?.keys, how: 'tunnelled in the H.323 call signalling'}))]
+  for (const {flow, keys, how} of h245Flows) {
     if (!keys) continue
     const n = keys.keyPresses
-    const detail = `${n} DTMF key indication${n === 1 ? '' : 's'} went in clear in H.245 userInput messages (${keys.forms.join(', ')}) of an H.323 call between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)}: ${NOT_SHOWN}`
+    const detail = `${n} DTMF key indication${n === 1 ? '' : 's'} went in clear in H.245 userInput messages (${keys.forms.join(', ')}) ${how} between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)}: ${NOT_SHOWN}`
     const evidence: FindingEvidence[] = [{description: `the first H.245 userInput with keys (of ${n})`, frame: keys.first.frame, capture: keys.first.capture, time: keys.first.time, flowId: flow.id}]
     out.push(finding('CA-META-019', undefined, detail, evidence, [flow.id], flow.remote.ip))
   }

@@ -8,6 +8,7 @@ import type {Finding, FindingEvidence, ReportFlow} from '../../report/report-mod
 import {factsOf} from '../../analysis/flow-facts.js'
 import {endpointText, type H323MessageFact} from '../../protocols/h323/h323-analyzer.js'
 import type {H245Address} from '../../protocols/h323/h245-message.js'
+import type {H245Facts} from '../../protocols/h323/h245-tally.js'
 import {type CheckContext, finding, flowsWith, quote, quotedList} from '../context.js'
 import {hostPort} from '../../util/ip-text.js'
 
@@ -71,18 +72,20 @@ export function cleartextH323(ctx: CheckContext): Finding[] {
     }
     out.push(finding('CA-META-016', call ? 'high' : undefined, parts.join(' '), evidence, [flow.id], flow.remote.ip))
   }
-  for (const flow of flowsWith(ctx, 'h245')) out.push(...cleartextH245(flow))
+  for (const flow of flowsWith(ctx, 'h245')) out.push(...cleartextH245(flow, factsOf(flow).h245, false))
+  for (const flow of flowsWith(ctx, 'h323')) out.push(...cleartextH245(flow, factsOf(flow).h323?.h245, true))
   return out
 }
 
 const addressText = (a: H245Address) => hostPort(a.ip, a.port)
 
-/** CA-META-016 for an H.245 connection: the call's media control in clear, and where its media goes. */
-function cleartextH245(flow: ReportFlow): Finding[] {
-  const h245 = factsOf(flow).h245
+/** CA-META-016 for H.245 on a connection of its own, or `tunnelled` in the call signalling: the
+ * call's media control in clear, and where its media goes. */
+function cleartextH245(flow: ReportFlow, h245: H245Facts | undefined, tunnelled: boolean): Finding[] {
   if (!h245) return []
   const receivers = h245.channels.flatMap((c) => [...(c.mediaChannel ? [`${addressText(c.mediaChannel)} (RTP)`] : []), ...(c.mediaControlChannel ? [`${addressText(c.mediaControlChannel)} (RTCP)`] : [])])
-  const parts = [`Unencrypted H.245 media control of an H.323 call between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)} (${h245.messages} message${h245.messages === 1 ? '' : 's'}).`]
+  const what = tunnelled ? 'Unencrypted H.245 media control tunnelled in the H.323 call signalling' : 'Unencrypted H.245 media control of an H.323 call'
+  const parts = [`${what} between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)} (${h245.messages} message${h245.messages === 1 ? '' : 's'}).`]
   if (receivers.length) parts.push(`It says where each side receives the call's media: ${list(receivers)}.`)
   parts.push('Anyone on the path learns the call\'s capabilities and channels, and where to find its media.')
   const evidence: FindingEvidence[] = h245.channels.slice(0, MAX_ITEMS).map((c) => ({

@@ -11,53 +11,21 @@
  * open every session (H.323 §8.1.3 asks for the capability set first), and the port is whatever
  * the endpoints chose. A direction whose bytes stop being H.245 in TPKT is let go.
  */
-import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
+import type {EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
-import {type H245Address, readH245} from './h245-message.js'
+import {readH245} from './h245-message.js'
+import {describeH245, type H245Facts, H245Tally} from './h245-tally.js'
 import {readTpktStream, tpktLength} from './tpkt.js'
-import {MAX_PRESSES_KEPT} from '../rtp/telephone-events.js'
 
-/** Channel acknowledgements kept per flow (a call opens a few: audio, video, data, each way). */
-const MAX_CHANNELS = 16
 const MAX_COUNTED = 1_000_000
 const TCP_HELD = 64 * 1024
 const OPENING = new Set(['terminalCapabilitySet', 'masterSlaveDetermination'])
 
-export interface H245ChannelFact {
-  evidence: Evidence
-  /** The flow endpoint that acknowledged the channel: where its media is to be sent. */
-  sentBy: 'client' | 'server'
-  sessionId: number | null
-  /** Where the acknowledging side receives the channel's RTP, and its RTCP. */
-  mediaChannel: H245Address | null
-  mediaControlChannel: H245Address | null
-}
-
-export interface H245Facts {
-  /** Messages read (all of them). */
-  messages: number
-  /** Messages by name, in order of first sight. */
-  counts: Array<{name: string; count: number}>
-  /** openLogicalChannelAck media addresses (the first MAX_CHANNELS). */
-  channels: H245ChannelFact[]
-  /** userInput indications that carried keys (alphanumeric, signal): how many, in which forms,
-   * the first; present when there were any. The keys are never kept. */
-  keys?: {keyPresses: number; forms: string[]; first: Evidence; presses: Evidence[]}
-  /** More channels than were kept, or a direction cut. */
-  truncated: boolean
-}
+export type {H245ChannelFact, H245Facts} from './h245-tally.js'
 
 interface H245State {
   evidenceOf: EvidenceOf
-  messages: number
-  counts: Map<string, number>
-  channels: H245ChannelFact[]
-  keyPresses: number
-  keyForms: string[]
-  firstKey: Evidence | undefined
-  /** Where each key indication went (the first MAX_PRESSES_KEPT). */
-  keyPlaces: Evidence[]
-  truncated: boolean
+  tally: H245Tally
   streams: [TcpByteStream | undefined, TcpByteStream | undefined]
 }
 
@@ -76,7 +44,7 @@ export const h245Analyzer: ProtocolAnalyzer<H245State, H245Facts> = {
   },
 
   start(_flow: FlowInfo, evidenceOf: EvidenceOf): H245State {
-    return {evidenceOf, messages: 0, counts: new Map(), channels: [], keyPresses: 0, keyForms: [], firstKey: undefined, keyPlaces: [], truncated: false, streams: [new TcpByteStream(TCP_HELD), new TcpByteStream(TCP_HELD)]}
+    return {evidenceOf, tally: new H245Tally(), streams: [new TcpByteStream(TCP_HELD), new TcpByteStream(TCP_HELD)]}
   },
 
   feed(state: H245State, packet: PayloadPacket): boolean {
@@ -84,51 +52,26 @@ export const h245Analyzer: ProtocolAnalyzer<H245State, H245Facts> = {
     const stream = state.streams[i]
     if (stream) {
       const outcome = readTpktStream(stream, packet, (bytes, start, end) => record(state, packet, bytes, start, end))
-      if (outcome === 'full') state.truncated = true
+      if (outcome === 'full') state.tally.truncated = true
       if (outcome !== 'open') state.streams[i] = undefined
     }
-    return (state.streams[0] !== undefined || state.streams[1] !== undefined) && state.messages < MAX_COUNTED
+    return (state.streams[0] !== undefined || state.streams[1] !== undefined) && state.tally.messages < MAX_COUNTED
   },
 
   finish(state: H245State): H245Facts | undefined {
     state.streams = [undefined, undefined]
-    if (state.messages === 0) return undefined
-    return {
-      messages: state.messages,
-      counts: [...state.counts].map(([name, count]) => ({name, count})),
-      channels: state.channels,
-      ...(state.firstKey ? {keys: {keyPresses: state.keyPresses, forms: state.keyForms, first: state.firstKey, presses: state.keyPlaces}} : {}),
-      truncated: state.truncated,
-    }
+    return state.tally.facts()
   },
 
   describe(facts: H245Facts): string[] {
-    const lines = [`H.245 media control: ${facts.messages} message${facts.messages === 1 ? '' : 's'} (${facts.counts.map((c) => `${c.name} ×${c.count}`).join(', ')})`]
-    for (const c of facts.channels) {
-      const at = (a: H245Address | null) => (a ? (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`) : 'no address')
-      lines.push(`H.245 channel acknowledged by the ${c.sentBy}${c.sessionId !== null ? ` (session ${c.sessionId})` : ''}: media to ${at(c.mediaChannel)}, RTCP to ${at(c.mediaControlChannel)} (frame ${c.evidence.frame})`)
-    }
-    if (facts.keys) lines.push(`H.245 userInput: ${facts.keys.keyPresses} DTMF key indication${facts.keys.keyPresses === 1 ? '' : 's'} readable in clear (${facts.keys.forms.join(', ')}, from frame ${facts.keys.first.frame})`)
-    return lines
+    return describeH245(facts)
   },
 }
 
-/** One TPKT packet's H.245 message: counted and its facts kept; false when it is not H.245. */
+/** One TPKT packet's H.245 message, tallied; false when it is not H.245. */
 function record(state: H245State, packet: PayloadPacket, bytes: Uint8Array, start: number, end: number): boolean {
   const message = readH245(bytes, start, end)
   if (!message) return false
-  state.messages++
-  if (state.counts.has(message.name) || state.counts.size < 64) state.counts.set(message.name, (state.counts.get(message.name) ?? 0) + 1)
-  if (message.keys) {
-    state.keyPresses++
-    const evidence = state.evidenceOf(packet)
-    state.firstKey ??= evidence
-    if (state.keyPlaces.length < MAX_PRESSES_KEPT) state.keyPlaces.push(evidence)
-    if (!state.keyForms.includes(message.keys)) state.keyForms.push(message.keys)
-  }
-  if (message.ack) {
-    if (state.channels.length < MAX_CHANNELS) state.channels.push({evidence: state.evidenceOf(packet), sentBy: packet.toServer ? 'client' : 'server', ...message.ack})
-    else state.truncated = true
-  }
+  state.tally.add(message, packet.toServer ? 'client' : 'server', () => state.evidenceOf(packet))
   return true
 }

@@ -11,7 +11,8 @@
  * Q.931 message; the analyzer steps aside from a direction whose bytes stop being TPKT. RAS, an
  * endpoint's registration with its gatekeeper and the admission of each call, is read on UDP 1719
  * and 1718 (./h225-ras.ts): one message per datagram. H.245 (media control, PER in TPKT on a
- * connection of its own) is read by ./h245-analyzer.ts; tunnelled in H.225.0 or in fastStart, not.
+ * connection of its own) is read by ./h245-analyzer.ts; tunnelled in the H323-UU-PDU's h245Control
+ * (./h225-tunnel.ts), here; in fastStart, not.
  */
 import type {Evidence, EvidenceOf, FlowInfo, PayloadPacket, ProtocolAnalyzer} from '../analyzer.js'
 import {TcpByteStream} from '../tcp-byte-stream.js'
@@ -20,6 +21,9 @@ import {type H225Alias, type H225Endpoint, type H225Message, readH225} from './h
 import {readRas} from './h225-ras.js'
 import {DetailLines} from '../detail-lines.js'
 import {readTpktStream, tpktLength} from './tpkt.js'
+import {tunnelledH245} from './h225-tunnel.js'
+import {readH245} from './h245-message.js'
+import {describeH245, type H245Facts, H245Tally} from './h245-tally.js'
 
 export const H323_PORT = 1720
 /** IANA h323gatestat (1719: RAS) and h323gatedisc (1718: gatekeeper discovery by multicast). */
@@ -58,10 +62,14 @@ export interface H323Facts {
   kept: H323MessageFact[]
   /** More messages than were kept, or a direction cut. */
   truncated: boolean
+  /** H.245 tunnelled in the call signalling (./h225-tunnel.ts), when there was any. */
+  h245?: H245Facts
 }
 
 interface H323State {
   evidenceOf: EvidenceOf
+  /** H.245 messages tunnelled in the H323-UU-PDUs (created on the first). */
+  tunnel: H245Tally | undefined
   transport: 'tcp' | 'udp'
   messages: number
   counts: Map<string, number>
@@ -84,7 +92,7 @@ export const h323Analyzer: ProtocolAnalyzer<H323State, H323Facts> = {
   },
 
   start(flow: FlowInfo, evidenceOf: EvidenceOf): H323State {
-    return {evidenceOf, transport: flow.transport, messages: 0, counts: new Map(), kept: [], truncated: false, streams: [new TcpByteStream(TCP_HELD), new TcpByteStream(TCP_HELD)]}
+    return {evidenceOf, tunnel: undefined, transport: flow.transport, messages: 0, counts: new Map(), kept: [], truncated: false, streams: [new TcpByteStream(TCP_HELD), new TcpByteStream(TCP_HELD)]}
   },
 
   feed(state: H323State, packet: PayloadPacket): boolean {
@@ -109,7 +117,8 @@ export const h323Analyzer: ProtocolAnalyzer<H323State, H323Facts> = {
   finish(state: H323State): H323Facts | undefined {
     state.streams = [undefined, undefined]
     if (state.messages === 0) return undefined
-    return {transport: state.transport, messages: state.messages, counts: [...state.counts].map(([name, count]) => ({name, count})), kept: state.kept, truncated: state.truncated}
+    const h245 = state.tunnel?.facts()
+    return {transport: state.transport, messages: state.messages, counts: [...state.counts].map(([name, count]) => ({name, count})), kept: state.kept, truncated: state.truncated, ...(h245 ? {h245} : {})}
   },
 
   describe(facts: H323Facts): string[] {
@@ -127,6 +136,7 @@ export const h323Analyzer: ProtocolAnalyzer<H323State, H323Facts> = {
       for (const a of m.destinationAliases) once(`H.323 called alias ${a.type} ${a.value}`, frame)
       if (m.endpoint && (m.endpoint.productId || m.endpoint.versionId)) once(`H.323 device (${m.sentBy}) ${endpointText(m.endpoint)}`, frame)
     }
+    if (facts.h245) lines.push(...describeH245(facts.h245, 'H.245 tunnelled in the call signalling'))
     return lines
   },
 }
@@ -143,6 +153,12 @@ function record(state: H323State, packet: PayloadPacket, bytes: Uint8Array, star
   const q931 = parseQ931(bytes, start, end)
   if (!q931) return // H.245 or another TPKT user on the connection: not a call-signalling message
   const h225 = q931.userUser && state.kept.length < MAX_MESSAGES ? readH225(bytes, q931.userUser.start, q931.userUser.end) : undefined
+  if (q931.userUser) {
+    for (const m of tunnelledH245(bytes, q931.userUser.start, q931.userUser.end)) {
+      const message = readH245(bytes, m.start, m.end)
+      if (message) (state.tunnel ??= new H245Tally()).add(message, packet.toServer ? 'client' : 'server', () => state.evidenceOf(packet))
+    }
+  }
   keep(state, packet, q931.type, h225?.body ?? null, q931, h225)
 }
 

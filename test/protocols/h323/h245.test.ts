@@ -5,14 +5,15 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {readH245} from '../../../src/protocols/h323/h245-message.js'
 import {type H245Facts, h245Analyzer} from '../../../src/protocols/h323/h245-analyzer.js'
-import {h323Analyzer} from '../../../src/protocols/h323/h323-analyzer.js'
+import {type H323Facts, h323Analyzer} from '../../../src/protocols/h323/h323-analyzer.js'
+import {tunnelledH245} from '../../../src/protocols/h323/h225-tunnel.js'
 import {ALL_ANALYZERS} from '../../../src/protocols/index.js'
 import {collectFlows} from '../../../src/flows/collect-flows.js'
 import {corpusPath, HAVE_CORPUS} from '../../helpers/paths.js'
 import {CaptureKit, factsOn} from '../rtp/capture-kit.js'
-import {h225Setup, Q931, q931, tpkt} from '../../support/h323-builders.js'
+import {h225Answer, h225Setup, Q931, q931, tpkt} from '../../support/h323-builders.js'
 import {
-  h245MasterSlaveDetermination, h245OpenLogicalChannelAck, h245TerminalCapabilitySet, h245TerminalCapabilitySetAck, h245UserInputAlphanumeric, h245UserInputSignal, h245UserInputSignalUpdate,
+  h225TunnelledH245, h245MasterSlaveDetermination, h245OpenLogicalChannelAck, h245TerminalCapabilitySet, h245TerminalCapabilitySetAck, h245UserInputAlphanumeric, h245UserInputSignal, h245UserInputSignalUpdate,
 } from '../../support/h245-builders.js'
 import {tcpExchange, type Turn} from '../../support/tcp-exchange.js'
 
@@ -172,5 +173,63 @@ describe.skipIf(!HAVE_CORPUS || !haveTshark)('H.245 on the corpus (h323.pcap: th
     expect(all[0]!.messages).toBe(oracle.pdus)
     expect(all[0]!.channels.flatMap((ch) => [ch.mediaChannel, ch.mediaControlChannel]).map((a) => `${a!.ip}:${a!.port}`)).toEqual(oracle.addresses)
     expect(oracle.addresses).toEqual(['10.1.3.143:5000', '10.1.3.143:5001', '10.1.6.18:2006', '10.1.6.18:2007'])
+  })
+})
+
+/** A call whose endpoints tunnel H.245 in the call signalling: FACILITY messages with an empty
+ * body carrying capability sets, a channel acknowledgement and two keys. */
+function tunnelledCall(): Turn[] {
+  return [
+    [true, tpkt(q931(Q931.SETUP, {uuie: h225Setup({source: [{h323Id: 'room-1'}]})}))],
+    [true, tpkt(q931(Q931.FACILITY, {uuie: h225TunnelledH245([h245TerminalCapabilitySet(1)])}))],
+    [false, tpkt(q931(Q931.FACILITY, {fromDestination: true, uuie: h225TunnelledH245([h245TerminalCapabilitySet(2), h245OpenLogicalChannelAck(3, {sessionId: 1, media: {ip: mcu.ip, port: 16400}, control: {ip: mcu.ip, port: 16401}})])}))],
+    [true, tpkt(q931(Q931.FACILITY, {uuie: h225TunnelledH245([h245UserInputSignal('1'), h245UserInputSignal('2')])}))],
+  ]
+}
+const signalling = {ip: mcu.ip, port: 1720}
+
+describe('H.245 tunnelled in H.225.0 (h245Control)', () => {
+  it('finds each tunnelled message in an empty-bodied FACILITY; a SETUP\'s body is not followed', () => {
+    const uuie = h225TunnelledH245([h245TerminalCapabilitySet(1), h245UserInputSignal('9')])
+    expect(tunnelledH245(uuie, 0, uuie.length).map((m) => read(Buffer.from(uuie.subarray(m.start, m.end)))?.name)).toEqual(['terminalCapabilitySet', 'userInput'])
+    const setup = h225Setup({source: [{h323Id: 'room-1'}]})
+    expect(tunnelledH245(setup, 0, setup.length)).toEqual([])
+  })
+
+  it.each(['callProceeding', 'alerting', 'connect'] as const)('reads a %s body to its end to reach the tunnelled messages', (body) => {
+    const device = {vendor: {country: 181, manufacturer: 4660, product: 'Room Kit Pro', version: 'ce11.9'}, kinds: ['terminal' as const]}
+    const uuie = h225Answer(body, device, {tunnel: [h245TerminalCapabilitySetAck(1), h245OpenLogicalChannelAck(1, {sessionId: 1, media: {ip: '10.0.0.9', port: 5000}})]})
+    const names = tunnelledH245(uuie, 0, uuie.length).map((m) => read(Buffer.from(uuie.subarray(m.start, m.end)))?.name)
+    expect(names).toEqual(['terminalCapabilitySetAck', 'openLogicalChannelAck'])
+  })
+
+  it.each([[[1000]], [[7, 11]]])('the call signalling keeps what its tunnelled H.245 says (segments of %j)', async (sizes) => {
+    const kit = new CaptureKit()
+    tcpExchange(kit, endpoint, signalling, tunnelledCall(), sizes, {firstWhole: true})
+    const facts = factsOn<H323Facts>(await kit.analyze([h323Analyzer]), 'h323', endpoint, signalling)!
+    expect(facts.counts).toEqual([{name: 'SETUP', count: 1}, {name: 'FACILITY', count: 3}])
+    expect(facts.h245).toMatchObject({messages: 5, counts: [{name: 'terminalCapabilitySet', count: 2}, {name: 'openLogicalChannelAck', count: 1}, {name: 'userInput', count: 2}], keys: {keyPresses: 2, forms: ['signal']}})
+    expect(facts.h245!.channels.map((c) => [c.sentBy, c.mediaChannel, c.mediaControlChannel])).toEqual([['server', {ip: mcu.ip, port: 16400}, {ip: mcu.ip, port: 16401}]])
+    expect(h323Analyzer.describe(facts)).toContain('H.245 tunnelled in the call signalling: 5 messages (terminalCapabilitySet ×2, openLogicalChannelAck ×1, userInput ×2)')
+  })
+})
+
+describe.skipIf(!haveTshark)('tunnelled H.245 agrees with tshark (second opinion)', () => {
+  it('as many messages, the same media addresses and userInput forms', async () => {
+    const kit = new CaptureKit()
+    tcpExchange(kit, endpoint, signalling, tunnelledCall(), [1000])
+    const dir = mkdtempSync(join(tmpdir(), 'callaudit-h245t-'))
+    try {
+      const path = join(dir, 'tunnel.pcap')
+      writeFileSync(path, kit.writer.toBuffer())
+      const oracle = tsharkH245(path)
+      const facts = factsOn<H323Facts>(await kit.analyze([h323Analyzer]), 'h323', endpoint, signalling)!.h245!
+      expect(facts.messages).toBe(oracle.pdus)
+      expect(facts.channels.flatMap((c) => [c.mediaChannel, c.mediaControlChannel]).map((a) => `${a!.ip}:${a!.port}`)).toEqual(oracle.addresses)
+      expect(oracle.userInput).toEqual(['3', '3'])
+      expect(facts.keys!.keyPresses).toBe(oracle.userInput.length)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })

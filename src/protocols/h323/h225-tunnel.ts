@@ -1,0 +1,125 @@
+/**
+ * H.245 tunnelled in H.225.0 call signalling (H.225.0 §7.4.1, "H.245 tunnelling"): instead of
+ * opening a connection of its own for H.245, an endpoint puts its H.245 messages in the
+ * h245Control field of the H323-UU-PDU of its Q.931 messages, and when it has no call signalling
+ * to send, in a FACILITY message whose body is `empty`. Most room systems and gateways do so, and
+ * the keys a caller presses then travel there too (H.245 userInput).
+ *
+ * H323-UU-PDU ::= SEQUENCE { h323-message-body CHOICE {...}, nonStandardData OPTIONAL, ...,
+ * h4501SupplementaryService OPTIONAL, h245Tunnelling BOOLEAN, h245Control SEQUENCE OF OCTET
+ * STRING OPTIONAL, ... }: h245Control is the third extension addition, after the message body,
+ * which has to be read to its end first. Followed: the bodies that carry tunnelled H.245 once a
+ * call is up (empty and the other extension alternatives, information, releaseComplete,
+ * facility, callProceeding, alerting, connect); a setup is not (its many fields are not read to
+ * their end here), nor a body this reader cannot follow to its end.
+ */
+import {PerReader} from './per-reader.js'
+import {NotH225, readAliases, readEndpoint, readProtocolIdentifier, skipNonStandardParameter, skipRestOfEndpoint, skipTransportAddress, Unfollowed} from './h225-uuie.js'
+
+/** The octet ranges of the H.245 messages an H323-UserInformation at b[start, end) tunnels. */
+export function tunnelledH245(b: Uint8Array, start: number, end: number): Array<{start: number; end: number}> {
+  const r = new PerReader(b, start, end)
+  try {
+    r.bits(2) // H323-UserInformation: extension bit, user-data present (it follows the PDU)
+    const extended = r.bool()
+    const nonStandard = r.bool()
+    skipBody(r, r.choice(7, true))
+    if (nonStandard) skipNonStandardParameter(r)
+    if (!r.ok || !extended) return []
+    // X.691 §19.7: the count of extension additions less one, their presence bitmap, then each
+    // present one as an open type.
+    const count = r.normallySmall() + 1
+    const present: boolean[] = []
+    for (let i = 0; i < count; i++) present.push(r.bool())
+    for (let i = 0; i < count && r.ok; i++) {
+      if (!present[i]) continue
+      const length = r.length()
+      const at = r.octet()
+      r.skipOctets(length)
+      if (i === H245_CONTROL && r.ok) return octetStrings(new PerReader(b, at, at + length))
+    }
+  } catch (error) {
+    if (!(error instanceof Unfollowed) && !(error instanceof NotH225)) throw error
+  }
+  return []
+}
+
+/** h245Control's place among H323-UU-PDU's extension additions. */
+const H245_CONTROL = 2
+
+function check(r: PerReader): void {
+  if (!r.ok) throw new Unfollowed()
+}
+
+/** SEQUENCE OF OCTET STRING: each string's range. */
+function octetStrings(r: PerReader): Array<{start: number; end: number}> {
+  const out: Array<{start: number; end: number}> = []
+  const count = r.length()
+  for (let i = 0; i < count && r.ok; i++) {
+    const range = r.octets(r.length())
+    if (range) out.push(range)
+  }
+  return out
+}
+
+/**
+ * Read an h323-message-body to its end. Root alternatives: setup 0, callProceeding 1, connect 2,
+ * alerting 3, information 4, releaseComplete 5, facility 6; extension alternatives (progress,
+ * empty, status, statusInquiry, setupAcknowledge, notify) are open types.
+ */
+function skipBody(r: PerReader, index: number): void {
+  check(r)
+  if (index < 0) {
+    r.skipOpenType()
+    return check(r)
+  }
+  const extended = r.bool()
+  switch (index) {
+    case 1:
+    case 3: {
+      // CallProceeding-UUIE, Alerting-UUIE: h245Address present; protocolIdentifier,
+      // destinationInfo, h245Address.
+      const h245 = r.bool()
+      readProtocolIdentifier(r)
+      skipRestOfEndpoint(r, readEndpoint(r))
+      if (h245) skipTransportAddress(r)
+      break
+    }
+    case 2: {
+      // Connect-UUIE: h245Address present; protocolIdentifier, h245Address, destinationInfo,
+      // conferenceID (16 octets).
+      const h245 = r.bool()
+      readProtocolIdentifier(r)
+      if (h245) skipTransportAddress(r)
+      skipRestOfEndpoint(r, readEndpoint(r))
+      r.skipOctets(16)
+      break
+    }
+    case 4:
+      // Information-UUIE: protocolIdentifier, then only extension additions.
+      readProtocolIdentifier(r)
+      break
+    case 5: {
+      // ReleaseComplete-UUIE: reason present; protocolIdentifier, reason (a CHOICE of 12 NULLs).
+      const reason = r.bool()
+      readProtocolIdentifier(r)
+      if (reason && r.choice(12, true) < 0) r.skipOpenType()
+      break
+    }
+    case 6: {
+      // Facility-UUIE: alternativeAddress, alternativeAliasAddress, conferenceID present;
+      // protocolIdentifier, them, reason (a CHOICE of 4 NULLs).
+      const [address, aliases, conference] = [r.bool(), r.bool(), r.bool()]
+      readProtocolIdentifier(r)
+      if (address) skipTransportAddress(r)
+      if (aliases) readAliases(r)
+      if (conference) r.skipOctets(16)
+      if (r.choice(4, true) < 0) r.skipOpenType()
+      break
+    }
+    default:
+      throw new Unfollowed()
+  }
+  if (extended) r.skipExtensionAdditions()
+  check(r)
+}
