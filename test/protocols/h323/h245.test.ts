@@ -11,7 +11,7 @@ import {ALL_ANALYZERS} from '../../../src/protocols/index.js'
 import {collectFlows} from '../../../src/flows/collect-flows.js'
 import {corpusPath, HAVE_CORPUS} from '../../helpers/paths.js'
 import {CaptureKit, factsOn} from '../rtp/capture-kit.js'
-import {h225Answer, h225Setup, Q931, q931, tpkt} from '../../support/h323-builders.js'
+import {h225Answer, h225Setup, h245ControlAdditions, PerWriter, Q931, q931, tpkt} from '../../support/h323-builders.js'
 import {
   h225TunnelledH245, h245MasterSlaveDetermination, h245OpenLogicalChannelAck, h245TerminalCapabilitySet, h245TerminalCapabilitySetAck, h245UserInputAlphanumeric, h245UserInputSignal, h245UserInputSignalUpdate,
 } from '../../support/h245-builders.js'
@@ -228,6 +228,51 @@ describe.skipIf(!haveTshark)('tunnelled H.245 agrees with tshark (second opinion
       expect(facts.channels.flatMap((c) => [c.mediaChannel, c.mediaControlChannel]).map((a) => `${a!.ip}:${a!.port}`)).toEqual(oracle.addresses)
       expect(oracle.userInput).toEqual(['3', '3'])
       expect(facts.keys!.keyPresses).toBe(oracle.userInput.length)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
+
+/** An H323-UserInformation with root body `index` written by `body`, tunnelling `messages`. */
+function uuieWithBody(index: number, body: (w: PerWriter) => void, messages: Buffer[]): Buffer {
+  const w = new PerWriter()
+  w.bool(false).bool(false).bool(true).bool(false)
+  w.bool(false).bits(index, 3)
+  body(w)
+  h245ControlAdditions(w, messages)
+  return w.toBuffer()
+}
+const H225_OID = [0x00, 0x08, 0x91, 0x4a, 0x00, 0x04]
+/** Information-UUIE, ReleaseComplete-UUIE (reason inConf) and Facility-UUIE (a conferenceID, reason startH245). */
+const BODIES = {
+  information: [4, (w: PerWriter) => w.bool(false).length(H225_OID.length).octets(H225_OID)],
+  releaseComplete: [5, (w: PerWriter) => w.bool(false).bool(true).length(H225_OID.length).octets(H225_OID).bool(false).bits(10, 4)],
+  facility: [6, (w: PerWriter) => w.bool(false).bool(false).bool(false).bool(true).length(H225_OID.length).octets(H225_OID).octets(Buffer.alloc(16, 0x42)).bool(false).bits(3, 2)],
+} as const
+
+describe('H.245 tunnelled in the other bodies read to their end', () => {
+  it.each(Object.keys(BODIES) as Array<keyof typeof BODIES>)('%s', (name) => {
+    const [index, body] = BODIES[name]
+    const uuie = uuieWithBody(index, body, [h245UserInputSignal('3'), h245TerminalCapabilitySetAck(2)])
+    expect(tunnelledH245(uuie, 0, uuie.length).map((m) => read(Buffer.from(uuie.subarray(m.start, m.end)))?.name)).toEqual(['userInput', 'terminalCapabilitySetAck'])
+  })
+
+  it.skipIf(!haveTshark)('tshark reads the same messages in them, none malformed', async () => {
+    const kit = new CaptureKit()
+    const types = {information: 0x7b, releaseComplete: Q931.RELEASE_COMPLETE, facility: Q931.FACILITY}
+    const turns: Turn[] = [[true, tpkt(q931(Q931.SETUP, {uuie: h225Setup({source: [{h323Id: 'room-1'}]})}))]]
+    for (const name of Object.keys(BODIES) as Array<keyof typeof BODIES>) turns.push([true, tpkt(q931(types[name], {uuie: uuieWithBody(BODIES[name][0], BODIES[name][1], [h245UserInputSignal('3')])}))])
+    tcpExchange(kit, endpoint, signalling, turns, [1000])
+    const dir = mkdtempSync(join(tmpdir(), 'callaudit-h245b-'))
+    try {
+      const path = join(dir, 'bodies.pcap')
+      writeFileSync(path, kit.writer.toBuffer())
+      const malformed = execFileSync('tshark', ['-r', path, '-Y', '_ws.malformed || _ws.expert.severity >= "error"'], {encoding: 'utf8'})
+      expect(malformed.trim()).toBe('')
+      const oracle = tsharkH245(path)
+      expect(oracle.userInput).toEqual(['3', '3', '3'])
+      expect(factsOn<H323Facts>(await kit.analyze([h323Analyzer]), 'h323', endpoint, signalling)!.h245!.keys!.keyPresses).toBe(3)
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
