@@ -197,6 +197,22 @@ export function flowEvents(flow: ReportFlow, endpoint: ReportEndpoint | undefine
     })
   }
 
+  // H.245 (on its own connection, or tunnelled in the call signalling): each channel opened, with
+  // where its media and RTCP go.
+  for (const channels of [facts.h245?.channels, facts.h323?.h245?.channels]) {
+    for (const c of channels ?? []) {
+      const sender = c.sentBy === 'client' ? flow.client : flow.server
+      const address = (a: {ip: string; port: number} | null) => (a ? hostPort(a.ip, a.port) : null)
+      out.push({
+        kind: 'h323',
+        id: `h323:${flow.id}:olc:${c.evidence.capture}:${c.evidence.frame}:${address(c.mediaChannel)}`,
+        ...at(c.evidence),
+        text: `H.245 openLogicalChannelAck: media to ${address(c.mediaChannel) ?? 'no address'}, RTCP to ${address(c.mediaControlChannel) ?? 'no address'} (sent by ${hostPort(sender.ip, sender.port)})`,
+        detail: {type: 'openLogicalChannelAck', sessionId: c.sessionId, mediaChannel: address(c.mediaChannel), mediaControlChannel: address(c.mediaControlChannel), sentBy: c.sentBy},
+      })
+    }
+  }
+
   // XMPP in clear: the sign-in (SASL), the bound address, each room joined and each Jingle
   // session-initiate, session-accept and session-terminate: who is online, where, and their calls.
   const x = facts.xmpp

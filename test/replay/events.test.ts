@@ -10,6 +10,7 @@ import {ETHERTYPE, IPPROTO, LINKTYPE, ethernet, ipv4, rtp, tcp, udp} from '../su
 import {PcapWriter} from '../support/capture-writer.js'
 import {info as infoRequest, invite, ok, SDP_SDES} from '../support/sip-builders.js'
 import {h225Setup, Q931, q931, tpkt} from '../support/h323-builders.js'
+import {h225TunnelledH245, h245OpenLogicalChannelAck, h245UserInputSignal} from '../support/h245-builders.js'
 import {wsAnswer, wsFrame, wsRequest} from '../support/websocket-builders.js'
 import {type CallFrame, CLIENT, CLIENT_SSRC, HOSTILE_NAME, PUBLIC, SERVER_SSRC, SNI, STUN_SERVER, TURN_SERVER, WEB, type WrittenCall, writeCallPcap} from './call-capture.js'
 import {analyzeFile, tempDirs, writeTemp} from './helpers.js'
@@ -326,6 +327,31 @@ describe('SIP events', () => {
       [3, 'SIP 200 OK (INVITE) (sent by 212.242.33.35:5060)'],
     ])
     expect(sip[0]!.detail).toMatchObject({method: 'INVITE', status: null, mediaAddresses: ['192.168.1.20'], srtpKeysInClear: true, software: 'Example Phone 4.2 (build 17)'})
+  })
+})
+
+describe('H.245 events', () => {
+  it('each channel acknowledged, with where its media goes, and the keys tunnelled in the call signalling', async () => {
+    const terminal = '192.168.1.20'
+    const mcu = '212.242.33.41'
+    const c = {sport: 50124, dport: 1720}
+    const setup = tpkt(q931(Q931.SETUP, {uuie: h225Setup({source: [{h323Id: 'room-1'}]})}))
+    const ack = tpkt(q931(Q931.FACILITY, {fromDestination: true, uuie: h225TunnelledH245([h245OpenLogicalChannelAck(1, {sessionId: 1, media: {ip: mcu, port: 16400}, control: {ip: mcu, port: 16401}})])}))
+    const keys = tpkt(q931(Q931.FACILITY, {uuie: h225TunnelledH245([h245UserInputSignal('7')])}))
+    const frames = [
+      tcpSegment(terminal, mcu, tcp({...c, seq: 1, flags: 'S'})),
+      tcpSegment(mcu, terminal, tcp({sport: 1720, dport: 50124, seq: 7, ack: 2, flags: 'SA'})),
+      tcpSegment(terminal, mcu, tcp({...c, seq: 2, ack: 8, flags: 'PA'}, setup)),
+      tcpSegment(mcu, terminal, tcp({sport: 1720, dport: 50124, seq: 8, ack: 2 + setup.length, flags: 'PA'}, ack)),
+      tcpSegment(terminal, mcu, tcp({...c, seq: 2 + setup.length, ack: 8 + ack.length, flags: 'PA'}, keys)),
+    ]
+    const events = eventsFromReport(await reportOfFrames('h245.pcap', frames)).filter((e) => e.kind === 'h323' || e.kind === 'dtmf')
+    expect(events.map((e) => [e.frame, e.kind, e.text])).toEqual([
+      [3, 'h323', 'H.323 SETUP from room-1 (sent by 192.168.1.20:50124)'],
+      [4, 'h323', `H.245 openLogicalChannelAck: media to ${mcu}:16400, RTCP to ${mcu}:16401 (sent by ${mcu}:1720)`],
+      [5, 'dtmf', `DTMF key press 1 readable in clear in an H.245 userInput tunnelled in the call signalling (${terminal}:50124 ↔ ${mcu}:1720)`],
+    ])
+    expect(events[1]!.detail).toEqual({type: 'openLogicalChannelAck', sessionId: 1, mediaChannel: `${mcu}:16400`, mediaControlChannel: `${mcu}:16401`, sentBy: 'server'})
   })
 })
 
