@@ -31,9 +31,12 @@ export interface PacketPlace {
   nsec: number
 }
 
-export class TelephoneEvents {
-  /** The dynamic payload type the events travel on (the first one seen with 4-octet payloads). */
-  readonly payloadType: number
+/**
+ * What both readers below share: the key presses counted on one payload type, where each started,
+ * and the event being read (its timestamp and packets so far). A subclass says when a packet
+ * continues the event and whether a finished event was a key press.
+ */
+abstract class KeyPresses {
   /** Key presses recognised, and the packets they took. */
   presses = 0
   packets = 0
@@ -41,19 +44,46 @@ export class TelephoneEvents {
   first: PacketPlace | undefined = undefined
   /** Where each press started (the first MAX_PRESSES_KEPT). */
   readonly starts: PacketPlace[] = []
-  // The event being read: its timestamp, code, last duration, packets so far, end bit seen,
-  // and where its first packet was.
-  private timestamp = 0
-  private event = -1
-  private duration = 0
-  private run = 0
-  private ended = false
-  private broken = false
+  protected timestamp = 0
+  protected run = 0
   private readonly runStart: PacketPlace = {frame: 0, capture: 0, sec: 0, nsec: 0}
 
-  constructor(payloadType: number) {
-    this.payloadType = payloadType
+  /** @param payloadType the dynamic payload type the events travel on */
+  constructor(readonly payloadType: number) {}
+
+  /** Whether the event being read is a key press (called when it ends, with run > 0). */
+  protected abstract isPress(): boolean
+
+  /** A packet that starts a new event at `timestamp`: the one being read ends first. */
+  protected begin(timestamp: number, place: PacketPlace): void {
+    this.close()
+    this.timestamp = timestamp
+    this.run = 1
+    this.runStart.frame = place.frame
+    this.runStart.capture = place.capture
+    this.runStart.sec = place.sec
+    this.runStart.nsec = place.nsec
   }
+
+  /** End the event being read: counted when it has the shape of a key press. Called at the end too. */
+  close(): void {
+    if (this.run > 0 && this.isPress()) {
+      this.presses++
+      this.packets += this.run
+      this.first ??= {...this.runStart}
+      if (this.starts.length < MAX_PRESSES_KEPT) this.starts.push({...this.runStart})
+    }
+    this.run = 0
+  }
+}
+
+/** Key presses in clear: each 4-octet payload read as RFC 4733 §2.3 gives it. */
+export class TelephoneEvents extends KeyPresses {
+  // The event being read: its code, last duration, end bit seen, a rule of §2.5 broken.
+  private event = -1
+  private duration = 0
+  private ended = false
+  private broken = false
 
   /** A packet of this payload type whose payload is b[at, at + 4). */
   add(b: Uint8Array, at: number, timestamp: number, place: PacketPlace): void {
@@ -69,28 +99,15 @@ export class TelephoneEvents {
       this.run++
       return
     }
-    this.close()
-    this.timestamp = timestamp
+    this.begin(timestamp, place)
     this.event = event
     this.duration = duration
-    this.run = 1
     this.ended = (flags & 0x80) !== 0
     this.broken = (flags & 0x40) !== 0
-    this.runStart.frame = place.frame
-    this.runStart.capture = place.capture
-    this.runStart.sec = place.sec
-    this.runStart.nsec = place.nsec
   }
 
-  /** End the event being read: a key press when it has the shape of one. Called at the end too. */
-  close(): void {
-    if (this.run >= 2 && this.ended && !this.broken && this.event <= LAST_KEY_EVENT) {
-      this.presses++
-      this.packets += this.run
-      this.first ??= {...this.runStart}
-      if (this.starts.length < MAX_PRESSES_KEPT) this.starts.push({...this.runStart})
-    }
-    this.run = 0
+  protected isPress(): boolean {
+    return this.run >= 2 && this.ended && !this.broken && this.event <= LAST_KEY_EVENT
   }
 }
 
@@ -115,22 +132,11 @@ export const SRTP_EVENT_LENGTHS: ReadonlySet<number> = new Set([8, 14, 20])
  * packets never repeat a timestamp; video frames that do are not this small, nor all one size.
  * What this tells: how many keys (a PIN's length) and when each was pressed.
  */
-export class EncryptedTelephoneEvents {
-  readonly payloadType: number
-  presses = 0
-  packets = 0
-  first: PacketPlace | undefined = undefined
-  /** Where each press started (the first MAX_PRESSES_KEPT). */
-  readonly starts: PacketPlace[] = []
-  private timestamp = 0
+export class EncryptedTelephoneEvents extends KeyPresses {
+  // The event being read: its payload length, and whether it stays a candidate (first packet
+  // marked and of an SRTP event length, every packet of that length).
   private length = 0
-  private run = 0
   private marked = false
-  private readonly runStart: PacketPlace = {frame: 0, capture: 0, sec: 0, nsec: 0}
-
-  constructor(payloadType: number) {
-    this.payloadType = payloadType
-  }
 
   /** A packet of this payload type with a payload of `length` octets. */
   add(length: number, timestamp: number, marker: boolean, place: PacketPlace): void {
@@ -139,25 +145,12 @@ export class EncryptedTelephoneEvents {
       this.run++
       return
     }
-    this.close()
-    this.timestamp = timestamp
+    this.begin(timestamp, place)
     this.length = length
-    this.run = 1
     this.marked = marker && SRTP_EVENT_LENGTHS.has(length)
-    this.runStart.frame = place.frame
-    this.runStart.capture = place.capture
-    this.runStart.sec = place.sec
-    this.runStart.nsec = place.nsec
   }
 
-  /** End the event being read: a key press when it has the shape of one. Called at the end too. */
-  close(): void {
-    if (this.run >= 2 && this.marked) {
-      this.presses++
-      this.packets += this.run
-      this.first ??= {...this.runStart}
-      if (this.starts.length < MAX_PRESSES_KEPT) this.starts.push({...this.runStart})
-    }
-    this.run = 0
+  protected isPress(): boolean {
+    return this.run >= 2 && this.marked
   }
 }
