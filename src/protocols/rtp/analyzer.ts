@@ -489,11 +489,14 @@ function onRtp(state: RtpState, packet: PayloadPacket, data: Uint8Array, offset:
     if (h.payloadLength === 4) {
       const dtmf = (s.dtmf ??= new TelephoneEvents(pt))
       if (dtmf.payloadType === pt) dtmf.add(data, offset + h.headerLength, h.timestamp, packet)
-    } else if (s.sealedDtmf ? s.sealedDtmf.payloadType === pt : h.marker && SRTP_EVENT_LENGTHS.has(h.payloadLength)) {
-      // Created on the first marked candidate (an event's first packet has the marker bit); then
-      // every packet of its payload type is shown to it, whatever its length.
-      const sealed = (s.sealedDtmf ??= new EncryptedTelephoneEvents(pt))
-      sealed.add(h.payloadLength, h.timestamp, h.marker, packet)
+    } else if (s.sealedDtmf?.payloadType === pt) s.sealedDtmf.add(h.payloadLength, h.timestamp, h.marker, packet)
+    else if (h.marker && SRTP_EVENT_LENGTHS.has(h.payloadLength) && !s.sealedDtmf?.presses) {
+      // Bound to the payload type of a marked candidate (an event's first packet has the marker
+      // bit), every packet of which it is then shown, whatever its length. Until it has counted
+      // a press it gives way to another: a stream's first audio packet is marked too, and
+      // silence can be as small as an event.
+      s.sealedDtmf = new EncryptedTelephoneEvents(pt)
+      s.sealedDtmf.add(h.payloadLength, h.timestamp, h.marker, packet)
     }
   }
   const i = s.pts.indexOf(pt)

@@ -199,6 +199,15 @@ describe('DTMF key presses in SRTP: the keys encrypted, their count and timing n
     expect(await sealedKeysOf(kit)).toBeUndefined()
   })
 
+  it('a marked first audio packet as small as an event (silence) does not hide the events after it', async () => {
+    const kit = new CaptureKit()
+    // The stream opens with a marked 4-octet Opus silence frame, SRTP-tagged: 14 octets.
+    kit.udp(phone, bridge, rtp({pt: 111, seq: 2990, timestamp: 950_000, ssrc: SSRC, marker: true}, detBytes('silence', 14)), 20_000)
+    kit.udp(phone, bridge, rtp({pt: 111, seq: 2991, timestamp: 950_960, ssrc: SSRC}, detBytes('silence2', 14)), 20_000)
+    srtpCallWithKeys(kit, 4)
+    expect(await sealedKeysOf(kit)).toMatchObject({payloadType: 126, keyPresses: 4})
+  })
+
   it('video frames, whose packets share a timestamp, are not key presses', async () => {
     const kit = new CaptureKit()
     let seq = 1
