@@ -10,8 +10,9 @@
  * only grows (§2.5.1.2); the last packet has E set and is sent three times (§2.5.1.4). The
  * payload type is dynamic (§7.1) and set in the SDP, which a capture may not hold, so a key
  * press is recognised by that shape alone: on one dynamic payload type, at least two 4-octet
- * payloads with the same timestamp and event code, durations that never shrink, R clear and E
- * set at the end. Random or encrypted 4-octet payloads do not keep all of that (SRTP adds its
+ * payloads with the same timestamp and event code, durations that never shrink, R clear, and E
+ * set at the end or, for a press cut short by the end of the call or capture, a duration that
+ * grew twice. Random or encrypted 4-octet payloads do not keep all of that (SRTP adds its
  * authentication tag, so its payloads are longer and never looked at).
  *
  * The keys themselves are not kept: a report quoted in a briefing must not carry a PIN. Only how
@@ -79,9 +80,11 @@ abstract class KeyPresses {
 
 /** Key presses in clear: each 4-octet payload read as RFC 4733 §2.3 gives it. */
 export class TelephoneEvents extends KeyPresses {
-  // The event being read: its code, last duration, end bit seen, a rule of §2.5 broken.
+  // The event being read: its code, last duration, how often it grew, end bit seen, a rule of
+  // §2.5 broken.
   private event = -1
   private duration = 0
+  private growths = 0
   private ended = false
   private broken = false
 
@@ -94,6 +97,7 @@ export class TelephoneEvents extends KeyPresses {
       // The same event again: its code stays, its duration never shrinks (§2.5.1.2), and
       // nothing follows its end but the end's own retransmissions (§2.5.1.4).
       if (event !== this.event || duration < this.duration || (this.ended && (flags & 0x80) === 0) || (flags & 0x40) !== 0) this.broken = true
+      if (duration > this.duration) this.growths++
       this.duration = duration
       this.ended ||= (flags & 0x80) !== 0
       this.run++
@@ -102,12 +106,15 @@ export class TelephoneEvents extends KeyPresses {
     this.begin(timestamp, place)
     this.event = event
     this.duration = duration
+    this.growths = 0
     this.ended = (flags & 0x80) !== 0
     this.broken = (flags & 0x40) !== 0
   }
 
+  /** Ended (E set), or cut before its end (the call hung up, the capture stopped mid-press)
+   * after its duration grew twice: either way the key was on the wire. */
   protected isPress(): boolean {
-    return this.run >= 2 && this.ended && !this.broken && this.event <= LAST_KEY_EVENT
+    return this.run >= 2 && (this.ended || this.growths >= 2) && !this.broken && this.event <= LAST_KEY_EVENT
   }
 }
 

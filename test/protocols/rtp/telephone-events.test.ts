@@ -70,6 +70,12 @@ class KeyingPhone {
   }
 }
 
+/** A capture and a phone keying into it. */
+class KeyingPhoneKit {
+  readonly kit = new CaptureKit()
+  readonly phone = new KeyingPhone(this.kit)
+}
+
 async function keysOf(kit: CaptureKit): Promise<RtpFacts['streams'][number]['telephoneEvents']> {
   const facts = factsOn<RtpFacts>(await kit.analyze([rtpAnalyzer]), 'rtp', phone, bridge)!
   return facts.streams.find((s) => s.ssrc === `0x${SSRC.toString(16)}`)!.telephoneEvents
@@ -99,8 +105,17 @@ describe('DTMF key presses as RTP telephone-events (RFC 4733)', () => {
     expect((await keysOf(kit))!.keyPresses).toBe(5)
   })
 
+  it('a press cut before its end (the call hung up) counts once its duration grew twice; one that did not, not', async () => {
+    const kit = new KeyingPhoneKit()
+    kit.phone.audio(10).press(1).audio(5).press(2, {endCopies: 0, steps: 3})
+    expect((await keysOf(kit.kit))!.keyPresses).toBe(2)
+    const short = new KeyingPhoneKit()
+    short.phone.audio(10).press(1).audio(5).press(2, {endCopies: 0, steps: 2})
+    expect((await keysOf(short.kit))!.keyPresses).toBe(1)
+  })
+
   it.each([
-    ['no end bit ever set', {endCopies: 0}],
+    ['no end bit, its duration grown once', {endCopies: 0, steps: 2}],
     ['a duration that shrinks within the event', {shrink: true}],
     ['the reserved bit set', {reserved: true}],
     ['the event code changing under one timestamp', {mixEvent: 7}],
