@@ -132,3 +132,25 @@ export function h225TunnelledH245(messages: Buffer[]): Buffer {
   h245ControlAdditions(w, messages)
   return w.toBuffer()
 }
+
+/**
+ * request.openLogicalChannel of a forward audio channel, `codec` the AudioCapability's index
+ * (1 g711Alaw64k, 3 g711Ulaw64k, 10 g729...) with 20 frames per packet, carried per H.225.0
+ * (h2250LogicalChannelParameters, session 1).
+ */
+export function h245OpenLogicalChannel(channel: number, codec: number): Buffer {
+  const params = new PerWriter()
+  params.bool(false).bits(0, 10) // H2250LogicalChannelParameters: extension bit, 10 optional fields absent
+  params.align().bits(1, 8) // sessionID
+  const h2250 = params.toBuffer()
+  const w = head(new PerWriter(), 0, 3, 11)
+  w.bool(false).bool(false) // extension bit; no reverseLogicalChannelParameters
+  w.align().bits(channel - 1, 16)
+  w.bool(false).bool(false) // forwardLogicalChannelParameters: extension bit, no portNumber
+  w.bool(false).bits(3, 3) // dataType: audioData
+  w.bool(false).bits(codec, 4) // AudioCapability
+  w.align().bits(20 - 1, 8) // frames per packet, INTEGER (1..256)
+  w.bool(true).bool(false).bits(0, 6) // multiplexParameters: extension alternative 0, h2250LogicalChannelParameters
+  w.length(h2250.length).octets(h2250)
+  return w.toBuffer()
+}

@@ -86,6 +86,8 @@ function cleartextH245(flow: ReportFlow, h245: H245Facts | undefined, tunnelled:
   const receivers = h245.channels.flatMap((c) => [...(c.mediaChannel ? [`${addressText(c.mediaChannel)} (RTP)`] : []), ...(c.mediaControlChannel ? [`${addressText(c.mediaControlChannel)} (RTCP)`] : [])])
   const what = tunnelled ? 'Unencrypted H.245 media control tunnelled in the H.323 call signalling' : 'Unencrypted H.245 media control of an H.323 call'
   const parts = [`${what} between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)} (${h245.messages} message${h245.messages === 1 ? '' : 's'}).`]
+  const media = [...new Set((h245.opened ?? []).map((o) => `${o.medium}${o.codec ? ` ${o.codec}` : ''}`))]
+  if (media.length) parts.push(`It opens ${list(media)} channels.`)
   if (receivers.length) parts.push(`It says where each side receives the call's media: ${list(receivers)}.`)
   parts.push('Anyone on the path learns the call\'s capabilities and channels, and where to find its media.')
   const evidence: FindingEvidence[] = h245.channels.slice(0, MAX_ITEMS).map((c) => ({

@@ -54,6 +54,8 @@ export interface H245Message {
   name: string
   /** A userInput indication that carries keys: its form (the keys are not read). */
   keys?: string
+  /** openLogicalChannel: the forward channel's medium and codec, as its dataType names them. */
+  opens?: {medium: string; codec: string}
   /** openLogicalChannelAck: what its H2250LogicalChannelAckParameters say, as far as read. */
   ack?: {sessionId: number | null; mediaChannel: H245Address | null; mediaControlChannel: H245Address | null}
 }
@@ -85,10 +87,48 @@ export function readH245(b: Uint8Array, start: number, end: number): H245Message
       check(r)
       if (KEY_FORMS.has(form)) message.keys = form
     } else if (message.name === 'openLogicalChannelAck') readOpenLogicalChannelAck(r, message)
+    else if (message.name === 'openLogicalChannel') message.opens = readForwardDataType(r)
   } catch (error) {
     if (!(error instanceof Unfollowed)) throw error
   }
   return message
+}
+
+/** DataType's alternatives (H.245 §A), root then extensions. */
+const DATA_TYPE = {
+  root: ['nonStandard', 'nullData', 'video', 'audio', 'data', 'encryptionData'],
+  extensions: ['h235Control', 'h235Media', 'multiplexedStream', 'redundancyEncoding', 'multiplePayloadStream', 'fec'],
+}
+const AUDIO_CAPABILITY = {
+  root: ['nonStandard', 'g711Alaw64k', 'g711Alaw56k', 'g711Ulaw64k', 'g711Ulaw56k', 'g722-64k', 'g722-56k', 'g722-48k', 'g7231', 'g728', 'g729', 'g729AnnexA', 'is11172AudioCapability', 'is13818AudioCapability'],
+  extensions: ['g729wAnnexB', 'g729AnnexAwAnnexB', 'g7231AnnexCCapability', 'gsmFullRate', 'gsmHalfRate', 'gsmEnhancedFullRate', 'genericAudioCapability', 'g729Extensions', 'vbd', 'audioTelephonyEvent', 'audioTone'],
+}
+const VIDEO_CAPABILITY = {
+  root: ['nonStandard', 'h261VideoCapability', 'h262VideoCapability', 'h263VideoCapability', 'is11172VideoCapability'],
+  extensions: ['genericVideoCapability', 'extendedVideoCapability'],
+}
+
+/**
+ * OpenLogicalChannel ::= SEQUENCE { forwardLogicalChannelNumber INTEGER (1..65535),
+ * forwardLogicalChannelParameters SEQUENCE { portNumber INTEGER (0..65535) OPTIONAL, dataType
+ * DataType, ... }, reverseLogicalChannelParameters OPTIONAL, ... }: the forward channel's medium
+ * and, for audio and video, its codec: CHOICE indices only, nothing inside them is read.
+ */
+function readForwardDataType(r: PerReader): H245Message['opens'] {
+  r.bool() // extension bit
+  r.bool() // reverseLogicalChannelParameters present
+  r.constrained(1, 65535)
+  r.bool() // forwardLogicalChannelParameters: extension bit
+  if (r.bool()) r.constrained(0, 65536) // portNumber
+  const type = r.choice(DATA_TYPE.root.length, true)
+  check(r)
+  if (type >= DATA_TYPE.root.length) return undefined
+  const medium = alternative(type, DATA_TYPE)
+  const capability = medium === 'audio' ? AUDIO_CAPABILITY : medium === 'video' ? VIDEO_CAPABILITY : undefined
+  if (!capability) return {medium, codec: ''}
+  const codec = r.choice(capability.root.length, true)
+  check(r)
+  return codec < capability.root.length ? {medium, codec: alternative(codec, capability)} : undefined
 }
 
 /**

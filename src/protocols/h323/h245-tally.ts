@@ -22,6 +22,16 @@ export interface H245ChannelFact {
   mediaControlChannel: H245Address | null
 }
 
+export interface H245OpenedFact {
+  evidence: Evidence
+  /** The flow endpoint that opened the channel (it sends the media). */
+  sentBy: 'client' | 'server'
+  /** The forward channel's dataType: audio, video, data... */
+  medium: string
+  /** For audio and video, the capability named (g711Alaw64k, h263VideoCapability...); else ''. */
+  codec: string
+}
+
 export interface H245Facts {
   /** Messages read (all of them). */
   messages: number
@@ -29,6 +39,8 @@ export interface H245Facts {
   counts: Array<{name: string; count: number}>
   /** openLogicalChannelAck media addresses (the first 16). */
   channels: H245ChannelFact[]
+  /** openLogicalChannel requests: who opened what (the first 16). */
+  opened: H245OpenedFact[]
   /** userInput indications that carried keys (alphanumeric, signal): how many, in which forms,
    * the first and where each went (the first 64); present when there were any. Never the keys. */
   keys?: {keyPresses: number; forms: string[]; first: Evidence; presses: Evidence[]}
@@ -41,6 +53,7 @@ export class H245Tally {
   truncated = false
   private readonly counts = new Map<string, number>()
   private readonly channels: H245ChannelFact[] = []
+  private readonly opened: H245OpenedFact[] = []
   private keyPresses = 0
   private readonly keyForms: string[] = []
   private readonly keyPlaces: Evidence[] = []
@@ -54,6 +67,10 @@ export class H245Tally {
       if (this.keyPlaces.length < MAX_PRESSES_KEPT) this.keyPlaces.push(evidence())
       if (!this.keyForms.includes(message.keys)) this.keyForms.push(message.keys)
     }
+    if (message.opens) {
+      if (this.opened.length < MAX_CHANNELS) this.opened.push({evidence: evidence(), sentBy, ...message.opens})
+      else this.truncated = true
+    }
     if (message.ack) {
       if (this.channels.length < MAX_CHANNELS) this.channels.push({evidence: evidence(), sentBy, ...message.ack})
       else this.truncated = true
@@ -66,6 +83,7 @@ export class H245Tally {
       messages: this.messages,
       counts: [...this.counts].map(([name, count]) => ({name, count})),
       channels: this.channels,
+      opened: this.opened,
       ...(this.keyPlaces.length > 0 ? {keys: {keyPresses: this.keyPresses, forms: this.keyForms, first: this.keyPlaces[0]!, presses: this.keyPlaces}} : {}),
       truncated: this.truncated,
     }
@@ -75,6 +93,7 @@ export class H245Tally {
 /** The lines `flows --detail` shows for H.245 facts; `how` says where they travelled. */
 export function describeH245(facts: H245Facts, how = 'H.245 media control'): string[] {
   const lines = [`${how}: ${facts.messages} message${facts.messages === 1 ? '' : 's'} (${facts.counts.map((c) => `${c.name} ×${c.count}`).join(', ')})`]
+  for (const o of facts.opened ?? []) lines.push(`H.245 channel opened by the ${o.sentBy}: ${o.medium}${o.codec ? ` ${o.codec}` : ''} (frame ${o.evidence.frame})`)
   for (const c of facts.channels) {
     const at = (a: H245Address | null) => (a ? (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`) : 'no address')
     lines.push(`H.245 channel acknowledged by the ${c.sentBy}${c.sessionId !== null ? ` (session ${c.sessionId})` : ''}: media to ${at(c.mediaChannel)}, RTCP to ${at(c.mediaControlChannel)} (frame ${c.evidence.frame})`)

@@ -13,7 +13,7 @@ import {corpusPath, HAVE_CORPUS} from '../../helpers/paths.js'
 import {CaptureKit, factsOn} from '../rtp/capture-kit.js'
 import {h225Answer, h225Setup, h245ControlAdditions, PerWriter, Q931, q931, tpkt} from '../../support/h323-builders.js'
 import {
-  h225TunnelledH245, h245MasterSlaveDetermination, h245OpenLogicalChannelAck, h245TerminalCapabilitySet, h245TerminalCapabilitySetAck, h245UserInputAlphanumeric, h245UserInputSignal, h245UserInputSignalUpdate,
+  h225TunnelledH245, h245MasterSlaveDetermination, h245OpenLogicalChannel, h245OpenLogicalChannelAck, h245TerminalCapabilitySet, h245TerminalCapabilitySetAck, h245UserInputAlphanumeric, h245UserInputSignal, h245UserInputSignalUpdate,
 } from '../../support/h245-builders.js'
 import {tcpExchange, type Turn} from '../../support/tcp-exchange.js'
 
@@ -35,6 +35,11 @@ describe('H.245 messages (aligned PER)', () => {
       ack: {sessionId: 1, mediaChannel: {ip: '198.51.100.40', port: 16400}, mediaControlChannel: {ip: '198.51.100.40', port: 16401}},
     })
     expect(read(h245OpenLogicalChannelAck(2, {sessionId: 2, media: {ip: '2001:db8::30', port: 5004}}))!.ack).toEqual({sessionId: 2, mediaChannel: {ip: '2001:db8::30', port: 5004}, mediaControlChannel: null})
+  })
+
+  it('names the medium and codec an openLogicalChannel opens', () => {
+    expect(read(h245OpenLogicalChannel(101, 1))).toEqual({kind: 'request', name: 'openLogicalChannel', opens: {medium: 'audio', codec: 'g711Alaw64k'}})
+    expect(read(h245OpenLogicalChannel(102, 10))!.opens).toEqual({medium: 'audio', codec: 'g729'})
   })
 
   it('tells a userInput that carries keys (alphanumeric, signal) from one that does not (signalUpdate)', () => {
@@ -61,6 +66,7 @@ function session(): Turn[] {
     [true, tpkt(h245TerminalCapabilitySet(1))],
     [false, Buffer.concat([tpkt(h245TerminalCapabilitySet(7)), tpkt(h245MasterSlaveDetermination())])],
     [true, tpkt(h245TerminalCapabilitySetAck(7))],
+    [true, tpkt(h245OpenLogicalChannel(101, 3))],
     [false, tpkt(h245OpenLogicalChannelAck(101, {sessionId: 1, media: {ip: mcu.ip, port: 16400}, control: {ip: mcu.ip, port: 16401}}))],
     [true, tpkt(h245OpenLogicalChannelAck(2, {sessionId: 1, media: {ip: endpoint.ip, port: 5004}, control: {ip: endpoint.ip, port: 5005}}))],
     [true, tpkt(h245UserInputAlphanumeric('4'))],
@@ -75,14 +81,16 @@ describe('H.245 analyzer', () => {
     const kit = new CaptureKit()
     tcpExchange(kit, endpoint, mcu, session(), sizes, {firstWhole: true})
     const facts = factsOn<H245Facts>(await kit.analyze([h245Analyzer]), 'h245', endpoint, mcu)!
-    expect(facts.messages).toBe(10)
+    expect(facts.messages).toBe(11)
     expect(facts.counts).toEqual([
       {name: 'terminalCapabilitySet', count: 2},
       {name: 'masterSlaveDetermination', count: 1},
       {name: 'terminalCapabilitySetAck', count: 1},
+      {name: 'openLogicalChannel', count: 1},
       {name: 'openLogicalChannelAck', count: 2},
       {name: 'userInput', count: 4},
     ])
+    expect(facts.opened.map((o) => [o.sentBy, o.medium, o.codec])).toEqual([['client', 'audio', 'g711Ulaw64k']])
     expect(facts.channels.map((c) => [c.sentBy, c.sessionId, c.mediaChannel, c.mediaControlChannel])).toEqual([
       ['server', 1, {ip: mcu.ip, port: 16400}, {ip: mcu.ip, port: 16401}],
       ['client', 1, {ip: endpoint.ip, port: 5004}, {ip: endpoint.ip, port: 5005}],
@@ -90,7 +98,8 @@ describe('H.245 analyzer', () => {
     expect(facts.keys).toMatchObject({keyPresses: 3, forms: ['alphanumeric', 'signal']})
     expect(facts.truncated).toBe(false)
     const lines = h245Analyzer.describe(facts)
-    expect(lines[0]).toBe('H.245 media control: 10 messages (terminalCapabilitySet ×2, masterSlaveDetermination ×1, terminalCapabilitySetAck ×1, openLogicalChannelAck ×2, userInput ×4)')
+    expect(lines[0]).toBe('H.245 media control: 11 messages (terminalCapabilitySet ×2, masterSlaveDetermination ×1, terminalCapabilitySetAck ×1, openLogicalChannel ×1, openLogicalChannelAck ×2, userInput ×4)')
+    expect(lines).toContain(`H.245 channel opened by the client: audio g711Ulaw64k (frame ${facts.opened[0]!.evidence.frame})`)
     expect(lines).toContain(`H.245 channel acknowledged by the server (session 1): media to ${mcu.ip}:16400, RTCP to ${mcu.ip}:16401 (frame ${facts.channels[0]!.evidence.frame})`)
     expect(lines).toContain(`H.245 userInput: 3 DTMF key indications readable in clear (alphanumeric, signal, from frame ${facts.keys!.first.frame})`)
   })
@@ -173,6 +182,8 @@ describe.skipIf(!HAVE_CORPUS || !haveTshark)('H.245 on the corpus (h323.pcap: th
     expect(all[0]!.messages).toBe(oracle.pdus)
     expect(all[0]!.channels.flatMap((ch) => [ch.mediaChannel, ch.mediaControlChannel]).map((a) => `${a!.ip}:${a!.port}`)).toEqual(oracle.addresses)
     expect(oracle.addresses).toEqual(['10.1.3.143:5000', '10.1.3.143:5001', '10.1.6.18:2006', '10.1.6.18:2007'])
+    // tshark's Info column: "openLogicalChannel (g711A)" in frames 38 and 39.
+    expect(all[0]!.opened.map((o) => [o.evidence.frame, o.medium, o.codec])).toEqual([[38, 'audio', 'g711Alaw64k'], [39, 'audio', 'g711Alaw64k']])
   })
 })
 
