@@ -133,24 +133,52 @@ export function h225TunnelledH245(messages: Buffer[]): Buffer {
   return w.toBuffer()
 }
 
-/**
- * request.openLogicalChannel of a forward audio channel, `codec` the AudioCapability's index
- * (1 g711Alaw64k, 3 g711Ulaw64k, 10 g729...) with 20 frames per packet, carried per H.225.0
- * (h2250LogicalChannelParameters, session 1).
- */
-export function h245OpenLogicalChannel(channel: number, codec: number): Buffer {
+/** H2250LogicalChannelParameters of session 1 with where RTP and RTCP go, as given. */
+function h2250Parameters(o: {media?: AckAddress; control?: AckAddress}): Buffer {
   const params = new PerWriter()
-  params.bool(false).bits(0, 10) // H2250LogicalChannelParameters: extension bit, 10 optional fields absent
+  // Extension bit; optional fields: nonStandard, associatedSessionID, mediaChannel,
+  // mediaGuaranteedDelivery, mediaControlChannel, then five more, absent.
+  params.bool(false).bool(false).bool(false).bool(o.media !== undefined).bool(false).bool(o.control !== undefined).bits(0, 5)
   params.align().bits(1, 8) // sessionID
-  const h2250 = params.toBuffer()
-  const w = head(new PerWriter(), 0, 3, 11)
-  w.bool(false).bool(false) // extension bit; no reverseLogicalChannelParameters
-  w.align().bits(channel - 1, 16)
-  w.bool(false).bool(false) // forwardLogicalChannelParameters: extension bit, no portNumber
+  if (o.media) transportAddress(params, o.media)
+  if (o.control) transportAddress(params, o.control)
+  return params.toBuffer()
+}
+
+/** An audio DataType: audioData, the AudioCapability `codec` with 20 frames per packet. */
+function audioDataType(w: PerWriter, codec: number): void {
   w.bool(false).bits(3, 3) // dataType: audioData
   w.bool(false).bits(codec, 4) // AudioCapability
   w.align().bits(20 - 1, 8) // frames per packet, INTEGER (1..256)
+}
+
+/**
+ * An OpenLogicalChannel (as fastStart carries it, and inside a request): a forward audio channel,
+ * `codec` the AudioCapability's index (1 g711Alaw64k, 3 g711Ulaw64k, 10 g729...), carried per
+ * H.225.0 with `control` its RTCP address; with `reverseMedia`, a reverse channel whose RTP goes
+ * there.
+ */
+export function openLogicalChannelBody(channel: number, codec: number, o: {control?: AckAddress; reverseMedia?: AckAddress} = {}): Buffer {
+  const forward = h2250Parameters({control: o.control})
+  const w = new PerWriter()
+  w.bool(false).bool(o.reverseMedia !== undefined) // extension bit; reverseLogicalChannelParameters
+  w.align().bits(channel - 1, 16)
+  w.bool(false).bool(false) // forwardLogicalChannelParameters: extension bit, no portNumber
+  audioDataType(w, codec)
   w.bool(true).bool(false).bits(0, 6) // multiplexParameters: extension alternative 0, h2250LogicalChannelParameters
-  w.length(h2250.length).octets(h2250)
+  w.length(forward.length).octets(forward)
+  if (o.reverseMedia) {
+    const reverse = h2250Parameters({media: o.reverseMedia})
+    w.bool(false).bool(true) // reverseLogicalChannelParameters: extension bit, multiplexParameters present
+    audioDataType(w, codec)
+    w.bool(true).bool(false).bits(0, 6) // multiplexParameters: extension alternative 0, h2250LogicalChannelParameters
+    w.length(reverse.length).octets(reverse)
+  }
   return w.toBuffer()
+}
+
+/** request.openLogicalChannel (see openLogicalChannelBody). */
+export function h245OpenLogicalChannel(channel: number, codec: number, o: {control?: AckAddress; reverseMedia?: AckAddress} = {}): Buffer {
+  const w = head(new PerWriter(), 0, 3, 11)
+  return Buffer.concat([w.toBuffer(), openLogicalChannelBody(channel, codec, o)])
 }

@@ -132,14 +132,24 @@ export function h225Setup(o: {source?: Alias[]; destination?: Alias[]; sourceInf
 
 /** CallProceeding (1), Alerting (3) or Connect (2) with the answering device; `tunnel`: H.245
  * messages in the PDU's h245Control (see h245ControlAdditions). */
-export function h225Answer(body: 'callProceeding' | 'alerting' | 'connect', destinationInfo: Endpoint, o: {tunnel?: Buffer[]} = {}): Buffer {
+export function h225Answer(body: 'callProceeding' | 'alerting' | 'connect', destinationInfo: Endpoint, o: {tunnel?: Buffer[]; fastStart?: Buffer[]} = {}): Buffer {
   const w = new PerWriter()
   w.bool(false).bool(false).bool(o.tunnel !== undefined).bool(false)
   w.bool(false).bits({callProceeding: 1, connect: 2, alerting: 3}[body], 3)
-  w.bool(false).bool(false) // extension bit, h245Address absent
+  w.bool(o.fastStart !== undefined).bool(false) // extension bit, h245Address absent
   w.length(PROTOCOL_ID.length).octets(PROTOCOL_ID)
   endpoint(w, destinationInfo)
   if (body === 'connect') w.octets(Buffer.alloc(16, 0x42))
+  if (o.fastStart) {
+    // The UUIE's extension additions: five known (callIdentifier, h245SecurityMode, tokens,
+    // cryptoTokens, fastStart), only fastStart present: SEQUENCE OF OCTET STRING, an open type.
+    const list = new PerWriter()
+    list.length(o.fastStart.length)
+    for (const olc of o.fastStart) list.length(olc.length).octets(olc)
+    const fastStart = list.toBuffer()
+    w.bool(false).bits(4, 6).bits(0b00001, 5)
+    w.length(fastStart.length).octets(fastStart)
+  }
   if (o.tunnel) h245ControlAdditions(w, o.tunnel)
   return w.toBuffer()
 }

@@ -83,7 +83,7 @@ const addressText = (a: H245Address) => hostPort(a.ip, a.port)
  * call's media control in clear, and where its media goes. */
 function cleartextH245(flow: ReportFlow, h245: H245Facts | undefined, tunnelled: boolean): Finding[] {
   if (!h245) return []
-  const receivers = h245.channels.flatMap((c) => [...(c.mediaChannel ? [`${addressText(c.mediaChannel)} (RTP)`] : []), ...(c.mediaControlChannel ? [`${addressText(c.mediaControlChannel)} (RTCP)`] : [])])
+  const receivers = [...new Set([...h245.channels, ...(h245.opened ?? [])].flatMap((c) => [...(c.mediaChannel ? [`${addressText(c.mediaChannel)} (RTP)`] : []), ...(c.mediaControlChannel ? [`${addressText(c.mediaControlChannel)} (RTCP)`] : [])]))]
   const what = tunnelled ? 'Unencrypted H.245 media control tunnelled in the H.323 call signalling' : 'Unencrypted H.245 media control of an H.323 call'
   const parts = [`${what} between ${hostPort(flow.client.ip, flow.client.port)} and ${hostPort(flow.server.ip, flow.server.port)} (${h245.messages} message${h245.messages === 1 ? '' : 's'}).`]
   const media = [...new Set((h245.opened ?? []).map((o) => `${o.medium}${o.codec ? ` ${o.codec}` : ''}`))]

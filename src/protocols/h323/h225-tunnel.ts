@@ -16,16 +16,26 @@
 import {PerReader} from './per-reader.js'
 import {NotH225, readAliases, readEndpoint, readProtocolIdentifier, skipNonStandardParameter, skipRestOfEndpoint, skipTransportAddress, Unfollowed} from './h225-uuie.js'
 
-/** The octet ranges of the H.245 messages an H323-UserInformation at b[start, end) tunnels. */
-export function tunnelledH245(b: Uint8Array, start: number, end: number): Array<{start: number; end: number}> {
+type Range = {start: number; end: number}
+
+/** The H.245 an H323-UserInformation carries: `control`, the messages its h245Control tunnels;
+ * `fastStart`, the openLogicalChannel requests of a Fast Connect (H.323 §8.1.7) in the body. */
+export interface H225H245 {
+  control: Range[]
+  fastStart: Range[]
+}
+
+/** The octet ranges of the H.245 messages an H323-UserInformation at b[start, end) carries. */
+export function h225H245(b: Uint8Array, start: number, end: number): H225H245 {
   const r = new PerReader(b, start, end)
+  const found: H225H245 = {control: [], fastStart: []}
   try {
     r.bits(2) // H323-UserInformation: extension bit, user-data present (it follows the PDU)
     const extended = r.bool()
     const nonStandard = r.bool()
-    skipBody(r, r.choice(7, true))
+    skipBody(r, r.choice(7, true), found)
     if (nonStandard) skipNonStandardParameter(r)
-    if (!r.ok || !extended) return []
+    if (!r.ok || !extended) return found
     // X.691 §19.7: the count of extension additions less one, their presence bitmap, then each
     // present one as an open type.
     const count = r.normallySmall() + 1
@@ -36,16 +46,24 @@ export function tunnelledH245(b: Uint8Array, start: number, end: number): Array<
       const length = r.length()
       const at = r.octet()
       r.skipOctets(length)
-      if (i === H245_CONTROL && r.ok) return octetStrings(new PerReader(b, at, at + length))
+      if (i === H245_CONTROL && r.ok) found.control = octetStrings(new PerReader(b, at, at + length))
     }
   } catch (error) {
     if (!(error instanceof Unfollowed) && !(error instanceof NotH225)) throw error
   }
-  return []
+  return found
+}
+
+/** The messages an H323-UserInformation's h245Control tunnels (see h225H245). */
+export function tunnelledH245(b: Uint8Array, start: number, end: number): Range[] {
+  return h225H245(b, start, end).control
 }
 
 /** h245Control's place among H323-UU-PDU's extension additions. */
 const H245_CONTROL = 2
+/** fastStart's place among the extension additions of CallProceeding-, Alerting- and Connect-UUIE
+ * (after callIdentifier, h245SecurityMode, tokens, cryptoTokens). */
+const FAST_START = 4
 
 function check(r: PerReader): void {
   if (!r.ok) throw new Unfollowed()
@@ -67,7 +85,7 @@ function octetStrings(r: PerReader): Array<{start: number; end: number}> {
  * alerting 3, information 4, releaseComplete 5, facility 6; extension alternatives (progress,
  * empty, status, statusInquiry, setupAcknowledge, notify) are open types.
  */
-function skipBody(r: PerReader, index: number): void {
+function skipBody(r: PerReader, index: number, found: H225H245): void {
   check(r)
   if (index < 0) {
     r.skipOpenType()
@@ -120,6 +138,24 @@ function skipBody(r: PerReader, index: number): void {
     default:
       throw new Unfollowed()
   }
-  if (extended) r.skipExtensionAdditions()
+  if (extended) {
+    if (index >= 1 && index <= 3) readAnswerAdditions(r, found)
+    else r.skipExtensionAdditions()
+  }
   check(r)
+}
+
+/** The extension additions of a CallProceeding-, Alerting- or Connect-UUIE, keeping fastStart's
+ * openLogicalChannel requests (SEQUENCE OF OCTET STRING). */
+function readAnswerAdditions(r: PerReader, found: H225H245): void {
+  const count = r.normallySmall() + 1
+  const present: boolean[] = []
+  for (let i = 0; i < count; i++) present.push(r.bool())
+  for (let i = 0; i < count && r.ok; i++) {
+    if (!present[i]) continue
+    const length = r.length()
+    const at = r.octet()
+    r.skipOctets(length)
+    if (i === FAST_START && r.ok) found.fastStart = octetStrings(new PerReader(r.bytes, at, at + length))
+  }
 }

@@ -48,14 +48,26 @@ export interface H245Address {
   port: number
 }
 
+export interface H245Opening {
+  medium: string
+  /** For audio and video, the capability named (g711Alaw64k...); else ''. */
+  codec: string
+  /** Where RTP and RTCP go, from the channel's h2250LogicalChannelParameters. */
+  mediaChannel: H245Address | null
+  mediaControlChannel: H245Address | null
+}
+
 export interface H245Message {
   kind: 'request' | 'response' | 'command' | 'indication'
   /** The message's name (terminalCapabilitySet, openLogicalChannelAck, userInput...). */
   name: string
   /** A userInput indication that carries keys: its form (the keys are not read). */
   keys?: string
-  /** openLogicalChannel: the forward channel's medium and codec, as its dataType names them. */
-  opens?: {medium: string; codec: string}
+  /** openLogicalChannel: the forward channel's medium and codec, as its dataType names them, and
+   * the addresses its H.225.0 parameters give (forward or reverse), as far as read. */
+  opens?: H245Opening
+  /** An openLogicalChannel proposed or accepted in the call signalling's fastStart (H.323 §8.1.7). */
+  fastStart?: true
   /** openLogicalChannelAck: what its H2250LogicalChannelAckParameters say, as far as read. */
   ack?: {sessionId: number | null; mediaChannel: H245Address | null; mediaControlChannel: H245Address | null}
 }
@@ -87,7 +99,7 @@ export function readH245(b: Uint8Array, start: number, end: number): H245Message
       check(r)
       if (KEY_FORMS.has(form)) message.keys = form
     } else if (message.name === 'openLogicalChannelAck') readOpenLogicalChannelAck(r, message)
-    else if (message.name === 'openLogicalChannel') message.opens = readForwardDataType(r)
+    else if (message.name === 'openLogicalChannel') message.opens = readOpenLogicalChannelFields(r)
   } catch (error) {
     if (!(error instanceof Unfollowed)) throw error
   }
@@ -111,24 +123,120 @@ const VIDEO_CAPABILITY = {
 /**
  * OpenLogicalChannel ::= SEQUENCE { forwardLogicalChannelNumber INTEGER (1..65535),
  * forwardLogicalChannelParameters SEQUENCE { portNumber INTEGER (0..65535) OPTIONAL, dataType
- * DataType, ... }, reverseLogicalChannelParameters OPTIONAL, ... }: the forward channel's medium
- * and, for audio and video, its codec: CHOICE indices only, nothing inside them is read.
+ * DataType, multiplexParameters CHOICE { h222..., h223..., v76..., ...,
+ * h2250LogicalChannelParameters, none }, ..., }, reverseLogicalChannelParameters SEQUENCE {
+ * dataType, multiplexParameters CHOICE { h223..., v76..., ..., h2250LogicalChannelParameters }
+ * OPTIONAL, ... } OPTIONAL, ... }. The forward medium and codec are its CHOICE indices; the
+ * addresses come from the H.225.0 parameters, reached when the data type's contents can be
+ * passed (the common audio codecs, and any extension alternative, an open type).
  */
-function readForwardDataType(r: PerReader): H245Message['opens'] {
+export function readOpenLogicalChannel(b: Uint8Array, start: number, end: number): H245Opening | undefined {
+  const r = new PerReader(b, start, end)
+  try {
+    return readOpenLogicalChannelFields(r)
+  } catch (error) {
+    if (!(error instanceof Unfollowed)) throw error
+    return undefined
+  }
+}
+
+function readOpenLogicalChannelFields(r: PerReader): H245Opening | undefined {
   r.bool() // extension bit
-  r.bool() // reverseLogicalChannelParameters present
+  const reverse = r.bool()
   r.constrained(1, 65535)
-  r.bool() // forwardLogicalChannelParameters: extension bit
+  const forwardExtended = r.bool()
   if (r.bool()) r.constrained(0, 65536) // portNumber
   const type = r.choice(DATA_TYPE.root.length, true)
   check(r)
   if (type >= DATA_TYPE.root.length) return undefined
   const medium = alternative(type, DATA_TYPE)
   const capability = medium === 'audio' ? AUDIO_CAPABILITY : medium === 'video' ? VIDEO_CAPABILITY : undefined
-  if (!capability) return {medium, codec: ''}
-  const codec = r.choice(capability.root.length, true)
+  let codecIndex = -1
+  if (capability) {
+    codecIndex = r.choice(capability.root.length, true)
+    check(r)
+    if (codecIndex >= capability.root.length) return undefined
+  }
+  const opening: H245Opening = {medium, codec: capability ? alternative(codecIndex, capability) : '', mediaChannel: null, mediaControlChannel: null}
+  try {
+    skipDataTypeContents(r, type, codecIndex)
+    // multiplexParameters: 3 root alternatives; h2250LogicalChannelParameters is extension 0.
+    readH2250Choice(r, 3, opening)
+    if (forwardExtended) r.skipExtensionAdditions()
+    if (reverse && !opening.mediaChannel) {
+      const reverseExtended = r.bool()
+      const multiplex = r.bool()
+      const reverseType = r.choice(DATA_TYPE.root.length, true)
+      const reverseCapability = reverseType === 3 ? AUDIO_CAPABILITY : reverseType === 2 ? VIDEO_CAPABILITY : undefined
+      const reverseCodec = reverseCapability ? r.choice(reverseCapability.root.length, true) : -1
+      check(r)
+      skipDataTypeContents(r, reverseType, reverseCodec)
+      // multiplexParameters: 2 root alternatives here; h2250LogicalChannelParameters is extension 0.
+      if (multiplex) readH2250Choice(r, 2, opening)
+      if (reverseExtended) r.skipExtensionAdditions()
+    }
+  } catch (error) {
+    if (!(error instanceof Unfollowed)) throw error
+  }
+  return opening
+}
+
+/** Audio capabilities whose value is one INTEGER (1..256), the frames per packet: G.711, G.722, G.728, G.729, G.729A. */
+const FRAMES_ONLY = new Set([1, 2, 3, 4, 5, 6, 7, 9, 10, 11])
+const G7231 = 8
+
+/** Pass a DataType's value after its CHOICE indices (already read), or throw Unfollowed. */
+function skipDataTypeContents(r: PerReader, type: number, codec: number): void {
+  if (type < 0) return r.skipOpenType()
+  if (type === 1) return // nullData
+  if (type !== 2 && type !== 3) throw new Unfollowed()
+  if (codec < 0) return r.skipOpenType() // an extension alternative (genericVideoCapability, H.264...)
+  if (type === 3 && FRAMES_ONLY.has(codec)) r.constrained(1, 256)
+  else if (type === 3 && codec === G7231) {
+    // G7231 ::= SEQUENCE { maxAl-sduAudioFrames INTEGER (1..256), silenceSuppression BOOLEAN }
+    r.constrained(1, 256)
+    r.bool()
+  } else throw new Unfollowed()
   check(r)
-  return codec < capability.root.length ? {medium, codec: alternative(codec, capability)} : undefined
+}
+
+/** A multiplexParameters CHOICE of `root` root alternatives whose extension 0 is
+ * h2250LogicalChannelParameters: its addresses into `opening`. */
+function readH2250Choice(r: PerReader, root: number, opening: H245Opening): void {
+  const index = r.choice(root, true)
+  check(r)
+  if (index !== -1) throw new Unfollowed()
+  const length = r.length()
+  const at = r.octet()
+  r.skipOctets(length)
+  check(r)
+  readH2250Parameters(new PerReader(r.bytes, at, at + length), opening)
+}
+
+/**
+ * H2250LogicalChannelParameters ::= SEQUENCE { nonStandard SEQUENCE OF NonStandardParameter
+ * OPTIONAL, sessionID INTEGER (0..255), associatedSessionID INTEGER (1..255) OPTIONAL,
+ * mediaChannel TransportAddress OPTIONAL, mediaGuaranteedDelivery BOOLEAN OPTIONAL,
+ * mediaControlChannel TransportAddress OPTIONAL, ... (5 more optional fields), ... }.
+ */
+function readH2250Parameters(r: PerReader, opening: H245Opening): void {
+  r.bool() // extension bit
+  const present = r.bits(10)
+  check(r)
+  if (present & 0x200) return // vendor data before the addresses: not followed
+  r.constrained(0, 256) // sessionID
+  if (present & 0x100) r.constrained(1, 255) // associatedSessionID
+  check(r)
+  try {
+    // Read whether or not the forward parameters gave one already: the fields follow each other.
+    const media = present & 0x80 ? readTransportAddress(r) : null
+    opening.mediaChannel ??= media
+    if (present & 0x40) r.bool() // mediaGuaranteedDelivery
+    const control = present & 0x20 ? readTransportAddress(r) : null
+    opening.mediaControlChannel ??= control
+  } catch (error) {
+    if (!(error instanceof Unfollowed)) throw error
+  }
 }
 
 /**

@@ -30,6 +30,11 @@ export interface H245OpenedFact {
   medium: string
   /** For audio and video, the capability named (g711Alaw64k, h263VideoCapability...); else ''. */
   codec: string
+  /** Where RTP and RTCP go, as the channel's H.225.0 parameters say (forward, else reverse). */
+  mediaChannel: H245Address | null
+  mediaControlChannel: H245Address | null
+  /** Proposed or accepted in the call signalling's fastStart (H.323 §8.1.7, Fast Connect). */
+  fastStart?: true
 }
 
 export interface H245Facts {
@@ -68,7 +73,7 @@ export class H245Tally {
       if (!this.keyForms.includes(message.keys)) this.keyForms.push(message.keys)
     }
     if (message.opens) {
-      if (this.opened.length < MAX_CHANNELS) this.opened.push({evidence: evidence(), sentBy, ...message.opens})
+      if (this.opened.length < MAX_CHANNELS) this.opened.push({evidence: evidence(), sentBy, ...message.opens, ...(message.fastStart ? {fastStart: true as const} : {})})
       else this.truncated = true
     }
     if (message.ack) {
@@ -93,9 +98,12 @@ export class H245Tally {
 /** The lines `flows --detail` shows for H.245 facts; `how` says where they travelled. */
 export function describeH245(facts: H245Facts, how = 'H.245 media control'): string[] {
   const lines = [`${how}: ${facts.messages} message${facts.messages === 1 ? '' : 's'} (${facts.counts.map((c) => `${c.name} ×${c.count}`).join(', ')})`]
-  for (const o of facts.opened ?? []) lines.push(`H.245 channel opened by the ${o.sentBy}: ${o.medium}${o.codec ? ` ${o.codec}` : ''} (frame ${o.evidence.frame})`)
+  const at = (a: H245Address | null) => (a ? (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`) : 'no address')
+  for (const o of facts.opened ?? []) {
+    const where = [o.mediaChannel ? `media to ${at(o.mediaChannel)}` : '', o.mediaControlChannel ? `RTCP to ${at(o.mediaControlChannel)}` : ''].filter(Boolean).join(', ')
+    lines.push(`H.245 channel opened by the ${o.sentBy}${o.fastStart ? ' (fastStart)' : ''}: ${o.medium}${o.codec ? ` ${o.codec}` : ''}${where ? `, ${where}` : ''} (frame ${o.evidence.frame})`)
+  }
   for (const c of facts.channels) {
-    const at = (a: H245Address | null) => (a ? (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`) : 'no address')
     lines.push(`H.245 channel acknowledged by the ${c.sentBy}${c.sessionId !== null ? ` (session ${c.sessionId})` : ''}: media to ${at(c.mediaChannel)}, RTCP to ${at(c.mediaControlChannel)} (frame ${c.evidence.frame})`)
   }
   if (facts.keys) lines.push(`H.245 userInput: ${facts.keys.keyPresses} DTMF key indication${facts.keys.keyPresses === 1 ? '' : 's'} readable in clear (${facts.keys.forms.join(', ')}, from frame ${facts.keys.first.frame})`)

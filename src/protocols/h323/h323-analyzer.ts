@@ -21,8 +21,8 @@ import {type H225Alias, type H225Endpoint, type H225Message, readH225} from './h
 import {readRas} from './h225-ras.js'
 import {DetailLines} from '../detail-lines.js'
 import {readTpktStream, tpktLength} from './tpkt.js'
-import {tunnelledH245} from './h225-tunnel.js'
-import {readH245} from './h245-message.js'
+import {h225H245} from './h225-tunnel.js'
+import {readH245, readOpenLogicalChannel} from './h245-message.js'
 import {describeH245, type H245Facts, H245Tally} from './h245-tally.js'
 
 export const H323_PORT = 1720
@@ -154,9 +154,16 @@ function record(state: H323State, packet: PayloadPacket, bytes: Uint8Array, star
   if (!q931) return // H.245 or another TPKT user on the connection: not a call-signalling message
   const h225 = q931.userUser && state.kept.length < MAX_MESSAGES ? readH225(bytes, q931.userUser.start, q931.userUser.end) : undefined
   if (q931.userUser) {
-    for (const m of tunnelledH245(bytes, q931.userUser.start, q931.userUser.end)) {
+    const carried = h225H245(bytes, q931.userUser.start, q931.userUser.end)
+    const sentBy = packet.toServer ? 'client' : 'server'
+    for (const m of carried.control) {
       const message = readH245(bytes, m.start, m.end)
-      if (message) (state.tunnel ??= new H245Tally()).add(message, packet.toServer ? 'client' : 'server', () => state.evidenceOf(packet))
+      if (message) (state.tunnel ??= new H245Tally()).add(message, sentBy, () => state.evidenceOf(packet))
+    }
+    // Fast Connect: each element an OpenLogicalChannel (no MultimediaSystemControlMessage around it).
+    for (const m of carried.fastStart) {
+      const opens = readOpenLogicalChannel(bytes, m.start, m.end)
+      if (opens) (state.tunnel ??= new H245Tally()).add({kind: 'request', name: 'fastStart openLogicalChannel', opens, fastStart: true}, sentBy, () => state.evidenceOf(packet))
     }
   }
   keep(state, packet, q931.type, h225?.body ?? null, q931, h225)

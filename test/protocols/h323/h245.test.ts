@@ -13,7 +13,7 @@ import {corpusPath, HAVE_CORPUS} from '../../helpers/paths.js'
 import {CaptureKit, factsOn} from '../rtp/capture-kit.js'
 import {h225Answer, h225Setup, h245ControlAdditions, PerWriter, Q931, q931, tpkt} from '../../support/h323-builders.js'
 import {
-  h225TunnelledH245, h245MasterSlaveDetermination, h245OpenLogicalChannel, h245OpenLogicalChannelAck, h245TerminalCapabilitySet, h245TerminalCapabilitySetAck, h245UserInputAlphanumeric, h245UserInputSignal, h245UserInputSignalUpdate,
+  h225TunnelledH245, h245MasterSlaveDetermination, h245OpenLogicalChannel, openLogicalChannelBody, h245OpenLogicalChannelAck, h245TerminalCapabilitySet, h245TerminalCapabilitySetAck, h245UserInputAlphanumeric, h245UserInputSignal, h245UserInputSignalUpdate,
 } from '../../support/h245-builders.js'
 import {tcpExchange, type Turn} from '../../support/tcp-exchange.js'
 
@@ -37,9 +37,18 @@ describe('H.245 messages (aligned PER)', () => {
     expect(read(h245OpenLogicalChannelAck(2, {sessionId: 2, media: {ip: '2001:db8::30', port: 5004}}))!.ack).toEqual({sessionId: 2, mediaChannel: {ip: '2001:db8::30', port: 5004}, mediaControlChannel: null})
   })
 
-  it('names the medium and codec an openLogicalChannel opens', () => {
-    expect(read(h245OpenLogicalChannel(101, 1))).toEqual({kind: 'request', name: 'openLogicalChannel', opens: {medium: 'audio', codec: 'g711Alaw64k'}})
-    expect(read(h245OpenLogicalChannel(102, 10))!.opens).toEqual({medium: 'audio', codec: 'g729'})
+  it('names the medium and codec an openLogicalChannel opens, and where its RTCP and a reverse channel\'s RTP go', () => {
+    expect(read(h245OpenLogicalChannel(101, 1, {control: {ip: '10.0.0.9', port: 5001}}))).toEqual({
+      kind: 'request',
+      name: 'openLogicalChannel',
+      opens: {medium: 'audio', codec: 'g711Alaw64k', mediaChannel: null, mediaControlChannel: {ip: '10.0.0.9', port: 5001}},
+    })
+    expect(read(h245OpenLogicalChannel(102, 10, {control: {ip: '10.0.0.9', port: 5003}, reverseMedia: {ip: '2001:db8::9', port: 5002}}))!.opens).toEqual({
+      medium: 'audio',
+      codec: 'g729',
+      mediaChannel: {ip: '2001:db8::9', port: 5002},
+      mediaControlChannel: {ip: '10.0.0.9', port: 5003},
+    })
   })
 
   it('tells a userInput that carries keys (alphanumeric, signal) from one that does not (signalUpdate)', () => {
@@ -132,7 +141,7 @@ const haveTshark = spawnSync('tshark', ['-v'], {encoding: 'utf8'}).status === 0
  * openLogicalChannelAck's; IPv4 then IPv6 ones of each frame, in order), and the userInput
  * alternatives. An openLogicalChannel request names its sender's RTCP address too, after a
  * dataType of many forms this reader does not follow: those are left out. */
-function tsharkH245(path: string, decodeAs?: string): {pdus: number; addresses: string[]; userInput: string[]} {
+function tsharkH245(path: string, decodeAs?: string, requestsToo = false): {pdus: number; addresses: string[]; userInput: string[]} {
   const fields = ['h245.pdu_type', 'h245.ip4_network', 'h245.tsapIdentifier', 'h245.ip6_network', 'h245.ipv6.tsapIdentifier', 'h245.userInput']
   const out = execFileSync('tshark', ['-r', path, ...(decodeAs ? ['-d', decodeAs] : []), '-Y', 'h245', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=;', ...fields.flatMap((f) => ['-e', f])], {encoding: 'utf8'})
   let pdus = 0
@@ -143,7 +152,7 @@ function tsharkH245(path: string, decodeAs?: string): {pdus: number; addresses: 
     const [types, v4, v4Ports, v6, v6Ports, input] = fields.map((_, i) => (columns[i] ? columns[i]!.split(';') : []))
     pdus += types!.length
     userInput.push(...input!)
-    if (!types!.includes('1')) continue
+    if (!types!.includes('1') && !requestsToo) continue
     v4!.forEach((ip, i) => addresses.push(`${ip}:${v4Ports![i]}`))
     v6!.forEach((ip, i) => addresses.push(`${ip}:${v6Ports![i]}`))
   }
@@ -176,12 +185,15 @@ describe.skipIf(!HAVE_CORPUS || !haveTshark)('H.245 on the corpus (h323.pcap: th
     const c = await collectFlows([corpusPath('h323.pcap')], {analyzers: ALL_ANALYZERS})
     const all = [...c.facts.values()].map((f) => f.h245 as H245Facts | undefined).filter((f): f is H245Facts => f !== undefined)
     expect(all).toHaveLength(1)
-    const oracle = tsharkH245(corpusPath('h323.pcap'))
+    const oracle = tsharkH245(corpusPath('h323.pcap'), undefined, true)
     // tshark finds H.245 there from the call signalling's h245Address; it counts 12 messages, two
     // in one frame (32: terminalCapabilitySetAck and masterSlaveDeterminationAck).
     expect(all[0]!.messages).toBe(oracle.pdus)
-    expect(all[0]!.channels.flatMap((ch) => [ch.mediaChannel, ch.mediaControlChannel]).map((a) => `${a!.ip}:${a!.port}`)).toEqual(oracle.addresses)
-    expect(oracle.addresses).toEqual(['10.1.3.143:5000', '10.1.3.143:5001', '10.1.6.18:2006', '10.1.6.18:2007'])
+    // The openLogicalChannel requests (frames 38, 39) name their sender's RTCP address, the acks
+    // (41, 42) where each side receives RTP and RTCP.
+    const ours = [...all[0]!.opened, ...all[0]!.channels].sort((a, b) => a.evidence.frame - b.evidence.frame)
+    expect(ours.flatMap((ch) => [ch.mediaChannel, ch.mediaControlChannel]).filter((a) => a !== null).map((a) => `${a!.ip}:${a!.port}`)).toEqual(oracle.addresses)
+    expect(oracle.addresses).toEqual(['10.1.3.143:5001', '10.1.6.18:2007', '10.1.3.143:5000', '10.1.3.143:5001', '10.1.6.18:2006', '10.1.6.18:2007'])
     // tshark's Info column: "openLogicalChannel (g711A)" in frames 38 and 39.
     expect(all[0]!.opened.map((o) => [o.evidence.frame, o.medium, o.codec])).toEqual([[38, 'audio', 'g711Alaw64k'], [39, 'audio', 'g711Alaw64k']])
   })
@@ -284,6 +296,40 @@ describe('H.245 tunnelled in the other bodies read to their end', () => {
       const oracle = tsharkH245(path)
       expect(oracle.userInput).toEqual(['3', '3', '3'])
       expect(factsOn<H323Facts>(await kit.analyze([h323Analyzer]), 'h323', endpoint, signalling)!.h245!.keys!.keyPresses).toBe(3)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
+
+describe('Fast Connect (fastStart in the call signalling, H.323 §8.1.7)', () => {
+  const fastCall = (): Turn[] => [
+    [true, tpkt(q931(Q931.SETUP, {uuie: h225Setup({source: [{h323Id: 'room-1'}]})}))],
+    [false, tpkt(q931(Q931.CONNECT, {fromDestination: true, uuie: h225Answer('connect', {kinds: ['terminal']}, {fastStart: [openLogicalChannelBody(1, 3, {control: {ip: mcu.ip, port: 16401}, reverseMedia: {ip: mcu.ip, port: 16400}})]})}))],
+  ]
+
+  it('the CONNECT\'s accepted channels: codec, and where the answering side receives RTP and RTCP', async () => {
+    const kit = new CaptureKit()
+    tcpExchange(kit, endpoint, signalling, fastCall(), [1000])
+    const facts = factsOn<H323Facts>(await kit.analyze([h323Analyzer]), 'h323', endpoint, signalling)!
+    expect(facts.h245!.opened.map((o) => [o.sentBy, o.fastStart, o.medium, o.codec, o.mediaChannel, o.mediaControlChannel])).toEqual([
+      ['server', true, 'audio', 'g711Ulaw64k', {ip: mcu.ip, port: 16400}, {ip: mcu.ip, port: 16401}],
+    ])
+    expect(h323Analyzer.describe(facts)).toContain(`H.245 channel opened by the server (fastStart): audio g711Ulaw64k, media to ${mcu.ip}:16400, RTCP to ${mcu.ip}:16401 (frame ${facts.h245!.opened[0]!.evidence.frame})`)
+  })
+
+  it.skipIf(!haveTshark)('tshark reads the same addresses in the fastStart', async () => {
+    const kit = new CaptureKit()
+    tcpExchange(kit, endpoint, signalling, fastCall(), [1000])
+    const dir = mkdtempSync(join(tmpdir(), 'callaudit-fast-'))
+    try {
+      const path = join(dir, 'fast.pcap')
+      writeFileSync(path, kit.writer.toBuffer())
+      const out = execFileSync('tshark', ['-r', path, '-Y', 'h225', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=;', '-e', 'h245.ip4_network', '-e', 'h245.tsapIdentifier', '-e', '_ws.malformed'], {encoding: 'utf8'})
+      const row = out.trim().split('\n').map((l) => l.split('\t')).find((r) => r[0] !== '')!
+      expect(row[2] ?? '').toBe('')
+      const theirs = row[0]!.split(';').map((ip, i) => `${ip}:${row[1]!.split(';')[i]}`).sort()
+      expect(theirs).toEqual([`${mcu.ip}:16400`, `${mcu.ip}:16401`])
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
