@@ -36,18 +36,8 @@ export function h225H245(b: Uint8Array, start: number, end: number): H225H245 {
     skipBody(r, r.choice(7, true), found)
     if (nonStandard) skipNonStandardParameter(r)
     if (!r.ok || !extended) return found
-    // X.691 §19.7: the count of extension additions less one, their presence bitmap, then each
-    // present one as an open type.
-    const count = r.normallySmall() + 1
-    const present: boolean[] = []
-    for (let i = 0; i < count; i++) present.push(r.bool())
-    for (let i = 0; i < count && r.ok; i++) {
-      if (!present[i]) continue
-      const length = r.length()
-      const at = r.octet()
-      r.skipOctets(length)
-      if (i === H245_CONTROL && r.ok) found.control = octetStrings(new PerReader(b, at, at + length))
-    }
+    const control = extensionAddition(r, H245_CONTROL)
+    if (control) found.control = octetStrings(control)
   } catch (error) {
     if (!(error instanceof Unfollowed) && !(error instanceof NotH225)) throw error
   }
@@ -139,23 +129,31 @@ function skipBody(r: PerReader, index: number, found: H225H245): void {
       throw new Unfollowed()
   }
   if (extended) {
-    if (index >= 1 && index <= 3) readAnswerAdditions(r, found)
-    else r.skipExtensionAdditions()
+    if (index >= 1 && index <= 3) {
+      // A CallProceeding-, Alerting- or Connect-UUIE's fastStart: openLogicalChannel requests.
+      const fastStart = extensionAddition(r, FAST_START)
+      if (fastStart) found.fastStart = octetStrings(fastStart)
+    } else r.skipExtensionAdditions()
   }
   check(r)
 }
 
-/** The extension additions of a CallProceeding-, Alerting- or Connect-UUIE, keeping fastStart's
- * openLogicalChannel requests (SEQUENCE OF OCTET STRING). */
-function readAnswerAdditions(r: PerReader, found: H225H245): void {
+/**
+ * Read a SEQUENCE's extension additions to their end (X.691 §19.7: the count less one, the
+ * presence bitmap, then each present one as an open type): a reader over addition `wanted`'s
+ * encoding, when it is present.
+ */
+function extensionAddition(r: PerReader, wanted: number): PerReader | undefined {
   const count = r.normallySmall() + 1
   const present: boolean[] = []
   for (let i = 0; i < count; i++) present.push(r.bool())
+  let found: PerReader | undefined
   for (let i = 0; i < count && r.ok; i++) {
     if (!present[i]) continue
     const length = r.length()
     const at = r.octet()
     r.skipOctets(length)
-    if (i === FAST_START && r.ok) found.fastStart = octetStrings(new PerReader(r.bytes, at, at + length))
+    if (i === wanted && r.ok) found = new PerReader(r.bytes, at, at + length)
   }
+  return found
 }
