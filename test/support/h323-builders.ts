@@ -111,12 +111,12 @@ function ipAddress(w: PerWriter, ip: number[], port: number): void {
 }
 
 /** Setup-UUIE in an H323-UserInformation: the caller's aliases and device, the called aliases. */
-export function h225Setup(o: {source?: Alias[]; destination?: Alias[]; sourceInfo?: Endpoint; h245?: boolean}): Buffer {
+export function h225Setup(o: {source?: Alias[]; destination?: Alias[]; sourceInfo?: Endpoint; h245?: boolean; fastStart?: Buffer[]; tunnel?: Buffer[]}): Buffer {
   const w = new PerWriter()
   w.bool(false).bool(false) // H323-UserInformation: no extensions, no user-data
-  w.bool(false).bool(false) // H323-UU-PDU: no extensions, no nonStandardData
+  w.bool(o.tunnel !== undefined).bool(false) // H323-UU-PDU: extension additions (h245Control), no nonStandardData
   w.bool(false).bits(0, 3) // body: setup
-  w.bool(false).bool(o.h245 === true).bool(o.source !== undefined).bool(o.destination !== undefined).bool(true).bits(0, 3)
+  w.bool(o.fastStart !== undefined).bool(o.h245 === true).bool(o.source !== undefined).bool(o.destination !== undefined).bool(true).bits(0, 3)
   w.length(PROTOCOL_ID.length).octets(PROTOCOL_ID)
   if (o.h245) ipAddress(w, [10, 0, 0, 1], 1300)
   if (o.source) aliases(w, o.source)
@@ -127,7 +127,23 @@ export function h225Setup(o: {source?: Alias[]; destination?: Alias[]; sourceInf
   w.octets(Buffer.alloc(16, 0x42)) // conferenceID
   w.bool(false).bits(0, 2) // conferenceGoal: create
   w.bool(false).bits(0, 2) // callType: pointToPoint
+  if (o.fastStart) {
+    // Seven extension additions known (sourceCallSignalAddress, remoteExtensionAddress,
+    // callIdentifier, h245SecurityCapability, tokens, cryptoTokens, fastStart), only fastStart present.
+    w.bool(false).bits(6, 6).bits(0b0000001, 7)
+    const list = openTypeList(o.fastStart)
+    w.length(list.length).octets(list)
+  }
+  if (o.tunnel) h245ControlAdditions(w, o.tunnel)
   return w.toBuffer()
+}
+
+/** SEQUENCE OF OCTET STRING, as fastStart and h245Control hold their messages. */
+function openTypeList(items: Buffer[]): Buffer {
+  const list = new PerWriter()
+  list.length(items.length)
+  for (const item of items) list.length(item.length).octets(item)
+  return list.toBuffer()
 }
 
 /** CallProceeding (1), Alerting (3) or Connect (2) with the answering device; `tunnel`: H.245
@@ -143,10 +159,7 @@ export function h225Answer(body: 'callProceeding' | 'alerting' | 'connect', dest
   if (o.fastStart) {
     // The UUIE's extension additions: five known (callIdentifier, h245SecurityMode, tokens,
     // cryptoTokens, fastStart), only fastStart present: SEQUENCE OF OCTET STRING, an open type.
-    const list = new PerWriter()
-    list.length(o.fastStart.length)
-    for (const olc of o.fastStart) list.length(olc.length).octets(olc)
-    const fastStart = list.toBuffer()
+    const fastStart = openTypeList(o.fastStart)
     w.bool(false).bits(4, 6).bits(0b00001, 5)
     w.length(fastStart.length).octets(fastStart)
   }
@@ -160,10 +173,7 @@ export function h225Answer(body: 'callProceeding' | 'alerting' | 'connect', dest
  * `messages`, each an open type.
  */
 export function h245ControlAdditions(w: PerWriter, messages: Buffer[]): void {
-  const control = new PerWriter()
-  control.length(messages.length)
-  for (const m of messages) control.length(m.length).octets(m)
-  const h245Control = control.toBuffer()
+  const h245Control = openTypeList(messages)
   w.bool(false).bits(2, 6) // three extension additions
   w.bool(false).bool(true).bool(true)
   w.length(1).octets([0x80]) // h245Tunnelling TRUE

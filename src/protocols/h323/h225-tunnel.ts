@@ -8,10 +8,14 @@
  * H323-UU-PDU ::= SEQUENCE { h323-message-body CHOICE {...}, nonStandardData OPTIONAL, ...,
  * h4501SupplementaryService OPTIONAL, h245Tunnelling BOOLEAN, h245Control SEQUENCE OF OCTET
  * STRING OPTIONAL, ... }: h245Control is the third extension addition, after the message body,
- * which has to be read to its end first. Followed: the bodies that carry tunnelled H.245 once a
- * call is up (empty and the other extension alternatives, information, releaseComplete,
- * facility, callProceeding, alerting, connect); a setup is not (its many fields are not read to
- * their end here), nor a body this reader cannot follow to its end.
+ * which has to be read to its end first: setup, callProceeding, alerting, connect,
+ * information, releaseComplete, facility, empty and the other extension alternatives. A body this
+ * reader cannot follow to its end (a gateway listing its protocols, an address form H.323 does
+ * not use) ends the read with nothing.
+ *
+ * Fast Connect (H.323 §8.1.7) puts openLogicalChannel requests in the body itself, in the fastStart
+ * of a Setup-UUIE (the caller's offer) or of a CallProceeding-, Alerting- or Connect-UUIE (what the
+ * called side accepts): those are returned too.
  */
 import {PerReader} from './per-reader.js'
 import {NotH225, readAliases, readEndpoint, readProtocolIdentifier, skipNonStandardParameter, skipRestOfEndpoint, skipTransportAddress, Unfollowed} from './h225-uuie.js'
@@ -54,6 +58,21 @@ const H245_CONTROL = 2
 /** fastStart's place among the extension additions of CallProceeding-, Alerting- and Connect-UUIE
  * (after callIdentifier, h245SecurityMode, tokens, cryptoTokens). */
 const FAST_START = 4
+/** fastStart's place among a Setup-UUIE's extension additions (after sourceCallSignalAddress,
+ * remoteExtensionAddress, callIdentifier, h245SecurityCapability, tokens, cryptoTokens). */
+const SETUP_FAST_START = 6
+
+/** QseriesOptions ::= SEQUENCE { seven BOOLEANs, q954Info SEQUENCE { conferenceCalling BOOLEAN,
+ * threePartyService BOOLEAN, ... }, ... } (a Setup-UUIE's callServices). */
+function skipQseriesOptions(r: PerReader): void {
+  const extended = r.bool()
+  r.bits(7)
+  const q954Extended = r.bool()
+  r.bits(2)
+  if (q954Extended) r.skipExtensionAdditions()
+  if (extended) r.skipExtensionAdditions()
+  check(r)
+}
 
 function check(r: PerReader): void {
   if (!r.ok) throw new Unfollowed()
@@ -83,6 +102,30 @@ function skipBody(r: PerReader, index: number, found: H225H245): void {
   }
   const extended = r.bool()
   switch (index) {
+    case 0: {
+      // Setup-UUIE: h245Address, sourceAddress, destinationAddress, destCallSignalAddress,
+      // destExtraCallInfo, destExtraCRV and callServices present; protocolIdentifier, then those
+      // with sourceInfo, activeMC, conferenceID, conferenceGoal and callType in ASN.1 order.
+      const present = r.bits(7)
+      readProtocolIdentifier(r)
+      if (present & 0x40) skipTransportAddress(r)
+      if (present & 0x20) readAliases(r)
+      skipRestOfEndpoint(r, readEndpoint(r))
+      if (present & 0x10) readAliases(r)
+      if (present & 0x08) skipTransportAddress(r)
+      if (present & 0x04) readAliases(r)
+      if (present & 0x02) {
+        // destExtraCRV: SEQUENCE OF CallReferenceValue, INTEGER (0..65535).
+        const count = r.length()
+        for (let i = 0; i < count && r.ok; i++) r.constrained(0, 65536)
+      }
+      r.bool() // activeMC
+      r.skipOctets(16) // conferenceID
+      if (r.choice(3, true) < 0) r.skipOpenType() // conferenceGoal: create, join, invite
+      if (present & 0x01) skipQseriesOptions(r)
+      if (r.choice(4, true) < 0) r.skipOpenType() // callType: pointToPoint, oneToN, nToOne, nToN
+      break
+    }
     case 1:
     case 3: {
       // CallProceeding-UUIE, Alerting-UUIE: h245Address present; protocolIdentifier,
@@ -129,9 +172,10 @@ function skipBody(r: PerReader, index: number, found: H225H245): void {
       throw new Unfollowed()
   }
   if (extended) {
-    if (index >= 1 && index <= 3) {
-      // A CallProceeding-, Alerting- or Connect-UUIE's fastStart: openLogicalChannel requests.
-      const fastStart = extensionAddition(r, FAST_START)
+    if (index <= 3) {
+      // fastStart's openLogicalChannel requests: the caller's offer in a Setup-UUIE, what the
+      // called side accepts in a CallProceeding-, Alerting- or Connect-UUIE.
+      const fastStart = extensionAddition(r, index === 0 ? SETUP_FAST_START : FAST_START)
       if (fastStart) found.fastStart = octetStrings(fastStart)
     } else r.skipExtensionAdditions()
   }

@@ -212,11 +212,13 @@ function tunnelledCall(): Turn[] {
 const signalling = {ip: mcu.ip, port: 1720}
 
 describe('H.245 tunnelled in H.225.0 (h245Control)', () => {
-  it('finds each tunnelled message in an empty-bodied FACILITY; a SETUP\'s body is not followed', () => {
+  it('finds each tunnelled message in an empty-bodied FACILITY, and in a SETUP read to its end', () => {
     const uuie = h225TunnelledH245([h245TerminalCapabilitySet(1), h245UserInputSignal('9')])
     expect(tunnelledH245(uuie, 0, uuie.length).map((m) => read(Buffer.from(uuie.subarray(m.start, m.end)))?.name)).toEqual(['terminalCapabilitySet', 'userInput'])
-    const setup = h225Setup({source: [{h323Id: 'room-1'}]})
-    expect(tunnelledH245(setup, 0, setup.length)).toEqual([])
+    const plain = h225Setup({source: [{h323Id: 'room-1'}]})
+    expect(tunnelledH245(plain, 0, plain.length)).toEqual([])
+    const setup = h225Setup({source: [{h323Id: 'room-1'}], destination: [{dialledDigits: '2098'}], h245: true, fastStart: [openLogicalChannelBody(1, 1)], tunnel: [h245TerminalCapabilitySet(1), h245MasterSlaveDetermination()]})
+    expect(tunnelledH245(setup, 0, setup.length).map((m) => read(Buffer.from(setup.subarray(m.start, m.end)))?.name)).toEqual(['terminalCapabilitySet', 'masterSlaveDetermination'])
   })
 
   it.each(['callProceeding', 'alerting', 'connect'] as const)('reads a %s body to its end to reach the tunnelled messages', (body) => {
@@ -304,21 +306,24 @@ describe('H.245 tunnelled in the other bodies read to their end', () => {
 
 describe('Fast Connect (fastStart in the call signalling, H.323 §8.1.7)', () => {
   const fastCall = (): Turn[] => [
-    [true, tpkt(q931(Q931.SETUP, {uuie: h225Setup({source: [{h323Id: 'room-1'}]})}))],
+    [true, tpkt(q931(Q931.SETUP, {uuie: h225Setup({source: [{h323Id: 'room-1'}], fastStart: [openLogicalChannelBody(1, 1, {control: {ip: endpoint.ip, port: 5001}, reverseMedia: {ip: endpoint.ip, port: 5000}})]})}))],
     [false, tpkt(q931(Q931.CONNECT, {fromDestination: true, uuie: h225Answer('connect', {kinds: ['terminal']}, {fastStart: [openLogicalChannelBody(1, 3, {control: {ip: mcu.ip, port: 16401}, reverseMedia: {ip: mcu.ip, port: 16400}})]})}))],
   ]
 
-  it('the CONNECT\'s accepted channels: codec, and where the answering side receives RTP and RTCP', async () => {
+  it('the SETUP\'s offered and the CONNECT\'s accepted channels: codec, and where each side receives RTP and RTCP', async () => {
     const kit = new CaptureKit()
     tcpExchange(kit, endpoint, signalling, fastCall(), [1000])
     const facts = factsOn<H323Facts>(await kit.analyze([h323Analyzer]), 'h323', endpoint, signalling)!
     expect(facts.h245!.opened.map((o) => [o.sentBy, o.fastStart, o.medium, o.codec, o.mediaChannel, o.mediaControlChannel])).toEqual([
+      ['client', true, 'audio', 'g711Alaw64k', {ip: endpoint.ip, port: 5000}, {ip: endpoint.ip, port: 5001}],
       ['server', true, 'audio', 'g711Ulaw64k', {ip: mcu.ip, port: 16400}, {ip: mcu.ip, port: 16401}],
     ])
-    expect(h323Analyzer.describe(facts)).toContain(`H.245 channel opened by the server (fastStart): audio g711Ulaw64k, media to ${mcu.ip}:16400, RTCP to ${mcu.ip}:16401 (frame ${facts.h245!.opened[0]!.evidence.frame})`)
+    // The SETUP's caller and aliases are read as before.
+    expect(facts.kept[0]).toMatchObject({type: 'SETUP', sourceAliases: [{type: 'h323-ID', value: 'room-1'}]})
+    expect(h323Analyzer.describe(facts)).toContain(`H.245 channel opened by the server (fastStart): audio g711Ulaw64k, media to ${mcu.ip}:16400, RTCP to ${mcu.ip}:16401 (frame ${facts.h245!.opened[1]!.evidence.frame})`)
   })
 
-  it.skipIf(!haveTshark)('tshark reads the same addresses in the fastStart', async () => {
+  it.skipIf(!haveTshark)('tshark reads the same addresses in both fastStarts, nothing malformed', async () => {
     const kit = new CaptureKit()
     tcpExchange(kit, endpoint, signalling, fastCall(), [1000])
     const dir = mkdtempSync(join(tmpdir(), 'callaudit-fast-'))
@@ -326,10 +331,10 @@ describe('Fast Connect (fastStart in the call signalling, H.323 §8.1.7)', () =>
       const path = join(dir, 'fast.pcap')
       writeFileSync(path, kit.writer.toBuffer())
       const out = execFileSync('tshark', ['-r', path, '-Y', 'h225', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=;', '-e', 'h245.ip4_network', '-e', 'h245.tsapIdentifier', '-e', '_ws.malformed'], {encoding: 'utf8'})
-      const row = out.trim().split('\n').map((l) => l.split('\t')).find((r) => r[0] !== '')!
-      expect(row[2] ?? '').toBe('')
-      const theirs = row[0]!.split(';').map((ip, i) => `${ip}:${row[1]!.split(';')[i]}`).sort()
-      expect(theirs).toEqual([`${mcu.ip}:16400`, `${mcu.ip}:16401`])
+      const rows = out.trim().split('\n').map((l) => l.split('\t')).filter((r) => r[0] !== '')
+      expect(rows.map((r) => r[2] ?? '')).toEqual(['', ''])
+      const theirs = rows.flatMap((row) => row[0]!.split(';').map((ip, i) => `${ip}:${row[1]!.split(';')[i]}`)).sort()
+      expect(theirs).toEqual([`${endpoint.ip}:5000`, `${endpoint.ip}:5001`, `${mcu.ip}:16400`, `${mcu.ip}:16401`].sort())
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
