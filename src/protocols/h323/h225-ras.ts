@@ -7,7 +7,7 @@
  * signalling itself is not in the capture.
  */
 import {PerReader} from './per-reader.js'
-import {type H225Message, NotH225, readAliases, readEndpoint, readProtocolIdentifier, readVendor, skipNonStandardParameter, skipRestOfEndpoint, skipTransportAddress, Unfollowed} from './h225-uuie.js'
+import {type H225Message, NotH225, readAliases, readEndpoint, readProtocolIdentifier, readVendor, skipCallServices, skipNonStandardParameter, skipRestOfEndpoint, skipTransportAddress, Unfollowed} from './h225-uuie.js'
 
 /** RasMessage's root alternatives (H.225.0 Annex H), in order. */
 export const RAS_MESSAGES = [
@@ -71,16 +71,6 @@ function checkEndpointIdentifier(r: PerReader): void {
   if (!at) throw new Unfollowed()
   // NULs are padding (an OpenH323 gatekeeper pads its identifiers with them to 100 characters).
   for (let i = at.start; i < at.end; i += 2) if (r.bytes[i] === 0 && r.bytes[i + 1]! > 0 && r.bytes[i + 1]! < 0x20) throw new NotH225()
-}
-
-/** QseriesOptions ::= SEQUENCE { q932Full ... q957Full BOOLEAN, q954Info Q954Details, ... }. */
-function skipCallServices(r: PerReader): void {
-  const extended = r.bool()
-  r.bits(7)
-  const detailsExtended = r.bool()
-  r.bits(2)
-  if (detailsExtended) r.skipExtensionAdditions()
-  if (extended) r.skipExtensionAdditions()
 }
 
 /** GatekeeperRequest: requestSeqNum, protocolIdentifier, nonStandardData, rasAddress, endpointType,

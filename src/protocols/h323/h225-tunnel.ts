@@ -17,8 +17,8 @@
  * of a Setup-UUIE (the caller's offer) or of a CallProceeding-, Alerting- or Connect-UUIE (what the
  * called side accepts): those are returned too.
  */
-import {PerReader} from './per-reader.js'
-import {NotH225, readAliases, readEndpoint, readProtocolIdentifier, skipNonStandardParameter, skipRestOfEndpoint, skipTransportAddress, Unfollowed} from './h225-uuie.js'
+import {check, PerReader, Unfollowed} from './per-reader.js'
+import {NotH225, readAliases, readEndpoint, readProtocolIdentifier, skipCallServices, skipNonStandardParameter, skipRestOfEndpoint, skipTransportAddress} from './h225-uuie.js'
 
 type Range = {start: number; end: number}
 
@@ -61,22 +61,6 @@ const FAST_START = 4
 /** fastStart's place among a Setup-UUIE's extension additions (after sourceCallSignalAddress,
  * remoteExtensionAddress, callIdentifier, h245SecurityCapability, tokens, cryptoTokens). */
 const SETUP_FAST_START = 6
-
-/** QseriesOptions ::= SEQUENCE { seven BOOLEANs, q954Info SEQUENCE { conferenceCalling BOOLEAN,
- * threePartyService BOOLEAN, ... }, ... } (a Setup-UUIE's callServices). */
-function skipQseriesOptions(r: PerReader): void {
-  const extended = r.bool()
-  r.bits(7)
-  const q954Extended = r.bool()
-  r.bits(2)
-  if (q954Extended) r.skipExtensionAdditions()
-  if (extended) r.skipExtensionAdditions()
-  check(r)
-}
-
-function check(r: PerReader): void {
-  if (!r.ok) throw new Unfollowed()
-}
 
 /** SEQUENCE OF OCTET STRING: each string's range. */
 function octetStrings(r: PerReader): Array<{start: number; end: number}> {
@@ -122,7 +106,7 @@ function skipBody(r: PerReader, index: number, found: H225H245): void {
       r.bool() // activeMC
       r.skipOctets(16) // conferenceID
       if (r.choice(3, true) < 0) r.skipOpenType() // conferenceGoal: create, join, invite
-      if (present & 0x01) skipQseriesOptions(r)
+      if (present & 0x01) skipCallServices(r)
       if (r.choice(4, true) < 0) r.skipOpenType() // callType: pointToPoint, oneToN, nToOne, nToN
       break
     }

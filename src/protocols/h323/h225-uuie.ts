@@ -7,7 +7,7 @@
  * gatekeeper). Read as far as these fields and no further; a structure this reader does not
  * follow (a gateway's protocol list before the called aliases) ends the read with what it had.
  */
-import {PerReader} from './per-reader.js'
+import {check, PerReader, Unfollowed} from './per-reader.js'
 import {decodeWireText} from '../../util/wire-text.js'
 
 export interface H225Alias {
@@ -75,8 +75,7 @@ export function readH225(b: Uint8Array, start: number, end: number): H225Message
   return message
 }
 
-/** A structure this reader does not follow: the read ends with what it had. */
-export class Unfollowed extends Error {}
+export {Unfollowed} from './per-reader.js'
 
 /** The bytes are not an H.225.0 message (their protocolIdentifier is not H.225.0's). */
 export class NotH225 extends Error {}
@@ -110,10 +109,6 @@ function readSetup(r: PerReader, m: H225Message): void {
   m.endpoint = sourceInfo.endpoint
   skipRestOfEndpoint(r, sourceInfo)
   if (destination) m.destinationAliases = readAliases(r)
-}
-
-function check(r: PerReader): void {
-  if (!r.ok) throw new Unfollowed()
 }
 
 export function skipObjectIdentifier(r: PerReader): void {
@@ -296,4 +291,15 @@ export function skipTransportAddress(r: PerReader): void {
       else throw new Unfollowed() // ipSourceRoute, ipxAddress: not seen in H.323 deployments
   }
   check(r)
+}
+
+/** QseriesOptions ::= SEQUENCE { q932Full ... q957Full BOOLEAN, q954Info Q954Details { conferenceCalling
+ * BOOLEAN, threePartyService BOOLEAN, ... }, ... }: the callServices of a Setup-UUIE and of RAS messages. */
+export function skipCallServices(r: PerReader): void {
+  const extended = r.bool()
+  r.bits(7)
+  const detailsExtended = r.bool()
+  r.bits(2)
+  if (detailsExtended) r.skipExtensionAdditions()
+  if (extended) r.skipExtensionAdditions()
 }

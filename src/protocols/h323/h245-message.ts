@@ -6,7 +6,7 @@
  * openLogicalChannelAck the address where the acknowledging side receives the channel's media
  * (mediaChannel: RTP) and its reports (mediaControlChannel: RTCP). Nothing past those is followed.
  */
-import {PerReader} from './per-reader.js'
+import {check, PerReader, Unfollowed} from './per-reader.js'
 import {formatIpv4, formatIpv6} from '../../util/ip-text.js'
 
 /** Each CHOICE's alternatives, root first then its extensions (H.245 §A, in ASN.1 order). */
@@ -70,13 +70,6 @@ export interface H245Message {
   fastStart?: true
   /** openLogicalChannelAck: what its H2250LogicalChannelAckParameters say, as far as read. */
   ack?: {sessionId: number | null; mediaChannel: H245Address | null; mediaControlChannel: H245Address | null}
-}
-
-/** What an unknown or malformed part leaves: the read stops with what it had. */
-class Unfollowed extends Error {}
-
-function check(r: PerReader): void {
-  if (!r.ok) throw new Unfollowed()
 }
 
 function alternative(index: number, choice: {root: readonly string[]; extensions: readonly string[]}): string {

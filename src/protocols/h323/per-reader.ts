@@ -117,3 +117,12 @@ export class PerReader {
     for (let i = 0; i < present && this.ok; i++) this.skipOpenType()
   }
 }
+
+/** A structure a reader does not follow (a field of many forms it does not read, bytes that end
+ * too soon): the read ends with what it had. */
+export class Unfollowed extends Error {}
+
+/** Throw Unfollowed once `r` has read past its end. */
+export function check(r: PerReader): void {
+  if (!r.ok) throw new Unfollowed()
+}

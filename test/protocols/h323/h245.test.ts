@@ -1,8 +1,8 @@
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {tempDir} from '../../helpers/temp-dir.js'
 import {readH245} from '../../../src/protocols/h323/h245-message.js'
 import {type H245Facts, h245Analyzer} from '../../../src/protocols/h323/h245-analyzer.js'
 import {type H323Facts, h323Analyzer} from '../../../src/protocols/h323/h323-analyzer.js'
@@ -163,20 +163,15 @@ describe.skipIf(!haveTshark)('H.245 agrees with tshark (second opinion)', () => 
   it('as many messages, the same media addresses, a key for each alphanumeric and signal userInput', async () => {
     const kit = new CaptureKit()
     tcpExchange(kit, endpoint, mcu, session(), [1000])
-    const dir = mkdtempSync(join(tmpdir(), 'callaudit-h245-'))
-    try {
-      const path = join(dir, 'h245.pcap')
-      writeFileSync(path, kit.writer.toBuffer())
-      const oracle = tsharkH245(path, `tcp.port==${endpoint.port},h245`)
-      const facts = factsOn<H245Facts>(await kit.analyze([h245Analyzer]), 'h245', endpoint, mcu)!
-      expect(facts.messages).toBe(oracle.pdus)
-      expect(facts.channels.flatMap((c) => [c.mediaChannel, c.mediaControlChannel]).map((a) => `${a!.ip}:${a!.port}`)).toEqual(oracle.addresses)
-      // Wireshark numbers UserInputIndication's alternatives root then extensions: 1 alphanumeric, 3 signal, 4 signalUpdate.
-      expect(oracle.userInput).toEqual(['1', '3', '4', '3'])
-      expect(facts.keys!.keyPresses).toBe(oracle.userInput.filter((u) => u === '1' || u === '3').length)
-    } finally {
-      rmSync(dir, {recursive: true, force: true})
-    }
+    const path = join(tempDir(), 'h245.pcap')
+    writeFileSync(path, kit.writer.toBuffer())
+    const oracle = tsharkH245(path, `tcp.port==${endpoint.port},h245`)
+    const facts = factsOn<H245Facts>(await kit.analyze([h245Analyzer]), 'h245', endpoint, mcu)!
+    expect(facts.messages).toBe(oracle.pdus)
+    expect(facts.channels.flatMap((c) => [c.mediaChannel, c.mediaControlChannel]).map((a) => `${a!.ip}:${a!.port}`)).toEqual(oracle.addresses)
+    // Wireshark numbers UserInputIndication's alternatives root then extensions: 1 alphanumeric, 3 signal, 4 signalUpdate.
+    expect(oracle.userInput).toEqual(['1', '3', '4', '3'])
+    expect(facts.keys!.keyPresses).toBe(oracle.userInput.filter((u) => u === '1' || u === '3').length)
   })
 })
 
@@ -243,19 +238,14 @@ describe.skipIf(!haveTshark)('tunnelled H.245 agrees with tshark (second opinion
   it('as many messages, the same media addresses and userInput forms', async () => {
     const kit = new CaptureKit()
     tcpExchange(kit, endpoint, signalling, tunnelledCall(), [1000])
-    const dir = mkdtempSync(join(tmpdir(), 'callaudit-h245t-'))
-    try {
-      const path = join(dir, 'tunnel.pcap')
-      writeFileSync(path, kit.writer.toBuffer())
-      const oracle = tsharkH245(path)
-      const facts = factsOn<H323Facts>(await kit.analyze([h323Analyzer]), 'h323', endpoint, signalling)!.h245!
-      expect(facts.messages).toBe(oracle.pdus)
-      expect(facts.channels.flatMap((c) => [c.mediaChannel, c.mediaControlChannel]).map((a) => `${a!.ip}:${a!.port}`)).toEqual(oracle.addresses)
-      expect(oracle.userInput).toEqual(['3', '3'])
-      expect(facts.keys!.keyPresses).toBe(oracle.userInput.length)
-    } finally {
-      rmSync(dir, {recursive: true, force: true})
-    }
+    const path = join(tempDir(), 'tunnel.pcap')
+    writeFileSync(path, kit.writer.toBuffer())
+    const oracle = tsharkH245(path)
+    const facts = factsOn<H323Facts>(await kit.analyze([h323Analyzer]), 'h323', endpoint, signalling)!.h245!
+    expect(facts.messages).toBe(oracle.pdus)
+    expect(facts.channels.flatMap((c) => [c.mediaChannel, c.mediaControlChannel]).map((a) => `${a!.ip}:${a!.port}`)).toEqual(oracle.addresses)
+    expect(oracle.userInput).toEqual(['3', '3'])
+    expect(facts.keys!.keyPresses).toBe(oracle.userInput.length)
   })
 })
 
@@ -289,18 +279,13 @@ describe('H.245 tunnelled in the other bodies read to their end', () => {
     const turns: Turn[] = [[true, tpkt(q931(Q931.SETUP, {uuie: h225Setup({source: [{h323Id: 'room-1'}]})}))]]
     for (const name of Object.keys(BODIES) as Array<keyof typeof BODIES>) turns.push([true, tpkt(q931(types[name], {uuie: uuieWithBody(BODIES[name][0], BODIES[name][1], [h245UserInputSignal('3')])}))])
     tcpExchange(kit, endpoint, signalling, turns, [1000])
-    const dir = mkdtempSync(join(tmpdir(), 'callaudit-h245b-'))
-    try {
-      const path = join(dir, 'bodies.pcap')
-      writeFileSync(path, kit.writer.toBuffer())
-      const malformed = execFileSync('tshark', ['-r', path, '-Y', '_ws.malformed || _ws.expert.severity >= "error"'], {encoding: 'utf8'})
-      expect(malformed.trim()).toBe('')
-      const oracle = tsharkH245(path)
-      expect(oracle.userInput).toEqual(['3', '3', '3'])
-      expect(factsOn<H323Facts>(await kit.analyze([h323Analyzer]), 'h323', endpoint, signalling)!.h245!.keys!.keyPresses).toBe(3)
-    } finally {
-      rmSync(dir, {recursive: true, force: true})
-    }
+    const path = join(tempDir(), 'bodies.pcap')
+    writeFileSync(path, kit.writer.toBuffer())
+    const malformed = execFileSync('tshark', ['-r', path, '-Y', '_ws.malformed || _ws.expert.severity >= "error"'], {encoding: 'utf8'})
+    expect(malformed.trim()).toBe('')
+    const oracle = tsharkH245(path)
+    expect(oracle.userInput).toEqual(['3', '3', '3'])
+    expect(factsOn<H323Facts>(await kit.analyze([h323Analyzer]), 'h323', endpoint, signalling)!.h245!.keys!.keyPresses).toBe(3)
   })
 })
 
@@ -326,17 +311,12 @@ describe('Fast Connect (fastStart in the call signalling, H.323 §8.1.7)', () =>
   it.skipIf(!haveTshark)('tshark reads the same addresses in both fastStarts, nothing malformed', async () => {
     const kit = new CaptureKit()
     tcpExchange(kit, endpoint, signalling, fastCall(), [1000])
-    const dir = mkdtempSync(join(tmpdir(), 'callaudit-fast-'))
-    try {
-      const path = join(dir, 'fast.pcap')
-      writeFileSync(path, kit.writer.toBuffer())
-      const out = execFileSync('tshark', ['-r', path, '-Y', 'h225', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=;', '-e', 'h245.ip4_network', '-e', 'h245.tsapIdentifier', '-e', '_ws.malformed'], {encoding: 'utf8'})
-      const rows = out.trim().split('\n').map((l) => l.split('\t')).filter((r) => r[0] !== '')
-      expect(rows.map((r) => r[2] ?? '')).toEqual(['', ''])
-      const theirs = rows.flatMap((row) => row[0]!.split(';').map((ip, i) => `${ip}:${row[1]!.split(';')[i]}`)).sort()
-      expect(theirs).toEqual([`${endpoint.ip}:5000`, `${endpoint.ip}:5001`, `${mcu.ip}:16400`, `${mcu.ip}:16401`].sort())
-    } finally {
-      rmSync(dir, {recursive: true, force: true})
-    }
+    const path = join(tempDir(), 'fast.pcap')
+    writeFileSync(path, kit.writer.toBuffer())
+    const out = execFileSync('tshark', ['-r', path, '-Y', 'h225', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=;', '-e', 'h245.ip4_network', '-e', 'h245.tsapIdentifier', '-e', '_ws.malformed'], {encoding: 'utf8'})
+    const rows = out.trim().split('\n').map((l) => l.split('\t')).filter((r) => r[0] !== '')
+    expect(rows.map((r) => r[2] ?? '')).toEqual(['', ''])
+    const theirs = rows.flatMap((row) => row[0]!.split(';').map((ip, i) => `${ip}:${row[1]!.split(';')[i]}`)).sort()
+    expect(theirs).toEqual([`${endpoint.ip}:5000`, `${endpoint.ip}:5001`, `${mcu.ip}:16400`, `${mcu.ip}:16401`].sort())
   })
 })

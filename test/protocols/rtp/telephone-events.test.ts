@@ -1,8 +1,8 @@
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {tempDir} from '../../helpers/temp-dir.js'
 import {type RtpFacts, rtpAnalyzer} from '../../../src/protocols/rtp/analyzer.js'
 import {detBytes, rtp} from '../../support/packet-builder.js'
 import {CaptureKit, type End, factsOn} from './capture-kit.js'
@@ -242,25 +242,20 @@ describe.skipIf(!haveTshark)('DTMF key presses agree with tshark (second opinion
     const kit = new CaptureKit()
     const p = new KeyingPhone(kit).audio(20)
     for (const key of [0, 9, 10, 11, 16]) p.press(key, {steps: 3 + key % 4}).audio(8)
-    const dir = mkdtempSync(join(tmpdir(), 'callaudit-dtmf-'))
-    try {
-      const path = join(dir, 'dtmf.pcap')
-      writeFileSync(path, kit.writer.toBuffer())
-      const out = execFileSync('tshark', ['-r', path, '-d', `udp.port==${bridge.port},rtp`, '-o', `rtpevent.event_payload_type_value:${EVENT_PT}`, '-Y', 'rtpevent', '-T', 'fields', '-e', 'frame.number', '-e', 'rtp.timestamp', '-e', 'rtpevent.event_id', '-e', 'rtpevent.end_of_event'], {encoding: 'utf8'})
-      const rows = out.trim().split('\n').map((l) => l.split('\t'))
-      // tshark's key presses: the events (timestamps) that reach their end bit; where each starts.
-      const starts = new Map<string, number>()
-      const ended = new Set<string>()
-      for (const [frame, ts, , end] of rows) {
-        if (!starts.has(ts!)) starts.set(ts!, Number(frame))
-        if (end === '1' || end === 'True') ended.add(ts!)
-      }
-      const keys = await keysOf(kit)
-      expect(keys!.keyPresses).toBe(ended.size)
-      expect(keys!.packets).toBe(rows.length)
-      expect(keys!.first.frame).toBe(Math.min(...starts.values()))
-    } finally {
-      rmSync(dir, {recursive: true, force: true})
+    const path = join(tempDir(), 'dtmf.pcap')
+    writeFileSync(path, kit.writer.toBuffer())
+    const out = execFileSync('tshark', ['-r', path, '-d', `udp.port==${bridge.port},rtp`, '-o', `rtpevent.event_payload_type_value:${EVENT_PT}`, '-Y', 'rtpevent', '-T', 'fields', '-e', 'frame.number', '-e', 'rtp.timestamp', '-e', 'rtpevent.event_id', '-e', 'rtpevent.end_of_event'], {encoding: 'utf8'})
+    const rows = out.trim().split('\n').map((l) => l.split('\t'))
+    // tshark's key presses: the events (timestamps) that reach their end bit; where each starts.
+    const starts = new Map<string, number>()
+    const ended = new Set<string>()
+    for (const [frame, ts, , end] of rows) {
+      if (!starts.has(ts!)) starts.set(ts!, Number(frame))
+      if (end === '1' || end === 'True') ended.add(ts!)
     }
+    const keys = await keysOf(kit)
+    expect(keys!.keyPresses).toBe(ended.size)
+    expect(keys!.packets).toBe(rows.length)
+    expect(keys!.first.frame).toBe(Math.min(...starts.values()))
   })
 })

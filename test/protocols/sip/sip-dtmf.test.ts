@@ -1,8 +1,8 @@
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {tempDir} from '../../helpers/temp-dir.js'
 import {type SipFacts, sipAnalyzer} from '../../../src/protocols/sip/sip-analyzer.js'
 import {info, invite, ok} from '../../support/sip-builders.js'
 import {CaptureKit, factsOn} from '../rtp/capture-kit.js'
@@ -53,25 +53,20 @@ describe.skipIf(!haveTshark)('DTMF keys in SIP INFO agree with tshark (second op
   it('the INFO requests tshark frames with a DTMF body type and a key in their body lines', async () => {
     const kit = new CaptureKit()
     pinByInfo(kit)
-    const dir = mkdtempSync(join(tmpdir(), 'callaudit-sipdtmf-'))
-    try {
-      const path = join(dir, 'info.pcap')
-      writeFileSync(path, kit.writer.toBuffer())
-      // tshark has no dissector for these bodies: it frames the message (start line, headers,
-      // Content-Length) and gives the body's lines as text items, which are read here.
-      const out = execFileSync('tshark', ['-r', path, '-Y', 'sip.Method == "INFO"', '-T', 'fields', '-e', 'frame.number', '-e', 'sip.Content-Type', '-e', 'text'], {encoding: 'utf8'})
-      const keyed = out.trim().split('\n').map((l) => l.split('\t')).filter(([, type, text]) => {
-        const lines = (text ?? '').split(',').map((t) => t.replace(/\\r\\n$/, '').trim())
-        const media = type!.split(';')[0]!.trim().toLowerCase()
-        const key = media === 'application/dtmf' ? lines[1] : media === 'application/dtmf-relay' ? lines.find((l) => /^signal\s*=/i.test(l))?.replace(/^signal\s*=\s*/i, '') : undefined
-        return key !== undefined && /^(?:[0-9*#A-Da-d]|16)$/.test(key)
-      })
-      const facts = factsOn<SipFacts>(await kit.analyze([sipAnalyzer]), 'sip', phone, proxy)!
-      expect(keyed.length).toBe(4)
-      expect(facts.dtmf!.keyPresses).toBe(keyed.length)
-      expect(facts.dtmf!.first.frame).toBe(Number(keyed[0]![0]))
-    } finally {
-      rmSync(dir, {recursive: true, force: true})
-    }
+    const path = join(tempDir(), 'info.pcap')
+    writeFileSync(path, kit.writer.toBuffer())
+    // tshark has no dissector for these bodies: it frames the message (start line, headers,
+    // Content-Length) and gives the body's lines as text items, which are read here.
+    const out = execFileSync('tshark', ['-r', path, '-Y', 'sip.Method == "INFO"', '-T', 'fields', '-e', 'frame.number', '-e', 'sip.Content-Type', '-e', 'text'], {encoding: 'utf8'})
+    const keyed = out.trim().split('\n').map((l) => l.split('\t')).filter(([, type, text]) => {
+      const lines = (text ?? '').split(',').map((t) => t.replace(/\\r\\n$/, '').trim())
+      const media = type!.split(';')[0]!.trim().toLowerCase()
+      const key = media === 'application/dtmf' ? lines[1] : media === 'application/dtmf-relay' ? lines.find((l) => /^signal\s*=/i.test(l))?.replace(/^signal\s*=\s*/i, '') : undefined
+      return key !== undefined && /^(?:[0-9*#A-Da-d]|16)$/.test(key)
+    })
+    const facts = factsOn<SipFacts>(await kit.analyze([sipAnalyzer]), 'sip', phone, proxy)!
+    expect(keyed.length).toBe(4)
+    expect(facts.dtmf!.keyPresses).toBe(keyed.length)
+    expect(facts.dtmf!.first.frame).toBe(Number(keyed[0]![0]))
   })
 })
